@@ -1,0 +1,90 @@
+# securebase — a plain Makefile. Targets:
+#   make            build build/securebase
+#   make run        set up, build, chat with the coach in this terminal (./securebase.db)
+#   make test       set up, build with ASan+UBSan, run every test; last line "N passed, N failed"
+#   make fuzz       build and run every libFuzzer target under tests/fuzz for FUZZ_SECONDS each
+#   make bench      speed and memory figures (medians), never asserted
+#   make check-dialogs   validate dialogs/
+# Sources are found by wildcard: a new module is a new .c/.h pair in bot/, store/ or adapters/.
+
+CC      ?= cc
+PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark
+WARN     = -Wall -Wextra -Werror
+CSTD     = -std=c11 -D_GNU_SOURCE
+INCS     = -Ibot -Istore -Iadapters
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(INCS) $(PKG_CFLAGS)
+SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 20
+
+LIB_SRC  = $(filter-out bot/main.c,$(wildcard bot/*.c store/*.c adapters/*.c))
+HDRS     = $(wildcard bot/*.h store/*.h adapters/*.h)
+OBJ      = $(LIB_SRC:%.c=build/obj/%.o)
+ASAN_OBJ = $(LIB_SRC:%.c=build/asan/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+BENCH_SRC = $(wildcard tests/bench/bench_*.c)
+BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=build/bench/%)
+DEPS     = build/.deps
+
+.PHONY: all run test fuzz bench check-dialogs clean deps
+all: $(DEPS) build/securebase
+
+# Installs missing Debian packages (as root) or says which to install, once per checkout.
+$(DEPS): scripts/install-deps
+	@scripts/install-deps
+	@mkdir -p build && touch $@
+deps: $(DEPS)
+
+build/securebase: $(OBJ) build/obj/bot/main.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/obj/%.o: %.c $(HDRS) | $(DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c $(HDRS) | $(DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+
+build/asan/securebase: $(ASAN_OBJ) build/asan/bot/main.o
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+run: all
+	./build/securebase --console
+
+test: $(DEPS) build/securebase build/asan/securebase $(UNIT_BIN)
+	@tests/run
+
+check-dialogs: all
+	./build/securebase --check-dialogs
+
+# libFuzzer targets: clang, ASan+UBSan, linked against the library objects rebuilt for fuzzing.
+FUZZ_CC    = clang
+FUZZ_FLAGS = $(CSTD) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJ   = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c $(HDRS) | $(DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+fuzz: $(DEPS) $(FUZZ_BIN)
+	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+build/bench/%: tests/bench/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(OBJ) $(PKG_LIBS)
+bench: $(DEPS) build/securebase $(BENCH_BIN)
+	@tests/bench/run $(BENCH_BIN)
+
+clean:
+	rm -rf build

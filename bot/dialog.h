@@ -1,0 +1,46 @@
+/* dialog.h — the loaded, validated set of dialogs and data files from dialogs/.
+ * The format is documented in dialogs/README.md. Loading validates the whole set
+ * (design.md invariant 2) and reports every problem as (file, state, message).
+ * The set is immutable after loading and may be read from any thread. */
+#ifndef SB_DIALOG_H
+#define SB_DIALOG_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct sb_dialogs sb_dialogs;
+
+/* Called once per problem found. file is the file name relative to the dialogs
+ * directory ("naming-the-pattern.json"); state is the state id or "-" when the
+ * problem is not inside a state; message is one line of English. */
+typedef void (*sb_problem_fn)(void *ctx, const char *file, const char *state, const char *message);
+
+/* Loads every *.json file in dir, validates the set and returns it in *out.
+ * Returns SB_OK with *out set when there are no problems; otherwise reports each
+ * problem through report (may be NULL), leaves *out NULL and returns SB_EPARSE
+ * (SB_EIO when dir cannot be read). The caller frees *out with dialogs_free. */
+int dialogs_load(const char *dir, sb_dialogs **out, sb_problem_fn report, void *ctx);
+
+/* Parses and validates a single file's bytes as if it were the only file of a set
+ * (plus nothing else); used by the fuzzer and unit tests. Same contract as dialogs_load. */
+int dialogs_load_buffer(const char *name, const char *bytes, size_t len, sb_dialogs **out,
+                        sb_problem_fn report, void *ctx);
+
+void dialogs_free(sb_dialogs *d);
+
+/* The parsed JSON of the data file whose "kind" is kind ("commands", "crisis",
+ * "reflection", "exercises", "nudges", "views", ...), or NULL. Borrowed: valid until dialogs_free. */
+const json_t *dialogs_data(const sb_dialogs *d, const char *kind);
+
+/* The parsed JSON of dialog id, or NULL. Borrowed. */
+const json_t *dialogs_dialog(const sb_dialogs *d, const char *id);
+
+/* Number of dialogs (kind "dialog") in the set. */
+size_t dialogs_count(const sb_dialogs *d);
+
+/* Overrides the crisis message that the crisis reply must contain verbatim
+ * (config [safety] crisis_message). The string is copied. Returns SB_ENOMEM or SB_OK. */
+int dialogs_set_crisis_message(sb_dialogs *d, const char *message);
+const char *dialogs_crisis_message(const sb_dialogs *d);
+
+#endif

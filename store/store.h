@@ -1,0 +1,114 @@
+/* store.h — every person's state in one sqlite file (WAL), owned by the core thread alone.
+ * The store knows rows, not dialogs: people, their engine state (opaque JSON text),
+ * journal, ratings, exercise log, settings, rooms, the outbox and adapter resume
+ * positions. The schema is created and migrated with PRAGMA user_version steps; every
+ * statement is prepared once at open and bound. The file is created 0600.
+ * All functions return SB_OK or a negative SB_E* code (SB_EDB for sqlite failures). */
+#ifndef SB_STORE_H
+#define SB_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+typedef struct store store;
+
+/* Opens (creating 0600 if needed) and migrates the database at path. ":memory:" works.
+ * On failure *out is NULL. */
+int store_open(const char *path, store **out);
+void store_close(store *s);
+/* The schema version the file is at (PRAGMA user_version). */
+int store_schema_version(store *s);
+
+/* One transaction per inbound batch. begin/commit/rollback nest not. */
+int store_begin(store *s);
+int store_commit(store *s);
+int store_rollback(store *s);
+
+/* --- people --- */
+/* Finds or creates the person known on adapter as platform_id; returns their id. */
+int store_person_get(store *s, const char *adapter, const char *platform_id, int64_t now,
+                     int64_t *person_id);
+/* Looks a person up without creating; SB_ENOTFOUND when absent. */
+int store_person_find(store *s, const char *adapter, const char *platform_id, int64_t *person_id);
+/* The adapter and platform id of a person (caller frees both). */
+int store_person_identity(store *s, int64_t person, char **adapter, char **platform_id);
+/* Records when the person last wrote (for nudge quiet rules). */
+int store_person_touch(store *s, int64_t person, int64_t now);
+int store_person_last_seen(store *s, int64_t person, int64_t *when);
+
+/* --- engine state: opaque JSON text --- */
+/* *json is NULL (and SB_OK) when the person has no state yet. Caller frees. */
+int store_state_load(store *s, int64_t person, char **json);
+int store_state_save(store *s, int64_t person, const char *json, int64_t now);
+
+/* --- journal --- */
+int store_journal_add(store *s, int64_t person, const char *prompt, const char *text, int64_t now);
+/* Calls fn for the newest `limit` entries, newest first. fn returning non-zero stops early. */
+typedef int (*store_journal_fn)(void *ctx, int64_t when, const char *prompt, const char *text);
+int store_journal_list(store *s, int64_t person, int limit, store_journal_fn fn, void *ctx);
+
+/* --- ratings (1..7 self-ratings per measure) --- */
+int store_rating_add(store *s, int64_t person, const char *measure, int value, int64_t now);
+/* Calls fn for every rating of the person, oldest first (all measures). */
+typedef int (*store_rating_fn)(void *ctx, int64_t when, const char *measure, int value);
+int store_rating_list(store *s, int64_t person, store_rating_fn fn, void *ctx);
+
+/* --- exercise log --- */
+/* event is "given" or "done". */
+int store_exercise_log(store *s, int64_t person, const char *exercise, const char *event,
+                       int64_t now);
+/* Newest first. */
+typedef int (*store_exercise_fn)(void *ctx, int64_t when, const char *exercise, const char *event);
+int store_exercise_list(store *s, int64_t person, int limit, store_exercise_fn fn, void *ctx);
+
+/* --- settings (key/value per person) --- */
+int store_setting_set(store *s, int64_t person, const char *key, const char *value);
+/* *value NULL (SB_OK) when unset. Caller frees. */
+int store_setting_get(store *s, int64_t person, const char *key, char **value);
+int store_setting_delete(store *s, int64_t person, const char *key);
+
+/* --- rooms --- */
+/* Remembers a room of an adapter: whether it is a one-to-one conversation, and for a
+ * direct room, whose it is (person may be 0). */
+int store_room_set(store *s, const char *adapter, const char *room, int direct, int64_t person);
+/* direct: 1 direct, 0 group, SB_ENOTFOUND when unknown. */
+int store_room_get(store *s, const char *adapter, const char *room, int *direct);
+/* Per-room flags (e.g. "encrypted_notice_sent"). */
+int store_room_flag_set(store *s, const char *adapter, const char *room, const char *flag);
+int store_room_flag_get(store *s, const char *adapter, const char *room, const char *flag, int *set);
+int store_room_forget(store *s, const char *adapter, const char *room);
+/* The person's direct room on their adapter, for nudges; caller frees; SB_ENOTFOUND. */
+int store_person_direct_room(store *s, int64_t person, char **room);
+
+/* --- outbox --- */
+/* Queues a reply; *id is the row id (the adapter derives its transaction id from it). */
+int store_outbox_add(store *s, const char *adapter, const char *room, const char *text,
+                     int64_t now, int64_t *id);
+/* Calls fn for every unsent row of adapter, oldest first. */
+typedef int (*store_outbox_fn)(void *ctx, int64_t id, const char *room, const char *text);
+int store_outbox_pending(store *s, const char *adapter, store_outbox_fn fn, void *ctx);
+int store_outbox_mark_sent(store *s, int64_t id, int64_t now);
+/* Counts rows (sent and unsent) of an adapter; for tests and stats. */
+int store_outbox_count(store *s, const char *adapter, int64_t *sent, int64_t *unsent);
+
+/* --- adapter resume positions (Matrix next_batch, ...) --- */
+int store_resume_set(store *s, const char *adapter, const char *key, const char *value);
+int store_resume_get(store *s, const char *adapter, const char *key, char **value); /* NULL when unset */
+
+/* --- nudges: next due UTC instant per person, indexed --- */
+/* due 0 clears (no nudge scheduled). */
+int store_nudge_set(store *s, int64_t person, int64_t due);
+int store_nudge_get(store *s, int64_t person, int64_t *due); /* 0 when none */
+/* Calls fn for people whose due <= until, earliest first, at most limit. */
+typedef int (*store_nudge_fn)(void *ctx, int64_t person, int64_t due);
+int store_nudge_due(store *s, int64_t until, int limit, store_nudge_fn fn, void *ctx);
+/* Earliest due instant of anyone, 0 when none. */
+int store_nudge_next(store *s, int64_t *due);
+
+/* --- privacy --- */
+/* Everything the store holds about the person, as one JSON object (caller decrefs). */
+int store_export(store *s, int64_t person, json_t **out);
+/* Deletes every row of the person (secure_delete is on). */
+int store_forget(store *s, int64_t person);
+
+#endif
