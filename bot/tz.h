@@ -1,0 +1,62 @@
+/* tz.h — IANA time zones without the process-global TZ: TZif files from the system's
+ * zoneinfo (v1, and the 64-bit v2+ section with its POSIX-TZ footer rule for instants
+ * past the last transition), UTC <-> local conversion, name validation and suggestions.
+ * A loaded zone is immutable and may be shared. */
+#ifndef SB_TZ_H
+#define SB_TZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tz_zone tz_zone;
+
+/* A local wall-clock reading of one instant. */
+typedef struct tz_local {
+    int year, month, day;      /* month 1..12, day 1..31 */
+    int hour, minute, second;
+    int weekday;               /* 0 = Sunday .. 6 = Saturday */
+    int32_t utoff;             /* seconds east of UTC in effect (local = utc + utoff) */
+    int isdst;
+} tz_local;
+
+/* Parses the bytes of a TZif file (any version) as zone name. Returns SB_OK and *out
+ * (caller frees with tz_free), SB_EPARSE on malformed data, SB_ENOMEM. Pure: no I/O. */
+int tz_parse(const char *name, const unsigned char *bytes, size_t len, tz_zone **out);
+/* Reads and parses zoneinfo file name from the zoneinfo directory (SECUREBASE_ZONEINFO
+ * or /usr/share/zoneinfo). SB_EINVAL for a name that is not a zone name's shape (".."
+ * parts, absolute paths), SB_ENOTFOUND when no such zone exists, SB_EPARSE, SB_ENOMEM. */
+int tz_load(const char *name, tz_zone **out);
+void tz_free(tz_zone *z);
+/* The zone's name as given to tz_parse/tz_load. Borrowed. */
+const char *tz_name(const tz_zone *z);
+
+/* A shared, cached zone for name (loaded on first use; the cache lives until
+ * tz_cache_clear). *out is borrowed. Thread-safe. Same errors as tz_load. */
+int tz_get(const char *name, const tz_zone **out);
+/* Frees every cached zone (callers must no longer hold any). */
+void tz_cache_clear(void);
+
+/* Seconds east of UTC in effect at instant utc. Cannot fail. */
+int32_t tz_offset_at(const tz_zone *z, int64_t utc, int *isdst);
+/* Converts instant utc to its local reading. Cannot fail. */
+void tz_to_local(const tz_zone *z, int64_t utc, tz_local *out);
+/* The instant at which the local wall clock of z reads year-month-day hour:minute:00.
+ * A repeated time (fall-back) gives its first occurrence; a time that does not exist
+ * (spring-forward gap) gives the first instant after the gap (the gap's end, e.g. 03:00)
+ * and sets *in_gap to 1 (in_gap may be NULL). Returns SB_EINVAL for an invalid date. */
+int tz_from_local(const tz_zone *z, int year, int month, int day, int hour, int minute,
+                  int64_t *utc, int *in_gap);
+
+/* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). Pure. */
+int64_t tz_days_from_civil(int year, int month, int day);
+void tz_civil_from_days(int64_t days, int *year, int *month, int *day);
+
+/* Checks name against the system's zones. Returns SB_OK and writes the canonical
+ * spelling (case corrected, e.g. "europe/berlin" -> "Europe/Berlin") into canon
+ * (size bytes, may be NULL); SB_ENOTFOUND when no such zone exists; SB_EINVAL. */
+int tz_validate(const char *name, char *canon, size_t size);
+/* The known zone name closest to a wrong one ("Europe/Berln", "Berlin", "new york")
+ * written into out. Returns SB_OK, or SB_ENOTFOUND when nothing is close enough. */
+int tz_suggest(const char *wrong, char *out, size_t size);
+
+#endif
