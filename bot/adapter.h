@@ -6,6 +6,7 @@
 #ifndef SB_ADAPTER_H
 #define SB_ADAPTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct sb_core sb_core;
@@ -15,7 +16,9 @@ typedef enum sb_inbound_kind {
     SB_IN_MESSAGE,   /* a person wrote text */
     SB_IN_ROOM,      /* the bot is in room; direct tells whether it is one-to-one */
     SB_IN_LEFT,      /* the bot left or was removed from room */
-    SB_IN_ENCRYPTED  /* an encrypted message the bot cannot read arrived in room */
+    SB_IN_ENCRYPTED, /* an encrypted message the bot cannot read arrived in room */
+    SB_IN_CLOCK      /* console with --fake-clock only: text is "ISO-instant" or "+N[smhd]";
+                        the core moves its fake clock (ignored with the real clock) */
 } sb_inbound_kind;
 
 typedef struct sb_inbound {
@@ -69,6 +72,11 @@ void sb_core_sent(sb_core *core, sb_adapter *a, int64_t id, int ok);
 void sb_core_fatal(sb_core *core, sb_adapter *a, const char *reason);
 /* The adapter reached the end of its input (console EOF): the core flushes and stops. */
 void sb_core_eof(sb_core *core, sb_adapter *a);
+
+/* A copy of the resume value the core has committed for this adapter under key
+ * (e.g. Matrix "next_batch", "device_id"), or NULL. Caller frees. Served from memory:
+ * the adapter thread never touches the store. */
+char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key);
 
 /* Frees a batch and all it owns (for adapters that give up on one). */
 void sb_batch_free(sb_batch *b);

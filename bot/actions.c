@@ -1,0 +1,411 @@
+/* actions.c — the commands that need the person's rows: journal, progress, export, forget,
+ * exercise; and applying a step's effects to the store. Wording comes from
+ * dialogs/views.json; this file adds only the person's own data and numbers. Nudge
+ * settings are delegated to nudge.c. Nothing personal is shown outside a direct chat. */
+#include "actions.h"
+#include "nudge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *actions_view(const sb_dialogs *d, const char *key, unsigned pick, const char *fallback)
+{
+    const json_t *v = json_object_get(dialogs_data(d, "views"), key);
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_array(v) && json_array_size(v) > 0) {
+        const json_t *e = json_array_get(v, pick % json_array_size(v));
+        if (json_is_string(e))
+            return json_string_value(e);
+    }
+    return fallback;
+}
+
+static const char *view(action_ctx *a, const char *key, const char *fallback)
+{
+    return actions_view(a->dialogs, key, (unsigned)a->now, fallback);
+}
+
+static void say(action_ctx *a, const char *text)
+{
+    if (a->reply->len)
+        sb_buf_puts(a->reply, "\n\n");
+    sb_buf_puts(a->reply, text);
+}
+
+static int consented(action_ctx *a)
+{
+    const json_t *c = json_object_get(*a->state, "consent");
+    return json_is_string(c) && strcmp(json_string_value(c), "yes") == 0;
+}
+
+/* --- journal --- */
+
+static int journal_line(void *ctx, int64_t when, const char *prompt, const char *text)
+{
+    action_ctx *a = ctx;
+    char day[16];
+    time_t t = (time_t)when;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    sb_buf_printf(a->reply, "\n- **%s**%s%s: %s", day, prompt && *prompt ? " · " : "",
+                  prompt ? prompt : "", text);
+    return 0;
+}
+
+static int do_journal(action_ctx *a, const char *arg)
+{
+    if (arg && *arg) {
+        if (!consented(a)) {
+            say(a, view(a, "journal_no_consent",
+                        "I'm not keeping anything you write, as you chose. If you'd like me "
+                        "to remember journal entries, say *consent*."));
+            return SB_OK;
+        }
+        int rc = store_journal_add(a->store, a->person, "journal", arg, a->now);
+        if (rc == SB_OK)
+            say(a, view(a, "journal_added", "Saved to your journal."));
+        return rc;
+    }
+    size_t before = a->reply->len;
+    say(a, view(a, "journal_header", "Your most recent journal entries:"));
+    size_t header = a->reply->len;
+    int rc = store_journal_list(a->store, a->person, 10, journal_line, a);
+    if (rc != SB_OK)
+        return rc;
+    if (a->reply->len == header) {
+        a->reply->len = before;
+        if (a->reply->data)
+            a->reply->data[before] = '\0';
+        say(a, view(a, "journal_empty",
+                    "Your journal is empty so far. Write `!journal` followed by a thought to "
+                    "add one."));
+    }
+    return SB_OK;
+}
+
+/* --- progress --- */
+
+#define MAX_POINTS 64
+
+typedef struct series {
+    char measure[64];
+    int values[MAX_POINTS];
+    int n;        /* stored points (the newest MAX_POINTS) */
+    int first;    /* the very first rating */
+    int count;    /* all ratings */
+} series;
+
+typedef struct progress {
+    series s[16];
+    int n;
+} progress;
+
+static int progress_point(void *ctx, int64_t when, const char *measure, int value)
+{
+    (void)when;
+    progress *p = ctx;
+    int i = 0;
+    while (i < p->n && strcmp(p->s[i].measure, measure) != 0)
+        i++;
+    if (i == p->n) {
+        if (p->n == 16)
+            return 0;
+        snprintf(p->s[i].measure, sizeof p->s[i].measure, "%s", measure);
+        p->s[i].first = value;
+        p->n++;
+    }
+    series *s = &p->s[i];
+    if (s->n == MAX_POINTS) {
+        memmove(s->values, s->values + 1, (MAX_POINTS - 1) * sizeof s->values[0]);
+        s->n--;
+    }
+    s->values[s->n++] = value;
+    s->count++;
+    return 0;
+}
+
+static const char *measure_label(action_ctx *a, const char *id)
+{
+    const json_t *list = json_object_get(dialogs_data(a->dialogs, "measures"), "measures");
+    size_t i;
+    const json_t *m;
+    json_array_foreach(list, i, m) {
+        if (strcmp(json_string_value(json_object_get(m, "id")) ?: "", id) == 0) {
+            const char *label = json_string_value(json_object_get(m, "label"));
+            return label ? label : id;
+        }
+    }
+    return id;
+}
+
+/* Appends a sparkline of values 1..7 using the eight block characters. */
+static void sparkline(sb_buf *b, const int *v, int n)
+{
+    static const char *const bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    for (int i = 0; i < n; i++) {
+        int level = (v[i] - 1) * 7 / 6; /* 1 -> 0, 7 -> 7 */
+        sb_buf_puts(b, bars[level < 0 ? 0 : level > 7 ? 7 : level]);
+    }
+}
+
+static int do_progress(action_ctx *a)
+{
+    progress p = {0};
+    int rc = store_rating_list(a->store, a->person, progress_point, &p);
+    if (rc != SB_OK)
+        return rc;
+    if (p.n == 0) {
+        say(a, view(a, "progress_empty",
+                    "There are no check-ins yet. Say *checkin* to rate how things feel today; "
+                    "after a few weeks you'll see how they move."));
+        return SB_OK;
+    }
+    say(a, view(a, "progress_header",
+                "Your self-ratings (1–7), first to latest. These are your own impressions, "
+                "not a clinical test."));
+    for (int i = 0; i < p.n; i++) {
+        series *s = &p.s[i];
+        int last = s->values[s->n - 1];
+        int change = last - s->first;
+        sb_buf_printf(a->reply, "\n- **%s**: %d → %d (%+d) ", measure_label(a, s->measure),
+                      s->first, last, change);
+        sparkline(a->reply, s->values, s->n);
+        const char *trend;
+        if (s->count < 2)
+            trend = view(a, "progress_single", "one rating so far");
+        else if (change > 0)
+            trend = view(a, "progress_up", "higher than when you started");
+        else if (change < 0)
+            trend = view(a, "progress_down", "lower than when you started");
+        else
+            trend = view(a, "progress_same", "about where you started");
+        sb_buf_printf(a->reply, " — %s", trend);
+    }
+    say(a, view(a, "progress_footer",
+                "Numbers wobble from week to week; the direction over a month says more than "
+                "any single day."));
+    return SB_OK;
+}
+
+/* --- export / forget --- */
+
+static int do_export(action_ctx *a)
+{
+    json_t *all = NULL;
+    int rc = store_export(a->store, a->person, &all);
+    if (rc != SB_OK)
+        return rc;
+    char *text = json_dumps(all, JSON_INDENT(1) | JSON_SORT_KEYS);
+    json_decref(all);
+    if (!text)
+        return SB_ENOMEM;
+    say(a, view(a, "export_intro", "Here is everything I keep about you, as JSON:"));
+    sb_buf_printf(a->reply, "\n\n```json\n%s\n```", text);
+    free(text);
+    return SB_OK;
+}
+
+static int do_forget(action_ctx *a)
+{
+    int rc = store_forget(a->store, a->person);
+    if (rc != SB_OK)
+        return rc;
+    a->forgotten = 1;
+    say(a, view(a, "forget_done",
+                "Done. Everything I kept about you is deleted. If you write again, we start "
+                "fresh."));
+    return SB_OK;
+}
+
+/* --- exercise --- */
+
+typedef struct recent {
+    char ids[20][64];
+    int n;
+} recent;
+
+static int recent_row(void *ctx, int64_t when, const char *exercise, const char *event)
+{
+    (void)when;
+    recent *r = ctx;
+    if (strcmp(event, "given") == 0 && r->n < 20)
+        snprintf(r->ids[r->n++], sizeof r->ids[0], "%s", exercise);
+    return 0;
+}
+
+/* Position of id in the recent list (0 = newest), or -1. */
+static int recency(const recent *r, const char *id)
+{
+    for (int i = 0; i < r->n; i++)
+        if (strcmp(r->ids[i], id) == 0)
+            return i;
+    return -1;
+}
+
+static int do_exercise_list(action_ctx *a)
+{
+    const json_t *topics = json_object_get(dialogs_data(a->dialogs, "exercises"), "topics");
+    say(a, view(a, "exercise_topics", "Pick a topic with `!exercise TOPIC`:"));
+    size_t i;
+    const json_t *t;
+    json_array_foreach(topics, i, t) {
+        sb_buf_printf(a->reply, "\n- **%s** — %s",
+                      json_string_value(json_object_get(t, "id")) ?: "",
+                      json_string_value(json_object_get(t, "title")) ?: "");
+    }
+    return SB_OK;
+}
+
+/* Chooses the exercise least recently given, preferring topic (or the person's focus). */
+static const char *pick_exercise(action_ctx *a, const char *topic, const recent *r)
+{
+    const json_t *list = json_object_get(dialogs_data(a->dialogs, "exercises"), "exercises");
+    const char *best = NULL;
+    int best_score = -1000000;
+    size_t i;
+    const json_t *e;
+    json_array_foreach(list, i, e) {
+        const char *id = json_string_value(json_object_get(e, "id"));
+        const char *t = json_string_value(json_object_get(e, "topic"));
+        if (!id)
+            continue;
+        if (topic && (!t || strcmp(t, topic) != 0))
+            continue;
+        int pos = recency(r, id);
+        int score = pos < 0 ? 1000 : pos * 10; /* never given beats given long ago */
+        /* Spread equal scores by person and day so two people don't get the same list. */
+        score += (int)((i * 7 + (size_t)a->person + (size_t)(a->now / 86400)) % 7);
+        if (score > best_score) {
+            best_score = score;
+            best = id;
+        }
+    }
+    return best;
+}
+
+static int has_topic(action_ctx *a, const char *topic)
+{
+    const json_t *topics = json_object_get(dialogs_data(a->dialogs, "exercises"), "topics");
+    size_t i;
+    const json_t *t;
+    json_array_foreach(topics, i, t) {
+        if (strcmp(json_string_value(json_object_get(t, "id")) ?: "", topic) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int do_exercise(action_ctx *a, const char *arg)
+{
+    if (arg && strcmp(arg, "list") == 0)
+        return do_exercise_list(a);
+    char topic[64] = "";
+    if (arg && *arg) {
+        snprintf(topic, sizeof topic, "%s", arg);
+        for (char *p = topic; *p; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        if (!has_topic(a, topic)) {
+            say(a, view(a, "exercise_unknown_topic", "I don't have a topic by that name."));
+            return do_exercise_list(a);
+        }
+    }
+    recent r = {0};
+    int rc = store_exercise_list(a->store, a->person, 20, recent_row, &r);
+    if (rc != SB_OK)
+        return rc;
+    const char *id = NULL;
+    if (!topic[0]) {
+        char *focus = NULL;
+        if ((rc = store_setting_get(a->store, a->person, "focus", &focus)) != SB_OK)
+            return rc;
+        if (focus && has_topic(a, focus))
+            id = pick_exercise(a, focus, &r);
+        free(focus);
+    }
+    if (!id)
+        id = pick_exercise(a, topic[0] ? topic : NULL, &r);
+    if (!id) {
+        say(a, view(a, "exercise_none", "I couldn't find an exercise for that just now."));
+        return SB_OK;
+    }
+    sb_step step;
+    rc = engine_start_exercise(a->dialogs, *a->state, id, a->input, &step);
+    if (rc != SB_OK)
+        return rc;
+    json_decref(*a->state);
+    *a->state = step.state;
+    step.state = NULL;
+    for (size_t i = 0; i < step.nreplies; i++)
+        say(a, step.replies[i]);
+    rc = actions_apply(a, &step);
+    engine_step_free(&step);
+    return rc;
+}
+
+int actions_run(action_ctx *a, const char *name, const char *arg)
+{
+    if (!a->direct) {
+        say(a, view(a, "group_private",
+                    "That's personal, so let's keep it to a direct chat: message me privately."));
+        return SB_OK;
+    }
+    if (strcmp(name, "journal") == 0)
+        return do_journal(a, arg);
+    if (strcmp(name, "progress") == 0)
+        return do_progress(a);
+    if (strcmp(name, "export") == 0)
+        return do_export(a);
+    if (strcmp(name, "forget") == 0)
+        return do_forget(a);
+    if (strcmp(name, "exercise") == 0)
+        return do_exercise(a, arg);
+    if (strcmp(name, "focus") == 0 && arg && has_topic(a, arg))
+        return store_setting_set(a->store, a->person, "focus", arg);
+    sb_buf out = {0};
+    int rc = nudge_action(a->store, a->dialogs, a->person, name, arg, a->now, &out);
+    if (rc == SB_OK && out.len)
+        say(a, out.data);
+    sb_buf_free(&out);
+    return rc;
+}
+
+int actions_apply(action_ctx *a, const sb_step *step)
+{
+    int rc = SB_OK;
+    for (size_t i = 0; i < step->neffects && rc == SB_OK && !a->forgotten; i++) {
+        const sb_effect *e = &step->effects[i];
+        switch (e->kind) {
+        case SB_FX_JOURNAL:
+            if (a->direct && consented(a) && e->value)
+                rc = store_journal_add(a->store, a->person, e->key, e->value, a->now);
+            break;
+        case SB_FX_RATING:
+            if (a->direct && e->key)
+                rc = store_rating_add(a->store, a->person, e->key, (int)e->number, a->now);
+            break;
+        case SB_FX_SETTING:
+            if (e->key)
+                rc = store_setting_set(a->store, a->person, e->key, e->value ? e->value : "");
+            break;
+        case SB_FX_EXERCISE_GIVEN:
+        case SB_FX_EXERCISE_DONE:
+            if (e->key)
+                rc = store_exercise_log(a->store, a->person, e->key,
+                                        e->kind == SB_FX_EXERCISE_GIVEN ? "given" : "done",
+                                        a->now);
+            break;
+        case SB_FX_ACTION:
+            if (e->key)
+                rc = actions_run(a, e->key, e->value);
+            break;
+        case SB_FX_CRISIS:
+            rc = nudge_on_crisis(a->store, a->person, a->now);
+            break;
+        }
+    }
+    return rc;
+}

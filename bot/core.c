@@ -1,0 +1,412 @@
+/* core.c — the core thread: a queue of what adapters report (batches, send results,
+ * EOF, fatal errors), drained in order; each batch goes through the router in one
+ * transaction, then the adapter hears "committed" and gets the replies to send.
+ * Between items the core sleeps until the next due nudge. It leaves the meaning of a
+ * message to router.c and the platforms' rules to the adapters. */
+#include "core.h"
+#include "router.h"
+#include "sb.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ADAPTERS 8
+
+typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL } item_kind;
+
+typedef struct item {
+    item_kind kind;
+    sb_adapter *adapter;
+    sb_batch *batch;  /* ITEM_BATCH, owned */
+    int64_t id;       /* ITEM_SENT */
+    int ok;           /* ITEM_SENT */
+    char *reason;     /* ITEM_FATAL, owned */
+    struct item *next;
+} item;
+
+typedef struct resume_entry {
+    char *adapter, *key, *value;
+    struct resume_entry *next;
+} resume_entry;
+
+struct sb_core {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    item *head, *tail;          /* queue, guarded by mu */
+    int stop;                   /* guarded by mu */
+    resume_entry *resume;       /* guarded by mu: committed resume positions */
+    sb_adapter *adapters[MAX_ADAPTERS];
+    size_t nadapters;
+    store *store;
+    const sb_dialogs *dialogs;
+    sb_clock *clock;
+    router *router;
+    int fatal;
+};
+
+static void push(sb_core *c, item *it)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->tail)
+        c->tail->next = it;
+    else
+        c->head = it;
+    c->tail = it;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void sb_core_post_batch(sb_core *core, sb_adapter *a, sb_batch *batch)
+{
+    item *it = calloc(1, sizeof *it);
+    if (!it) {
+        /* Without memory the batch cannot be queued; its resume position is not
+         * committed, so the adapter's platform will deliver it again after a restart. */
+        sb_log("error", "core", "out of memory queueing a batch from %s", a->name);
+        sb_batch_free(batch);
+        return;
+    }
+    it->kind = ITEM_BATCH;
+    it->adapter = a;
+    it->batch = batch;
+    push(core, it);
+}
+
+void sb_core_sent(sb_core *core, sb_adapter *a, int64_t id, int ok)
+{
+    item *it = calloc(1, sizeof *it);
+    if (!it)
+        return; /* the row stays unsent and is re-sent (same id) after a restart */
+    it->kind = ITEM_SENT;
+    it->adapter = a;
+    it->id = id;
+    it->ok = ok;
+    push(core, it);
+}
+
+void sb_core_eof(sb_core *core, sb_adapter *a)
+{
+    item *it = calloc(1, sizeof *it);
+    if (!it) {
+        core_request_stop(core);
+        return;
+    }
+    it->kind = ITEM_EOF;
+    it->adapter = a;
+    push(core, it);
+}
+
+void sb_core_fatal(sb_core *core, sb_adapter *a, const char *reason)
+{
+    item *it = calloc(1, sizeof *it);
+    if (it) {
+        it->kind = ITEM_FATAL;
+        it->adapter = a;
+        it->reason = sb_strdup(reason);
+        push(core, it);
+    } else {
+        core_request_stop(core);
+    }
+}
+
+char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key)
+{
+    char *v = NULL;
+    pthread_mutex_lock(&core->mu);
+    for (resume_entry *e = core->resume; e; e = e->next)
+        if (strcmp(e->adapter, a->name) == 0 && strcmp(e->key, key) == 0) {
+            v = sb_strdup(e->value);
+            break;
+        }
+    pthread_mutex_unlock(&core->mu);
+    return v;
+}
+
+/* Records a committed resume position in the in-memory copy adapters read. */
+static void resume_remember(sb_core *c, const char *adapter, const char *key, const char *value)
+{
+    pthread_mutex_lock(&c->mu);
+    resume_entry *e = c->resume;
+    while (e && !(strcmp(e->adapter, adapter) == 0 && strcmp(e->key, key) == 0))
+        e = e->next;
+    if (!e) {
+        e = calloc(1, sizeof *e);
+        if (e) {
+            e->adapter = sb_strdup(adapter);
+            e->key = sb_strdup(key);
+            e->next = c->resume;
+            c->resume = e;
+        }
+    }
+    if (e) {
+        free(e->value);
+        e->value = sb_strdup(value);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+void sb_batch_free(sb_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->count; i++) {
+        free(b->events[i].room);
+        free(b->events[i].sender);
+        free(b->events[i].text);
+        free(b->events[i].event_id);
+    }
+    free(b->events);
+    free(b->resume_key);
+    free(b->resume_value);
+    free(b);
+}
+
+static void item_free(item *it)
+{
+    sb_batch_free(it->batch);
+    free(it->reason);
+    free(it);
+}
+
+sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock)
+{
+    sb_core *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->store = s;
+    c->dialogs = d;
+    c->clock = clock;
+    c->router = router_new(s, d);
+    if (!c->router) {
+        core_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int core_add_adapter(sb_core *core, sb_adapter *a)
+{
+    if (core->nadapters == MAX_ADAPTERS)
+        return SB_EINVAL;
+    core->adapters[core->nadapters++] = a;
+    return SB_OK;
+}
+
+void core_request_stop(sb_core *core)
+{
+    pthread_mutex_lock(&core->mu);
+    core->stop = 1;
+    pthread_cond_signal(&core->cv);
+    pthread_mutex_unlock(&core->mu);
+}
+
+static sb_adapter *adapter_named(sb_core *c, const char *name)
+{
+    for (size_t i = 0; i < c->nadapters; i++)
+        if (strcmp(c->adapters[i]->name, name) == 0)
+            return c->adapters[i];
+    return NULL;
+}
+
+/* router_send callback: hands one committed outbox row to its adapter. */
+static void send_row(void *ctx, int64_t id, const char *adapter, const char *room, const char *text)
+{
+    sb_core *c = ctx;
+    sb_adapter *a = adapter_named(c, adapter);
+    if (!a)
+        return; /* that adapter is not running now; the row waits in the outbox */
+    sb_outbound msg = {.id = id, .room = room, .text = text};
+    a->send(a, &msg);
+}
+
+typedef struct pending_ctx {
+    sb_core *core;
+    sb_adapter *adapter;
+} pending_ctx;
+
+static int send_pending_row(void *ctx, int64_t id, const char *room, const char *text)
+{
+    pending_ctx *p = ctx;
+    sb_outbound msg = {.id = id, .room = room, .text = text};
+    p->adapter->send(p->adapter, &msg);
+    return 0;
+}
+
+static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        sb_inbound *ev = &b->events[i];
+        if (ev->kind != SB_IN_CLOCK || !c->clock->fake || !ev->text)
+            continue;
+        int64_t t;
+        long n;
+        size_t len = strlen(ev->text);
+        char unit = len ? ev->text[len - 1] : 0;
+        long mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
+        if (ev->text[0] == '+' && mult && len > 2) {
+            char num[32];
+            size_t nl = len - 2 < sizeof num - 1 ? len - 2 : sizeof num - 1;
+            memcpy(num, ev->text + 1, nl);
+            num[nl] = '\0';
+            if (sb_parse_long(num, 0, 100000000L, &n) == SB_OK)
+                clock_set(c->clock, clock_now(c->clock) + n * mult);
+        } else if (clock_parse_iso(ev->text, &t) == SB_OK) {
+            clock_set(c->clock, t);
+        }
+    }
+    int64_t now = clock_now(c->clock);
+    int rc = router_batch(c->router, a->name, b, now, send_row, c);
+    if (rc != SB_OK) {
+        /* Nothing was committed; the resume position did not move, so the platform
+         * redelivers after a restart. Stop rather than spin on a broken store. */
+        sb_log("error", "core", "batch from %s not committed: %s; stopping", a->name,
+               sb_strerror(rc));
+        c->fatal = 1;
+        core_request_stop(c);
+        return;
+    }
+    if (b->resume_key && b->resume_value)
+        resume_remember(c, a->name, b->resume_key, b->resume_value);
+    a->committed(a, b->seq);
+}
+
+static void run_due_nudges(sb_core *c)
+{
+    int rc = router_nudges(c->router, clock_now(c->clock), send_row, c);
+    if (rc != SB_OK)
+        sb_log("warn", "core", "nudge pass failed: %s", sb_strerror(rc));
+}
+
+static int load_resume(sb_core *c)
+{
+    for (size_t i = 0; i < c->nadapters; i++) {
+        static const char *const keys[] = {"next_batch", "device_id", "filter_id", "synced"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            char *v = NULL;
+            if (store_resume_get(c->store, c->adapters[i]->name, keys[k], &v) != SB_OK)
+                return SB_EDB;
+            if (v)
+                resume_remember(c, c->adapters[i]->name, keys[k], v);
+            free(v);
+        }
+    }
+    return SB_OK;
+}
+
+int core_run(sb_core *c)
+{
+    if (load_resume(c) != SB_OK)
+        return 1;
+    size_t started = 0;
+    for (; started < c->nadapters; started++) {
+        sb_adapter *a = c->adapters[started];
+        int rc = a->start(a, c);
+        if (rc != SB_OK) {
+            sb_log("error", "core", "adapter %s did not start: %s", a->name, sb_strerror(rc));
+            c->fatal = 1;
+            break;
+        }
+    }
+    if (!c->fatal) {
+        /* Replies committed before a crash or restart go out again with their own ids. */
+        for (size_t i = 0; i < c->nadapters; i++) {
+            pending_ctx p = {c, c->adapters[i]};
+            store_outbox_pending(c->store, c->adapters[i]->name, send_pending_row, &p);
+        }
+        run_due_nudges(c);
+    }
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        while (!c->head && !c->stop) {
+            int64_t due = 0;
+            /* The fake clock moves only by SB_IN_CLOCK, so sleeping on it is pointless. */
+            if (!c->clock->fake && router_next_nudge(c->router, &due) == SB_OK && due > 0) {
+                struct timespec ts = {.tv_sec = (time_t)due, .tv_nsec = 0};
+                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
+                    break;
+            } else {
+                pthread_cond_wait(&c->cv, &c->mu);
+            }
+        }
+        if (c->stop && !c->head) {
+            pthread_mutex_unlock(&c->mu);
+            break;
+        }
+        item *it = c->head;
+        if (it) {
+            c->head = it->next;
+            if (!c->head)
+                c->tail = NULL;
+        }
+        pthread_mutex_unlock(&c->mu);
+        if (!it) {
+            run_due_nudges(c);
+            continue;
+        }
+        switch (it->kind) {
+        case ITEM_BATCH:
+            handle_batch(c, it->adapter, it->batch);
+            run_due_nudges(c);
+            break;
+        case ITEM_SENT:
+            if (store_outbox_mark_sent(c->store, it->id, clock_now(c->clock)) != SB_OK)
+                sb_log("warn", "core", "could not mark reply %lld sent", (long long)it->id);
+            if (!it->ok)
+                sb_log("warn", "core", "%s gave up on reply %lld", it->adapter->name,
+                       (long long)it->id);
+            break;
+        case ITEM_EOF:
+            core_request_stop(c);
+            break;
+        case ITEM_FATAL:
+            sb_log("error", it->adapter->name, "%s", it->reason ? it->reason : "fatal error");
+            c->fatal = 1;
+            core_request_stop(c);
+            break;
+        }
+        item_free(it);
+    }
+    for (size_t i = 0; i < started; i++)
+        c->adapters[i]->stop(c->adapters[i]);
+    /* Send results that arrived while stopping still count. */
+    pthread_mutex_lock(&c->mu);
+    item *rest = c->head;
+    c->head = c->tail = NULL;
+    pthread_mutex_unlock(&c->mu);
+    while (rest) {
+        item *next = rest->next;
+        if (rest->kind == ITEM_SENT)
+            store_outbox_mark_sent(c->store, rest->id, clock_now(c->clock));
+        item_free(rest);
+        rest = next;
+    }
+    return c->fatal ? 1 : 0;
+}
+
+void core_free(sb_core *c)
+{
+    if (!c)
+        return;
+    while (c->head) {
+        item *next = c->head->next;
+        item_free(c->head);
+        c->head = next;
+    }
+    while (c->resume) {
+        resume_entry *next = c->resume->next;
+        free(c->resume->adapter);
+        free(c->resume->key);
+        free(c->resume->value);
+        free(c->resume);
+        c->resume = next;
+    }
+    router_free(c->router);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c);
+}

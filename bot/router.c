@@ -1,0 +1,291 @@
+/* router.c — turns a batch of platform events into engine steps and outbox rows inside
+ * one transaction, together with the adapter's resume position (design.md invariant 4).
+ * It decides nothing about coaching (the engine does) or about platforms (adapters do):
+ * it finds the person, keeps group rooms impersonal, and applies effects to the store. */
+#include "router.h"
+#include "actions.h"
+#include "engine.h"
+#include "nudge.h"
+#include "sb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct router {
+    store *store;
+    const sb_dialogs *dialogs;
+};
+
+typedef struct sent_row {
+    int64_t id;
+    const char *room; /* borrowed from the batch */
+    char *text;
+} sent_row;
+
+typedef struct row_list {
+    sent_row *rows;
+    size_t n, cap;
+} row_list;
+
+static int rows_add(row_list *l, int64_t id, const char *room, char *text)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        sent_row *p = realloc(l->rows, cap * sizeof *p);
+        if (!p)
+            return SB_ENOMEM;
+        l->rows = p;
+        l->cap = cap;
+    }
+    l->rows[l->n++] = (sent_row){id, room, text};
+    return SB_OK;
+}
+
+static void rows_free(row_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->rows[i].text);
+    free(l->rows);
+    l->rows = NULL;
+    l->n = l->cap = 0;
+}
+
+router *router_new(store *s, const sb_dialogs *d)
+{
+    router *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->store = s;
+    r->dialogs = d;
+    return r;
+}
+
+void router_free(router *r)
+{
+    free(r);
+}
+
+/* Queues text for room in the outbox and remembers it for sending after the commit. */
+static int enqueue(router *r, const char *adapter, const char *room, char *text, int64_t now,
+                   row_list *out)
+{
+    int64_t id;
+    int rc = store_outbox_add(r->store, adapter, room, text, now, &id);
+    if (rc != SB_OK) {
+        free(text);
+        return rc;
+    }
+    rc = rows_add(out, id, room, text);
+    if (rc != SB_OK)
+        free(text);
+    return rc;
+}
+
+static int on_message(router *r, const char *adapter, const sb_inbound *ev, int64_t now,
+                      row_list *out)
+{
+    if (!ev->text || !ev->sender || !ev->room)
+        return SB_OK;
+    /* In a group room only "!" commands and lines addressed to the bot are ours. */
+    if (!ev->direct && !ev->addressed && ev->text[0] != '!')
+        return SB_OK;
+    int64_t person;
+    int rc = store_person_get(r->store, adapter, ev->sender, now, &person);
+    if (rc != SB_OK)
+        return rc;
+    if (ev->direct && (rc = store_room_set(r->store, adapter, ev->room, 1, person)) != SB_OK)
+        return rc;
+    char *saved = NULL;
+    if ((rc = store_state_load(r->store, person, &saved)) != SB_OK)
+        return rc;
+    json_t *state = saved ? json_loads(saved, 0, NULL) : NULL;
+    free(saved);
+    if (!state || !json_is_object(state)) {
+        json_decref(state);
+        state = engine_new_state();
+        if (!state)
+            return SB_ENOMEM;
+    }
+    sb_input in = {.text = ev->text, .now = now, .group = !ev->direct, .user = ev->sender};
+    sb_step step;
+    rc = engine_step(r->dialogs, state, &in, &step);
+    json_decref(state);
+    if (rc != SB_OK)
+        return rc;
+    state = step.state;
+    step.state = NULL;
+
+    sb_buf reply = {0};
+    for (size_t i = 0; i < step.nreplies; i++) {
+        if (reply.len)
+            sb_buf_puts(&reply, "\n\n");
+        sb_buf_puts(&reply, step.replies[i]);
+    }
+    action_ctx a = {.store = r->store, .dialogs = r->dialogs, .person = person, .now = now,
+                    .direct = ev->direct, .state = &state, .input = &in, .reply = &reply};
+    rc = actions_apply(&a, &step);
+    engine_step_free(&step);
+    if (rc == SB_OK && !a.forgotten) {
+        char *text = json_dumps(state, JSON_COMPACT);
+        rc = text ? store_state_save(r->store, person, text, now) : SB_ENOMEM;
+        free(text);
+        if (rc == SB_OK)
+            rc = store_person_touch(r->store, person, now);
+        if (rc == SB_OK && ev->direct)
+            rc = nudge_on_inbound(r->store, person, now);
+    }
+    json_decref(state);
+    if (rc != SB_OK) {
+        sb_buf_free(&reply);
+        return rc;
+    }
+    if (reply.len == 0) {
+        sb_buf_free(&reply);
+        return SB_OK;
+    }
+    return enqueue(r, adapter, ev->room, sb_buf_take(&reply), now, out);
+}
+
+static int on_encrypted(router *r, const char *adapter, const sb_inbound *ev, int64_t now,
+                        row_list *out)
+{
+    int set = 0;
+    int rc = store_room_flag_get(r->store, adapter, ev->room, "encrypted_notice", &set);
+    if (rc != SB_OK || set)
+        return rc;
+    if ((rc = store_room_flag_set(r->store, adapter, ev->room, "encrypted_notice")) != SB_OK)
+        return rc;
+    const char *text = actions_view(r->dialogs, "encrypted", 0,
+                                    "I can't read encrypted messages yet. Please open a new "
+                                    "direct chat with me and turn encryption off for it.");
+    char *copy = sb_strdup(text);
+    return copy ? enqueue(r, adapter, ev->room, copy, now, out) : SB_ENOMEM;
+}
+
+static int apply_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
+                       row_list *out)
+{
+    int rc = SB_OK;
+    for (size_t i = 0; i < b->count && rc == SB_OK; i++) {
+        const sb_inbound *ev = &b->events[i];
+        switch (ev->kind) {
+        case SB_IN_MESSAGE:
+            rc = on_message(r, adapter, ev, now, out);
+            break;
+        case SB_IN_ROOM:
+            rc = ev->room ? store_room_set(r->store, adapter, ev->room, ev->direct, 0) : SB_OK;
+            break;
+        case SB_IN_LEFT:
+            rc = ev->room ? store_room_forget(r->store, adapter, ev->room) : SB_OK;
+            break;
+        case SB_IN_ENCRYPTED:
+            rc = ev->room ? on_encrypted(r, adapter, ev, now, out) : SB_OK;
+            break;
+        case SB_IN_CLOCK:
+            break; /* the core moved its clock before calling us */
+        }
+    }
+    if (rc == SB_OK && b->resume_key && b->resume_value)
+        rc = store_resume_set(r->store, adapter, b->resume_key, b->resume_value);
+    return rc;
+}
+
+/* Invariant 5: when the batch could not be applied, a person in crisis still hears
+ * where to find help. The id is negative: it has no outbox row to mark. */
+static void crisis_fallback(router *r, const char *adapter, const sb_batch *b,
+                            router_send_fn send, void *ctx)
+{
+    static int64_t next_id = -1;
+    for (size_t i = 0; i < b->count; i++) {
+        const sb_inbound *ev = &b->events[i];
+        if (ev->kind == SB_IN_MESSAGE && ev->text && ev->room &&
+            engine_is_crisis(r->dialogs, ev->text))
+            send(ctx, next_id--, adapter, ev->room, dialogs_crisis_message(r->dialogs));
+    }
+}
+
+int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
+                 router_send_fn send, void *ctx)
+{
+    row_list out = {0};
+    int rc = store_begin(r->store);
+    if (rc == SB_OK) {
+        rc = apply_batch(r, adapter, b, now, &out);
+        rc = rc == SB_OK ? store_commit(r->store) : rc;
+        if (rc != SB_OK)
+            store_rollback(r->store);
+    }
+    if (rc != SB_OK) {
+        crisis_fallback(r, adapter, b, send, ctx);
+        rows_free(&out);
+        return rc;
+    }
+    for (size_t i = 0; i < out.n; i++)
+        send(ctx, out.rows[i].id, adapter, out.rows[i].room, out.rows[i].text);
+    rows_free(&out);
+    return SB_OK;
+}
+
+typedef struct nudge_rows {
+    row_list rows;
+    char *adapters[64]; /* parallel to rows; a pass handles at most 64 people */
+    int failed;
+} nudge_rows;
+
+/* nudge_run_due reports each queued nudge here, inside the transaction; they are sent
+ * only after the commit. */
+static void collect_nudge(void *ctx, int64_t id, const char *adapter, const char *room,
+                          const char *text)
+{
+    nudge_rows *n = ctx;
+    char *t = sb_strdup(text), *a = sb_strdup(adapter), *rm = sb_strdup(room);
+    if (n->rows.n >= 64 || !t || !a || !rm ||
+        rows_add(&n->rows, id, rm, t) != SB_OK) {
+        free(t);
+        free(a);
+        free(rm);
+        n->failed = 1;
+        return;
+    }
+    n->adapters[n->rows.n - 1] = a;
+}
+
+static void nudge_rows_free(nudge_rows *n)
+{
+    for (size_t i = 0; i < n->rows.n; i++) {
+        free(n->adapters[i]);
+        free((char *)n->rows.rows[i].room);
+    }
+    rows_free(&n->rows);
+}
+
+int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx)
+{
+    int rc;
+    do {
+        nudge_rows n = {0};
+        rc = store_begin(r->store);
+        if (rc != SB_OK)
+            return rc;
+        rc = nudge_run_due(r->store, r->dialogs, now, 64, collect_nudge, &n);
+        if (rc >= 0 && n.failed)
+            rc = SB_ENOMEM;
+        int more = rc > 0;
+        if (rc >= 0 && store_commit(r->store) == SB_OK) {
+            for (size_t i = 0; i < n.rows.n; i++)
+                send(ctx, n.rows.rows[i].id, n.adapters[i], n.rows.rows[i].room,
+                     n.rows.rows[i].text);
+            rc = more;
+        } else {
+            store_rollback(r->store);
+            rc = rc < 0 ? rc : SB_EDB;
+        }
+        nudge_rows_free(&n);
+    } while (rc > 0);
+    return rc;
+}
+
+int router_next_nudge(router *r, int64_t *due)
+{
+    return nudge_next_due(r->store, due);
+}

@@ -1,0 +1,33 @@
+/* router.h — event -> person -> safety -> engine step -> effects, one transaction per batch
+ * (design.md invariants 4–6). The router is the only place where the engine's decisions
+ * meet the store; it runs on the core thread. */
+#ifndef SB_ROUTER_H
+#define SB_ROUTER_H
+
+#include "adapter.h"
+#include "dialog.h"
+#include "store.h"
+
+typedef struct router router;
+
+/* Hands one committed outbox row to its adapter. */
+typedef void (*router_send_fn)(void *ctx, int64_t id, const char *adapter, const char *room,
+                               const char *text);
+
+/* Borrowed store and dialogs. NULL on ENOMEM. */
+router *router_new(store *s, const sb_dialogs *d);
+void router_free(router *r);
+
+/* Applies a batch from adapter: for each event the engine step and its effects, one outbox
+ * row per answered message, and the batch's resume position, all in one transaction. After
+ * the commit calls send for each new row. On failure nothing is committed (SB_EDB or
+ * SB_ENOMEM) and, for messages that were a crisis, the crisis reply is still handed to
+ * send with a negative id (invariant 5: sent even if everything else fails). */
+int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
+                 router_send_fn send, void *ctx);
+/* Sends the nudges due at now (each in its own transaction with the schedule move). */
+int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx);
+/* The earliest due nudge (UTC seconds), 0 when none. */
+int router_next_nudge(router *r, int64_t *due);
+
+#endif
