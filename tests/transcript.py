@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""Runs a transcript test through the console binary and prints TAP.
+
+A transcript reads like the conversation it checks:
+
+    # comment
+    @user alice                  the person (--user)
+    @args --fake-clock 2026-03-28T07:00:00Z   extra arguments for every run
+    > what the person types
+    < text that must appear (case-insensitive substring) in the replies to that input
+    <! text that must not appear in those replies
+    -- restart                   the process ends; a new one starts on the same database
+
+Each input with expectations is one TAP test. The binary is $SECUREBASE_BIN
+(default build/asan/securebase); each run must exit 0 with nothing from a sanitizer.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BIN = os.environ.get("SECUREBASE_BIN", "build/asan/securebase")
+
+
+def parse(path):
+    user, args, segments = "alice", [], [[]]
+    with open(path, encoding="utf-8") as f:
+        for number, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            if line.startswith("@user "):
+                user = line[6:].strip()
+            elif line.startswith("@args "):
+                args += line[6:].split()
+            elif line.strip() == "-- restart":
+                segments.append([])
+            elif line.startswith("> "):
+                segments[-1].append({"say": line[2:], "line": number, "want": [], "not": []})
+            elif line.startswith("<! "):
+                segments[-1][-1]["not"].append(line[3:].strip())
+            elif line.startswith("< "):
+                segments[-1][-1]["want"].append(line[2:].strip())
+            else:
+                sys.exit(f"{path}:{number}: cannot read line: {line!r}")
+    return user, args, segments
+
+
+def squash(text):
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def run(db, user, args, turns):
+    stdin = "".join(t["say"] + "\n" for t in turns)
+    cmd = [BIN, "--console", "--echo", "--db", db, "--dialogs", "dialogs", "--user", user] + args
+    p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120)
+    # Split stdout at the echo of each input, in order.
+    replies, rest = [], p.stdout
+    for t in turns:
+        marker = "> " + t["say"] + "\n"
+        at = rest.find(marker)
+        if at < 0:
+            replies.append(None)
+            continue
+        if replies:
+            replies[-1] = (replies[-1] or "") + rest[:at]
+        rest = rest[at + len(marker):]
+        replies.append("")
+    if replies:
+        replies[-1] = (replies[-1] or "") + rest
+    return p, replies
+
+
+def main():
+    path = sys.argv[1]
+    user, args, segments = parse(path)
+    n = 0
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "t.db")
+        for seg in segments:
+            p, replies = run(db, user, args, seg)
+            broken = p.returncode != 0 or "Sanitizer" in p.stderr or "runtime error" in p.stderr
+            if broken:
+                n += 1
+                failed += 1
+                print(f"not ok {n} - {path}: the run exited {p.returncode}")
+                print("# " + p.stderr[-2000:].replace("\n", "\n# "))
+            for turn, got in zip(seg, replies):
+                if not turn["want"] and not turn["not"]:
+                    continue
+                n += 1
+                text = squash(got or "")
+                missing = [w for w in turn["want"] if squash(w) not in text]
+                present = [w for w in turn["not"] if squash(w) in text]
+                if missing or present or got is None:
+                    failed += 1
+                    print(f"not ok {n} - {path}:{turn['line']} > {turn['say']}")
+                    for w in missing:
+                        print(f"#   expected: {w}")
+                    for w in present:
+                        print(f"#   must not say: {w}")
+                    print("#   coach said: " + (got or "(nothing)").strip().replace("\n", "\n#   "))
+                else:
+                    print(f"ok {n} - {path}:{turn['line']} > {turn['say']}")
+    print(f"1..{n}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
