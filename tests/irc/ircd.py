@@ -1,0 +1,285 @@
+"""ircd — a real InspIRCd 3 for the IRC tests, and a plain TCP IRC client for the test person.
+
+IRCd writes a configuration into a temporary directory: a plain TCP listener (the test person),
+a WebSocket listener (the coach), the websocket module with any Origin allowed, and two
+connection classes: the person's with no flood limit, the coach's with a real one (penalty
+threshold and command rate, no fakelag) so flooding gets the coach disconnected. It runs
+inspircd in the foreground as the `irc` user (it refuses root), waits until both ports accept,
+and can stop and start again on the same ports. Nothing here sleeps blindly: every wait polls
+a condition against a deadline.
+"""
+import os
+import pwd
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+INSPIRCD = "/usr/sbin/inspircd"
+
+# The coach's class: at most THRESHOLD lines of penalty, drained at RATE lines per second;
+# past that InspIRCd kills the connection with "Excess Flood".
+COACH_THRESHOLD = 20
+COACH_RATE = 20
+
+CONFIG = """\
+<server name="irc.test" description="securebase test server" network="TestNet">
+<admin name="test" nick="test" email="test@localhost">
+<path configdir="{dir}" datadir="{dir}" logdir="{dir}">
+<pid file="{dir}/inspircd.pid">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{dir}/ircd.log">
+<dns server="127.0.0.1" timeout="1">
+<bind address="127.0.0.1" port="{tcp_port}" type="clients">
+<bind address="127.0.0.1" port="{ws_port}" type="clients" hook="websocket">
+<module name="sha1">
+<module name="websocket">
+<module name="ircv3">
+<module name="ircv3_servertime">
+<module name="ircv3_accounttag">
+<module name="ircv3_ctctags">
+<module name="cap">
+<module name="services_account">
+<websocket defaultmode="text">
+<wsorigin allow="*">
+<connect name="person" allow="*" port="{tcp_port}" timeout="30" pingfreq="300"
+         hardsendq="4M" softsendq="1M" recvq="1M" threshold="100000" commandrate="10000000"
+         fakelag="no" localmax="200" globalmax="200" resolvehostnames="no" useident="no"
+         limit="5000">
+<connect name="coach" allow="*" port="{ws_port}" timeout="30" pingfreq="300"
+         hardsendq="4M" softsendq="1M" recvq="16K" threshold="{threshold}"
+         commandrate="{rate_milli}" fakelag="no" localmax="200" globalmax="200"
+         resolvehostnames="no" useident="no" limit="5000">
+<channels users="100" opers="100">
+<limits maxnick="30" maxchan="64" maxmodes="20" maxident="10" maxhost="64" maxquit="255"
+        maxtopic="307" maxkick="255" maxreal="128" maxaway="200">
+<options prefixquit="Quit: " syntaxhints="no" announcets="no" hostintopic="yes"
+         pingwarning="15" splitwhois="no" exemptchanops="">
+<security hideserver="" userstats="Pu" customversion="" flatlinks="no" hidesplits="no"
+          hideulines="no" hidebans="no" maxtargets="20">
+<performance netbuffersize="10240" somaxconn="128" softlimit="1024" clonesonconnect="no"
+             timeskipwarn="2s" quietbursts="yes">
+<whowas groupsize="10" maxgroups="100000" maxkeep="3d">
+<badnick nick="ChanServ" reason="Reserved for a services bot">
+"""
+
+
+def free_port():
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout, what):
+    """Polls condition() until it returns something true; raises TimeoutError naming what."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("timed out after %.1f s waiting for %s" % (timeout, what))
+        time.sleep(0.02)
+
+
+def accepts(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+class IRCd:
+    """One InspIRCd in a temporary directory. Use as a context manager."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="sb-ircd-")
+        irc = pwd.getpwnam("irc")
+        os.chown(self.dir, irc.pw_uid, irc.pw_gid)
+        os.chmod(self.dir, 0o755)
+        self.tcp_port = free_port()
+        self.ws_port = free_port()
+        self.conf = os.path.join(self.dir, "inspircd.conf")
+        with open(self.conf, "w", encoding="utf-8") as f:
+            f.write(CONFIG.format(dir=self.dir, tcp_port=self.tcp_port, ws_port=self.ws_port,
+                                  threshold=COACH_THRESHOLD, rate_milli=COACH_RATE * 1000))
+        os.chown(self.conf, irc.pw_uid, irc.pw_gid)
+        self.proc = None
+        self.url = "ws://127.0.0.1:%d/" % self.ws_port
+
+    def start(self, timeout=15):
+        """Starts the server and returns once both listeners accept connections."""
+        out = open(os.path.join(self.dir, "stdout.log"), "ab")
+        self.proc = subprocess.Popen(
+            [INSPIRCD, "--nofork", "--nopid", "--config", self.conf],
+            user="irc", group="irc", extra_groups=[], cwd=self.dir,
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+
+        def up():
+            if self.proc.poll() is not None:
+                raise RuntimeError("inspircd exited with %d:\n%s" % (self.proc.returncode, self.log()))
+            return accepts(self.tcp_port) and accepts(self.ws_port)
+        wait_for(up, timeout, "inspircd to accept on ports %d and %d" % (self.tcp_port, self.ws_port))
+
+    def stop(self, timeout=10):
+        """Stops the server (SIGTERM, then SIGKILL after timeout) and waits for it."""
+        if not self.proc or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        wait_for(lambda: not accepts(self.tcp_port), timeout, "the port to close")
+
+    def log(self):
+        text = ""
+        for name in ("stdout.log", "ircd.log"):
+            try:
+                with open(os.path.join(self.dir, name), encoding="utf-8", errors="replace") as f:
+                    text += f.read()[-4000:]
+            except OSError:
+                pass
+        return text
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def parse_line(line):
+    """Minimal IRC parse for tests: (tags dict, nick or None, command, params list)."""
+    tags, nick = {}, None
+    if line.startswith("@"):
+        raw, _, line = line.partition(" ")
+        for item in raw[1:].split(";"):
+            key, _, value = item.partition("=")
+            tags[key] = value
+    if line.startswith(":"):
+        source, _, line = line.partition(" ")
+        nick = source[1:].split("!")[0].split("@")[0]
+    head, sep, trailing = line.partition(" :")
+    params = head.split()
+    command = params.pop(0).upper() if params else ""
+    if sep:
+        params.append(trailing)
+    return tags, nick, command, params
+
+
+class Person:
+    """A test person on a plain TCP connection. A reader thread queues every line; expect()
+    waits for one that matches, keeping the others for later calls."""
+
+    def __init__(self, port, nick, timeout=15):
+        self.nick = nick
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.settimeout(None)
+        self.lines = queue.Queue()
+        self.seen = []  # parsed lines not yet consumed by expect()
+        self.closed = False
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.send("NICK %s" % nick)
+        self.send("USER %s 0 * :test person" % nick)
+        self.expect(lambda m: m[2] == "001", timeout, "001 for %s" % nick)
+
+    def _read(self):
+        buf = b""
+        try:
+            while True:
+                data = self.sock.recv(65536)
+                if not data:
+                    break
+                buf += data
+                while b"\n" in buf:
+                    raw, buf = buf.split(b"\n", 1)
+                    line = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+                    msg = parse_line(line)
+                    if msg[2] == "PING":
+                        self.send("PONG :%s" % (msg[3][0] if msg[3] else ""))
+                    self.lines.put((line,) + msg)
+        except OSError:
+            pass
+        self.closed = True
+        self.lines.put(None)
+
+    def send(self, line):
+        self.sock.sendall(line.encode("utf-8") + b"\r\n")
+
+    def privmsg(self, target, text):
+        self.send("PRIVMSG %s :%s" % (target, text))
+
+    def expect(self, match, timeout, what):
+        """The first line (raw, tags, nick, command, params) for which match((tags, nick,
+        command, params)) is true; raises TimeoutError naming what."""
+        for i, item in enumerate(self.seen):
+            if match(item[1:]):
+                return self.seen.pop(i)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("timed out after %.1f s waiting for %s" % (timeout, what))
+            try:
+                item = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if item is None:
+                self.lines.put(None)
+                raise ConnectionError("connection closed while waiting for %s" % what)
+            if match(item[1:]):
+                return item
+            self.seen.append(item)
+
+    def drain(self):
+        """Everything received so far and not consumed."""
+        while True:
+            try:
+                item = self.lines.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self.lines.put(None)
+                break
+            self.seen.append(item)
+        out, self.seen = self.seen, []
+        return out
+
+    def close(self):
+        try:
+            self.send("QUIT :bye")
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class TAP:
+    """Numbered TAP output; plan printed at the end."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=""):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, name), flush=True)
+        if not cond:
+            self.failed += 1
+            for line in str(diag).splitlines():
+                print("# " + line, flush=True)
+        return cond
+
+    def done(self):
+        print("1..%d" % self.n, flush=True)
+        return 1 if self.failed else 0
