@@ -1,0 +1,623 @@
+/* matrix_parse.c — turns Matrix Client-Server API bytes into the values the adapter acts on.
+ * Every event is classified here (what to answer, what to ignore and why), so the rules of
+ * "never answer notices, own events, edits, redactions" are tested on recorded transcripts
+ * without a network. The adapter (matrix.c) owns the HTTP, timing and room bookkeeping. */
+#include "matrix_parse.h"
+
+#include "sb.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static char *dup_string(const json_t *v)
+{
+    return json_is_string(v) ? sb_strndup(json_string_value(v), json_string_length(v)) : NULL;
+}
+
+static const char *get_string(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int string_is(const json_t *obj, const char *key, const char *want)
+{
+    const char *s = get_string(obj, key);
+    return s && strcmp(s, want) == 0;
+}
+
+static const json_t *path_get(const json_t *obj, const char *a, const char *b)
+{
+    const json_t *v = json_object_get(obj, a);
+    return b ? json_object_get(v, b) : v;
+}
+
+void matrix_event_clear(matrix_event *e)
+{
+    if (!e)
+        return;
+    free(e->event_id);
+    free(e->sender);
+    free(e->body);
+    free(e->state_key);
+    free(e->membership);
+    free(e->prev_membership);
+    memset(e, 0, sizeof *e);
+}
+
+/* ---- mentions and addressing ---- */
+
+static int word_char(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '=' || c >= 0x80;
+}
+
+/* Finds needle in hay as a whole word (case-insensitive); returns its start or NULL. */
+static const char *find_word(const char *hay, const char *needle, size_t n)
+{
+    if (!hay || !needle || n == 0)
+        return NULL;
+    for (const char *p = hay; *p; p++) {
+        if (strncasecmp(p, needle, n) != 0)
+            continue;
+        int before_ok = p == hay || !word_char((unsigned char)p[-1]);
+        int after_ok = !word_char((unsigned char)p[n]) || p[n] == '\0';
+        /* a trailing '.' or ':' ends a sentence or an address, not the name */
+        if (!after_ok && (p[n] == '.' || p[n] == ':'))
+            after_ok = !word_char((unsigned char)p[n + 1]) || p[n + 1] == '\0';
+        if (before_ok && after_ok)
+            return p;
+    }
+    return NULL;
+}
+
+static size_t localpart_len(const char *self)
+{
+    if (!self || self[0] != '@')
+        return 0;
+    const char *colon = strchr(self, ':');
+    return colon ? (size_t)(colon - self - 1) : strlen(self) - 1;
+}
+
+static int names_bot(const char *body, const char *self, const char *display_name)
+{
+    if (!body || !self)
+        return 0;
+    if (strstr(body, self))
+        return 1;
+    size_t lp = localpart_len(self);
+    if (lp && find_word(body, self + 1, lp))
+        return 1;
+    return display_name && *display_name && find_word(body, display_name, strlen(display_name));
+}
+
+int matrix_addressed(const char *body, int mentions_bot, const char *self, const char *display_name)
+{
+    if (!body)
+        return 0;
+    const char *p = body;
+    while (*p == ' ' || *p == '\t' || *p == '\n')
+        p++;
+    return *p == '!' || mentions_bot || names_bot(body, self, display_name);
+}
+
+/* Length of a leading name followed by ':' or ',' (and spaces), 0 when absent. */
+static size_t leading_address(const char *body, const char *name, size_t n)
+{
+    if (!name || n == 0 || strncasecmp(body, name, n) != 0)
+        return 0;
+    if (body[n] != ':' && body[n] != ',')
+        return 0;
+    size_t i = n + 1;
+    while (body[i] == ' ' || body[i] == '\t')
+        i++;
+    return i;
+}
+
+const char *matrix_strip_address(const char *body, const char *self, const char *display_name)
+{
+    if (!body)
+        return NULL;
+    const char *p = body;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t skip = 0;
+    if (self) {
+        size_t lp = localpart_len(self);
+        skip = leading_address(p, self, strlen(self));
+        if (!skip && p[0] == '@') {
+            size_t after_at = leading_address(p + 1, self + 1, lp);
+            skip = after_at ? 1 + after_at : 0;
+        }
+        if (!skip)
+            skip = leading_address(p, self + 1, lp);
+    }
+    if (!skip && display_name)
+        skip = leading_address(p, display_name, strlen(display_name));
+    return skip ? p + skip : body;
+}
+
+/* ---- events ---- */
+
+static int mentions_list_has(const json_t *content, const char *self)
+{
+    const json_t *ids = path_get(content, "m.mentions", "user_ids");
+    size_t i;
+    const json_t *id;
+    if (!self || !json_is_array(ids))
+        return 0;
+    json_array_foreach(ids, i, id)
+        if (json_is_string(id) && strcmp(json_string_value(id), self) == 0)
+            return 1;
+    return 0;
+}
+
+/* A reply's body starts with the quoted original ("> ..." lines, then a blank line). */
+static const char *strip_reply_fallback(const json_t *content, const char *body)
+{
+    if (!json_is_object(path_get(content, "m.relates_to", "m.in_reply_to")) || body[0] != '>')
+        return body;
+    const char *p = body;
+    while (*p == '>') {
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            return body; /* nothing but a quote: keep it all */
+        p = nl + 1;
+    }
+    if (*p == '\n')
+        p++;
+    return p;
+}
+
+static int classify_message(const json_t *ev, const char *self, matrix_event *out)
+{
+    const json_t *content = json_object_get(ev, "content");
+    const json_t *unsigned_ = json_object_get(ev, "unsigned");
+    const char *msgtype = get_string(content, "msgtype");
+    const char *body = get_string(content, "body");
+    const char *rel = get_string(path_get(content, "m.relates_to", NULL), "rel_type");
+
+    if (json_object_get(unsigned_, "redacted_because") || json_object_get(ev, "redacted_because") ||
+        (json_is_object(content) && json_object_size(content) == 0)) {
+        out->reason = "redacted";
+    } else if ((rel && strcmp(rel, "m.replace") == 0) || json_object_get(content, "m.new_content")) {
+        out->reason = "edit";
+    } else if (!msgtype || !body) {
+        out->reason = "malformed";
+    } else if (strcmp(msgtype, "m.notice") == 0) {
+        out->reason = "notice";
+    } else if (strcmp(msgtype, "m.emote") == 0) {
+        out->reason = "emote";
+    } else if (strcmp(msgtype, "m.text") != 0) {
+        out->reason = "not text";
+    } else if (json_string_length(json_object_get(content, "body")) > MATRIX_BODY_MAX) {
+        out->reason = "too long";
+    } else if (strlen(body) != json_string_length(json_object_get(content, "body"))) {
+        out->reason = "malformed"; /* an embedded NUL: the core takes C strings */
+    }
+    if (out->reason) {
+        out->kind = MATRIX_EVENT_IGNORED;
+        return SB_OK;
+    }
+    out->kind = MATRIX_EVENT_TEXT;
+    out->body = sb_strdup(strip_reply_fallback(content, body));
+    if (!out->body)
+        return SB_ENOMEM;
+    out->mentions_bot = mentions_list_has(content, self) || names_bot(out->body, self, NULL);
+    return SB_OK;
+}
+
+static int classify_member(const json_t *ev, matrix_event *out)
+{
+    const json_t *content = json_object_get(ev, "content");
+    const json_t *state_key = json_object_get(ev, "state_key");
+    const json_t *membership = json_object_get(content, "membership");
+    if (!json_is_string(state_key) || !json_is_string(membership)) {
+        out->kind = MATRIX_EVENT_IGNORED;
+        out->reason = "malformed";
+        return SB_OK;
+    }
+    out->kind = MATRIX_EVENT_MEMBER;
+    out->state_key = dup_string(state_key);
+    out->membership = dup_string(membership);
+    const json_t *prev = path_get(json_object_get(ev, "unsigned"), "prev_content", "membership");
+    if (json_is_string(prev) && !(out->prev_membership = dup_string(prev)))
+        return SB_ENOMEM;
+    out->is_direct = json_is_true(json_object_get(content, "is_direct"));
+    return out->state_key && out->membership ? SB_OK : SB_ENOMEM;
+}
+
+/* Classifies a parsed event into *out (zeroed first). SB_OK or SB_ENOMEM. */
+static int classify(const json_t *ev, const char *self, matrix_event *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *type = get_string(ev, "type");
+    const json_t *id = json_object_get(ev, "event_id");
+    const json_t *sender = json_object_get(ev, "sender");
+    if ((json_is_string(id) && !(out->event_id = dup_string(id))) ||
+        (json_is_string(sender) && !(out->sender = dup_string(sender))))
+        goto nomem;
+    int rc = SB_OK;
+    if (!json_is_object(ev) || !type || !json_is_object(json_object_get(ev, "content"))) {
+        out->kind = MATRIX_EVENT_IGNORED;
+        out->reason = "malformed";
+    } else if (strcmp(type, "m.room.member") == 0) {
+        rc = classify_member(ev, out);
+    } else if (self && out->sender && strcmp(out->sender, self) == 0) {
+        out->kind = MATRIX_EVENT_IGNORED;
+        out->reason = "own";
+    } else if (strcmp(type, "m.room.message") == 0) {
+        rc = classify_message(ev, self, out);
+    } else if (strcmp(type, "m.room.encrypted") == 0) {
+        out->kind = MATRIX_EVENT_ENCRYPTED;
+    } else {
+        out->kind = MATRIX_EVENT_IGNORED;
+        out->reason = strcmp(type, "m.room.redaction") == 0 ? "redaction" : "type";
+    }
+    if (rc == SB_OK)
+        return SB_OK;
+nomem:
+    matrix_event_clear(out);
+    return SB_ENOMEM;
+}
+
+int matrix_event_parse(const char *json, size_t len, const char *self, matrix_event *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *root = json_loadb(json, len, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return SB_EPARSE;
+    }
+    int rc = classify(root, self, out);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- /sync ---- */
+
+static void room_free(matrix_room *r)
+{
+    free(r->room_id);
+    free(r->prev_batch);
+    for (size_t i = 0; i < r->event_count; i++)
+        matrix_event_clear(&r->events[i]);
+    free(r->events);
+}
+
+void matrix_sync_free(matrix_sync *s)
+{
+    if (!s)
+        return;
+    free(s->next_batch);
+    for (size_t i = 0; i < s->invite_count; i++) {
+        free(s->invites[i].room_id);
+        free(s->invites[i].inviter);
+    }
+    free(s->invites);
+    for (size_t i = 0; i < s->joined_count; i++)
+        room_free(&s->joined[i]);
+    free(s->joined);
+    for (size_t i = 0; i < s->left_count; i++)
+        free(s->left[i]);
+    free(s->left);
+    for (size_t i = 0; i < s->direct_count; i++)
+        free(s->direct_rooms[i]);
+    free(s->direct_rooms);
+    free(s);
+}
+
+static int has_event_id(const matrix_room *r, const char *id)
+{
+    for (size_t i = 0; id && i < r->event_count; i++)
+        if (r->events[i].event_id && strcmp(r->events[i].event_id, id) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_joined(const char *m)
+{
+    return m && strcmp(m, "join") == 0;
+}
+
+/* Counts users whose last membership event (state, then timeline) says "join". */
+static long count_joined(const json_t *state, const json_t *timeline)
+{
+    json_t *last = json_object(); /* user -> membership, borrowed strings kept as json */
+    long joined = 0;
+    const json_t *lists[2] = {state, timeline};
+    for (int l = 0; l < 2 && last; l++) {
+        size_t i;
+        const json_t *ev;
+        json_array_foreach(lists[l], i, ev) {
+            const char *key = get_string(ev, "state_key");
+            const char *m = get_string(json_object_get(ev, "content"), "membership");
+            if (string_is(ev, "type", "m.room.member") && key && m)
+                json_object_set_new(last, key, json_string(m));
+        }
+    }
+    const char *key;
+    json_t *m;
+    json_object_foreach(last, key, m)
+        joined += is_joined(json_string_value(m));
+    json_decref(last);
+    return joined;
+}
+
+static int has_encryption(const json_t *events)
+{
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(events, i, ev)
+        if (string_is(ev, "type", "m.room.encryption"))
+            return 1;
+    return 0;
+}
+
+static int parse_joined_room(const char *room_id, const json_t *room, const char *self,
+                             matrix_room *r)
+{
+    const json_t *state = path_get(room, "state", "events");
+    const json_t *timeline = path_get(room, "timeline", "events");
+    const json_t *count = path_get(room, "summary", "m.joined_member_count");
+    memset(r, 0, sizeof *r);
+    r->room_id = sb_strdup(room_id);
+    if (!r->room_id)
+        return SB_ENOMEM;
+    r->joined_count = json_is_integer(count) && json_integer_value(count) >= 0
+                          ? (long)json_integer_value(count)
+                          : -1;
+    r->joined_seen = count_joined(state, timeline);
+    r->encrypted = has_encryption(state) || has_encryption(timeline);
+    r->limited = json_is_true(path_get(room, "timeline", "limited"));
+    const json_t *prev = path_get(room, "timeline", "prev_batch");
+    if (json_is_string(prev) && !(r->prev_batch = dup_string(prev)))
+        return SB_ENOMEM;
+    size_t n = json_array_size(timeline);
+    if (n == 0)
+        return SB_OK;
+    r->events = calloc(n, sizeof *r->events);
+    if (!r->events)
+        return SB_ENOMEM;
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(timeline, i, ev) {
+        if (has_event_id(r, get_string(ev, "event_id")))
+            continue; /* Synapse repeats the bot's own join right after joining */
+        matrix_event *e = &r->events[r->event_count];
+        if (classify(ev, self, e) != SB_OK)
+            return SB_ENOMEM;
+        r->event_count++;
+        if (e->kind == MATRIX_EVENT_MEMBER)
+            r->member_delta += is_joined(e->membership) - is_joined(e->prev_membership);
+    }
+    return SB_OK;
+}
+
+static int parse_invite(const char *room_id, const json_t *room, const char *self,
+                        matrix_invite *inv)
+{
+    const json_t *events = path_get(room, "invite_state", "events");
+    memset(inv, 0, sizeof *inv);
+    inv->room_id = sb_strdup(room_id);
+    if (!inv->room_id)
+        return SB_ENOMEM;
+    inv->encrypted = has_encryption(events);
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(events, i, ev) {
+        const json_t *content = json_object_get(ev, "content");
+        if (!string_is(ev, "type", "m.room.member") || !self || !string_is(ev, "state_key", self) ||
+            !string_is(content, "membership", "invite"))
+            continue;
+        free(inv->inviter);
+        inv->inviter = dup_string(json_object_get(ev, "sender"));
+        inv->is_direct = json_is_true(json_object_get(content, "is_direct"));
+    }
+    return SB_OK;
+}
+
+static int parse_direct(const json_t *account_data, matrix_sync *s)
+{
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(path_get(account_data, "events", NULL), i, ev) {
+        if (!string_is(ev, "type", "m.direct"))
+            continue;
+        s->has_direct = 1;
+        const char *user;
+        const json_t *rooms;
+        json_object_foreach((json_t *)json_object_get(ev, "content"), user, rooms) {
+            size_t j;
+            const json_t *room;
+            json_array_foreach(rooms, j, room) {
+                if (!json_is_string(room))
+                    continue;
+                char **grown = realloc(s->direct_rooms, (s->direct_count + 1) * sizeof *grown);
+                if (!grown)
+                    return SB_ENOMEM;
+                s->direct_rooms = grown;
+                if (!(s->direct_rooms[s->direct_count] = dup_string(room)))
+                    return SB_ENOMEM;
+                s->direct_count++;
+            }
+        }
+    }
+    return SB_OK;
+}
+
+static int parse_rooms(const json_t *rooms, const char *self, matrix_sync *s)
+{
+    const json_t *join = json_object_get(rooms, "join");
+    const json_t *invite = json_object_get(rooms, "invite");
+    const json_t *leave = json_object_get(rooms, "leave");
+    const char *id;
+    const json_t *room;
+    if (json_object_size(join) && !(s->joined = calloc(json_object_size(join), sizeof *s->joined)))
+        return SB_ENOMEM;
+    json_object_foreach((json_t *)join, id, room) {
+        if (!json_is_object(room))
+            continue;
+        int rc = parse_joined_room(id, room, self, &s->joined[s->joined_count]);
+        s->joined_count++; /* counted even on failure so that free releases the parts */
+        if (rc != SB_OK)
+            return rc;
+    }
+    if (json_object_size(invite) &&
+        !(s->invites = calloc(json_object_size(invite), sizeof *s->invites)))
+        return SB_ENOMEM;
+    json_object_foreach((json_t *)invite, id, room) {
+        if (!json_is_object(room))
+            continue;
+        int rc = parse_invite(id, room, self, &s->invites[s->invite_count]);
+        s->invite_count++;
+        if (rc != SB_OK)
+            return rc;
+    }
+    if (json_object_size(leave) && !(s->left = calloc(json_object_size(leave), sizeof *s->left)))
+        return SB_ENOMEM;
+    json_object_foreach((json_t *)leave, id, room) {
+        if (!(s->left[s->left_count] = sb_strdup(id)))
+            return SB_ENOMEM;
+        s->left_count++;
+    }
+    return SB_OK;
+}
+
+int matrix_sync_parse(const char *json, size_t len, const char *self, matrix_sync **out)
+{
+    *out = NULL;
+    json_t *root = json_loadb(json, len, 0, NULL);
+    const json_t *next = json_object_get(root, "next_batch");
+    if (!json_is_object(root) || !json_is_string(next)) {
+        json_decref(root);
+        return SB_EPARSE;
+    }
+    int rc = SB_ENOMEM;
+    matrix_sync *s = calloc(1, sizeof *s);
+    if (!s || !(s->next_batch = dup_string(next)))
+        goto done;
+    rc = parse_rooms(json_object_get(root, "rooms"), self, s);
+    if (rc == SB_OK)
+        rc = parse_direct(json_object_get(root, "account_data"), s);
+done:
+    json_decref(root);
+    if (rc != SB_OK) {
+        matrix_sync_free(s);
+        return rc;
+    }
+    *out = s;
+    return SB_OK;
+}
+
+/* ---- small answers ---- */
+
+int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errcode_size,
+                       long *retry_after_ms)
+{
+    if (errcode_size)
+        errcode[0] = '\0';
+    *retry_after_ms = -1;
+    json_t *root = json_loadb(json, len, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return SB_EPARSE;
+    }
+    const char *code = get_string(root, "errcode");
+    if (code && errcode_size)
+        snprintf(errcode, errcode_size, "%s", code);
+    const json_t *ms = json_object_get(root, "retry_after_ms");
+    if (json_is_integer(ms) && json_integer_value(ms) >= 0 && json_integer_value(ms) <= 86400000)
+        *retry_after_ms = (long)json_integer_value(ms);
+    json_decref(root);
+    return SB_OK;
+}
+
+long matrix_retry_after_ms(const char *value, time_t now)
+{
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    long seconds;
+    char digits[16];
+    size_t n = strspn(value, "0123456789");
+    if (n > 0 && n < sizeof digits && value[n + strspn(value + n, " \t\r\n")] == '\0') {
+        memcpy(digits, value, n);
+        digits[n] = '\0';
+        if (sb_parse_long(digits, 0, 86400, &seconds) == SB_OK)
+            return seconds * 1000;
+        return -1;
+    }
+    struct tm tm = {0};
+    const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end)
+        return -1;
+    time_t when = timegm(&tm);
+    if (when == (time_t)-1)
+        return -1;
+    if (when <= now)
+        return 0;
+    return when - now > 86400 ? 86400000L : (long)(when - now) * 1000;
+}
+
+int matrix_field_parse(const char *json, size_t len, const char *key, char **out)
+{
+    *out = NULL;
+    json_t *root = json_loadb(json, len, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return SB_EPARSE;
+    }
+    const json_t *v = json_object_get(root, key);
+    int rc = SB_ENOTFOUND;
+    if (json_is_string(v))
+        rc = (*out = dup_string(v)) ? SB_OK : SB_ENOMEM;
+    json_decref(root);
+    return rc;
+}
+
+const char *matrix_user_server(const char *user)
+{
+    if (!user || user[0] != '@')
+        return NULL;
+    const char *colon = strchr(user, ':');
+    return colon && colon[1] ? colon + 1 : NULL;
+}
+
+/* 1 when item appears in the comma/space separated list. */
+static int list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, ", \t");
+        size_t len = strcspn(p, ", \t");
+        if (len == n && strncmp(p, item, n) == 0)
+            return 1;
+        if (len == 1 && *p == '*')
+            return 1;
+        p += len;
+    }
+    return 0;
+}
+
+int matrix_user_allowed(const char *user, const char *allowed_users, const char *allowed_servers,
+                        const char *self)
+{
+    const char *server = matrix_user_server(user);
+    if (!server)
+        return 0;
+    int no_users = !allowed_users || !allowed_users[strspn(allowed_users, ", \t")];
+    int no_servers = !allowed_servers || !allowed_servers[strspn(allowed_servers, ", \t")];
+    if (no_users && no_servers) {
+        const char *own = matrix_user_server(self);
+        return own && strcmp(own, server) == 0;
+    }
+    if (!no_users && list_has(allowed_users, user))
+        return 1;
+    return !no_servers && list_has(allowed_servers, server);
+}

@@ -1,0 +1,115 @@
+/* matrix_parse.h — the Matrix Client-Server API as data: /sync responses, single events,
+ * error bodies, login and other small answers go in as bytes and come out as C values, with
+ * each timeline event already classified (answer it, say "encrypted", track membership, or
+ * ignore it and why). Also the small pure rules the adapter applies to what it parsed:
+ * who may invite the bot, whether a message addresses it. No I/O, no clock, no globals. */
+#ifndef SB_MATRIX_PARSE_H
+#define SB_MATRIX_PARSE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define MATRIX_BODY_MAX 65536 /* longer message bodies are ignored ("too long") */
+
+typedef enum matrix_event_kind {
+    MATRIX_EVENT_TEXT,      /* m.room.message m.text from someone else: the core gets it */
+    MATRIX_EVENT_ENCRYPTED, /* m.room.encrypted from someone else: the bot cannot read it */
+    MATRIX_EVENT_MEMBER,    /* m.room.member: someone's membership changed */
+    MATRIX_EVENT_IGNORED    /* never answered; reason says why */
+} matrix_event_kind;
+
+typedef struct matrix_event {
+    matrix_event_kind kind;
+    const char *reason;    /* IGNORED: static word ("own", "notice", "edit", "redacted", "emote",
+                              "not text", "redaction", "type", "malformed", "too long"); else NULL */
+    char *event_id;        /* owned; NULL for stripped state */
+    char *sender;          /* owned; NULL when absent */
+    char *body;            /* TEXT: the message, reply fallback removed (owned); else NULL */
+    char *state_key;       /* MEMBER: whose membership (owned); else NULL */
+    char *membership;      /* MEMBER: "join", "invite", "leave", "ban", "knock" (owned) */
+    char *prev_membership; /* MEMBER: from unsigned.prev_content, NULL when absent (owned) */
+    int is_direct;         /* MEMBER: content.is_direct is true */
+    int mentions_bot;      /* TEXT: m.mentions.user_ids holds the bot, or the body names it */
+} matrix_event;
+
+typedef struct matrix_invite {
+    char *room_id;  /* owned */
+    char *inviter;  /* sender of the bot's invite membership event; NULL when not found (owned) */
+    int is_direct;  /* the invite's content.is_direct */
+    int encrypted;  /* m.room.encryption is in the invite state */
+} matrix_invite;
+
+typedef struct matrix_room {
+    char *room_id;         /* owned */
+    long joined_count;     /* summary m.joined_member_count; -1 when the server left it out */
+    long joined_seen;      /* distinct users whose last membership event here (state or
+                              timeline) is "join": the count when a full state was sent */
+    long member_delta;     /* sum over timeline membership events of (now joined) - (was joined) */
+    int encrypted;         /* m.room.encryption appears in state or timeline */
+    int limited;           /* timeline.limited: events between since and this timeline were skipped */
+    char *prev_batch;      /* timeline.prev_batch (owned), NULL when absent */
+    matrix_event *events;  /* timeline events in order, repeated event ids dropped (owned) */
+    size_t event_count;
+} matrix_room;
+
+typedef struct matrix_sync {
+    char *next_batch;        /* owned; never NULL in a parsed sync */
+    matrix_invite *invites;  /* rooms.invite (owned) */
+    size_t invite_count;
+    matrix_room *joined;     /* rooms.join (owned) */
+    size_t joined_count;
+    char **left;             /* rooms.leave room ids (owned) */
+    size_t left_count;
+    int has_direct;          /* the m.direct account data event is in this response */
+    char **direct_rooms;     /* every room id listed in m.direct (owned) */
+    size_t direct_count;
+} matrix_sync;
+
+/* Parses a /sync response body. self is the bot's user id (for "own" events and mentions).
+ * Returns SB_OK and *out (free with matrix_sync_free), SB_EPARSE when the bytes are not a
+ * JSON object with a string next_batch (*out NULL), SB_ENOMEM. Parts of the response with
+ * unexpected shapes are skipped, not fatal: one odd room never blocks the others. */
+int matrix_sync_parse(const char *json, size_t len, const char *self, matrix_sync **out);
+void matrix_sync_free(matrix_sync *s);
+
+/* Parses and classifies one event (as found in a timeline). Returns SB_OK with *out filled
+ * (free its fields with matrix_event_clear), SB_EPARSE when the bytes are not a JSON object
+ * (*out zeroed), SB_ENOMEM. */
+int matrix_event_parse(const char *json, size_t len, const char *self, matrix_event *out);
+void matrix_event_clear(matrix_event *e);
+
+/* Reads a Matrix error body {"errcode": ..., "retry_after_ms": ...}. Copies errcode (cut to
+ * errcode_size-1 bytes; "" when absent) and sets *retry_after_ms (-1 when absent or not a
+ * non-negative integer). Returns SB_OK, or SB_EPARSE when the body is not a JSON object
+ * (errcode "" and -1 then). */
+int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errcode_size,
+                       long *retry_after_ms);
+
+/* The wait a Retry-After header value asks for, in milliseconds: delta-seconds or an
+ * HTTP-date (compared with now). Returns -1 when the value is neither; 0 for a past date. */
+long matrix_retry_after_ms(const char *value, time_t now);
+
+/* Reads the string member key of a JSON object body (filter_id, user_id, event_id, ...).
+ * Returns SB_OK with a malloc'd *out, SB_ENOTFOUND when absent or not a string,
+ * SB_EPARSE when the body is not a JSON object, SB_ENOMEM. */
+int matrix_field_parse(const char *json, size_t len, const char *key, char **out);
+
+/* 1 when user (a Matrix user id) may invite the bot: listed in allowed_users, or on a server
+ * in allowed_servers ("*" allows every server). Lists are separated by commas or spaces.
+ * When both lists are NULL or empty, only users on self's own server are allowed. */
+int matrix_user_allowed(const char *user, const char *allowed_users, const char *allowed_servers,
+                        const char *self);
+
+/* The server name of a user id ("@a:example.org" -> "example.org"), NULL when malformed.
+ * Borrowed: points into user. */
+const char *matrix_user_server(const char *user);
+
+/* Whether a group-room message is for the bot: a "!" command, an m.mentions hit (already in
+ * mentions_bot) or the bot's user id / localpart / display_name (may be NULL) as a word. */
+int matrix_addressed(const char *body, int mentions_bot, const char *self, const char *display_name);
+
+/* The body with a leading address to the bot ("bot: ", "@bot:server, ") removed, so that
+ * "botuser: !help" reaches the core as "!help". Borrowed: points into body. */
+const char *matrix_strip_address(const char *body, const char *self, const char *display_name);
+
+#endif
