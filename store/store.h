@@ -18,6 +18,9 @@ int store_open(const char *path, store **out);
 void store_close(store *s);
 /* The schema version the file is at (PRAGMA user_version). */
 int store_schema_version(store *s);
+/* The last sqlite error message (names no row contents), "" when none yet. Borrowed,
+ * valid until the next store call. */
+const char *store_errmsg(store *s);
 
 /* One transaction per inbound batch. begin/commit/rollback nest not. */
 int store_begin(store *s);
