@@ -604,6 +604,8 @@ static int compose(store *s, const sb_dialogs *d, int64_t person, conf *c, int64
     if (rc != SB_OK)
         goto done;
     const char *exercise = ex.id[0] ? title_of(json_object_get(exercises, "exercises"), ex.id) : NULL;
+    if (!exercise && ex.id[0])
+        exercise = ex.id;
     const char *topic = focus && *focus ? title_of(json_object_get(exercises, "topics"), focus) : NULL;
     if (!topic && focus && *focus)
         topic = focus;
