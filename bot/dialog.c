@@ -1,0 +1,367 @@
+/* dialog.c — loads dialogs/ (or one buffer) into an immutable sb_dialogs: reads each *.json
+ * with a size cap, parses it, files it by kind and id, runs the validation of validate.c and
+ * compiles what the engine matches often (crisis phrases, dialog triggers). The checks
+ * themselves live in validate.c / validate_data.c; interpretation lives in the engine. */
+#include "dialog.h"
+
+#include "crisis.h"
+#include "match.h"
+#include "sb.h"
+#include "text.h"
+#include "validate.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FILE_MAX (1024 * 1024) /* bytes in one dialog file */
+
+struct sb_dialogs {
+    json_t *dialogs;         /* id -> dialog object */
+    json_t *dialog_files;    /* id -> file name */
+    json_t *data;            /* kind -> data file object */
+    json_t *data_files;      /* kind -> file name */
+    json_t *triggers;        /* [[phrase-form trigger, dialog id], ...], longest first */
+    crisis_matcher *crisis;  /* compiled crisis.json phrases */
+    char *crisis_message;    /* config override, or NULL for crisis.json default_message */
+};
+
+static const char *const data_kinds[] = {"commands", "crisis",  "reflection", "exercises",
+                                         "measures", "nudges",  "views",      NULL};
+
+static int is_data_kind(const char *kind)
+{
+    for (size_t i = 0; data_kinds[i]; i++)
+        if (strcmp(kind, data_kinds[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static sb_dialogs *set_new(void)
+{
+    sb_dialogs *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->dialogs = json_object();
+    d->dialog_files = json_object();
+    d->data = json_object();
+    d->data_files = json_object();
+    d->triggers = json_array();
+    if (!d->dialogs || !d->dialog_files || !d->data || !d->data_files || !d->triggers) {
+        dialogs_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void dialogs_free(sb_dialogs *d)
+{
+    if (!d)
+        return;
+    json_decref(d->dialogs);
+    json_decref(d->dialog_files);
+    json_decref(d->data);
+    json_decref(d->data_files);
+    json_decref(d->triggers);
+    crisis_free(d->crisis);
+    free(d->crisis_message);
+    free(d);
+}
+
+/* Parses one file's bytes and files it in d. Problems go to v; returns SB_ENOMEM or SB_OK. */
+static int add_file(sb_dialogs *d, validate_ctx *v, const char *name, const char *bytes,
+                    size_t len)
+{
+    if (len > FILE_MAX) {
+        validate_problem(v, name, "-", "file is larger than 1 MiB (%zu bytes)", len);
+        return SB_OK;
+    }
+    json_error_t err;
+    json_t *root = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &err);
+    if (!root) {
+        validate_problem(v, name, "-", "invalid JSON at line %d: %s", err.line, err.text);
+        return SB_OK;
+    }
+    int rc = SB_OK;
+    const char *kind = "dialog";
+    const json_t *kind_value = json_is_object(root) ? json_object_get(root, "kind") : NULL;
+    if (!json_is_object(root)) {
+        validate_problem(v, name, "-", "the file must hold one JSON object {...}");
+        goto done;
+    }
+    if (kind_value && !json_is_string(kind_value)) {
+        validate_problem(v, name, "-", "kind must be a text such as \"dialog\"");
+        goto done;
+    }
+    if (kind_value)
+        kind = json_string_value(kind_value);
+    if (strcmp(kind, "dialog") == 0) {
+        const char *id = json_string_value(json_object_get(root, "id"));
+        if (!id || !*id) {
+            validate_problem(v, name, "-", "missing id: a dialog needs \"id\": \"its-name\"");
+            goto done;
+        }
+        const char *other = json_string_value(json_object_get(d->dialog_files, id));
+        if (other) {
+            validate_problem(v, name, "-", "duplicate dialog id \"%.80s\" (also in %.200s)", id,
+                             other);
+            goto done;
+        }
+        if (json_object_set(d->dialogs, id, root) || json_object_set_new(d->dialog_files, id, json_string(name)))
+            rc = SB_ENOMEM;
+    } else if (is_data_kind(kind)) {
+        const char *other = json_string_value(json_object_get(d->data_files, kind));
+        if (other) {
+            validate_problem(v, name, "-", "a second file of kind \"%s\" (the first is %.200s)",
+                             kind, other);
+            goto done;
+        }
+        if (json_object_set(d->data, kind, root) || json_object_set_new(d->data_files, kind, json_string(name)))
+            rc = SB_ENOMEM;
+    } else {
+        validate_problem(v, name, "-",
+                         "unknown kind \"%.80s\" (dialog, commands, crisis, reflection, "
+                         "exercises, measures, nudges or views)",
+                         kind);
+    }
+done:
+    json_decref(root);
+    return rc;
+}
+
+/* A trigger while sorting: longest first, then in load order, so the most specific
+ * phrase wins and ties are decided the same way on every machine. */
+typedef struct trigger_item {
+    json_t *pair;
+    size_t len;
+    size_t index;
+} trigger_item;
+
+static int trigger_cmp(const void *a, const void *b)
+{
+    const trigger_item *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? 1 : -1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int compile_triggers(sb_dialogs *d)
+{
+    const char *id;
+    json_t *dialog;
+    size_t n = 0;
+    json_object_foreach(d->dialogs, id, dialog) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(dialog, "triggers"), i, t) {
+            const char *s = json_string_value(t);
+            char *norm = s ? text_norm_phrase(s) : NULL;
+            if (s && !norm)
+                return SB_ENOMEM;
+            if (norm && *norm) {
+                json_t *pair = json_pack("[ss]", norm, id);
+                if (!pair || json_array_append_new(d->triggers, pair)) {
+                    free(norm);
+                    return SB_ENOMEM;
+                }
+                n++;
+            }
+            free(norm);
+        }
+    }
+    if (n < 2)
+        return SB_OK;
+    trigger_item *items = malloc(n * sizeof *items);
+    if (!items)
+        return SB_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        items[i].pair = json_incref(json_array_get(d->triggers, i));
+        items[i].len = strlen(json_string_value(json_array_get(items[i].pair, 0)));
+        items[i].index = i;
+    }
+    qsort(items, n, sizeof *items, trigger_cmp);
+    json_array_clear(d->triggers);
+    int rc = SB_OK;
+    for (size_t i = 0; i < n; i++)
+        if (json_array_append_new(d->triggers, items[i].pair))
+            rc = SB_ENOMEM;
+    free(items);
+    return rc;
+}
+
+/* Validates the filed set and compiles it. Returns SB_OK, SB_EPARSE or SB_ENOMEM. */
+static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
+{
+    v->dialogs = d->dialogs;
+    v->dialog_files = d->dialog_files;
+    v->data = d->data;
+    v->data_files = d->data_files;
+    if (need_core) {
+        if (!json_object_get(d->data, "commands"))
+            validate_problem(v, "commands.json", "-", "missing: no file of kind \"commands\"");
+        if (!json_object_get(d->data, "crisis"))
+            validate_problem(v, "crisis.json", "-", "missing: no file of kind \"crisis\"");
+    }
+    validate_dialogs(v);
+    validate_data(v);
+    if (v->problems)
+        return SB_EPARSE;
+    int rc = crisis_compile(json_object_get(d->data, "crisis"), &d->crisis);
+    if (rc == SB_OK)
+        rc = compile_triggers(d);
+    return rc;
+}
+
+static int has_json_suffix(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && name[0] != '.' && strcmp(name + n - 5, ".json") == 0;
+}
+
+static int json_file_filter(const struct dirent *e)
+{
+    return has_json_suffix(e->d_name);
+}
+
+/* Reads dir/name into d. File problems go to v; returns SB_ENOMEM or SB_OK. */
+static int load_file(sb_dialogs *d, validate_ctx *v, const char *dir, const char *name)
+{
+    char *path = sb_asprintf("%s/%s", dir, name);
+    if (!path)
+        return SB_ENOMEM;
+    int rc = SB_OK;
+    char *bytes = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        validate_problem(v, name, "-", "cannot read the file: %s", strerror(fd < 0 ? errno : EISDIR));
+        goto done;
+    }
+    if (st.st_size > FILE_MAX) {
+        validate_problem(v, name, "-", "file is larger than 1 MiB (%lld bytes)", (long long)st.st_size);
+        goto done;
+    }
+    bytes = malloc((size_t)st.st_size + 1);
+    if (!bytes) {
+        rc = SB_ENOMEM;
+        goto done;
+    }
+    size_t len = 0;
+    while (len <= FILE_MAX) { /* read until EOF: the file may have grown since fstat */
+        ssize_t k = read(fd, bytes + len, (size_t)st.st_size + 1 - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            validate_problem(v, name, "-", "cannot read the file: %s", strerror(errno));
+            goto done;
+        }
+        if (k == 0)
+            break;
+        len += (size_t)k;
+        if (len == (size_t)st.st_size + 1) {
+            validate_problem(v, name, "-", "the file changed while it was read");
+            goto done;
+        }
+    }
+    rc = add_file(d, v, name, bytes, len);
+done:
+    if (fd >= 0)
+        close(fd);
+    free(bytes);
+    free(path);
+    return rc;
+}
+
+int dialogs_load(const char *dir, sb_dialogs **out, sb_problem_fn report, void *ctx)
+{
+    *out = NULL;
+    struct dirent **entries = NULL;
+    int n = scandir(dir, &entries, json_file_filter, alphasort);
+    if (n < 0) {
+        if (report)
+            report(ctx, dir, "-", "cannot read the dialogs folder");
+        return SB_EIO;
+    }
+    validate_ctx v = {.report = report, .ctx = ctx};
+    sb_dialogs *d = set_new();
+    int rc = d ? SB_OK : SB_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        if (rc == SB_OK)
+            rc = load_file(d, &v, dir, entries[i]->d_name);
+        free(entries[i]);
+    }
+    free(entries);
+    if (rc == SB_OK)
+        rc = set_finish(d, &v, 1);
+    if (rc != SB_OK) {
+        dialogs_free(d);
+        return rc;
+    }
+    *out = d;
+    return SB_OK;
+}
+
+int dialogs_load_buffer(const char *name, const char *bytes, size_t len, sb_dialogs **out,
+                        sb_problem_fn report, void *ctx)
+{
+    *out = NULL;
+    validate_ctx v = {.report = report, .ctx = ctx};
+    sb_dialogs *d = set_new();
+    int rc = d ? add_file(d, &v, name, bytes, len) : SB_ENOMEM;
+    if (rc == SB_OK)
+        rc = set_finish(d, &v, 0);
+    if (rc != SB_OK) {
+        dialogs_free(d);
+        return rc;
+    }
+    *out = d;
+    return SB_OK;
+}
+
+const json_t *dialogs_data(const sb_dialogs *d, const char *kind)
+{
+    return d && kind ? json_object_get(d->data, kind) : NULL;
+}
+
+const json_t *dialogs_dialog(const sb_dialogs *d, const char *id)
+{
+    return d && id ? json_object_get(d->dialogs, id) : NULL;
+}
+
+size_t dialogs_count(const sb_dialogs *d)
+{
+    return d ? json_object_size(d->dialogs) : 0;
+}
+
+int dialogs_set_crisis_message(sb_dialogs *d, const char *message)
+{
+    char *copy = sb_strdup(message);
+    if (message && !copy)
+        return SB_ENOMEM;
+    free(d->crisis_message);
+    d->crisis_message = copy;
+    return SB_OK;
+}
+
+const char *dialogs_crisis_message(const sb_dialogs *d)
+{
+    if (d->crisis_message && *d->crisis_message)
+        return d->crisis_message;
+    const char *fallback =
+        json_string_value(json_object_get(dialogs_data(d, "crisis"), "default_message"));
+    return fallback ? fallback : "";
+}
+
+const crisis_matcher *dialogs_crisis_matcher(const sb_dialogs *d)
+{
+    return d->crisis;
+}
+
+const json_t *dialogs_triggers(const sb_dialogs *d)
+{
+    return d->triggers;
+}

@@ -1,0 +1,315 @@
+/* engine.c — the pure dialog state machine of engine.h, top level: repairs the state it is
+ * given, runs the crisis check first on every input, then first contact, commands, the
+ * waiting frame (flow.c, exercise.c) or idle input (follow-up, triggers, fallback).
+ * Matching lives in match.c, reflection in reflect.c, crisis phrases in crisis.c, the
+ * bookkeeping of a step (replies, effects, variant picks, the stack) in turn.c.
+ *
+ * The person's state, a JSON object the store keeps as text:
+ *   "v": 1                    shape version
+ *   "met": true               first contact has run (commands.json first_contact)
+ *   "consent": "yes" | "no"   absent until a state's "set" decides it; journal needs "yes"
+ *   "turn": 42                engine calls so far; with input.now it seeds variant picks
+ *   "last": 1767225600        input.now of the previous direct input (follow-up gap)
+ *   "picked": {"key": 1}      last variant used per text ("dialog/state", "commands/x")
+ *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation
+ *   "stack": [frame, ...]     bottom first, at most 4 (turn.h); the top frame waits
+ * Frames:
+ *   {"dialog": "id", "state": "name", "vars": {"name": "text", ...},
+ *    "called": true            pushed by a "call" state: when it ends, the caller goes on
+ *                              to its call state's next; otherwise the frame interrupted
+ *                              the one below, which then resumes (commands.json "resume"
+ *                              and its question again)
+ *    "told": true              "no_consent" was said in this run
+ *    "reflect": "check" | "correct", "pending": "text"}   a reflection awaiting yes/no
+ *   {"exercise": "id", "step": 0, "how": true, "told": true}   see exercise.c
+ *   {"followup": "id", "told": true}                          see exercise.c
+ * A state that does not fit (unknown dialog or state, a dialog changed since) is repaired:
+ * the stack is dropped, commands.json "reset" is said if the set has one, and the input is
+ * handled as if the person were idle — they get an answer, never an error.
+ *
+ * In a group room (input.group) only crisis, commands and group_private answers happen;
+ * "!" is optional there only for a whole-input command word (a mention the router passed
+ * on). Dialogs allowed in groups run on a scratch stack and the person's own is untouched. */
+#include "engine.h"
+
+#include "crisis.h"
+#include "exercise.h"
+#include "flow.h"
+#include "match.h"
+#include "sb.h"
+#include "turn.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FOLLOWUP_GAP (4 * 3600) /* seconds of quiet that make the next input a new talk */
+
+json_t *engine_new_state(void)
+{
+    return json_pack("{s:i, s:b, s:i, s:[]}", "v", 1, "met", 0, "turn", 0, "stack");
+}
+
+void engine_step_free(sb_step *s)
+{
+    if (!s)
+        return;
+    json_decref(s->state);
+    for (size_t i = 0; i < s->nreplies; i++)
+        free(s->replies[i]);
+    free(s->replies);
+    for (size_t i = 0; i < s->neffects; i++) {
+        free(s->effects[i].key);
+        free(s->effects[i].value);
+    }
+    free(s->effects);
+    memset(s, 0, sizeof *s);
+}
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static void set(turn *t, json_t *obj, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(obj, key, value))
+        turn_fail(t, SB_ENOMEM);
+}
+
+/* --- repair --- */
+
+static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame)
+{
+    const json_t *dialog = dialogs_dialog(d, str(frame, "dialog"));
+    const char *name = str(frame, "state");
+    const json_t *st = name ? json_object_get(json_object_get(dialog, "states"), name) : NULL;
+    const char *expect = str(st, "expect");
+    if (!st || !expect || strcmp(expect, "none") == 0)
+        return 0; /* only states that wait for an answer are ever stored */
+    const json_t *vars = json_object_get(frame, "vars");
+    if (vars && !json_is_object(vars))
+        return 0;
+    const char *phase = str(frame, "reflect");
+    if (json_object_get(frame, "reflect"))
+        return phase && (strcmp(phase, "check") == 0 || strcmp(phase, "correct") == 0) &&
+               strcmp(expect, "text") == 0 && json_is_string(json_object_get(frame, "pending"));
+    return 1;
+}
+
+/* Makes the working state fit this set of dialogs. Returns 1 when a stack was dropped. */
+static int repair(turn *t)
+{
+    json_t *s = t->state;
+    if (!json_is_integer(json_object_get(s, "v")))
+        set(t, s, "v", json_integer(1));
+    if (!json_is_boolean(json_object_get(s, "met")))
+        set(t, s, "met", json_false());
+    const char *consent = str(s, "consent");
+    if (json_object_get(s, "consent") &&
+        (!consent || (strcmp(consent, "yes") != 0 && strcmp(consent, "no") != 0)))
+        json_object_del(s, "consent");
+    json_int_t count = json_integer_value(json_object_get(s, "turn"));
+    set(t, s, "turn", json_integer(count >= 0 && count < INT32_MAX ? count + 1 : 1));
+    if (json_object_get(s, "last") && !json_is_integer(json_object_get(s, "last")))
+        json_object_del(s, "last");
+    if (json_object_get(s, "picked") && !json_is_object(json_object_get(s, "picked")))
+        json_object_del(s, "picked");
+    const json_t *followup = json_object_get(s, "followup");
+    if (followup && (!json_is_integer(json_object_get(followup, "at")) ||
+                     !exercise_find(t->d, str(followup, "exercise"))))
+        json_object_del(s, "followup");
+
+    const json_t *stack = json_object_get(s, "stack");
+    int ok = json_is_array(stack) && json_array_size(stack) <= TURN_STACK_MAX;
+    size_t i;
+    json_t *frame;
+    json_array_foreach(stack, i, frame) {
+        if (!ok)
+            break;
+        ok = json_is_object(frame) && (json_object_get(frame, "dialog")
+                                           ? dialog_frame_ok(t->d, frame)
+                                           : exercise_frame_ok(t->d, frame));
+    }
+    if (ok)
+        return 0;
+    set(t, s, "stack", json_array());
+    return stack != NULL;
+}
+
+/* --- what an input leads to --- */
+
+static void crisis(turn *t)
+{
+    const json_t *c = dialogs_data(t->d, "crisis");
+    turn_say(t, "crisis/reply", json_object_get(c, "reply"), NULL);
+    turn_effect(t, SB_FX_CRISIS, NULL, NULL, 0);
+    if (t->in->group)
+        return;
+    const char *id = str(c, "dialog");
+    const char *top = str(turn_top(t), "dialog");
+    if (top && id && strcmp(top, id) == 0)
+        flow_resay(t); /* already in the safety plan: carry on there */
+    else if (id)
+        flow_start(t, id, NULL);
+}
+
+static void command(turn *t, const json_t *cmd, const char *arg)
+{
+    const char *name = str(cmd, "name");
+    const char *action = str(cmd, "action");
+    const char *dialog = str(cmd, "dialog");
+    const json_t *reply = json_object_get(cmd, "reply");
+    char key[120];
+    snprintf(key, sizeof key, "command/%.100s", name ? name : "");
+    int in_group = t->in->group;
+    if (in_group && (json_is_true(json_object_get(cmd, "private")) ||
+                     (dialog && !json_is_true(json_object_get(cmd, "group"))))) {
+        turn_say_data(t, "group_private");
+        return;
+    }
+    if (action && strcmp(action, "stop") == 0) {
+        if (!in_group)
+            flow_reset(t);
+        turn_say(t, key, reply, NULL);
+        return;
+    }
+    if (action)
+        turn_effect(t, SB_FX_ACTION, action, arg, 0);
+    turn_say(t, key, reply, NULL);
+    if (dialog && in_group)
+        flow_start_in_group(t, dialog, arg);
+    else if (dialog)
+        flow_start(t, dialog, arg);
+}
+
+static void idle_input(turn *t, int64_t gap)
+{
+    if (gap >= FOLLOWUP_GAP && followup_ask(t))
+        return;
+    const char *id = NULL;
+    int rc = match_trigger(t->d, t->text, &id);
+    if (rc < 0)
+        turn_fail(t, rc);
+    else if (rc == 1)
+        flow_start(t, id, NULL);
+    else
+        turn_say_data(t, "fallback");
+}
+
+static int is_bang(const char *s)
+{
+    return s[strspn(s, " \t\r\n")] == '!';
+}
+
+static void direct_input(turn *t, int repaired)
+{
+    json_t *s = t->state;
+    const json_t *last = json_object_get(s, "last");
+    int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
+    set(t, s, "last", json_integer(t->in->now));
+    if (repaired)
+        turn_say_data(t, "reset");
+    int idle = turn_top(t) == NULL;
+    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text)) {
+        set(t, s, "met", json_true());
+        if (first) {
+            flow_start(t, first, NULL);
+            return;
+        }
+    }
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    int rc = match_command(dialogs_data(t->d, "commands"), t->text, idle, 1, &cmd, &arg);
+    if (rc < 0)
+        turn_fail(t, rc);
+    else if (rc == 1)
+        command(t, cmd, arg);
+    else if (is_bang(t->text))
+        turn_say_data(t, "unknown");
+    else if (!idle)
+        flow_answer(t);
+    else
+        idle_input(t, gap);
+    free(arg);
+}
+
+static void group_input(turn *t)
+{
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    int rc = match_command(dialogs_data(t->d, "commands"), t->text, 0, 1, &cmd, &arg);
+    if (rc < 0)
+        turn_fail(t, rc);
+    else if (rc == 1)
+        command(t, cmd, arg);
+    else if (is_bang(t->text))
+        turn_say_data(t, "unknown");
+    else
+        turn_say_data(t, "group_private");
+    free(arg);
+}
+
+/* The start of every entry point: a repaired copy of the state. */
+static int begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in,
+                 sb_step *out, int *repaired)
+{
+    static const sb_input none = {"", 0, 0, NULL};
+    memset(out, 0, sizeof *out);
+    if (turn_begin(t, d, state, in ? in : &none) != SB_OK)
+        return SB_ENOMEM;
+    *repaired = repair(t);
+    return SB_OK;
+}
+
+int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb_step *out)
+{
+    turn t;
+    int repaired;
+    if (begin(&t, d, state, in, out, &repaired) != SB_OK)
+        return SB_ENOMEM;
+    /* Safety first (design.md invariant 5): before first contact, consent or anything else. */
+    int rc = crisis_match(dialogs_crisis_matcher(d), t.text);
+    if (rc != 0) {
+        if (rc < 0)
+            turn_fail(&t, rc);
+        crisis(&t);
+        if (!t.in->group)
+            set(&t, t.state, "last", json_integer(t.in->now));
+    } else if (t.in->group) {
+        group_input(&t);
+    } else {
+        direct_input(&t, repaired);
+    }
+    return turn_end(&t, out);
+}
+
+int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id,
+                 const sb_input *in, sb_step *out)
+{
+    turn t;
+    int repaired;
+    if (begin(&t, d, state, in, out, &repaired) != SB_OK)
+        return SB_ENOMEM;
+    if (t.in->group)
+        flow_start_in_group(&t, dialog_id, NULL);
+    else
+        flow_start(&t, dialog_id, NULL);
+    return turn_end(&t, out);
+}
+
+int engine_start_exercise(const sb_dialogs *d, const json_t *state, const char *exercise_id,
+                          const sb_input *in, sb_step *out)
+{
+    turn t;
+    int repaired;
+    if (begin(&t, d, state, in, out, &repaired) != SB_OK)
+        return SB_ENOMEM;
+    if (t.in->group)
+        turn_say_data(&t, "group_private");
+    else
+        exercise_start(&t, exercise_id);
+    return turn_end(&t, out);
+}

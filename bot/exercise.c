@@ -1,0 +1,278 @@
+/* exercise.c — guided exercises and their follow-up questions (exercise.h).
+ *
+ * The flow; its texts come from exercises.json "flow" when given there, else the defaults
+ * below (the only coach wording in C, kept so a set without "flow" still works):
+ * - start: "{intro}\n\n{step 1}\n\n{hint}" as one message, and SB_FX_EXERCISE_GIVEN.
+ * - a whole-input next word ("next", "done", "ok", ...) says the next step with the hint;
+ *   anything else says the hint again (commands such as stop and help still come first:
+ *   the engine matches them before the exercise sees the input).
+ * - after the last step: SB_FX_EXERCISE_DONE, the follow-up is remembered in the state as
+ *   {"exercise": id, "at": now}, and the coach asks "how"; the answer is journaled
+ *   (prompt: the exercise title) when the person consented, then "thanks" ends the frame.
+ * - follow-up: the first input of a new conversation (>= 4 h after the previous input,
+ *   engine.c) that is no crisis, command or trigger and comes while no dialog runs is
+ *   answered with the exercise's "followup" question instead of the fallback. The answer is
+ *   journaled (prompt: the question) and reflected back without a check question (or
+ *   "thanks" when the set has no reflection.json). Older than 30 days, it is dropped. */
+#include "exercise.h"
+
+#include "match.h"
+#include "reflect.h"
+#include "sb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FOLLOWUP_MAX_AGE (30 * 24 * 3600)
+
+static const char default_intro[] = "**{title}** (about {minutes} minutes)";
+static const char default_hint[] = "Reply *next* when you're ready, or *stop*.";
+static const char default_how[] = "How did it go?";
+static const char default_thanks[] = "Thank you for giving it a go.";
+static const char default_next_words[] = "[\"next\", \"done\", \"ok\", \"okay\", \"ready\"]";
+
+const json_t *exercise_find(const sb_dialogs *d, const char *id)
+{
+    size_t i;
+    json_t *x;
+    if (!id)
+        return NULL;
+    json_array_foreach(json_object_get(dialogs_data(d, "exercises"), "exercises"), i, x) {
+        const char *xid = json_string_value(json_object_get(x, "id"));
+        if (xid && strcmp(xid, id) == 0)
+            return x;
+    }
+    return NULL;
+}
+
+static size_t step_count(const json_t *x)
+{
+    return json_array_size(json_object_get(x, "steps"));
+}
+
+int exercise_frame_ok(const sb_dialogs *d, const json_t *frame)
+{
+    const json_t *followup = json_object_get(frame, "followup");
+    if (followup) {
+        const json_t *x = exercise_find(d, json_string_value(followup));
+        return x && json_is_string(json_object_get(x, "followup"));
+    }
+    const json_t *x = exercise_find(d, json_string_value(json_object_get(frame, "exercise")));
+    const json_t *step = json_object_get(frame, "step");
+    const json_t *how = json_object_get(frame, "how");
+    return x && json_is_integer(step) && json_integer_value(step) >= 0 &&
+           (size_t)json_integer_value(step) < step_count(x) && (!how || json_is_boolean(how));
+}
+
+/* The flow text name from exercises.json, else a default (new reference; NULL on ENOMEM). */
+static json_t *flow_text(turn *t, const char *name, const char *fallback)
+{
+    const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
+    json_t *text = json_object_get(flow, name);
+    if (text)
+        return json_incref(text);
+    text = json_string(fallback);
+    if (!text)
+        turn_fail(t, SB_ENOMEM);
+    return text;
+}
+
+static void say_flow(turn *t, const char *name, const char *fallback)
+{
+    char key[64];
+    snprintf(key, sizeof key, "exercises/%s", name);
+    json_t *text = flow_text(t, name, fallback);
+    turn_say(t, key, text, NULL);
+    json_decref(text);
+}
+
+/* One step as a message: the intro first when with_intro, then the step, then the hint. */
+static void say_step(turn *t, const json_t *x, size_t step, int with_intro)
+{
+    sb_buf b = {0};
+    int rc = sb_buf_append(&b, "", 0);
+    if (with_intro) {
+        char minutes[24];
+        snprintf(minutes, sizeof minutes, "%lld",
+                 (long long)json_integer_value(json_object_get(x, "minutes")));
+        const char *title = json_string_value(json_object_get(x, "title"));
+        json_t *vars = json_pack("{s:s, s:s}", "title", title ? title : "", "minutes", minutes);
+        json_t *intro = flow_text(t, "intro", default_intro);
+        char *text = vars && intro ? turn_render(t, "exercises/intro", intro, vars) : NULL;
+        if (!text || rc != SB_OK)
+            rc = SB_ENOMEM;
+        if (rc == SB_OK)
+            rc = sb_buf_printf(&b, "%s\n\n", text);
+        free(text);
+        json_decref(intro);
+        json_decref(vars);
+    }
+    const char *step_text = json_string_value(json_array_get(json_object_get(x, "steps"), step));
+    if (rc == SB_OK)
+        rc = sb_buf_puts(&b, step_text ? step_text : "");
+    json_t *hint = flow_text(t, "hint", default_hint);
+    char *hint_text = hint ? turn_render(t, "exercises/hint", hint, NULL) : NULL;
+    json_decref(hint);
+    if (!hint_text)
+        rc = SB_ENOMEM;
+    if (rc == SB_OK)
+        rc = sb_buf_printf(&b, "\n\n%s", hint_text);
+    free(hint_text);
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    turn_reply_owned(t, sb_buf_take(&b));
+}
+
+void exercise_start(turn *t, const char *id)
+{
+    const json_t *x = exercise_find(t->d, id);
+    if (!x || step_count(x) == 0) {
+        turn_say_data(t, "fallback");
+        return;
+    }
+    json_t *top = turn_top(t);
+    if (top && json_object_get(top, "exercise"))
+        json_decref(turn_pop(t));
+    turn_push(t, json_pack("{s:s, s:i}", "exercise", id, "step", 0));
+    turn_effect(t, SB_FX_EXERCISE_GIVEN, id, NULL, 0);
+    say_step(t, x, 0, 1);
+}
+
+static int is_next_word(turn *t)
+{
+    const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
+    const json_t *words = json_object_get(flow, "next_words");
+    json_t *defaults = NULL;
+    if (!words) {
+        defaults = json_loads(default_next_words, 0, NULL);
+        if (!defaults) {
+            turn_fail(t, SB_ENOMEM);
+            return 0;
+        }
+        words = defaults;
+    }
+    size_t rest = 0;
+    int rc = match_words(words, t->text, &rest);
+    json_decref(defaults);
+    if (rc < 0)
+        turn_fail(t, rc);
+    return rc == 2;
+}
+
+static int is_blank(const char *s)
+{
+    return s[strspn(s, " \t\r\n")] == '\0';
+}
+
+static void end_frame(turn *t)
+{
+    json_decref(turn_pop(t));
+    t->ended = 1;
+}
+
+/* The answer to a follow-up question: journaled, reflected back, done. */
+static void followup_answer(turn *t, json_t *frame)
+{
+    const json_t *x = exercise_find(t->d, json_string_value(json_object_get(frame, "followup")));
+    const char *question = json_string_value(json_object_get(x, "followup"));
+    if (is_blank(t->text)) {
+        exercise_resay(t, frame);
+        return;
+    }
+    turn_journal(t, frame, question, t->text);
+    const json_t *r = dialogs_data(t->d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (r && reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
+        turn_fail(t, SB_ENOMEM);
+    if (echo && *echo) {
+        const char *key = feeling ? "reflection/feeling_templates" : "reflection/templates";
+        size_t pick = turn_pick(t, key, json_object_get(r, feeling ? "feeling_templates" : "templates"));
+        turn_reply_owned(t, reflect_render(r, echo, feeling, pick));
+    } else {
+        say_flow(t, "thanks", default_thanks);
+    }
+    free(echo);
+    free(feeling);
+    end_frame(t);
+}
+
+void exercise_answer(turn *t, json_t *frame)
+{
+    if (json_object_get(frame, "followup")) {
+        followup_answer(t, frame);
+        return;
+    }
+    const char *id = json_string_value(json_object_get(frame, "exercise"));
+    const json_t *x = exercise_find(t->d, id);
+    if (json_is_true(json_object_get(frame, "how"))) {
+        if (is_blank(t->text)) {
+            say_flow(t, "how", default_how);
+            return;
+        }
+        turn_journal(t, frame, json_string_value(json_object_get(x, "title")), t->text);
+        say_flow(t, "thanks", default_thanks);
+        end_frame(t);
+        return;
+    }
+    if (!is_next_word(t)) {
+        say_flow(t, "hint", default_hint);
+        return;
+    }
+    size_t step = (size_t)json_integer_value(json_object_get(frame, "step")) + 1;
+    if (step < step_count(x)) {
+        if (json_object_set_new(frame, "step", json_integer((json_int_t)step)))
+            turn_fail(t, SB_ENOMEM);
+        say_step(t, x, step, 0);
+        return;
+    }
+    turn_effect(t, SB_FX_EXERCISE_DONE, id, NULL, 0);
+    if (json_is_string(json_object_get(x, "followup"))) {
+        json_t *pending = json_pack("{s:s, s:I}", "exercise", id, "at", (json_int_t)t->in->now);
+        if (!pending || json_object_set_new(t->state, "followup", pending))
+            turn_fail(t, SB_ENOMEM);
+    }
+    if (json_object_set_new(frame, "how", json_true()))
+        turn_fail(t, SB_ENOMEM);
+    say_flow(t, "how", default_how);
+}
+
+void exercise_resay(turn *t, json_t *frame)
+{
+    const json_t *followup = json_object_get(frame, "followup");
+    if (followup) {
+        const json_t *x = exercise_find(t->d, json_string_value(followup));
+        char key[160];
+        snprintf(key, sizeof key, "followup/%.100s", json_string_value(followup));
+        turn_say(t, key, json_object_get(x, "followup"), NULL);
+        return;
+    }
+    if (json_is_true(json_object_get(frame, "how"))) {
+        say_flow(t, "how", default_how);
+        return;
+    }
+    const json_t *x = exercise_find(t->d, json_string_value(json_object_get(frame, "exercise")));
+    say_step(t, x, (size_t)json_integer_value(json_object_get(frame, "step")), 0);
+}
+
+int followup_ask(turn *t)
+{
+    json_t *pending = json_object_get(t->state, "followup");
+    if (!pending)
+        return 0;
+    const char *id = json_string_value(json_object_get(pending, "exercise"));
+    json_int_t at = json_integer_value(json_object_get(pending, "at"));
+    const json_t *x = exercise_find(t->d, id);
+    int ask = x && json_is_string(json_object_get(x, "followup")) &&
+              t->in->now - at <= FOLLOWUP_MAX_AGE;
+    json_t *frame = ask ? json_pack("{s:s}", "followup", id) : NULL;
+    json_object_del(t->state, "followup"); /* frame holds a copy of id; x lives in the set */
+    if (!ask)
+        return 0;
+    turn_push(t, frame);
+    exercise_resay(t, turn_top(t));
+    return 1;
+}

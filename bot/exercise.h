@@ -1,0 +1,32 @@
+/* exercise.h — guided exercises from exercises.json inside the engine: one step a message,
+ * "how did it go?" at the end, and the follow-up question asked at the person's next
+ * conversation. Works on a turn (turn.h); engine.c decides when these run. */
+#ifndef SB_EXERCISE_H
+#define SB_EXERCISE_H
+
+#include "turn.h"
+
+#include <jansson.h>
+
+/* The exercise with this id in exercises.json, or NULL. Borrowed. */
+const json_t *exercise_find(const sb_dialogs *d, const char *id);
+
+/* 1 when frame is a well-formed exercise or follow-up frame for this set. */
+int exercise_frame_ok(const sb_dialogs *d, const json_t *frame);
+
+/* Pushes exercise id as a frame, says its title, time and first step, emits
+ * SB_FX_EXERCISE_GIVEN. An unknown id gets commands.json "fallback" and changes nothing. */
+void exercise_start(turn *t, const char *id);
+
+/* Handles the input for the top frame, an exercise or follow-up frame. When the frame is
+ * done it is popped and t->ended is set, so the engine can resume what lies below. */
+void exercise_answer(turn *t, json_t *frame);
+
+/* Says again what frame waits for (after an interruption). */
+void exercise_resay(turn *t, json_t *frame);
+
+/* When the state holds a pending follow-up (younger than 30 days), pushes a follow-up frame,
+ * asks its question and returns 1; else returns 0. The pending follow-up is cleared. */
+int followup_ask(turn *t);
+
+#endif

@@ -1,0 +1,398 @@
+/* flow.c — runs dialogs (flow.h): entering states and following those that do not wait
+ * (say-only, call, final, dialog:ID), the answers to choice, text and rating states, the
+ * reflect-and-check exchange, and resuming an interrupted dialog. States change only
+ * through go_to() and enter(). The state's JSON shape is documented in engine.c. */
+#include "flow.h"
+
+#include "exercise.h"
+#include "match.h"
+#include "reflect.h"
+#include "sb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENTRY_MAX 64 /* states entered in one step before it counts as a loop */
+
+static void set(turn *t, json_t *obj, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(obj, key, value))
+        turn_fail(t, SB_ENOMEM);
+}
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static const char *expect_of(const json_t *st)
+{
+    const char *e = str(st, "expect");
+    return e ? e : "none";
+}
+
+static const json_t *frame_state(turn *t, const json_t *frame)
+{
+    const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
+    const char *name = str(frame, "state");
+    return name ? json_object_get(json_object_get(dialog, "states"), name) : NULL;
+}
+
+static json_t *frame_vars(turn *t, json_t *frame)
+{
+    json_t *vars = json_object_get(frame, "vars");
+    if (!json_is_object(vars)) {
+        vars = json_object();
+        set(t, frame, "vars", vars);
+    }
+    return vars;
+}
+
+/* A fresh frame for dialog id at its start; {answer} is arg when given. */
+static json_t *dialog_frame(turn *t, const char *id, const char *arg, int called)
+{
+    const char *start = str(dialogs_dialog(t->d, id), "start");
+    json_t *frame = json_pack("{s:s, s:s, s:{}}", "dialog", id, "state", start ? start : "", "vars");
+    if (frame && called)
+        set(t, frame, "called", json_true());
+    if (frame && arg)
+        set(t, frame_vars(t, frame), "answer", turn_var(t, arg));
+    return frame;
+}
+
+/* --- saying things --- */
+
+/* A state's "say" (or its retry), with the numbered choices under it for a choice state. */
+static void say_state(turn *t, json_t *frame, const json_t *st, int retry)
+{
+    char key[200];
+    snprintf(key, sizeof key, "%.90s/%.90s%s", str(frame, "dialog"), str(frame, "state"),
+             retry ? "/retry" : "");
+    const json_t *texts = json_object_get(st, retry ? "retry" : "say");
+    if (retry && !texts)
+        texts = json_object_get(dialogs_data(t->d, "commands"), "retry");
+    const json_t *choices = json_object_get(st, "choices");
+    if (!texts && !choices)
+        return;
+    char *text = texts ? turn_render(t, key, texts, frame_vars(t, frame)) : sb_strdup("");
+    sb_buf b = {0};
+    int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
+    free(text);
+    if (strcmp(expect_of(st), "choice") == 0) {
+        size_t i;
+        json_t *ch;
+        json_array_foreach(choices, i, ch) {
+            if (rc == SB_OK)
+                rc = sb_buf_printf(&b, "%s%zu. %s", i == 0 ? (b.len ? "\n\n" : "") : "\n", i + 1,
+                                   str(ch, "label") ? str(ch, "label") : "");
+        }
+    }
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    turn_reply_owned(t, sb_buf_take(&b));
+}
+
+void flow_resay(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!frame)
+        return;
+    if (!json_object_get(frame, "dialog")) {
+        exercise_resay(t, frame);
+        return;
+    }
+    const char *phase = str(frame, "reflect");
+    const json_t *r = dialogs_data(t->d, "reflection");
+    if (phase && strcmp(phase, "correct") == 0) {
+        turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
+    } else if (phase) {
+        char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
+        const char *reflection = str(frame_vars(t, frame), "reflection");
+        if (check)
+            turn_reply_owned(t, sb_asprintf("%s %s", reflection ? reflection : "", check));
+        free(check);
+    } else {
+        say_state(t, frame, frame_state(t, frame), 0);
+    }
+}
+
+/* --- moving between states --- */
+
+void flow_reset(turn *t)
+{
+    json_array_clear(turn_stack(t));
+}
+
+/* Points frame at target: a state of its dialog, or "dialog:ID" (a new run there). */
+static void go_to(turn *t, json_t *frame, const char *target)
+{
+    json_object_del(frame, "reflect");
+    json_object_del(frame, "pending");
+    if (target && strncmp(target, "dialog:", 7) == 0) {
+        const char *start = str(dialogs_dialog(t->d, target + 7), "start");
+        set(t, frame, "dialog", json_string(target + 7));
+        set(t, frame, "state", json_string(start ? start : ""));
+        set(t, frame, "vars", json_object());
+        json_object_del(frame, "told");
+        return;
+    }
+    set(t, frame, "state", json_string(target ? target : ""));
+}
+
+/* Pops the finished top frame. Returns 1 when the frame below goes on (it had called the
+ * finished one), 0 when the step is done: idle, or an interrupted dialog was resumed. */
+static int finish(turn *t)
+{
+    json_t *done = turn_pop(t);
+    int called = json_is_true(json_object_get(done, "called"));
+    json_decref(done);
+    json_t *top = turn_top(t);
+    if (!top)
+        return 0;
+    if (called && json_object_get(top, "dialog")) {
+        go_to(t, top, str(frame_state(t, top), "next"));
+        return 1;
+    }
+    flow_resume(t);
+    return 0;
+}
+
+void flow_resume(turn *t)
+{
+    turn_say_data(t, "resume");
+    flow_resay(t);
+}
+
+static void apply_settings(turn *t, const json_t *st)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(json_object_get(st, "set"), key, value) {
+        const char *v = json_string_value(value);
+        if (!v)
+            continue;
+        if (strcmp(key, "consent") == 0)
+            set(t, t->state, "consent", json_string(v));
+        turn_effect(t, SB_FX_SETTING, key, v, 0);
+    }
+}
+
+/* Enters the top frame's current state and follows states that do not wait (say-only,
+ * calls, finals) until one waits for the person or the stack is empty. */
+static void enter(turn *t)
+{
+    while (t->rc == SB_OK) {
+        json_t *frame = turn_top(t);
+        if (!frame || !json_object_get(frame, "dialog"))
+            return;
+        const json_t *st = frame_state(t, frame);
+        if (!st || ++t->entries > ENTRY_MAX) {
+            flow_reset(t); /* a dialog changed under us, or states that never wait loop */
+            turn_say_data(t, "fallback");
+            return;
+        }
+        apply_settings(t, st);
+        if (str(st, "action"))
+            turn_effect(t, SB_FX_ACTION, str(st, "action"), NULL, 0);
+        if (json_object_get(st, "say"))
+            say_state(t, frame, st, 0);
+        const char *call = str(st, "call");
+        if (call && dialogs_dialog(t->d, call) && json_array_size(turn_stack(t)) < TURN_STACK_MAX) {
+            turn_push(t, dialog_frame(t, call, NULL, 1));
+            continue;
+        }
+        if (json_is_true(json_object_get(st, "final"))) {
+            if (!finish(t))
+                return;
+            continue;
+        }
+        if (call || strcmp(expect_of(st), "none") == 0) {
+            go_to(t, frame, str(st, "next")); /* a call too deep for the stack is skipped */
+            continue;
+        }
+        return;
+    }
+}
+
+void flow_start(turn *t, const char *id, const char *arg)
+{
+    if (!dialogs_dialog(t->d, id)) {
+        turn_say_data(t, "fallback");
+        return;
+    }
+    json_t *top = turn_top(t);
+    const char *top_id = str(top, "dialog");
+    if (top_id && strcmp(top_id, id) == 0 && !json_is_true(json_object_get(top, "called")))
+        json_decref(turn_pop(t));
+    turn_push(t, dialog_frame(t, id, arg, 0));
+    enter(t);
+}
+
+void flow_start_in_group(turn *t, const char *id, const char *arg)
+{
+    json_t *own = json_incref(turn_stack(t));
+    set(t, t->state, "stack", json_array());
+    flow_start(t, id, arg);
+    if (own)
+        set(t, t->state, "stack", own);
+}
+
+/* --- answers to a waiting dialog state --- */
+
+static void go_next(turn *t, json_t *frame, const char *target)
+{
+    go_to(t, frame, target);
+    enter(t);
+}
+
+static void begin_reflection(turn *t, json_t *frame, const json_t *st)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    if (!*echo || !r) { /* nothing to reflect ("..."): take the answer as it is */
+        free(echo);
+        free(feeling);
+        if (str(st, "journal"))
+            turn_journal(t, frame, str(st, "journal"), t->text);
+        go_next(t, frame, str(st, "next"));
+        return;
+    }
+    const char *list = feeling ? "feeling_templates" : "templates";
+    char key[64];
+    snprintf(key, sizeof key, "reflection/%s", list);
+    char *reflection = reflect_render(r, echo, feeling, turn_pick(t, key, json_object_get(r, list)));
+    char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
+    if (reflection && check) {
+        turn_reply_owned(t, sb_asprintf("%s %s", reflection, check));
+        set(t, frame_vars(t, frame), "reflection", turn_var(t, reflection));
+        set(t, frame, "reflect", json_string("check"));
+        set(t, frame, "pending", json_string(t->text));
+    } else {
+        turn_fail(t, SB_ENOMEM);
+    }
+    free(reflection);
+    free(check);
+    free(echo);
+    free(feeling);
+}
+
+static int is_blank(const char *s)
+{
+    return s[strspn(s, " \t\r\n")] == '\0';
+}
+
+/* The person's answer to "did I get that right?" (or the correction asked for after "no"). */
+static void answer_reflection(turn *t, json_t *frame, const json_t *st)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    if (is_blank(t->text)) {
+        flow_resay(t);
+        return;
+    }
+    const char *correction = t->text;
+    if (strcmp(str(frame, "reflect"), "check") == 0) {
+        size_t yes_rest = 0, no_rest = 0;
+        int yes = match_words(json_object_get(r, "yes"), t->text, &yes_rest);
+        int no = match_words(json_object_get(r, "no"), t->text, &no_rest);
+        if (yes < 0 || no < 0) {
+            turn_fail(t, SB_ENOMEM);
+            return;
+        }
+        if (no == 2 || (no == 1 && is_blank(t->text + no_rest))) {
+            set(t, frame, "reflect", json_string("correct"));
+            turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
+            return;
+        }
+        if (yes > 0 && no != 1) {
+            if (str(st, "journal"))
+                turn_journal(t, frame, str(st, "journal"), str(frame, "pending"));
+            go_next(t, frame, str(st, "next"));
+            return;
+        }
+        if (no == 1)
+            correction = t->text + no_rest; /* "no, it was more that ..." */
+    }
+    json_t *vars = frame_vars(t, frame);
+    if (str(st, "save"))
+        set(t, vars, str(st, "save"), turn_var(t, correction));
+    set(t, vars, "answer", turn_var(t, correction));
+    if (str(st, "journal"))
+        turn_journal(t, frame, str(st, "journal"), correction);
+    turn_say(t, "reflection/thanks", json_object_get(r, "thanks"), NULL);
+    go_next(t, frame, str(st, "next"));
+}
+
+static void answer_dialog(turn *t, json_t *frame)
+{
+    const json_t *st = frame_state(t, frame);
+    const char *expect = expect_of(st);
+    json_t *vars = frame_vars(t, frame);
+    if (str(frame, "reflect")) {
+        answer_reflection(t, frame, st);
+    } else if (strcmp(expect, "choice") == 0) {
+        size_t index = 0;
+        int rc = match_choice(json_object_get(st, "choices"), t->text, &index);
+        if (rc < 0) {
+            turn_fail(t, rc);
+        } else if (rc == 0) {
+            say_state(t, frame, st, 1);
+        } else {
+            const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
+            if (str(st, "save"))
+                set(t, vars, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
+            set(t, vars, "answer", turn_var(t, t->text));
+            go_next(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+        }
+    } else if (strcmp(expect, "rating") == 0) {
+        int rating = match_rating(t->text);
+        if (rating < 0) {
+            turn_fail(t, rating);
+        } else if (rating == 0) {
+            say_state(t, frame, st, 1);
+        } else {
+            char number[4] = {(char)('0' + rating), '\0'};
+            if (str(st, "save"))
+                set(t, vars, str(st, "save"), json_string(number));
+            set(t, vars, "answer", turn_var(t, t->text));
+            if (str(st, "measure"))
+                turn_effect(t, SB_FX_RATING, str(st, "measure"), NULL, rating);
+            go_next(t, frame, str(st, "next"));
+        }
+    } else if (is_blank(t->text)) {
+        say_state(t, frame, st, 0);
+    } else {
+        if (str(st, "save"))
+            set(t, vars, str(st, "save"), turn_var(t, t->text));
+        set(t, vars, "answer", turn_var(t, t->text));
+        if (json_is_true(json_object_get(st, "reflect"))) {
+            begin_reflection(t, frame, st);
+            return;
+        }
+        if (str(st, "journal"))
+            turn_journal(t, frame, str(st, "journal"), t->text);
+        go_next(t, frame, str(st, "next"));
+    }
+}
+
+void flow_answer(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (json_object_get(frame, "dialog"))
+        answer_dialog(t, frame);
+    else
+        exercise_answer(t, frame);
+    if (t->ended) {
+        t->ended = 0;
+        if (turn_top(t))
+            flow_resume(t);
+    }
+}
+

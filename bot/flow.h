@@ -1,0 +1,29 @@
+/* flow.h — running dialogs on a turn (turn.h): starting one, entering states until one
+ * waits, handling the answer the top frame waits for, resuming an interrupted dialog.
+ * engine.c decides which of these an input leads to; exercise.c runs exercise frames. */
+#ifndef SB_FLOW_H
+#define SB_FLOW_H
+
+#include "turn.h"
+
+/* Pushes dialog id at its start (restarting it when it is already on top, {answer} = arg
+ * when given) and enters it. An unknown id gets commands.json "fallback". */
+void flow_start(turn *t, const char *id, const char *arg);
+
+/* flow_start on a scratch stack, for a group room: the person's own stack is left as it is,
+ * so nothing of a private conversation is said or advanced there. */
+void flow_start_in_group(turn *t, const char *id, const char *arg);
+
+/* The input (t->text) answers the top frame: a choice, text or rating state, a reflection
+ * check, or an exercise/follow-up frame. What follows is entered; a finished interrupting
+ * frame resumes the one below. The stack must not be empty. */
+void flow_answer(turn *t);
+
+/* Says again what the top frame waits for; flow_resume says commands.json "resume" first. */
+void flow_resay(turn *t);
+void flow_resume(turn *t);
+
+/* Empties the stack: the person is idle. */
+void flow_reset(turn *t);
+
+#endif

@@ -1,0 +1,401 @@
+/* match.c — the matchers of match.h: commands ("!help", "help", "journal I slept well"),
+ * dialog triggers, choices, ratings and word lists. Matching is ASCII case-insensitive and
+ * runs on the command or phrase form of text.h; words come from the data, never from here
+ * (except the digits and English number words of a 1-7 rating). */
+#include "match.h"
+
+#include "engine.h"
+#include "sb.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WORD_MAX 256 /* longer words and labels never match */
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* Punctuation that may follow a word without being part of it ("help?", "yes, please"). */
+static int is_boundary_mark(unsigned char c)
+{
+    return c != '\0' && strchr(".,!?;:", c) != NULL;
+}
+
+static const char *skip_space(const char *s)
+{
+    while (is_space((unsigned char)*s))
+        s++;
+    return s;
+}
+
+/* The command form of a data word into buf; 0 when it does not fit (it then never matches). */
+static int norm_word(const char *word, char *buf, size_t cap)
+{
+    if (!word || strlen(word) >= cap)
+        return 0;
+    char *norm = text_norm_command(word);
+    if (!norm)
+        return 0;
+    size_t n = strlen(norm);
+    memcpy(buf, norm, n + 1);
+    free(norm);
+    return n > 0;
+}
+
+/* Bytes of s (which starts at a non-space) taken by word (command form) when s begins with
+ * it followed by the end, a space or a boundary mark; whitespace runs in s match one space.
+ * -1 when s does not begin with word. */
+static long prefix_len(const char *s, const char *word)
+{
+    size_t i = 0, j = 0;
+    while (word[j]) {
+        if (word[j] == ' ') {
+            if (!is_space((unsigned char)s[i]))
+                return -1;
+            while (is_space((unsigned char)s[i]))
+                i++;
+            j++;
+            continue;
+        }
+        if (lower((unsigned char)s[i]) != (unsigned char)word[j])
+            return -1;
+        i++;
+        j++;
+    }
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\0' || is_space(c) || is_boundary_mark(c))
+        return (long)i;
+    return -1;
+}
+
+/* Offset after the word's trailing marks and spaces. */
+static size_t skip_after(const char *s, size_t at)
+{
+    while (s[at] && (is_boundary_mark((unsigned char)s[at]) || is_space((unsigned char)s[at])))
+        at++;
+    return at;
+}
+
+/* The argument after a command word: trimmed, NULL when nothing but marks is left.
+ * Returns SB_OK or SB_ENOMEM. */
+static int make_arg(const char *rest, char **arg)
+{
+    *arg = NULL;
+    const char *p = rest + skip_after(rest, 0);
+    size_t n = strlen(p);
+    while (n > 0 && is_space((unsigned char)p[n - 1]))
+        n--;
+    if (n == 0)
+        return SB_OK;
+    *arg = sb_strndup(p, n);
+    return *arg ? SB_OK : SB_ENOMEM;
+}
+
+/* The command whose word s starts with (longest word wins); *end is the word's length in s. */
+static const json_t *longest_prefix(const json_t *list, const char *s, long *end)
+{
+    const json_t *best = NULL;
+    size_t best_len = 0;
+    size_t i, k;
+    json_t *cmd, *w;
+    json_array_foreach(list, i, cmd) {
+        json_array_foreach(json_object_get(cmd, "words"), k, w) {
+            char word[WORD_MAX];
+            if (!norm_word(json_string_value(w), word, sizeof word))
+                continue;
+            long n = prefix_len(s, word);
+            if (n >= 0 && strlen(word) > best_len) {
+                best = cmd;
+                best_len = strlen(word);
+                *end = n;
+            }
+        }
+    }
+    return best;
+}
+
+int match_command(const json_t *commands, const char *text, int idle, int direct,
+                  const json_t **cmd, char **arg)
+{
+    *cmd = NULL;
+    *arg = NULL;
+    const json_t *list = json_object_get(commands, "commands");
+    const char *s = skip_space(text ? text : "");
+    long end = 0;
+    if (*s == '!') {
+        s = skip_space(s + 1);
+        const json_t *found = longest_prefix(list, s, &end);
+        if (!found)
+            return 0;
+        *cmd = found;
+        return make_arg(s + end, arg) == SB_OK ? 1 : SB_ENOMEM;
+    }
+    if (!direct)
+        return 0;
+    char *norm = text_norm_command(s);
+    if (!norm)
+        return SB_ENOMEM;
+    size_t i, k;
+    json_t *c, *w;
+    json_array_foreach(list, i, c) {
+        json_array_foreach(json_object_get(c, "words"), k, w) {
+            char word[WORD_MAX];
+            if (norm_word(json_string_value(w), word, sizeof word) && strcmp(norm, word) == 0) {
+                free(norm);
+                *cmd = c;
+                return 1;
+            }
+        }
+    }
+    free(norm);
+    if (!idle)
+        return 0;
+    const json_t *found = longest_prefix(list, s, &end);
+    if (found) {
+        *cmd = found;
+        return make_arg(s + end, arg) == SB_OK ? 1 : SB_ENOMEM;
+    }
+    long best = 0;
+    json_array_foreach(list, i, c) {
+        long n = match_phrases(json_object_get(c, "phrases"), s);
+        if (n < 0)
+            return SB_ENOMEM;
+        if (n > best) {
+            best = n;
+            *cmd = c;
+        }
+    }
+    return *cmd != NULL;
+}
+
+int engine_match_command(const sb_dialogs *d, const char *text, int idle, int direct,
+                         const char **name, char **arg)
+{
+    const json_t *cmd = NULL;
+    *name = NULL;
+    int rc = match_command(dialogs_data(d, "commands"), text, idle, direct, &cmd, arg);
+    if (rc != 1)
+        return 0;
+    *name = json_string_value(json_object_get(cmd, "name"));
+    return 1;
+}
+
+long match_phrases(const json_t *phrases, const char *text)
+{
+    if (json_array_size(phrases) == 0)
+        return 0;
+    char *hay = text_norm_phrase(text);
+    if (!hay)
+        return SB_ENOMEM;
+    long best = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(phrases, i, p) {
+        const char *s = json_string_value(p);
+        char *needle = s ? text_norm_phrase(s) : NULL;
+        if (s && !needle) {
+            free(hay);
+            return SB_ENOMEM;
+        }
+        if (needle && text_find_words(hay, needle) >= 0 && (long)strlen(needle) > best)
+            best = (long)strlen(needle);
+        free(needle);
+    }
+    free(hay);
+    return best;
+}
+
+int match_trigger(const sb_dialogs *d, const char *text, const char **dialog_id)
+{
+    *dialog_id = NULL;
+    const json_t *triggers = dialogs_triggers(d);
+    if (json_array_size(triggers) == 0)
+        return 0;
+    char *hay = text_norm_phrase(text);
+    if (!hay)
+        return SB_ENOMEM;
+    size_t i;
+    json_t *pair;
+    json_array_foreach(triggers, i, pair) {
+        if (text_find_words(hay, json_string_value(json_array_get(pair, 0))) >= 0) {
+            *dialog_id = json_string_value(json_array_get(pair, 1));
+            break;
+        }
+    }
+    free(hay);
+    return *dialog_id != NULL;
+}
+
+/* 2: norm equals word; 1: norm starts with word and a boundary (sets *len); 0: neither. */
+static int compare_word(const char *norm, const char *raw, size_t *len)
+{
+    char word[WORD_MAX];
+    if (!norm_word(raw, word, sizeof word))
+        return 0;
+    if (strcmp(norm, word) == 0)
+        return 2;
+    long n = prefix_len(norm, word);
+    if (n < 0)
+        return 0;
+    *len = strlen(word);
+    return 1;
+}
+
+int match_choice(const json_t *choices, const char *text, size_t *index)
+{
+    char *norm = text_norm_command(text ? text : "");
+    if (!norm)
+        return SB_ENOMEM;
+    long number;
+    int result = -1;
+    size_t n = json_array_size(choices);
+    if (sb_parse_long(norm, 1, (long)n, &number) == SB_OK) {
+        free(norm);
+        *index = (size_t)number - 1;
+        return 1;
+    }
+    size_t best_len = 0;
+    int best = -1;
+    size_t i, k;
+    json_t *ch, *w;
+    json_array_foreach(choices, i, ch) {
+        char digits[24];
+        size_t len = 0;
+        int how = compare_word(norm, json_string_value(json_object_get(ch, "label")), &len);
+        if (how == 2) {
+            result = (int)i;
+            break;
+        }
+        if (how == 1 && len > best_len) {
+            best = (int)i;
+            best_len = len;
+        }
+        json_array_foreach(json_object_get(ch, "words"), k, w) {
+            how = compare_word(norm, json_string_value(w), &len);
+            if (how == 2)
+                break;
+            if (how == 1 && len > best_len) {
+                best = (int)i;
+                best_len = len;
+            }
+        }
+        if (how == 2) {
+            result = (int)i;
+            break;
+        }
+        size_t dn = (size_t)snprintf(digits, sizeof digits, "%zu", i + 1);
+        if (prefix_len(norm, digits) >= 0 && dn > best_len) {
+            best = (int)i;
+            best_len = dn;
+        }
+    }
+    free(norm);
+    if (result < 0)
+        result = best;
+    if (result < 0)
+        return 0;
+    *index = (size_t)result;
+    return 1;
+}
+
+static const char *const number_words[] = {"one", "two",  "three", "four",
+                                           "five", "six", "seven", NULL};
+
+/* 1..7 for a digit or number word token of length n, else 0. */
+static int rating_token(const char *t, size_t n, int words_too)
+{
+    if (n == 1 && t[0] >= '1' && t[0] <= '7')
+        return t[0] - '0';
+    for (int i = 0; words_too && number_words[i]; i++)
+        if (strlen(number_words[i]) == n && memcmp(t, number_words[i], n) == 0)
+            return i + 1;
+    return 0;
+}
+
+static int ends_with(const char *s, size_t *len, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    if (*len >= k && memcmp(s + *len - k, suffix, k) == 0) {
+        *len -= k;
+        while (*len > 0 && s[*len - 1] == ' ')
+            (*len)--;
+        return 1;
+    }
+    return 0;
+}
+
+int match_rating(const char *text)
+{
+    char *norm = text_norm_command(text ? text : "");
+    if (!norm)
+        return SB_ENOMEM;
+    size_t len = strlen(norm);
+    if (!ends_with(norm, &len, "/7") && !ends_with(norm, &len, "/ 7") &&
+        !ends_with(norm, &len, "out of 7") && !ends_with(norm, &len, "of 7"))
+        ends_with(norm, &len, "out of seven");
+    norm[len] = '\0';
+    int rating = rating_token(norm, len, 1);
+    if (!rating) {
+        /* a short answer with exactly one digit token: "i'd say 5", "maybe a 4" */
+        size_t tokens = 0;
+        int found = 0, numbers = 0;
+        for (size_t i = 0; i < len;) {
+            size_t j = i;
+            while (j < len && norm[j] != ' ')
+                j++;
+            size_t a = i, b = j; /* strip marks around the token: "5," "(5)" */
+            while (a < b && strchr(",;:()\"'", norm[a]))
+                a++;
+            while (b > a && strchr(",;:()\"'", norm[b - 1]))
+                b--;
+            tokens++;
+            if (b > a && norm[a] >= '0' && norm[a] <= '9') {
+                numbers++;
+                found = rating_token(norm + a, b - a, 0);
+            }
+            i = j + 1;
+        }
+        if (numbers == 1 && tokens <= 6)
+            rating = found;
+    }
+    free(norm);
+    return rating;
+}
+
+int match_words(const json_t *words, const char *text, size_t *rest)
+{
+    const char *s = skip_space(text ? text : "");
+    char *norm = text_norm_command(s);
+    if (!norm)
+        return SB_ENOMEM;
+    int result = 0;
+    size_t best_len = 0;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        char word[WORD_MAX];
+        if (!norm_word(json_string_value(w), word, sizeof word))
+            continue;
+        if (strcmp(norm, word) == 0) {
+            result = 2;
+            break;
+        }
+        long n = prefix_len(s, word);
+        if (n >= 0 && strlen(word) > best_len) {
+            best_len = strlen(word);
+            result = 1;
+            *rest = (size_t)(s - (text ? text : "")) + skip_after(s, (size_t)n);
+        }
+    }
+    free(norm);
+    return result;
+}

@@ -1,0 +1,45 @@
+/* match.h — what a piece of person-written text selects: a global command (commands.json),
+ * a dialog trigger, a numbered or worded choice, a 1-7 rating, a word of a list (yes/no).
+ * Pure functions; the texts and words come from the loaded set, the rules are documented
+ * on each function. engine_match_command (engine.h) is implemented here too. */
+#ifndef SB_MATCH_H
+#define SB_MATCH_H
+
+#include "dialog.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* The command that text invokes, by the rules of engine_match_command; commands is the
+ * commands.json object (may be NULL). Returns 1 with *cmd (borrowed) and *arg (owned, NULL
+ * when none), 0 when text is no command, SB_ENOMEM. */
+int match_command(const json_t *commands, const char *text, int idle, int direct,
+                  const json_t **cmd, char **arg);
+
+/* The dialog whose trigger occurs in text at word boundaries (phrase form, longest trigger
+ * first). Returns 1 with *dialog_id (borrowed from d), 0 when none, SB_ENOMEM. */
+int match_trigger(const sb_dialogs *d, const char *text, const char **dialog_id);
+
+/* Like match_trigger for a list of phrases (command "phrases"): the length of the longest
+ * phrase found in the phrase form of text, 0 when none, SB_ENOMEM. */
+long match_phrases(const json_t *phrases, const char *text);
+
+/* The choice text selects: its number ("2", "2."), then a whole-input match of a label or
+ * word, then the longest label, word or number the input starts with ("yes please").
+ * Returns 1 with *index set, 0 when none, SB_ENOMEM. */
+int match_choice(const json_t *choices, const char *text, size_t *index);
+
+/* A 1-7 rating: "5", "5/7", "5 out of 7", "five", or a short answer with exactly one number
+ * in it ("I'd say 5"). Returns 1..7, 0 when text holds no usable rating, SB_ENOMEM. */
+int match_rating(const char *text);
+
+/* Whether text (any form) is one of words: 2 for the whole input, 1 when it starts with
+ * one followed by more (then *rest is the byte offset in text after the word and its
+ * punctuation), 0 when neither, SB_ENOMEM. */
+int match_words(const json_t *words, const char *text, size_t *rest);
+
+/* The set's triggers as [[phrase, dialog id], ...], longest first. Defined in dialog.c,
+ * which compiles them at load. */
+const json_t *dialogs_triggers(const sb_dialogs *d);
+
+#endif

@@ -1,0 +1,373 @@
+/* reflect.c — turns a person's sentence around for a reflection, ELIZA-style: word by word
+ * (and two- or three-word runs, so the data can say "i was" -> "you were"), keeping their
+ * other words, punctuation and case. Which words swap, which words are feelings and what
+ * the coach says around them is data (reflection.json); engine_reflect is defined here. */
+#include "reflect.h"
+
+#include "engine.h"
+#include "sb.h"
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SWAP_RUN_MAX 3 /* words in the longest swap key */
+
+/* Used when reflection.json gives no "negations" / "clause_words" of its own. */
+static const char *const default_negations[] = {
+    "not", "never", "no", "dont", "didnt", "doesnt", "wasnt", "isnt", "arent", "werent",
+    "hardly", "barely", "without", NULL};
+static const char *const default_clause_words[] = {
+    "and", "but", "that", "because", "when", "if", "so", "or", "while", "though",
+    "although", "since", "until", "before", "after", "cause", NULL};
+
+typedef struct token {
+    const char *start; /* the whole token in the cleaned text */
+    size_t len;
+    size_t core_off, core_len; /* the word inside it, without surrounding marks */
+    char key[64];              /* the core, lowercased, curly apostrophes made straight */
+} token;
+
+static int word_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static void make_key(token *t)
+{
+    size_t k = 0;
+    const char *p = t->start + t->core_off;
+    for (size_t i = 0; i < t->core_len && k + 1 < sizeof t->key; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == 0xE2 && i + 2 < t->core_len && (unsigned char)p[i + 1] == 0x80 &&
+            ((unsigned char)p[i + 2] == 0x98 || (unsigned char)p[i + 2] == 0x99)) {
+            t->key[k++] = '\'';
+            i += 2;
+            continue;
+        }
+        t->key[k++] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    }
+    t->key[k] = '\0';
+}
+
+/* Splits the cleaned text at spaces into tokens (at most cap). */
+static size_t tokenize(const char *s, token *tokens, size_t cap)
+{
+    size_t n = 0;
+    while (*s && n < cap) {
+        const char *end = strchr(s, ' ');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        token *t = &tokens[n++];
+        memset(t, 0, sizeof *t);
+        t->start = s;
+        t->len = len;
+        size_t a = 0, b = len;
+        while (a < b && !word_byte((unsigned char)s[a]))
+            a++;
+        while (b > a && !word_byte((unsigned char)s[b - 1]))
+            b--;
+        t->core_off = a;
+        t->core_len = b - a;
+        make_key(t);
+        s += len;
+        while (*s == ' ')
+            s++;
+    }
+    return n;
+}
+
+/* Whitespace collapsed, trimmed, trailing punctuation and ellipses removed. */
+static char *clean_text(const char *text)
+{
+    char *norm = text_utf8_clean(text, 16384);
+    if (!norm)
+        return NULL;
+    size_t len = 0;
+    int space = 0;
+    for (const char *p = norm; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            space = len > 0;
+            continue;
+        }
+        if (space)
+            norm[len++] = ' ';
+        space = 0;
+        norm[len++] = (char)c;
+    }
+    for (;;) {
+        if (len > 0 && strchr(".!?,;: ", norm[len - 1]))
+            len--;
+        else if (len >= 3 && memcmp(norm + len - 3, "\xE2\x80\xA6", 3) == 0)
+            len -= 3;
+        else
+            break;
+    }
+    norm[len] = '\0';
+    return norm;
+}
+
+static int in_words(const json_t *list, const char *const *fallback, const char *key)
+{
+    if (json_is_array(list)) {
+        size_t i;
+        json_t *w;
+        json_array_foreach(list, i, w) {
+            const char *s = json_string_value(w);
+            if (s && strcmp(s, key) == 0)
+                return 1;
+        }
+        return 0;
+    }
+    for (size_t i = 0; fallback[i]; i++)
+        if (strcmp(fallback[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+static int clause_start(const json_t *r, const token *tokens, size_t i)
+{
+    if (i == 0)
+        return 1;
+    const token *prev = &tokens[i - 1];
+    for (size_t k = prev->core_off + prev->core_len; k < prev->len; k++)
+        if (strchr(",;:.!?", prev->start[k]))
+            return 1;
+    return in_words(json_object_get(r, "clause_words"), default_clause_words, prev->key);
+}
+
+/* The swap for tokens[i..i+run) or NULL; runs must have no marks between their words. */
+static const char *swap_for(const json_t *r, const token *tokens, size_t n, size_t i, size_t run)
+{
+    if (i + run > n)
+        return NULL;
+    char key[SWAP_RUN_MAX * 64 + SWAP_RUN_MAX];
+    size_t len = 0;
+    for (size_t k = 0; k < run; k++) {
+        const token *t = &tokens[i + k];
+        if (t->core_len == 0)
+            return NULL;
+        if (k > 0 && t->core_off != 0)
+            return NULL;
+        if (k + 1 < run && t->core_off + t->core_len != t->len)
+            return NULL;
+        size_t kl = strlen(t->key);
+        if (k > 0)
+            key[len++] = ' ';
+        memcpy(key + len, t->key, kl);
+        len += kl;
+    }
+    key[len] = '\0';
+    if (run == 1 && !clause_start(r, tokens, i)) {
+        const char *obj = json_string_value(json_object_get(json_object_get(r, "object_swaps"), key));
+        if (obj)
+            return obj;
+    }
+    return json_string_value(json_object_get(json_object_get(r, "swaps"), key));
+}
+
+/* Appends the swapped text of all tokens to b. */
+static int swap_all(const json_t *r, const token *tokens, size_t n, sb_buf *b)
+{
+    int rc = sb_buf_append(b, "", 0);
+    for (size_t i = 0; i < n && rc == SB_OK;) {
+        if (i > 0)
+            rc = sb_buf_puts(b, " ");
+        size_t run = SWAP_RUN_MAX;
+        const char *swap = NULL;
+        for (; run > 0 && !swap; run--)
+            swap = swap_for(r, tokens, n, i, run);
+        if (swap) {
+            run++; /* the loop stepped one past the run that matched */
+            const token *first = &tokens[i], *last = &tokens[i + run - 1];
+            if (rc == SB_OK)
+                rc = sb_buf_append(b, first->start, first->core_off);
+            if (rc == SB_OK)
+                rc = sb_buf_puts(b, swap);
+            if (rc == SB_OK)
+                rc = sb_buf_append(b, last->start + last->core_off + last->core_len,
+                                   last->len - last->core_off - last->core_len);
+            i += run;
+            continue;
+        }
+        const token *t = &tokens[i];
+        size_t at = b->len;
+        if (rc == SB_OK)
+            rc = sb_buf_append(b, t->start, t->len);
+        /* "When she called" -> "when she called": a capital that only starts the sentence */
+        if (rc == SB_OK && i == 0 && t->core_len > 0) {
+            char *c = b->data + at + t->core_off;
+            int second_upper = t->core_len > 1 && c[1] >= 'A' && c[1] <= 'Z';
+            if (*c >= 'A' && *c <= 'Z' && !second_upper)
+                *c = (char)(*c - 'A' + 'a');
+        }
+        i++;
+    }
+    return rc;
+}
+
+/* Cuts b to REFLECT_ECHO_MAX bytes at a word and UTF-8 boundary and adds "…". */
+static int cap_echo(sb_buf *b)
+{
+    if (b->len <= REFLECT_ECHO_MAX)
+        return SB_OK;
+    size_t cut = text_utf8_cut(b->data, b->len, REFLECT_ECHO_MAX);
+    size_t space = cut;
+    while (space > 0 && b->data[space] != ' ')
+        space--;
+    if (space > 0)
+        cut = space;
+    while (cut > 0 && strchr(" ,;:.", b->data[cut - 1]))
+        cut--;
+    b->len = cut;
+    b->data[cut] = '\0';
+    return sb_buf_puts(b, "\xE2\x80\xA6");
+}
+
+/* 1 when word (phrase form) is a negation: of the data's "negations" (in phrase form
+ * too, so "don't" there matches "dont" here) or of the defaults. */
+static int is_negation(const json_t *r, const char *word, int *rc)
+{
+    const json_t *list = json_object_get(r, "negations");
+    if (!json_is_array(list))
+        return in_words(NULL, default_negations, word);
+    size_t i;
+    json_t *w;
+    json_array_foreach(list, i, w) {
+        char *norm = json_string_value(w) ? text_norm_phrase(json_string_value(w)) : NULL;
+        if (json_string_value(w) && !norm) {
+            *rc = SB_ENOMEM;
+            return 0;
+        }
+        int same = norm && strcmp(norm, word) == 0;
+        free(norm);
+        if (same)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first feeling of the list used in text without a negation right before it. */
+static const char *find_feeling(const json_t *r, const char *text, int *rc)
+{
+    *rc = SB_OK;
+    char *hay = text_norm_phrase(text);
+    if (!hay) {
+        *rc = SB_ENOMEM;
+        return NULL;
+    }
+    const char *best = NULL;
+    long best_at = -1;
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(r, "feelings"), i, f) {
+        const char *feeling = json_string_value(f);
+        char *needle = feeling ? text_norm_phrase(feeling) : NULL;
+        if (feeling && !needle) {
+            *rc = SB_ENOMEM;
+            break;
+        }
+        size_t nlen = needle ? strlen(needle) : 0;
+        for (long base = 0; nlen > 0 && *rc == SB_OK;) {
+            long at = text_find_words(hay + base, needle);
+            if (at < 0)
+                break;
+            long pos = base + at;
+            long start = pos - 1; /* the word before, between start and pos - 1 */
+            while (start > 0 && hay[start - 1] != ' ')
+                start--;
+            char prev[64] = "";
+            if (pos > 1 && pos - 1 - start < (long)sizeof prev) {
+                memcpy(prev, hay + start, (size_t)(pos - 1 - start));
+                prev[pos - 1 - start] = '\0';
+            }
+            if (!is_negation(r, prev, rc)) {
+                if (best_at < 0 || pos < best_at) {
+                    best_at = pos;
+                    best = feeling;
+                }
+                break;
+            }
+            base = pos + (long)nlen; /* hay[base] is a space or the end */
+        }
+        free(needle);
+    }
+    free(hay);
+    return *rc == SB_OK ? best : NULL;
+}
+
+int reflect_parts(const json_t *reflection, const char *text, char **echo, char **feeling)
+{
+    *echo = *feeling = NULL;
+    char *clean = clean_text(text ? text : "");
+    if (!clean)
+        return SB_ENOMEM;
+    size_t cap = 1;
+    for (const char *p = clean; *p; p++)
+        cap += *p == ' ';
+    token *tokens = calloc(cap, sizeof *tokens);
+    sb_buf b = {0};
+    int rc = tokens ? SB_OK : SB_ENOMEM;
+    if (rc == SB_OK) {
+        size_t n = tokenize(clean, tokens, cap);
+        rc = swap_all(reflection, tokens, n, &b);
+    }
+    if (rc == SB_OK)
+        rc = cap_echo(&b);
+    const char *found = rc == SB_OK ? find_feeling(reflection, clean, &rc) : NULL;
+    if (rc == SB_OK && found) {
+        *feeling = sb_strdup(found);
+        if (!*feeling)
+            rc = SB_ENOMEM;
+    }
+    if (rc == SB_OK)
+        *echo = sb_buf_take(&b);
+    if (rc == SB_OK && !*echo)
+        rc = SB_ENOMEM;
+    if (rc != SB_OK) {
+        free(*feeling);
+        *feeling = NULL;
+    }
+    sb_buf_free(&b);
+    free(tokens);
+    free(clean);
+    return rc;
+}
+
+typedef struct parts {
+    const char *echo, *feeling;
+} parts;
+
+static const char *lookup_part(void *ctx, const char *name, size_t len)
+{
+    const parts *p = ctx;
+    if (len == 4 && memcmp(name, "echo", 4) == 0)
+        return p->echo;
+    if (len == 7 && memcmp(name, "feeling", 7) == 0)
+        return p->feeling;
+    return NULL;
+}
+
+char *reflect_render(const json_t *reflection, const char *echo, const char *feeling, size_t pick)
+{
+    const json_t *list = json_object_get(reflection, feeling ? "feeling_templates" : "templates");
+    size_t n = json_is_array(list) ? json_array_size(list) : 0;
+    const json_t *t = n ? json_array_get(list, pick % n) : list;
+    const char *tmpl = json_string_value(t);
+    parts p = {echo, feeling};
+    return text_substitute(tmpl ? tmpl : "{echo}", lookup_part, &p);
+}
+
+char *engine_reflect(const sb_dialogs *d, const char *text)
+{
+    const json_t *r = dialogs_data(d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (reflect_parts(r, text, &echo, &feeling) != SB_OK)
+        return NULL;
+    const char *s = text ? text : "";
+    size_t pick = (size_t)text_hash(s, strlen(s), TEXT_HASH_SEED);
+    char *out = *echo ? reflect_render(r, echo, feeling, pick) : sb_strdup("");
+    free(echo);
+    free(feeling);
+    return out;
+}

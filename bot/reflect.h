@@ -1,0 +1,25 @@
+/* reflect.h — reflective listening by the rules of reflection.json: the person's words
+ * turned around ("I feel my ..." -> "you feel your ..."), capped, and the feeling word
+ * they used (if any), put into a template. The engine adds the check question and
+ * handles the yes/no/correction that follows (engine.c). */
+#ifndef SB_REFLECT_H
+#define SB_REFLECT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define REFLECT_ECHO_MAX 200 /* bytes of echo before it is cut with "…" */
+
+/* The echo of text (pronouns swapped by "swaps", "object_swaps" for a word that is not the
+ * first of its clause, trailing punctuation trimmed, capped at REFLECT_ECHO_MAX on a word
+ * and UTF-8 boundary) in *echo, and the first feeling word of "feelings" that text uses
+ * without a negation before it in *feeling (NULL when none). Both owned by the caller.
+ * *echo may be "" when text has no words. Returns SB_OK or SB_ENOMEM (both NULL). */
+int reflect_parts(const json_t *reflection, const char *text, char **echo, char **feeling);
+
+/* The reflection: template number pick (modulo the list) of "feeling_templates" when
+ * feeling is non-NULL, else of "templates", with {echo} and {feeling} filled in.
+ * Caller frees; NULL on ENOMEM. */
+char *reflect_render(const json_t *reflection, const char *echo, const char *feeling, size_t pick);
+
+#endif

@@ -1,0 +1,256 @@
+/* text.c — the string routines of text.h: normal forms for matching, word-boundary search,
+ * UTF-8 cleaning and cutting, {variable} handling, FNV-1a. Pure functions over bytes;
+ * language knowledge (which words mean what) lives in the dialog data, not here. */
+#include "text.h"
+
+#include "sb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+char *text_norm_command(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t len = 0;
+    int pending_space = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (is_space(c)) {
+            pending_space = len > 0;
+            continue;
+        }
+        if (pending_space)
+            out[len++] = ' ';
+        pending_space = 0;
+        out[len++] = (char)lower(c);
+    }
+    /* trailing ".!?" runs, and any space left before them */
+    while (len > 0 && (out[len - 1] == '.' || out[len - 1] == '!' || out[len - 1] == '?' ||
+                       out[len - 1] == ' '))
+        len--;
+    out[len] = '\0';
+    return out;
+}
+
+/* Length of a typographic mark at s that the phrase form treats specially: sets *drop
+ * when it is removed (curly apostrophes), else it becomes a space. 0 when none. */
+static size_t typographic_mark(const unsigned char *s, int *drop)
+{
+    if (s[0] != 0xE2 || s[1] != 0x80)
+        return 0;
+    switch (s[2]) {
+    case 0x98: case 0x99:            /* ‘ ’ */
+        *drop = 1;
+        return 3;
+    case 0x9C: case 0x9D:            /* “ ” */
+    case 0x93: case 0x94:            /* – — */
+    case 0xA6:                       /* … */
+        *drop = 0;
+        return 3;
+    default:
+        return 0;
+    }
+}
+
+char *text_norm_phrase(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = 0;
+    int pending_space = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        int drop = 0;
+        size_t mark = (c == 0xE2 && i + 2 < n) ? typographic_mark(p + i, &drop) : 0;
+        if (mark) {
+            i += mark;
+            if (!drop)
+                pending_space = len > 0;
+            continue;
+        }
+        i++;
+        if (c == '\'')
+            continue;
+        int word = c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                   (c >= 'A' && c <= 'Z');
+        if (!word) {
+            pending_space = len > 0;
+            continue;
+        }
+        if (pending_space)
+            out[len++] = ' ';
+        pending_space = 0;
+        out[len++] = (char)lower(c);
+    }
+    out[len] = '\0';
+    return out;
+}
+
+long text_find_words(const char *hay, const char *needle)
+{
+    size_t nlen = strlen(needle);
+    if (nlen == 0)
+        return -1;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) {
+        int start_ok = p == hay || p[-1] == ' ';
+        int end_ok = p[nlen] == '\0' || p[nlen] == ' ';
+        if (start_ok && end_ok)
+            return (long)(p - hay);
+    }
+    return -1;
+}
+
+size_t text_utf8_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most avail bytes), or 0 when invalid. */
+static size_t utf8_valid_len(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0];
+    size_t need;
+    unsigned long cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return need;
+}
+
+char *text_utf8_clean(const char *s, size_t max)
+{
+    if (!s)
+        return NULL;
+    static const char replacement[] = "\xEF\xBF\xBD";
+    size_t n = strlen(s);
+    sb_buf b = {0};
+    if (sb_buf_append(&b, "", 0) != SB_OK)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_valid_len(p + i, n - i);
+        const char *piece = k ? s + i : replacement;
+        size_t plen = k ? k : 3;
+        if (b.len + plen > max)
+            break;
+        if (sb_buf_append(&b, piece, plen) != SB_OK) {
+            sb_buf_free(&b);
+            return NULL;
+        }
+        i += k ? k : 1;
+    }
+    return sb_buf_take(&b);
+}
+
+static int is_var_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Length of the {name} at s (including braces) or 0 when s holds no variable there. */
+static size_t var_at(const char *s)
+{
+    if (s[0] != '{')
+        return 0;
+    size_t i = 1;
+    while (i <= 41 && is_var_char((unsigned char)s[i]))
+        i++;
+    if (i == 1 || i > 41 || s[i] != '}')
+        return 0;
+    return i + 1;
+}
+
+int text_each_var(const char *s, text_var_fn fn, void *ctx)
+{
+    for (const char *p = strchr(s, '{'); p; p = strchr(p + 1, '{')) {
+        size_t k = var_at(p);
+        if (!k)
+            continue;
+        int rc = fn(ctx, p + 1, k - 2);
+        if (rc)
+            return rc;
+        p += k - 1;
+    }
+    return 0;
+}
+
+char *text_substitute(const char *tmpl, text_lookup_fn lookup, void *ctx)
+{
+    sb_buf b = {0};
+    int rc = sb_buf_append(&b, "", 0);
+    const char *p = tmpl;
+    while (rc == SB_OK && *p) {
+        const char *brace = strchr(p, '{');
+        if (!brace) {
+            rc = sb_buf_puts(&b, p);
+            break;
+        }
+        size_t k = var_at(brace);
+        rc = sb_buf_append(&b, p, (size_t)(brace - p) + (k ? 0 : 1));
+        if (rc != SB_OK)
+            break;
+        if (k) {
+            const char *value = lookup(ctx, brace + 1, k - 2);
+            rc = sb_buf_puts(&b, value ? value : "");
+        }
+        p = brace + (k ? k : 1);
+    }
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        return NULL;
+    }
+    return sb_buf_take(&b);
+}
+
+uint64_t text_hash(const void *p, size_t n, uint64_t seed)
+{
+    const unsigned char *b = p;
+    uint64_t h = seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}

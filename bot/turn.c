@@ -1,0 +1,296 @@
+/* turn.c — the bookkeeping of one engine step (turn.h): a private copy of the state,
+ * growing lists of replies and effects, no-repeat variant picks, {variable} filling and
+ * the dialog stack. What the coach decides lives in engine.c and exercise.c. */
+#include "turn.h"
+
+#include "sb.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Said only when a step would otherwise stay silent and the set has no fallback text
+ * (a set loaded from one buffer); dialogs_load always brings commands.json. */
+static const char last_resort[] = "I'm here. Say *help* to see what I can do.";
+
+int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in)
+{
+    memset(t, 0, sizeof *t);
+    t->d = d;
+    t->in = in;
+    t->state = json_is_object(state) ? json_deep_copy(state) : json_object();
+    t->text = text_utf8_clean(in && in->text ? in->text : "", TURN_TEXT_MAX);
+    if (!t->state || !t->text) {
+        json_decref(t->state);
+        free(t->text);
+        memset(t, 0, sizeof *t);
+        return SB_ENOMEM;
+    }
+    return SB_OK;
+}
+
+static void free_results(turn *t)
+{
+    for (size_t i = 0; i < t->nreplies; i++)
+        free(t->replies[i]);
+    free(t->replies);
+    for (size_t i = 0; i < t->neffects; i++) {
+        free(t->effects[i].key);
+        free(t->effects[i].value);
+    }
+    free(t->effects);
+    t->replies = NULL;
+    t->effects = NULL;
+    t->nreplies = t->neffects = 0;
+}
+
+int turn_end(turn *t, sb_step *out)
+{
+    memset(out, 0, sizeof *out);
+    if (t->rc == SB_OK && t->nreplies == 0 && t->neffects == 0) {
+        const json_t *fallback = json_object_get(dialogs_data(t->d, "commands"), "fallback");
+        if (fallback)
+            turn_say(t, "commands/fallback", fallback, NULL);
+        else
+            turn_reply(t, last_resort);
+    }
+    int rc = t->rc;
+    if (rc == SB_OK) {
+        out->state = t->state;
+        out->replies = t->replies;
+        out->nreplies = t->nreplies;
+        out->effects = t->effects;
+        out->neffects = t->neffects;
+    } else {
+        free_results(t);
+        json_decref(t->state);
+    }
+    free(t->text);
+    memset(t, 0, sizeof *t);
+    return rc;
+}
+
+void turn_fail(turn *t, int rc)
+{
+    if (t->rc == SB_OK)
+        t->rc = rc;
+}
+
+void turn_reply_owned(turn *t, char *text)
+{
+    if (t->rc != SB_OK || !text) {
+        free(text);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    if (t->nreplies == t->replies_cap) {
+        size_t cap = t->replies_cap ? t->replies_cap * 2 : 4;
+        char **p = realloc(t->replies, cap * sizeof *p);
+        if (!p) {
+            free(text);
+            turn_fail(t, SB_ENOMEM);
+            return;
+        }
+        t->replies = p;
+        t->replies_cap = cap;
+    }
+    t->replies[t->nreplies++] = text;
+}
+
+void turn_reply(turn *t, const char *text)
+{
+    if (t->rc == SB_OK)
+        turn_reply_owned(t, sb_strdup(text));
+}
+
+void turn_effect(turn *t, sb_effect_kind kind, const char *key, const char *value, long number)
+{
+    if (t->rc != SB_OK)
+        return;
+    if (t->neffects == t->effects_cap) {
+        size_t cap = t->effects_cap ? t->effects_cap * 2 : 4;
+        sb_effect *p = realloc(t->effects, cap * sizeof *p);
+        if (!p) {
+            turn_fail(t, SB_ENOMEM);
+            return;
+        }
+        t->effects = p;
+        t->effects_cap = cap;
+    }
+    sb_effect e = {kind, sb_strdup(key), sb_strdup(value), number};
+    if ((key && !e.key) || (value && !e.value)) {
+        free(e.key);
+        free(e.value);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    t->effects[t->neffects++] = e;
+}
+
+size_t turn_pick(turn *t, const char *key, const json_t *texts)
+{
+    size_t n = json_is_array(texts) ? json_array_size(texts) : 1;
+    if (n <= 1 || t->rc != SB_OK)
+        return 0;
+    int64_t now = t->in ? t->in->now : 0;
+    json_int_t count = json_integer_value(json_object_get(t->state, "turn"));
+    uint64_t h = text_hash(&now, sizeof now, TEXT_HASH_SEED);
+    h = text_hash(&count, sizeof count, h);
+    h = text_hash(&t->picks, sizeof t->picks, h);
+    h = text_hash(key, strlen(key), h);
+    t->picks++;
+    size_t index = (size_t)(h % n);
+    json_t *picked = json_object_get(t->state, "picked");
+    if (!json_is_object(picked)) {
+        picked = json_object();
+        if (!picked || json_object_set_new(t->state, "picked", picked)) {
+            turn_fail(t, SB_ENOMEM);
+            return 0;
+        }
+    }
+    const json_t *last = json_object_get(picked, key);
+    if (json_is_integer(last) && (size_t)json_integer_value(last) == index)
+        index = (index + 1 + (size_t)((h >> 32) % (n - 1))) % n;
+    if (json_object_set_new(picked, key, json_integer((json_int_t)index)))
+        turn_fail(t, SB_ENOMEM);
+    return index;
+}
+
+typedef struct lookup_ctx {
+    turn *t;
+    const json_t *vars;
+} lookup_ctx;
+
+static int name_is(const char *name, size_t len, const char *s)
+{
+    return strlen(s) == len && memcmp(name, s, len) == 0;
+}
+
+static const char *lookup(void *ctx, const char *name, size_t len)
+{
+    lookup_ctx *c = ctx;
+    char key[48];
+    if (len >= sizeof key)
+        return NULL;
+    memcpy(key, name, len);
+    key[len] = '\0';
+    const json_t *v = json_object_get(c->vars, key);
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) /* exercise intro {minutes}: formatted by the caller instead */
+        return NULL;
+    if (name_is(name, len, "user"))
+        return c->t->in && c->t->in->user ? c->t->in->user : "";
+    if (name_is(name, len, "crisis_message"))
+        return dialogs_crisis_message(c->t->d);
+    if (name_is(name, len, "answer"))
+        return c->t->text;
+    return NULL;
+}
+
+char *turn_render(turn *t, const char *key, const json_t *texts, const json_t *vars)
+{
+    if (t->rc != SB_OK)
+        return NULL;
+    size_t index = turn_pick(t, key, texts);
+    const json_t *chosen = json_is_array(texts) ? json_array_get(texts, index) : texts;
+    const char *tmpl = json_string_value(chosen);
+    lookup_ctx c = {t, vars};
+    char *out = text_substitute(tmpl ? tmpl : "", lookup, &c);
+    if (!out)
+        turn_fail(t, SB_ENOMEM);
+    return out;
+}
+
+void turn_say(turn *t, const char *key, const json_t *texts, const json_t *vars)
+{
+    if (!texts || (json_is_array(texts) && json_array_size(texts) == 0))
+        return;
+    char *text = turn_render(t, key, texts, vars);
+    if (text && !*text) {
+        free(text);
+        return;
+    }
+    if (text)
+        turn_reply_owned(t, text);
+}
+
+void turn_say_data(turn *t, const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, "commands/%s", name);
+    const json_t *texts = json_object_get(dialogs_data(t->d, "commands"), name);
+    if (texts)
+        turn_say(t, key, texts, NULL);
+    else if (strcmp(name, "fallback") == 0)
+        turn_reply(t, last_resort);
+}
+
+json_t *turn_stack(turn *t)
+{
+    json_t *stack = json_object_get(t->state, "stack");
+    if (!json_is_array(stack)) {
+        stack = json_array();
+        if (!stack || json_object_set_new(t->state, "stack", stack)) {
+            turn_fail(t, SB_ENOMEM);
+            return NULL;
+        }
+    }
+    return stack;
+}
+
+json_t *turn_top(turn *t)
+{
+    json_t *stack = turn_stack(t);
+    size_t n = json_array_size(stack);
+    return n ? json_array_get(stack, n - 1) : NULL;
+}
+
+void turn_push(turn *t, json_t *frame)
+{
+    json_t *stack = turn_stack(t);
+    if (!frame || !stack || t->rc != SB_OK) {
+        json_decref(frame);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    while (json_array_size(stack) >= TURN_STACK_MAX)
+        json_array_remove(stack, 0);
+    if (json_array_append_new(stack, frame))
+        turn_fail(t, SB_ENOMEM);
+}
+
+json_t *turn_pop(turn *t)
+{
+    json_t *stack = turn_stack(t);
+    size_t n = json_array_size(stack);
+    if (n == 0)
+        return NULL;
+    json_t *frame = json_incref(json_array_get(stack, n - 1));
+    json_array_remove(stack, n - 1);
+    return frame;
+}
+
+void turn_journal(turn *t, json_t *frame, const char *prompt, const char *text)
+{
+    const char *consent = json_string_value(json_object_get(t->state, "consent"));
+    if (consent && strcmp(consent, "yes") == 0) {
+        turn_effect(t, SB_FX_JOURNAL, prompt, text, 0);
+        return;
+    }
+    if (json_is_true(json_object_get(frame, "told")))
+        return;
+    turn_say_data(t, "no_consent");
+    if (json_object_set_new(frame, "told", json_true()))
+        turn_fail(t, SB_ENOMEM);
+}
+
+json_t *turn_var(turn *t, const char *text)
+{
+    size_t n = text_utf8_cut(text, strlen(text), TURN_VAR_MAX);
+    json_t *s = json_stringn(text, n);
+    if (!s)
+        turn_fail(t, SB_ENOMEM);
+    return s;
+}

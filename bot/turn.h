@@ -1,0 +1,72 @@
+/* turn.h — one engine step in the making, shared by engine.c and exercise.c: the working
+ * copy of the person's state, the replies and effects gathered so far, variant picks that
+ * never repeat, {variable} substitution, and the dialog stack's frames.
+ * Errors are sticky: after the first ENOMEM every call does nothing and turn_end reports it,
+ * so callers need not check each step. The state's shape is documented in engine.c. */
+#ifndef SB_TURN_H
+#define SB_TURN_H
+
+#include "engine.h"
+
+#include <jansson.h>
+
+#define TURN_STACK_MAX 4      /* frames on the dialog stack */
+#define TURN_TEXT_MAX 16384   /* bytes of an input the engine looks at (and journals) */
+#define TURN_VAR_MAX 2048     /* bytes of a person's answer kept in a variable */
+
+typedef struct turn {
+    const sb_dialogs *d;
+    const sb_input *in;
+    json_t *state;     /* working copy, owned until turn_end */
+    char *text;        /* the input, valid UTF-8, capped at TURN_TEXT_MAX; owned */
+    char **replies;    /* owned */
+    size_t nreplies, replies_cap;
+    sb_effect *effects; /* owned */
+    size_t neffects, effects_cap;
+    int rc;            /* SB_OK, or the first error */
+    unsigned entries;  /* states entered this turn (guards against loops) */
+    unsigned picks;    /* variant picks this turn (varies the hash) */
+    int ended;         /* a non-dialog frame (exercise, follow-up) just ended */
+} turn;
+
+/* Starts a turn on a copy of state (NULL or malformed: see engine.c). Returns SB_OK or
+ * SB_ENOMEM (then t holds nothing to free). */
+int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in);
+
+/* Moves the results into out (zeroed first) and returns SB_OK, or frees everything and
+ * returns the turn's error. A step that neither says anything nor has an effect for the
+ * router to answer gets commands.json "fallback": never silence. */
+int turn_end(turn *t, sb_step *out);
+
+void turn_fail(turn *t, int rc);
+
+/* Replies and effects (copies of the strings are taken). */
+void turn_reply(turn *t, const char *text);
+void turn_reply_owned(turn *t, char *text); /* takes text; NULL means ENOMEM */
+void turn_effect(turn *t, sb_effect_kind kind, const char *key, const char *value, long number);
+
+/* Index of the variant to use for texts (a string or a list) under key: derived from a
+ * hash of input.now, the turn counter and key, never the one used last time for key. */
+size_t turn_pick(turn *t, const char *key, const json_t *texts);
+/* The picked variant with {variables} filled from vars (a frame's "vars", may be NULL) and
+ * the built-ins. Owned by the caller; NULL on error (the turn's rc is set). */
+char *turn_render(turn *t, const char *key, const json_t *texts, const json_t *vars);
+/* turn_render + turn_reply. A NULL or empty texts says nothing. */
+void turn_say(turn *t, const char *key, const json_t *texts, const json_t *vars);
+/* turn_say of commands.json's field name ("fallback", "resume", ...). */
+void turn_say_data(turn *t, const char *name);
+
+/* The dialog stack. Frames are JSON objects (engine.c documents them). */
+json_t *turn_stack(turn *t);
+json_t *turn_top(turn *t);                   /* NULL when idle */
+void turn_push(turn *t, json_t *frame);      /* takes frame; drops the bottom frame when full */
+json_t *turn_pop(turn *t);                   /* the popped frame (owned) or NULL */
+
+/* A text answer that may be journaled under prompt: an SB_FX_JOURNAL when the person's
+ * consent is "yes", else commands.json "no_consent", once per frame (flag "told"). */
+void turn_journal(turn *t, json_t *frame, const char *prompt, const char *text);
+
+/* A copy of text cut to TURN_VAR_MAX at a UTF-8 boundary, as a JSON string. */
+json_t *turn_var(turn *t, const char *text);
+
+#endif

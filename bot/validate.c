@@ -1,0 +1,552 @@
+/* validate.c — checks every dialog of a loaded set: fields and their types, targets of
+ * next/call/dialog:, states no path reaches, states with no way out or no way to an end,
+ * loops that never wait, {variables} nothing saves, empty or oversized texts. Also the
+ * helpers validate_data.c shares. Field meanings are documented in dialogs/README.md. */
+#include "validate.h"
+
+#include "text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Variables every dialog text may use without a state saving them. */
+static const char *const builtin_vars[] = {"user", "answer", "reflection", "crisis_message", NULL};
+
+/* Actions the router performs (engine.h SB_FX_ACTION); "stop" is done by the engine and
+ * only exists as a command. */
+static const char *const actions[] = {"journal", "progress", "export", "forget",  "exercise",
+                                      "nudge",   "timezone", "pause",  "resume", NULL};
+
+static const char *const dialog_fields[] = {"kind",   "id",    "title",       "topic", "triggers",
+                                            "start",  "states", "description", NULL};
+static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
+                                           "journal", "reflect", "measure", "set",   "action",
+                                           "call",    "retry",  "final",   NULL};
+static const char *const choice_fields[] = {"label", "words", "next", NULL};
+
+void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    v->problems++;
+    if (v->report)
+        v->report(v->ctx, file, state, msg);
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int validate_is_action(const char *action, int allow_stop)
+{
+    return action && (in_list(action, actions) || (allow_stop && strcmp(action, "stop") == 0));
+}
+
+int validate_is_comment(const char *key)
+{
+    return key[0] == '_' || strcmp(key, "comment") == 0;
+}
+
+typedef struct var_check {
+    validate_ctx *v;
+    const char *file, *state, *what;
+    const char *const *vars;
+    const json_t *saved;
+    int bad;
+} var_check;
+
+static int check_var(void *ctx, const char *name, size_t len)
+{
+    var_check *c = ctx;
+    char buf[48];
+    snprintf(buf, sizeof buf, "%.*s", (int)len, name);
+    if (in_list(buf, c->vars) || (c->saved && json_object_get(c->saved, buf)))
+        return 0;
+    validate_problem(c->v, c->file, c->state,
+                     "%s uses {%s}, which no state of this dialog saves and is no built-in",
+                     c->what, buf);
+    c->bad = 1;
+    return 0;
+}
+
+static int check_one_text(validate_ctx *v, const char *file, const char *state, const char *what,
+                          const json_t *s, var_check *vc)
+{
+    const char *text = json_string_value(s);
+    if (!text) {
+        validate_problem(v, file, state, "%s must be a text or a list of texts", what);
+        return 0;
+    }
+    if (!*text) {
+        validate_problem(v, file, state, "%s has an empty text", what);
+        return 0;
+    }
+    text_each_var(text, check_var, vc);
+    return !vc->bad;
+}
+
+int validate_texts(validate_ctx *v, const char *file, const char *state, const char *what,
+                   const json_t *value, const char *const *vars, const json_t *saved)
+{
+    var_check vc = {v, file, state, what, vars, saved, 0};
+    if (json_is_array(value)) {
+        if (json_array_size(value) == 0) {
+            validate_problem(v, file, state, "%s is an empty list: give at least one text", what);
+            return 0;
+        }
+        int ok = 1;
+        size_t i;
+        json_t *s;
+        json_array_foreach(value, i, s) ok &= check_one_text(v, file, state, what, s, &vc);
+        return ok;
+    }
+    if (!value) {
+        validate_problem(v, file, state, "missing %s", what);
+        return 0;
+    }
+    return check_one_text(v, file, state, what, value, &vc);
+}
+
+static void check_fields(validate_ctx *v, const char *file, const char *state, const json_t *obj,
+                         const char *const *known, const char *where)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)obj, key, value) {
+        if (!in_list(key, known) && !validate_is_comment(key))
+            validate_problem(v, file, state, "unknown field \"%.60s\" in %s", key, where);
+    }
+}
+
+static int is_name(const char *s, const char *extra)
+{
+    if (!s || !*s || strlen(s) > 40)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(extra, *p)))
+            return 0;
+    return 1;
+}
+
+/* One dialog's context while it is checked. */
+typedef struct dialog_check {
+    validate_ctx *v;
+    const char *file;
+    const json_t *states;
+    json_t *saved; /* names any state saves */
+} dialog_check;
+
+/* Checks a next/choice target; returns 1 when it is a state of this dialog. */
+static int check_target(dialog_check *c, const char *state, const char *what, const json_t *t)
+{
+    const char *target = json_string_value(t);
+    if (!target || !*target) {
+        validate_problem(c->v, c->file, state, "%s must name a state or dialog:ID", what);
+        return 0;
+    }
+    if (strncmp(target, "dialog:", 7) == 0) {
+        if (!json_object_get(c->v->dialogs, target + 7))
+            validate_problem(c->v, c->file, state, "%s leads to dialog \"%.80s\", which does not exist",
+                             what, target + 7);
+        return 0;
+    }
+    if (!json_object_get(c->states, target)) {
+        validate_problem(c->v, c->file, state, "%s leads to state \"%.80s\", which does not exist",
+                         what, target);
+        return 0;
+    }
+    return 1;
+}
+
+static const char *expect_of(const json_t *st)
+{
+    const char *e = json_string_value(json_object_get(st, "expect"));
+    return e ? e : "none";
+}
+
+static void check_choices(dialog_check *c, const char *name, const json_t *st)
+{
+    const json_t *choices = json_object_get(st, "choices");
+    int is_choice = strcmp(expect_of(st), "choice") == 0;
+    if (!is_choice) {
+        if (choices)
+            validate_problem(c->v, c->file, name, "choices only work with expect \"choice\"");
+        return;
+    }
+    if (!json_is_array(choices) || json_array_size(choices) == 0) {
+        validate_problem(c->v, c->file, name, "a choice state needs a non-empty list of choices");
+        return;
+    }
+    size_t i;
+    json_t *ch;
+    json_array_foreach(choices, i, ch) {
+        char what[64];
+        snprintf(what, sizeof what, "choice %zu", i + 1);
+        if (!json_is_object(ch)) {
+            validate_problem(c->v, c->file, name, "%s must be an object with a label", what);
+            continue;
+        }
+        check_fields(c->v, c->file, name, ch, choice_fields, what);
+        const json_t *label = json_object_get(ch, "label");
+        if (!json_is_string(label) || json_string_length(label) == 0)
+            validate_problem(c->v, c->file, name, "%s has an empty or missing label", what);
+        const json_t *words = json_object_get(ch, "words");
+        size_t k;
+        json_t *w;
+        if (words && !json_is_array(words))
+            validate_problem(c->v, c->file, name, "%s: words must be a list of texts", what);
+        json_array_foreach(words, k, w) {
+            if (!json_is_string(w) || json_string_length(w) == 0)
+                validate_problem(c->v, c->file, name, "%s has an empty word", what);
+        }
+        if (json_object_get(ch, "next"))
+            check_target(c, name, what, json_object_get(ch, "next"));
+        else if (!json_object_get(st, "next"))
+            validate_problem(c->v, c->file, name, "%s leads nowhere: give it (or the state) a next",
+                             what);
+    }
+}
+
+static void check_set(dialog_check *c, const char *name, const json_t *set)
+{
+    if (!json_is_object(set) || json_object_size(set) == 0) {
+        validate_problem(c->v, c->file, name, "set must be an object of settings, e.g. {\"consent\": \"yes\"}");
+        return;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)set, key, value) {
+        const char *s = json_string_value(value);
+        if (!s || !*s)
+            validate_problem(c->v, c->file, name, "set: %.60s must be a non-empty text", key);
+        else if (strcmp(key, "consent") == 0 && strcmp(s, "yes") != 0 && strcmp(s, "no") != 0)
+            validate_problem(c->v, c->file, name, "set: consent must be \"yes\" or \"no\"");
+    }
+}
+
+static void check_state(dialog_check *c, const char *name, const json_t *st)
+{
+    validate_ctx *v = c->v;
+    const char *f = c->file;
+    if (!json_is_object(st)) {
+        validate_problem(v, f, name, "a state must be an object {...}");
+        return;
+    }
+    check_fields(v, f, name, st, state_fields, "a state");
+    const json_t *expect = json_object_get(st, "expect");
+    const char *e = expect_of(st);
+    int known = strcmp(e, "none") == 0 || strcmp(e, "choice") == 0 || strcmp(e, "text") == 0 ||
+                strcmp(e, "rating") == 0;
+    if (!known || (expect && !json_is_string(expect)))
+        validate_problem(v, f, name, "unknown expect \"%.40s\" (choice, text, rating or none)", e);
+    int waits = strcmp(e, "none") != 0;
+    int is_final = json_is_true(json_object_get(st, "final"));
+    const json_t *say = json_object_get(st, "say");
+    if (say || waits || !(json_object_get(st, "call") || json_object_get(st, "action") || is_final))
+        validate_texts(v, f, name, "say", say, builtin_vars, c->saved);
+    if (json_object_get(st, "retry"))
+        validate_texts(v, f, name, "retry", json_object_get(st, "retry"), builtin_vars, c->saved);
+    check_choices(c, name, st);
+    if (json_object_get(st, "next"))
+        check_target(c, name, "next", json_object_get(st, "next"));
+
+    const json_t *call = json_object_get(st, "call");
+    if (call) {
+        const char *id = json_string_value(call);
+        if (!id || !json_object_get(v->dialogs, id))
+            validate_problem(v, f, name, "call: dialog \"%.80s\" does not exist", id ? id : "?");
+        if (!json_object_get(st, "next"))
+            validate_problem(v, f, name, "a state that calls another dialog needs next");
+        if (waits)
+            validate_problem(v, f, name, "a state that calls another dialog cannot also expect an answer");
+    }
+    if (json_object_get(st, "final") && !json_is_boolean(json_object_get(st, "final")))
+        validate_problem(v, f, name, "final must be true or false");
+    if (is_final && (waits || json_object_get(st, "next") || call))
+        validate_problem(v, f, name, "a final state ends the dialog: remove expect, next and call");
+    if (!is_final && !json_object_get(st, "next") && !json_object_get(st, "choices"))
+        validate_problem(v, f, name, "not final and no way out: add next (or final: true)");
+
+    const json_t *save = json_object_get(st, "save");
+    if (save) {
+        const char *s = json_string_value(save);
+        if (!is_name(s, "_"))
+            validate_problem(v, f, name, "save must be a name of lowercase letters, digits and _");
+        else if (in_list(s, builtin_vars))
+            validate_problem(v, f, name, "save: {%s} is a built-in variable, pick another name", s);
+        if (!waits)
+            validate_problem(v, f, name, "save needs expect choice, text or rating");
+    }
+    const json_t *journal = json_object_get(st, "journal");
+    if (journal) {
+        if (!json_is_string(journal) || json_string_length(journal) == 0)
+            validate_problem(v, f, name, "journal must be a non-empty text (the entry's prompt)");
+        if (strcmp(e, "text") != 0)
+            validate_problem(v, f, name, "journal only works with expect \"text\"");
+    }
+    const json_t *reflect = json_object_get(st, "reflect");
+    if (reflect) {
+        if (!json_is_boolean(reflect))
+            validate_problem(v, f, name, "reflect must be true or false");
+        if (json_is_true(reflect) && strcmp(e, "text") != 0)
+            validate_problem(v, f, name, "reflect only works with expect \"text\"");
+        if (json_is_true(reflect) && !json_object_get(v->data, "reflection"))
+            validate_problem(v, f, name, "reflect needs reflection.json");
+    }
+    const json_t *measure = json_object_get(st, "measure");
+    if (measure) {
+        const char *m = json_string_value(measure);
+        if (strcmp(e, "rating") != 0)
+            validate_problem(v, f, name, "measure only works with expect \"rating\"");
+        const json_t *measures = json_object_get(json_object_get(v->data, "measures"), "measures");
+        int found = 0;
+        size_t i;
+        json_t *item;
+        json_array_foreach(measures, i, item) {
+            const char *id = json_string_value(json_object_get(item, "id"));
+            found |= m && id && strcmp(id, m) == 0;
+        }
+        if (!m)
+            validate_problem(v, f, name, "measure must be a text naming a measure");
+        else if (json_object_get(v->data, "measures") && !found)
+            validate_problem(v, f, name, "unknown measure \"%.60s\" (not in measures.json)", m);
+    }
+    if (json_object_get(st, "set"))
+        check_set(c, name, json_object_get(st, "set"));
+    const json_t *action = json_object_get(st, "action");
+    if (action && !validate_is_action(json_string_value(action), 0))
+        validate_problem(v, f, name, "unknown action \"%.40s\"", json_string_value(action) ? json_string_value(action) : "?");
+}
+
+/* The state graph of one dialog, for the path checks. */
+typedef struct graph {
+    size_t n;
+    const char **names;
+    const json_t **states;
+    unsigned char *exit;    /* final, or leads to dialog:ID */
+    unsigned char *instant; /* expect none, not final, no call: moves on without waiting */
+    long *next;             /* index of the state's own next, or -1 */
+    unsigned char *reach, *ends;
+} graph;
+
+static long state_index(const graph *g, const char *target)
+{
+    for (size_t i = 0; target && i < g->n; i++)
+        if (strcmp(g->names[i], target) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Calls fn for every state index that state i leads to inside the dialog. */
+static void each_edge(const graph *g, size_t i, void (*fn)(const graph *, size_t, size_t, int *), int *acc)
+{
+    const json_t *st = g->states[i];
+    long k = state_index(g, json_string_value(json_object_get(st, "next")));
+    if (k >= 0)
+        fn(g, i, (size_t)k, acc);
+    size_t c;
+    json_t *ch;
+    json_array_foreach(json_object_get(st, "choices"), c, ch) {
+        k = state_index(g, json_string_value(json_object_get(ch, "next")));
+        if (k >= 0)
+            fn(g, i, (size_t)k, acc);
+    }
+}
+
+static void mark_reach(const graph *g, size_t from, size_t to, int *changed)
+{
+    if (g->reach[from] && !g->reach[to]) {
+        g->reach[to] = 1;
+        *changed = 1;
+    }
+}
+
+static void mark_ends(const graph *g, size_t from, size_t to, int *changed)
+{
+    if (g->ends[to] && !g->ends[from]) {
+        g->ends[from] = 1;
+        *changed = 1;
+    }
+}
+
+static int leads_out(const json_t *st)
+{
+    const char *next = json_string_value(json_object_get(st, "next"));
+    if (next && strncmp(next, "dialog:", 7) == 0)
+        return 1;
+    size_t c;
+    json_t *ch;
+    json_array_foreach(json_object_get(st, "choices"), c, ch) {
+        const char *t = json_string_value(json_object_get(ch, "next"));
+        if (t && strncmp(t, "dialog:", 7) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void graph_report(dialog_check *c, graph *g, size_t start)
+{
+    g->reach[start] = 1;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < g->n; i++)
+            each_edge(g, i, mark_reach, &changed);
+    }
+    for (size_t i = 0; i < g->n; i++)
+        g->ends[i] = g->exit[i];
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < g->n; i++)
+            each_edge(g, i, mark_ends, &changed);
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        const json_t *st = g->states[i];
+        int has_way = json_object_get(st, "next") || json_object_get(st, "choices");
+        if (!g->reach[i])
+            validate_problem(c->v, c->file, g->names[i], "no path reaches this state from start");
+        else if (!g->ends[i] && has_way && !json_is_true(json_object_get(st, "final")))
+            validate_problem(c->v, c->file, g->names[i],
+                             "no path from here reaches a final state (a loop with no way out)");
+    }
+    /* Loops of states that never wait would spin forever: walk each chain of instant
+     * states; report a loop once, at its first state in file order. */
+    for (size_t i = 0; i < g->n; i++) {
+        if (!g->instant[i])
+            continue;
+        long k = (long)i;
+        size_t steps = 0;
+        while (k >= 0 && g->instant[k] && steps <= g->n) {
+            k = g->next[k];
+            steps++;
+            if (k == (long)i)
+                break;
+        }
+        if (k != (long)i)
+            continue;
+        int first = 1;
+        for (long j = g->next[i]; j != (long)i; j = g->next[j])
+            first &= j > (long)i;
+        if (first)
+            validate_problem(c->v, c->file, g->names[i],
+                             "a loop of states that never wait for an answer (expect none)");
+    }
+}
+
+static void check_graph(dialog_check *c, const char *start)
+{
+    graph g = {0};
+    g.n = json_object_size(c->states);
+    g.names = calloc(g.n, sizeof *g.names);
+    g.states = calloc(g.n, sizeof *g.states);
+    g.exit = calloc(g.n, 1);
+    g.instant = calloc(g.n, 1);
+    g.next = calloc(g.n, sizeof *g.next);
+    g.reach = calloc(g.n, 1);
+    g.ends = calloc(g.n, 1);
+    if (g.names && g.states && g.exit && g.instant && g.next && g.reach && g.ends) {
+        size_t i = 0;
+        const char *name;
+        json_t *st;
+        json_object_foreach((json_t *)c->states, name, st) {
+            g.names[i] = name;
+            g.states[i++] = st;
+        }
+        for (i = 0; i < g.n; i++) {
+            const json_t *s = g.states[i];
+            int is_final = json_is_true(json_object_get(s, "final"));
+            g.exit[i] = is_final || leads_out(s);
+            g.next[i] = state_index(&g, json_string_value(json_object_get(s, "next")));
+            g.instant[i] = !is_final && !json_object_get(s, "call") &&
+                           strcmp(expect_of(s), "none") == 0 && g.next[i] >= 0;
+        }
+        graph_report(c, &g, (size_t)state_index(&g, start));
+    }
+    free(g.names);
+    free(g.states);
+    free(g.exit);
+    free(g.instant);
+    free(g.next);
+    free(g.reach);
+    free(g.ends);
+}
+
+static void check_dialog(validate_ctx *v, const char *id, const json_t *dialog)
+{
+    dialog_check c = {v, json_string_value(json_object_get(v->dialog_files, id)), NULL, NULL};
+    const char *f = c.file;
+    check_fields(v, f, "-", dialog, dialog_fields, "the dialog");
+    if (!is_name(id, "-"))
+        validate_problem(v, f, "-", "id must be lowercase letters, digits and dashes");
+    const json_t *title = json_object_get(dialog, "title");
+    if (!json_is_string(title) || json_string_length(title) == 0)
+        validate_problem(v, f, "-", "missing title");
+    const json_t *topic = json_object_get(dialog, "topic");
+    if (topic) {
+        const char *t = json_string_value(topic);
+        const json_t *ex = json_object_get(v->data, "exercises");
+        int found = 0;
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(ex, "topics"), i, item) {
+            const char *tid = json_string_value(json_object_get(item, "id"));
+            found |= t && tid && strcmp(t, tid) == 0;
+        }
+        if (!t || (ex && !found))
+            validate_problem(v, f, "-", "unknown topic \"%.60s\" (not in exercises.json)", t ? t : "?");
+    }
+    const json_t *triggers = json_object_get(dialog, "triggers");
+    if (triggers) {
+        size_t i;
+        json_t *t;
+        if (!json_is_array(triggers))
+            validate_problem(v, f, "-", "triggers must be a list of phrases");
+        json_array_foreach(triggers, i, t) {
+            if (!json_is_string(t) || json_string_length(t) == 0)
+                validate_problem(v, f, "-", "triggers has an empty phrase");
+        }
+    }
+    c.states = json_object_get(dialog, "states");
+    if (!json_is_object(c.states) || json_object_size(c.states) == 0) {
+        validate_problem(v, f, "-", "missing states: a dialog needs at least one state");
+        return;
+    }
+    const char *start = json_string_value(json_object_get(dialog, "start"));
+    if (!start)
+        validate_problem(v, f, "-", "missing start: name the state the dialog begins in");
+    else if (!json_object_get(c.states, start))
+        validate_problem(v, f, "-", "start leads to state \"%.80s\", which does not exist", start);
+
+    c.saved = json_object();
+    if (!c.saved)
+        return;
+    const char *name;
+    json_t *st;
+    json_object_foreach((json_t *)c.states, name, st) {
+        const char *s = json_string_value(json_object_get(st, "save"));
+        if (s)
+            json_object_set_new(c.saved, s, json_true());
+    }
+    json_object_foreach((json_t *)c.states, name, st) check_state(&c, name, st);
+    if (start && json_object_get(c.states, start))
+        check_graph(&c, start);
+    json_decref(c.saved);
+}
+
+void validate_dialogs(validate_ctx *v)
+{
+    const char *id;
+    json_t *dialog;
+    json_object_foreach((json_t *)v->dialogs, id, dialog) check_dialog(v, id, dialog);
+}

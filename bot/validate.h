@@ -1,0 +1,48 @@
+/* validate.h — the checks dialogs_load runs over a whole loaded set (design.md invariant 2):
+ * dialogs in validate.c, data files (commands, crisis, reflection, exercises, measures,
+ * nudges, views) in validate_data.c. Every problem goes out as (file, state, message)
+ * through the caller's report function; nothing is changed, nothing is allocated that
+ * outlives a call. Messages are one line of English naming what to fix. */
+#ifndef SB_VALIDATE_H
+#define SB_VALIDATE_H
+
+#include "dialog.h"
+
+#include <jansson.h>
+
+#define VALIDATE_TEXT_MAX 4096 /* bytes in one text */
+
+typedef struct validate_ctx {
+    sb_problem_fn report;       /* may be NULL */
+    void *ctx;                  /* passed to report */
+    int problems;               /* count so far */
+    const json_t *dialogs;      /* id -> dialog object */
+    const json_t *dialog_files; /* id -> file name (string) */
+    const json_t *data;         /* kind -> data file object */
+    const json_t *data_files;   /* kind -> file name (string) */
+} validate_ctx;
+
+/* Reports one problem (message printf-style, cut to one line of 511 bytes) and counts it. */
+void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Checks every dialog of the set: fields, targets, reachability, ways out, variables. */
+void validate_dialogs(validate_ctx *v);
+
+/* Checks every data file of the set and its references into the dialogs. */
+void validate_data(validate_ctx *v);
+
+/* Checks that value is a text: a non-empty string, or a non-empty list of them, whose
+ * {variables} are in vars (NULL-terminated) or keys of saved (may be NULL). what names the
+ * field in messages. Returns 1 when fine, else 0. (The size cap of VALIDATE_TEXT_MAX is
+ * checked for every string of every file by validate_data.) */
+int validate_texts(validate_ctx *v, const char *file, const char *state, const char *what,
+                   const json_t *value, const char *const *vars, const json_t *saved);
+
+/* 1 when action names a built-in action (engine.h SB_FX_ACTION); "stop" only if allow_stop. */
+int validate_is_action(const char *action, int allow_stop);
+
+/* 1 when key is a comment an author may add anywhere: "comment" or starting with "_". */
+int validate_is_comment(const char *key);
+
+#endif

@@ -1,0 +1,381 @@
+/* validate_data.c — checks the data files of a set (commands, crisis, reflection, exercises,
+ * measures, nudges, views): required fields, texts and their variables, references into
+ * the dialogs, duplicate names; and, for every file, the size cap on single texts.
+ * The formats are those of dialogs/README.md and the comments at the top of engine.c. */
+#include "validate.h"
+
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const user_vars[] = {"user", "answer", NULL};
+static const char *const crisis_vars[] = {"user", "crisis_message", NULL};
+static const char *const echo_vars[] = {"echo", NULL};
+static const char *const feeling_vars[] = {"echo", "feeling", NULL};
+static const char *const intro_vars[] = {"title", "minutes", NULL};
+static const char *const no_vars[] = {NULL};
+
+static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",     "action",
+                                             "group", "private", "reply",   "description", NULL};
+
+static int has(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+/* A list of non-empty texts (words, phrases); returns 1 when fine. */
+static int check_words(validate_ctx *v, const char *file, const char *what, const json_t *list,
+                       int required)
+{
+    if (!list && !required)
+        return 1;
+    if (!json_is_array(list) || (required && json_array_size(list) == 0)) {
+        validate_problem(v, file, "-", "%s must be a non-empty list of texts", what);
+        return 0;
+    }
+    size_t i;
+    json_t *w;
+    json_array_foreach(list, i, w) {
+        if (!json_is_string(w) || json_string_length(w) == 0) {
+            validate_problem(v, file, "-", "%s has an empty or non-text entry (%zu)", what, i + 1);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void check_dialog_ref(validate_ctx *v, const char *file, const char *what, const json_t *ref)
+{
+    const char *id = json_string_value(ref);
+    if (!id || !json_object_get(v->dialogs, id))
+        validate_problem(v, file, "-", "%s: dialog \"%.80s\" does not exist", what, id ? id : "?");
+}
+
+static void check_command(validate_ctx *v, const char *f, size_t index, const json_t *cmd,
+                          json_t *words_seen)
+{
+    char what[120];
+    const char *name = json_string_value(json_object_get(cmd, "name"));
+    if (!json_is_object(cmd) || !name || !*name) {
+        validate_problem(v, f, "-", "command %zu needs an object with a name", index + 1);
+        return;
+    }
+    snprintf(what, sizeof what, "command \"%.60s\"", name);
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)cmd, key, value) {
+        if (!has(command_fields, key) && !validate_is_comment(key))
+            validate_problem(v, f, "-", "%s: unknown field \"%.60s\"", what, key);
+    }
+    char words_what[160];
+    snprintf(words_what, sizeof words_what, "%s: words", what);
+    const json_t *words = json_object_get(cmd, "words");
+    if (check_words(v, f, words_what, words, 1)) {
+        size_t i;
+        json_t *w;
+        json_array_foreach(words, i, w) {
+            char *norm = text_norm_command(json_string_value(w));
+            if (!norm)
+                return;
+            const char *other = json_string_value(json_object_get(words_seen, norm));
+            if (norm[0] == '!' || !*norm)
+                validate_problem(v, f, "-", "%s: write the word \"%.40s\" without \"!\" or punctuation",
+                                 what, norm);
+            else if (other)
+                validate_problem(v, f, "-", "%s: the word \"%.40s\" also belongs to \"%.60s\"",
+                                 what, norm, other);
+            else
+                json_object_set_new(words_seen, norm, json_string(name));
+            free(norm);
+        }
+    }
+    snprintf(words_what, sizeof words_what, "%s: phrases", what);
+    check_words(v, f, words_what, json_object_get(cmd, "phrases"), 0);
+    const json_t *dialog = json_object_get(cmd, "dialog");
+    const json_t *action = json_object_get(cmd, "action");
+    const json_t *reply = json_object_get(cmd, "reply");
+    if (dialog && action)
+        validate_problem(v, f, "-", "%s: give either a dialog or an action, not both", what);
+    if (!dialog && !action && !reply)
+        validate_problem(v, f, "-", "%s: needs a dialog, an action or a reply", what);
+    if (dialog)
+        check_dialog_ref(v, f, what, dialog);
+    if (json_is_string(action) && strcmp(json_string_value(action), "stop") == 0 && !reply)
+        validate_problem(v, f, "-", "%s: the stop action needs a reply", what);
+    if (action && !validate_is_action(json_string_value(action), 1))
+        validate_problem(v, f, "-", "%s: unknown action \"%.40s\"", what,
+                         json_string_value(action) ? json_string_value(action) : "?");
+    if (reply) {
+        char reply_what[160];
+        snprintf(reply_what, sizeof reply_what, "%s: reply", what);
+        validate_texts(v, f, "-", reply_what, reply, user_vars, NULL);
+    }
+    const char *flags[] = {"group", "private"};
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *flag = json_object_get(cmd, flags[i]);
+        if (flag && !json_is_boolean(flag))
+            validate_problem(v, f, "-", "%s: %s must be true or false", what, flags[i]);
+    }
+}
+
+static void check_commands(validate_ctx *v, const char *f, const json_t *c)
+{
+    static const char *const required[] = {"fallback", "unknown", "group_private", "resume",
+                                           "retry",    "no_consent", NULL};
+    for (size_t i = 0; required[i]; i++)
+        validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
+    if (json_object_get(c, "reset"))
+        validate_texts(v, f, "-", "reset", json_object_get(c, "reset"), user_vars, NULL);
+    check_dialog_ref(v, f, "first_contact", json_object_get(c, "first_contact"));
+    const json_t *list = json_object_get(c, "commands");
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        validate_problem(v, f, "-", "commands must be a non-empty list");
+        return;
+    }
+    json_t *words_seen = json_object();
+    if (!words_seen)
+        return;
+    size_t i;
+    json_t *cmd;
+    json_array_foreach(list, i, cmd) check_command(v, f, i, cmd, words_seen);
+    json_decref(words_seen);
+}
+
+static void check_crisis(validate_ctx *v, const char *f, const json_t *c)
+{
+    const json_t *phrases = json_object_get(c, "phrases");
+    if (check_words(v, f, "phrases", phrases, 1)) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(phrases, i, p) {
+            char *norm = text_norm_phrase(json_string_value(p));
+            if (norm && strspn(norm, "* ") == strlen(norm))
+                validate_problem(v, f, "-", "phrase %zu has no word to match", i + 1);
+            free(norm);
+        }
+    }
+    check_words(v, f, "not", json_object_get(c, "not"), 0);
+    const json_t *reply = json_object_get(c, "reply");
+    if (validate_texts(v, f, "-", "reply", reply, crisis_vars, NULL)) {
+        size_t n = json_is_array(reply) ? json_array_size(reply) : 1;
+        for (size_t i = 0; i < n; i++) {
+            const char *s = json_string_value(json_is_array(reply) ? json_array_get(reply, i) : reply);
+            if (s && !strstr(s, "{crisis_message}"))
+                validate_problem(v, f, "-", "reply %zu must contain {crisis_message}", i + 1);
+        }
+    }
+    check_dialog_ref(v, f, "dialog", json_object_get(c, "dialog"));
+    const json_t *msg = json_object_get(c, "default_message");
+    if (!json_is_string(msg) || json_string_length(msg) == 0)
+        validate_problem(v, f, "-", "default_message must be a non-empty text");
+}
+
+static void check_swaps(validate_ctx *v, const char *f, const char *what, const json_t *swaps,
+                        int required)
+{
+    if (!swaps && !required)
+        return;
+    if (!json_is_object(swaps) || json_object_size(swaps) == 0) {
+        validate_problem(v, f, "-", "%s must be an object of word: replacement", what);
+        return;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)swaps, key, value) {
+        if (!*key || !json_is_string(value) || json_string_length(value) == 0)
+            validate_problem(v, f, "-", "%s: \"%.40s\" needs a non-empty replacement", what, key);
+    }
+}
+
+/* Texts that must each contain {var}. */
+static void check_contains(validate_ctx *v, const char *f, const char *what, const json_t *texts,
+                           const char *const *vars, const char *var)
+{
+    if (!validate_texts(v, f, "-", what, texts, vars, NULL))
+        return;
+    size_t n = json_is_array(texts) ? json_array_size(texts) : 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_is_array(texts) ? json_array_get(texts, i) : texts);
+        if (s && !strstr(s, var))
+            validate_problem(v, f, "-", "%s %zu must contain %s", what, i + 1, var);
+    }
+}
+
+static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
+{
+    check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
+    check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
+    check_words(v, f, "feelings", json_object_get(r, "feelings"), 1);
+    check_words(v, f, "negations", json_object_get(r, "negations"), 0);
+    check_words(v, f, "clause_words", json_object_get(r, "clause_words"), 0);
+    check_words(v, f, "yes", json_object_get(r, "yes"), 1);
+    check_words(v, f, "no", json_object_get(r, "no"), 1);
+    check_contains(v, f, "templates", json_object_get(r, "templates"), echo_vars, "{echo}");
+    check_contains(v, f, "feeling_templates", json_object_get(r, "feeling_templates"),
+                   feeling_vars, "{feeling}");
+    static const char *const texts[] = {"check", "correct", "thanks", NULL};
+    for (size_t i = 0; texts[i]; i++)
+        validate_texts(v, f, "-", texts[i], json_object_get(r, texts[i]), user_vars, NULL);
+}
+
+/* Checks a list of objects with unique "id"s and the given text fields; collects the ids. */
+static void check_items(validate_ctx *v, const char *f, const char *what, const json_t *list,
+                        const char *const *fields, json_t *ids)
+{
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        validate_problem(v, f, "-", "%s must be a non-empty list", what);
+        return;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item) {
+        const char *id = json_string_value(json_object_get(item, "id"));
+        if (!json_is_object(item) || !id || !*id) {
+            validate_problem(v, f, "-", "%s: entry %zu needs an id", what, i + 1);
+            continue;
+        }
+        if (json_object_get(ids, id))
+            validate_problem(v, f, "-", "%s: duplicate id \"%.60s\"", what, id);
+        json_object_set_new(ids, id, json_true());
+        for (size_t k = 0; fields[k]; k++) {
+            char field_what[160];
+            snprintf(field_what, sizeof field_what, "%s \"%.60s\": %s", what, id, fields[k]);
+            validate_texts(v, f, "-", field_what, json_object_get(item, fields[k]), no_vars, NULL);
+        }
+    }
+}
+
+static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
+{
+    static const char *const topic_fields[] = {"title", "description", NULL};
+    static const char *const exercise_fields[] = {"title", NULL};
+    json_t *topics = json_object(), *ids = json_object();
+    if (!topics || !ids)
+        goto done;
+    check_items(v, f, "topics", json_object_get(e, "topics"), topic_fields, topics);
+    const json_t *list = json_object_get(e, "exercises");
+    check_items(v, f, "exercises", list, exercise_fields, ids);
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        const char *id = json_string_value(json_object_get(x, "id"));
+        if (!id)
+            continue;
+        char what[120];
+        snprintf(what, sizeof what, "exercise \"%.60s\"", id);
+        const char *topic = json_string_value(json_object_get(x, "topic"));
+        if (!topic || !json_object_get(topics, topic))
+            validate_problem(v, f, "-", "%s: unknown topic \"%.60s\"", what, topic ? topic : "?");
+        const json_t *minutes = json_object_get(x, "minutes");
+        if (!json_is_integer(minutes) || json_integer_value(minutes) < 1 ||
+            json_integer_value(minutes) > 240)
+            validate_problem(v, f, "-", "%s: minutes must be a whole number from 1 to 240", what);
+        const json_t *steps = json_object_get(x, "steps");
+        char steps_what[160];
+        snprintf(steps_what, sizeof steps_what, "%s: steps", what);
+        if (!json_is_array(steps))
+            validate_problem(v, f, "-", "%s must be a list of texts", steps_what);
+        else
+            validate_texts(v, f, "-", steps_what, steps, no_vars, NULL);
+        if (json_object_get(x, "followup")) {
+            snprintf(steps_what, sizeof steps_what, "%s: followup", what);
+            validate_texts(v, f, "-", steps_what, json_object_get(x, "followup"), no_vars, NULL);
+        }
+    }
+    const json_t *flow = json_object_get(e, "flow");
+    if (flow) {
+        static const char *const flow_texts[] = {"hint", "how", "thanks", NULL};
+        if (json_object_get(flow, "intro"))
+            validate_texts(v, f, "-", "flow: intro", json_object_get(flow, "intro"), intro_vars, NULL);
+        for (size_t k = 0; flow_texts[k]; k++) {
+            char what[64];
+            snprintf(what, sizeof what, "flow: %s", flow_texts[k]);
+            if (json_object_get(flow, flow_texts[k]))
+                validate_texts(v, f, "-", what, json_object_get(flow, flow_texts[k]), no_vars, NULL);
+        }
+        check_words(v, f, "flow: next_words", json_object_get(flow, "next_words"), 0);
+    }
+done:
+    json_decref(topics);
+    json_decref(ids);
+}
+
+static void check_measures(validate_ctx *v, const char *f, const json_t *m)
+{
+    static const char *const fields[] = {"label", NULL};
+    json_t *ids = json_object();
+    if (ids)
+        check_items(v, f, "measures", json_object_get(m, "measures"), fields, ids);
+    json_decref(ids);
+}
+
+/* Walks every string of a file: none longer than the text cap; with empty_too, none empty.
+ * path names where the string sits ("states.intro.say[1]"); state is taken from it. */
+static void walk_strings(validate_ctx *v, const char *f, const json_t *j, char *path, size_t len,
+                         size_t cap, int empty_too, const char *state)
+{
+    if (json_is_string(j)) {
+        if (json_string_length(j) > VALIDATE_TEXT_MAX)
+            validate_problem(v, f, state, "text longer than %d bytes at %s", VALIDATE_TEXT_MAX, path);
+        else if (empty_too && json_string_length(j) == 0)
+            validate_problem(v, f, state, "empty text at %s", path);
+        return;
+    }
+    if (json_is_array(j)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(j, i, item) {
+            int k = snprintf(path + len, cap - len, "[%zu]", i);
+            size_t nlen = k > 0 && (size_t)k < cap - len ? len + (size_t)k : len;
+            walk_strings(v, f, item, path, nlen, cap, empty_too, state);
+            path[len] = '\0';
+        }
+    } else if (json_is_object(j)) {
+        const char *key;
+        json_t *item;
+        int in_states = len == 6 && memcmp(path, "states", 6) == 0;
+        json_object_foreach((json_t *)j, key, item) {
+            int k = snprintf(path + len, cap - len, "%s%.60s", len ? "." : "", key);
+            size_t nlen = k > 0 && (size_t)k < cap - len ? len + (size_t)k : len;
+            const char *st = in_states ? key : state;
+            walk_strings(v, f, item, path, nlen, cap, empty_too, st);
+            path[len] = '\0';
+        }
+    }
+}
+
+static void walk_file(validate_ctx *v, const char *f, const json_t *root, int empty_too)
+{
+    char path[256] = "";
+    walk_strings(v, f, root, path, 0, sizeof path, empty_too, "-");
+}
+
+void validate_data(validate_ctx *v)
+{
+    const char *kind;
+    json_t *data;
+    json_object_foreach((json_t *)v->data, kind, data) {
+        const char *f = json_string_value(json_object_get(v->data_files, kind));
+        if (strcmp(kind, "commands") == 0)
+            check_commands(v, f, data);
+        else if (strcmp(kind, "crisis") == 0)
+            check_crisis(v, f, data);
+        else if (strcmp(kind, "reflection") == 0)
+            check_reflection(v, f, data);
+        else if (strcmp(kind, "exercises") == 0)
+            check_exercises(v, f, data);
+        else if (strcmp(kind, "measures") == 0)
+            check_measures(v, f, data);
+        walk_file(v, f, data, strcmp(kind, "nudges") == 0 || strcmp(kind, "views") == 0);
+    }
+    const char *id;
+    json_t *dialog;
+    json_object_foreach((json_t *)v->dialogs, id, dialog) {
+        walk_file(v, json_string_value(json_object_get(v->dialog_files, id)), dialog, 0);
+    }
+}
