@@ -5,6 +5,7 @@
  * send and the schedule move one step. Timing rules are schedule.c's, zones tz.c's. */
 #include "nudge.h"
 
+#include "adapter.h"
 #include "clock.h"
 #include "schedule.h"
 #include "tz.h"
@@ -350,10 +351,10 @@ static int do_timezone(store *s, const sb_dialogs *d, int64_t person, conf *c, c
         var v[2] = {{"given", plain ? buf : "?"}, {"suggestion", guess}};
         if (tz_suggest(buf, guess, sizeof guess) == SB_OK)
             return say(reply, d, "timezone_suggest", now,
-                       "I don't know a time zone called \"{given}\". Did you mean "
+                       "I don't know a time zone called `{given}`. Did you mean "
                        "`{suggestion}`? Then say `!timezone {suggestion}`.", v, 2);
         return say(reply, d, "timezone_unknown", now,
-                   "I don't know a time zone called \"{given}\". Zone names look like "
+                   "I don't know a time zone called `{given}`. Zone names look like "
                    "`Europe/Berlin` or `America/New_York`.", v, 1);
     }
     rc = store_setting_set(s, person, "timezone", canon);
@@ -705,6 +706,8 @@ static int run_one(store *s, const sb_dialogs *d, int64_t person, int64_t due, i
     if (v == SCHEDULE_SEND) {
         rc = store_person_direct_room(s, person, &room);
         if (rc == SB_ENOTFOUND) { /* no direct chat (yet): nothing personal goes elsewhere */
+            sb_log("info", "nudge", "person %lld has no direct room; nudge skipped",
+                   (long long)person);
             v = SCHEDULE_SKIP_OFF;
             rc = SB_OK;
         } else if (rc == SB_OK) {

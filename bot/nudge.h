@@ -9,7 +9,19 @@
  *               (paused_until/last 0 when unset; recent = last wordings used, pool
  *               letter n/e/f + index, newest last)
  *   "focus"     read only here: the person's focus topic (set elsewhere)
- * and the next due instant in the store's nudge index (store_nudge_set). */
+ * and the next due instant in the store's nudge index (store_nudge_set).
+ *
+ * Wordings: the nudges themselves come from nudges.json ("nudges", "with_exercise" using
+ * {exercise}, "with_focus" using {topic}, "backoff": [every-2-days notice, weekly notice]
+ * using {days}). The answers to the commands come from views.json by key (a string or a
+ * list), each with a plain fallback here: nudge_show, nudge_show_off, nudge_on,
+ * nudge_on_quiet, nudge_off, nudge_days, nudge_days_daily, nudge_days_weekdays,
+ * nudge_need_zone, nudge_next, nudge_paused, nudge_paused_open, nudge_bad_time,
+ * nudge_fallback, timezone_set, timezone_show, timezone_unset, timezone_suggest,
+ * timezone_unknown, pause_set, pause_open, pause_bad, resume, resume_off,
+ * resume_not_paused, unknown_action. Variables: {time} {zone} {days} {next_local}
+ * {next_utc} {until} {now_local}; timezone_suggest/_unknown: {given} {suggestion}.
+ * nudge_next should show {next_local} and {next_utc} (the issue asks for both). */
 #ifndef SB_NUDGE_H
 #define SB_NUDGE_H
 

@@ -157,7 +157,7 @@ static void test_commands(void **state)
         {"2026-03-27T12:00:00Z", "nudge", "09:00", "!timezone Europe/Berlin", NULL},
         {"2026-03-27T12:00:00Z", "timezone", "Europe/Berln", "`Europe/Berlin`", NULL},
         {"2026-03-27T12:00:00Z", "timezone", "Mars/Base", "Europe/Berlin", NULL},
-        {"2026-03-27T12:00:00Z", "timezone", "<b>x</b>", "\"?\"", NULL},
+        {"2026-03-27T12:00:00Z", "timezone", "<b>x</b>", "`?`", NULL},
         {"2026-03-27T12:00:00Z", "timezone", "europe/berlin", "Europe/Berlin", "2026-03-28T08:00:00Z"},
         {"2026-03-27T12:00:00Z", "nudge", "", "2026-03-28 09:00", "2026-03-28T08:00:00Z"},
         {"2026-03-27T12:00:00Z", "nudge", "", "2026-03-28 08:00 UTC", "2026-03-28T08:00:00Z"},
