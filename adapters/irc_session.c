@@ -1,0 +1,626 @@
+/* irc_session.c — the client side of the IRC protocol for one connection: registration
+ * with IRCv3 capability negotiation and SASL PLAIN, nick collisions, keep-alive, channel
+ * membership, CTCP, and PRIVMSG → chat events. It decides what to say and when, never how
+ * bytes travel (irc.c) or how replies are paced and split (irc_sendq, irc_split). The SASL
+ * password is only ever written into the AUTHENTICATE line it is meant for. */
+#include "irc_session.h"
+
+#include "irc_line.h"
+#include "irc_split.h"
+#include "irc_text.h"
+#include "sb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINES_MAX 64       /* protocol lines waiting; a flood of PINGs cannot grow it */
+#define CTCP_LINES_MAX 16  /* CTCP answers are dropped beyond this many waiting lines */
+#define NICK_ATTEMPTS 20
+#define WANTED_CAPS "message-tags server-time account-tag extended-join"
+
+struct irc_session {
+    irc_session_config cfg; /* strings owned */
+    irc_session_state state;
+    const char *reason;
+    char reason_buf[160];
+    char nick[64];
+    unsigned nick_attempt;
+    char user[64], host[256]; /* as the server shows us; "" until known */
+    char chantypes[16], casemapping[24];
+    size_t userlen, hostlen;
+    sb_buf cap_ls;          /* capabilities offered, accumulated over CAP LS lines */
+    int cap_end_sent, sasl_wanted, sasl_started, sasl_ok;
+    int64_t connected_at, last_rx, ping_sent_at;
+    char *lines[LINES_MAX];
+    size_t nlines;
+    irc_event *events;
+    size_t nevents, events_cap;
+    unsigned long malformed;
+    irc_message msg; /* the line being handled (large, so not on the stack) */
+};
+
+static char *copy_or_null(const char *s)
+{
+    return s ? sb_strdup(s) : NULL;
+}
+
+irc_session *irc_session_new(const irc_session_config *cfg)
+{
+    if (!cfg || !cfg->nick || !*cfg->nick || strlen(cfg->nick) >= 48 ||
+        strpbrk(cfg->nick, " ,:!@#&*?\r\n\t") || (cfg->username && strpbrk(cfg->username, " \r\n")))
+        return NULL;
+    irc_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->cfg = *cfg;
+    s->cfg.nick = sb_strdup(cfg->nick);
+    s->cfg.username = sb_strdup(cfg->username && *cfg->username ? cfg->username : cfg->nick);
+    s->cfg.realname = sb_strdup(cfg->realname && *cfg->realname ? cfg->realname : cfg->nick);
+    s->cfg.channels = copy_or_null(cfg->channels);
+    s->cfg.sasl_user = copy_or_null(cfg->sasl_user);
+    s->cfg.sasl_password = copy_or_null(cfg->sasl_password);
+    s->cfg.version = sb_strdup(cfg->version ? cfg->version : "securebase");
+    if (!s->cfg.nick || !s->cfg.username || !s->cfg.realname || !s->cfg.version ||
+        (cfg->channels && !s->cfg.channels) || (cfg->sasl_user && !s->cfg.sasl_user) ||
+        (cfg->sasl_password && !s->cfg.sasl_password)) {
+        irc_session_free(s);
+        return NULL;
+    }
+    if (s->cfg.ping_interval_ms <= 0)
+        s->cfg.ping_interval_ms = 120000;
+    if (s->cfg.ping_timeout_ms <= 0)
+        s->cfg.ping_timeout_ms = 60000;
+    snprintf(s->nick, sizeof s->nick, "%s", s->cfg.nick);
+    return s;
+}
+
+static void clear_lines(irc_session *s)
+{
+    for (size_t i = 0; i < s->nlines; i++)
+        free(s->lines[i]);
+    s->nlines = 0;
+}
+
+void irc_session_free(irc_session *s)
+{
+    if (!s)
+        return;
+    clear_lines(s);
+    for (size_t i = 0; i < s->nevents; i++)
+        irc_event_clear(&s->events[i]);
+    free(s->events);
+    sb_buf_free(&s->cap_ls);
+    free((char *)s->cfg.nick);
+    free((char *)s->cfg.username);
+    free((char *)s->cfg.realname);
+    free((char *)s->cfg.channels);
+    free((char *)s->cfg.sasl_user);
+    if (s->cfg.sasl_password) {
+        memset((char *)s->cfg.sasl_password, 0, strlen(s->cfg.sasl_password));
+        free((char *)s->cfg.sasl_password);
+    }
+    free((char *)s->cfg.version);
+    free(s);
+}
+
+static void set_state(irc_session *s, irc_session_state state, const char *reason)
+{
+    if (s->state == IRC_STATE_FATAL)
+        return;
+    s->state = state;
+    if (reason) {
+        snprintf(s->reason_buf, sizeof s->reason_buf, "%s", reason);
+        s->reason = s->reason_buf;
+    } else {
+        s->reason = NULL;
+    }
+}
+
+int irc_session_queue_line(irc_session *s, const char *line)
+{
+    if (s->nlines == LINES_MAX)
+        return SB_ETOOBIG;
+    char *copy = sb_strdup(line);
+    if (!copy)
+        return SB_ENOMEM;
+    s->lines[s->nlines++] = copy;
+    return SB_OK;
+}
+
+/* Formats and queues "COMMAND params..." (NULL-terminated list). */
+static int send_cmd(irc_session *s, const char *command, const char *p1, const char *p2,
+                    const char *p3, const char *p4)
+{
+    const char *params[] = {p1, p2, p3, p4};
+    size_t n = 0;
+    while (n < 4 && params[n])
+        n++;
+    char line[IRC_LINE_BUF];
+    size_t len;
+    int rc = irc_line_format(line, sizeof line, &len, command, params, n);
+    return rc == SB_OK ? irc_session_queue_line(s, line) : rc;
+}
+
+const char *irc_session_peek_line(const irc_session *s)
+{
+    return s->nlines ? s->lines[0] : NULL;
+}
+
+void irc_session_pop_line(irc_session *s)
+{
+    if (!s->nlines)
+        return;
+    free(s->lines[0]);
+    memmove(s->lines, s->lines + 1, (s->nlines - 1) * sizeof s->lines[0]);
+    s->nlines--;
+}
+
+void irc_session_connected(irc_session *s, int64_t now_ms)
+{
+    clear_lines(s);
+    sb_buf_free(&s->cap_ls);
+    s->state = IRC_STATE_FATAL == s->state ? s->state : IRC_STATE_REGISTERING;
+    s->reason = NULL;
+    snprintf(s->nick, sizeof s->nick, "%s", s->cfg.nick);
+    s->nick_attempt = 0;
+    s->user[0] = s->host[0] = '\0';
+    snprintf(s->chantypes, sizeof s->chantypes, "#&");
+    snprintf(s->casemapping, sizeof s->casemapping, "rfc1459");
+    s->userlen = 11; /* USERLEN 10 plus a '~' the server may add */
+    s->hostlen = 64;
+    s->cap_end_sent = s->sasl_wanted = s->sasl_started = s->sasl_ok = 0;
+    s->connected_at = s->last_rx = now_ms;
+    s->ping_sent_at = 0;
+    send_cmd(s, "CAP", "LS", "302", NULL, NULL);
+    send_cmd(s, "NICK", s->nick, NULL, NULL, NULL);
+    send_cmd(s, "USER", s->cfg.username, "0", "*", s->cfg.realname);
+}
+
+void irc_session_disconnected(irc_session *s)
+{
+    clear_lines(s);
+    if (s->state != IRC_STATE_FATAL)
+        set_state(s, IRC_STATE_IDLE, NULL);
+}
+
+irc_session_state irc_session_get_state(const irc_session *s)
+{
+    return s->state;
+}
+
+const char *irc_session_reason(const irc_session *s)
+{
+    return s->reason;
+}
+
+const char *irc_session_nick(const irc_session *s)
+{
+    return s->nick;
+}
+
+int64_t irc_backoff_ms(unsigned attempt, int64_t min_ms, int64_t max_ms, uint32_t random)
+{
+    if (min_ms < 1)
+        min_ms = 1;
+    if (max_ms < min_ms)
+        max_ms = min_ms;
+    int64_t delay = min_ms;
+    for (unsigned i = 0; i < attempt && delay < max_ms; i++)
+        delay *= 2;
+    if (delay > max_ms)
+        delay = max_ms;
+    int64_t half = delay / 2;
+    return delay - half + (int64_t)(random % (uint64_t)(half + 1));
+}
+
+/* ---- events ---- */
+
+void irc_event_clear(irc_event *e)
+{
+    free(e->room);
+    free(e->sender);
+    free(e->text);
+    free(e->event_id);
+    memset(e, 0, sizeof *e);
+}
+
+int irc_session_take_event(irc_session *s, irc_event *out)
+{
+    if (!s->nevents)
+        return 0;
+    *out = s->events[0];
+    memmove(s->events, s->events + 1, (s->nevents - 1) * sizeof s->events[0]);
+    s->nevents--;
+    return 1;
+}
+
+static int push_event(irc_session *s, irc_event_kind kind, const char *room, const char *sender,
+                      const char *text, const char *event_id, int direct)
+{
+    if (s->nevents == s->events_cap) {
+        size_t cap = s->events_cap ? s->events_cap * 2 : 8;
+        irc_event *grown = realloc(s->events, cap * sizeof *grown);
+        if (!grown)
+            return SB_ENOMEM;
+        s->events = grown;
+        s->events_cap = cap;
+    }
+    irc_event e = {.kind = kind, .direct = direct, .addressed = kind == IRC_EVENT_MESSAGE};
+    e.room = sb_strdup(room);
+    e.sender = copy_or_null(sender);
+    e.text = text ? irc_text_clean(text, 0) : NULL;
+    e.event_id = copy_or_null(event_id);
+    if (!e.room || (sender && !e.sender) || (text && !e.text) || (event_id && !e.event_id)) {
+        irc_event_clear(&e);
+        return SB_ENOMEM;
+    }
+    s->events[s->nevents++] = e;
+    return SB_OK;
+}
+
+int irc_session_is_channel(const irc_session *s, const char *target)
+{
+    return target && *target && strchr(s->chantypes, *target) != NULL;
+}
+
+const char *irc_session_reply_command(const irc_session *s, const char *target)
+{
+    return irc_session_is_channel(s, target) ? "NOTICE" : "PRIVMSG";
+}
+
+size_t irc_session_budget(const irc_session *s, const char *target)
+{
+    return irc_split_budget(s->nick, s->user[0] ? s->user : NULL, s->host[0] ? s->host : NULL,
+                            s->userlen, s->hostlen, irc_session_reply_command(s, target), target);
+}
+
+/* ---- registration ---- */
+
+static void fail(irc_session *s, const char *reason)
+{
+    set_state(s, IRC_STATE_FATAL, reason);
+    send_cmd(s, "QUIT", "securebase cannot log in", NULL, NULL, NULL);
+}
+
+static void cap_end(irc_session *s)
+{
+    if (s->cap_end_sent)
+        return;
+    s->cap_end_sent = 1;
+    send_cmd(s, "CAP", "END", NULL, NULL, NULL);
+}
+
+/* The value of capability name in a space-separated list ("sasl=PLAIN,EXTERNAL"):
+ * returns 1 when offered and points *value at its value ("" when none). */
+static int cap_offered(const char *list, const char *name, const char **value, size_t *vlen)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (len >= n && strncmp(p, name, n) == 0 && (len == n || p[n] == '=')) {
+            *value = len == n ? p + n : p + n + 1;
+            *vlen = len == n ? 0 : len - n - 1;
+            return 1;
+        }
+        p += len;
+    }
+    return 0;
+}
+
+/* The complete CAP LS list is in: requests what we can use. */
+static void cap_request(irc_session *s)
+{
+    const char *list = s->cap_ls.data ? s->cap_ls.data : "";
+    const char *value;
+    size_t vlen;
+    int have_sasl = s->cfg.sasl_user && s->cfg.sasl_password;
+    if (have_sasl && cap_offered(list, "sasl", &value, &vlen)) {
+        char mechs[128];
+        snprintf(mechs, sizeof mechs, ",%.*s,", (int)(vlen < 120 ? vlen : 120), value);
+        s->sasl_wanted = vlen == 0 || strstr(mechs, ",PLAIN,") != NULL;
+    }
+    if (s->cfg.sasl_required && !s->sasl_wanted) {
+        fail(s, "sasl_required is set but the server offers no SASL PLAIN");
+        return;
+    }
+    sb_buf req = {0};
+    if (s->sasl_wanted)
+        sb_buf_puts(&req, "sasl");
+    char wanted[] = WANTED_CAPS;
+    for (char *w = wanted; *w;) {
+        size_t len = strcspn(w, " ");
+        char save = w[len];
+        w[len] = '\0';
+        if (cap_offered(list, w, &value, &vlen))
+            sb_buf_printf(&req, "%s%s", req.len ? " " : "", w);
+        w[len] = save;
+        w += len + (save ? 1 : 0);
+    }
+    if (req.len)
+        send_cmd(s, "CAP", "REQ", req.data, NULL, NULL);
+    else
+        cap_end(s);
+    sb_buf_free(&req);
+}
+
+static void base64(const unsigned char *in, size_t n, sb_buf *out)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        char q[4] = {abc[v >> 18 & 63], abc[v >> 12 & 63], i + 1 < n ? abc[v >> 6 & 63] : '=',
+                     i + 2 < n ? abc[v & 63] : '='};
+        sb_buf_append(out, q, 4);
+    }
+}
+
+/* AUTHENTICATE +: sends authzid NUL authcid NUL password in 400-byte pieces. */
+static void sasl_send_credentials(irc_session *s)
+{
+    sb_buf plain = {0}, encoded = {0};
+    const char *u = s->cfg.sasl_user, *pw = s->cfg.sasl_password;
+    sb_buf_append(&plain, u, strlen(u));
+    sb_buf_append(&plain, "", 1);
+    sb_buf_append(&plain, u, strlen(u));
+    sb_buf_append(&plain, "", 1);
+    sb_buf_append(&plain, pw, strlen(pw));
+    if (plain.data)
+        base64((const unsigned char *)plain.data, plain.len, &encoded);
+    size_t at = 0;
+    char piece[401];
+    while (encoded.data && at < encoded.len) {
+        size_t n = encoded.len - at < 400 ? encoded.len - at : 400;
+        memcpy(piece, encoded.data + at, n);
+        piece[n] = '\0';
+        send_cmd(s, "AUTHENTICATE", piece, NULL, NULL, NULL);
+        at += n;
+    }
+    if (!encoded.len || encoded.len % 400 == 0)
+        send_cmd(s, "AUTHENTICATE", "+", NULL, NULL, NULL);
+    if (plain.data)
+        memset(plain.data, 0, plain.len);
+    if (encoded.data)
+        memset(encoded.data, 0, encoded.len);
+    memset(piece, 0, sizeof piece);
+    sb_buf_free(&plain);
+    sb_buf_free(&encoded);
+}
+
+static void on_cap(irc_session *s, const irc_message *m)
+{
+    if (m->nparams < 3)
+        return;
+    const char *sub = m->params[1];
+    if (strcmp(sub, "LS") == 0 && !s->cap_end_sent) {
+        int more = m->nparams >= 4 && strcmp(m->params[2], "*") == 0;
+        const char *caps = m->params[m->nparams - 1];
+        if (s->cap_ls.len)
+            sb_buf_puts(&s->cap_ls, " ");
+        sb_buf_puts(&s->cap_ls, caps);
+        if (!more)
+            cap_request(s);
+    } else if (strcmp(sub, "ACK") == 0 && !s->cap_end_sent) {
+        const char *value;
+        size_t vlen;
+        if (s->sasl_wanted && cap_offered(m->params[2], "sasl", &value, &vlen)) {
+            s->sasl_started = 1;
+            send_cmd(s, "AUTHENTICATE", "PLAIN", NULL, NULL, NULL);
+        } else {
+            cap_end(s);
+        }
+    } else if (strcmp(sub, "NAK") == 0 && !s->cap_end_sent) {
+        if (s->cfg.sasl_required)
+            fail(s, "the server refused the SASL capability");
+        else
+            cap_end(s);
+    }
+}
+
+static void sasl_result(irc_session *s, int ok)
+{
+    if (!s->sasl_started || s->sasl_ok)
+        return;
+    s->sasl_started = 0;
+    s->sasl_ok = ok;
+    if (!ok && s->cfg.sasl_required)
+        fail(s, "SASL authentication failed (check sasl_user and the password)");
+    else
+        cap_end(s);
+}
+
+static void next_nick(irc_session *s)
+{
+    if (++s->nick_attempt > NICK_ATTEMPTS) {
+        set_state(s, IRC_STATE_RECONNECT, "every nick tried is in use");
+        return;
+    }
+    if (s->nick_attempt <= 2)
+        snprintf(s->nick, sizeof s->nick, "%s%s", s->cfg.nick, s->nick_attempt == 1 ? "_" : "__");
+    else
+        snprintf(s->nick, sizeof s->nick, "%s%u", s->cfg.nick, s->nick_attempt);
+    send_cmd(s, "NICK", s->nick, NULL, NULL, NULL);
+}
+
+/* 001: "Welcome ... nick!user@host" usually ends with our full mask. */
+static void on_welcome(irc_session *s, const irc_message *m)
+{
+    if (s->cfg.sasl_required && !s->sasl_ok) {
+        fail(s, "the server registered us without SASL although sasl_required is set");
+        return;
+    }
+    snprintf(s->nick, sizeof s->nick, "%s", m->params[0]);
+    if (m->nparams >= 2) {
+        const char *mask = strrchr(m->params[1], ' ');
+        mask = mask ? mask + 1 : m->params[1];
+        const char *bang = strchr(mask, '!'), *at = bang ? strchr(bang, '@') : NULL;
+        if (bang && at && at[1]) {
+            snprintf(s->user, sizeof s->user, "%.*s", (int)(at - bang - 1), bang + 1);
+            snprintf(s->host, sizeof s->host, "%s", at + 1);
+        }
+    }
+    set_state(s, IRC_STATE_READY, NULL);
+    char *channels = copy_or_null(s->cfg.channels);
+    for (char *c = channels; c && *c;) {
+        c += strspn(c, " ,");
+        size_t len = strcspn(c, " ,");
+        if (!len)
+            break;
+        char save = c[len];
+        c[len] = '\0';
+        send_cmd(s, "JOIN", c, NULL, NULL, NULL);
+        c[len] = save;
+        c += len;
+    }
+    free(channels);
+}
+
+static void on_isupport(irc_session *s, const irc_message *m)
+{
+    for (size_t i = 1; i < m->nparams; i++) {
+        const char *t = m->params[i];
+        long v;
+        if (strncmp(t, "CHANTYPES=", 10) == 0)
+            snprintf(s->chantypes, sizeof s->chantypes, "%s", t + 10);
+        else if (strncmp(t, "CASEMAPPING=", 12) == 0)
+            snprintf(s->casemapping, sizeof s->casemapping, "%s", t + 12);
+        else if (strncmp(t, "USERLEN=", 8) == 0 && sb_parse_long(t + 8, 1, 255, &v) == SB_OK)
+            s->userlen = (size_t)v + 1;
+        else if (strncmp(t, "HOSTLEN=", 8) == 0 && sb_parse_long(t + 8, 1, 255, &v) == SB_OK)
+            s->hostlen = (size_t)v;
+    }
+}
+
+/* ---- messages ---- */
+
+static int is_self(const irc_session *s, const char *nick)
+{
+    return nick && irc_nick_equal(nick, s->nick, s->casemapping);
+}
+
+static int on_ctcp(irc_session *s, const char *from, const char *text)
+{
+    char cmd[32];
+    const char *args;
+    size_t args_len;
+    if (!irc_ctcp_parse(text, cmd, sizeof cmd, &args, &args_len) || s->nlines >= CTCP_LINES_MAX)
+        return SB_OK;
+    char reply[IRC_LINE_BUF];
+    if (strcmp(cmd, "VERSION") == 0)
+        snprintf(reply, sizeof reply, "\x01VERSION %s\x01", s->cfg.version);
+    else if (strcmp(cmd, "PING") == 0)
+        snprintf(reply, sizeof reply, "\x01PING %.*s\x01", (int)(args_len < 400 ? args_len : 400), args);
+    else if (strcmp(cmd, "CLIENTINFO") == 0)
+        snprintf(reply, sizeof reply, "\x01" "CLIENTINFO CLIENTINFO PING VERSION\x01");
+    else
+        return SB_OK;
+    int rc = send_cmd(s, "NOTICE", from, reply, NULL, NULL);
+    return rc == SB_ENOMEM ? rc : SB_OK;
+}
+
+static int on_privmsg(irc_session *s, const irc_message *m)
+{
+    if (!m->nick || !m->user || m->nparams < 2 || is_self(s, m->nick))
+        return SB_OK;
+    const char *target = m->params[0], *text = m->params[1];
+    if (text[0] == '\x01')
+        return on_ctcp(s, m->nick, text);
+    const char *account = irc_message_tag(m, "account");
+    const char *sender = account && *account && strcmp(account, "*") != 0 ? account : m->nick;
+    const char *msgid = irc_message_tag(m, "msgid");
+    if (irc_session_is_channel(s, target)) {
+        const char *rest = text[0] == '!' ? text : irc_addressed(text, s->nick, s->casemapping);
+        if (!rest || !*rest)
+            return SB_OK;
+        return push_event(s, IRC_EVENT_MESSAGE, target, sender, rest, msgid, 0);
+    }
+    if (!is_self(s, target) || !*text)
+        return SB_OK;
+    return push_event(s, IRC_EVENT_MESSAGE, m->nick, sender, text, msgid, 1);
+}
+
+static int dispatch(irc_session *s, const irc_message *m)
+{
+    const char *c = m->command;
+    const char *p0 = m->nparams > 0 ? m->params[0] : "";
+    if (strcmp(c, "PING") == 0)
+        return send_cmd(s, "PONG", m->nparams ? p0 : s->nick, NULL, NULL, NULL);
+    if (strcmp(c, "PRIVMSG") == 0)
+        return on_privmsg(s, m);
+    if (strcmp(c, "CAP") == 0)
+        on_cap(s, m);
+    else if (strcmp(c, "AUTHENTICATE") == 0 && s->sasl_started && strcmp(p0, "+") == 0)
+        sasl_send_credentials(s);
+    else if (strcmp(c, "903") == 0 || strcmp(c, "907") == 0)
+        sasl_result(s, 1);
+    else if (!strcmp(c, "902") || !strcmp(c, "904") || !strcmp(c, "905") || !strcmp(c, "906"))
+        sasl_result(s, 0);
+    else if (strcmp(c, "001") == 0 && m->nparams >= 1 && s->state == IRC_STATE_REGISTERING)
+        on_welcome(s, m);
+    else if (strcmp(c, "005") == 0)
+        on_isupport(s, m);
+    else if (strcmp(c, "396") == 0 && m->nparams >= 2 && *m->params[1])
+        snprintf(s->host, sizeof s->host, "%s", m->params[1]);
+    else if ((!strcmp(c, "433") || !strcmp(c, "436") || !strcmp(c, "437")) &&
+             s->state == IRC_STATE_REGISTERING)
+        next_nick(s);
+    else if (strcmp(c, "432") == 0 && s->state == IRC_STATE_REGISTERING)
+        fail(s, "the server does not accept the configured nick");
+    else if (strcmp(c, "421") == 0 && strcmp(m->nparams > 1 ? m->params[1] : "", "CAP") == 0 &&
+             s->cfg.sasl_required)
+        fail(s, "sasl_required is set but the server knows no CAP");
+    else if (strcmp(c, "NICK") == 0 && is_self(s, m->nick) && m->nparams >= 1)
+        snprintf(s->nick, sizeof s->nick, "%s", p0);
+    else if (strcmp(c, "JOIN") == 0 && is_self(s, m->nick) && m->nparams >= 1) {
+        if (m->user && m->host) {
+            snprintf(s->user, sizeof s->user, "%s", m->user);
+            snprintf(s->host, sizeof s->host, "%s", m->host);
+        }
+        return push_event(s, IRC_EVENT_JOINED, p0, NULL, NULL, NULL, 0);
+    } else if ((strcmp(c, "PART") == 0 && is_self(s, m->nick) && m->nparams >= 1) ||
+               (strcmp(c, "KICK") == 0 && m->nparams >= 2 && is_self(s, m->params[1])))
+        return push_event(s, IRC_EVENT_LEFT, p0, NULL, NULL, NULL, 0);
+    else if (strcmp(c, "ERROR") == 0)
+        set_state(s, IRC_STATE_RECONNECT, "the server closed the link");
+    return SB_OK;
+}
+
+int irc_session_receive(irc_session *s, const char *line, size_t len, int64_t now_ms)
+{
+    irc_message *m = &s->msg;
+    if (s->state != IRC_STATE_REGISTERING && s->state != IRC_STATE_READY)
+        return SB_OK;
+    s->last_rx = now_ms;
+    s->ping_sent_at = 0;
+    if (irc_line_parse(line, len, m) != SB_OK) {
+        s->malformed++;
+        return SB_OK;
+    }
+    return dispatch(s, m) == SB_ENOMEM ? SB_ENOMEM : SB_OK;
+}
+
+void irc_session_tick(irc_session *s, int64_t now_ms)
+{
+    if (s->state == IRC_STATE_REGISTERING && now_ms - s->connected_at >= s->cfg.ping_timeout_ms) {
+        set_state(s, IRC_STATE_RECONNECT, "registration timed out");
+    } else if (s->state == IRC_STATE_READY) {
+        if (s->ping_sent_at && now_ms - s->ping_sent_at >= s->cfg.ping_timeout_ms)
+            set_state(s, IRC_STATE_RECONNECT, "ping timeout");
+        else if (!s->ping_sent_at && now_ms - s->last_rx >= s->cfg.ping_interval_ms &&
+                 send_cmd(s, "PING", "securebase", NULL, NULL, NULL) == SB_OK)
+            s->ping_sent_at = now_ms;
+    }
+}
+
+int64_t irc_session_next_timer(const irc_session *s)
+{
+    if (s->state == IRC_STATE_REGISTERING)
+        return s->connected_at + s->cfg.ping_timeout_ms;
+    if (s->state == IRC_STATE_READY)
+        return s->ping_sent_at ? s->ping_sent_at + s->cfg.ping_timeout_ms
+                               : s->last_rx + s->cfg.ping_interval_ms;
+    return INT64_MAX;
+}

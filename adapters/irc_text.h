@@ -1,0 +1,29 @@
+/* irc_text.h — IRC's rules for text: nick casemapping, lines addressed to a nick, CTCP
+ * framing, and cleaning what people type into valid UTF-8 plain text. Pure functions. */
+#ifndef SB_IRC_TEXT_H
+#define SB_IRC_TEXT_H
+
+#include <stddef.h>
+
+/* Compares nicks under a CASEMAPPING ("ascii", "rfc1459", "strict-rfc1459"; NULL or
+ * unknown: ascii). Returns 1 when equal. */
+int irc_nick_equal(const char *a, const char *b, const char *casemapping);
+
+/* If text addresses nick ("nick: ...", "nick, ...", any case), the rest after the address
+ * and its spaces (borrowed from text), else NULL. */
+const char *irc_addressed(const char *text, const char *nick, const char *casemapping);
+
+/* Splits a CTCP message "\x01COMMAND args\x01" (closing \x01 optional): copies the upper-
+ * cased command into command (cap bytes, truncated) and points *args at the arguments
+ * (borrowed, "" when none, without the closing \x01; *args_len bytes). Returns 1 for a
+ * CTCP message, 0 for ordinary text. */
+int irc_ctcp_parse(const char *text, char *command, size_t cap, const char **args,
+                   size_t *args_len);
+
+/* A copy of text as valid UTF-8 plain text: IRC formatting codes (bold, colours, ...) and
+ * other control characters except tab (and LF when keep_newlines) are removed, so no CTCP
+ * framing survives; bytes that are not UTF-8 (overlong, surrogates, truncated) become '?'.
+ * Caller frees; NULL on ENOMEM or when text is NULL. */
+char *irc_text_clean(const char *text, int keep_newlines);
+
+#endif
