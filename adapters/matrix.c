@@ -192,9 +192,9 @@ static uint64_t post_batch(matrix *m, matrix_batch *b, const char *key, const ch
     batch->count = b ? b->count : 0;
     if (b)
         b->events = NULL, b->count = b->cap = 0;
-    batch->seq = ++m->seq;
-    sb_core_post_batch(m->core, &m->base, batch);
-    return batch->seq;
+    uint64_t seq = batch->seq = ++m->seq;
+    sb_core_post_batch(m->core, &m->base, batch); /* batch belongs to the core from here */
+    return seq;
 }
 
 /* ---- requests ---- */
