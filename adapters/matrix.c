@@ -650,7 +650,7 @@ static void work_done(matrix *m, CURLcode result)
         return;
     }
     m->current = NULL;
-    if ((j->kind == JOB_TYPING || j->kind == JOB_RECEIPT) && ++j->tries >= BEST_EFFORT_TRIES) {
+    if (j->kind == JOB_TYPING && ++j->tries >= BEST_EFFORT_TRIES) {
         job_free(j); /* cosmetic: not worth holding up the replies behind it */
     } else {
         j->next = m->head;
