@@ -381,16 +381,21 @@ static void mark_ends(const graph *g, size_t from, size_t to, int *changed)
     }
 }
 
-static int leads_out(const json_t *st)
+/* A target that leaves the dialog, or one already reported as broken: either way no
+ * path problem should be reported on top of it. */
+static int leaves(const graph *g, const char *target)
 {
-    const char *next = json_string_value(json_object_get(st, "next"));
-    if (next && strncmp(next, "dialog:", 7) == 0)
+    return target && (strncmp(target, "dialog:", 7) == 0 || state_index(g, target) < 0);
+}
+
+static int leads_out(const graph *g, const json_t *st)
+{
+    if (leaves(g, json_string_value(json_object_get(st, "next"))))
         return 1;
     size_t c;
     json_t *ch;
     json_array_foreach(json_object_get(st, "choices"), c, ch) {
-        const char *t = json_string_value(json_object_get(ch, "next"));
-        if (t && strncmp(t, "dialog:", 7) == 0)
+        if (leaves(g, json_string_value(json_object_get(ch, "next"))))
             return 1;
     }
     return 0;
@@ -466,7 +471,7 @@ static void check_graph(dialog_check *c, const char *start)
         for (i = 0; i < g.n; i++) {
             const json_t *s = g.states[i];
             int is_final = json_is_true(json_object_get(s, "final"));
-            g.exit[i] = is_final || leads_out(s);
+            g.exit[i] = is_final || leads_out(&g, s);
             g.next[i] = state_index(&g, json_string_value(json_object_get(s, "next")));
             g.instant[i] = !is_final && !json_object_get(s, "call") &&
                            strcmp(expect_of(s), "none") == 0 && g.next[i] >= 0;
