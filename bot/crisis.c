@@ -41,6 +41,36 @@ static size_t split_words(char *s, char **words, size_t cap)
     return n;
 }
 
+/* The phrase form of a data phrase, keeping each "*" word as a wildcard. NULL on ENOMEM. */
+static char *phrase_form(const char *s)
+{
+    sb_buf b = {0};
+    int rc = sb_buf_append(&b, "", 0);
+    const char *p = s;
+    while (rc == SB_OK && *p) {
+        size_t skip = strspn(p, " \t\r\n");
+        p += skip;
+        size_t len = strcspn(p, " \t\r\n");
+        if (len == 0)
+            break;
+        char *word = len == 1 && *p == '*' ? sb_strdup("*") : sb_strndup(p, len);
+        char *norm = word && strcmp(word, "*") != 0 ? text_norm_phrase(word) : NULL;
+        const char *piece = norm ? norm : word;
+        if (!word || (strcmp(word, "*") != 0 && !norm))
+            rc = SB_ENOMEM;
+        else if (*piece)
+            rc = sb_buf_printf(&b, "%s%s", b.len ? " " : "", piece);
+        free(norm);
+        free(word);
+        p += len;
+    }
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        return NULL;
+    }
+    return sb_buf_take(&b);
+}
+
 static int compile_list(const json_t *list, phrase **out, size_t *count)
 {
     *out = NULL;
@@ -56,7 +86,7 @@ static int compile_list(const json_t *list, phrase **out, size_t *count)
         const char *s = json_string_value(json_array_get(list, i));
         if (!s)
             continue;
-        char *norm = text_norm_phrase(s);
+        char *norm = phrase_form(s);
         if (!norm)
             return SB_ENOMEM;
         if (!*norm) {

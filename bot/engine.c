@@ -86,15 +86,16 @@ static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame)
     const char *name = str(frame, "state");
     const json_t *st = name ? json_object_get(json_object_get(dialog, "states"), name) : NULL;
     const char *expect = str(st, "expect");
-    if (!st || !expect || strcmp(expect, "none") == 0)
-        return 0; /* only states that wait for an answer are ever stored */
+    if (!st || (!json_object_get(st, "call") && (!expect || strcmp(expect, "none") == 0)))
+        return 0; /* only states that wait (for an answer, or on a called dialog) are stored */
     const json_t *vars = json_object_get(frame, "vars");
     if (vars && !json_is_object(vars))
         return 0;
     const char *phase = str(frame, "reflect");
     if (json_object_get(frame, "reflect"))
         return phase && (strcmp(phase, "check") == 0 || strcmp(phase, "correct") == 0) &&
-               strcmp(expect, "text") == 0 && json_is_string(json_object_get(frame, "pending"));
+               expect && strcmp(expect, "text") == 0 &&
+               json_is_string(json_object_get(frame, "pending"));
     return 1;
 }
 

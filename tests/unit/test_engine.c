@@ -1,0 +1,309 @@
+/* test_engine.c — the engine as transcripts over tests/dialogs-fixture (engine_fixture.h):
+ * first contact and consent, choices, text, ratings, reflection and its correction, journal
+ * only with consent, interrupt and resume, stop, calls, triggers, group rooms, actions,
+ * exercises and their follow-up, and the crisis check in every state. Fixture texts start
+ * with a marker (WELCOME, SITUATIONS, ...) to assert on. */
+#include "engine_fixture.h"
+
+static const exchange first_contact[] = {
+    {"hi", {"WELCOME Ann, I'm a coach", "\n\n1. Yes, remember\n2. No, don't"}, NULL, 0, 0},
+    {"2", {"CONSENT_NO", "~FALLBACK"}, "S(consent=no)", 0, 0},
+    {"hello", {"FALLBACK"}, NULL, 0, 0},
+    END};
+
+static const exchange command_before_first_contact[] = {
+    {"!about", {"ABOUT a coach", "~WELCOME"}, NULL, 0, 0},
+    {"hi", {"WELCOME"}, NULL, 0, 0},
+    END};
+
+static const exchange crisis_before_first_contact[] = {
+    {"I want to die", {"CRISIS", "DEFAULT-HELPLINES findahelpline.com", "SAFETY_OFFER", "~WELCOME"}, "C", 0, 0},
+    {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
+    {"my sister", {"SAFETY_END", "~RESUME"}, NULL, 0, 0},
+    {"hello", {"WELCOME"}, NULL, 0, 0},
+    END};
+
+static const exchange pattern_with_consent[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {SITUATION_TEXT, {"It sounds like when you were tired your partner asked you how you felt and you went quiet. Did I get that right?"}, NULL, 0, 0},
+    {"yeah", {"RATE How strong"}, "J(What situations make me withdraw?=" SITUATION_TEXT ")", 0, 0},
+    {"5/7", {"FEELING"}, "R(attachment_avoidance:5)", 0, 0},
+    {"scared", {"DONE You named it: " SITUATION_TEXT " / urge 5 of 7 / feeling scared."}, "J(What did I feel?=scared)", 0, 0},
+    {"hello", {"FALLBACK"}, NULL, 0, 0},
+    END};
+
+static const exchange reflection_corrected[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"I was quiet with my friend.", {"It sounds like you were quiet with your friend. Did I get that right?"}, NULL, 0, 0},
+    {"no", {"CORRECT What did I miss?", "~RATE"}, NULL, 0, 0},
+    {"I was quiet because I was tired", {"THANKS", "RATE"}, "J(What situations make me withdraw?=I was quiet because I was tired)", 0, 0},
+    {"3", {"FEELING"}, "R(attachment_avoidance:3)", 0, 0},
+    {"sad", {"You named it: I was quiet because I was tired / urge 3"}, "J(What did I feel?=sad)", 0, 0},
+    END};
+
+static const exchange reflection_corrected_inline[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"I felt angry at my brother", {"It sounds like you felt angry: you felt angry at your brother. Did I get that right?"}, NULL, 0, 0},
+    {"No, it was at my boss.", {"THANKS", "RATE"}, "J(What situations make me withdraw?=it was at my boss.)", 0, 0},
+    END};
+
+static const exchange journal_needs_consent[] = {
+    DECLINE,
+    TO_SITUATIONS,
+    {"I went quiet at dinner", {"Did I get that right?"}, NULL, 0, 0},
+    {"yes", {"NO_CONSENT I won't keep that.", "RATE"}, NULL, 0, 0},
+    {"4", {"FEELING"}, "R(attachment_avoidance:4)", 0, 0},
+    {"lonely", {"DONE", "~NO_CONSENT"}, NULL, 0, 0},
+    TO_SITUATIONS, /* a new run says it again */
+    {"I went quiet again", {"Did I get that right?"}, NULL, 0, 0},
+    {"yes", {"NO_CONSENT", "RATE"}, NULL, 0, 0},
+    END};
+
+static const exchange choices[] = {
+    CONSENT,
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"maybe", {"RETRY please pick one", "1. Yes, let's start\n2. Not now"}, NULL, 0, 0},
+    {"2 please", {"LATER"}, NULL, 0, 0},
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"Not now", {"LATER"}, NULL, 0, 0},
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"no thanks", {"LATER"}, NULL, 0, 0},
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"Yes, let's start!", {"SITUATIONS"}, NULL, 0, 0},
+    END};
+
+static const exchange ratings[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"I stayed home", {"Did I get that right?"}, NULL, 0, 0},
+    {"exactly", {"RATE"}, "J(What situations make me withdraw?=I stayed home)", 0, 0},
+    {"lots", {"RATE_RETRY A number from 1 to 7"}, NULL, 0, 0},
+    {"9", {"RATE_RETRY"}, NULL, 0, 0},
+    {"I'd say 6", {"FEELING"}, "R(attachment_avoidance:6)", 0, 0},
+    END};
+
+static const exchange interrupt_and_resume[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"help", {"HELP", "RESUME where were we?", "SITUATIONS"}, NULL, 0, 0},
+    {"!about", {"ABOUT", "~SITUATIONS"}, NULL, 0, 0},
+    {"I left the party early", {"It sounds like you left the party early."}, NULL, 0, 0},
+    {"What can you do?", {"HELP", "RESUME", "you left the party early. Did I get that right?"}, NULL, 0, 0},
+    {"right", {"RATE"}, "J(What situations make me withdraw?=I left the party early)", 0, 0},
+    END};
+
+static const exchange stop[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"Stop!", {"STOPPED.", "~SITUATIONS"}, NULL, 0, 0},
+    {"hello", {"FALLBACK"}, NULL, 0, 0},
+    END};
+
+static const exchange unknown_command[] = {
+    CONSENT,
+    {"!dance now", {"UNKNOWN !dance now is no command I know."}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"!dance", {"UNKNOWN !dance"}, NULL, 0, 0},
+    {"I hid", {"It sounds like you hid."}, NULL, 0, 0},
+    END};
+
+static const exchange group_room[] = {
+    CONSENT,
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"!journal", {"GROUP_PRIVATE"}, NULL, 0, 1},
+    {"!help", {"HELP", "~RESUME", "~INTRO"}, NULL, 0, 1},
+    {"help", {"HELP", "~RESUME"}, NULL, 0, 1},
+    {"!pattern", {"GROUP_PRIVATE"}, NULL, 0, 1},
+    {"hey coach, how are you", {"GROUP_PRIVATE"}, NULL, 0, 1},
+    {"!about", {"ABOUT"}, NULL, 0, 1},
+    {"!dance", {"UNKNOWN"}, NULL, 0, 1},
+    {"!nudge 9:00", {"NUDGE noted."}, "A(nudge=9:00)", 0, 1},
+    {"I want to die", {"CRISIS", "DEFAULT-HELPLINES", "~SAFETY_OFFER"}, "C", 0, 1},
+    {"sure", {"SITUATIONS"}, NULL, 0, 0}, /* the direct conversation is where it was */
+    END};
+
+static const exchange actions[] = {
+    CONSENT,
+    {"!journal Slept badly, felt OK.", {"~FALLBACK"}, "A(journal=Slept badly, felt OK.)", 0, 0},
+    {"journal", {"~FALLBACK"}, "A(journal)", 0, 0},
+    {"Give me an exercise, please", {"~FALLBACK"}, "A(exercise)", 0, 0},
+    {"nudge 9:00", {"NUDGE noted."}, "A(nudge=9:00)", 0, 0},
+    END};
+
+static const exchange exercise_and_followup[] = {
+    CONSENT,
+    {"@exercise:notice-urge", {"**Notice the urge** (about 5 minutes)\n\nSTEP1", "Reply *next*"}, "G(notice-urge)", 0, 0},
+    {"what do you mean", {"Reply *next*", "~STEP2"}, NULL, 0, 0},
+    {"next", {"STEP2", "Reply *next*"}, NULL, 0, 0},
+    {"ok", {"STEP3"}, NULL, 0, 0},
+    {"done", {"How did it go?"}, "D(notice-urge)", 0, 0},
+    {"I felt scared but ok", {"Thank you for giving it a go."}, "J(Notice the urge=I felt scared but ok)", 0, 0},
+    {"hello", {"FALLBACK", "~FOLLOWUP"}, NULL, 3600, 0},
+    {"hello", {"FOLLOWUP Did you notice the urge", "~FALLBACK"}, NULL, 5 * 3600, 0},
+    {"I noticed it twice", {"It sounds like you noticed it twice."}, "J(FOLLOWUP Did you notice the urge since we last talked?=I noticed it twice)", 0, 0},
+    {"hello", {"FALLBACK"}, NULL, 5 * 3600, 0}, /* asked once only */
+    END};
+
+static const exchange followup_waits_for_a_command[] = {
+    CONSENT,
+    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
+    {"next", {"STEP2"}, NULL, 0, 0},
+    {"next", {"STEP3"}, NULL, 0, 0},
+    {"next", {"How did it go?"}, "D(notice-urge)", 0, 0},
+    {"fine", {"Thank you"}, "J(Notice the urge=fine)", 0, 0},
+    {"pattern", {"INTRO", "~FOLLOWUP"}, NULL, 6 * 3600, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"hi", {"FOLLOWUP"}, NULL, 6 * 3600, 0},
+    END};
+
+static const exchange exercise_interrupted[] = {
+    DECLINE,
+    {"@exercise:body-scan", {"**Body scan** (about 3 minutes)\n\nSCAN1"}, "G(body-scan)", 0, 0},
+    {"help", {"HELP", "RESUME", "SCAN1", "Reply *next*"}, NULL, 0, 0},
+    {"next", {"How did it go?"}, "D(body-scan)", 0, 0},
+    {"help", {"HELP", "RESUME", "How did it go?"}, NULL, 0, 0},
+    {"calm", {"NO_CONSENT", "Thank you"}, NULL, 0, 0},
+    {"hello", {"FALLBACK"}, NULL, 6 * 3600, 0}, /* no follow-up question in this one */
+    {"@exercise:body-scan", {"SCAN1"}, "G(body-scan)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"next", {"FALLBACK"}, NULL, 0, 0},
+    END};
+
+static const exchange call_and_transfer[] = {
+    CONSENT,
+    {"check in", {"CHECKIN_TRUST"}, NULL, 0, 0},
+    {"four", {"CHECKIN_PAUSE", "BREATH_IN", "BREATH_OUT Ready?\n\n1. Ready"}, "R(trust:4)", 0, 0},
+    {"help", {"HELP", "RESUME", "BREATH_OUT"}, NULL, 0, 0},
+    {"ready", {"BREATH_END", "CHECKIN_NOTE", "~RESUME"}, NULL, 0, 0},
+    {"feeling calmer", {"CHECKIN_BYE Trust 4.", "HELP"}, "J(Check-in note=feeling calmer)", 0, 0},
+    {"hello", {"FALLBACK"}, NULL, 0, 0},
+    END};
+
+static const exchange triggers_and_phrases[] = {
+    CONSENT,
+    {"Why do I pull away from people?", {"INTRO"}, NULL, 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"so, what can you do?", {"HELP"}, NULL, 0, 0},
+    {"helpful stuff", {"FALLBACK"}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"naming the pattern is hard", {"It sounds like naming the pattern is hard."}, NULL, 0, 0},
+    END};
+
+static const exchange figures_of_speech[] = {
+    CONSENT,
+    {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
+    {"I killed it at the presentation!", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
+    {"I'm dying to see the film", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
+    {"It's killing me and I want to die", {"CRISIS"}, "C", 0, 0},
+    END};
+
+static const exchange crisis_resumes_after_plan[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"I can't do this anymore", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
+    {"I cant do this anymore", {"CRISIS", "SAFETY_OFFER", "~RESUME"}, "C", 0, 0},
+    {"no", {"SAFETY_END", "RESUME", "SITUATIONS"}, NULL, 0, 0},
+    END};
+
+/* --- crisis in every state: a prefix reaches the state, then a crisis input --- */
+
+typedef struct crisis_case {
+    const char *name;
+    exchange prefix[8];
+    int group;
+} crisis_case;
+
+static const crisis_case crisis_states[] = {
+    {"before first contact", {END}, 0},
+    {"idle", {CONSENT, END}, 0},
+    {"welcome choice", {{"hi", {"WELCOME"}, NULL, 0, 0}, END}, 0},
+    {"dialog choice", {CONSENT, {"pattern", {"INTRO"}, NULL, 0, 0}, END}, 0},
+    {"text state", {CONSENT, TO_SITUATIONS, END}, 0},
+    {"reflection check", {CONSENT, TO_SITUATIONS, {"I hid", {"right?"}, NULL, 0, 0}, END}, 0},
+    {"reflection correction", {CONSENT, TO_SITUATIONS, {"I hid", {"right?"}, NULL, 0, 0}, {"no", {"CORRECT"}, NULL, 0, 0}, END}, 0},
+    {"rating", {CONSENT, TO_SITUATIONS, {"I hid", {"right?"}, NULL, 0, 0}, {"yes", {"RATE"}, "J(What situations make me withdraw?=I hid)", 0, 0}, END}, 0},
+    {"called dialog", {CONSENT, {"checkin", {"TRUST"}, NULL, 0, 0}, {"3", {"BREATH_OUT"}, "R(trust:3)", 0, 0}, END}, 0},
+    {"exercise step", {CONSENT, {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0}, END}, 0},
+    {"exercise how", {CONSENT, {"@exercise:body-scan", {"SCAN1"}, "G(body-scan)", 0, 0}, {"next", {"How"}, "D(body-scan)", 0, 0}, END}, 0},
+    {"safety plan", {{"I want to die", {"SAFETY_OFFER"}, "C", 0, 0}, {"yes", {"SAFETY_WHO"}, NULL, 0, 0}, END}, 0},
+    {"group room", {CONSENT, {"pattern", {"INTRO"}, NULL, 0, 0}, END}, 1},
+};
+
+static void test_crisis_in_every_state(void **unused)
+{
+    (void)unused;
+    const char *inputs[] = {"I want to kill myself", "Everyone would be better off without me.",
+                            "i might hurt really badly myself"};
+    for (size_t i = 0; i < sizeof crisis_states / sizeof crisis_states[0]; i++) {
+        for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
+            const crisis_case *c = &crisis_states[i];
+            print_message("# crisis in state: %s\n", c->name);
+            char *st = fresh_state();
+            int64_t now = T0;
+            run(c->prefix, &st, &now);
+            exchange x[] = {{inputs[k], {"CRISIS", "DEFAULT-HELPLINES findahelpline.com"}, "C", 0, c->group}, END};
+            run(x, &st, &now);
+            free(st);
+        }
+    }
+}
+
+static void test_crisis_message_configured(void **unused)
+{
+    (void)unused;
+    assert_int_equal(dialogs_set_crisis_message(dialogs, "Call 988 (US) or 116 123 (UK)"), SB_OK);
+    static const exchange x[] = {
+        {"I want to end it all", {"CRISIS", "Call 988 (US) or 116 123 (UK)", "~DEFAULT-HELPLINES"}, "C", 0, 0},
+        END};
+    char *st = fresh_state();
+    int64_t now = T0;
+    run(x, &st, &now);
+    free(st);
+    assert_int_equal(dialogs_set_crisis_message(dialogs, NULL), SB_OK);
+}
+
+
+typedef struct named {
+    const char *name;
+    const exchange *xs;
+} named;
+
+static const named transcripts[] = {
+    {"first contact and consent", first_contact},
+    {"a ! command before first contact", command_before_first_contact},
+    {"crisis before first contact", crisis_before_first_contact},
+    {"naming the pattern with consent", pattern_with_consent},
+    {"reflection corrected after no", reflection_corrected},
+    {"reflection corrected inline", reflection_corrected_inline},
+    {"journal only with consent, no_consent once per run", journal_needs_consent},
+    {"choices by number, label, word, word start", choices},
+    {"ratings and retry", ratings},
+    {"interrupt and resume", interrupt_and_resume},
+    {"stop", stop},
+    {"unknown ! command", unknown_command},
+    {"group room", group_room},
+    {"action commands", actions},
+    {"exercise and follow-up after 4 h", exercise_and_followup},
+    {"follow-up waits while a command runs", followup_waits_for_a_command},
+    {"exercise interrupted and stopped", exercise_interrupted},
+    {"call and dialog: transfer", call_and_transfer},
+    {"triggers and phrases only when idle", triggers_and_phrases},
+    {"figures of speech are no crisis", figures_of_speech},
+    {"crisis during a dialog, then resume", crisis_resumes_after_plan},
+};
+
+int main(void)
+{
+    enum { N = sizeof transcripts / sizeof transcripts[0] };
+    struct CMUnitTest tests[N + 2];
+    for (size_t i = 0; i < N; i++)
+        tests[i] = (struct CMUnitTest){.name = transcripts[i].name, .test_func = transcript,
+                                       .initial_state = (void *)transcripts[i].xs};
+    tests[N] = (struct CMUnitTest)cmocka_unit_test(test_crisis_in_every_state);
+    tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(test_crisis_message_configured);
+    return _cmocka_run_group_tests("engine transcripts", tests, N + 2, setup_dialogs,
+                                   teardown_dialogs);
+}
