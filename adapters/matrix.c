@@ -650,6 +650,7 @@ static void work_done(matrix *m, CURLcode result)
         return;
     }
     m->current = NULL;
+    const char *what = job_name(j->kind);
     if (j->kind == JOB_TYPING && ++j->tries >= BEST_EFFORT_TRIES) {
         job_free(j); /* cosmetic: not worth holding up the replies behind it */
     } else {
@@ -658,7 +659,7 @@ static void work_done(matrix *m, CURLcode result)
         if (!m->tail)
             m->tail = j;
     }
-    lane_retry(m, &m->work, o, wait, job_name(j->kind), status, errcode);
+    lane_retry(m, &m->work, o, wait, what, status, errcode);
 }
 
 /* ---- the thread ---- */

@@ -180,10 +180,13 @@ def wait_handled(bot, room_id, event_id, timeout=30.0):
     def handled():
         if bot.process and bot.process.poll() is not None:
             raise RuntimeError("the bot exited:\n" + bot.log()[-2000:])
-        at = receipt(bot.hs, room_id, bot.user_id)
+        try:
+            at = receipt(bot.hs, room_id, bot.user_id)
+            ids = event_ids(bot.hs, room_id) if at else []
+        except OSError:  # the homeserver is restarting
+            return False
         if at is None:
             return False
-        ids = event_ids(bot.hs, room_id)
         return at in ids and event_id in ids and ids.index(at) >= ids.index(event_id)
     return wait_until(handled, timeout, 0.05, "the bot to handle %s" % event_id)
 
