@@ -108,7 +108,9 @@ static int conf_load(store *s, int64_t person, conf *c, int with_zone)
             c->recent = json_incref(r);
     }
     json_decref(o);
-    if (!c->recent && !(c->recent = json_array())) {
+    if (!c->recent)
+        c->recent = json_array();
+    if (!c->recent) {
         rc = SB_ENOMEM;
         goto done;
     }
@@ -486,7 +488,8 @@ int nudge_on_inbound(store *s, int64_t person, int64_t now)
     if (rc != SB_OK || c.sch.unanswered == 0)
         goto done;
     conf_free(&c);
-    if ((rc = conf_load(s, person, &c, 1)) != SB_OK)
+    rc = conf_load(s, person, &c, 1);
+    if (rc != SB_OK)
         goto done;
     c.sch.unanswered = 0;
     rc = conf_save(s, person, &c);
@@ -644,7 +647,9 @@ static int compose(store *s, const sb_dialogs *d, int64_t person, conf *c, int64
         /* One notice per rhythm: the first for every 2 days, the last for weekly. */
         size_t i = backoff_days >= 7 ? json_array_size(notice) - 1 : 0;
         const char *t = entry_text(json_array_get(notice, i));
-        if (t && (rc = sb_buf_puts(text, "\n\n")) == SB_OK)
+        if (t)
+            rc = sb_buf_puts(text, "\n\n");
+        if (t && rc == SB_OK)
             rc = fill(text, t, v, 3);
     }
 done:
@@ -696,7 +701,9 @@ static int run_one(store *s, const sb_dialogs *d, int64_t person, int64_t due, i
     sb_buf text = {0};
     int64_t seen = 0;
     int rc = conf_load(s, person, &c, 1);
-    if (rc == SB_OK && (rc = store_person_last_seen(s, person, &seen)) == SB_ENOTFOUND) {
+    if (rc == SB_OK)
+        rc = store_person_last_seen(s, person, &seen);
+    if (rc == SB_ENOTFOUND) { /* never wrote */
         seen = 0;
         rc = SB_OK;
     }
@@ -802,7 +809,8 @@ int nudge_preview(store *s, int64_t from, int64_t to, FILE *out)
                     lines = p;
                     cap = nc;
                 }
-                if (!(lines[nlines].who = sb_strdup(who))) {
+                lines[nlines].who = sb_strdup(who);
+                if (!lines[nlines].who) {
                     rc = SB_ENOMEM;
                     break;
                 }

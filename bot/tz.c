@@ -177,19 +177,22 @@ static const char *parse_rule_date(const char *p, tz_rule_date *d)
 static int parse_rule(const char *s, tz_rule *r)
 {
     memset(r, 0, sizeof *r);
-    const char *p = parse_abbr(s);
     int32_t off;
-    if (!p || !(p = parse_hms(p, 24, &off)))
+    const char *p = parse_abbr(s);
+    p = p ? parse_hms(p, 24, &off) : NULL;
+    if (!p)
         return -1;
     r->std_off = -off;
     if (*p == '\0')
         return 0;
-    if (!(p = parse_abbr(p)))
+    p = parse_abbr(p);
+    if (!p)
         return -1;
     r->has_dst = 1;
     r->dst_off = r->std_off + 3600;
     if (*p && *p != ',') {
-        if (!(p = parse_hms(p, 24, &off)))
+        p = parse_hms(p, 24, &off);
+        if (!p)
             return -1;
         r->dst_off = -off;
     }
@@ -198,11 +201,9 @@ static int parse_rule(const char *s, tz_rule *r)
         r->end = (tz_rule_date){'M', 11, 1, 0, 7200};
         return 0;
     }
-    if (*p != ',' || !(p = parse_rule_date(p + 1, &r->start)))
-        return -1;
-    if (*p != ',' || !(p = parse_rule_date(p + 1, &r->end)))
-        return -1;
-    return *p == '\0' ? 0 : -1;
+    p = *p == ',' ? parse_rule_date(p + 1, &r->start) : NULL;
+    p = p && *p == ',' ? parse_rule_date(p + 1, &r->end) : NULL;
+    return p && *p == '\0' ? 0 : -1;
 }
 
 /* Day of the year (0-based) on which date d falls in year y. */
@@ -592,7 +593,8 @@ static int add_name(size_t *cap, const char *s, size_t n)
         names = p;
         *cap = nc;
     }
-    if (!(names[nnames] = sb_strndup(s, n)))
+    names[nnames] = sb_strndup(s, n);
+    if (!names[nnames])
         return -1;
     nnames++;
     return 0;
