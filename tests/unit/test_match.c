@@ -1,0 +1,237 @@
+/* test_match.c — the matchers as tables over tests/dialogs-fixture: engine_match_command
+ * (with and without "!", idle or not, direct or group), choices, ratings, the crisis check
+ * with its wildcard and figures of speech, and the normal forms of text.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "match.h"
+#include "sb.h"
+#include "text.h"
+
+static sb_dialogs *dialogs;
+
+static int setup(void **unused)
+{
+    (void)unused;
+    return dialogs_load("tests/dialogs-fixture", &dialogs, NULL, NULL) == SB_OK ? 0 : -1;
+}
+
+static int teardown(void **unused)
+{
+    (void)unused;
+    dialogs_free(dialogs);
+    return 0;
+}
+
+typedef struct command_case {
+    const char *text;
+    int idle, direct;
+    const char *name; /* NULL: no command */
+    const char *arg;  /* NULL: no argument */
+} command_case;
+
+static const command_case commands[] = {
+    {"!help", 0, 0, "help", NULL},
+    {"  !HELP  ", 0, 0, "help", NULL},
+    {"!help?", 0, 0, "help", NULL},
+    {"! help", 0, 0, "help", NULL},
+    {"!journal I felt Fine today.", 0, 0, "journal", "I felt Fine today."},
+    {"!journal   spaced   out  ", 0, 0, "journal", "spaced   out"},
+    {"!journal.", 0, 0, "journal", NULL},
+    {"!what can you do", 0, 0, "help", NULL},
+    {"!What  Can you do?", 0, 0, "help", NULL},
+    {"!check in now", 1, 1, "checkin", "now"},
+    {"!checkin", 0, 0, "checkin", NULL},
+    {"!naming the pattern", 0, 0, "pattern", NULL},
+    {"!pattern naming", 0, 0, "pattern", "naming"},
+    {"!xyz", 1, 1, NULL, NULL},
+    {"!", 1, 1, NULL, NULL},
+    {"!helpful", 1, 1, NULL, NULL},
+    {"help", 0, 1, "help", NULL},
+    {"help", 1, 0, NULL, NULL},
+    {"Help!", 0, 1, "help", NULL},
+    {"help me", 0, 1, NULL, NULL},
+    {"help me", 1, 1, "help", "me"},
+    {"what can you do?", 0, 1, "help", NULL},
+    {"so what can you do", 1, 1, "help", NULL},
+    {"so what can you do", 0, 1, NULL, NULL},
+    {"So, how does this work?", 1, 1, "help", NULL},
+    {"helpful", 1, 1, NULL, NULL},
+    {"stop", 0, 1, "stop", NULL},
+    {"STOP.", 0, 1, "stop", NULL},
+    {"stopping", 1, 1, NULL, NULL},
+    {"please stop", 0, 1, NULL, NULL},
+    {"give me an exercise please", 1, 1, "exercise", NULL},
+    {"could you give me an exercise", 0, 1, NULL, NULL},
+    {"check   in", 0, 1, "checkin", NULL},
+    {"nudge 9:00", 1, 1, "nudge", "9:00"},
+    {"nudge 9:00", 0, 1, NULL, NULL},
+    {"", 1, 1, NULL, NULL},
+    {"   ", 1, 1, NULL, NULL},
+};
+
+static void test_match_command(void **unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const command_case *c = &commands[i];
+        const char *name = (const char *)1;
+        char *arg = (char *)1;
+        int found = engine_match_command(dialogs, c->text, c->idle, c->direct, &name, &arg);
+        print_message("# \"%s\" idle=%d direct=%d -> %s [%s]\n", c->text, c->idle, c->direct,
+                      found ? name : "-", found && arg ? arg : "");
+        assert_int_equal(found, c->name != NULL);
+        if (!found)
+            continue;
+        assert_string_equal(name, c->name);
+        if (c->arg)
+            assert_string_equal(arg, c->arg);
+        else
+            assert_null(arg);
+        free(arg);
+    }
+}
+
+typedef struct choice_case {
+    const char *text;
+    int index; /* -1: none */
+} choice_case;
+
+static const choice_case choices[] = {
+    {"1", 0}, {"2.", 1}, {" 2 ", 1}, {"yes", 0}, {"Yes, let's start", 0}, {"later", 1},
+    {"no thanks", 1}, {"sure thing", 0}, {"Not now", 1}, {"not now, sorry", 1}, {"2 please", 1},
+    {"3", -1}, {"0", -1}, {"maybe", -1}, {"nope", -1}, {"", -1}, {"yesterday", -1},
+    {"OK!", 0},
+};
+
+static void test_match_choice(void **unused)
+{
+    (void)unused;
+    const json_t *states = json_object_get(dialogs_dialog(dialogs, "naming-the-pattern"), "states");
+    const json_t *list = json_object_get(json_object_get(states, "intro"), "choices");
+    assert_non_null(list);
+    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++) {
+        size_t index = 99;
+        int rc = match_choice(list, choices[i].text, &index);
+        print_message("# \"%s\" -> %d %zu\n", choices[i].text, rc, index);
+        assert_int_equal(rc, choices[i].index >= 0);
+        if (rc == 1)
+            assert_int_equal(index, (size_t)choices[i].index);
+    }
+}
+
+typedef struct rating_case {
+    const char *text;
+    int rating; /* 0: none */
+} rating_case;
+
+static const rating_case ratings[] = {
+    {"5", 5}, {"5/7", 5}, {"5 / 7", 5}, {"5 out of 7", 5}, {"five", 5}, {"Seven!", 7},
+    {"I'd say 6", 6}, {"maybe a 4.", 4}, {"1", 1}, {"7", 7}, {"(3)", 3}, {"three out of seven", 3},
+    {"0", 0}, {"8", 0}, {"10", 0}, {"4 or 5", 0}, {"lots", 0}, {"", 0}, {"5/10", 0},
+    {"I guess it was around 5 that day but hard to say really", 0}, {"-3", 0},
+};
+
+static void test_match_rating(void **unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < sizeof ratings / sizeof ratings[0]; i++) {
+        int got = match_rating(ratings[i].text);
+        print_message("# \"%s\" -> %d\n", ratings[i].text, got);
+        assert_int_equal(got, ratings[i].rating);
+    }
+}
+
+typedef struct crisis_case {
+    const char *text;
+    int crisis;
+} crisis_case;
+
+static const crisis_case crises[] = {
+    {"I want to die", 1},
+    {"i WANT to DIE.", 1},
+    {"Sometimes I think I want to kill myself", 1},
+    {"I can't do this anymore", 1},
+    {"I can’t do this anymore", 1},
+    {"I cant do this anymore", 1},
+    {"everyone would be better off without me", 1},
+    {"I might hurt myself", 1},
+    {"I might hurt really badly myself", 1},
+    {"I want to end it all", 1},
+    {"thinking about suicide", 1},
+    {"This deadline is killing me", 0},
+    {"I killed it at the presentation", 0},
+    {"I'm dying to see you", 0},
+    {"I nearly died of laughter", 0},
+    {"I want to diet", 0},
+    {"I might hurt my back, my arm and my leg myself", 0}, /* more than 3 words in between */
+    {"my suicidal thoughts are gone", 0},                  /* words match whole, not as prefix */
+    {"It's killing me and I want to die", 1},
+    {"killing me want to die", 1},
+    {"", 0},
+};
+
+static void test_crisis(void **unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < sizeof crises / sizeof crises[0]; i++) {
+        print_message("# \"%s\"\n", crises[i].text);
+        assert_int_equal(engine_is_crisis(dialogs, crises[i].text), crises[i].crisis);
+    }
+}
+
+typedef struct norm_case {
+    const char *in, *command, *phrase;
+} norm_case;
+
+static const norm_case norms[] = {
+    {"  Help  me!! ", "help me", "help me"},
+    {"What\tcan\nyou do?", "what can you do", "what can you do"},
+    {"I can’t — really…", "i can’t — really…", "i cant really"},
+    {"“Quoted” text.", "“quoted” text", "quoted text"},
+    {"Ünïcode STAYS", "Ünïcode stays", "Ünïcode stays"},
+    {"...", "", ""},
+    {"", "", ""},
+};
+
+static void test_normal_forms(void **unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < sizeof norms / sizeof norms[0]; i++) {
+        char *c = text_norm_command(norms[i].in);
+        char *p = text_norm_phrase(norms[i].in);
+        assert_string_equal(c, norms[i].command);
+        assert_string_equal(p, norms[i].phrase);
+        free(c);
+        free(p);
+    }
+    assert_int_equal(text_find_words("i want to die now", "want to die"), 2);
+    assert_int_equal(text_find_words("i want to diet", "want to die"), -1);
+    assert_int_equal(text_find_words("unwant to die", "want to die"), -1);
+    char *clean = text_utf8_clean("ok\xff\xc3(\xe2\x82", 100);
+    assert_string_equal(clean, "ok\xEF\xBF\xBD\xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD");
+    free(clean);
+    clean = text_utf8_clean("\xc3\xa9\xc3\xa9\xc3\xa9", 5); /* never cut inside a character */
+    assert_string_equal(clean, "\xc3\xa9\xc3\xa9");
+    free(clean);
+    assert_int_equal(text_utf8_cut("\xc3\xa9\xc3\xa9", 4, 3), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match_command),
+        cmocka_unit_test(test_match_choice),
+        cmocka_unit_test(test_match_rating),
+        cmocka_unit_test(test_crisis),
+        cmocka_unit_test(test_normal_forms),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
