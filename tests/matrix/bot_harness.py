@@ -54,8 +54,10 @@ class Tap:
 class Bot:
     """securebase as a child process with a config pointing at hs; restartable, killable."""
 
-    def __init__(self, hs, extra=None, password=BOT_PASSWORD, register=True, dialogs=None):
+    def __init__(self, hs, extra=None, password=BOT_PASSWORD, register=True, dialogs=None,
+                 token=None):
         self.hs = hs
+        self.token = token
         self.dir = tempfile.mkdtemp(prefix="sb-matrix-")
         self.db = os.path.join(self.dir, "securebase.db")
         self.config = os.path.join(self.dir, "securebase.conf")
@@ -70,7 +72,7 @@ class Bot:
         settings.update(extra or {})
         self.settings = settings
         if register:
-            hs.register(BOT_USER, password)
+            hs.register(BOT_USER, password or "unused-password")
 
     def write_config(self):
         with open(self.config, "w", encoding="utf-8") as out:
@@ -86,6 +88,9 @@ class Bot:
         env["SECUREBASE_MATRIX_PASSWORD"] = self.password or ""
         if not self.password:
             env.pop("SECUREBASE_MATRIX_PASSWORD")
+        env.pop("SECUREBASE_MATRIX_TOKEN", None)
+        if self.token:
+            env["SECUREBASE_MATRIX_TOKEN"] = self.token
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
