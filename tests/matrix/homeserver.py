@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -319,7 +320,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self):
         url = urllib.parse.urlsplit(self.path)
-        raw_body = self._read_body()
+        try:
+            raw_body = self._read_body()
+        except (MatrixError, ValueError) as error:
+            self.close_connection = True  # the body was not read: the stream is out of step
+            if not isinstance(error, MatrixError):
+                error = MatrixError(400, "M_NOT_JSON", "Content not JSON.")
+            self._send(error.status, error.body)
+            return
         if url.path.startswith("/_test/"):
             status, body = self._control(url, raw_body)
             self._send(status, body)
@@ -355,6 +363,12 @@ class Handler(BaseHTTPRequestHandler):
             headers = {}
         except MatrixError as error:
             status, body, headers = error.status, error.body, error.headers
+        except DropConnection:
+            raise
+        except Exception:  # a bug here: answer like Synapse does and say where
+            traceback.print_exc()
+            status, body, headers = 500, {"errcode": "M_UNKNOWN",
+                                          "error": "Internal server error"}, {}
         if rule and rule["action"] == "drop_after":
             raise DropConnection()
         if rule and rule["action"] == "malformed":

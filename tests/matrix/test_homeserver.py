@@ -5,8 +5,8 @@ txnId scope, filters and limits, each injected fault, restarts and SIGKILL with 
 people at once, and matrix-nio (a real client library) using the server end to end.
 """
 import asyncio
-import json
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -15,7 +15,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from hs_client import API, Client, Homeserver, http_request, quote, wait_until  # noqa: E402
+from hs_client import API, Client, Homeserver, quote, wait_until  # noqa: E402
 from hs_replay import TRANSCRIPTS, Replay  # noqa: E402
 
 BOT = "@botuser:test.local"
@@ -244,6 +244,11 @@ def errors_follow_the_spec():
         legacy = hs.request("GET", API.replace("v3", "r0") + "/account/whoami?access_token="
                             + bot.token)
         expect(legacy.status == 200 and legacy.json["user_id"] == BOT, repr(legacy))
+        with socket.create_connection(("127.0.0.1", hs.port), timeout=10) as raw:
+            raw.sendall(b"PUT /_matrix/client/v3/createRoom HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Length: lots\r\n\r\n{}")
+            status_line = raw.makefile("rb").readline()
+        expect(status_line.split()[1:2] == [b"400"], "bad Content-Length: %r" % status_line)
 
 
 @test
