@@ -329,7 +329,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(error.status, error.body)
             return
         if url.path.startswith("/_test/"):
-            status, body = self._control(url, raw_body)
+            try:
+                status, body = self._control(url, raw_body)
+            except (AttributeError, TypeError, ValueError, KeyError) as error:
+                status, body = 400, {"error": "bad control request: %s" % error}
             self._send(status, body)
             return
         query = {name: values[-1] for name, values in
