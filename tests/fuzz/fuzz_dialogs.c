@@ -1,0 +1,60 @@
+/* fuzz_dialogs.c — libFuzzer target for the dialog loader: arbitrary bytes as one dialog
+ * file through dialogs_load_buffer. Whatever loads must also run: a few inputs go through
+ * the engine on the loaded set, and every step must answer or hand an action to the
+ * router and leave a state that serializes. */
+#include "dialog.h"
+#include "engine.h"
+#include "sb.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void ignore(void *ctx, const char *file, const char *state, const char *message)
+{
+    (void)ctx;
+    if (!file || !state || !message || !*message)
+        abort(); /* every problem names a file, a state (or "-") and what is wrong */
+}
+
+static void run_some_steps(const sb_dialogs *d)
+{
+    static const char *const inputs[] = {"hello", "1", "yes", "!help", "I want to die", "5", "next"};
+    json_t *state = engine_new_state();
+    for (size_t i = 0; state && i < sizeof inputs / sizeof inputs[0]; i++) {
+        sb_input in = {inputs[i], 1767225600 + (int64_t)i * 60, 0, "fuzz"};
+        sb_step s;
+        if (engine_step(d, state, &in, &s) != SB_OK)
+            abort();
+        int action = 0;
+        for (size_t k = 0; k < s.neffects; k++)
+            action |= s.effects[k].kind == SB_FX_ACTION;
+        if (s.nreplies == 0 && !action)
+            abort(); /* never silence */
+        char *text = json_dumps(s.state, JSON_COMPACT);
+        if (!text)
+            abort();
+        free(text);
+        json_decref(state);
+        state = json_incref(s.state);
+        engine_step_free(&s);
+    }
+    json_decref(state);
+    char *r = engine_reflect(d, "I am tired of my job");
+    free(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    sb_dialogs *d = NULL;
+    int rc = dialogs_load_buffer("fuzz.json", (const char *)data, size, &d, ignore, NULL);
+    if (rc == SB_OK) {
+        if (!d)
+            abort();
+        run_some_steps(d);
+        dialogs_free(d);
+    } else if (d) {
+        abort(); /* a failed load leaves nothing behind */
+    }
+    return 0;
+}
