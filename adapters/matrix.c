@@ -31,6 +31,7 @@
 #define REQUEST_TIMEOUT_MS 60000L
 #define TYPING_TIMEOUT_MS 30000
 #define BEST_EFFORT_TRIES 3
+#define GAP_PAGES_MAX 100 /* pages of /messages fetched to fill one limited timeline */
 
 typedef enum { JOB_SEND, JOB_JOIN, JOB_LEAVE, JOB_TYPING, JOB_RECEIPT } job_kind;
 
@@ -51,10 +52,12 @@ typedef struct lane {
     int64_t not_before; /* monotonic ms */
 } lane;
 
-typedef enum { ST_LOGIN, ST_WHOAMI, ST_FILTER, ST_BOOT, ST_SYNC, ST_WAIT_COMMIT, ST_DEAD } sync_state;
+typedef enum {
+    ST_LOGIN, ST_WHOAMI, ST_FILTER, ST_BOOT, ST_SYNC, ST_GAP, ST_WAIT_COMMIT, ST_DEAD
+} sync_state;
 
 static const char *const state_names[] = {"login", "whoami", "filter", "boot sync", "sync",
-                                          "wait for commit", "stopped"};
+                                          "messages", "wait for commit", "stopped"};
 
 typedef struct matrix {
     sb_adapter base;
@@ -81,6 +84,12 @@ typedef struct matrix {
     uint64_t seq, awaited_seq;
     job *after_commit;          /* receipts and typing-off for the batch awaiting commit */
     matrix_rooms *rooms;
+    matrix_sync *held;          /* ST_GAP: a sync waiting for its limited timelines to be filled */
+    size_t gap_room;            /* the held room being filled */
+    char *gap_from;             /* /messages token of the next page */
+    int gap_pages;
+    matrix_event *gap_events;   /* fetched so far, newest first */
+    size_t gap_count, gap_cap;
     unsigned random_state;
     int64_t start_ms;
 } matrix;
@@ -277,6 +286,8 @@ static sync_state state_after_auth(const matrix *m)
         return ST_FILTER;
     if (!m->booted)
         return ST_BOOT;
+    if (m->held)
+        return ST_GAP;
     return m->awaiting ? ST_WAIT_COMMIT : ST_SYNC;
 }
 
@@ -331,6 +342,19 @@ static void start_sync_step(matrix *m)
         start(m, &m->sync, "GET", &path, NULL, 1, timeout + REQUEST_TIMEOUT_MS, SYNC_CAP);
         break;
     }
+    case ST_GAP: {
+        const matrix_room *jr = &m->held->joined[m->gap_room];
+        if (sb_buf_puts(&path, API "rooms/") != SB_OK ||
+            matrix_url_segment(&path, jr->room_id) != SB_OK ||
+            sb_buf_printf(&path, "/messages?dir=b&limit=%d&filter=", TIMELINE_LIMIT) != SB_OK ||
+            matrix_url_segment(&path, "{\"types\":[\"m.room.message\",\"m.room.member\","
+                                      "\"m.room.encrypted\",\"m.room.encryption\"]}") != SB_OK ||
+            sb_buf_puts(&path, "&from=") != SB_OK || matrix_url_segment(&path, m->gap_from) ||
+            sb_buf_puts(&path, "&to=") != SB_OK || matrix_url_segment(&path, m->since))
+            rc = SB_ENOMEM;
+        start(m, &m->sync, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SYNC_CAP);
+        break;
+    }
     case ST_WAIT_COMMIT:
     case ST_DEAD:
         break;
@@ -369,13 +393,10 @@ static void queue_actions(matrix *m, const matrix_actions *a, job **list)
     }
 }
 
-/* Applies a sync answer; boot: the first sync of this start (no since). */
-static int on_sync(matrix *m, const char *body, size_t len, int boot)
+/* Applies a parsed sync (taken over); boot: the first sync of this start (no since). */
+static int apply_sync(matrix *m, matrix_sync *s, int boot)
 {
-    matrix_sync *s = NULL;
-    int rc = matrix_sync_parse(body, len, m->self, &s);
-    if (rc != SB_OK)
-        return rc;
+    int rc;
     matrix_policy policy = {m->self, m->allowed_users, m->allowed_servers};
     matrix_batch batch = {0};
     matrix_actions now = {0}, later = {0};
@@ -410,7 +431,112 @@ static int on_sync(matrix *m, const char *body, size_t len, int boot)
     matrix_actions_clear(&now);
     matrix_actions_clear(&later);
     matrix_sync_free(s);
+    if (rc != SB_OK)
+        m->state = ST_SYNC; /* the same since again */
     return rc;
+}
+
+static void gap_clear(matrix *m)
+{
+    for (size_t i = 0; i < m->gap_count; i++)
+        matrix_event_clear(&m->gap_events[i]);
+    free(m->gap_events);
+    m->gap_events = NULL;
+    m->gap_count = m->gap_cap = 0;
+    free(m->gap_from);
+    m->gap_from = NULL;
+    m->gap_pages = 0;
+}
+
+/* Moves to the next held room whose timeline was cut short; 0 when none is left. */
+static int next_gap(matrix *m)
+{
+    gap_clear(m);
+    for (; m->gap_room < m->held->joined_count; m->gap_room++) {
+        const matrix_room *jr = &m->held->joined[m->gap_room];
+        if (jr->limited && jr->prev_batch) {
+            m->gap_from = sb_strdup(jr->prev_batch);
+            sb_log("info", "matrix", "timeline of %s was cut short: fetching the rest",
+                   jr->room_id);
+            return m->gap_from != NULL;
+        }
+    }
+    return 0;
+}
+
+/* The fetched events go before the held room's timeline; then the next room, or the sync. */
+static int gap_done(matrix *m)
+{
+    matrix_event *older = calloc(m->gap_count + 1, sizeof *older);
+    if (!older)
+        return SB_ENOMEM;
+    for (size_t i = 0; i < m->gap_count; i++) /* newest first -> oldest first */
+        older[i] = m->gap_events[m->gap_count - 1 - i];
+    size_t n = m->gap_count;
+    free(m->gap_events);
+    m->gap_events = NULL;
+    m->gap_count = m->gap_cap = 0;
+    int rc = matrix_room_prepend(&m->held->joined[m->gap_room], older, n);
+    if (rc != SB_OK)
+        return rc;
+    m->gap_room++;
+    if (next_gap(m))
+        return SB_OK;
+    matrix_sync *s = m->held;
+    m->held = NULL;
+    return apply_sync(m, s, 0);
+}
+
+static int on_messages(matrix *m, const char *body, size_t len)
+{
+    matrix_event *events = NULL;
+    size_t n = 0;
+    char *end = NULL;
+    int rc = matrix_messages_parse(body, len, m->self, &events, &n, &end);
+    if (rc != SB_OK)
+        return rc;
+    if (m->gap_count + n > m->gap_cap) {
+        size_t cap = (m->gap_count + n) * 2;
+        matrix_event *grown = realloc(m->gap_events, cap * sizeof *grown);
+        if (!grown) {
+            for (size_t i = 0; i < n; i++)
+                matrix_event_clear(&events[i]);
+            free(events);
+            free(end);
+            return SB_ENOMEM;
+        }
+        m->gap_events = grown;
+        m->gap_cap = cap;
+    }
+    memcpy(m->gap_events + m->gap_count, events, n * sizeof *events);
+    m->gap_count += n;
+    free(events);
+    if (end && n > 0 && ++m->gap_pages < GAP_PAGES_MAX && strcmp(end, m->gap_from) != 0) {
+        free(m->gap_from);
+        m->gap_from = end;
+        return SB_OK;
+    }
+    free(end);
+    return gap_done(m);
+}
+
+/* A sync answer: parsed, its cut-short timelines filled (ST_GAP), then applied. */
+static int on_sync(matrix *m, const char *body, size_t len, int boot)
+{
+    matrix_sync *s = NULL;
+    int rc = matrix_sync_parse(body, len, m->self, &s);
+    if (rc != SB_OK)
+        return rc;
+    if (!boot && m->since) {
+        m->held = s;
+        m->gap_room = 0;
+        if (next_gap(m)) {
+            m->state = ST_GAP;
+            return SB_OK;
+        }
+        m->held = NULL;
+    }
+    return apply_sync(m, s, boot);
 }
 
 static void remember(matrix *m, const char *key, char **slot, char *value)
@@ -457,6 +583,8 @@ static int on_answer(matrix *m, const char *body, size_t len)
         return on_sync(m, body, len, 1);
     case ST_SYNC:
         return on_sync(m, body, len, 0);
+    case ST_GAP:
+        return on_messages(m, body, len);
     default:
         return SB_OK;
     }
@@ -493,6 +621,13 @@ static void sync_done(matrix *m, CURLcode result)
                      "matrix: the homeserver refused the %s (HTTP %ld %s); check homeserver, "
                      "user_id and password or access_token", what, status, errcode);
             fatal(m, reason);
+            return;
+        }
+        if (m->state == ST_GAP) {
+            sb_log("warn", "matrix", "/messages refused (HTTP %ld %s): going on without the "
+                   "rest of that timeline", status, errcode);
+            if (gap_done(m) != SB_OK)
+                lane_retry(m, &m->sync, MATRIX_TRANSIENT, -1, what, status, errcode);
             return;
         }
         if ((m->state == ST_BOOT || m->state == ST_SYNC) && m->filter_stored) {
@@ -758,6 +893,8 @@ static void matrix_destroy(sb_adapter *a)
     if (m->multi)
         curl_multi_cleanup(m->multi);
     matrix_rooms_free(m->rooms);
+    gap_clear(m);
+    matrix_sync_free(m->held);
     char *strings[] = {m->homeserver, m->user_id, m->password, m->token, m->device_name,
                        m->device_id, m->allowed_users, m->allowed_servers, m->msgtype,
                        m->self, m->since, m->pending_since, m->filter_id};

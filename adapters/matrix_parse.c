@@ -514,6 +514,41 @@ done:
     return SB_OK;
 }
 
+int matrix_messages_parse(const char *json, size_t len, const char *self, matrix_event **events,
+                          size_t *count, char **end)
+{
+    *events = NULL;
+    *count = 0;
+    *end = NULL;
+    json_t *root = json_loadb(json, len, 0, NULL);
+    const json_t *chunk = json_object_get(root, "chunk");
+    if (!json_is_object(root) || !json_is_array(chunk)) {
+        json_decref(root);
+        return SB_EPARSE;
+    }
+    int rc = SB_OK;
+    size_t n = json_array_size(chunk);
+    if (n && !(*events = calloc(n, sizeof **events)))
+        rc = SB_ENOMEM;
+    for (size_t i = 0; i < n && rc == SB_OK; i++) {
+        rc = classify(json_array_get(chunk, i), self, &(*events)[i]);
+        if (rc == SB_OK)
+            (*count)++;
+    }
+    const json_t *token = json_object_get(root, "end");
+    if (rc == SB_OK && json_is_string(token) && !(*end = dup_string(token)))
+        rc = SB_ENOMEM;
+    json_decref(root);
+    if (rc != SB_OK) {
+        for (size_t i = 0; i < *count; i++)
+            matrix_event_clear(&(*events)[i]);
+        free(*events);
+        *events = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
 /* ---- small answers ---- */
 
 int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errcode_size,

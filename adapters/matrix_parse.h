@@ -78,6 +78,14 @@ void matrix_sync_free(matrix_sync *s);
 int matrix_event_parse(const char *json, size_t len, const char *self, matrix_event *out);
 void matrix_event_clear(matrix_event *e);
 
+/* Parses a GET /rooms/{roomId}/messages answer: the chunk's events classified as in a
+ * timeline, in the order sent (newest first for dir=b), into *events (*count of them; free
+ * each with matrix_event_clear, then the array), and the "end" token into *end (NULL when
+ * the server sent none: no more pages). Returns SB_OK, SB_EPARSE (not an object with a chunk
+ * array; outputs NULL/0), SB_ENOMEM. */
+int matrix_messages_parse(const char *json, size_t len, const char *self, matrix_event **events,
+                          size_t *count, char **end);
+
 /* Reads a Matrix error body {"errcode": ..., "retry_after_ms": ...}. Copies errcode (cut to
  * errcode_size-1 bytes; "" when absent) and sets *retry_after_ms (-1 when absent or not a
  * non-negative integer). Returns SB_OK, or SB_EPARSE when the body is not a JSON object

@@ -129,6 +129,43 @@ void matrix_actions_clear(matrix_actions *a)
     memset(a, 0, sizeof *a);
 }
 
+static int in_timeline(const matrix_room *jr, const char *event_id)
+{
+    for (size_t i = 0; event_id && i < jr->event_count; i++)
+        if (jr->events[i].event_id && strcmp(jr->events[i].event_id, event_id) == 0)
+            return 1;
+    return 0;
+}
+
+int matrix_room_prepend(matrix_room *jr, matrix_event *older, size_t n)
+{
+    matrix_event *all = calloc(n + jr->event_count + 1, sizeof *all);
+    if (!all) {
+        for (size_t i = 0; i < n; i++)
+            matrix_event_clear(&older[i]);
+        free(older);
+        return SB_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in_timeline(jr, older[i].event_id)) {
+            matrix_event_clear(&older[i]);
+            continue;
+        }
+        if (older[i].kind == MATRIX_EVENT_MEMBER)
+            jr->member_delta += (older[i].membership && strcmp(older[i].membership, "join") == 0) -
+                                (older[i].prev_membership &&
+                                 strcmp(older[i].prev_membership, "join") == 0);
+        all[k++] = older[i];
+    }
+    memcpy(all + k, jr->events, jr->event_count * sizeof *all);
+    free(jr->events);
+    free(older);
+    jr->events = all;
+    jr->event_count += k;
+    return SB_OK;
+}
+
 static int push_event(matrix_batch *b, sb_inbound_kind kind, const char *room_id,
                       const char *sender, const char *text, const char *event_id, int direct,
                       int addressed)

@@ -62,6 +62,12 @@ int matrix_rooms_apply(matrix_rooms *r, const matrix_sync *s, const matrix_polic
  * or more people make a group whatever the flags say (privacy first). */
 int matrix_rooms_direct(const matrix_rooms *r, const char *room);
 
+/* Puts older events (oldest first; the events and the array are taken over and freed, also
+ * on failure) before jr's timeline: the part of a limited timeline fetched with /messages.
+ * Events the timeline already holds (same event id) are dropped; membership changes are
+ * counted into member_delta. Returns SB_OK or SB_ENOMEM (jr unchanged then). */
+int matrix_room_prepend(matrix_room *jr, matrix_event *older, size_t n);
+
 void matrix_batch_clear(matrix_batch *b);
 void matrix_actions_clear(matrix_actions *a);
 

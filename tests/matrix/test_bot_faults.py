@@ -87,6 +87,21 @@ def main():
             tap.check(got == baseline, "%s: every message answered exactly once" % name,
                       "replies per message %r, baseline %r" % (got, baseline))
 
+        # More messages than the sync filter's timeline limit (100) while the bot is down:
+        # the sync comes back "limited" and the rest must be fetched with /messages.
+        person, room = new_room()
+        answers = converse(bot, person, room, CONVERSATION[:2])
+        bot.stop()
+        for _ in range(148):
+            last = person.send_text(room, "!help")
+        before = len(bot.replies(room))
+        bot.start()
+        wait_handled(bot, room, last, timeout=120)
+        got = len(bot.replies(room)) - before
+        tap.check(counts(answers) == baseline[:2] and got == 148 * baseline[2],
+                  "148 messages while the bot was down: all answered once",
+                  "replies %d, expected %d" % (got, 148 * baseline[2]))
+
         tap.check(bot.running(), "the bot is still running", bot.log()[-1500:])
         status = bot.stop()
         tap.check(status == 0, "and stops cleanly (exit %s)" % status, bot.log()[-1500:])

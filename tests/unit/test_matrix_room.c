@@ -186,6 +186,40 @@ static void test_restart_boot_is_silent(void **state)
     matrix_rooms_free(rooms);
 }
 
+/* A limited timeline filled from /messages: older events first, repeats dropped. */
+static void test_prepend_gap(void **state)
+{
+    (void)state;
+    const char *page = "{\"start\":\"s9\",\"end\":\"s5\",\"chunk\":["
+                       "{\"type\":\"m.room.message\",\"sender\":\"@alice:test.local\","
+                       "\"event_id\":\"$CcNLhQogmvj18ecSNrxdQ4GWOluKNg6Lk8pHsv2u2zM\","
+                       "\"content\":{\"msgtype\":\"m.text\",\"body\":\"hi\"}},"
+                       "{\"type\":\"m.room.message\",\"sender\":\"@alice:test.local\","
+                       "\"event_id\":\"$b\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"second\"}},"
+                       "{\"type\":\"m.room.message\",\"sender\":\"@alice:test.local\","
+                       "\"event_id\":\"$a\",\"content\":{\"msgtype\":\"m.text\",\"body\":\"first\"}}]}";
+    matrix_event *events = NULL;
+    size_t n = 0;
+    char *end = NULL;
+    assert_int_equal(matrix_messages_parse(page, strlen(page), BOT, &events, &n, &end), SB_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(end, "s5");
+    free(end);
+    matrix_event *older = calloc(n, sizeof *older);
+    for (size_t i = 0; i < n; i++)
+        older[i] = events[n - 1 - i];
+    free(events);
+    matrix_sync *s = load_sync("15-sync-message-hi.json");
+    assert_int_equal(matrix_room_prepend(&s->joined[0], older, n), SB_OK);
+    assert_int_equal(s->joined[0].event_count, 3); /* "hi" was already in the timeline */
+    assert_string_equal(s->joined[0].events[0].body, "first");
+    assert_string_equal(s->joined[0].events[1].body, "second");
+    assert_string_equal(s->joined[0].events[2].body, "hi");
+    matrix_sync_free(s);
+    assert_int_equal(matrix_messages_parse("{\"chunk\":{}}", 11, BOT, &events, &n, &end), SB_EPARSE);
+    assert_null(events);
+}
+
 /* ---- matrix_http rules ---- */
 
 static void test_outcomes(void **state)
@@ -269,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_group_and_encrypted),
         cmocka_unit_test(test_invites_from_strangers_declined),
         cmocka_unit_test(test_restart_boot_is_silent),
+        cmocka_unit_test(test_prepend_gap),
         cmocka_unit_test(test_outcomes),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_url_segment),
