@@ -12,34 +12,29 @@
 
 #define WILDCARD_MAX 3 /* words a "*" may stand for */
 
+/* Words are numbered by their place in the sorted vocabulary of both lists, so matching
+ * compares integers; these mark the other cases. */
+#define WORD_WILD (-1)    /* "*" in a phrase */
+#define WORD_UNKNOWN (-2) /* an input word no phrase uses */
+#define WORD_CUT (-3)     /* an input word inside a figure of speech */
+
 typedef struct phrase {
-    char *buf;    /* the phrase in phrase form, split in place at spaces */
-    char **words; /* pointers into buf */
-    size_t nwords;
+    int *words; /* vocabulary numbers or WORD_WILD; never starts or ends with WORD_WILD */
+    size_t n;
 } phrase;
 
-struct crisis_matcher {
-    phrase *phrases;
-    size_t nphrases;
-    phrase *excluded; /* the "not" list */
-    size_t nexcluded;
-};
+typedef struct phrase_list {
+    phrase *items; /* sorted by first word */
+    size_t n;
+    size_t *start; /* items[start[w] .. start[w + 1]) begin with word w */
+} phrase_list;
 
-/* Splits a phrase-form string in place; returns the number of words (at most cap). */
-static size_t split_words(char *s, char **words, size_t cap)
-{
-    size_t n = 0;
-    char *p = s;
-    while (*p && n < cap) {
-        words[n++] = p;
-        char *space = strchr(p, ' ');
-        if (!space)
-            break;
-        *space = '\0';
-        p = space + 1;
-    }
-    return n;
-}
+struct crisis_matcher {
+    char **vocab; /* sorted, unique */
+    size_t nvocab;
+    phrase_list phrases;
+    phrase_list excluded; /* the "not" list */
+};
 
 /* The phrase form of a data phrase, keeping each "*" word as a wildcard. NULL on ENOMEM. */
 static char *phrase_form(const char *s)
@@ -48,15 +43,15 @@ static char *phrase_form(const char *s)
     int rc = sb_buf_append(&b, "", 0);
     const char *p = s;
     while (rc == SB_OK && *p) {
-        size_t skip = strspn(p, " \t\r\n");
-        p += skip;
+        p += strspn(p, " \t\r\n");
         size_t len = strcspn(p, " \t\r\n");
         if (len == 0)
             break;
-        char *word = len == 1 && *p == '*' ? sb_strdup("*") : sb_strndup(p, len);
-        char *norm = word && strcmp(word, "*") != 0 ? text_norm_phrase(word) : NULL;
-        const char *piece = norm ? norm : word;
-        if (!word || (strcmp(word, "*") != 0 && !norm))
+        char *word = sb_strndup(p, len);
+        int wild = len == 1 && *p == '*';
+        char *norm = word && !wild ? text_norm_phrase(word) : NULL;
+        const char *piece = wild ? "*" : norm;
+        if (!word || !piece)
             rc = SB_ENOMEM;
         else if (*piece)
             rc = sb_buf_printf(&b, "%s%s", b.len ? " " : "", piece);
@@ -71,48 +66,149 @@ static char *phrase_form(const char *s)
     return sb_buf_take(&b);
 }
 
-static int compile_list(const json_t *list, phrase **out, size_t *count)
+/* Calls fn for each space-separated word of s (which it modifies in place). */
+static int each_word(char *s, int (*fn)(void *, const char *), void *ctx)
 {
-    *out = NULL;
-    *count = 0;
-    size_t n = json_is_array(list) ? json_array_size(list) : 0;
-    if (n == 0)
-        return SB_OK;
-    phrase *ps = calloc(n, sizeof *ps);
-    if (!ps)
-        return SB_ENOMEM;
-    *out = ps;
-    for (size_t i = 0; i < n; i++) {
-        const char *s = json_string_value(json_array_get(list, i));
-        if (!s)
-            continue;
-        char *norm = phrase_form(s);
-        if (!norm)
-            return SB_ENOMEM;
-        if (!*norm) {
-            free(norm);
-            continue;
-        }
-        size_t cap = 1;
-        for (const char *c = norm; *c; c++)
-            cap += *c == ' ';
-        phrase *p = &ps[(*count)++];
-        p->buf = norm;
-        p->words = malloc(cap * sizeof *p->words);
-        if (!p->words)
-            return SB_ENOMEM;
-        p->nwords = split_words(norm, p->words, cap);
+    char *p = s;
+    while (*p) {
+        char *space = strchr(p, ' ');
+        if (space)
+            *space = '\0';
+        int rc = fn(ctx, p);
+        if (rc != SB_OK || !space)
+            return rc;
+        p = space + 1;
     }
     return SB_OK;
 }
 
-static void free_list(phrase *ps, size_t n)
+static int cmp_str(const void *a, const void *b)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(ps[i].buf);
-        free(ps[i].words);
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int word_number(const crisis_matcher *m, const char *word)
+{
+    if (strcmp(word, "*") == 0)
+        return WORD_WILD;
+    char **hit = m->nvocab ? bsearch(&word, m->vocab, m->nvocab, sizeof *m->vocab, cmp_str) : NULL;
+    return hit ? (int)(hit - m->vocab) : WORD_UNKNOWN;
+}
+
+static int add_vocab(void *ctx, const char *word)
+{
+    json_t *set = ctx;
+    if (strcmp(word, "*") == 0)
+        return SB_OK;
+    return json_object_set_new(set, word, json_true()) ? SB_ENOMEM : SB_OK;
+}
+
+/* Every word of both lists, sorted. */
+static int build_vocab(crisis_matcher *m, const json_t *lists[2])
+{
+    json_t *set = json_object();
+    int rc = set ? SB_OK : SB_ENOMEM;
+    for (int l = 0; l < 2 && rc == SB_OK; l++) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(lists[l], i, item) {
+            const char *s = json_string_value(item);
+            char *norm = s ? phrase_form(s) : NULL;
+            if (s && !norm)
+                rc = SB_ENOMEM;
+            if (norm && rc == SB_OK)
+                rc = each_word(norm, add_vocab, set);
+            free(norm);
+        }
     }
-    free(ps);
+    size_t n = rc == SB_OK ? json_object_size(set) : 0;
+    m->vocab = calloc(n ? n : 1, sizeof *m->vocab);
+    if (!m->vocab)
+        rc = SB_ENOMEM;
+    const char *key;
+    json_t *value;
+    json_object_foreach(set, key, value) {
+        if (rc != SB_OK)
+            break;
+        if (!(m->vocab[m->nvocab++] = sb_strdup(key)))
+            rc = SB_ENOMEM;
+    }
+    json_decref(set);
+    if (rc == SB_OK)
+        qsort(m->vocab, m->nvocab, sizeof *m->vocab, cmp_str);
+    return rc;
+}
+
+typedef struct numbering {
+    const crisis_matcher *m;
+    phrase *p;
+} numbering;
+
+static int add_number(void *ctx, const char *word)
+{
+    numbering *c = ctx;
+    c->p->words[c->p->n++] = word_number(c->m, word);
+    return SB_OK;
+}
+
+static int cmp_first(const void *a, const void *b)
+{
+    const phrase *x = a, *y = b;
+    return (x->words[0] > y->words[0]) - (x->words[0] < y->words[0]);
+}
+
+static int compile_list(const crisis_matcher *m, const json_t *list, phrase_list *out)
+{
+    size_t n = json_is_array(list) ? json_array_size(list) : 0;
+    out->items = calloc(n ? n : 1, sizeof *out->items);
+    out->start = calloc(m->nvocab + 1, sizeof *out->start);
+    if (!out->items || !out->start)
+        return SB_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(list, i));
+        char *norm = s ? phrase_form(s) : NULL;
+        if (s && !norm)
+            return SB_ENOMEM;
+        if (!norm)
+            continue;
+        phrase *p = &out->items[out->n];
+        p->words = malloc((strlen(norm) / 2 + 1) * sizeof *p->words);
+        if (!p->words) {
+            free(norm);
+            return SB_ENOMEM;
+        }
+        numbering c = {m, p};
+        if (*norm)
+            each_word(norm, add_number, &c);
+        free(norm);
+        /* a "*" at either end adds nothing: every start position is tried anyway */
+        size_t first = 0;
+        while (first < p->n && p->words[first] == WORD_WILD)
+            first++;
+        memmove(p->words, p->words + first, (p->n - first) * sizeof *p->words);
+        p->n -= first;
+        while (p->n > 0 && p->words[p->n - 1] == WORD_WILD)
+            p->n--;
+        if (p->n > 0)
+            out->n++;
+        else
+            free(p->words);
+    }
+    qsort(out->items, out->n, sizeof *out->items, cmp_first);
+    for (size_t w = 0, i = 0; w <= m->nvocab; w++) {
+        while (i < out->n && (size_t)out->items[i].words[0] < w)
+            i++;
+        out->start[w] = i;
+    }
+    return SB_OK;
+}
+
+static void free_list(phrase_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].words);
+    free(l->items);
+    free(l->start);
 }
 
 int crisis_compile(const json_t *crisis, crisis_matcher **out)
@@ -121,9 +217,12 @@ int crisis_compile(const json_t *crisis, crisis_matcher **out)
     crisis_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return SB_ENOMEM;
-    int rc = compile_list(json_object_get(crisis, "phrases"), &m->phrases, &m->nphrases);
+    const json_t *lists[2] = {json_object_get(crisis, "phrases"), json_object_get(crisis, "not")};
+    int rc = build_vocab(m, lists);
     if (rc == SB_OK)
-        rc = compile_list(json_object_get(crisis, "not"), &m->excluded, &m->nexcluded);
+        rc = compile_list(m, lists[0], &m->phrases);
+    if (rc == SB_OK)
+        rc = compile_list(m, lists[1], &m->excluded);
     if (rc != SB_OK) {
         crisis_free(m);
         return rc;
@@ -136,80 +235,91 @@ void crisis_free(crisis_matcher *m)
 {
     if (!m)
         return;
-    free_list(m->phrases, m->nphrases);
-    free_list(m->excluded, m->nexcluded);
+    for (size_t i = 0; i < m->nvocab; i++)
+        free(m->vocab[i]);
+    free(m->vocab);
+    free_list(&m->phrases);
+    free_list(&m->excluded);
     free(m);
 }
 
-/* The input as words; a NULL word is a cut that no phrase spans. */
-typedef struct words {
-    char **w;
-    size_t n;
-} words;
-
 /* End index (exclusive) of the shortest match of p's words from pi on at input word ti,
- * or -1. Wildcards try 0, 1, 2, 3 words in turn. */
-static long match_from(const phrase *p, size_t pi, const words *in, size_t ti)
+ * or -1. Wildcards try 0, 1, 2, 3 words in turn and never span a cut. */
+static long match_from(const phrase *p, size_t pi, const int *in, size_t n, size_t ti)
 {
-    if (pi == p->nwords)
+    if (pi == p->n)
         return (long)ti;
-    if (strcmp(p->words[pi], "*") == 0) {
-        for (size_t k = 0; k <= WILDCARD_MAX && ti + k <= in->n; k++) {
-            if (k > 0 && !in->w[ti + k - 1])
+    if (p->words[pi] == WORD_WILD) {
+        for (size_t k = 0; k <= WILDCARD_MAX && ti + k <= n; k++) {
+            if (k > 0 && in[ti + k - 1] == WORD_CUT)
                 break;
-            long end = match_from(p, pi + 1, in, ti + k);
+            long end = match_from(p, pi + 1, in, n, ti + k);
             if (end >= 0)
                 return end;
         }
         return -1;
     }
-    if (ti >= in->n || !in->w[ti] || strcmp(in->w[ti], p->words[pi]) != 0)
+    if (ti >= n || in[ti] != p->words[pi])
         return -1;
-    return match_from(p, pi + 1, in, ti + 1);
+    return match_from(p, pi + 1, in, n, ti + 1);
+}
+
+typedef struct input_words {
+    const crisis_matcher *m;
+    int *ids;
+    size_t n;
+} input_words;
+
+static int add_input(void *ctx, const char *word)
+{
+    input_words *w = ctx;
+    int id = word_number(w->m, word);
+    w->ids[w->n++] = id == WORD_WILD ? WORD_UNKNOWN : id;
+    return SB_OK;
 }
 
 int crisis_match(const crisis_matcher *m, const char *text)
 {
-    if (!m || m->nphrases == 0 || !text)
+    if (!m || m->phrases.n == 0 || !text)
         return 0;
     char *norm = text_norm_phrase(text);
     if (!norm)
         return SB_ENOMEM;
-    size_t cap = 1;
-    for (const char *c = norm; *c; c++)
-        cap += *c == ' ';
-    words in = {malloc(cap * sizeof(char *)), 0};
-    if (!in.w) {
+    input_words in = {m, malloc((strlen(norm) / 2 + 1) * sizeof(int)), 0};
+    if (!in.ids) {
         free(norm);
         return SB_ENOMEM;
     }
-    in.n = *norm ? split_words(norm, in.w, cap) : 0;
+    if (*norm)
+        each_word(norm, add_input, &in);
 
     /* Cut out figures of speech first, so "this deadline is killing me" never reaches
      * the phrase list, while "it's killing me and I want to die" still does. */
     unsigned char *cut = calloc(in.n ? in.n : 1, 1);
     if (!cut) {
-        free(in.w);
+        free(in.ids);
         free(norm);
         return SB_ENOMEM;
     }
-    for (size_t e = 0; e < m->nexcluded; e++) {
-        for (size_t ti = 0; ti < in.n; ti++) {
-            long end = match_from(&m->excluded[e], 0, &in, ti);
+    for (size_t ti = 0; ti < in.n; ti++) {
+        int w = in.ids[ti];
+        for (size_t i = w >= 0 ? m->excluded.start[w] : 0; w >= 0 && i < m->excluded.start[w + 1]; i++) {
+            long end = match_from(&m->excluded.items[i], 0, in.ids, in.n, ti);
             for (long k = (long)ti; k < end; k++)
                 cut[k] = 1;
         }
     }
     for (size_t ti = 0; ti < in.n; ti++)
         if (cut[ti])
-            in.w[ti] = NULL;
-
+            in.ids[ti] = WORD_CUT;
     int found = 0;
-    for (size_t i = 0; i < m->nphrases && !found; i++)
-        for (size_t ti = 0; ti < in.n && !found; ti++)
-            found = match_from(&m->phrases[i], 0, &in, ti) > (long)ti;
+    for (size_t ti = 0; ti < in.n && !found; ti++) {
+        int w = in.ids[ti];
+        for (size_t i = w >= 0 ? m->phrases.start[w] : 0; w >= 0 && i < m->phrases.start[w + 1] && !found; i++)
+            found = match_from(&m->phrases.items[i], 0, in.ids, in.n, ti) >= 0;
+    }
     free(cut);
-    free(in.w);
+    free(in.ids);
     free(norm);
     return found;
 }
