@@ -1,0 +1,119 @@
+/* matrix_impl.h — the Matrix adapter's private state, shared by its three files:
+ * matrix.c (the core's side, the thread, start and stop), matrix_poll.c (the sync lane:
+ * login, whoami, filter, /sync, /messages) and matrix_work.c (the work lane: sends, joins,
+ * leaves, typing, receipts). Not a public header: only these files include it. */
+#ifndef SB_MATRIX_IMPL_H
+#define SB_MATRIX_IMPL_H
+
+#include "matrix.h"
+#include "matrix_http.h"
+#include "matrix_parse.h"
+#include "matrix_room.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#define API "/_matrix/client/v3/"
+#define TIMELINE_LIMIT 100
+#define SYNC_CAP (64u << 20)
+#define SMALL_CAP (1u << 20)
+#define REQUEST_TIMEOUT_MS 60000L
+#define TYPING_TIMEOUT_MS 30000
+#define BEST_EFFORT_TRIES 3
+#define GAP_PAGES_MAX 100 /* pages of /messages fetched to fill one limited timeline */
+
+typedef enum { JOB_SEND, JOB_JOIN, JOB_LEAVE, JOB_TYPING, JOB_RECEIPT } job_kind;
+
+typedef struct job {
+    job_kind kind;
+    char *room;
+    char *text;     /* SEND: Markdown */
+    char *event_id; /* RECEIPT */
+    int64_t id;     /* SEND: outbox row id (<= 0: a crisis fallback without a row) */
+    int flag;       /* TYPING: on or off */
+    int tries;
+    struct job *next;
+} job;
+
+typedef struct lane {
+    matrix_request req;
+    int failures;
+    int64_t not_before; /* monotonic ms */
+} lane;
+
+typedef enum {
+    ST_LOGIN, ST_WHOAMI, ST_FILTER, ST_BOOT, ST_SYNC, ST_GAP, ST_WAIT_COMMIT, ST_DEAD
+} sync_state;
+
+typedef struct matrix {
+    sb_adapter base;
+    char *homeserver, *user_id, *password, *token, *device_name, *device_id;
+    char *allowed_users, *allowed_servers, *msgtype;
+    long sync_timeout_ms, backoff_min_ms, backoff_max_ms;
+    sb_core *core;
+    pthread_t thread;
+    int started;
+    CURLM *multi;
+    pthread_mutex_t mu;        /* guards the four fields below */
+    job *in_head, *in_tail;    /* sends queued by the core thread */
+    uint64_t committed;        /* highest committed batch seq */
+    int stopping;
+    /* adapter thread only from here */
+    sync_state state;
+    lane sync, work;
+    job *head, *tail, *current; /* work queue, and the job in flight */
+    char *self;                 /* the bot's user id (whoami) */
+    char *since, *pending_since;
+    char *filter_id;
+    int filter_stored;          /* filter_id came from the store: re-upload if refused */
+    int booted, awaiting, first_start;
+    uint64_t seq, awaited_seq;
+    job *after_commit;          /* receipts and typing-off for the batch awaiting commit */
+    matrix_rooms *rooms;
+    matrix_sync *held;          /* ST_GAP: a sync waiting for its limited timelines to be filled */
+    size_t gap_room;            /* the held room being filled */
+    char *gap_from;             /* /messages token of the next page */
+    int gap_pages;
+    matrix_event *gap_events;   /* fetched so far, newest first */
+    size_t gap_count, gap_cap;
+    unsigned random_state;
+    int64_t start_ms;
+} matrix;
+
+/* Monotonic milliseconds. */
+int64_t matrix_now_ms(void);
+/* A job for room (copied); NULL when memory runs out. */
+job *matrix_job_new(job_kind kind, const char *room);
+/* Frees j and every job after it. */
+void matrix_job_free(job *j);
+/* Appends j (may be NULL: nothing happens) to the work queue. */
+void matrix_job_push(matrix *m, job *j);
+/* Hands the events of b (taken; b is left empty) with a resume position to the core.
+ * Returns the batch's seq, 0 when memory ran out (nothing posted). */
+uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const char *value);
+/* Starts a request on lane l: path (freed) below the homeserver, body (taken, may be NULL),
+ * with the token when auth. On failure the lane is backed off. SB_OK or SB_ENOMEM/SB_ENET. */
+int matrix_lane_start(matrix *m, lane *l, const char *method, sb_buf *path, json_t *body,
+                      int auth, long timeout_ms, size_t cap);
+/* Schedules the retry of lane l: after wait_ms for a rate limit with a wait, else backoff. */
+void matrix_lane_retry(matrix *m, lane *l, matrix_outcome o, long wait_ms, const char *what,
+                       long status, const char *errcode);
+/* The token was refused: log in again (requeues the job in flight), or stop without a password. */
+void matrix_auth_lost(matrix *m, const char *errcode);
+/* Tells the core the adapter cannot go on; the thread idles until stopped. */
+void matrix_fatal(matrix *m, const char *reason);
+
+/* The sync lane (matrix_poll.c): start its next request; handle its finished request; the
+ * awaited batch was committed. */
+void matrix_poll_step(matrix *m);
+void matrix_poll_done(matrix *m, CURLcode result);
+void matrix_poll_committed(matrix *m);
+/* Frees what was fetched for a limited timeline. */
+void matrix_gap_clear(matrix *m);
+
+/* The work lane (matrix_work.c): start the next job when due; handle its finished request. */
+void matrix_work_step(matrix *m, int64_t now);
+void matrix_work_done(matrix *m, CURLcode result);
+
+#endif

@@ -1,0 +1,389 @@
+/* matrix_poll.c — the Matrix adapter's sync lane, one request at a time: log in (password),
+ * check the token (whoami), upload the filter, a boot sync without since (rooms rebuilt,
+ * history skipped), then /sync with since after each commit; a timeline cut short (limited)
+ * is completed from /messages before the sync goes to the core as one batch. */
+#include "matrix_impl.h"
+#include "sb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_names[] = {"login", "whoami", "filter", "boot sync", "sync",
+                                          "messages", "wait for commit", "stopped"};
+
+static sync_state state_after_auth(const matrix *m)
+{
+    if (!m->filter_id)
+        return ST_FILTER;
+    if (!m->booted)
+        return ST_BOOT;
+    if (m->held)
+        return ST_GAP;
+    return m->awaiting ? ST_WAIT_COMMIT : ST_SYNC;
+}
+
+static json_t *filter_json(void)
+{
+    return json_pack("{s:{s:[]}, s:{s:[s]}, s:{s:{s:b}, s:{s:i, s:[s,s,s,s], s:b}, "
+                     "s:{s:[]}, s:{s:[]}}}",
+                     "presence", "types", "account_data", "types", "m.direct", "room", "state",
+                     "lazy_load_members", 1, "timeline", "limit", TIMELINE_LIMIT, "types",
+                     "m.room.message", "m.room.member", "m.room.encrypted", "m.room.encryption",
+                     "lazy_load_members", 1, "ephemeral", "types", "account_data", "types");
+}
+
+void matrix_poll_step(matrix *m)
+{
+    sb_buf path = {0};
+    int rc = SB_OK;
+    switch (m->state) {
+    case ST_LOGIN: {
+        json_t *body = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s}", "type", "m.login.password",
+                                 "identifier", "type", "m.id.user", "user", m->user_id,
+                                 "password", m->password, "initial_device_display_name",
+                                 m->device_name);
+        if (body && m->device_id)
+            json_object_set_new(body, "device_id", json_string(m->device_id));
+        if (!body || sb_buf_puts(&path, API "login") != SB_OK)
+            rc = SB_ENOMEM;
+        matrix_lane_start(m, &m->sync, "POST", &path, body, 0, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        break;
+    }
+    case ST_WHOAMI:
+        if (sb_buf_puts(&path, API "account/whoami") != SB_OK)
+            rc = SB_ENOMEM;
+        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        break;
+    case ST_FILTER:
+        if (sb_buf_puts(&path, API "user/") != SB_OK || matrix_url_segment(&path, m->self) ||
+            sb_buf_puts(&path, "/filter") != SB_OK)
+            rc = SB_ENOMEM;
+        matrix_lane_start(m, &m->sync, "POST", &path, filter_json(), 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        break;
+    case ST_BOOT:
+    case ST_SYNC: {
+        long timeout = m->state == ST_BOOT ? 0 : m->sync_timeout_ms;
+        if (sb_buf_puts(&path, API "sync?filter=") != SB_OK ||
+            matrix_url_segment(&path, m->filter_id) != SB_OK ||
+            sb_buf_printf(&path, "&timeout=%ld", timeout) != SB_OK ||
+            (m->state == ST_SYNC && m->since &&
+             (sb_buf_puts(&path, "&since=") != SB_OK ||
+              matrix_url_segment(&path, m->since) != SB_OK)))
+            rc = SB_ENOMEM;
+        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, timeout + REQUEST_TIMEOUT_MS, SYNC_CAP);
+        break;
+    }
+    case ST_GAP: {
+        const matrix_room *jr = &m->held->joined[m->gap_room];
+        if (sb_buf_puts(&path, API "rooms/") != SB_OK ||
+            matrix_url_segment(&path, jr->room_id) != SB_OK ||
+            sb_buf_printf(&path, "/messages?dir=b&limit=%d&filter=", TIMELINE_LIMIT) != SB_OK ||
+            matrix_url_segment(&path, "{\"types\":[\"m.room.message\",\"m.room.member\","
+                                      "\"m.room.encrypted\",\"m.room.encryption\"]}") != SB_OK ||
+            sb_buf_puts(&path, "&from=") != SB_OK || matrix_url_segment(&path, m->gap_from) ||
+            sb_buf_puts(&path, "&to=") != SB_OK || matrix_url_segment(&path, m->since))
+            rc = SB_ENOMEM;
+        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SYNC_CAP);
+        break;
+    }
+    case ST_WAIT_COMMIT:
+    case ST_DEAD:
+        break;
+    }
+    if (rc != SB_OK)
+        matrix_request_clear(&m->sync.req, m->multi); /* start() backed the lane off */
+}
+
+static void queue_actions(matrix *m, const matrix_actions *a, job **list)
+{
+    static const job_kind kinds[] = {[MATRIX_ACT_JOIN] = JOB_JOIN, [MATRIX_ACT_DECLINE] = JOB_LEAVE,
+                                     [MATRIX_ACT_LEAVE] = JOB_LEAVE, [MATRIX_ACT_TYPING] = JOB_TYPING,
+                                     [MATRIX_ACT_RECEIPT] = JOB_RECEIPT};
+    for (size_t i = 0; i < a->count; i++) {
+        const matrix_action *x = &a->items[i];
+        if (x->kind == MATRIX_ACT_DECLINE)
+            sb_log("info", "matrix", "declining an invite to %s from someone not allowed", x->room);
+        if (x->kind == MATRIX_ACT_LEAVE)
+            sb_log("info", "matrix", "leaving %s: nobody else is there", x->room);
+        job *j = matrix_job_new(kinds[x->kind], x->room);
+        if (j && x->event_id && !(j->event_id = sb_strdup(x->event_id))) {
+            matrix_job_free(j);
+            j = NULL;
+        }
+        if (!j)
+            continue; /* joins and leaves come again with the next sync; receipts can wait */
+        j->flag = x->on;
+        if (list) { /* after the commit: kept in order */
+            job **end = list;
+            while (*end)
+                end = &(*end)->next;
+            *end = j;
+        } else {
+            matrix_job_push(m, j);
+        }
+    }
+}
+
+/* Applies a parsed sync (taken over); boot: the first sync of this start (no since). */
+static int apply_sync(matrix *m, matrix_sync *s, int boot)
+{
+    int rc;
+    matrix_policy policy = {m->self, m->allowed_users, m->allowed_servers};
+    matrix_batch batch = {0};
+    matrix_actions now = {0}, later = {0};
+    int announce = boot && m->first_start;
+    rc = matrix_rooms_apply(m->rooms, s, &policy, boot, announce, &batch, &now, &later);
+    if (rc == SB_OK) {
+        queue_actions(m, &now, NULL);
+        int idle = !announce && batch.count == 0 && m->since && strcmp(m->since, s->next_batch) == 0;
+        if (boot && !m->first_start) {
+            m->state = ST_SYNC; /* carry on from the stored position */
+        } else if (idle) {
+            m->state = ST_SYNC;
+        } else {
+            free(m->pending_since);
+            m->pending_since = sb_strdup(s->next_batch);
+            uint64_t seq = m->pending_since ? matrix_post_batch(m, &batch, "next_batch", s->next_batch) : 0;
+            if (seq) {
+                matrix_job_free(m->after_commit);
+                m->after_commit = NULL;
+                queue_actions(m, &later, &m->after_commit);
+                m->awaited_seq = seq;
+                m->awaiting = 1;
+                m->state = ST_WAIT_COMMIT;
+            } else {
+                rc = SB_ENOMEM;
+            }
+        }
+        if (boot && rc == SB_OK)
+            m->booted = 1;
+    }
+    matrix_batch_clear(&batch);
+    matrix_actions_clear(&now);
+    matrix_actions_clear(&later);
+    matrix_sync_free(s);
+    if (rc != SB_OK)
+        m->state = ST_SYNC; /* the same since again */
+    return rc;
+}
+
+void matrix_gap_clear(matrix *m)
+{
+    for (size_t i = 0; i < m->gap_count; i++)
+        matrix_event_clear(&m->gap_events[i]);
+    free(m->gap_events);
+    m->gap_events = NULL;
+    m->gap_count = m->gap_cap = 0;
+    free(m->gap_from);
+    m->gap_from = NULL;
+    m->gap_pages = 0;
+}
+
+/* Moves to the next held room whose timeline was cut short; 0 when none is left. */
+static int next_gap(matrix *m)
+{
+    matrix_gap_clear(m);
+    for (; m->gap_room < m->held->joined_count; m->gap_room++) {
+        const matrix_room *jr = &m->held->joined[m->gap_room];
+        if (jr->limited && jr->prev_batch) {
+            m->gap_from = sb_strdup(jr->prev_batch);
+            sb_log("info", "matrix", "timeline of %s was cut short: fetching the rest",
+                   jr->room_id);
+            return m->gap_from != NULL;
+        }
+    }
+    return 0;
+}
+
+/* The fetched events go before the held room's timeline; then the next room, or the sync. */
+static int gap_done(matrix *m)
+{
+    matrix_event *older = calloc(m->gap_count + 1, sizeof *older);
+    if (!older)
+        return SB_ENOMEM;
+    for (size_t i = 0; i < m->gap_count; i++) /* newest first -> oldest first */
+        older[i] = m->gap_events[m->gap_count - 1 - i];
+    size_t n = m->gap_count;
+    free(m->gap_events);
+    m->gap_events = NULL;
+    m->gap_count = m->gap_cap = 0;
+    int rc = matrix_room_prepend(&m->held->joined[m->gap_room], older, n);
+    if (rc != SB_OK)
+        return rc;
+    m->gap_room++;
+    if (next_gap(m))
+        return SB_OK;
+    matrix_sync *s = m->held;
+    m->held = NULL;
+    return apply_sync(m, s, 0);
+}
+
+static int on_messages(matrix *m, const char *body, size_t len)
+{
+    matrix_event *events = NULL;
+    size_t n = 0;
+    char *end = NULL;
+    int rc = matrix_messages_parse(body, len, m->self, &events, &n, &end);
+    if (rc != SB_OK)
+        return rc;
+    if (m->gap_count + n > m->gap_cap) {
+        size_t cap = (m->gap_count + n) * 2;
+        matrix_event *grown = realloc(m->gap_events, cap * sizeof *grown);
+        if (!grown) {
+            for (size_t i = 0; i < n; i++)
+                matrix_event_clear(&events[i]);
+            free(events);
+            free(end);
+            return SB_ENOMEM;
+        }
+        m->gap_events = grown;
+        m->gap_cap = cap;
+    }
+    memcpy(m->gap_events + m->gap_count, events, n * sizeof *events);
+    m->gap_count += n;
+    free(events);
+    if (end && n > 0 && ++m->gap_pages < GAP_PAGES_MAX && strcmp(end, m->gap_from) != 0) {
+        free(m->gap_from);
+        m->gap_from = end;
+        return SB_OK;
+    }
+    free(end);
+    return gap_done(m);
+}
+
+/* A sync answer: parsed, its cut-short timelines filled (ST_GAP), then applied. */
+static int on_sync(matrix *m, const char *body, size_t len, int boot)
+{
+    matrix_sync *s = NULL;
+    int rc = matrix_sync_parse(body, len, m->self, &s);
+    if (rc != SB_OK)
+        return rc;
+    if (!boot && m->since) {
+        m->held = s;
+        m->gap_room = 0;
+        if (next_gap(m)) {
+            m->state = ST_GAP;
+            return SB_OK;
+        }
+        m->held = NULL;
+    }
+    return apply_sync(m, s, boot);
+}
+
+static void remember(matrix *m, const char *key, char **slot, char *value)
+{
+    int changed = !*slot || strcmp(*slot, value) != 0;
+    free(*slot);
+    *slot = value;
+    if (changed)
+        matrix_post_batch(m, NULL, key, value); /* kept with the next commit, read at the next start */
+}
+
+static int on_answer(matrix *m, const char *body, size_t len)
+{
+    char *v = NULL;
+    int rc = SB_OK;
+    switch (m->state) {
+    case ST_LOGIN:
+        if ((rc = matrix_field_parse(body, len, "access_token", &v)) != SB_OK)
+            return rc;
+        free(m->token);
+        m->token = v;
+        if (matrix_field_parse(body, len, "device_id", &v) == SB_OK)
+            remember(m, "device_id", &m->device_id, v);
+        m->state = ST_WHOAMI;
+        return SB_OK;
+    case ST_WHOAMI:
+        if ((rc = matrix_field_parse(body, len, "user_id", &v)) != SB_OK)
+            return rc;
+        if (m->user_id && strcmp(m->user_id, v) != 0)
+            sb_log("warn", "matrix", "configured as %s but the token belongs to %s", m->user_id, v);
+        free(m->self);
+        m->self = v;
+        sb_log("info", "matrix", "signed in as %s", m->self);
+        m->state = state_after_auth(m);
+        return SB_OK;
+    case ST_FILTER:
+        if ((rc = matrix_field_parse(body, len, "filter_id", &v)) != SB_OK)
+            return rc;
+        remember(m, "filter_id", &m->filter_id, v);
+        m->filter_stored = 0;
+        m->state = state_after_auth(m);
+        return SB_OK;
+    case ST_BOOT:
+        return on_sync(m, body, len, 1);
+    case ST_SYNC:
+        return on_sync(m, body, len, 0);
+    case ST_GAP:
+        return on_messages(m, body, len);
+    default:
+        return SB_OK;
+    }
+}
+
+void matrix_poll_done(matrix *m, CURLcode result)
+{
+    long status = 0, wait = -1;
+    char errcode[64];
+    matrix_outcome o = matrix_request_finish(&m->sync.req, m->multi, result, &status, &wait,
+                                             errcode, sizeof errcode);
+    sb_buf *resp = &m->sync.req.response;
+    const char *what = state_names[m->state];
+    if (o == MATRIX_OK) {
+        int rc = on_answer(m, resp->data ? resp->data : "", resp->len);
+        sb_buf_free(resp);
+        if (rc == SB_OK) {
+            m->sync.failures = 0;
+            return;
+        }
+        o = MATRIX_TRANSIENT;
+        snprintf(m->sync.req.error, sizeof m->sync.req.error, "unusable answer: %s",
+                 sb_strerror(rc));
+    }
+    sb_buf_free(resp);
+    if (o == MATRIX_UNAUTHORIZED && m->state != ST_LOGIN) {
+        matrix_auth_lost(m, errcode);
+        return;
+    }
+    if (o == MATRIX_REFUSED || o == MATRIX_UNAUTHORIZED) {
+        if (m->state == ST_LOGIN || m->state == ST_WHOAMI) {
+            char reason[256];
+            snprintf(reason, sizeof reason,
+                     "matrix: the homeserver refused the %s (HTTP %ld %s); check homeserver, "
+                     "user_id and password or access_token", what, status, errcode);
+            matrix_fatal(m, reason);
+            return;
+        }
+        if (m->state == ST_GAP) {
+            sb_log("warn", "matrix", "/messages refused (HTTP %ld %s): going on without the "
+                   "rest of that timeline", status, errcode);
+            if (gap_done(m) != SB_OK)
+                matrix_lane_retry(m, &m->sync, MATRIX_TRANSIENT, -1, what, status, errcode);
+            return;
+        }
+        if ((m->state == ST_BOOT || m->state == ST_SYNC) && m->filter_stored) {
+            sb_log("warn", "matrix", "sync refused with the stored filter; uploading it again");
+            free(m->filter_id);
+            m->filter_id = NULL;
+            m->filter_stored = 0;
+            m->state = ST_FILTER;
+            return;
+        }
+    }
+    matrix_lane_retry(m, &m->sync, o, wait, what, status, errcode);
+}
+
+void matrix_poll_committed(matrix *m)
+{
+    free(m->since);
+    m->since = m->pending_since;
+    m->pending_since = NULL;
+    m->awaiting = 0;
+    while (m->after_commit) { /* receipts and typing-off go after the replies just queued */
+        job *j = m->after_commit;
+        m->after_commit = j->next;
+        matrix_job_push(m, j);
+    }
+    m->state = ST_SYNC;
+}
