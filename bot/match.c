@@ -40,15 +40,8 @@ static const char *skip_space(const char *s)
 /* The command form of a data word into buf; 0 when it does not fit (it then never matches). */
 static int norm_word(const char *word, char *buf, size_t cap)
 {
-    if (!word || strlen(word) >= cap)
-        return 0;
-    char *norm = text_norm_command(word);
-    if (!norm)
-        return 0;
-    size_t n = strlen(norm);
-    memcpy(buf, norm, n + 1);
-    free(norm);
-    return n > 0;
+    size_t n = word ? text_norm_command_to(word, buf, cap) : (size_t)-1;
+    return n != (size_t)-1 && n > 0;
 }
 
 /* Bytes of s (which starts at a non-space) taken by word (command form) when s begins with
@@ -200,15 +193,11 @@ long match_phrases(const json_t *phrases, const char *text)
     size_t i;
     json_t *p;
     json_array_foreach(phrases, i, p) {
+        char needle[WORD_MAX];
         const char *s = json_string_value(p);
-        char *needle = s ? text_norm_phrase(s) : NULL;
-        if (s && !needle) {
-            free(hay);
-            return SB_ENOMEM;
-        }
-        if (needle && text_find_words(hay, needle) >= 0 && (long)strlen(needle) > best)
-            best = (long)strlen(needle);
-        free(needle);
+        size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
+        if (n != (size_t)-1 && text_find_words(hay, needle) >= 0 && (long)n > best)
+            best = (long)n;
     }
     free(hay);
     return best;

@@ -18,20 +18,18 @@ static unsigned char lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-char *text_norm_command(const char *s)
+size_t text_norm_command_to(const char *s, char *out, size_t cap)
 {
-    size_t n = strlen(s);
-    char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
     size_t len = 0;
     int pending_space = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
         if (is_space(c)) {
             pending_space = len > 0;
             continue;
         }
+        if (len + 2 >= cap)
+            return (size_t)-1;
         if (pending_space)
             out[len++] = ' ';
         pending_space = 0;
@@ -41,7 +39,18 @@ char *text_norm_command(const char *s)
     while (len > 0 && (out[len - 1] == '.' || out[len - 1] == '!' || out[len - 1] == '?' ||
                        out[len - 1] == ' '))
         len--;
+    if (cap == 0)
+        return (size_t)-1;
     out[len] = '\0';
+    return len;
+}
+
+char *text_norm_command(const char *s)
+{
+    size_t cap = strlen(s) + 2;
+    char *out = malloc(cap);
+    if (out)
+        text_norm_command_to(s, out, cap);
     return out;
 }
 
@@ -65,15 +74,14 @@ static size_t typographic_mark(const unsigned char *s, int *drop)
     }
 }
 
-char *text_norm_phrase(const char *s)
+size_t text_norm_phrase_to(const char *s, char *out, size_t cap)
 {
     size_t n = strlen(s);
-    char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
     const unsigned char *p = (const unsigned char *)s;
     size_t len = 0;
     int pending_space = 0;
+    if (cap == 0)
+        return (size_t)-1;
     for (size_t i = 0; i < n;) {
         unsigned char c = p[i];
         int drop = 0;
@@ -93,12 +101,23 @@ char *text_norm_phrase(const char *s)
             pending_space = len > 0;
             continue;
         }
+        if (len + 2 >= cap)
+            return (size_t)-1;
         if (pending_space)
             out[len++] = ' ';
         pending_space = 0;
         out[len++] = (char)lower(c);
     }
     out[len] = '\0';
+    return len;
+}
+
+char *text_norm_phrase(const char *s)
+{
+    size_t cap = strlen(s) + 2;
+    char *out = malloc(cap);
+    if (out)
+        text_norm_phrase_to(s, out, cap);
     return out;
 }
 

@@ -12,6 +12,11 @@
  * ".!?" (and spaces before them) removed. "  Help me!! " -> "help me". NULL on ENOMEM. */
 char *text_norm_command(const char *s);
 
+/* Both forms into a caller's buffer: the length written (NUL-terminated), or (size_t)-1
+ * when the result would not fit in cap bytes (out is then unspecified). Never allocate. */
+size_t text_norm_command_to(const char *s, char *out, size_t cap);
+size_t text_norm_phrase_to(const char *s, char *out, size_t cap);
+
 /* Phrase form, used for crisis phrases, command phrases and dialog triggers: ASCII
  * lowercase; curly single quotes and apostrophes removed altogether so "can't", "can’t"
  * and "cant" are the same word; every other ASCII punctuation mark, curly double quotes,
