@@ -14,10 +14,10 @@
 /* Variables every dialog text may use without a state saving them. */
 static const char *const builtin_vars[] = {"user", "answer", "reflection", "crisis_message", NULL};
 
-/* Actions the router performs (engine.h SB_FX_ACTION); "stop" is done by the engine and
- * only exists as a command. */
-static const char *const actions[] = {"journal", "progress", "export", "forget",  "exercise",
-                                      "nudge",   "timezone", "pause",  "resume", NULL};
+/* Actions the router performs (engine.h SB_FX_ACTION, bot/actions.c); "stop" is done by
+ * the engine and only exists as a command. */
+static const char *const actions[] = {"journal", "progress", "export", "forget", "exercise",
+                                      "nudge",   "timezone", "pause",  "resume", "focus", NULL};
 
 static const char *const dialog_fields[] = {"kind",   "id",    "title",       "topic", "triggers",
                                             "start",  "states", "description", NULL};
@@ -109,7 +109,9 @@ int validate_texts(validate_ctx *v, const char *file, const char *state, const c
         int ok = 1;
         size_t i;
         json_t *s;
-        json_array_foreach(value, i, s) ok &= check_one_text(v, file, state, what, s, &vc);
+        json_array_foreach(value, i, s) {
+            ok &= check_one_text(v, file, state, what, s, &vc);
+        }
         return ok;
     }
     if (!value) {
@@ -543,7 +545,9 @@ static void check_dialog(validate_ctx *v, const char *id, const json_t *dialog)
         if (s)
             json_object_set_new(c.saved, s, json_true());
     }
-    json_object_foreach((json_t *)c.states, name, st) check_state(&c, name, st);
+    json_object_foreach((json_t *)c.states, name, st) {
+        check_state(&c, name, st);
+    }
     if (start && json_object_get(c.states, start))
         check_graph(&c, start);
     json_decref(c.saved);
@@ -553,5 +557,7 @@ void validate_dialogs(validate_ctx *v)
 {
     const char *id;
     json_t *dialog;
-    json_object_foreach((json_t *)v->dialogs, id, dialog) check_dialog(v, id, dialog);
+    json_object_foreach((json_t *)v->dialogs, id, dialog) {
+        check_dialog(v, id, dialog);
+    }
 }

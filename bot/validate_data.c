@@ -142,7 +142,9 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
         return;
     size_t i;
     json_t *cmd;
-    json_array_foreach(list, i, cmd) check_command(v, f, i, cmd, words_seen);
+    json_array_foreach(list, i, cmd) {
+        check_command(v, f, i, cmd, words_seen);
+    }
     json_decref(words_seen);
 }
 
