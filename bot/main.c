@@ -7,6 +7,8 @@
 #include "console.h"
 #include "core.h"
 #include "dialog.h"
+#include "irc.h"
+#include "matrix.h"
 #include "nudge.h"
 #include "sb.h"
 #include "store.h"
@@ -164,6 +166,22 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
         adapters[n] = console_adapter_new(&co, stdin, stdout);
         if (adapters[n])
             core_add_adapter(core, adapters[n++]);
+    }
+    static const struct {
+        const char *section;
+        sb_adapter *(*make)(const sb_config *);
+    } platforms[] = {{"matrix", matrix_adapter_new}, {"irc", irc_adapter_new}};
+    for (size_t i = 0; i < sizeof platforms / sizeof platforms[0]; i++) {
+        if (!config_has_section(cfg, platforms[i].section))
+            continue;
+        adapters[n] = platforms[i].make(cfg); /* says what is missing on stderr */
+        if (!adapters[n]) {
+            for (size_t k = 0; k < n; k++)
+                adapters[k]->destroy(adapters[k]);
+            core_free(core);
+            return 2;
+        }
+        core_add_adapter(core, adapters[n++]);
     }
     signal_ctx sig = {.core = core};
     sigemptyset(&sig.set);
