@@ -1,5 +1,5 @@
 /* fuzz_matrix_event.c — libFuzzer target: any bytes as one timeline event must classify or be
- * refused cleanly; also feeds the bytes to the error-body and Retry-After readers. */
+ * refused cleanly; also feeds the bytes to the /messages, error-body and Retry-After readers. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +21,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (e.kind == MATRIX_EVENT_IGNORED && !e.reason)
             abort();
         matrix_event_clear(&e);
+    }
+    matrix_event *page = NULL;
+    size_t count = 0;
+    char *end = NULL;
+    if (matrix_messages_parse((const char *)data, size, self, &page, &count, &end) == SB_OK) {
+        for (size_t i = 0; i < count; i++)
+            matrix_event_clear(&page[i]);
+        free(page);
+        free(end);
     }
     char code[64];
     long ms;
