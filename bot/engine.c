@@ -80,14 +80,17 @@ static void set(turn *t, json_t *obj, const char *key, json_t *value)
 
 /* --- repair --- */
 
-static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame)
+/* Frames are stored only in states that wait: for an answer, or (below the top) on the
+ * dialog they called. */
+static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame, int top)
 {
     const json_t *dialog = dialogs_dialog(d, str(frame, "dialog"));
     const char *name = str(frame, "state");
     const json_t *st = name ? json_object_get(json_object_get(dialog, "states"), name) : NULL;
     const char *expect = str(st, "expect");
-    if (!st || (!json_object_get(st, "call") && (!expect || strcmp(expect, "none") == 0)))
-        return 0; /* only states that wait (for an answer, or on a called dialog) are stored */
+    int answers = expect && strcmp(expect, "none") != 0;
+    if (!st || !(answers || (!top && json_object_get(st, "call"))))
+        return 0;
     const json_t *vars = json_object_get(frame, "vars");
     if (vars && !json_is_object(vars))
         return 0;
@@ -129,8 +132,9 @@ static int repair(turn *t)
     json_array_foreach(stack, i, frame) {
         if (!ok)
             break;
+        int top = i + 1 == json_array_size(stack);
         ok = json_is_object(frame) && (json_object_get(frame, "dialog")
-                                           ? dialog_frame_ok(t->d, frame)
+                                           ? dialog_frame_ok(t->d, frame, top)
                                            : exercise_frame_ok(t->d, frame));
     }
     if (ok)

@@ -57,6 +57,7 @@ static const repair_case repairs[] = {
     {"unknown exercise", "{\"met\": true, \"stack\": [{\"exercise\": \"juggling\", \"step\": 0}]}", "RESET", NULL},
     {"reflection without pending text", "{\"met\": true, \"stack\": [{\"dialog\": \"naming-the-pattern\", \"state\": \"situations\", \"reflect\": \"check\"}]}", "RESET", NULL},
     {"odd fields", "{\"met\": \"yes\", \"consent\": \"maybe\", \"turn\": \"x\", \"last\": [], \"picked\": 3, \"followup\": {\"exercise\": \"juggling\"}, \"stack\": []}", "WELCOME", NULL},
+    {"a call state on top", "{\"met\": true, \"stack\": [{\"dialog\": \"checkin\", \"state\": \"pause\"}]}", "RESET", NULL},
     {"vars of the wrong type", "{\"met\": true, \"stack\": [{\"dialog\": \"naming-the-pattern\", \"state\": \"intro\", \"vars\": 5}]}", "RESET", NULL},
 };
 
