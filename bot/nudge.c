@@ -18,7 +18,6 @@
 
 #define RECENT_KEEP 3             /* wordings not repeated */
 #define CURRENT_EXERCISE_DAYS 14  /* an exercise given this recently and not done is current */
-#define MAX_PAUSE_DAYS 366
 
 typedef struct conf {
     schedule_settings sch; /* zone borrowed from the tz cache */
@@ -29,35 +28,6 @@ typedef struct conf {
 } conf;
 
 /* ---------- settings ---------- */
-
-static int parse_hhmm(const char *s, int *minute)
-{
-    int h = 0, m = 0, n = 0;
-    while (isdigit((unsigned char)*s) && n < 2)
-        h = h * 10 + (*s++ - '0'), n++;
-    if (n == 0)
-        return -1;
-    if (*s == ':' || *s == '.') {
-        s++;
-        if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]))
-            return -1;
-        m = (s[0] - '0') * 10 + (s[1] - '0');
-        s += 2;
-    }
-    while (*s == ' ')
-        s++;
-    if (strcasecmp(s, "am") == 0 || strcasecmp(s, "pm") == 0) {
-        if (h < 1 || h > 12)
-            return -1;
-        h = h % 12 + (tolower((unsigned char)*s) == 'p' ? 12 : 0);
-    } else if (*s) {
-        return -1;
-    }
-    if (h > 23 || m > 59)
-        return -1;
-    *minute = h * 60 + m;
-    return 0;
-}
 
 /* "09:30" for minute 570; "" when no time is set. */
 static void format_hhmm(int minute, char *buf, size_t size)
@@ -96,7 +66,7 @@ static int conf_load(store *s, int64_t person, conf *c, int with_zone)
         const json_t *t = json_object_get(o, "time");
         c->on = json_is_true(json_object_get(o, "on"));
         c->paused = json_is_true(json_object_get(o, "paused"));
-        if (json_is_string(t) && parse_hhmm(json_string_value(t), &c->sch.minute) != 0)
+        if (json_is_string(t) && schedule_parse_time(json_string_value(t), &c->sch.minute) != SB_OK)
             c->sch.minute = -1;
         const json_t *days = json_object_get(o, "days");
         c->sch.weekdays = json_is_string(days) && !strcmp(json_string_value(days), "weekdays");
@@ -311,7 +281,7 @@ static int do_nudge(store *s, const sb_dialogs *d, int64_t person, conf *c, cons
         c->on = 1;
         key = "nudge_on";
         fallback = "Nudges are on: {time}, {days}.";
-    } else if (parse_hhmm(buf, &minute) == 0) {
+    } else if (schedule_parse_time(buf, &minute) == SB_OK) {
         c->on = 1;
         c->sch.minute = minute;
         key = schedule_is_quiet(minute) ? "nudge_on_quiet" : "nudge_on";
@@ -371,44 +341,6 @@ static int do_timezone(store *s, const sb_dialogs *d, int64_t person, conf *c, c
                        : rc;
 }
 
-/* "3d", "3 days", "2w", "12h", "until 2026-12-01": the end of the pause, or -1. */
-static int64_t parse_pause(const conf *c, const char *arg, int64_t now)
-{
-    if (!strncasecmp(arg, "until ", 6)) {
-        const char *when = arg + 6;
-        while (*when == ' ')
-            when++;
-        int64_t t;
-        if (clock_parse_iso(when, &t) != SB_OK)
-            return -1;
-        if (!strchr(when, 'T') && c->sch.zone) { /* a date: its local midnight */
-            int y, m, dd;
-            tz_civil_from_days(t / 86400, &y, &m, &dd);
-            if (tz_from_local(c->sch.zone, y, m, dd, 0, 0, &t, NULL) != SB_OK)
-                return -1;
-        }
-        return t > now && t - now <= (int64_t)MAX_PAUSE_DAYS * 86400 ? t : -1;
-    }
-    long n = 0;
-    const char *p = arg;
-    while (isdigit((unsigned char)*p) && n < 100000)
-        n = n * 10 + (*p++ - '0');
-    if (p == arg || n <= 0)
-        return -1;
-    while (*p == ' ')
-        p++;
-    int64_t unit = 0;
-    static const struct { const char *word; int64_t secs; } units[] = {
-        {"d", 86400}, {"day", 86400}, {"days", 86400}, {"w", 7 * 86400}, {"week", 7 * 86400},
-        {"weeks", 7 * 86400}, {"h", 3600}, {"hour", 3600}, {"hours", 3600}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0] && !unit; i++)
-        if (!strcasecmp(p, units[i].word))
-            unit = units[i].secs;
-    if (!unit || n * unit > (int64_t)MAX_PAUSE_DAYS * 86400)
-        return -1;
-    return now + n * unit;
-}
-
 static int do_pause(store *s, const sb_dialogs *d, int64_t person, conf *c, const char *arg,
                     int64_t now, sb_buf *reply)
 {
@@ -421,8 +353,8 @@ static int do_pause(store *s, const sb_dialogs *d, int64_t person, conf *c, cons
         key = "pause_open";
         fallback = "Nudges paused until you say `!resume`.";
     } else {
-        int64_t until = parse_pause(c, buf, now);
-        if (until < 0)
+        int64_t until;
+        if (schedule_parse_pause(buf, c->sch.zone, now, &until) != SB_OK)
             return say(reply, d, "pause_bad", now,
                        "For how long? Try `!pause 3d` or `!pause until 2026-12-01`.", NULL, 0);
         c->sch.paused_until = until;

@@ -4,7 +4,12 @@
  * steps) is what makes daylight-saving changes neither skip nor double a nudge. */
 #include "schedule.h"
 
+#include "clock.h"
 #include "sb.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
 
 #define SEARCH_DAYS 400 /* a weekly back-off on weekdays still finds a day well within this */
 
@@ -111,4 +116,86 @@ const char *schedule_verdict_name(schedule_verdict v)
     case SCHEDULE_SKIP_QUIET: return "skip-quiet";
     }
     return "unknown";
+}
+
+/* Up to max_digits decimal digits at *s into *value; returns how many were read. */
+static int read_number(const char **s, int max_digits, long *value)
+{
+    int n = 0;
+    *value = 0;
+    while (n < max_digits && isdigit((unsigned char)**s)) {
+        *value = *value * 10 + (**s - '0');
+        (*s)++;
+        n++;
+    }
+    return n;
+}
+
+int schedule_parse_time(const char *s, int *minute)
+{
+    long h, m = 0;
+    if (!s || read_number(&s, 2, &h) == 0)
+        return SB_EINVAL;
+    if (*s == ':' || *s == '.') {
+        s++;
+        if (read_number(&s, 2, &m) != 2)
+            return SB_EINVAL;
+    }
+    while (*s == ' ')
+        s++;
+    if (!strcasecmp(s, "am") || !strcasecmp(s, "pm")) {
+        if (h < 1 || h > 12)
+            return SB_EINVAL;
+        h = h % 12 + (tolower((unsigned char)*s) == 'p' ? 12 : 0);
+    } else if (*s) {
+        return SB_EINVAL;
+    }
+    if (h > 23 || m > 59)
+        return SB_EINVAL;
+    *minute = (int)(h * 60 + m);
+    return SB_OK;
+}
+
+int schedule_parse_pause(const char *s, const tz_zone *zone, int64_t now, int64_t *until)
+{
+    const int64_t max = (int64_t)SCHEDULE_MAX_PAUSE_DAYS * 86400;
+    int64_t t;
+    if (!s)
+        return SB_EINVAL;
+    if (!strncasecmp(s, "until ", 6)) {
+        s += 6;
+        while (*s == ' ')
+            s++;
+        if (clock_parse_iso(s, &t) != SB_OK)
+            return SB_EINVAL;
+        if (!strchr(s, 'T') && zone) { /* a date: its local midnight */
+            int y, m, d;
+            tz_civil_from_days(t / 86400, &y, &m, &d);
+            if (tz_from_local(zone, y, m, d, 0, 0, &t, NULL) != SB_OK)
+                return SB_EINVAL;
+        }
+    } else {
+        static const struct {
+            const char *word;
+            int64_t seconds;
+        } units[] = {{"d", 86400},     {"day", 86400},       {"days", 86400},
+                     {"w", 7 * 86400}, {"week", 7 * 86400},  {"weeks", 7 * 86400},
+                     {"h", 3600},      {"hour", 3600},       {"hours", 3600}};
+        long n;
+        if (read_number(&s, 4, &n) == 0 || n == 0)
+            return SB_EINVAL;
+        while (*s == ' ')
+            s++;
+        int64_t unit = 0;
+        for (size_t i = 0; i < sizeof units / sizeof units[0] && !unit; i++)
+            if (!strcasecmp(s, units[i].word))
+                unit = units[i].seconds;
+        if (!unit)
+            return SB_EINVAL;
+        t = now + n * unit;
+    }
+    if (t <= now || t - now > max)
+        return SB_EINVAL;
+    *until = t;
+    return SB_OK;
 }

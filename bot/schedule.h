@@ -17,6 +17,7 @@
 #define SCHEDULE_RECENT 1800       /* a person who wrote this recently is not nudged */
 #define SCHEDULE_QUIET_FROM (22 * 60)
 #define SCHEDULE_QUIET_UNTIL (7 * 60)
+#define SCHEDULE_MAX_PAUSE_DAYS 366
 
 /* A person's nudge settings as the schedule sees them. */
 typedef struct schedule_settings {
@@ -62,6 +63,16 @@ int schedule_consume(schedule_settings *s, int64_t due, int sent);
 
 /* A short name for logs: "send", "skip-off", "skip-paused", "skip-late", ... */
 const char *schedule_verdict_name(schedule_verdict v);
+
+/* Parses a time of day as people type it: "09:00", "9:00", "9", "21.30", "7pm", "7:30 am"
+ * into minutes after midnight. SB_OK, or SB_EINVAL (and *minute untouched). Pure. */
+int schedule_parse_time(const char *s, int *minute);
+
+/* Parses how long to pause: "3d", "3 days", "2w", "12h", "until 2026-12-01" (that day's
+ * local midnight in zone, UTC midnight when zone is NULL) or "until 2026-12-01T10:00:00Z".
+ * The end must lie after now and at most SCHEDULE_MAX_PAUSE_DAYS ahead. SB_OK and *until,
+ * or SB_EINVAL. Pure. */
+int schedule_parse_pause(const char *s, const tz_zone *zone, int64_t now, int64_t *until);
 
 /* The local day number (days since 1970-01-01 on the zone's wall clock) of instant t. */
 int64_t schedule_local_day(const tz_zone *z, int64_t t);

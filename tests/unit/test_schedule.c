@@ -255,6 +255,78 @@ static void test_year_of_days(void **state)
     }
 }
 
+typedef struct time_case {
+    const char *text;
+    int minute; /* -1: rejected */
+} time_case;
+
+static void test_parse_time(void **state)
+{
+    (void)state;
+    static const time_case cases[] = {
+        {"09:00", 540}, {"9:00", 540}, {"9", 540}, {"21.30", 1290}, {"00:00", 0},
+        {"23:59", 1439}, {"7pm", 1140}, {"7:30 am", 450}, {"12am", 0}, {"12pm", 720},
+        {"12:15 PM", 735}, {"24:00", -1}, {"9:60", -1}, {"9:5", -1}, {"13pm", -1},
+        {"0am", -1}, {"", -1}, {"noon", -1}, {"9:00x", -1}, {"123", -1}, {"-1", -1},
+        {"09:000", -1}, {":30", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int minute = -7;
+        int rc = schedule_parse_time(cases[i].text, &minute);
+        int got = rc == SB_OK ? minute : -1;
+        if (got != cases[i].minute || (rc != SB_OK && minute != -7))
+            fail_msg("\"%s\": got %d (rc %d), want %d", cases[i].text, got, rc, cases[i].minute);
+    }
+    assert_int_equal(schedule_parse_time(NULL, &(int){0}), SB_EINVAL);
+}
+
+typedef struct pause_case {
+    const char *text, *zone; /* zone NULL: none set */
+    const char *want;        /* NULL: rejected */
+} pause_case;
+
+static void test_parse_pause(void **state)
+{
+    (void)state;
+    static const pause_case cases[] = {
+        {"3d", "Europe/Berlin", "2026-03-30T12:00:00Z"},
+        {"3 days", NULL, "2026-03-30T12:00:00Z"},
+        {"1 day", NULL, "2026-03-28T12:00:00Z"},
+        {"2w", NULL, "2026-04-10T12:00:00Z"},
+        {"12h", NULL, "2026-03-28T00:00:00Z"},
+        {"5 HOURS", NULL, "2026-03-27T17:00:00Z"},
+        {"until 2026-12-01", "Europe/Berlin", "2026-11-30T23:00:00Z"},
+        {"until 2026-12-01", "America/New_York", "2026-12-01T05:00:00Z"},
+        {"until 2026-12-01", NULL, "2026-12-01T00:00:00Z"},
+        {"until   2026-04-01T10:00:00Z", "Europe/Berlin", "2026-04-01T10:00:00Z"},
+        {"52w", NULL, "2027-03-26T12:00:00Z"},
+        {"53w", NULL, NULL},
+        {"367d", NULL, NULL},
+        {"until 2026-03-01", NULL, NULL},
+        {"until 2028-01-01", NULL, NULL},
+        {"until tomorrow", NULL, NULL},
+        {"0d", NULL, NULL},
+        {"3", NULL, NULL},
+        {"3 fortnights", NULL, NULL},
+        {"d", NULL, NULL},
+        {"forever", NULL, NULL},
+        {"", NULL, NULL},
+    };
+    const int64_t now = iso("2026-03-27T12:00:00Z");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const tz_zone *z = NULL;
+        if (cases[i].zone)
+            assert_int_equal(tz_get(cases[i].zone, &z), SB_OK);
+        int64_t until = 0;
+        int rc = schedule_parse_pause(cases[i].text, z, now, &until);
+        char got[32] = "rejected";
+        if (rc == SB_OK)
+            clock_format_iso(until, got, sizeof got);
+        if (strcmp(got, cases[i].want ? cases[i].want : "rejected") != 0)
+            fail_msg("\"%s\": got %s", cases[i].text, got);
+    }
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -270,6 +342,8 @@ int main(void)
         cmocka_unit_test(test_decide_table),
         cmocka_unit_test(test_consume_and_backoff),
         cmocka_unit_test(test_year_of_days),
+        cmocka_unit_test(test_parse_time),
+        cmocka_unit_test(test_parse_pause),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
