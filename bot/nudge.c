@@ -177,42 +177,37 @@ static void format_local(const tz_zone *z, int64_t t, char *buf, size_t size)
     snprintf(buf, size, "%04d-%02d-%02d %02d:%02d", l.year, l.month, l.day, l.hour, l.minute);
 }
 
-/* The variables every settings answer may use. */
+/* The variables every settings answer may use; times in the person's zone (UTC until set). */
 typedef struct view_vars {
     char time[16], local_next[32], utc_next[32], pause_end[32], local_now[32];
-    var v[9];
+    var v[7];
 } view_vars;
 
 static size_t vars_make(const sb_dialogs *d, const conf *c, int64_t now, int64_t next,
                         view_vars *w)
 {
+    const tz_zone *utc = NULL, *z = c->sch.zone;
+    tz_get("UTC", &utc);
+    if (!z)
+        z = utc;
     format_hhmm(c->sch.minute, w->time, sizeof w->time);
     w->local_next[0] = w->utc_next[0] = w->pause_end[0] = w->local_now[0] = '\0';
-    const tz_zone *z = c->sch.zone;
-    if (!z)
-        tz_get("UTC", &z);
-    if (z && next > 0) {
-        format_local(c->sch.zone ? c->sch.zone : z, next, w->local_next, sizeof w->local_next);
-        tz_get("UTC", &z);
-        if (z)
-            format_local(z, next, w->utc_next, sizeof w->utc_next);
-    }
-    z = c->sch.zone;
-    if (!z)
-        tz_get("UTC", &z);
+    if (z && next > 0)
+        format_local(z, next, w->local_next, sizeof w->local_next);
+    if (utc && next > 0)
+        format_local(utc, next, w->utc_next, sizeof w->utc_next);
     if (z && c->sch.paused_until > 0)
         format_local(z, c->sch.paused_until, w->pause_end, sizeof w->pause_end);
     if (z)
         format_local(z, now, w->local_now, sizeof w->local_now);
     const char *days = c->sch.weekdays ? view(d, "nudge_days_weekdays", 0, "on weekdays")
                                        : view(d, "nudge_days_daily", 0, "every day");
-    var v[9] = {{"time", w->time},          {"zone", c->zone[0] ? c->zone : "UTC"},
+    var v[7] = {{"time", w->time},          {"zone", c->zone[0] ? c->zone : "UTC"},
                 {"days", days},             {"next_local", w->local_next},
                 {"next_utc", w->utc_next},  {"until", w->pause_end},
-                {"now_local", w->local_now}, {"example", "Europe/Berlin"},
-                {"given", ""}};
+                {"now_local", w->local_now}};
     memcpy(w->v, v, sizeof v);
-    return 9;
+    return 7;
 }
 
 /* ---------- the commands ---------- */
