@@ -61,7 +61,7 @@ build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ)
 run: all
 	./build/securebase --console
 
-test: $(DEPS) build/securebase build/asan/securebase $(UNIT_BIN)
+test: $(DEPS) build/securebase build/asan/securebase $(UNIT_BIN) $(FUZZ_BIN)
 	@tests/run
 
 check-dialogs: all
