@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "schedule.h"
 #include "tz.h"
+#include "tzname.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -307,7 +308,7 @@ static int do_timezone(store *s, const sb_dialogs *d, int64_t person, conf *c, c
                           : say(reply, d, "timezone_unset", now,
                                 "No time zone yet. Set yours with `!timezone Area/City`, for "
                                 "example `!timezone Europe/Berlin`.", NULL, 0);
-    int rc = tz_validate(buf, canon, sizeof canon);
+    int rc = tzname_validate(buf, canon, sizeof canon);
     if (rc == SB_ENOMEM || rc == SB_EIO)
         return rc;
     if (rc != SB_OK) {
@@ -316,7 +317,7 @@ static int do_timezone(store *s, const sb_dialogs *d, int64_t person, conf *c, c
         for (const char *p = buf; *p && plain; p++)
             plain = isalnum((unsigned char)*p) || strchr("/_+- ", *p);
         var v[2] = {{"given", plain ? buf : "?"}, {"suggestion", guess}};
-        if (tz_suggest(buf, guess, sizeof guess) == SB_OK)
+        if (tzname_suggest(buf, guess, sizeof guess) == SB_OK)
             return say(reply, d, "timezone_suggest", now,
                        "I don't know a time zone called `{given}`. Did you mean "
                        "`{suggestion}`? Then say `!timezone {suggestion}`.", v, 2);

@@ -1,8 +1,8 @@
 /* tz.c — IANA zone math without the process-global TZ (no setenv/tzset/localtime).
  * Reads TZif files (RFC 8536): the 64-bit v2+ section when present, and its POSIX-TZ
  * footer for instants past the last transition (Debian may ship "slim" files that end
- * their table early). Also validates zone names against tzdata.zi and suggests a close
- * one. Scheduling policy lives in schedule.c; this file only knows clocks and zones. */
+ * their table early); loads and caches zones by name. Which names exist, and the close
+ * one to suggest for a wrong name, is tzname.c's; scheduling policy is schedule.c's. */
 #include "tz.h"
 
 #include "sb.h"
@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #define TZ_MAX_FILE (1u << 20)
-#define TZ_MAX_NAME 128
 
 typedef struct tz_rule_date {
     char kind;     /* 'J' (1..365, no Feb 29), 'D' (0..365), 'M' (month.week.weekday) */
@@ -460,18 +459,20 @@ int tz_from_local(const tz_zone *z, int year, int month, int day, int hour, int 
     return SB_OK;
 }
 
-/* ---------- loading, cache, names ---------- */
+/* ---------- loading and the cache ---------- */
 
-static const char *zoneinfo_dir(void)
+const char *tz_zoneinfo_dir(void)
 {
     const char *d = getenv("SECUREBASE_ZONEINFO");
     return d && *d ? d : "/usr/share/zoneinfo";
 }
 
-static int name_shape_ok(const char *name)
+int tz_name_ok(const char *name)
 {
+    if (!name)
+        return 0;
     size_t n = strlen(name);
-    if (n == 0 || n >= TZ_MAX_NAME || name[0] == '/' || name[0] == '.')
+    if (n == 0 || n >= TZ_NAME_MAX || name[0] == '/' || name[0] == '.')
         return 0;
     for (const char *p = name; *p; p++) {
         if (!isalnum((unsigned char)*p) && !strchr("/_+-.", *p))
@@ -485,10 +486,10 @@ static int name_shape_ok(const char *name)
 int tz_load(const char *name, tz_zone **out)
 {
     *out = NULL;
-    if (!name || !name_shape_ok(name))
+    if (!name || !tz_name_ok(name))
         return SB_EINVAL;
     char path[512];
-    int n = snprintf(path, sizeof path, "%s/%s", zoneinfo_dir(), name);
+    int n = snprintf(path, sizeof path, "%s/%s", tz_zoneinfo_dir(), name);
     if (n < 0 || (size_t)n >= sizeof path)
         return SB_EINVAL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -522,8 +523,6 @@ done:
     return rc;
 }
 
-static void free_names(void);
-
 #define CACHE_SLOTS 1024 /* more than the ~600 names tzdata knows */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static tz_zone *cache[CACHE_SLOTS];
@@ -539,7 +538,7 @@ static size_t name_hash(const char *s)
 int tz_get(const char *name, const tz_zone **out)
 {
     *out = NULL;
-    if (!name || !name_shape_ok(name))
+    if (!name || !tz_name_ok(name))
         return SB_EINVAL;
     int rc = SB_OK;
     pthread_mutex_lock(&cache_lock);
@@ -571,185 +570,5 @@ void tz_cache_clear(void)
         tz_free(cache[i]);
         cache[i] = NULL;
     }
-    free_names();
     pthread_mutex_unlock(&cache_lock);
-}
-
-/* The zone names tzdata knows: "Z NAME ..." and "L TARGET NAME" lines of tzdata.zi,
- * or the third column of zone1970.tab when tzdata.zi is missing. Loaded once. */
-static char **names;
-static size_t nnames;
-static int names_loaded;
-
-static int add_name(size_t *cap, const char *s, size_t n)
-{
-    if (n == 0 || n >= TZ_MAX_NAME)
-        return 0;
-    if (nnames == *cap) {
-        size_t nc = *cap ? *cap * 2 : 1024;
-        char **p = realloc(names, nc * sizeof *p);
-        if (!p)
-            return -1;
-        names = p;
-        *cap = nc;
-    }
-    names[nnames] = sb_strndup(s, n);
-    if (!names[nnames])
-        return -1;
-    nnames++;
-    return 0;
-}
-
-/* Field k (0-based, blank-separated) of line: start and length; 0 or -1. */
-static int field(const char *line, int k, const char **s, size_t *n)
-{
-    const char *p = line;
-    for (int i = 0;; i++) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p || *p == '\n')
-            return -1;
-        const char *e = p + strcspn(p, " \t\n");
-        if (i == k) {
-            *s = p;
-            *n = (size_t)(e - p);
-            return 0;
-        }
-        p = e;
-    }
-}
-
-static void load_names_locked(void)
-{
-    if (names_loaded)
-        return;
-    names_loaded = 1;
-    char path[512];
-    size_t cap = 0;
-    char line[512];
-    snprintf(path, sizeof path, "%s/tzdata.zi", zoneinfo_dir());
-    FILE *f = fopen(path, "re");
-    int zi = f != NULL;
-    if (!f) {
-        snprintf(path, sizeof path, "%s/zone1970.tab", zoneinfo_dir());
-        f = fopen(path, "re");
-    }
-    if (!f)
-        return;
-    while (fgets(line, sizeof line, f)) {
-        const char *s;
-        size_t n;
-        int k = zi ? (line[0] == 'Z' && line[1] == ' ' ? 1 : line[0] == 'L' && line[1] == ' ' ? 2 : -1)
-                   : (line[0] == '#' ? -1 : 2);
-        if (k >= 0 && field(line, k, &s, &n) == 0 && add_name(&cap, s, n) != 0)
-            break;
-    }
-    fclose(f);
-}
-
-static void free_names(void)
-{
-    for (size_t i = 0; i < nnames; i++)
-        free(names[i]);
-    free(names);
-    names = NULL;
-    nnames = 0;
-    names_loaded = 0;
-}
-
-int tz_validate(const char *name, char *canon, size_t size)
-{
-    if (!name || !name_shape_ok(name))
-        return SB_EINVAL;
-    const char *found = NULL;
-    pthread_mutex_lock(&cache_lock);
-    load_names_locked();
-    for (size_t i = 0; i < nnames && !found; i++)
-        if (strcmp(names[i], name) == 0)
-            found = names[i];
-    for (size_t i = 0; i < nnames && !found; i++)
-        if (strcasecmp(names[i], name) == 0)
-            found = names[i];
-    int have_list = nnames > 0;
-    char spelled[TZ_MAX_NAME];
-    snprintf(spelled, sizeof spelled, "%s", found ? found : name);
-    pthread_mutex_unlock(&cache_lock);
-    if (have_list && !found)
-        return SB_ENOTFOUND;
-    if (!have_list && (strncmp(name, "posix/", 6) == 0 || strncmp(name, "right/", 6) == 0 ||
-                       strcmp(name, "localtime") == 0 || strcmp(name, "posixrules") == 0))
-        return SB_ENOTFOUND;
-    const tz_zone *z;
-    int rc = tz_get(spelled, &z); /* the list may name zones this machine lacks */
-    if (rc != SB_OK)
-        return rc == SB_EINVAL ? SB_ENOTFOUND : rc;
-    if (canon && size)
-        snprintf(canon, size, "%s", spelled);
-    return SB_OK;
-}
-
-/* Case-insensitive edit distance of a and b (both shorter than TZ_MAX_NAME). */
-static int distance(const char *a, size_t na, const char *b, size_t nb)
-{
-    int row[TZ_MAX_NAME + 1];
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= na; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= nb; j++) {
-            int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            int best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[nb];
-}
-
-int tz_suggest(const char *wrong, char *out, size_t size)
-{
-    char want[TZ_MAX_NAME];
-    size_t n = 0;
-    if (!wrong)
-        return SB_ENOTFOUND;
-    while (*wrong == ' ')
-        wrong++;
-    for (; *wrong && n + 1 < sizeof want; wrong++) /* "new york" is spelled New_York */
-        want[n++] = *wrong == ' ' ? '_' : *wrong;
-    while (n > 0 && want[n - 1] == '_')
-        n--;
-    want[n] = '\0';
-    if (n == 0 || *wrong)
-        return SB_ENOTFOUND;
-    int limit = n <= 4 ? 1 : n <= 12 ? 2 : 3;
-    int best = limit + 1;
-    const char *pick = NULL;
-    pthread_mutex_lock(&cache_lock);
-    load_names_locked();
-    for (size_t i = 0; i < nnames; i++) {
-        const char *name = names[i];
-        const char *city = strrchr(name, '/');
-        city = city ? city + 1 : name;
-        int d = distance(want, n, name, strlen(name));
-        int dc = distance(want, n, city, strlen(city));
-        if (dc < d)
-            d = dc;
-        if (d < best || (d == best && pick && strlen(name) < strlen(pick))) {
-            best = d;
-            pick = name;
-        }
-    }
-    int rc = SB_ENOTFOUND;
-    if (pick && best <= limit) {
-        snprintf(out, size, "%s", pick);
-        rc = SB_OK;
-    }
-    pthread_mutex_unlock(&cache_lock);
-    return rc;
 }

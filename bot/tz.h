@@ -1,12 +1,14 @@
 /* tz.h — IANA time zones without the process-global TZ: TZif files from the system's
  * zoneinfo (v1, and the 64-bit v2+ section with its POSIX-TZ footer rule for instants
- * past the last transition), UTC <-> local conversion, name validation and suggestions.
- * A loaded zone is immutable and may be shared. */
+ * past the last transition), UTC <-> local conversion. A loaded zone is immutable and
+ * may be shared. Which zone names exist (and suggestions for wrong ones): tzname.h. */
 #ifndef SB_TZ_H
 #define SB_TZ_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define TZ_NAME_MAX 128 /* bytes of the longest zone name accepted, with its NUL */
 
 typedef struct tz_zone tz_zone;
 
@@ -51,12 +53,13 @@ int tz_from_local(const tz_zone *z, int year, int month, int day, int hour, int 
 int64_t tz_days_from_civil(int year, int month, int day);
 void tz_civil_from_days(int64_t days, int *year, int *month, int *day);
 
-/* Checks name against the system's zones. Returns SB_OK and writes the canonical
- * spelling (case corrected, e.g. "europe/berlin" -> "Europe/Berlin") into canon
- * (size bytes, may be NULL); SB_ENOTFOUND when no such zone exists; SB_EINVAL. */
-int tz_validate(const char *name, char *canon, size_t size);
-/* The known zone name closest to a wrong one ("Europe/Berln", "Berlin", "new york")
- * written into out. Returns SB_OK, or SB_ENOTFOUND when nothing is close enough. */
-int tz_suggest(const char *wrong, char *out, size_t size);
+/* The zoneinfo directory zones are read from: $SECUREBASE_ZONEINFO when set and not
+ * empty, else /usr/share/zoneinfo. Borrowed (the environment's or a constant). */
+const char *tz_zoneinfo_dir(void);
+/* 1 when name has a zone name's shape and is safe to join to the zoneinfo directory:
+ * not empty, shorter than TZ_NAME_MAX, relative, no ".." and no leading ".", only
+ * letters, digits and "/_+-.". 0 otherwise (also for NULL). Says nothing about whether
+ * such a zone exists. */
+int tz_name_ok(const char *name);
 
 #endif

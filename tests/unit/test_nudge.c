@@ -21,6 +21,7 @@
 #include "sb.h"
 #include "store.h"
 #include "tz.h"
+#include "tzname.h"
 
 static const char nudges_json[] =
     "{\"kind\":\"nudges\","
@@ -89,6 +90,7 @@ static int teardown(void **state)
     unlink(p);
     free(f);
     tz_cache_clear();
+    tzname_clear();
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "sb.h"
 #include "tz.h"
+#include "tzname.h"
 
 static int64_t iso(const char *s)
 {
@@ -301,8 +302,8 @@ static void test_malformed(void **state)
 typedef struct name_case {
     const char *given;
     int rc;
-    const char *canon;      /* for tz_validate */
-    const char *suggestion; /* for tz_suggest, NULL: none */
+    const char *canon;      /* for tzname_validate */
+    const char *suggestion; /* for tzname_suggest, NULL: none */
 } name_case;
 
 static void test_names(void **state)
@@ -330,10 +331,10 @@ static void test_names(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const name_case *c = &cases[i];
         char canon[128] = "", sugg[128] = "";
-        int rc = tz_validate(c->given, canon, sizeof canon);
+        int rc = tzname_validate(c->given, canon, sizeof canon);
         if (rc != c->rc || (c->canon && strcmp(canon, c->canon) != 0))
             fail_msg("validate %s: rc %d canon %s", c->given, rc, canon);
-        rc = tz_suggest(c->given, sugg, sizeof sugg);
+        rc = tzname_suggest(c->given, sugg, sizeof sugg);
         if (c->suggestion ? rc != SB_OK || strcmp(sugg, c->suggestion) != 0 : rc != SB_ENOTFOUND)
             fail_msg("suggest %s: rc %d got %s", c->given, rc, sugg);
     }
@@ -388,6 +389,7 @@ static int teardown(void **state)
 {
     (void)state;
     tz_cache_clear();
+    tzname_clear();
     return 0;
 }
 
