@@ -32,6 +32,7 @@ struct irc_session {
     sb_buf cap_ls;          /* capabilities offered, accumulated over CAP LS lines */
     int cap_end_sent, sasl_wanted, sasl_started, sasl_ok;
     int64_t connected_at, last_rx, ping_sent_at;
+    int64_t regain_at; /* when to ask for the configured nick again while using another */
     char *lines[LINES_MAX];
     size_t nlines;
     irc_event *events;
@@ -463,6 +464,7 @@ static void on_welcome(irc_session *s, const irc_message *m)
         }
     }
     set_state(s, IRC_STATE_READY, NULL);
+    s->regain_at = s->last_rx + s->cfg.ping_interval_ms;
     char *channels = copy_or_null(s->cfg.channels);
     for (char *c = channels; c && *c;) {
         c += strspn(c, " ,");
@@ -574,6 +576,9 @@ static int dispatch(irc_session *s, const irc_message *m)
         fail(s, "sasl_required is set but the server knows no CAP");
     else if (strcmp(c, "NICK") == 0 && is_self(s, m->nick) && m->nparams >= 1)
         snprintf(s->nick, sizeof s->nick, "%s", p0);
+    else if ((strcmp(c, "NICK") == 0 || strcmp(c, "QUIT") == 0) && m->nick &&
+             irc_nick_equal(m->nick, s->cfg.nick, s->casemapping))
+        s->regain_at = 0; /* the configured nick is free now */
     else if (strcmp(c, "JOIN") == 0 && is_self(s, m->nick) && m->nparams >= 1) {
         if (m->user && m->host) {
             snprintf(s->user, sizeof s->user, "%s", m->user);
@@ -602,8 +607,17 @@ int irc_session_receive(irc_session *s, const char *line, size_t len, int64_t no
     return dispatch(s, m) == SB_ENOMEM ? SB_ENOMEM : SB_OK;
 }
 
+/* Using an alternate nick after a collision: asks for the configured one now and then. */
+static int wants_regain(const irc_session *s)
+{
+    return s->state == IRC_STATE_READY && !irc_nick_equal(s->nick, s->cfg.nick, s->casemapping);
+}
+
 void irc_session_tick(irc_session *s, int64_t now_ms)
 {
+    if (wants_regain(s) && now_ms >= s->regain_at &&
+        send_cmd(s, "NICK", s->cfg.nick, NULL, NULL, NULL) == SB_OK)
+        s->regain_at = now_ms + s->cfg.ping_interval_ms;
     if (s->state == IRC_STATE_REGISTERING && now_ms - s->connected_at >= s->cfg.ping_timeout_ms) {
         set_state(s, IRC_STATE_RECONNECT, "registration timed out");
     } else if (s->state == IRC_STATE_READY) {
@@ -619,8 +633,9 @@ int64_t irc_session_next_timer(const irc_session *s)
 {
     if (s->state == IRC_STATE_REGISTERING)
         return s->connected_at + s->cfg.ping_timeout_ms;
-    if (s->state == IRC_STATE_READY)
-        return s->ping_sent_at ? s->ping_sent_at + s->cfg.ping_timeout_ms
-                               : s->last_rx + s->cfg.ping_interval_ms;
-    return INT64_MAX;
+    if (s->state != IRC_STATE_READY)
+        return INT64_MAX;
+    int64_t next = s->ping_sent_at ? s->ping_sent_at + s->cfg.ping_timeout_ms
+                                   : s->last_rx + s->cfg.ping_interval_ms;
+    return wants_regain(s) && s->regain_at < next ? s->regain_at : next;
 }

@@ -21,10 +21,11 @@ import time
 
 INSPIRCD = "/usr/sbin/inspircd"
 
-# The coach's class: at most THRESHOLD lines of penalty, drained at RATE lines per second;
-# past that InspIRCd kills the connection with "Excess Flood".
-COACH_THRESHOLD = 20
-COACH_RATE = 20
+# The coach's class: at most THRESHOLD lines of penalty, drained by RATE lines once a second;
+# past that InspIRCd kills the connection with "Excess Flood". A coach stays under it when
+# its burst + rate < THRESHOLD and rate <= RATE (the drain comes once a second).
+COACH_THRESHOLD = 30
+COACH_RATE = 30
 
 CONFIG = """\
 <server name="irc.test" description="securebase test server" network="TestNet">
@@ -181,8 +182,10 @@ class Person:
     """A test person on a plain TCP connection. A reader thread queues every line; expect()
     waits for one that matches, keeping the others for later calls."""
 
-    def __init__(self, port, nick, timeout=15):
+    def __init__(self, port, nick, timeout=15, user=None):
         self.nick = nick
+        self.bad_utf8 = []  # raw lines that were not valid UTF-8
+        self.mask = None    # nick!user@host as the server showed it in 001
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.sock.settimeout(None)
         self.lines = queue.Queue()
@@ -191,8 +194,9 @@ class Person:
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         self.send("NICK %s" % nick)
-        self.send("USER %s 0 * :test person" % nick)
-        self.expect(lambda m: m[2] == "001", timeout, "001 for %s" % nick)
+        self.send("USER %s 0 * :test person" % (user or nick))
+        welcome = self.expect(lambda m: m[2] == "001", timeout, "001 for %s" % nick)
+        self.mask = welcome[4][-1].split()[-1]
 
     def _read(self):
         buf = b""
@@ -204,7 +208,12 @@ class Person:
                 buf += data
                 while b"\n" in buf:
                     raw, buf = buf.split(b"\n", 1)
-                    line = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+                    raw = raw.rstrip(b"\r")
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        self.bad_utf8.append(raw)
+                        line = raw.decode("utf-8", errors="replace")
                     msg = parse_line(line)
                     if msg[2] == "PING":
                         self.send("PONG :%s" % (msg[3][0] if msg[3] else ""))
@@ -241,6 +250,25 @@ class Person:
             if match(item[1:]):
                 return item
             self.seen.append(item)
+
+    def wait_member(self, channel, nick, timeout):
+        """Waits until nick is in channel (asks NAMES again and again), with a deadline."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.send("NAMES %s" % channel)
+            names = []
+            while True:
+                left = max(0.1, deadline - time.monotonic())
+                m = self.expect(lambda m: m[2] in ("353", "366") and channel in m[3], left,
+                                "NAMES %s" % channel)
+                if m[3] == "366":
+                    break
+                names += [n.lstrip("@+%&~") for n in m[4][-1].split()]
+            if nick in names:
+                return True
+            if time.monotonic() > deadline:
+                raise TimeoutError("%s did not join %s" % (nick, channel))
+            time.sleep(0.1)
 
     def drain(self):
         """Everything received so far and not consumed."""
@@ -283,3 +311,156 @@ class TAP:
     def done(self):
         print("1..%d" % self.n, flush=True)
         return 1 if self.failed else 0
+
+
+BIN = os.environ.get("SECUREBASE_BIN", "build/asan/securebase")
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
+
+
+class Coach:
+    """The securebase binary with an [irc] section, its own store in a temporary directory.
+    settings become `key = value` lines of the [irc] section."""
+
+    def __init__(self, url, dialogs="dialogs", env=None, **settings):
+        self.dir = tempfile.mkdtemp(prefix="sb-coach-")
+        self.db = os.path.join(self.dir, "securebase.db")
+        self.conf = os.path.join(self.dir, "securebase.conf")
+        self.logfile = os.path.join(self.dir, "coach.log")
+        lines = ["[irc]", "url = %s" % url]
+        lines += ["%s = %s" % (k, v) for k, v in settings.items()]
+        with open(self.conf, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        self.dialogs = dialogs
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+
+    def start(self):
+        log = open(self.logfile, "ab")
+        self.proc = subprocess.Popen(
+            [BIN, "--config", self.conf, "--db", self.db, "--dialogs", self.dialogs],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        log.close()
+        return self
+
+    def stop(self, timeout=15):
+        """SIGTERM and wait; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return "killed after %d s" % timeout
+        return self.proc.returncode
+
+    def log(self):
+        with open(self.logfile, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def sanitizer_report(self):
+        """The sanitizer lines of the log ('' when clean)."""
+        return "\n".join(l for l in self.log().splitlines() if any(m in l for m in SANITIZER_MARKS))
+
+    def query(self, sql, args=()):
+        """Rows from the store (read-only; the coach keeps writing in WAL mode)."""
+        import sqlite3
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=5)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+    def outbox(self):
+        """[(id, room, text, sent)] of the irc adapter, oldest first."""
+        try:
+            rows = self.query("SELECT id, room, text, sent_at IS NOT NULL FROM outbox "
+                              "WHERE adapter = 'irc' ORDER BY id")
+        except Exception:  # noqa: BLE001 - the store may not exist yet
+            return []
+        return rows
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def normalize(text):
+    """Letters and digits only, lower-cased: what survives Markdown rendering and line
+    splitting unchanged, so a reply and the lines that carried it compare equal."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def coach_lines(items, coach_nick, command=None, target=None):
+    """The texts of lines the coach sent, optionally only one command and target."""
+    out = []
+    for raw, tags, nick, cmd, params in items:
+        if nick != coach_nick or cmd not in ("PRIVMSG", "NOTICE") or len(params) < 2:
+            continue
+        if params[1].startswith("\x01"):
+            continue
+        if (command and cmd != command) or (target and params[0] != target):
+            continue
+        out.append(params[1])
+    return out
+
+
+class Conversation:
+    """A test person talking to the coach, privately or in a channel. say() sends one line
+    and returns the coach's reply once it has arrived completely: it waits until the store
+    holds the new outbox row marked sent and everything the person received in this
+    conversation equals, in order, every row the coach wrote to the room since the
+    conversation began (compared with normalize). So nothing is waited for blindly, and a
+    lost, truncated, doubled or reordered line fails. In a channel, start the conversation
+    once the person has joined: replies to other people's commands count too."""
+
+    def __init__(self, person, coach, coach_nick="coach", target=None):
+        self.person = person
+        self.coach = coach
+        self.coach_nick = coach_nick
+        self.target = target  # None: private messages; else the channel
+        self.room = target or person.nick
+        self.received = []    # every coach line to this conversation, in order
+        self.raw = []         # the same lines as the person received them
+        self.first_id = max([r[0] for r in coach.outbox()] + [0])
+
+    def rows(self):
+        return [r for r in self.coach.outbox() if r[1] == self.room]
+
+    def _collect(self):
+        command = "NOTICE" if self.target else "PRIVMSG"
+        for item in self.person.drain():
+            raw, tags, nick, cmd, params = item
+            if nick == self.coach_nick and cmd == command and params and params[0] == self.room \
+                    and not params[1].startswith("\x01"):
+                self.received.append(params[1])
+                self.raw.append(raw)
+            else:
+                self.person.seen.append(item)
+
+    def wait(self, timeout=20, what="the replies"):
+        """Waits until every row to the room since the start has been received; returns
+        the number of those rows."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = [r for r in self.rows() if r[0] > self.first_id]
+            self._collect()
+            if all(r[3] for r in rows) and \
+                    normalize("".join(self.received)) == normalize("".join(r[2] for r in rows)):
+                return rows
+            if time.monotonic() > deadline:
+                raise TimeoutError("%s: %d rows (sent: %s), received %r" % (
+                    what, len(rows), [r[3] for r in rows], self.raw[-6:]))
+            time.sleep(0.05)
+
+    def say(self, text, timeout=20):
+        old = self.wait(timeout, "replies before %r" % text)
+        start = len(self.received)
+        self.person.privmsg(self.target or self.coach_nick, text)
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.wait(max(0.1, deadline - time.monotonic()), "the reply to %r" % text)
+            if len(rows) > len(old):
+                return "\n".join(self.received[start:])
+            if time.monotonic() > deadline:
+                raise TimeoutError("no reply to %r" % text)
+            time.sleep(0.05)
