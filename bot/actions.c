@@ -70,6 +70,13 @@ static int do_journal(action_ctx *a, const char *arg)
             say(a, view(a, "journal_added", "Saved to your journal."));
         return rc;
     }
+    if (!consented(a)) {
+        /* Older entries may exist from before consent was withdrawn; show those, but
+         * don't promise that new answers land here. */
+        say(a, view(a, "journal_off",
+                    "You asked me not to keep what you write, so there's no journal to "
+                    "show. Say *privacy* to change that."));
+    }
     size_t before = a->reply->len;
     say(a, view(a, "journal_header", "Your most recent journal entries:"));
     size_t header = a->reply->len;
@@ -80,6 +87,8 @@ static int do_journal(action_ctx *a, const char *arg)
         a->reply->len = before;
         if (a->reply->data)
             a->reply->data[before] = '\0';
+        if (!consented(a))
+            return SB_OK;
         say(a, view(a, "journal_empty",
                     "Your journal is empty so far. Write `!journal` followed by a thought to "
                     "add one."));
