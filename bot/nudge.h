@@ -1,6 +1,8 @@
 /* nudge.h — daily nudges: the person's settings commands, and the due-nudge pass the core
  * runs from the store's index (design.md invariant 7, issue 6). Every function works
  * inside the caller's transaction and on the caller's "now"; none reads a clock.
+ * Implemented by nudge.c (the commands and hooks) and nudge_due.c (the due pass and the
+ * preview), over the private nudge_conf.h (settings) and nudge_text.h (wording).
  *
  * Settings kept per person (store_setting_*):
  *   "timezone"  IANA zone name as validated, e.g. "Europe/Berlin"
