@@ -35,8 +35,7 @@ CONFIG = """\
 <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{dir}/ircd.log">
 <dns server="127.0.0.1" timeout="1">
 <bind address="127.0.0.1" port="{tcp_port}" type="clients">
-<bind address="127.0.0.1" port="{ws_port}" type="clients" hook="websocket">
-<module name="sha1">
+{ws_bind}<module name="sha1">
 <module name="websocket">
 <module name="ircv3">
 <module name="ircv3_servertime">
@@ -106,15 +105,28 @@ class IRCd:
         self.tcp_port = free_port()
         self.ws_port = free_port()
         self.conf = os.path.join(self.dir, "inspircd.conf")
-        with open(self.conf, "w", encoding="utf-8") as f:
-            f.write(CONFIG.format(dir=self.dir, tcp_port=self.tcp_port, ws_port=self.ws_port,
-                                  threshold=COACH_THRESHOLD, rate_milli=COACH_RATE * 1000))
-        os.chown(self.conf, irc.pw_uid, irc.pw_gid)
         self.proc = None
         self.url = "ws://127.0.0.1:%d/" % self.ws_port
 
-    def start(self, timeout=15):
-        """Starts the server and returns once both listeners accept connections."""
+    def write_config(self, ws):
+        bind = '<bind address="127.0.0.1" port="%d" type="clients" hook="websocket">\n' % self.ws_port
+        with open(self.conf, "w", encoding="utf-8") as f:
+            f.write(CONFIG.format(dir=self.dir, tcp_port=self.tcp_port, ws_port=self.ws_port,
+                                  ws_bind=bind if ws else "", threshold=COACH_THRESHOLD,
+                                  rate_milli=COACH_RATE * 1000))
+        irc = pwd.getpwnam("irc")
+        os.chown(self.conf, irc.pw_uid, irc.pw_gid)
+
+    def enable_ws(self, timeout=10):
+        """Adds the WebSocket listener to a server started with ws=False (rehash on SIGHUP)."""
+        self.write_config(ws=True)
+        self.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: accepts(self.ws_port), timeout, "the WebSocket listener after a rehash")
+
+    def start(self, timeout=15, ws=True):
+        """Starts the server and returns once its listeners accept connections (the
+        WebSocket one only when ws; see enable_ws)."""
+        self.write_config(ws)
         out = open(os.path.join(self.dir, "stdout.log"), "ab")
         self.proc = subprocess.Popen(
             [INSPIRCD, "--nofork", "--nopid", "--config", self.conf],
@@ -125,7 +137,7 @@ class IRCd:
         def up():
             if self.proc.poll() is not None:
                 raise RuntimeError("inspircd exited with %d:\n%s" % (self.proc.returncode, self.log()))
-            return accepts(self.tcp_port) and accepts(self.ws_port)
+            return accepts(self.tcp_port) and (not ws or accepts(self.ws_port))
         wait_for(up, timeout, "inspircd to accept on ports %d and %d" % (self.tcp_port, self.ws_port))
 
     def stop(self, timeout=10):

@@ -43,9 +43,11 @@ def session_state(coach, nick):
 
 def check(tap, name, fn):
     """Runs one part; an exception is a failed test with its message."""
+    start = time.monotonic()
     try:
         result = fn()
         tap.ok(result is None or bool(result), name, "" if result is None else repr(result))
+        print("# %.1f s" % (time.monotonic() - start), flush=True)
     except Exception as e:  # noqa: BLE001 - report, then go on with the next part
         tap.ok(False, name, "%s: %s" % (type(e).__name__, e))
 

@@ -10,7 +10,7 @@ import sys
 import aiohttp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ircd import IRCd, Person, TAP, parse_line  # noqa: E402
+from ircd import IRCd, Person, TAP, accepts, parse_line  # noqa: E402
 
 
 async def ws_register(url, protocols, nick):
@@ -59,6 +59,12 @@ def main():
         bob = Person(ircd.tcp_port, "bob")
         tap.ok(True, "restarted on the same ports; a person registers again")
         bob.close()
+        ircd.stop()
+        ircd.start(ws=False)
+        tap.ok(not accepts(ircd.ws_port), "started without the WebSocket listener")
+        ircd.enable_ws()
+        proto, kinds, lines = asyncio.run(ws_register(ircd.url, ["text.inspircd.org"], "late"))
+        tap.ok(proto == "text.inspircd.org", "a rehash adds the WebSocket listener")
     return tap.done()
 
 
