@@ -1,7 +1,9 @@
 /* fuzz_dialogs.c — libFuzzer target for the dialog loader: arbitrary bytes as one dialog
  * file through dialogs_load_buffer. Whatever loads must also run: a few inputs go through
  * the engine on the loaded set, and every step must answer or hand an action to the
- * router and leave a state that serializes. */
+ * router and leave a state that serializes. Any JSON object is also compiled as crisis
+ * phrase lists (whether or not it validates) and matched against its own phrases. */
+#include "crisis.h"
 #include "dialog.h"
 #include "engine.h"
 #include "sb.h"
@@ -44,8 +46,28 @@ static void run_some_steps(const sb_dialogs *d)
     free(r);
 }
 
+static void compile_as_crisis(const uint8_t *data, size_t size)
+{
+    json_t *root = json_loadb((const char *)data, size, 0, NULL);
+    crisis_matcher *m = NULL;
+    if (json_is_object(root) && crisis_compile(root, &m) == SB_OK) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(root, "phrases"), i, p) {
+            const char *s = json_string_value(p);
+            if (s && crisis_match(m, s) < 0)
+                abort();
+        }
+        if (crisis_match(m, "i want to die, this is killing me") < 0)
+            abort();
+        crisis_free(m);
+    }
+    json_decref(root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    compile_as_crisis(data, size);
     sb_dialogs *d = NULL;
     int rc = dialogs_load_buffer("fuzz.json", (const char *)data, size, &d, ignore, NULL);
     if (rc == SB_OK) {
