@@ -13,6 +13,7 @@
 #include "irc_line.h"
 #include "irc_sendq.h"
 #include "irc_session.h"
+#include "irc_url.h"
 #include "markdown.h"
 #include "sb.h"
 
@@ -20,7 +21,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,8 +40,8 @@ typedef struct irc_impl {
     sb_adapter base;
     sb_core *core;
     /* configuration */
-    char *host, *host_header, *path, *origin, *ca_file;
-    int port, tls;
+    irc_url url;
+    char *origin, *ca_file;
     long burst, rate, reconnect_min_ms, reconnect_max_ms;
     /* shared with the core thread, under lock */
     pthread_mutex_t lock;
@@ -124,14 +124,14 @@ static void connect_now(irc_impl *im)
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof i);
     i.context = im->ctx;
-    i.address = im->host;
-    i.port = im->port;
-    i.path = im->path;
-    i.host = im->host_header;
+    i.address = im->url.host;
+    i.port = im->url.port;
+    i.path = im->url.path;
+    i.host = im->url.host_header;
     i.origin = im->origin;
     i.protocol = SUBPROTOCOLS;
     i.local_protocol_name = "text.ircv3.net";
-    i.ssl_connection = im->tls ? LCCSCF_USE_SSL : 0;
+    i.ssl_connection = im->url.tls ? LCCSCF_USE_SSL : 0;
     i.pwsi = &im->wsi;
     im->waiting = 0;
     im->live = 1;
@@ -177,6 +177,8 @@ static void pump(irc_impl *im)
 {
     deliver_events(im);
     irc_session_state st = irc_session_get_state(im->session);
+    if (st == IRC_STATE_READY)
+        im->attempt = 0; /* registered: the next reconnect starts from the minimum delay */
     if (st == IRC_STATE_FATAL && !im->fatal) {
         im->fatal = 1;
         sb_log("error", "irc", "%s", irc_session_reason(im->session));
@@ -196,14 +198,11 @@ static void on_gone(irc_impl *im, const char *why)
 {
     if (!im->live)
         return;
-    int registered = irc_session_get_state(im->session) == IRC_STATE_READY;
     im->live = im->established = 0;
     im->wsi = NULL;
     sb_buf_free(&im->rx);
     im->rx_overflow = 0;
     irc_session_disconnected(im->session);
-    if (registered)
-        im->attempt = 0;
     if (im->stopping)
         im->done = 1;
     else if (!im->fatal)
@@ -525,59 +524,9 @@ static void irc_destroy(sb_adapter *a)
     irc_sendq_free(im->sendq);
     sb_buf_free(&im->rx);
     pthread_mutex_destroy(&im->lock);
-    free(im->host);
-    free(im->host_header);
-    free(im->path);
     free(im->origin);
     free(im->ca_file);
     free(im);
-}
-
-/* Splits ws://host[:port][/path] or wss://...; returns SB_EINVAL for anything else. */
-static int parse_url(irc_impl *im, const char *url)
-{
-    const char *p;
-    if (strncasecmp(url, "wss://", 6) == 0) {
-        im->tls = 1;
-        p = url + 6;
-    } else if (strncasecmp(url, "ws://", 5) == 0) {
-        p = url + 5;
-    } else {
-        return SB_EINVAL;
-    }
-    size_t host_len;
-    const char *after;
-    if (*p == '[') { /* [IPv6] */
-        const char *close = strchr(p, ']');
-        if (!close)
-            return SB_EINVAL;
-        host_len = (size_t)(close - p - 1);
-        im->host = sb_strndup(p + 1, host_len);
-        after = close + 1;
-    } else {
-        host_len = strcspn(p, ":/?#");
-        im->host = sb_strndup(p, host_len);
-        after = p + host_len;
-    }
-    if (!im->host || !*im->host)
-        return SB_EINVAL;
-    long port = im->tls ? 443 : 80;
-    if (*after == ':') {
-        char digits[8];
-        size_t n = strcspn(after + 1, "/?#");
-        if (n == 0 || n >= sizeof digits)
-            return SB_EINVAL;
-        memcpy(digits, after + 1, n);
-        digits[n] = '\0';
-        if (sb_parse_long(digits, 1, 65535, &port) != SB_OK)
-            return SB_EINVAL;
-        after += 1 + n;
-    }
-    im->port = (int)port;
-    im->path = sb_strdup(*after == '/' ? after : "/");
-    int default_port = port == (im->tls ? 443 : 80);
-    im->host_header = default_port ? sb_strdup(im->host) : sb_asprintf("%s:%ld", im->host, port);
-    return im->path && im->host_header ? SB_OK : SB_ENOMEM;
 }
 
 sb_adapter *irc_adapter_new(const sb_config *cfg)
@@ -601,7 +550,7 @@ sb_adapter *irc_adapter_new(const sb_config *cfg)
     const char *user = config_get(cfg, "irc", "sasl_user");
     const char *password = config_get(cfg, "irc", "sasl_password");
     int required = config_get_bool(cfg, "irc", "sasl_required", 0);
-    if (!url || parse_url(im, url) != SB_OK)
+    if (irc_url_parse(url, &im->url) != SB_OK)
         problem = "url: expected ws://HOST[:PORT][/PATH] or wss://...";
     else if (user && *user && !(password && *password))
         problem = "sasl_user is set but there is no sasl_password (or SECUREBASE_IRC_PASSWORD)";
@@ -610,8 +559,7 @@ sb_adapter *irc_adapter_new(const sb_config *cfg)
     const char *origin = config_get(cfg, "irc", "origin");
     const char *ca_file = config_get(cfg, "irc", "ca_file");
     if (!problem) {
-        im->origin = origin ? sb_strdup(origin)
-                            : sb_asprintf("%s://%s", im->tls ? "https" : "http", im->host_header);
+        im->origin = sb_strdup(origin ? origin : im->url.origin);
         im->ca_file = ca_file ? sb_strdup(ca_file) : NULL;
     }
     im->burst = config_get_long(cfg, "irc", "burst", 5);

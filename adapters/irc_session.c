@@ -347,48 +347,35 @@ static void cap_request(irc_session *s)
     sb_buf_free(&req);
 }
 
-static void base64(const unsigned char *in, size_t n, sb_buf *out)
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
-                     (i + 2 < n ? in[i + 2] : 0);
-        char q[4] = {abc[v >> 18 & 63], abc[v >> 12 & 63], i + 1 < n ? abc[v >> 6 & 63] : '=',
-                     i + 2 < n ? abc[v & 63] : '='};
-        sb_buf_append(out, q, 4);
-    }
-}
-
-/* AUTHENTICATE +: sends authzid NUL authcid NUL password in 400-byte pieces. */
+/* AUTHENTICATE +: sends authzid NUL authcid NUL password in 400-byte pieces, then wipes
+ * every copy of the password it made. */
 static void sasl_send_credentials(irc_session *s)
 {
-    sb_buf plain = {0}, encoded = {0};
+    sb_buf plain = {0};
     const char *u = s->cfg.sasl_user, *pw = s->cfg.sasl_password;
     sb_buf_append(&plain, u, strlen(u));
     sb_buf_append(&plain, "", 1);
     sb_buf_append(&plain, u, strlen(u));
     sb_buf_append(&plain, "", 1);
     sb_buf_append(&plain, pw, strlen(pw));
-    if (plain.data)
-        base64((const unsigned char *)plain.data, plain.len, &encoded);
-    size_t at = 0;
+    char *encoded = plain.data ? irc_base64(plain.data, plain.len) : NULL;
+    size_t len = encoded ? strlen(encoded) : 0;
     char piece[401];
-    while (encoded.data && at < encoded.len) {
-        size_t n = encoded.len - at < 400 ? encoded.len - at : 400;
-        memcpy(piece, encoded.data + at, n);
+    for (size_t at = 0; at < len; at += 400) {
+        size_t n = len - at < 400 ? len - at : 400;
+        memcpy(piece, encoded + at, n);
         piece[n] = '\0';
         send_cmd(s, "AUTHENTICATE", piece, NULL, NULL, NULL);
-        at += n;
     }
-    if (!encoded.len || encoded.len % 400 == 0)
+    if (len % 400 == 0)
         send_cmd(s, "AUTHENTICATE", "+", NULL, NULL, NULL);
     if (plain.data)
         memset(plain.data, 0, plain.len);
-    if (encoded.data)
-        memset(encoded.data, 0, encoded.len);
+    if (encoded)
+        memset(encoded, 0, len);
     memset(piece, 0, sizeof piece);
     sb_buf_free(&plain);
-    sb_buf_free(&encoded);
+    free(encoded);
 }
 
 static void on_cap(irc_session *s, const irc_message *m)

@@ -127,3 +127,23 @@ int irc_ctcp_parse(const char *text, char *command, size_t cap, const char **arg
     *args_len = (size_t)(end - *args);
     return 1;
 }
+
+char *irc_base64(const void *data, size_t n)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *in = data;
+    char *out = malloc((n + 2) / 3 * 4 + 1);
+    if (!out)
+        return NULL;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        out[at++] = abc[v >> 18 & 63];
+        out[at++] = abc[v >> 12 & 63];
+        out[at++] = i + 1 < n ? abc[v >> 6 & 63] : '=';
+        out[at++] = i + 2 < n ? abc[v & 63] : '=';
+    }
+    out[at] = '\0';
+    return out;
+}

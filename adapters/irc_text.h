@@ -1,5 +1,6 @@
 /* irc_text.h — IRC's rules for text: nick casemapping, lines addressed to a nick, CTCP
- * framing, and cleaning what people type into valid UTF-8 plain text. Pure functions. */
+ * framing, cleaning what people type into valid UTF-8 plain text, and base64 for SASL.
+ * Pure functions. */
 #ifndef SB_IRC_TEXT_H
 #define SB_IRC_TEXT_H
 
@@ -25,5 +26,9 @@ int irc_ctcp_parse(const char *text, char *command, size_t cap, const char **arg
  * framing survives; bytes that are not UTF-8 (overlong, surrogates, truncated) become '?'.
  * Caller frees; NULL on ENOMEM or when text is NULL. */
 char *irc_text_clean(const char *text, int keep_newlines);
+
+/* Base64 (RFC 4648, with padding) of n bytes, as SASL wants it. Caller frees; NULL on
+ * ENOMEM. */
+char *irc_base64(const void *data, size_t n);
 
 #endif

@@ -115,6 +115,28 @@ static void test_clean(void **state)
     assert_null(irc_text_clean(NULL, 0));
 }
 
+static void test_base64(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t n;
+        const char *out;
+    } cases[] = {
+        {"", 0, ""}, {"f", 1, "Zg=="}, {"fo", 2, "Zm8="}, {"foo", 3, "Zm9v"},
+        {"foob", 4, "Zm9vYg=="}, {"fooba", 5, "Zm9vYmE="}, {"foobar", 6, "Zm9vYmFy"},
+        {"coach\0coach\0secret", 18, "Y29hY2gAY29hY2gAc2VjcmV0"},
+        {"\xff\xfe\xfd", 3, "//79"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = irc_base64(cases[i].in, cases[i].n);
+        assert_non_null(got);
+        if (strcmp(got, cases[i].out) != 0)
+            fail_msg("base64 case %zu: got %s want %s", i, got, cases[i].out);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_addressed),
         cmocka_unit_test(test_ctcp),
         cmocka_unit_test(test_clean),
+        cmocka_unit_test(test_base64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
