@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define MAX_LINE 16384 /* longer lines are cut: a chat message, not a file */
@@ -40,15 +41,59 @@ static void prompt(console *c)
     }
 }
 
+/* Writes text wrapped at width columns on spaces (UTF-8 aware: continuation bytes take no
+ * column), indenting continuation lines by indent spaces. Words longer than a line stay whole. */
+static void put_wrapped(FILE *out, const char *text, int width, int indent)
+{
+    int col = indent;
+    const char *p = text;
+    while (*p) {
+        if (*p == '\n') {
+            fputc('\n', out);
+            fprintf(out, "%*s", indent, "");
+            col = indent;
+            p++;
+            continue;
+        }
+        size_t len = strcspn(p, " \n");
+        int cols = 0;
+        for (size_t i = 0; i < len; i++)
+            cols += ((unsigned char)p[i] & 0xC0) != 0x80;
+        if (col > indent && col + cols > width) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        }
+        fwrite(p, 1, len, out);
+        col += cols;
+        p += len;
+        if (*p == ' ') {
+            if (col < width)
+                fputc(' ', out);
+            col++;
+            p++;
+        }
+    }
+}
+
+static int terminal_width(FILE *out)
+{
+    struct winsize ws;
+    int w = ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+    return w > 100 ? 100 : w < 30 ? 30 : w;
+}
+
 static void console_send(sb_adapter *a, const sb_outbound *msg)
 {
     console *c = a->impl;
     char *plain = markdown_to_plain(msg->text);
     const char *text = plain ? plain : msg->text;
-    if (c->opt.interactive)
-        fprintf(c->out, "\ncoach> %s\n\n", text);
-    else
+    if (c->opt.interactive) {
+        fputs("\ncoach> ", c->out);
+        put_wrapped(c->out, text, terminal_width(c->out) - 1, 7);
+        fputs("\n\n", c->out);
+    } else {
         fprintf(c->out, "%s\n\n", text);
+    }
     fflush(c->out);
     free(plain);
     if (msg->id > 0)
@@ -188,7 +233,7 @@ static int console_start(sb_adapter *a, sb_core *core)
     c->core = core;
     if (c->opt.interactive) {
         fprintf(c->out, "securebase %s: you're talking to the coach as %s. "
-                        "Type *help* any time; Ctrl-D to leave.\n\n",
+                        "Say hi to begin, help any time; Ctrl-D leaves.\n\n",
                 SB_VERSION, c->user);
         fflush(c->out);
     }
