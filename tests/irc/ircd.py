@@ -35,7 +35,7 @@ CONFIG = """\
 <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{dir}/ircd.log">
 <dns server="127.0.0.1" timeout="1">
 <bind address="127.0.0.1" port="{tcp_port}" type="clients">
-{ws_bind}<module name="sha1">
+{ws_bind}{tls}<module name="sha1">
 <module name="websocket">
 <module name="ircv3">
 <module name="ircv3_servertime">
@@ -49,7 +49,7 @@ CONFIG = """\
          hardsendq="4M" softsendq="1M" recvq="1M" threshold="100000" commandrate="10000000"
          fakelag="no" localmax="200" globalmax="200" resolvehostnames="no" useident="no"
          limit="5000">
-<connect name="coach" allow="*" port="{ws_port}" timeout="30" pingfreq="300"
+<connect name="coach" allow="*" port="{coach_ports}" timeout="30" pingfreq="300"
          hardsendq="4M" softsendq="1M" recvq="16K" threshold="{threshold}"
          commandrate="{rate_milli}" fakelag="no" localmax="200" globalmax="200"
          resolvehostnames="no" useident="no" limit="5000">
@@ -94,10 +94,20 @@ def accepts(port):
         return False
 
 
-class IRCd:
-    """One InspIRCd in a temporary directory. Use as a context manager."""
+TLS_CONFIG = """\
+<module name="ssl_gnutls">
+<sslprofile name="wss" provider="gnutls" certfile="{dir}/cert.pem" keyfile="{dir}/key.pem"
+            requestclientcert="no">
+<bind address="127.0.0.1" port="{wss_port}" type="clients" hook="websocket" sslprofile="wss">
+"""
 
-    def __init__(self):
+
+class IRCd:
+    """One InspIRCd in a temporary directory. Use as a context manager. With tls=True it
+    also listens for wss:// on wss_port with a self-signed certificate for "localhost"
+    (cert.pem in the directory, which also serves as the CA file)."""
+
+    def __init__(self, tls=False):
         self.dir = tempfile.mkdtemp(prefix="sb-ircd-")
         irc = pwd.getpwnam("irc")
         os.chown(self.dir, irc.pw_uid, irc.pw_gid)
@@ -107,12 +117,26 @@ class IRCd:
         self.conf = os.path.join(self.dir, "inspircd.conf")
         self.proc = None
         self.url = "ws://127.0.0.1:%d/" % self.ws_port
+        self.tls = tls
+        self.wss_port = free_port() if tls else None
+        self.cert = os.path.join(self.dir, "cert.pem")
+        if tls:
+            key = os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                            "-keyout", key, "-out", self.cert],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for f in (key, self.cert):
+                os.chown(f, irc.pw_uid, irc.pw_gid)
 
     def write_config(self, ws):
         bind = '<bind address="127.0.0.1" port="%d" type="clients" hook="websocket">\n' % self.ws_port
         with open(self.conf, "w", encoding="utf-8") as f:
             f.write(CONFIG.format(dir=self.dir, tcp_port=self.tcp_port, ws_port=self.ws_port,
                                   ws_bind=bind if ws else "", threshold=COACH_THRESHOLD,
+                                  coach_ports=",".join(str(p) for p in (self.ws_port, self.wss_port) if p),
+                                  tls=TLS_CONFIG.format(dir=self.dir, wss_port=self.wss_port)
+                                  if self.tls else "",
                                   rate_milli=COACH_RATE * 1000))
         irc = pwd.getpwnam("irc")
         os.chown(self.conf, irc.pw_uid, irc.pw_gid)
@@ -137,7 +161,8 @@ class IRCd:
         def up():
             if self.proc.poll() is not None:
                 raise RuntimeError("inspircd exited with %d:\n%s" % (self.proc.returncode, self.log()))
-            return accepts(self.tcp_port) and (not ws or accepts(self.ws_port))
+            return (accepts(self.tcp_port) and (not ws or accepts(self.ws_port)) and
+                    (not self.tls or accepts(self.wss_port)))
         wait_for(up, timeout, "inspircd to accept on ports %d and %d" % (self.tcp_port, self.ws_port))
 
     def stop(self, timeout=10):
