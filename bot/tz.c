@@ -380,11 +380,18 @@ const char *tz_name(const tz_zone *z)
     return z->name;
 }
 
+/* t within +-TZ_INSTANT_MAX, so that local readings and rule years cannot overflow. */
+static int64_t clamp_instant(int64_t t)
+{
+    return t > TZ_INSTANT_MAX ? TZ_INSTANT_MAX : t < -TZ_INSTANT_MAX ? -TZ_INSTANT_MAX : t;
+}
+
 int32_t tz_offset_at(const tz_zone *z, int64_t t, int *isdst)
 {
     int dummy;
     if (!isdst)
         isdst = &dummy;
+    t = clamp_instant(t);
     if (z->ntimes == 0 || t < z->times[0]) {
         if (z->ntimes == 0 && z->has_rule)
             return rule_offset(&z->rule, t, isdst);
@@ -408,6 +415,7 @@ int32_t tz_offset_at(const tz_zone *z, int64_t t, int *isdst)
 
 void tz_to_local(const tz_zone *z, int64_t utc, tz_local *out)
 {
+    utc = clamp_instant(utc);
     out->utoff = tz_offset_at(z, utc, &out->isdst);
     int64_t local = utc + out->utoff;
     int64_t days = floor_div(local, 86400);

@@ -38,6 +38,10 @@ int tz_get(const char *name, const tz_zone **out);
 /* Frees every cached zone (callers must no longer hold any). */
 void tz_cache_clear(void);
 
+/* Instants are read within +-TZ_INSTANT_MAX seconds of 1970 (about a million years);
+ * one further out is read as that bound. */
+#define TZ_INSTANT_MAX (INT64_C(1) << 45)
+
 /* Seconds east of UTC in effect at instant utc. Cannot fail. */
 int32_t tz_offset_at(const tz_zone *z, int64_t utc, int *isdst);
 /* Converts instant utc to its local reading. Cannot fail. */

@@ -128,18 +128,23 @@ int tzname_validate(const char *name, char *canon, size_t size)
     return SB_OK;
 }
 
-/* Case-insensitive edit distance of a and b (both shorter than TZ_NAME_MAX). */
-static int distance(const char *a, size_t na, const char *b, size_t nb)
+/* Edit distance of a (lower case) and b (any case, compared in lower case), both shorter
+ * than TZ_NAME_MAX, when it is at most cap; some value above cap otherwise. Stopping
+ * early keeps a long wrong name from costing a full table per known name. */
+static int distance(const char *a, size_t na, const char *b, size_t nb, int cap)
 {
+    if ((na > nb ? na - nb : nb - na) > (size_t)cap)
+        return cap + 1;
     int row[TZ_NAME_MAX + 1];
     for (size_t j = 0; j <= nb; j++)
         row[j] = (int)j;
     for (size_t i = 1; i <= na; i++) {
         int diag = row[0];
         row[0] = (int)i;
+        int least = row[0];
         for (size_t j = 1; j <= nb; j++) {
             int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int cost = a[i - 1] != tolower((unsigned char)b[j - 1]);
             int best = diag + cost;
             if (up + 1 < best)
                 best = up + 1;
@@ -147,7 +152,11 @@ static int distance(const char *a, size_t na, const char *b, size_t nb)
                 best = row[j - 1] + 1;
             row[j] = best;
             diag = up;
+            if (best < least)
+                least = best;
         }
+        if (least > cap) /* every later row is at least this far */
+            return cap + 1;
     }
     return row[nb];
 }
@@ -161,7 +170,7 @@ int tzname_suggest(const char *wrong, char *out, size_t size)
     while (*wrong == ' ')
         wrong++;
     for (; *wrong && n + 1 < sizeof want; wrong++) /* "new york" is spelled New_York */
-        want[n++] = *wrong == ' ' ? '_' : *wrong;
+        want[n++] = *wrong == ' ' ? '_' : (char)tolower((unsigned char)*wrong);
     while (n > 0 && want[n - 1] == '_')
         n--;
     want[n] = '\0';
@@ -176,8 +185,9 @@ int tzname_suggest(const char *wrong, char *out, size_t size)
         const char *name = names[i];
         const char *city = strrchr(name, '/');
         city = city ? city + 1 : name;
-        int d = distance(want, n, name, strlen(name));
-        int dc = distance(want, n, city, strlen(city));
+        /* Only a distance up to best can change the pick (a tie picks the shorter name). */
+        int d = distance(want, n, name, strlen(name), best);
+        int dc = distance(want, n, city, strlen(city), best);
         if (dc < d)
             d = dc;
         if (d < best || (d == best && pick && strlen(name) < strlen(pick))) {

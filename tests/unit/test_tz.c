@@ -254,6 +254,41 @@ static void test_footer_rules_and_v1(void **state)
     tz_free(z);
 }
 
+/* Instants far past any calendar (a file's big-bang transition, a corrupt clock) are read
+ * as the bound TZ_INSTANT_MAX, for a table zone and a rule-only one, without overflow. */
+static void test_far_instants(void **state)
+{
+    (void)state;
+    bytes f;
+    tz_zone *slim = NULL;
+    make_tzif(&f, '2', NULL, 0, 3600, 7200, "CET-1CEST,M3.5.0,M10.5.0/3");
+    assert_int_equal(tz_parse("slim", f.b, f.n, &slim), SB_OK);
+    const tz_zone *sys;
+    assert_int_equal(tz_get("Europe/Berlin", &sys), SB_OK);
+    const tz_zone *zones[2] = {slim, sys};
+    static const struct {
+        int64_t given, read_as;
+    } cases[] = {
+        {INT64_MAX, TZ_INSTANT_MAX},       {TZ_INSTANT_MAX + 1, TZ_INSTANT_MAX},
+        {INT64_MIN, -TZ_INSTANT_MAX},      {-TZ_INSTANT_MAX - 1, -TZ_INSTANT_MAX},
+        {TZ_INSTANT_MAX, TZ_INSTANT_MAX},  {-TZ_INSTANT_MAX, -TZ_INSTANT_MAX},
+    };
+    for (size_t z = 0; z < 2; z++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            tz_local got, want;
+            tz_to_local(zones[z], cases[i].given, &got);
+            tz_to_local(zones[z], cases[i].read_as, &want);
+            if (memcmp(&got, &want, sizeof got) != 0 || got.month < 1 || got.month > 12 ||
+                got.hour > 23 || got.weekday > 6)
+                fail_msg("zone %zu, instant %lld: %d-%d-%d %d:%d, want %d-%d-%d %d:%d", z,
+                         (long long)cases[i].given, got.year, got.month, got.day, got.hour,
+                         got.minute, want.year, want.month, want.day, want.hour, want.minute);
+            assert_int_equal(tz_offset_at(zones[z], cases[i].given, NULL), got.utoff);
+        }
+    }
+    tz_free(slim);
+}
+
 typedef struct bad_case {
     const char *what;
     size_t cut;          /* truncate to this many bytes (0: keep) */
@@ -321,6 +356,8 @@ static void test_names(void **state)
         {"Asia/Kolkatta", SB_ENOTFOUND, NULL, "Asia/Kolkata"},
         {"Lord Howe", SB_EINVAL, NULL, "Australia/Lord_Howe"},
         {"Europe", SB_ENOTFOUND, NULL, NULL},
+        {"Europe/Berlin/Mitte/Alexanderplatz", SB_ENOTFOUND, NULL, NULL},
+        {"Amerika/Sao_Paolo", SB_ENOTFOUND, NULL, "America/Sao_Paulo"},
         {"Mars/Olympus_Mons", SB_ENOTFOUND, NULL, NULL},
         {"zone.tab", SB_ENOTFOUND, NULL, NULL},
         {"posix/Europe/Berlin", SB_ENOTFOUND, NULL, NULL},
@@ -400,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_from_local),
         cmocka_unit_test(test_slim_footer_matches_system),
         cmocka_unit_test(test_footer_rules_and_v1),
+        cmocka_unit_test(test_far_instants),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_against_glibc),
