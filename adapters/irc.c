@@ -27,6 +27,7 @@
 #define RX_MAX (IRC_TAGS_MAX + IRC_BODY_MAX + 64) /* one frame; longer ones are dropped */
 #define QUEUE_MAX 5000                            /* replies held while disconnected */
 #define STOP_GRACE_MS 2000                        /* time for QUIT on stop */
+#define CLOSE_GRACE_S 2                           /* then a connection is closed by force */
 #define TICK_MAX_MS 1000
 #define SUBPROTOCOLS "text.ircv3.net,binary.ircv3.net,text.inspircd.org,binary.inspircd.org"
 
@@ -172,6 +173,17 @@ static void deliver_events(irc_impl *im)
     }
 }
 
+/* Closes the connection once the protocol lines still queued (QUIT) are out; a connection
+ * that cannot even be written to any more is killed by libwebsockets after CLOSE_GRACE_S. */
+static void want_close(irc_impl *im)
+{
+    if (im->close_wanted)
+        return;
+    im->close_wanted = 1;
+    if (im->wsi && im->established)
+        lws_set_timeout(im->wsi, PENDING_TIMEOUT_USER_OK, CLOSE_GRACE_S);
+}
+
 /* After anything touched the session: events out, state changes acted on, writes asked for. */
 static void pump(irc_impl *im)
 {
@@ -185,9 +197,9 @@ static void pump(irc_impl *im)
         sb_core_fatal(im->core, &im->base, irc_session_reason(im->session));
     }
     if ((st == IRC_STATE_RECONNECT || st == IRC_STATE_FATAL) && im->live && !im->close_wanted) {
-        im->close_wanted = 1;
         if (st == IRC_STATE_RECONNECT)
             sb_log("warn", "irc", "%s: closing the connection", irc_session_reason(im->session));
+        want_close(im);
     }
     if (im->wsi && im->established && (wants_write(im) || im->close_wanted))
         lws_callback_on_writable(im->wsi);
@@ -219,7 +231,7 @@ static void begin_stop(irc_impl *im)
         return;
     }
     irc_session_queue_line(im->session, "QUIT :securebase is stopping");
-    im->close_wanted = 1;
+    want_close(im);
 }
 
 static void take_pending(irc_impl *im)

@@ -17,7 +17,7 @@
 #define LINES_MAX 64       /* protocol lines waiting; a flood of PINGs cannot grow it */
 #define CTCP_LINES_MAX 16  /* CTCP answers are dropped beyond this many waiting lines */
 #define NICK_ATTEMPTS 20
-#define WANTED_CAPS "message-tags server-time account-tag extended-join"
+#define WANTED_CAPS "message-tags server-time account-tag extended-join chghost"
 
 struct irc_session {
     irc_session_config cfg; /* strings owned */
@@ -553,6 +553,10 @@ static int dispatch(irc_session *s, const irc_message *m)
         on_isupport(s, m);
     else if (strcmp(c, "396") == 0 && m->nparams >= 2 && *m->params[1])
         snprintf(s->host, sizeof s->host, "%s", m->params[1]);
+    else if (strcmp(c, "CHGHOST") == 0 && is_self(s, m->nick) && m->nparams >= 2) {
+        snprintf(s->user, sizeof s->user, "%s", m->params[0]);
+        snprintf(s->host, sizeof s->host, "%s", m->params[1]);
+    }
     else if ((!strcmp(c, "433") || !strcmp(c, "436") || !strcmp(c, "437")) &&
              s->state == IRC_STATE_REGISTERING)
         next_nick(s);

@@ -64,8 +64,8 @@ static const script scripts[] = {
         "end"}},
     {"SASL PLAIN succeeds", "coach", "secret", 1, {
         REGISTER, "< :irc.test CAP * LS * :multi-prefix sasl=PLAIN,EXTERNAL",
-        "< :irc.test CAP * LS :server-time", "> CAP REQ :sasl server-time",
-        "< :irc.test CAP * ACK :sasl server-time", "> AUTHENTICATE PLAIN", "< AUTHENTICATE +",
+        "< :irc.test CAP * LS :server-time chghost", "> CAP REQ :sasl server-time chghost",
+        "< :irc.test CAP * ACK :sasl server-time chghost", "> AUTHENTICATE PLAIN", "< AUTHENTICATE +",
         "> AUTHENTICATE Y29hY2gAY29hY2gAc2VjcmV0",
         "< :irc.test 900 coach coach!sb@h coach :You are now logged in as coach",
         "< :irc.test 903 coach :SASL authentication successful", "> CAP END", WELCOME,
@@ -246,6 +246,14 @@ static void test_budget_and_commands(void **state)
     irc_session_receive(s, cloak, strlen(cloak), 0);
     assert_int_equal(irc_session_budget(s, "ann"),
                      IRC_BODY_MAX - strlen(":coach!sb@a-much-longer.cloaked.host PRIVMSG ann :"));
+    const char *chghost = ":coach!sb@a-much-longer.cloaked.host CHGHOST ~securebase even.longer.vhost.example.org";
+    irc_session_receive(s, chghost, strlen(chghost), 0);
+    assert_int_equal(irc_session_budget(s, "ann"),
+                     IRC_BODY_MAX - strlen(":coach!~securebase@even.longer.vhost.example.org PRIVMSG ann :"));
+    const char *other = ":ann!a@h CHGHOST x short";
+    irc_session_receive(s, other, strlen(other), 0);
+    assert_int_equal(irc_session_budget(s, "ann"),
+                     IRC_BODY_MAX - strlen(":coach!~securebase@even.longer.vhost.example.org PRIVMSG ann :"));
     assert_string_equal(irc_session_reply_command(s, "#room"), "NOTICE");
     assert_string_equal(irc_session_reply_command(s, "&local"), "NOTICE");
     assert_string_equal(irc_session_reply_command(s, "ann"), "PRIVMSG");
