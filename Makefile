@@ -32,6 +32,8 @@ BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=build/bench/%)
 DEPS     = build/.deps
 
 .PHONY: all run test fuzz bench check-dialogs clean deps
+# Keep the objects pattern rules make on the way (fuzz and test builds), so no rebuild each run.
+.SECONDARY:
 all: $(DEPS) build/securebase
 
 # Installs missing Debian packages (as root) or says which to install, once per checkout.

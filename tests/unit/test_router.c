@@ -1,0 +1,171 @@
+/* test_router.c — the router through its real interface with the real dialogs and an
+ * in-memory store: one outbox row per answered message, committed with the resume
+ * position; group rooms stay impersonal; the encrypted-room notice goes out once; and a
+ * crisis reply goes out even when the batch cannot be committed. */
+#include "dialog.h"
+#include "router.h"
+#include "sb.h"
+#include "store.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+typedef struct sent {
+    int n;
+    int64_t ids[32];
+    char *rooms[32];
+    char *texts[32];
+} sent;
+
+static void on_send(void *ctx, int64_t id, const char *adapter, const char *room, const char *text)
+{
+    sent *s = ctx;
+    assert_string_equal(adapter, "test");
+    assert_true(s->n < 32);
+    s->ids[s->n] = id;
+    s->rooms[s->n] = strdup(room);
+    s->texts[s->n] = strdup(text);
+    s->n++;
+}
+
+static void sent_clear(sent *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        free(s->rooms[i]);
+        free(s->texts[i]);
+    }
+    s->n = 0;
+}
+
+typedef struct fixture {
+    store *st;
+    sb_dialogs *d;
+    router *r;
+    sent out;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_int_equal(store_open(":memory:", &f->st), SB_OK);
+    assert_int_equal(dialogs_load("dialogs", &f->d, NULL, NULL), SB_OK);
+    f->r = router_new(f->st, f->d);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    sent_clear(&f->out);
+    router_free(f->r);
+    dialogs_free(f->d);
+    store_close(f->st);
+    free(f);
+    return 0;
+}
+
+static int say(fixture *f, const char *room, const char *sender, const char *text, int direct,
+               int addressed, const char *resume)
+{
+    sb_inbound ev = {.kind = SB_IN_MESSAGE, .room = (char *)room, .sender = (char *)sender,
+                     .text = (char *)text, .direct = direct, .addressed = addressed};
+    sb_batch b = {.events = &ev, .count = 1, .resume_key = resume ? "next_batch" : NULL,
+                  .resume_value = (char *)resume};
+    return router_batch(f->r, "test", &b, 1795000000, on_send, &f->out);
+}
+
+static void one_row_per_message_with_resume(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(say(f, "!dm", "@ann:x", "hi", 1, 0, "s1"), SB_OK);
+    assert_int_equal(f->out.n, 1);
+    assert_true(f->out.ids[0] > 0);
+    assert_string_equal(f->out.rooms[0], "!dm");
+    assert_non_null(strstr(f->out.texts[0], "coach"));
+    char *pos = NULL;
+    assert_int_equal(store_resume_get(f->st, "test", "next_batch", &pos), SB_OK);
+    assert_string_equal(pos, "s1");
+    free(pos);
+    int64_t sent_rows, unsent;
+    assert_int_equal(store_outbox_count(f->st, "test", &sent_rows, &unsent), SB_OK);
+    assert_int_equal(unsent, 1);
+}
+
+static void group_rooms_stay_impersonal(void **state)
+{
+    fixture *f = *state;
+    /* Consent and a journal entry in the direct chat ... */
+    assert_int_equal(say(f, "!dm", "@ann:x", "hi", 1, 0, NULL), SB_OK);
+    assert_int_equal(say(f, "!dm", "@ann:x", "1", 1, 0, NULL), SB_OK);
+    assert_int_equal(say(f, "!dm", "@ann:x", "!journal my secret about the lighthouse", 1, 0, NULL), SB_OK);
+    sent_clear(&f->out);
+    /* ... chatter in a group is not ours ... */
+    assert_int_equal(say(f, "!group", "@ann:x", "nice weather", 0, 0, NULL), SB_OK);
+    assert_int_equal(f->out.n, 0);
+    /* ... and a personal command there shows nothing personal. */
+    assert_int_equal(say(f, "!group", "@ann:x", "!journal", 0, 0, NULL), SB_OK);
+    assert_int_equal(f->out.n, 1);
+    assert_string_equal(f->out.rooms[0], "!group");
+    assert_null(strstr(f->out.texts[0], "lighthouse"));
+    assert_int_equal(say(f, "!group", "@ann:x", "!export", 0, 0, NULL), SB_OK);
+    assert_null(strstr(f->out.texts[1], "lighthouse"));
+    /* The direct chat still has it. */
+    assert_int_equal(say(f, "!dm", "@ann:x", "!journal", 1, 0, NULL), SB_OK);
+    assert_non_null(strstr(f->out.texts[2], "lighthouse"));
+}
+
+static void encrypted_notice_once_per_room(void **state)
+{
+    fixture *f = *state;
+    sb_inbound ev = {.kind = SB_IN_ENCRYPTED, .room = "!enc", .sender = "@ann:x"};
+    sb_batch b = {.events = &ev, .count = 1};
+    assert_int_equal(router_batch(f->r, "test", &b, 1795000000, on_send, &f->out), SB_OK);
+    assert_int_equal(router_batch(f->r, "test", &b, 1795000001, on_send, &f->out), SB_OK);
+    assert_int_equal(f->out.n, 1);
+    assert_non_null(strstr(f->out.texts[0], "encrypt"));
+}
+
+static void crisis_reply_survives_a_failed_batch(void **state)
+{
+    fixture *f = *state;
+    /* A transaction already open makes the router's own begin fail: nothing commits. */
+    assert_int_equal(store_begin(f->st), SB_OK);
+    assert_int_not_equal(say(f, "!dm", "@bo:x", "I want to kill myself", 1, 0, "s9"), SB_OK);
+    assert_int_equal(f->out.n, 1);
+    assert_true(f->out.ids[0] < 0);
+    assert_non_null(strstr(f->out.texts[0], dialogs_crisis_message(f->d)));
+    /* An ordinary message in a failed batch gets no reply (it is redelivered later). */
+    assert_int_not_equal(say(f, "!dm", "@bo:x", "hello", 1, 0, "s10"), SB_OK);
+    assert_int_equal(f->out.n, 1);
+    assert_int_equal(store_rollback(f->st), SB_OK);
+    char *pos = NULL;
+    assert_int_equal(store_resume_get(f->st, "test", "next_batch", &pos), SB_OK);
+    assert_null(pos);
+}
+
+static void crisis_first_with_configured_message(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(dialogs_set_crisis_message(f->d, "Call the Lighthouse Line on 0800 000."), SB_OK);
+    assert_int_equal(say(f, "!dm", "@cy:x", "everyone would be better off without me", 1, 0, NULL), SB_OK);
+    assert_int_equal(f->out.n, 1);
+    assert_non_null(strstr(f->out.texts[0], "Call the Lighthouse Line on 0800 000."));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(one_row_per_message_with_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(group_rooms_stay_impersonal, setup, teardown),
+        cmocka_unit_test_setup_teardown(encrypted_notice_once_per_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(crisis_reply_survives_a_failed_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(crisis_first_with_configured_message, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
