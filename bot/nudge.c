@@ -154,6 +154,11 @@ static int do_pause(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c
 {
     char buf[64];
     trimmed(arg, buf, sizeof buf);
+    if (!c->on) /* nothing to pause; a pause kept for later would surprise them then */
+        return show(s, d, person, c, now, "nudge_show_off",
+                    "Nudges are off. Turn them on with `!nudge HH:MM`, for example "
+                    "`!nudge 09:00`.",
+                    reply);
     const char *key = "pause_set", *fallback = "Nudges paused until {until} ({zone}). "
                                                "`!resume` brings them back sooner.";
     if (!buf[0]) {
@@ -162,10 +167,14 @@ static int do_pause(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c
         fallback = "Nudges paused until you say `!resume`.";
     } else {
         int64_t until;
-        if (schedule_parse_pause(buf, c->sch.zone, now, &until) != SB_OK)
+        if (schedule_parse_pause(buf, c->sch.zone, now, &until) != SB_OK) {
+            nudge_answer_vars w;
+            nudge_text_answer_vars(d, c, now, 0, &w);
             return nudge_text_say(reply, d, "pause_bad", now,
-                                  "For how long? Try `!pause 3d` or `!pause until 2026-12-01`.",
-                                  NULL, 0);
+                                  "For how long? Try `!pause 3d`, `!pause 2w` or `!pause until "
+                                  "{example_date}`; a pause can last up to a year.",
+                                  w.v, w.n);
+        }
         c->sch.paused_until = until;
     }
     nudge_conf_refresh(c);

@@ -22,7 +22,9 @@
  * nudge_fallback, timezone_set, timezone_show, timezone_unset, timezone_suggest,
  * timezone_unknown, pause_set, pause_open, pause_bad, resume, resume_off,
  * resume_not_paused, unknown_action. Variables: {time} {zone} {days} {next_local}
- * {next_utc} {until} {now_local}; timezone_suggest/_unknown: {given} {suggestion}.
+ * {next_utc} {until} {now_local} {example_date} (a date a few weeks ahead, for
+ * examples); timezone_suggest/_unknown: {given} {suggestion}. A pause while nudges are
+ * off answers with nudge_show_off.
  * nudge_next should show {next_local} and {next_utc} (the issue asks for both). */
 #ifndef SB_NUDGE_H
 #define SB_NUDGE_H

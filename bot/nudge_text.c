@@ -82,17 +82,25 @@ void nudge_text_answer_vars(const sb_dialogs *d, const nudge_conf *c, int64_t no
         format_local(z, c->sch.paused_until, w->until, sizeof w->until);
     if (z)
         format_local(z, now, w->now_local, sizeof w->now_local);
+    w->example_date[0] = '\0';
+    if (z) {
+        tz_local ahead; /* the first of the month 45 days on: 15 to 45 days from now */
+        tz_to_local(z, now + 45 * 86400, &ahead);
+        snprintf(w->example_date, sizeof w->example_date, "%04d-%02d-01", ahead.year,
+                 ahead.month);
+    }
     const char *days = c->sch.weekdays ? nudge_text_view(d, "nudge_days_weekdays", 0, "on weekdays")
                                        : nudge_text_view(d, "nudge_days_daily", 0, "every day");
-    const nudge_var v[7] = {{"time", w->time},
+    const nudge_var v[8] = {{"time", w->time},
                             {"zone", c->zone[0] ? c->zone : "UTC"},
                             {"days", days},
                             {"next_local", w->next_local},
                             {"next_utc", w->next_utc},
                             {"until", w->until},
-                            {"now_local", w->now_local}};
+                            {"now_local", w->now_local},
+                            {"example_date", w->example_date}};
     memcpy(w->v, v, sizeof v);
-    w->n = 7;
+    w->n = 8;
 }
 
 /* ---------- the daily nudge ---------- */

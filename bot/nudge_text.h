@@ -34,10 +34,12 @@ int nudge_text_say(sb_buf *reply, const sb_dialogs *d, const char *key, int64_t 
 
 /* The variables every settings answer may use, as text: {time} {zone} {days}
  * {next_local} {next_utc} {until} {now_local}; times "YYYY-MM-DD HH:MM" in the person's
- * zone (UTC while unset); an unknown instant (next 0, no pause) is "". */
+ * zone (UTC while unset); an unknown instant (next 0, no pause) is "". {example_date} is
+ * a date "YYYY-MM-DD" 15 to 45 days ahead (the first of a month), for examples like
+ * `!pause until {example_date}` that must still work on the day they are read. */
 typedef struct nudge_answer_vars {
-    char time[16], next_local[32], next_utc[32], until[32], now_local[32];
-    nudge_var v[7]; /* points into this struct and into c and d: don't copy it */
+    char time[16], next_local[32], next_utc[32], until[32], now_local[32], example_date[16];
+    nudge_var v[8]; /* points into this struct and into c and d: don't copy it */
     size_t n;
 } nudge_answer_vars;
 

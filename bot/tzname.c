@@ -161,6 +161,46 @@ static int distance(const char *a, size_t na, const char *b, size_t nb, int cap)
     return row[nb];
 }
 
+/* Abbreviations people give for their zone, each with a zone of its rules. Only those
+ * that mean one thing: IST (India, Ireland, Israel) and CST (US, China) are left out.
+ * EST, MST, HST, CET, EET and WET are zone names of their own and never get here. */
+static const struct {
+    const char *abbreviation, *zone;
+} abbreviations[] = {
+    {"PST", "America/Los_Angeles"}, {"PDT", "America/Los_Angeles"},
+    {"PT", "America/Los_Angeles"},  {"MDT", "America/Denver"},
+    {"CDT", "America/Chicago"},     {"EDT", "America/New_York"},
+    {"ET", "America/New_York"},     {"AKST", "America/Anchorage"},
+    {"AKDT", "America/Anchorage"},  {"BST", "Europe/London"},
+    {"CEST", "CET"},                {"EEST", "EET"},
+    {"WEST", "WET"},                {"JST", "Asia/Tokyo"},
+    {"KST", "Asia/Seoul"},          {"AEST", "Australia/Sydney"},
+    {"AEDT", "Australia/Sydney"},   {"ACST", "Australia/Adelaide"},
+    {"ACDT", "Australia/Adelaide"}, {"AWST", "Australia/Perth"},
+    {"NZST", "Pacific/Auckland"},   {"NZDT", "Pacific/Auckland"},
+};
+
+/* 1 for a name whose last part is written in capitals, digits and signs ("EST",
+ * "PST8PDT", "Etc/GMT+2", "NZ"): one letter off such a name is another place, and
+ * Etc/GMT+2 is two hours *behind* UTC, the opposite of what "GMT+2" means to people. */
+static int is_abbreviation(const char *name)
+{
+    const char *last = strrchr(name, '/');
+    for (const char *p = last ? last + 1 : name; *p; p++)
+        if (islower((unsigned char)*p))
+            return 0;
+    return 1;
+}
+
+/* The list's own spelling of name, or NULL. Called with names_lock held. */
+static const char *listed_locked(const char *name)
+{
+    for (size_t i = 0; i < nnames; i++)
+        if (strcmp(names[i], name) == 0)
+            return names[i];
+    return NULL;
+}
+
 int tzname_suggest(const char *wrong, char *out, size_t size)
 {
     char want[TZ_NAME_MAX];
@@ -181,12 +221,20 @@ int tzname_suggest(const char *wrong, char *out, size_t size)
     const char *pick = NULL;
     pthread_mutex_lock(&names_lock);
     load_names_locked();
-    for (size_t i = 0; i < nnames; i++) {
+    for (size_t i = 0; i < sizeof abbreviations / sizeof abbreviations[0] && !pick; i++)
+        if (strcasecmp(want, abbreviations[i].abbreviation) == 0)
+            pick = listed_locked(abbreviations[i].zone);
+    int from_table = pick != NULL;
+    if (from_table)
+        best = 0;
+    for (size_t i = 0; i < nnames && !from_table; i++) {
         const char *name = names[i];
         const char *city = strrchr(name, '/');
         city = city ? city + 1 : name;
         /* Only a distance up to best can change the pick (a tie picks the shorter name). */
         int d = distance(want, n, name, strlen(name), best);
+        if (d > 0 && is_abbreviation(name))
+            continue; /* only the very name, in any case */
         int dc = distance(want, n, city, strlen(city), best);
         if (dc < d)
             d = dc;

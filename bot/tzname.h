@@ -15,9 +15,11 @@
 int tzname_validate(const char *name, char *canon, size_t size);
 
 /* The known zone name closest to a wrong one ("Europe/Berln", "Berlin", "new york"),
- * by edit distance to the whole name or its last part, written into out (size bytes).
- * Returns SB_OK, or SB_ENOTFOUND when nothing is close enough (or wrong is NULL, empty
- * or longer than a zone name). */
+ * by edit distance to the whole name or its last part, written into out (size bytes);
+ * for a common abbreviation that means one zone ("PST", "CEST"), a zone of its rules.
+ * Abbreviation-like names (EST, Etc/GMT+2) are suggested only for themselves, never for
+ * a near miss. Returns SB_OK, or SB_ENOTFOUND when nothing is close enough (or wrong is
+ * NULL, empty or longer than a zone name). */
 int tzname_suggest(const char *wrong, char *out, size_t size);
 
 /* Frees the name list (it is read again on next use). Callers must not run

@@ -156,6 +156,9 @@ static void test_commands(void **state)
     fixture *f = *state;
     static const step steps[] = {
         {"2026-03-27T12:00:00Z", "nudge", NULL, "!nudge HH:MM", NULL},
+        /* nothing to pause while nudges are off, and no pause is kept for later: the
+         * zone step below schedules the 28th */
+        {"2026-03-27T12:00:00Z", "pause", "3d", "Nudges are off", NULL},
         {"2026-03-27T12:00:00Z", "nudge", "09:00", "!timezone Europe/Berlin", NULL},
         {"2026-03-27T12:00:00Z", "timezone", "Europe/Berln", "`Europe/Berlin`", NULL},
         {"2026-03-27T12:00:00Z", "timezone", "Mars/Base", "Europe/Berlin", NULL},
@@ -169,6 +172,10 @@ static void test_commands(void **state)
         {"2026-03-27T12:00:00Z", "resume", NULL, "2026-03-28 09:00", "2026-03-28T08:00:00Z"},
         {"2026-03-27T12:00:00Z", "pause", "until 2026-04-02", "2026-04-02 00:00", "2026-04-02T07:00:00Z"},
         {"2026-03-27T12:00:00Z", "pause", "forever and ever", "!pause 3d", "2026-04-02T07:00:00Z"},
+        /* too long: the limit, and a date example that lies ahead of the day it is read */
+        {"2026-03-27T12:00:00Z", "pause", "400d", "up to a year", "2026-04-02T07:00:00Z"},
+        {"2026-03-27T12:00:00Z", "pause", "400d", "`!pause until 2026-05-01`", "2026-04-02T07:00:00Z"},
+        {"2026-12-20T12:00:00Z", "pause", "x", "`!pause until 2027-02-01`", "2026-04-02T07:00:00Z"},
         {"2026-03-27T12:00:00Z", "resume", NULL, "", "2026-03-28T08:00:00Z"},
         {"2026-03-27T12:00:00Z", "pause", NULL, "!resume", NULL},
         {"2026-03-27T12:00:00Z", "resume", NULL, "", "2026-03-28T08:00:00Z"},
@@ -179,6 +186,7 @@ static void test_commands(void **state)
         {"2026-03-27T12:00:00Z", "nudge", "23:00", "quiet hours", "2026-03-28T03:00:00Z"},
         {"2026-03-27T12:00:00Z", "nudge", "off", "!nudge HH:MM", NULL},
         {"2026-03-27T12:00:00Z", "resume", NULL, "off", NULL},
+        {"2026-03-27T12:00:00Z", "pause", NULL, "Nudges are off", NULL},
         {"2026-03-27T12:00:00Z", "nudge", "on", "23:00", "2026-03-28T03:00:00Z"},
         {"2026-03-27T12:00:00Z", "export", NULL, "", "2026-03-28T03:00:00Z"},
     };

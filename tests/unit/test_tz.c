@@ -358,6 +358,16 @@ static void test_names(void **state)
         {"Europe", SB_ENOTFOUND, NULL, NULL},
         {"Europe/Berlin/Mitte/Alexanderplatz", SB_ENOTFOUND, NULL, NULL},
         {"Amerika/Sao_Paolo", SB_ENOTFOUND, NULL, "America/Sao_Paulo"},
+        /* abbreviations: one that means one zone gets a zone of its rules; a near miss of
+         * an abbreviation-like name is another place (PST is not EST), and Etc/GMT+2 is
+         * UTC-2, not what "GMT+2" means */
+        {"PST", SB_ENOTFOUND, NULL, "America/Los_Angeles"},
+        {"pdt", SB_ENOTFOUND, NULL, "America/Los_Angeles"},
+        {"CEST", SB_ENOTFOUND, NULL, "CET"},
+        {"IST", SB_ENOTFOUND, NULL, NULL},
+        {"GMT+2", SB_ENOTFOUND, NULL, NULL},
+        {"utc", SB_OK, "UTC", "UTC"},
+        {"Indianapolis", SB_ENOTFOUND, NULL, "America/Indianapolis"},
         {"Mars/Olympus_Mons", SB_ENOTFOUND, NULL, NULL},
         {"zone.tab", SB_ENOTFOUND, NULL, NULL},
         {"posix/Europe/Berlin", SB_ENOTFOUND, NULL, NULL},
