@@ -1,6 +1,8 @@
 /* engine.c — the pure dialog state machine of engine.h, top level: repairs the state it is
  * given, runs the crisis check first on every input, then first contact, commands, the
- * waiting frame (flow.c, exercise.c) or idle input (follow-up, triggers, fallback).
+ * waiting frame (flow.c, exercise.c) or idle input (follow-up, triggers, fallback). An
+ * answer that fits no choice or rating of the waiting state may start a command phrase or
+ * trigger on top instead (interrupt()), so nobody is stuck being asked the same question.
  * Matching lives in match.c, reflection in reflect.c, crisis phrases in crisis.c, the
  * bookkeeping of a step (replies, effects, variant picks, the stack) in turn.c.
  *
@@ -203,6 +205,38 @@ static void idle_input(turn *t, int64_t gap)
         turn_say_data(t, "fallback");
 }
 
+/* An answer that fits no choice and no rating may be a request of its own ("what can you
+ * do", "what is avoidant attachment"): a command phrase, else a dialog trigger, starts on
+ * top like a command, and the waiting dialog resumes when it ends. Not in the crisis
+ * dialog (a stray phrase must not lead away from the safety plan) and not for the dialog
+ * that already waits (asking again serves better). Returns 1 when something started. */
+static int interrupt(turn *t)
+{
+    const char *top = str(turn_top(t), "dialog");
+    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    if (top && safety && strcmp(top, safety) == 0)
+        return 0;
+    const json_t *cmd = NULL;
+    int rc = match_command_phrase(dialogs_data(t->d, "commands"), t->text, &cmd);
+    const char *dialog = str(cmd, "dialog");
+    if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
+        command(t, cmd, NULL);
+        return 1;
+    }
+    const char *id = NULL;
+    if (rc >= 0)
+        rc = match_trigger(t->d, t->text, &id);
+    if (rc < 0) {
+        turn_fail(t, rc);
+        return 1;
+    }
+    if (rc == 1 && !(top && strcmp(id, top) == 0)) {
+        flow_start(t, id, NULL);
+        return 1;
+    }
+    return 0;
+}
+
 static int is_bang(const char *s)
 {
     return s[strspn(s, " \t\r\n")] == '!';
@@ -234,9 +268,9 @@ static void direct_input(turn *t, int repaired)
         command(t, cmd, arg);
     else if (is_bang(t->text))
         turn_say_data(t, "unknown");
-    else if (!idle)
+    else if (!idle && !(flow_would_retry(t) && interrupt(t)))
         flow_answer(t);
-    else
+    else if (idle)
         idle_input(t, gap);
     free(arg);
 }

@@ -330,6 +330,59 @@ static void answer_reflection(turn *t, json_t *frame, const json_t *st)
     go_next(t, frame, str(st, "next"));
 }
 
+#define CHOICES_MAX 64 /* choices of a state the label rule looks at */
+
+/* 1 when choice ch of state st leads straight to a state that changes a setting or runs an
+ * action (consent, forget, ...): such a choice wants its number or one of its words. */
+static int consequential(turn *t, const json_t *frame, const json_t *st, const json_t *ch)
+{
+    const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
+    const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
+    if (next && strncmp(next, "dialog:", 7) == 0) {
+        dialog = dialogs_dialog(t->d, next + 7);
+        next = str(dialog, "start");
+    }
+    const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next) : NULL;
+    return json_object_get(target, "set") || json_object_get(target, "action");
+}
+
+/* The choice the input selects: by number, word or label start (match_choice), else the
+ * one label that holds all of its significant words (match_choice_label), unless that
+ * choice is consequential. */
+static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
+{
+    const json_t *choices = json_object_get(st, "choices");
+    int rc = match_choice(choices, t->text, index);
+    if (rc != 0 || json_array_size(choices) > CHOICES_MAX)
+        return rc;
+    unsigned char skip[CHOICES_MAX] = {0};
+    size_t i;
+    json_t *ch;
+    json_array_foreach(choices, i, ch) {
+        skip[i] = (unsigned char)consequential(t, frame, st, ch);
+    }
+    const json_t *filler = json_object_get(dialogs_data(t->d, "commands"), "filler_words");
+    return match_choice_label(choices, filler, t->text, skip, index);
+}
+
+int flow_would_retry(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
+        return 0;
+    const json_t *st = frame_state(t, frame);
+    const char *expect = expect_of(st);
+    size_t index = 0;
+    int rc = 1;
+    if (strcmp(expect, "choice") == 0)
+        rc = choose(t, frame, st, &index);
+    else if (strcmp(expect, "rating") == 0)
+        rc = match_rating(t->text);
+    if (rc < 0)
+        turn_fail(t, rc);
+    return rc == 0;
+}
+
 static void answer_dialog(turn *t, json_t *frame)
 {
     const json_t *st = frame_state(t, frame);
@@ -339,7 +392,7 @@ static void answer_dialog(turn *t, json_t *frame)
         answer_reflection(t, frame, st);
     } else if (strcmp(expect, "choice") == 0) {
         size_t index = 0;
-        int rc = match_choice(json_object_get(st, "choices"), t->text, &index);
+        int rc = choose(t, frame, st, &index);
         if (rc < 0) {
             turn_fail(t, rc);
         } else if (rc == 0) {

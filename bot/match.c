@@ -157,9 +157,17 @@ int match_command(const json_t *commands, const char *text, int idle, int direct
         *cmd = found;
         return make_arg(s + end, arg) == SB_OK ? 1 : SB_ENOMEM;
     }
+    return match_command_phrase(commands, s, cmd);
+}
+
+int match_command_phrase(const json_t *commands, const char *text, const json_t **cmd)
+{
+    *cmd = NULL;
     long best = 0;
-    json_array_foreach(list, i, c) {
-        long n = match_phrases(json_object_get(c, "phrases"), s);
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(commands, "commands"), i, c) {
+        long n = match_phrases(json_object_get(c, "phrases"), text ? text : "");
         if (n < 0)
             return SB_ENOMEM;
         if (n > best) {
@@ -293,6 +301,76 @@ int match_choice(const json_t *choices, const char *text, size_t *index)
     if (result < 0)
         return 0;
     *index = (size_t)result;
+    return 1;
+}
+
+#define LABEL_WORDS_MAX 12 /* significant words of an answer that is compared with labels */
+
+/* 1 when word (phrase form) is one of filler's words. */
+static int is_filler(const json_t *filler, const char *word)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(filler, i, w) {
+        char norm[WORD_MAX];
+        const char *s = json_string_value(w);
+        size_t n = s ? text_norm_phrase_to(s, norm, sizeof norm) : (size_t)-1;
+        if (n != (size_t)-1 && strcmp(norm, word) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int match_choice_label(const json_t *choices, const json_t *filler, const char *text,
+                       const unsigned char *skip, size_t *index)
+{
+    char *answer = text_norm_phrase(text ? text : "");
+    if (!answer)
+        return SB_ENOMEM;
+    const char *words[LABEL_WORDS_MAX]; /* the significant words, cut out of answer in place */
+    size_t n = 0;
+    int too_many = 0;
+    for (char *p = answer; *p && !too_many;) {
+        char *end = strchr(p, ' ');
+        if (end)
+            *end = '\0';
+        if (!is_filler(filler, p)) {
+            too_many = n == LABEL_WORDS_MAX;
+            if (!too_many)
+                words[n++] = p;
+        }
+        p = end ? end + 1 : p + strlen(p);
+    }
+    int rc = 0;
+    size_t found = 0, count = 0;
+    size_t i;
+    json_t *ch;
+    json_array_foreach(choices, i, ch) {
+        if (n == 0 || too_many)
+            break;
+        if (skip && skip[i])
+            continue;
+        const char *label = json_string_value(json_object_get(ch, "label"));
+        char *hay = label ? text_norm_phrase(label) : NULL;
+        if (label && !hay) {
+            rc = SB_ENOMEM;
+            break;
+        }
+        size_t k = 0;
+        while (hay && k < n && text_find_words(hay, words[k]) >= 0)
+            k++;
+        if (hay && k == n) {
+            found = i;
+            count++;
+        }
+        free(hay);
+    }
+    free(answer);
+    if (rc < 0)
+        return rc;
+    if (count != 1)
+        return 0;
+    *index = found;
     return 1;
 }
 

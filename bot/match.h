@@ -16,6 +16,11 @@
 int match_command(const json_t *commands, const char *text, int idle, int direct,
                   const json_t **cmd, char **arg);
 
+/* The command one of whose "phrases" occurs in text (the longest phrase wins); commands is
+ * the commands.json object (may be NULL). Returns 1 with *cmd (borrowed), 0 when none,
+ * SB_ENOMEM. */
+int match_command_phrase(const json_t *commands, const char *text, const json_t **cmd);
+
 /* The dialog whose trigger occurs in text at word boundaries (phrase form, longest trigger
  * first). Returns 1 with *dialog_id (borrowed from d), 0 when none, SB_ENOMEM. */
 int match_trigger(const sb_dialogs *d, const char *text, const char **dialog_id);
@@ -28,6 +33,16 @@ long match_phrases(const json_t *phrases, const char *text);
  * word, then the longest label, word or number the input starts with ("yes please").
  * Returns 1 with *index set, 0 when none, SB_ENOMEM. */
 int match_choice(const json_t *choices, const char *text, size_t *index);
+
+/* The choice whose label holds every significant word of text (phrase form, at word
+ * boundaries), when exactly one label does: "what is avoidant attachment" or "attachment"
+ * picks "What is avoidant attachment, anyway?". Words of filler (commands.json
+ * "filler_words", may be NULL) are not significant; text needs at least one word that is,
+ * and at most 12. Choices i with skip[i] set (skip may be NULL) are never picked. For an
+ * answer match_choice did not place. Returns 1 with *index set,
+ * 0 when no label or several do, SB_ENOMEM. */
+int match_choice_label(const json_t *choices, const json_t *filler, const char *text,
+                       const unsigned char *skip, size_t *index);
 
 /* A 1-7 rating: "5", "5/7", "5 out of 7", "five", or a short answer with exactly one number
  * in it ("I'd say 5"). Returns 1..7, 0 when text holds no usable rating, SB_ENOMEM. */

@@ -132,6 +132,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
     if (json_object_get(c, "reset"))
         validate_texts(v, f, "-", "reset", json_object_get(c, "reset"), user_vars, NULL);
     check_dialog_ref(v, f, "first_contact", json_object_get(c, "first_contact"));
+    check_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
     const json_t *list = json_object_get(c, "commands");
     if (!json_is_array(list) || json_array_size(list) == 0) {
         validate_problem(v, f, "-", "commands must be a non-empty list");

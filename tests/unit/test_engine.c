@@ -192,6 +192,45 @@ static const exchange triggers_and_phrases[] = {
     {"naming the pattern is hard", {"It sounds like naming the pattern is hard."}, NULL, 0, 0},
     END};
 
+/* An answer that fits no choice or rating: a label holding all its words picks that choice;
+ * a command phrase or a trigger starts on top and the waiting dialog resumes; else retry. */
+static const exchange answers_that_fit_nothing[] = {
+    CONSENT,
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"let's start", {"SITUATIONS", "~RETRY"}, NULL, 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"So, how does this work?", {"HELP", "RESUME", "INTRO", "~RETRY"}, NULL, 0, 0},
+    {"why do I pull away", {"RETRY", "1. Yes", "~HELP"}, NULL, 0, 0}, /* its own trigger */
+    {"maybe", {"RETRY"}, NULL, 0, 0},
+    {"now", {"LATER"}, NULL, 0, 0},
+    {"checkin", {"CHECKIN_TRUST"}, NULL, 0, 0},
+    {"why do I pull away?", {"INTRO", "~RETRY"}, NULL, 0, 0}, /* a trigger in a rating state */
+    {"not now", {"LATER", "RESUME", "CHECKIN_TRUST"}, NULL, 0, 0},
+    {"give me an exercise", {"~RETRY"}, "A(exercise)", 0, 0},
+    {"lots", {"RETRY"}, NULL, 0, 0},
+    {"4", {"CHECKIN_PAUSE"}, "R(trust:4)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    TO_SITUATIONS, /* free text stays an answer */
+    {"how does this work", {"It sounds like how does this work", "~HELP"}, NULL, 0, 0},
+    END};
+
+/* A choice that leads to a setting or an action is never picked by its label alone. */
+static const exchange consent_needs_a_clear_answer[] = {
+    {"hi", {"WELCOME"}, NULL, 0, 0},
+    {"remember", {"RETRY", "~CONSENT_YES"}, NULL, 0, 0},
+    {"yes", {"CONSENT_YES"}, "S(consent=yes)", 0, 0},
+    END};
+
+static const exchange safety_plan_only_retries[] = {
+    CONSENT,
+    {"I want to die", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
+    {"so how does this work", {"RETRY", "~HELP"}, NULL, 0, 0},
+    {"why do I pull away", {"RETRY", "~INTRO"}, NULL, 0, 0},
+    {"help", {"HELP", "RESUME", "SAFETY_OFFER"}, NULL, 0, 0}, /* a command word still works */
+    {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -291,6 +330,9 @@ static const named transcripts[] = {
     {"exercise interrupted and stopped", exercise_interrupted},
     {"call and dialog: transfer", call_and_transfer},
     {"triggers and phrases only when idle", triggers_and_phrases},
+    {"answers that fit no choice or rating", answers_that_fit_nothing},
+    {"the safety plan only asks again", safety_plan_only_retries},
+    {"consent is never picked by its label", consent_needs_a_clear_answer},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog, then resume", crisis_resumes_after_plan},
 };

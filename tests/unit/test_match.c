@@ -127,6 +127,61 @@ static void test_match_choice(void **unused)
     }
 }
 
+/* Labels as the welcome menu has them; the answer matched no number, word or label start. */
+static const char menu[] =
+    "[{\"label\": \"Does this sound like me? (a two-minute self-check)\"},"
+    " {\"label\": \"What is avoidant attachment, anyway?\"},"
+    " {\"label\": \"Give me a short exercise\"},"
+    " {\"label\": \"Show me everything you can do\"},"
+    " {\"label\": \"Nothing yet, I'm just looking\"}]";
+
+static const choice_case labels[] = {
+    {"what is avoidant attachment", 1},    /* contained in one label */
+    {"What is avoidant attachment?", 1},
+    {"avoidant attachment what is it", 1}, /* all significant words, any order */
+    {"attachment", 1},
+    {"a short exercise please", 2},
+    {"self-check", 0},
+    {"sound like me", 0},
+    {"just looking", 4},
+    {"im just looking", 4},                /* filler "i" is no "im": still a word of the label */
+    {"me", -1},                            /* only filler words */
+    {"what is it", -1},
+    {"the", -1},
+    {"everything exercise", -1},           /* the words are in two labels, not in one */
+    {"short", 2},
+    {"a long exercise", -1},               /* "long" is in no label */
+    {"pattern", -1},
+    {"", -1},
+    {"one two three four five six seven eight nine ten eleven twelve thirteen", -1},
+};
+
+static void test_match_choice_label(void **unused)
+{
+    (void)unused;
+    json_t *list = json_loads(menu, 0, NULL);
+    assert_non_null(list);
+    const json_t *filler = json_object_get(dialogs_data(dialogs, "commands"), "filler_words");
+    assert_non_null(filler);
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        size_t index = 99;
+        int rc = match_choice_label(list, filler, labels[i].text, NULL, &index);
+        print_message("# \"%s\" -> %d %zu\n", labels[i].text, rc, index);
+        assert_int_equal(rc, labels[i].index >= 0);
+        if (rc == 1)
+            assert_int_equal(index, (size_t)labels[i].index);
+    }
+    size_t index = 99; /* without filler words every word counts */
+    assert_int_equal(match_choice_label(list, NULL, "what is avoidant attachment", NULL, &index), 1);
+    assert_int_equal(index, 1);
+    assert_int_equal(match_choice_label(list, NULL, "me", NULL, &index), 0);
+    const unsigned char skip[5] = {0, 1, 0, 0, 0}; /* a choice the caller rules out */
+    assert_int_equal(match_choice_label(list, filler, "avoidant attachment", skip, &index), 0);
+    assert_int_equal(match_choice_label(list, filler, "short exercise", skip, &index), 1);
+    assert_int_equal(index, 2);
+    json_decref(list);
+}
+
 typedef struct rating_case {
     const char *text;
     int rating; /* 0: none */
@@ -229,6 +284,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_command),
         cmocka_unit_test(test_match_choice),
+        cmocka_unit_test(test_match_choice_label),
         cmocka_unit_test(test_match_rating),
         cmocka_unit_test(test_crisis),
         cmocka_unit_test(test_normal_forms),
