@@ -239,6 +239,8 @@ int irc_session_take_event(irc_session *s, irc_event *out)
 static int push_event(irc_session *s, irc_event_kind kind, const char *room, const char *sender,
                       const char *text, const char *event_id, int direct)
 {
+    if (!room || !*room)
+        return SB_OK; /* ":!u@h PRIVMSG ..." or "JOIN :": nobody to talk to */
     if (s->nevents == s->events_cap) {
         size_t cap = s->events_cap ? s->events_cap * 2 : 8;
         irc_event *grown = realloc(s->events, cap * sizeof *grown);
@@ -512,7 +514,7 @@ static int on_ctcp(irc_session *s, const char *from, const char *text)
 
 static int on_privmsg(irc_session *s, const irc_message *m)
 {
-    if (!m->nick || !m->user || m->nparams < 2 || is_self(s, m->nick))
+    if (!m->nick || !*m->nick || !m->user || m->nparams < 2 || is_self(s, m->nick))
         return SB_OK;
     const char *target = m->params[0], *text = m->params[1];
     if (text[0] == '\x01')

@@ -52,7 +52,8 @@ static const script scripts[] = {
         "< :irc.test PRIVMSG coach :server text", "< :ann!a@h PRIVMSG other :not for us",
         "< :ann!a@h PRIVMSG coach :\x02" "bold\x02 \x03" "04,12red\x03 caf\xc3\xa9 \xff",
         "! MESSAGE ann ann direct bold red caf\xc3\xa9 ?",
-        "< garbage\x01 line", "< :only.a.prefix", "end"}},
+        "< garbage\x01 line", "< :only.a.prefix", "< :!u@h PRIVMSG coach :no nick",
+        "< :coach!sb@h JOIN :", "end"}},
     {"CTCP VERSION, PING and CLIENTINFO are answered by NOTICE, others ignored", NULL, NULL, 0, {
         REGISTER, "< :irc.test 421 * CAP :Unknown command", WELCOME, "> JOIN #room", "> JOIN #other",
         "< :ann!a@h PRIVMSG coach :\x01VERSION\x01",
