@@ -7,7 +7,8 @@
  *
  * Config keys read from [matrix]: homeserver, user_id, password, access_token, device_name,
  * device_id, allowed_users, allowed_servers, msgtype, sync_timeout_ms, backoff_min_ms,
- * backoff_max_ms. Resume keys kept through the core: next_batch, device_id, filter_id.
+ * backoff_max_ms. Resume keys kept through the core: next_batch (with the receipts owed),
+ * device_id, filter_id.
  * Device keys are never uploaded (so people's clients open unencrypted chats with the bot). */
 #include "matrix_impl.h"
 #include "sb.h"
@@ -257,8 +258,11 @@ static int matrix_start(sb_adapter *a, sb_core *core)
 {
     matrix *m = a->impl;
     m->core = core;
-    m->since = sb_core_resume_get(core, a, "next_batch");
-    m->first_start = m->since == NULL;
+    char *position = sb_core_resume_get(core, a, "next_batch");
+    if (position)
+        matrix_poll_resume(m, position);
+    free(position);
+    m->first_start = m->since == NULL; /* also when the stored value is unreadable */
     if (!m->device_id)
         m->device_id = sb_core_resume_get(core, a, "device_id");
     m->filter_id = sb_core_resume_get(core, a, "filter_id");
@@ -300,6 +304,7 @@ static void matrix_destroy(sb_adapter *a)
     if (m->multi)
         curl_multi_cleanup(m->multi);
     matrix_rooms_free(m->rooms);
+    json_decref(m->owed);
     matrix_gap_clear(m);
     matrix_sync_free(m->held);
     char *strings[] = {m->homeserver, m->user_id, m->password, m->token, m->device_name,

@@ -71,6 +71,7 @@ typedef struct matrix {
     uint64_t seq, awaited_seq;
     job *after_commit;          /* receipts and typing-off for the batch awaiting commit */
     matrix_rooms *rooms;
+    json_t *owed;               /* room -> event id: read receipts committed but not yet sent */
     matrix_sync *held;          /* ST_GAP: a sync waiting for its limited timelines to be filled */
     size_t gap_room;            /* the held room being filled */
     char *gap_from;             /* /messages token of the next page */
@@ -109,6 +110,9 @@ void matrix_fatal(matrix *m, const char *reason);
 void matrix_poll_step(matrix *m);
 void matrix_poll_done(matrix *m, CURLcode result);
 void matrix_poll_committed(matrix *m);
+/* Takes the stored "next_batch" resume value (a since token, or the JSON with the since
+ * token and the receipts owed, see matrix_poll.c) at start. */
+void matrix_poll_resume(matrix *m, const char *value);
 /* Frees what was fetched for a limited timeline. */
 void matrix_gap_clear(matrix *m);
 

@@ -125,6 +125,55 @@ static void queue_actions(matrix *m, const matrix_actions *a, job **list)
     }
 }
 
+/* The resume value committed with a sync batch: the next since token and every read receipt
+ * still owed (earlier ones not yet sent, and this batch's), so that receipts lost with a
+ * killed process are sent after the restart ({"since": "...", "receipts": {"!room":
+ * "$event"}}). m->owed becomes that set. NULL when memory runs out (m->owed unchanged). */
+static char *resume_value(matrix *m, const char *since, const matrix_actions *later)
+{
+    json_t *owed = m->owed ? json_deep_copy(m->owed) : json_object();
+    for (size_t i = 0; owed && i < later->count; i++)
+        if (later->items[i].kind == MATRIX_ACT_RECEIPT)
+            json_object_set_new(owed, later->items[i].room, json_string(later->items[i].event_id));
+    json_t *v = owed ? json_pack("{s:s, s:O}", "since", since, "receipts", owed) : NULL;
+    char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    if (!text) {
+        json_decref(owed);
+        return NULL;
+    }
+    json_decref(m->owed);
+    m->owed = owed;
+    return text;
+}
+
+void matrix_poll_resume(matrix *m, const char *value)
+{
+    json_t *v = value && value[0] == '{' ? json_loads(value, 0, NULL) : NULL;
+    const char *since = v ? json_string_value(json_object_get(v, "since")) : value;
+    free(m->since);
+    m->since = sb_strdup(since);
+    const char *room;
+    json_t *event;
+    json_t *owed = json_object_get(v, "receipts");
+    if (json_is_object(owed)) {
+        json_decref(m->owed);
+        m->owed = json_incref(owed);
+    }
+    json_object_foreach(owed, room, event) {
+        job *j = matrix_job_new(JOB_RECEIPT, room);
+        if (j && !(j->event_id = sb_strdup(json_string_value(event)))) {
+            matrix_job_free(j);
+            continue;
+        }
+        if (j) {
+            j->next = m->after_commit;
+            m->after_commit = j;
+        }
+    }
+    json_decref(v);
+}
+
 /* Applies a parsed sync (taken over); boot: the first sync of this start (no since). */
 static int apply_sync(matrix *m, matrix_sync *s, int boot)
 {
@@ -139,12 +188,21 @@ static int apply_sync(matrix *m, matrix_sync *s, int boot)
         int idle = !announce && batch.count == 0 && m->since && strcmp(m->since, s->next_batch) == 0;
         if (boot && !m->first_start) {
             m->state = ST_SYNC; /* carry on from the stored position */
+            while (m->after_commit) { /* receipts owed by the last run, after its replies */
+                job *j = m->after_commit;
+                m->after_commit = j->next;
+                matrix_job_push(m, j);
+            }
         } else if (idle) {
             m->state = ST_SYNC;
         } else {
             free(m->pending_since);
             m->pending_since = sb_strdup(s->next_batch);
-            uint64_t seq = m->pending_since ? matrix_post_batch(m, &batch, "next_batch", s->next_batch) : 0;
+            char *value = resume_value(m, s->next_batch, &later);
+            uint64_t seq = m->pending_since && value
+                               ? matrix_post_batch(m, &batch, "next_batch", value)
+                               : 0;
+            free(value);
             if (seq) {
                 matrix_job_free(m->after_commit);
                 m->after_commit = NULL;
@@ -240,7 +298,8 @@ static int on_messages(matrix *m, const char *body, size_t len)
         m->gap_events = grown;
         m->gap_cap = cap;
     }
-    memcpy(m->gap_events + m->gap_count, events, n * sizeof *events);
+    if (n)
+        memcpy(m->gap_events + m->gap_count, events, n * sizeof *events);
     m->gap_count += n;
     free(events);
     if (end && n > 0 && ++m->gap_pages < GAP_PAGES_MAX && strcmp(end, m->gap_from) != 0) {

@@ -158,7 +158,8 @@ int matrix_room_prepend(matrix_room *jr, matrix_event *older, size_t n)
                                  strcmp(older[i].prev_membership, "join") == 0);
         all[k++] = older[i];
     }
-    memcpy(all + k, jr->events, jr->event_count * sizeof *all);
+    if (jr->event_count)
+        memcpy(all + k, jr->events, jr->event_count * sizeof *all);
     free(jr->events);
     free(older);
     jr->events = all;

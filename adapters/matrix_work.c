@@ -132,6 +132,11 @@ void matrix_work_done(matrix *m, CURLcode result)
             sb_log("info", "matrix", "joined %s", j->room);
         if (j->kind == JOB_SEND && j->id > 0)
             sb_core_sent(m->core, &m->base, j->id, o == MATRIX_OK);
+        const char *owed = j->kind == JOB_RECEIPT
+                               ? json_string_value(json_object_get(m->owed, j->room))
+                               : NULL;
+        if (owed && strcmp(owed, j->event_id) == 0)
+            json_object_del(m->owed, j->room); /* sent; a newer one for the room stays owed */
         m->current = NULL;
         matrix_job_free(j);
         return;
