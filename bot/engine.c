@@ -16,7 +16,8 @@
  *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation
  *   "stack": [frame, ...]     bottom first, at most 4 (turn.h); the top frame waits
  * Frames:
- *   {"dialog": "id", "state": "name", "vars": {"name": "text", ...},
+ *   {"dialog": "id", "state": "name", "vars": {"name": "text", ...},   Markdown: what the
+ *                              person wrote is stored escaped (turn_var_said)
  *    "called": true            pushed by a "call" state: when it ends, the caller goes on
  *                              to its call state's next; otherwise the frame interrupted
  *                              the one below, which then resumes (commands.json "resume"

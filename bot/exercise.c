@@ -19,6 +19,7 @@
 #include "match.h"
 #include "reflect.h"
 #include "sb.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,7 +192,9 @@ static void followup_answer(turn *t, json_t *frame)
     if (echo && *echo) {
         const char *key = feeling ? "reflection/feeling_templates" : "reflection/templates";
         size_t pick = turn_pick(t, key, json_object_get(r, feeling ? "feeling_templates" : "templates"));
-        turn_reply_owned(t, reflect_render(r, echo, feeling, pick));
+        char *echo_md = text_escape_markdown(echo);
+        turn_reply_owned(t, echo_md ? reflect_render(r, echo_md, feeling, pick) : NULL);
+        free(echo_md);
     } else {
         say_flow(t, "thanks", default_thanks);
     }

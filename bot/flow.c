@@ -8,6 +8,7 @@
 #include "match.h"
 #include "reflect.h"
 #include "sb.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static json_t *dialog_frame(turn *t, const char *id, const char *arg, int called
     if (frame && called)
         set(t, frame, "called", json_true());
     if (frame && arg)
-        set(t, frame_vars(t, frame), "answer", turn_var(t, arg));
+        set(t, frame_vars(t, frame), "answer", turn_var_said(t, arg));
     return frame;
 }
 
@@ -268,7 +269,10 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
     const char *list = feeling ? "feeling_templates" : "templates";
     char key[64];
     snprintf(key, sizeof key, "reflection/%s", list);
-    char *reflection = reflect_render(r, echo, feeling, turn_pick(t, key, json_object_get(r, list)));
+    char *echo_md = text_escape_markdown(echo);
+    size_t pick = turn_pick(t, key, json_object_get(r, list));
+    char *reflection = echo_md ? reflect_render(r, echo_md, feeling, pick) : NULL;
+    free(echo_md);
     char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
     if (reflection && check) {
         turn_reply_owned(t, sb_asprintf("%s %s", reflection, check));
@@ -322,8 +326,8 @@ static void answer_reflection(turn *t, json_t *frame, const json_t *st)
     }
     json_t *vars = frame_vars(t, frame);
     if (str(st, "save"))
-        set(t, vars, str(st, "save"), turn_var(t, correction));
-    set(t, vars, "answer", turn_var(t, correction));
+        set(t, vars, str(st, "save"), turn_var_said(t, correction));
+    set(t, vars, "answer", turn_var_said(t, correction));
     if (str(st, "journal"))
         turn_journal(t, frame, str(st, "journal"), correction);
     turn_say(t, "reflection/thanks", json_object_get(r, "thanks"), NULL);
@@ -401,7 +405,7 @@ static void answer_dialog(turn *t, json_t *frame)
             const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
             if (str(st, "save"))
                 set(t, vars, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
-            set(t, vars, "answer", turn_var(t, t->text));
+            set(t, vars, "answer", turn_var_said(t, t->text));
             go_next(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
         }
     } else if (strcmp(expect, "rating") == 0) {
@@ -414,7 +418,7 @@ static void answer_dialog(turn *t, json_t *frame)
             char number[4] = {(char)('0' + rating), '\0'};
             if (str(st, "save"))
                 set(t, vars, str(st, "save"), json_string(number));
-            set(t, vars, "answer", turn_var(t, t->text));
+            set(t, vars, "answer", turn_var_said(t, t->text));
             if (str(st, "measure"))
                 turn_effect(t, SB_FX_RATING, str(st, "measure"), NULL, rating);
             go_next(t, frame, str(st, "next"));
@@ -423,8 +427,8 @@ static void answer_dialog(turn *t, json_t *frame)
         say_state(t, frame, st, 0);
     } else {
         if (str(st, "save"))
-            set(t, vars, str(st, "save"), turn_var(t, t->text));
-        set(t, vars, "answer", turn_var(t, t->text));
+            set(t, vars, str(st, "save"), turn_var_said(t, t->text));
+        set(t, vars, "answer", turn_var_said(t, t->text));
         if (json_is_true(json_object_get(st, "reflect"))) {
             begin_reflection(t, frame, st);
             return;

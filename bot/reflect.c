@@ -358,6 +358,8 @@ char *reflect_render(const json_t *reflection, const char *echo, const char *fee
     return text_substitute(tmpl ? tmpl : "{echo}", lookup_part, &p);
 }
 
+/* The reflection as the person reads it: the echo goes in unescaped, so the table tests see
+ * their words. The engine's replies put the Markdown-escaped echo in (flow.c, exercise.c). */
 char *engine_reflect(const sb_dialogs *d, const char *text)
 {
     const json_t *r = dialogs_data(d, "reflection");

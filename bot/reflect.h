@@ -18,7 +18,8 @@
 int reflect_parts(const json_t *reflection, const char *text, char **echo, char **feeling);
 
 /* The reflection: template number pick (modulo the list) of "feeling_templates" when
- * feeling is non-NULL, else of "templates", with {echo} and {feeling} filled in.
+ * feeling is non-NULL, else of "templates", with {echo} and {feeling} filled in as given
+ * (for a reply, pass the echo through text_escape_markdown first: it is the person's text).
  * Caller frees; NULL on ENOMEM. */
 char *reflect_render(const json_t *reflection, const char *echo, const char *feeling, size_t pick);
 

@@ -263,6 +263,34 @@ char *text_substitute(const char *tmpl, text_lookup_fn lookup, void *ctx)
     return sb_buf_take(&b);
 }
 
+/* ASCII punctuation, the characters CommonMark lets a backslash escape (no locale). */
+static int is_ascii_punct(unsigned char c)
+{
+    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
+           (c >= 0x7B && c <= 0x7E);
+}
+
+char *text_escape_markdown(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s), marks = 0;
+    for (size_t i = 0; i < n; i++)
+        marks += is_ascii_punct((unsigned char)s[i]);
+    char *out = malloc(n + marks + 1);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (is_ascii_punct(c))
+            out[k++] = '\\';
+        out[k++] = (char)c;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 uint64_t text_hash(const void *p, size_t n, uint64_t seed)
 {
     const unsigned char *b = p;

@@ -46,6 +46,12 @@ typedef const char *(*text_lookup_fn)(void *ctx, const char *name, size_t len);
 /* Copy of tmpl with each {name} replaced by lookup's value. NULL on ENOMEM. */
 char *text_substitute(const char *tmpl, text_lookup_fn lookup, void *ctx);
 
+/* A copy of s for inserting into the coach's Markdown so that it renders as exactly s: a
+ * backslash before every ASCII punctuation character ("*hi*" -> "\\*hi\\*", "<b>" ->
+ * "\\<b\\>"), everything else unchanged. Plain-text renderers drop the backslashes again.
+ * NULL on ENOMEM (or when s is NULL). */
+char *text_escape_markdown(const char *s);
+
 /* FNV-1a 64 of n bytes, continuing from seed (use TEXT_HASH_SEED to start). */
 #define TEXT_HASH_SEED 0xcbf29ce484222325ULL
 uint64_t text_hash(const void *p, size_t n, uint64_t seed);

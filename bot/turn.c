@@ -67,6 +67,8 @@ int turn_end(turn *t, sb_step *out)
         json_decref(t->state);
     }
     free(t->text);
+    free(t->text_md);
+    free(t->user_md);
     memset(t, 0, sizeof *t);
     return rc;
 }
@@ -167,6 +169,16 @@ static int name_is(const char *name, size_t len, const char *s)
     return strlen(s) == len && memcmp(name, s, len) == 0;
 }
 
+/* *cache, made from s by text_escape_markdown on first use; "" on ENOMEM (rc is set). */
+static const char *escaped(turn *t, char **cache, const char *s)
+{
+    if (!*cache)
+        *cache = text_escape_markdown(s);
+    if (!*cache)
+        turn_fail(t, SB_ENOMEM);
+    return *cache ? *cache : "";
+}
+
 static const char *lookup(void *ctx, const char *name, size_t len)
 {
     lookup_ctx *c = ctx;
@@ -180,12 +192,13 @@ static const char *lookup(void *ctx, const char *name, size_t len)
         return json_string_value(v);
     if (json_is_integer(v)) /* exercise intro {minutes}: formatted by the caller instead */
         return NULL;
+    turn *t = c->t;
     if (name_is(name, len, "user"))
-        return c->t->in && c->t->in->user ? c->t->in->user : "";
+        return escaped(t, &t->user_md, t->in && t->in->user ? t->in->user : "");
     if (name_is(name, len, "crisis_message"))
-        return dialogs_crisis_message(c->t->d);
+        return dialogs_crisis_message(t->d);
     if (name_is(name, len, "answer"))
-        return c->t->text;
+        return escaped(t, &t->text_md, t->text);
     return NULL;
 }
 
@@ -292,5 +305,18 @@ json_t *turn_var(turn *t, const char *text)
     json_t *s = json_stringn(text, n);
     if (!s)
         turn_fail(t, SB_ENOMEM);
+    return s;
+}
+
+json_t *turn_var_said(turn *t, const char *text)
+{
+    size_t n = text_utf8_cut(text, strlen(text), TURN_VAR_MAX);
+    char *cut = sb_strndup(text, n);
+    char *md = cut ? text_escape_markdown(cut) : NULL;
+    json_t *s = md ? json_string(md) : NULL;
+    if (!s)
+        turn_fail(t, SB_ENOMEM);
+    free(cut);
+    free(md);
     return s;
 }

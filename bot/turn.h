@@ -19,6 +19,8 @@ typedef struct turn {
     const sb_input *in;
     json_t *state;     /* working copy, owned until turn_end */
     char *text;        /* the input, valid UTF-8, capped at TURN_TEXT_MAX; owned */
+    char *text_md;     /* text Markdown-escaped for {answer}, made on first use; owned */
+    char *user_md;     /* input.user Markdown-escaped for {user}, made on first use; owned */
     char **replies;    /* owned */
     size_t nreplies, replies_cap;
     sb_effect *effects; /* owned */
@@ -48,8 +50,9 @@ void turn_effect(turn *t, sb_effect_kind kind, const char *key, const char *valu
 /* Index of the variant to use for texts (a string or a list) under key: derived from a
  * hash of input.now, the turn counter and key, never the one used last time for key. */
 size_t turn_pick(turn *t, const char *key, const json_t *texts);
-/* The picked variant with {variables} filled from vars (a frame's "vars", may be NULL) and
- * the built-ins. Owned by the caller; NULL on error (the turn's rc is set). */
+/* The picked variant with {variables} filled from vars (a frame's "vars", Markdown, may be
+ * NULL) and the built-ins; {answer} and {user} come from the person and are Markdown-escaped.
+ * Owned by the caller; NULL on error (the turn's rc is set). */
 char *turn_render(turn *t, const char *key, const json_t *texts, const json_t *vars);
 /* turn_render + turn_reply. A NULL or empty texts says nothing. */
 void turn_say(turn *t, const char *key, const json_t *texts, const json_t *vars);
@@ -66,7 +69,11 @@ json_t *turn_pop(turn *t);                   /* the popped frame (owned) or NULL
  * consent is "yes", else commands.json "no_consent", once per frame (flag "told"). */
 void turn_journal(turn *t, json_t *frame, const char *prompt, const char *text);
 
-/* A copy of text cut to TURN_VAR_MAX at a UTF-8 boundary, as a JSON string. */
+/* Frame variables hold Markdown, ready to be put into a reply. turn_var: a copy of text (the
+ * coach's own Markdown) cut to TURN_VAR_MAX at a UTF-8 boundary, as a JSON string.
+ * turn_var_said: what the person wrote, cut the same way and then Markdown-escaped
+ * (text_escape_markdown), so it shows exactly as written. NULL on ENOMEM (rc is set). */
 json_t *turn_var(turn *t, const char *text);
+json_t *turn_var_said(turn *t, const char *text);
 
 #endif

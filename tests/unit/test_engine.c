@@ -5,6 +5,8 @@
  * with a marker (WELCOME, SITUATIONS, ...) to assert on. */
 #include "engine_fixture.h"
 
+#include "markdown.h" /* only to show how an escaped reply renders */
+
 static const exchange first_contact[] = {
     {"hi", {"WELCOME Ann, I'm a coach", "\n\n1. Yes, remember\n2. No, don't"}, NULL, 0, 0},
     {"2", {"CONSENT_NO", "~FALLBACK"}, "S(consent=no)", 0, 0},
@@ -29,7 +31,7 @@ static const exchange pattern_with_consent[] = {
     {SITUATION_TEXT, {"It sounds like when you were tired your partner asked you how you felt and you went quiet. Did I get that right?"}, NULL, 0, 0},
     {"yeah", {"RATE How strong"}, "J(What situations make me withdraw?=" SITUATION_TEXT ")", 0, 0},
     {"5/7", {"FEELING"}, "R(attachment_avoidance:5)", 0, 0},
-    {"scared", {"DONE You named it: " SITUATION_TEXT " / urge 5 of 7 / feeling scared."}, "J(What did I feel?=scared)", 0, 0},
+    {"scared", {"DONE You named it: When I was tired my partner asked me how I felt and I went quiet\\. / urge 5 of 7 / feeling scared."}, "J(What did I feel?=scared)", 0, 0},
     {"hello", {"FALLBACK"}, NULL, 0, 0},
     END};
 
@@ -104,9 +106,9 @@ static const exchange stop[] = {
 
 static const exchange unknown_command[] = {
     CONSENT,
-    {"!dance now", {"UNKNOWN !dance now is no command I know."}, NULL, 0, 0},
+    {"!dance now", {"UNKNOWN \\!dance now is no command I know."}, NULL, 0, 0},
     TO_SITUATIONS,
-    {"!dance", {"UNKNOWN !dance"}, NULL, 0, 0},
+    {"!dance", {"UNKNOWN \\!dance"}, NULL, 0, 0},
     {"I hid", {"It sounds like you hid."}, NULL, 0, 0},
     END};
 
@@ -190,6 +192,28 @@ static const exchange triggers_and_phrases[] = {
     {"helpful stuff", {"FALLBACK"}, NULL, 0, 0},
     TO_SITUATIONS,
     {"naming the pattern is hard", {"It sounds like naming the pattern is hard."}, NULL, 0, 0},
+    END};
+
+/* What the person wrote is Markdown-escaped wherever a reply shows it: the reflection echo,
+ * saved variables and {answer}, a correction, an exercise follow-up's echo. Effects keep
+ * the text as written. */
+#define MARKUP "I said *stars*, <b>tags</b> & [a link](x)"
+#define MARKUP_MD "\\*stars\\*\\, \\<b\\>tags\\<\\/b\\> \\& \\[a link\\]\\(x\\)"
+static const exchange person_text_is_escaped[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {MARKUP, {"It sounds like you said " MARKUP_MD ". Did I get that right?", "~<b>"}, NULL, 0, 0},
+    {"No, it was _this_", {"THANKS", "RATE"}, "J(What situations make me withdraw?=it was _this_)", 0, 0},
+    {"5", {"FEELING"}, "R(attachment_avoidance:5)", 0, 0},
+    {"# big", {"DONE You named it: it was \\_this\\_ / urge 5 of 7 / feeling \\# big."}, "J(What did I feel?=# big)", 0, 0},
+    {"!dance <i>", {"UNKNOWN \\!dance \\<i\\> is"}, NULL, 0, 0},
+    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
+    {"next", {"STEP2"}, NULL, 0, 0},
+    {"next", {"STEP3"}, NULL, 0, 0},
+    {"next", {"How did it go?"}, "D(notice-urge)", 0, 0},
+    {"fine", {"Thank you"}, "J(Notice the urge=fine)", 0, 0},
+    {"hello", {"FOLLOWUP"}, NULL, 5 * 3600, 0},
+    {"**twice**", {"It sounds like \\*\\*twice\\*\\*."}, "J(FOLLOWUP Did you notice the urge since we last talked?=**twice**)", 0, 0},
     END};
 
 /* An answer that fits no choice or rating: a label holding all its words picks that choice;
@@ -304,6 +328,47 @@ static void test_crisis_message_configured(void **unused)
     assert_int_equal(dialogs_set_crisis_message(dialogs, NULL), SB_OK);
 }
 
+static void test_user_name_is_escaped(void **unused)
+{
+    (void)unused;
+    json_t *st = engine_new_state();
+    sb_input in = {"hi", T0, 0, "*Ann* <3"};
+    sb_step s;
+    assert_int_equal(engine_step(dialogs, st, &in, &s), SB_OK);
+    assert_true(s.nreplies > 0);
+    print_message("# %s\n", s.replies[0]);
+    assert_non_null(strstr(s.replies[0], "WELCOME \\*Ann\\* \\<3, I'm a coach"));
+    engine_step_free(&s);
+    json_decref(st);
+}
+
+/* The escaped echo renders as exactly the person's text: literal in Matrix HTML, unchanged
+ * in plain text (IRC, console). */
+static void test_escaped_text_renders_as_written(void **unused)
+{
+    (void)unused;
+    static const exchange to_text[] = {CONSENT, TO_SITUATIONS, END};
+    char *st = fresh_state();
+    int64_t now = T0;
+    run(to_text, &st, &now);
+    json_t *state = json_loads(st, 0, NULL);
+    sb_input in = {"I wrote *this* <b>bold</b> [x](javascript:y)", now + 60, 0, "Ann"};
+    sb_step s;
+    assert_int_equal(engine_step(dialogs, state, &in, &s), SB_OK);
+    assert_int_equal(s.nreplies, 1);
+    char *html = markdown_to_html(s.replies[0]);
+    char *plain = markdown_to_plain(s.replies[0]);
+    print_message("# %s\n# %s\n# %s\n", s.replies[0], html, plain);
+    assert_non_null(strstr(html, "you wrote *this* &lt;b&gt;bold&lt;/b&gt; [x](javascript:y)."));
+    assert_null(strstr(html, "<em>"));
+    assert_null(strstr(html, "<a "));
+    assert_non_null(strstr(plain, "you wrote *this* <b>bold</b> [x](javascript:y)."));
+    free(html);
+    free(plain);
+    engine_step_free(&s);
+    json_decref(state);
+    free(st);
+}
 
 typedef struct named {
     const char *name;
@@ -330,6 +395,7 @@ static const named transcripts[] = {
     {"exercise interrupted and stopped", exercise_interrupted},
     {"call and dialog: transfer", call_and_transfer},
     {"triggers and phrases only when idle", triggers_and_phrases},
+    {"what the person wrote is escaped in replies", person_text_is_escaped},
     {"answers that fit no choice or rating", answers_that_fit_nothing},
     {"the safety plan only asks again", safety_plan_only_retries},
     {"consent is never picked by its label", consent_needs_a_clear_answer},
@@ -340,12 +406,14 @@ static const named transcripts[] = {
 int main(void)
 {
     enum { N = sizeof transcripts / sizeof transcripts[0] };
-    struct CMUnitTest tests[N + 2];
+    struct CMUnitTest tests[N + 4];
     for (size_t i = 0; i < N; i++)
         tests[i] = (struct CMUnitTest){.name = transcripts[i].name, .test_func = transcript,
                                        .initial_state = (void *)transcripts[i].xs};
     tests[N] = (struct CMUnitTest)cmocka_unit_test(test_crisis_in_every_state);
     tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(test_crisis_message_configured);
-    return _cmocka_run_group_tests("engine transcripts", tests, N + 2, setup_dialogs,
+    tests[N + 2] = (struct CMUnitTest)cmocka_unit_test(test_user_name_is_escaped);
+    tests[N + 3] = (struct CMUnitTest)cmocka_unit_test(test_escaped_text_renders_as_written);
+    return _cmocka_run_group_tests("engine transcripts", tests, N + 4, setup_dialogs,
                                    teardown_dialogs);
 }

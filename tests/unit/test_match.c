@@ -256,6 +256,33 @@ static const norm_case norms[] = {
     {"", "", ""},
 };
 
+typedef struct escape_case {
+    const char *in, *out;
+} escape_case;
+
+static const escape_case escapes[] = {
+    {"plain words", "plain words"},
+    {"*stars* and _under_", "\\*stars\\* and \\_under\\_"},
+    {"<b>tags</b>", "\\<b\\>tags\\<\\/b\\>"},
+    {"[link](x)", "\\[link\\]\\(x\\)"},
+    {"# 1. - > ` ~ | \\ & ' \" ! ?", "\\# 1\\. \\- \\> \\` \\~ \\| \\\\ \\& \\' \\\" \\! \\?"},
+    {"caf\xC3\xA9 \xE2\x80\x94 \xE2\x80\x9Cquoted\xE2\x80\x9D", "caf\xC3\xA9 \xE2\x80\x94 \xE2\x80\x9Cquoted\xE2\x80\x9D"},
+    {"line\nbreak", "line\nbreak"},
+    {"", ""},
+};
+
+static void test_escape_markdown(void **unused)
+{
+    (void)unused;
+    for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++) {
+        char *got = text_escape_markdown(escapes[i].in);
+        print_message("# \"%s\" -> \"%s\"\n", escapes[i].in, got);
+        assert_string_equal(got, escapes[i].out);
+        free(got);
+    }
+    assert_null(text_escape_markdown(NULL));
+}
+
 static void test_normal_forms(void **unused)
 {
     (void)unused;
@@ -288,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_match_rating),
         cmocka_unit_test(test_crisis),
         cmocka_unit_test(test_normal_forms),
+        cmocka_unit_test(test_escape_markdown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
