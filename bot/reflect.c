@@ -13,13 +13,18 @@
 
 #define SWAP_RUN_MAX 3 /* words in the longest swap key */
 
-/* Used when reflection.json gives no "negations" / "clause_words" of its own. */
+#define LINK_MAX 4 /* linking words looked past between a negation and a feeling */
+
+/* Used when reflection.json gives no "negations" / "clause_words" / "linking_words". */
 static const char *const default_negations[] = {
     "not", "never", "no", "dont", "didnt", "doesnt", "wasnt", "isnt", "arent", "werent",
     "hardly", "barely", "without", NULL};
 static const char *const default_clause_words[] = {
     "and", "but", "that", "because", "when", "if", "so", "or", "while", "though",
     "although", "since", "until", "before", "after", "cause", NULL};
+static const char *const default_linking_words[] = {
+    "feel", "feels", "felt", "feeling", "am", "is", "are", "was", "were", "be", "being", "been",
+    "get", "gets", "got", "getting", "really", "very", "so", "too", "that", NULL};
 
 typedef struct token {
     const char *start; /* the whole token in the cleaned text */
@@ -224,13 +229,14 @@ static int cap_echo(sb_buf *b)
     return sb_buf_puts(b, "\xE2\x80\xA6");
 }
 
-/* 1 when word (phrase form) is a negation: of the data's "negations" (in phrase form
- * too, so "don't" there matches "dont" here) or of the defaults. */
-static int is_negation(const json_t *r, const char *word, int *rc)
+/* 1 when word (phrase form) is in the data's list name (compared in phrase form too, so
+ * "don't" there matches "dont" here), or in fallback when the data has no such list. */
+static int in_list_phrase(const json_t *r, const char *name, const char *const *fallback,
+                          const char *word, int *rc)
 {
-    const json_t *list = json_object_get(r, "negations");
+    const json_t *list = json_object_get(r, name);
     if (!json_is_array(list))
-        return in_words(NULL, default_negations, word);
+        return in_words(NULL, fallback, word);
     size_t i;
     json_t *w;
     json_array_foreach(list, i, w) {
@@ -247,7 +253,30 @@ static int is_negation(const json_t *r, const char *word, int *rc)
     return 0;
 }
 
-/* The first feeling of the list used in text without a negation right before it. */
+/* 1 when the feeling at hay[pos] is negated: a negation right before it, or before up to
+ * LINK_MAX linking words ("not angry", "don't feel loved", "wasn't really feeling safe"). */
+static int negated(const json_t *r, const char *hay, long pos, int *rc)
+{
+    for (int back = 0; back <= LINK_MAX && pos > 1 && *rc == SB_OK; back++) {
+        long end = pos - 1; /* the word before ends at hay[end] == ' ' */
+        long start = end;
+        while (start > 0 && hay[start - 1] != ' ')
+            start--;
+        char word[64];
+        if (end - start >= (long)sizeof word)
+            return 0;
+        memcpy(word, hay + start, (size_t)(end - start));
+        word[end - start] = '\0';
+        if (in_list_phrase(r, "negations", default_negations, word, rc))
+            return 1;
+        if (!in_list_phrase(r, "linking_words", default_linking_words, word, rc))
+            return 0;
+        pos = start;
+    }
+    return 0;
+}
+
+/* The first feeling of the list used in text and not negated. */
 static const char *find_feeling(const json_t *r, const char *text, int *rc)
 {
     *rc = SB_OK;
@@ -273,15 +302,7 @@ static const char *find_feeling(const json_t *r, const char *text, int *rc)
             if (at < 0)
                 break;
             long pos = base + at;
-            long start = pos - 1; /* the word before, between start and pos - 1 */
-            while (start > 0 && hay[start - 1] != ' ')
-                start--;
-            char prev[64] = "";
-            if (pos > 1 && pos - 1 - start < (long)sizeof prev) {
-                memcpy(prev, hay + start, (size_t)(pos - 1 - start));
-                prev[pos - 1 - start] = '\0';
-            }
-            if (!is_negation(r, prev, rc)) {
+            if (!negated(r, hay, pos, rc) && *rc == SB_OK) {
                 if (best_at < 0 || pos < best_at) {
                     best_at = pos;
                     best = feeling;

@@ -13,7 +13,8 @@
 /* The echo of text (pronouns swapped by "swaps", "object_swaps" for a word that is not the
  * first of its clause, trailing punctuation trimmed, capped at REFLECT_ECHO_MAX on a word
  * and UTF-8 boundary) in *echo, and the first feeling word of "feelings" that text uses
- * without a negation before it in *feeling (NULL when none). Both owned by the caller.
+ * without a negation before it (right before, or before "linking_words" such as "feel",
+ * "was", "being") in *feeling (NULL when none). Both owned by the caller.
  * *echo may be "" when text has no words. Returns SB_OK or SB_ENOMEM (both NULL). */
 int reflect_parts(const json_t *reflection, const char *text, char **echo, char **feeling);
 
