@@ -145,12 +145,22 @@ static void go_to(turn *t, json_t *frame, const char *target)
 }
 
 /* Pops the finished top frame. Returns 1 when the frame below goes on (it had called the
- * finished one), 0 when the step is done: idle, or an interrupted dialog was resumed. */
+ * finished one), 0 when the step is done: idle, or an interrupted dialog was resumed.
+ * The crisis dialog (crisis.json "dialog") resumes nothing: after a safety plan, going
+ * back to an exercise or a self-check would be jarring, so what it interrupted is dropped
+ * (the person can start it again). */
 static int finish(turn *t)
 {
     json_t *done = turn_pop(t);
     int called = json_is_true(json_object_get(done, "called"));
+    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    const char *id = str(done, "dialog");
+    int after_crisis = !called && safety && id && strcmp(id, safety) == 0;
     json_decref(done);
+    if (after_crisis) {
+        flow_reset(t);
+        return 0;
+    }
     json_t *top = turn_top(t);
     if (!top)
         return 0;

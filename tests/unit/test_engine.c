@@ -263,12 +263,20 @@ static const exchange figures_of_speech[] = {
     {"It's killing me and I want to die", {"CRISIS"}, "C", 0, 0},
     END};
 
-static const exchange crisis_resumes_after_plan[] = {
+/* After the safety plan the interrupted dialog (or exercise) is dropped, not resumed. */
+static const exchange crisis_drops_the_dialog[] = {
     CONSENT,
     TO_SITUATIONS,
     {"I can't do this anymore", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
     {"I cant do this anymore", {"CRISIS", "SAFETY_OFFER", "~RESUME"}, "C", 0, 0},
-    {"no", {"SAFETY_END", "RESUME", "SITUATIONS"}, NULL, 0, 0},
+    {"help", {"HELP", "RESUME", "SAFETY_OFFER"}, NULL, 0, 0}, /* the plan itself resumes */
+    {"no", {"SAFETY_END", "~RESUME", "~SITUATIONS"}, NULL, 0, 0},
+    {"I left early", {"FALLBACK", "~It sounds like"}, NULL, 0, 0},
+    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
+    {"I want to die", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
+    {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
+    {"my sister", {"SAFETY_END", "~RESUME", "~STEP1"}, NULL, 0, 0},
+    {"next", {"FALLBACK", "~STEP2"}, NULL, 0, 0},
     END};
 
 /* --- crisis in every state: a prefix reaches the state, then a crisis input --- */
@@ -400,7 +408,7 @@ static const named transcripts[] = {
     {"the safety plan only asks again", safety_plan_only_retries},
     {"consent is never picked by its label", consent_needs_a_clear_answer},
     {"figures of speech are no crisis", figures_of_speech},
-    {"crisis during a dialog, then resume", crisis_resumes_after_plan},
+    {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
 
 int main(void)
