@@ -11,11 +11,13 @@
 #include "nudge_text.h"
 #include "schedule.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CURRENT_EXERCISE_DAYS 14 /* an exercise given this recently and not done is current */
 
+/* The person's current exercise: the newest log entry, when it is a recent "given". */
 typedef struct exercise_seen {
     int64_t now;
     char id[128];
@@ -29,6 +31,7 @@ static int newest_exercise(void *ctx, int64_t when, const char *exercise, const 
     return 1; /* only the newest entry counts: "done" means nothing is current */
 }
 
+/* The people due up to an instant, as the store's index gives them (earliest first). */
 typedef struct due_list {
     int64_t *person, *due;
     size_t n, cap;
