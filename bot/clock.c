@@ -14,6 +14,25 @@ int64_t clock_now(const sb_clock *c)
     return (int64_t)time(NULL);
 }
 
+int clock_refresh(sb_clock *c)
+{
+    if (!c->fake || !c->file)
+        return 0;
+    FILE *f = fopen(c->file, "r");
+    if (!f)
+        return 0;
+    char buf[64] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    int64_t t;
+    if (clock_parse_iso(buf, &t) != SB_OK || t == c->fake_now)
+        return 0;
+    c->fake_now = t;
+    return 1;
+}
+
 void clock_set(sb_clock *c, int64_t now)
 {
     if (c->fake)

@@ -259,6 +259,7 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
             clock_set(c->clock, t);
         }
     }
+    clock_refresh(c->clock);
     int64_t now = clock_now(c->clock);
     int rc = router_batch(c->router, a->name, b, now, send_row, c);
     if (rc != SB_OK) {
@@ -324,8 +325,21 @@ int core_run(sb_core *c)
         pthread_mutex_lock(&c->mu);
         while (!c->head && !c->stop) {
             int64_t due = 0;
-            /* The fake clock moves only by SB_IN_CLOCK, so sleeping on it is pointless. */
-            if (!c->clock->fake && router_next_nudge(c->router, &due) == SB_OK && due > 0) {
+            if (c->clock->fake && c->clock->file) {
+                /* A file-driven fake clock: look at the file ten times a second. */
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 100000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT &&
+                    clock_refresh(c->clock))
+                    break;
+            } else if (!c->clock->fake && router_next_nudge(c->router, &due) == SB_OK &&
+                       due > 0) {
+                /* The console's fake clock moves only by SB_IN_CLOCK: no timed sleep. */
                 struct timespec ts = {.tv_sec = (time_t)due, .tv_nsec = 0};
                 if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
                     break;

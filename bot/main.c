@@ -33,7 +33,8 @@ static const char usage[] =
     "                       'PERSON UTC-INSTANT' per line; needs --from and --to\n"
     "  --from ISO, --to ISO the window for --nudge-schedule (e.g. 2026-03-28T00:00:00Z)\n"
     "  --fake-clock ISO     run on a fake clock starting at ISO; in the console the line\n"
-    "                       '/clock ISO' or '/clock +2h' moves it (for tests and demos)\n"
+    "                       '/clock ISO' or '/clock +2h' moves it (for tests and demos);\n"
+    "                       --fake-clock @FILE reads the time from FILE whenever it changes\n"
     "  --echo               console: print each input line before its replies\n"
     "  --help, --version\n";
 
@@ -143,7 +144,14 @@ static void *signal_thread(void *arg)
 static int serve(const options *o, const sb_config *cfg, store *st, const sb_dialogs *d)
 {
     sb_clock clock = {0};
-    if (o->fake_clock) {
+    if (o->fake_clock && o->fake_clock[0] == '@') {
+        clock.fake = 1;
+        clock.file = o->fake_clock + 1;
+        if (!clock_refresh(&clock)) {
+            fprintf(stderr, "securebase: --fake-clock: %s holds no ISO time\n", clock.file);
+            return 2;
+        }
+    } else if (o->fake_clock) {
         if (clock_parse_iso(o->fake_clock, &clock.fake_now) != SB_OK) {
             fprintf(stderr, "securebase: --fake-clock: '%s' is not an ISO time\n", o->fake_clock);
             return 2;
