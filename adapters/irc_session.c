@@ -17,6 +17,7 @@
 #define LINES_MAX 64       /* protocol lines waiting; a flood of PINGs cannot grow it */
 #define CTCP_LINES_MAX 16  /* CTCP answers are dropped beyond this many waiting lines */
 #define NICK_ATTEMPTS 20
+#define CAP_LS_MAX 8192    /* bytes of offered capabilities kept */
 #define WANTED_CAPS "message-tags server-time account-tag extended-join chghost"
 
 struct irc_session {
@@ -37,7 +38,6 @@ struct irc_session {
     size_t nlines;
     irc_event *events;
     size_t nevents, events_cap;
-    unsigned long malformed;
     irc_message msg; /* the line being handled (large, so not on the stack) */
 };
 
@@ -388,9 +388,11 @@ static void on_cap(irc_session *s, const irc_message *m)
     if (strcmp(sub, "LS") == 0 && !s->cap_end_sent) {
         int more = m->nparams >= 4 && strcmp(m->params[2], "*") == 0;
         const char *caps = m->params[m->nparams - 1];
-        if (s->cap_ls.len)
-            sb_buf_puts(&s->cap_ls, " ");
-        sb_buf_puts(&s->cap_ls, caps);
+        if (s->cap_ls.len < CAP_LS_MAX) { /* a server cannot make the list grow forever */
+            if (s->cap_ls.len)
+                sb_buf_puts(&s->cap_ls, " ");
+            sb_buf_puts(&s->cap_ls, caps);
+        }
         if (!more)
             cap_request(s);
     } else if (strcmp(sub, "ACK") == 0 && !s->cap_end_sent) {
@@ -502,9 +504,17 @@ static int on_ctcp(irc_session *s, const char *from, const char *text)
     char reply[IRC_LINE_BUF];
     if (strcmp(cmd, "VERSION") == 0)
         snprintf(reply, sizeof reply, "\x01VERSION %s\x01", s->cfg.version);
-    else if (strcmp(cmd, "PING") == 0)
-        snprintf(reply, sizeof reply, "\x01PING %.*s\x01", (int)(args_len < 400 ? args_len : 400), args);
-    else if (strcmp(cmd, "CLIENTINFO") == 0)
+    else if (strcmp(cmd, "PING") == 0) {
+        /* echoed back: only valid UTF-8 without control characters (a text frame must be
+         * UTF-8, and a stray \x01 would break the CTCP framing) */
+        char *raw = sb_strndup(args, args_len < 400 ? args_len : 400);
+        char *clean = irc_text_clean(raw, 0);
+        free(raw);
+        if (!clean)
+            return SB_ENOMEM;
+        snprintf(reply, sizeof reply, "\x01PING %s\x01", clean);
+        free(clean);
+    } else if (strcmp(cmd, "CLIENTINFO") == 0)
         snprintf(reply, sizeof reply, "\x01" "CLIENTINFO CLIENTINFO PING VERSION\x01");
     else
         return SB_OK;
@@ -593,10 +603,8 @@ int irc_session_receive(irc_session *s, const char *line, size_t len, int64_t no
         return SB_OK;
     s->last_rx = now_ms;
     s->ping_sent_at = 0;
-    if (irc_line_parse(line, len, m) != SB_OK) {
-        s->malformed++;
-        return SB_OK;
-    }
+    if (irc_line_parse(line, len, m) != SB_OK)
+        return SB_OK; /* not a line: nothing a server should send, nothing to answer */
     return dispatch(s, m) == SB_ENOMEM ? SB_ENOMEM : SB_OK;
 }
 

@@ -61,6 +61,8 @@ static const script scripts[] = {
         "< :ann!a@h PRIVMSG #room :\x01PING 12345 678\x01", "> NOTICE ann :\x01PING 12345 678\x01",
         "< :ann!a@h PRIVMSG coach :\x01" "clientinfo\x01",
         "> NOTICE ann :\x01" "CLIENTINFO CLIENTINFO PING VERSION\x01",
+        "< :ann!a@h PRIVMSG coach :\x01PING \xff\x02x\x01",
+        "> NOTICE ann :\x01PING ?x\x01",
         "< :ann!a@h PRIVMSG coach :\x01" "ACTION waves\x01", "< :ann!a@h NOTICE coach :\x01VERSION\x01",
         "end"}},
     {"SASL PLAIN succeeds", "coach", "secret", 1, {
