@@ -115,12 +115,15 @@ static void test_stack_depth(void **unused)
     assert_string_equal(json_string_value(json_object_get(json_array_get(stack, 0), "dialog")), "checkin");
     assert_string_equal(json_string_value(json_object_get(json_array_get(stack, 3), "dialog")), "safety-plan");
     json_decref(state);
+    /* the end of the safety plan drops everything it interrupted */
     static const exchange unwind[] = {
-        {"no", {"SAFETY_END", "RESUME", "STEP1"}, NULL, 0, 0},
-        {"stop", {"STOPPED"}, NULL, 0, 0},
-        {"hello", {"FALLBACK"}, NULL, 0, 0},
+        {"no", {"SAFETY_END", "~RESUME", "~STEP1"}, NULL, 0, 0},
+        {"next", {"FALLBACK", "~STEP2"}, NULL, 0, 0},
         END};
     run(unwind, &st, &now);
+    state = state_of(st);
+    assert_int_equal(json_array_size(json_object_get(state, "stack")), 0);
+    json_decref(state);
     free(st);
 }
 
