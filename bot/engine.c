@@ -262,7 +262,7 @@ static void direct_input(turn *t, int repaired)
     }
     const json_t *cmd = NULL;
     char *arg = NULL;
-    int rc = match_command(dialogs_data(t->d, "commands"), t->text, idle, 1, &cmd, &arg);
+    int rc = match_command(t->d, t->text, idle, 1, &cmd, &arg);
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
@@ -280,7 +280,7 @@ static void group_input(turn *t)
 {
     const json_t *cmd = NULL;
     char *arg = NULL;
-    int rc = match_command(dialogs_data(t->d, "commands"), t->text, 0, 1, &cmd, &arg);
+    int rc = match_command(t->d, t->text, 0, 1, &cmd, &arg);
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)

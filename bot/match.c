@@ -93,8 +93,48 @@ static int make_arg(const char *rest, char **arg)
     return *arg ? SB_OK : SB_ENOMEM;
 }
 
-/* The command whose word s starts with (longest word wins); *end is the word's length in s. */
-static const json_t *longest_prefix(const json_t *list, const char *s, long *end)
+static const char *arg_kind(const json_t *cmd)
+{
+    return json_string_value(json_object_get(cmd, "argument"));
+}
+
+/* 1 when id (command form) is "list" or the id of a topic of exercises.json. */
+static int is_topic(const sb_dialogs *d, const char *id)
+{
+    if (strcmp(id, "list") == 0)
+        return 1;
+    size_t i;
+    json_t *topic;
+    json_array_foreach(json_object_get(dialogs_data(d, "exercises"), "topics"), i, topic) {
+        char norm[WORD_MAX];
+        if (norm_word(json_string_value(json_object_get(topic, "id")), norm, sizeof norm) &&
+            strcmp(norm, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when cmd takes rest, the text after its word in a message without "!": nothing but
+ * marks always; any text when its "argument" is "text"; a topic id or "list" when it is
+ * "topic". So "about my dad" is no about, "exercises are hard" no exercise topic. */
+static int takes(const sb_dialogs *d, const json_t *cmd, const char *rest)
+{
+    char norm[WORD_MAX];
+    size_t n = text_norm_command_to(rest + skip_after(rest, 0), norm, sizeof norm);
+    const char *kind = arg_kind(cmd);
+    if (n == 0)
+        return 1;
+    if (!kind)
+        return 0;
+    if (strcmp(kind, "text") == 0)
+        return 1;
+    return strcmp(kind, "topic") == 0 && n != (size_t)-1 && is_topic(d, norm);
+}
+
+/* The command whose word s starts with (longest word wins); *end is the word's length in s.
+ * With d, only a command that takes the rest of s (takes()) counts. */
+static const json_t *longest_prefix(const sb_dialogs *d, const json_t *list, const char *s,
+                                    long *end)
 {
     const json_t *best = NULL;
     size_t best_len = 0;
@@ -106,7 +146,7 @@ static const json_t *longest_prefix(const json_t *list, const char *s, long *end
             if (!norm_word(json_string_value(w), word, sizeof word))
                 continue;
             long n = prefix_len(s, word);
-            if (n >= 0 && strlen(word) > best_len) {
+            if (n >= 0 && strlen(word) > best_len && (!d || takes(d, cmd, s + n))) {
                 best = cmd;
                 best_len = strlen(word);
                 *end = n;
@@ -116,21 +156,40 @@ static const json_t *longest_prefix(const json_t *list, const char *s, long *end
     return best;
 }
 
-int match_command(const json_t *commands, const char *text, int idle, int direct,
+/* *cmd and its argument from rest; a topic is put in command form ("Body." -> "body"). */
+static int found(const json_t *c, const char *rest, const json_t **cmd, char **arg)
+{
+    *cmd = c;
+    if (make_arg(rest, arg) != SB_OK)
+        return SB_ENOMEM;
+    const char *kind = arg_kind(c);
+    if (*arg && kind && strcmp(kind, "topic") == 0) {
+        char *norm = text_norm_command(*arg);
+        free(*arg);
+        *arg = norm;
+        if (!norm)
+            return SB_ENOMEM;
+        if (!*norm) {
+            free(norm);
+            *arg = NULL;
+        }
+    }
+    return 1;
+}
+
+int match_command(const sb_dialogs *d, const char *text, int idle, int direct,
                   const json_t **cmd, char **arg)
 {
     *cmd = NULL;
     *arg = NULL;
+    const json_t *commands = dialogs_data(d, "commands");
     const json_t *list = json_object_get(commands, "commands");
     const char *s = skip_space(text ? text : "");
     long end = 0;
     if (*s == '!') {
         s = skip_space(s + 1);
-        const json_t *found = longest_prefix(list, s, &end);
-        if (!found)
-            return 0;
-        *cmd = found;
-        return make_arg(s + end, arg) == SB_OK ? 1 : SB_ENOMEM;
+        const json_t *c = longest_prefix(NULL, list, s, &end);
+        return c ? found(c, s + end, cmd, arg) : 0;
     }
     if (!direct)
         return 0;
@@ -152,11 +211,9 @@ int match_command(const json_t *commands, const char *text, int idle, int direct
     free(norm);
     if (!idle)
         return 0;
-    const json_t *found = longest_prefix(list, s, &end);
-    if (found) {
-        *cmd = found;
-        return make_arg(s + end, arg) == SB_OK ? 1 : SB_ENOMEM;
-    }
+    const json_t *prefixed = longest_prefix(d, list, s, &end);
+    if (prefixed)
+        return found(prefixed, s + end, cmd, arg);
     return match_command_phrase(commands, s, cmd);
 }
 
@@ -183,9 +240,12 @@ int engine_match_command(const sb_dialogs *d, const char *text, int idle, int di
 {
     const json_t *cmd = NULL;
     *name = NULL;
-    int rc = match_command(dialogs_data(d, "commands"), text, idle, direct, &cmd, arg);
-    if (rc != 1)
+    int rc = match_command(d, text, idle, direct, &cmd, arg);
+    if (rc != 1) {
+        free(*arg);
+        *arg = NULL;
         return 0;
+    }
     *name = json_string_value(json_object_get(cmd, "name"));
     return 1;
 }

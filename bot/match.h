@@ -10,10 +10,12 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* The command that text invokes, by the rules of engine_match_command; commands is the
- * commands.json object (may be NULL). Returns 1 with *cmd (borrowed) and *arg (owned, NULL
- * when none), 0 when text is no command, SB_ENOMEM. */
-int match_command(const json_t *commands, const char *text, int idle, int direct,
+/* The command that text invokes, by the rules of engine_match_command, in the set's
+ * commands.json. A "!word" takes the rest as its argument; without "!", a word followed by
+ * more words counts only when the command's "argument" takes them ("text": anything;
+ * "topic": an exercise topic id or "list", passed on in command form). Returns 1 with *cmd
+ * (borrowed) and *arg (owned, NULL when none), 0 when text is no command, SB_ENOMEM. */
+int match_command(const sb_dialogs *d, const char *text, int idle, int direct,
                   const json_t **cmd, char **arg);
 
 /* The command one of whose "phrases" occurs in text (the longest phrase wins); commands is

@@ -17,8 +17,9 @@ static const char *const feeling_vars[] = {"echo", "feeling", NULL};
 static const char *const intro_vars[] = {"title", "minutes", NULL};
 static const char *const no_vars[] = {NULL};
 
-static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",     "action",
-                                             "group", "private", "reply",   "description", NULL};
+static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",      "action",
+                                             "group", "private", "reply",   "description", "argument",
+                                             NULL};
 
 static int has(const char *const *list, const char *s)
 {
@@ -115,6 +116,10 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
         snprintf(reply_what, sizeof reply_what, "%s: reply", what);
         validate_texts(v, f, "-", reply_what, reply, user_vars, NULL);
     }
+    const json_t *argument = json_object_get(cmd, "argument");
+    const char *kind = json_string_value(argument);
+    if (argument && (!kind || (strcmp(kind, "text") != 0 && strcmp(kind, "topic") != 0)))
+        validate_problem(v, f, "-", "%s: argument must be \"text\" or \"topic\"", what);
     const char *flags[] = {"group", "private"};
     for (size_t i = 0; i < 2; i++) {
         const json_t *flag = json_object_get(cmd, flags[i]);

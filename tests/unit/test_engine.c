@@ -255,6 +255,17 @@ static const exchange safety_plan_only_retries[] = {
     {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
     END};
 
+/* A command word followed by more words is that command only when it takes an argument. */
+static const exchange command_words_and_arguments[] = {
+    CONSENT,
+    {"about my dad", {"FALLBACK", "~ABOUT"}, NULL, 0, 0},
+    {"exercises are hard", {"FALLBACK"}, NULL, 0, 0},
+    {"exercise body", {"~FALLBACK"}, "A(exercise=body)", 0, 0},
+    {"journal I felt ok", {"~FALLBACK"}, "A(journal=I felt ok)", 0, 0},
+    {"!about my dad", {"ABOUT", "~FALLBACK"}, NULL, 0, 0},
+    {"about", {"ABOUT"}, NULL, 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -407,6 +418,7 @@ static const named transcripts[] = {
     {"answers that fit no choice or rating", answers_that_fit_nothing},
     {"the safety plan only asks again", safety_plan_only_retries},
     {"consent is never picked by its label", consent_needs_a_clear_answer},
+    {"command words with an argument only when it takes one", command_words_and_arguments},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
