@@ -294,25 +294,6 @@ static void cap_end(irc_session *s)
     send_cmd(s, "CAP", "END", NULL, NULL, NULL);
 }
 
-/* The value of capability name in a space-separated list ("sasl=PLAIN,EXTERNAL"):
- * returns 1 when offered and points *value at its value ("" when none). */
-static int cap_offered(const char *list, const char *name, const char **value, size_t *vlen)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        while (*p == ' ')
-            p++;
-        size_t len = strcspn(p, " ");
-        if (len >= n && strncmp(p, name, n) == 0 && (len == n || p[n] == '=')) {
-            *value = len == n ? p + n : p + n + 1;
-            *vlen = len == n ? 0 : len - n - 1;
-            return 1;
-        }
-        p += len;
-    }
-    return 0;
-}
-
 /* The complete CAP LS list is in: requests what we can use. */
 static void cap_request(irc_session *s)
 {
@@ -320,7 +301,7 @@ static void cap_request(irc_session *s)
     const char *value;
     size_t vlen;
     int have_sasl = s->cfg.sasl_user && s->cfg.sasl_password;
-    if (have_sasl && cap_offered(list, "sasl", &value, &vlen)) {
+    if (have_sasl && irc_cap_find(list, "sasl", &value, &vlen)) {
         char mechs[128];
         snprintf(mechs, sizeof mechs, ",%.*s,", (int)(vlen < 120 ? vlen : 120), value);
         s->sasl_wanted = vlen == 0 || strstr(mechs, ",PLAIN,") != NULL;
@@ -337,7 +318,7 @@ static void cap_request(irc_session *s)
         size_t len = strcspn(w, " ");
         char save = w[len];
         w[len] = '\0';
-        if (cap_offered(list, w, &value, &vlen))
+        if (irc_cap_find(list, w, &value, &vlen))
             sb_buf_printf(&req, "%s%s", req.len ? " " : "", w);
         w[len] = save;
         w += len + (save ? 1 : 0);
@@ -398,7 +379,7 @@ static void on_cap(irc_session *s, const irc_message *m)
     } else if (strcmp(sub, "ACK") == 0 && !s->cap_end_sent) {
         const char *value;
         size_t vlen;
-        if (s->sasl_wanted && cap_offered(m->params[2], "sasl", &value, &vlen)) {
+        if (s->sasl_wanted && irc_cap_find(m->params[2], "sasl", &value, &vlen)) {
             s->sasl_started = 1;
             send_cmd(s, "AUTHENTICATE", "PLAIN", NULL, NULL, NULL);
         } else {

@@ -147,3 +147,20 @@ char *irc_base64(const void *data, size_t n)
     out[at] = '\0';
     return out;
 }
+
+int irc_cap_find(const char *list, const char *name, const char **value, size_t *value_len)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (n && len >= n && strncmp(p, name, n) == 0 && (len == n || p[n] == '=')) {
+            *value = len == n ? p + n : p + n + 1;
+            *value_len = len == n ? 0 : len - n - 1;
+            return 1;
+        }
+        p += len;
+    }
+    return 0;
+}

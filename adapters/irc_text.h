@@ -27,6 +27,11 @@ int irc_ctcp_parse(const char *text, char *command, size_t cap, const char **arg
  * Caller frees; NULL on ENOMEM or when text is NULL. */
 char *irc_text_clean(const char *text, int keep_newlines);
 
+/* Finds capability name in a CAP LS list ("sasl=PLAIN,EXTERNAL message-tags"). Returns 1
+ * and points *value at its value (borrowed, *value_len bytes, 0 when it has none), or 0
+ * when name is not offered. */
+int irc_cap_find(const char *list, const char *name, const char **value, size_t *value_len);
+
 /* Base64 (RFC 4648, with padding) of n bytes, as SASL wants it. Caller frees; NULL on
  * ENOMEM. */
 char *irc_base64(const void *data, size_t n);

@@ -137,6 +137,33 @@ static void test_base64(void **state)
     }
 }
 
+static void test_cap_find(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *list, *name;
+        int found;
+        const char *value;
+    } cases[] = {
+        {"sasl=PLAIN,EXTERNAL message-tags", "sasl", 1, "PLAIN,EXTERNAL"},
+        {"sasl=PLAIN,EXTERNAL message-tags", "message-tags", 1, ""},
+        {"multi-prefix  sasl", "sasl", 1, ""},
+        {"sasl= x", "sasl", 1, ""},
+        {"sasl-ish=1 message-tags", "sasl", 0, NULL},
+        {"draft/sasl", "sasl", 0, NULL},
+        {"", "sasl", 0, NULL},
+        {"sasl", "", 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *v = NULL;
+        size_t n = 99;
+        int got = irc_cap_find(cases[i].list, cases[i].name, &v, &n);
+        if (got != cases[i].found || (got && (n != strlen(cases[i].value) ||
+                                              strncmp(v, cases[i].value, n) != 0)))
+            fail_msg("cap case %zu: %d \"%.*s\"", i, got, got ? (int)n : 0, got ? v : "");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +172,7 @@ int main(void)
         cmocka_unit_test(test_ctcp),
         cmocka_unit_test(test_clean),
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_cap_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
