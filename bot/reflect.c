@@ -22,6 +22,21 @@ static const char *const default_negations[] = {
 static const char *const default_clause_words[] = {
     "and", "but", "that", "because", "when", "if", "so", "or", "while", "though",
     "although", "since", "until", "before", "after", "cause", NULL};
+/* Words that begin a sentence without being a name (most start a clause); a capital on
+ * any other first word is kept ("Sam said ..."). Phrase form: "it's" is "its". */
+static const char *const default_lowercase_starts[] = {
+    "a", "an", "the", "he", "she", "it", "its", "they", "theyre", "hes", "shes", "this", "that",
+    "these", "those", "there", "theres", "here", "when", "whenever", "while", "if", "because",
+    "but", "and", "so", "or", "then", "after", "before", "since", "until", "as", "though",
+    "although", "what", "why", "how", "who", "where", "which", "nobody", "nothing", "everyone",
+    "everybody", "everything", "someone", "somebody", "something", "anyone", "anything",
+    "people", "sometimes", "often", "always", "never", "maybe", "perhaps", "probably", "yesterday",
+    "today", "tonight", "tomorrow", "last", "every", "each", "all", "some", "most", "not", "no",
+    "yes", "well", "just", "only", "even", "still", "also", "really", "honestly", "actually",
+    "mostly", "usually", "lately", "recently", "now", "once", "at", "in", "on", "with", "without",
+    "for", "from", "to", "of", "by", "about", "his", "her", "their", "your", "you", "being",
+    "feeling", "having", "getting", "trying", "was", "were", "is", "are", "do", "does", "did",
+    "dont", "didnt", "cant", "cannot", "couldnt", "wouldnt", "shouldnt", NULL};
 static const char *const default_linking_words[] = {
     "feel", "feels", "felt", "feeling", "am", "is", "are", "was", "were", "be", "being", "been",
     "get", "gets", "got", "getting", "really", "very", "so", "too", "that", NULL};
@@ -130,6 +145,30 @@ static int in_words(const json_t *list, const char *const *fallback, const char 
     return 0;
 }
 
+/* 1 when word (phrase form) is in the data's list name (compared in phrase form too, so
+ * "don't" there matches "dont" here), or in fallback when the data has no such list. */
+static int in_list_phrase(const json_t *r, const char *name, const char *const *fallback,
+                          const char *word, int *rc)
+{
+    const json_t *list = json_object_get(r, name);
+    if (!json_is_array(list))
+        return in_words(NULL, fallback, word);
+    size_t i;
+    json_t *w;
+    json_array_foreach(list, i, w) {
+        char *norm = json_string_value(w) ? text_norm_phrase(json_string_value(w)) : NULL;
+        if (json_string_value(w) && !norm) {
+            *rc = SB_ENOMEM;
+            return 0;
+        }
+        int same = norm && strcmp(norm, word) == 0;
+        free(norm);
+        if (same)
+            return 1;
+    }
+    return 0;
+}
+
 static int clause_start(const json_t *r, const token *tokens, size_t i)
 {
     if (i == 0)
@@ -171,6 +210,16 @@ static const char *swap_for(const json_t *r, const token *tokens, size_t n, size
     return json_string_value(json_object_get(json_object_get(r, "swaps"), key));
 }
 
+/* 1 when token t, the first of the echo, is a word that only has its capital because it
+ * starts the sentence (reflection.json "lowercase_starts", else the defaults). */
+static int sentence_word(const json_t *r, const token *t, int *rc)
+{
+    char word[sizeof t->key + 2];
+    size_t n = text_norm_phrase_to(t->key, word, sizeof word);
+    return n != (size_t)-1 && n > 0 &&
+           in_list_phrase(r, "lowercase_starts", default_lowercase_starts, word, rc);
+}
+
 /* Appends the swapped text of all tokens to b. */
 static int swap_all(const json_t *r, const token *tokens, size_t n, sb_buf *b)
 {
@@ -199,11 +248,12 @@ static int swap_all(const json_t *r, const token *tokens, size_t n, sb_buf *b)
         size_t at = b->len;
         if (rc == SB_OK)
             rc = sb_buf_append(b, t->start, t->len);
-        /* "When she called" -> "when she called": a capital that only starts the sentence */
+        /* "When she called" -> "when she called": a capital that only starts the sentence;
+         * "Sam said" and "NASA called" keep theirs */
         if (rc == SB_OK && i == 0 && t->core_len > 0) {
             char *c = b->data + at + t->core_off;
             int second_upper = t->core_len > 1 && c[1] >= 'A' && c[1] <= 'Z';
-            if (*c >= 'A' && *c <= 'Z' && !second_upper)
+            if (*c >= 'A' && *c <= 'Z' && !second_upper && sentence_word(r, t, &rc))
                 *c = (char)(*c - 'A' + 'a');
         }
         i++;
@@ -229,29 +279,6 @@ static int cap_echo(sb_buf *b)
     return sb_buf_puts(b, "\xE2\x80\xA6");
 }
 
-/* 1 when word (phrase form) is in the data's list name (compared in phrase form too, so
- * "don't" there matches "dont" here), or in fallback when the data has no such list. */
-static int in_list_phrase(const json_t *r, const char *name, const char *const *fallback,
-                          const char *word, int *rc)
-{
-    const json_t *list = json_object_get(r, name);
-    if (!json_is_array(list))
-        return in_words(NULL, fallback, word);
-    size_t i;
-    json_t *w;
-    json_array_foreach(list, i, w) {
-        char *norm = json_string_value(w) ? text_norm_phrase(json_string_value(w)) : NULL;
-        if (json_string_value(w) && !norm) {
-            *rc = SB_ENOMEM;
-            return 0;
-        }
-        int same = norm && strcmp(norm, word) == 0;
-        free(norm);
-        if (same)
-            return 1;
-    }
-    return 0;
-}
 
 /* 1 when the feeling at hay[pos] is negated: a negation right before it, or before up to
  * LINK_MAX linking words ("not angry", "don't feel loved", "wasn't really feeling safe"). */
@@ -369,14 +396,41 @@ static const char *lookup_part(void *ctx, const char *name, size_t len)
     return NULL;
 }
 
+/* A copy of tmpl without the full stop after each "{echo}" (for an echo cut with "…"). */
+static char *drop_stop_after_echo(const char *tmpl)
+{
+    static const char mark[] = "{echo}.";
+    sb_buf b = {0};
+    int rc = sb_buf_append(&b, "", 0);
+    const char *p = tmpl;
+    for (const char *at = strstr(p, mark); at && rc == SB_OK; at = strstr(p, mark)) {
+        rc = sb_buf_append(&b, p, (size_t)(at - p) + sizeof mark - 2);
+        p = at + sizeof mark - 1;
+    }
+    if (rc == SB_OK)
+        rc = sb_buf_puts(&b, p);
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        return NULL;
+    }
+    return sb_buf_take(&b);
+}
+
 char *reflect_render(const json_t *reflection, const char *echo, const char *feeling, size_t pick)
 {
     const json_t *list = json_object_get(reflection, feeling ? "feeling_templates" : "templates");
     size_t n = json_is_array(list) ? json_array_size(list) : 0;
     const json_t *t = n ? json_array_get(list, pick % n) : list;
-    const char *tmpl = json_string_value(t);
+    const char *tmpl = json_string_value(t) ? json_string_value(t) : "{echo}";
+    size_t elen = echo ? strlen(echo) : 0;
+    int cut = elen >= 3 && memcmp(echo + elen - 3, "\xE2\x80\xA6", 3) == 0; /* "…." reads wrong */
+    char *own = cut ? drop_stop_after_echo(tmpl) : NULL;
+    if (cut && !own)
+        return NULL;
     parts p = {echo, feeling};
-    return text_substitute(tmpl ? tmpl : "{echo}", lookup_part, &p);
+    char *out = text_substitute(own ? own : tmpl, lookup_part, &p);
+    free(own);
+    return out;
 }
 
 /* The reflection as the person reads it: the echo goes in unescaped, so the table tests see

@@ -222,6 +222,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     check_words(v, f, "negations", json_object_get(r, "negations"), 0);
     check_words(v, f, "clause_words", json_object_get(r, "clause_words"), 0);
     check_words(v, f, "linking_words", json_object_get(r, "linking_words"), 0);
+    check_words(v, f, "lowercase_starts", json_object_get(r, "lowercase_starts"), 0);
     check_words(v, f, "yes", json_object_get(r, "yes"), 1);
     check_words(v, f, "no", json_object_get(r, "no"), 1);
     check_contains(v, f, "templates", json_object_get(r, "templates"), echo_vars, "{echo}");

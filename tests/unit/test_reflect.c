@@ -62,7 +62,12 @@ static const reflect_case cases[] = {
     {"When she called I froze", "It sounds like when she called you froze."},
     {"MY BOSS yelled", "It sounds like your BOSS yelled."},
     {"NASA called me", "It sounds like NASA called you."},
-    {"Ich bin müde", "It sounds like ich bin müde."},
+    {"Ich bin müde", "It sounds like Ich bin müde."}, /* no common English start: kept */
+    {"Sam said I was cold", "It sounds like Sam said you were cold."},
+    {"Sam, I said, was cold", "It sounds like Sam, you said, was cold."},
+    {"She said I was cold", "It sounds like she said you were cold."},
+    {"It's mine", "It sounds like it's yours."},
+    {"Maybe I was cold", "It sounds like maybe you were cold."},
     {"  spaced\t out   words  ", "It sounds like spaced out words."},
     {"(I hid)", "It sounds like (you hid)."},
     {"\"I hid\", I said", "It sounds like \"you hid\", you said."},
@@ -102,6 +107,13 @@ static void test_reflect_long_text_is_capped(void **unused)
     free(clean);
     assert_null(feeling);
     free(echo);
+    /* the full reflection ends "…", not "…." (the template's stop is dropped after a cut) */
+    char *full = engine_reflect(dialogs, b.data);
+    assert_non_null(full);
+    size_t flen = strlen(full);
+    print_message("# %s\n", full + flen - 20);
+    assert_string_equal(full + flen - 3, "\xE2\x80\xA6");
+    free(full);
     sb_buf_free(&b);
 }
 
