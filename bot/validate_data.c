@@ -29,6 +29,19 @@ static int has(const char *const *list, const char *s)
     return 0;
 }
 
+/* Reports every field of obj that is neither in known nor a comment: a misspelt optional
+ * field ("filler_word") would otherwise be ignored without a word. */
+static void check_keys(validate_ctx *v, const char *f, const json_t *obj, const char *const *known,
+                       const char *where)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)obj, key, value) {
+        if (!has(known, key) && !validate_is_comment(key))
+            validate_problem(v, f, "-", "unknown field \"%.60s\" in %s", key, where);
+    }
+}
+
 /* A list of non-empty texts (words, phrases); returns 1 when fine. */
 static int check_words(validate_ctx *v, const char *file, const char *what, const json_t *list,
                        int required)
@@ -132,6 +145,10 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
 {
     static const char *const required[] = {"fallback", "unknown", "group_private", "resume",
                                            "retry",    "no_consent", NULL};
+    static const char *const fields[] = {"kind",  "first_contact", "fallback", "unknown",
+                                         "group_private", "resume", "retry", "no_consent",
+                                         "reset", "filler_words", "commands", NULL};
+    check_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
     if (json_object_get(c, "reset"))
@@ -156,6 +173,9 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
 
 static void check_crisis(validate_ctx *v, const char *f, const json_t *c)
 {
+    static const char *const fields[] = {"kind",   "phrases", "not", "reply", "dialog",
+                                         "default_message", NULL};
+    check_keys(v, f, c, fields, "crisis.json");
     const json_t *phrases = json_object_get(c, "phrases");
     if (check_words(v, f, "phrases", phrases, 1)) {
         size_t i;
@@ -216,6 +236,11 @@ static void check_contains(validate_ctx *v, const char *f, const char *what, con
 
 static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
 {
+    static const char *const fields[] = {
+        "kind",      "swaps",      "object_swaps", "feelings",         "negations",
+        "clause_words", "linking_words", "lowercase_starts", "templates", "feeling_templates",
+        "check",     "yes",        "no",           "correct",          "thanks", NULL};
+    check_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
     check_words(v, f, "feelings", json_object_get(r, "feelings"), 1);
@@ -264,6 +289,22 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
 {
     static const char *const topic_fields[] = {"title", "description", NULL};
     static const char *const exercise_fields[] = {"title", NULL};
+    static const char *const fields[] = {"kind", "flow", "topics", "exercises", NULL};
+    static const char *const flow_fields[] = {"intro", "hint", "how", "thanks", "next_words", NULL};
+    static const char *const topic_keys[] = {"id", "title", "description", NULL};
+    static const char *const exercise_keys[] = {"id",    "topic",    "title", "minutes",
+                                                "steps", "followup", NULL};
+    check_keys(v, f, e, fields, "exercises.json");
+    size_t k;
+    json_t *item;
+    json_array_foreach(json_object_get(e, "topics"), k, item) {
+        check_keys(v, f, item, topic_keys, "a topic");
+    }
+    json_array_foreach(json_object_get(e, "exercises"), k, item) {
+        check_keys(v, f, item, exercise_keys, "an exercise");
+    }
+    if (json_object_get(e, "flow"))
+        check_keys(v, f, json_object_get(e, "flow"), flow_fields, "flow");
     json_t *topics = json_object(), *ids = json_object();
     if (!topics || !ids)
         goto done;
@@ -318,6 +359,14 @@ done:
 static void check_measures(validate_ctx *v, const char *f, const json_t *m)
 {
     static const char *const fields[] = {"label", NULL};
+    static const char *const keys[] = {"kind", "measures", NULL};
+    static const char *const measure_keys[] = {"id", "label", "low", "high", NULL};
+    check_keys(v, f, m, keys, "measures.json");
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(m, "measures"), i, item) {
+        check_keys(v, f, item, measure_keys, "a measure");
+    }
     json_t *ids = json_object();
     if (ids)
         check_items(v, f, "measures", json_object_get(m, "measures"), fields, ids);

@@ -122,6 +122,8 @@ static const broken_case cases[] = {
     {"unknown-action", 1, "talk.json", "end", "unknown action \"dance\"", 1},
     {"duplicate-command-word", 1, "commands.json", "-", "the word \"menu\" also belongs to \"help\"", 1},
     {"missing-fallback", 1, "commands.json", "-", "missing fallback", 1},
+    {"unknown-data-field", 1, "commands.json", "-", "unknown field \"filler_word\" in commands.json", 1},
+    {"unknown-flow-field", 1, "exercises.json", "-", "unknown field \"hints\" in flow", 1},
     {"command-argument", 1, "commands.json", "-", "command \"journal\": argument must be \"text\" or \"topic\"", 1},
     {"exercise-topic", 1, "exercises.json", "-", "exercise \"pause\": unknown topic \"body\"", 1},
     {"exercise-steps", 1, "exercises.json", "-", "exercise \"pause\": steps is an empty list", 1},
