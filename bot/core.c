@@ -237,6 +237,41 @@ static int send_pending_row(void *ctx, int64_t id, const char *room, const char 
     return 0;
 }
 
+static void run_due_nudges(sb_core *c);
+
+/* Moves a fake clock to target through every nudge due on the way, so a jump of a day
+ * delivers the day's nudge at its instant rather than finding it hours late. */
+static void advance_clock(sb_core *c, int64_t target)
+{
+    int64_t last = -1;
+    for (int guard = 0; guard < 100000; guard++) {
+        int64_t due = 0;
+        if (router_next_nudge(c->router, &due) != SB_OK || due <= 0 || due > target ||
+            due == last)
+            break;
+        last = due;
+        if (due > clock_now(c->clock))
+            clock_set(c->clock, due);
+        run_due_nudges(c);
+    }
+    clock_set(c->clock, target);
+}
+
+/* A file-driven fake clock: when the file names a new time, walk there through the dues
+ * on the way. Returns 1 when the time moved. */
+static int file_clock_moved(sb_core *c)
+{
+    int64_t before = clock_now(c->clock);
+    if (!clock_refresh(c->clock))
+        return 0;
+    int64_t target = clock_now(c->clock);
+    if (target > before) {
+        clock_set(c->clock, before);
+        advance_clock(c, target);
+    }
+    return 1;
+}
+
 static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
 {
     for (size_t i = 0; i < b->count; i++) {
@@ -254,12 +289,12 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
             memcpy(num, ev->text + 1, nl);
             num[nl] = '\0';
             if (sb_parse_long(num, 0, 100000000L, &n) == SB_OK)
-                clock_set(c->clock, clock_now(c->clock) + n * mult);
+                advance_clock(c, clock_now(c->clock) + n * mult);
         } else if (clock_parse_iso(ev->text, &t) == SB_OK) {
-            clock_set(c->clock, t);
+            advance_clock(c, t);
         }
     }
-    clock_refresh(c->clock);
+    file_clock_moved(c);
     int64_t now = clock_now(c->clock);
     int rc = router_batch(c->router, a->name, b, now, send_row, c);
     if (rc != SB_OK) {
@@ -273,6 +308,9 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
     }
     if (b->resume_key && b->resume_value)
         resume_remember(c, a->name, b->resume_key, b->resume_value);
+    /* Nudges due by now go out before the adapter hears "committed", so a console reader
+     * sees them before it reads its next line. */
+    run_due_nudges(c);
     a->committed(a, b->seq);
 }
 
@@ -334,16 +372,16 @@ int core_run(sb_core *c)
                     ts.tv_sec++;
                     ts.tv_nsec -= 1000000000L;
                 }
-                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT &&
-                    clock_refresh(c->clock))
-                    break;
+                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
+                    break; /* look at the file outside the lock: nudges call adapters */
             } else if (!c->clock->fake && router_next_nudge(c->router, &due) == SB_OK &&
                        due > 0) {
-                /* The console's fake clock moves only by SB_IN_CLOCK: no timed sleep. */
+                /* The real clock: sleep until the next nudge is due, or an item comes. */
                 struct timespec ts = {.tv_sec = (time_t)due, .tv_nsec = 0};
                 if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
                     break;
             } else {
+                /* No nudge due, or the console's fake clock (moved by "/clock" lines). */
                 pthread_cond_wait(&c->cv, &c->mu);
             }
         }
@@ -359,13 +397,15 @@ int core_run(sb_core *c)
         }
         pthread_mutex_unlock(&c->mu);
         if (!it) {
-            run_due_nudges(c);
+            if (c->clock->fake && c->clock->file)
+                file_clock_moved(c);
+            else
+                run_due_nudges(c);
             continue;
         }
         switch (it->kind) {
         case ITEM_BATCH:
             handle_batch(c, it->adapter, it->batch);
-            run_due_nudges(c);
             break;
         case ITEM_SENT:
             if (store_outbox_mark_sent(c->store, it->id, clock_now(c->clock)) != SB_OK)

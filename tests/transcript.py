@@ -10,6 +10,10 @@ A transcript reads like the conversation it checks:
     < text that must appear (case-insensitive substring) in the replies to that input
     <! text that must not appear in those replies
     -- restart                   the process ends; a new one starts on the same database
+    -- restart at ISO            ... and the new one starts with its fake clock at ISO, as
+                                 after downtime (the nudges due meanwhile were not sent)
+    > /clock ISO, > /clock +1d   moves the fake clock of the running process (--fake-clock):
+                                 nudges due on the way go out at their instant
 
 Each input with expectations is one TAP test. The binary is $SECUREBASE_BIN
 (default build/asan/securebase); each run must exit 0 with nothing from a sanitizer.
@@ -25,6 +29,7 @@ BIN = os.environ.get("SECUREBASE_BIN", "build/asan/securebase")
 
 def parse(path):
     user, args, segments = "alice", [], [[]]
+    starts = [None]  # per segment: a fake-clock start overriding @args
     with open(path, encoding="utf-8") as f:
         for number, raw in enumerate(f, 1):
             line = raw.rstrip("\n")
@@ -36,6 +41,10 @@ def parse(path):
                 args += line[6:].split()
             elif line.strip() == "-- restart":
                 segments.append([])
+                starts.append(None)
+            elif line.startswith("-- restart at "):
+                segments.append([])
+                starts.append(line[len("-- restart at "):].strip())
             elif line.startswith("> "):
                 segments[-1].append({"say": line[2:], "line": number, "want": [], "not": []})
             elif line.startswith("<! "):
@@ -44,7 +53,7 @@ def parse(path):
                 segments[-1][-1]["want"].append(line[2:].strip())
             else:
                 sys.exit(f"{path}:{number}: cannot read line: {line!r}")
-    return user, args, segments
+    return user, args, list(zip(segments, starts))
 
 
 def squash(text):
@@ -55,8 +64,10 @@ def run(db, user, args, turns):
     stdin = "".join(t["say"] + "\n" for t in turns)
     cmd = [BIN, "--console", "--echo", "--db", db, "--dialogs", "dialogs", "--user", user] + args
     p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120)
-    # Split stdout at the echo of each input, in order.
+    # Split stdout at the echo of each input, in order. What a run prints before its first
+    # input (replies and nudges re-sent at start) counts towards the first input.
     replies, rest = [], p.stdout
+    head = ""
     for t in turns:
         marker = "> " + t["say"] + "\n"
         at = rest.find(marker)
@@ -65,10 +76,14 @@ def run(db, user, args, turns):
             continue
         if replies:
             replies[-1] = (replies[-1] or "") + rest[:at]
+        else:
+            head = rest[:at]
         rest = rest[at + len(marker):]
         replies.append("")
     if replies:
         replies[-1] = (replies[-1] or "") + rest
+        if replies[0] is not None:
+            replies[0] = head + replies[0]
     return p, replies
 
 
@@ -79,8 +94,14 @@ def main():
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "t.db")
-        for seg in segments:
-            p, replies = run(db, user, args, seg)
+        for seg, start in segments:
+            seg_args = list(args)
+            if start:
+                if "--fake-clock" in seg_args:
+                    seg_args[seg_args.index("--fake-clock") + 1] = start
+                else:
+                    seg_args += ["--fake-clock", start]
+            p, replies = run(db, user, seg_args, seg)
             broken = p.returncode != 0 or "Sanitizer" in p.stderr or "runtime error" in p.stderr
             if broken:
                 n += 1
