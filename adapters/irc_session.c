@@ -503,6 +503,8 @@ static int on_ctcp(irc_session *s, const char *from, const char *text)
     return rc == SB_ENOMEM ? rc : SB_OK;
 }
 
+#define IRC_NICK_ID_MAX 520 /* "~" + a nick of at most one line */
+
 static int on_privmsg(irc_session *s, const irc_message *m)
 {
     if (!m->nick || !*m->nick || !m->user || m->nparams < 2 || is_self(s, m->nick))
@@ -510,8 +512,16 @@ static int on_privmsg(irc_session *s, const irc_message *m)
     const char *target = m->params[0], *text = m->params[1];
     if (text[0] == '\x01')
         return on_ctcp(s, m->nick, text);
+    /* A person is their services account when the server vouches for it; otherwise the
+     * bare nick, marked with "~" so that someone merely using the nick "ann" is never the
+     * person whose account is "ann" (and never sees that person's journal). */
     const char *account = irc_message_tag(m, "account");
-    const char *sender = account && *account && strcmp(account, "*") != 0 ? account : m->nick;
+    char nick_id[IRC_NICK_ID_MAX];
+    const char *sender = account;
+    if (!account || !*account || strcmp(account, "*") == 0) {
+        snprintf(nick_id, sizeof nick_id, "~%s", m->nick);
+        sender = nick_id;
+    }
     const char *msgid = irc_message_tag(m, "msgid");
     if (irc_session_is_channel(s, target)) {
         const char *rest = text[0] == '!' ? text : irc_addressed(text, s->nick, s->casemapping);

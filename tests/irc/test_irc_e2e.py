@@ -29,15 +29,20 @@ def choose(reply, pattern):
     raise AssertionError("no choice matching %r in:\n%s" % (pattern, reply))
 
 
+def person_id(nick):
+    """InspIRCd here has no services, so people are known by nick, marked '~'."""
+    return "~" + nick
+
+
 def exercise_events(coach, nick):
     return [e for (e,) in coach.query(
         "SELECT event FROM exercise_log JOIN people ON people.id = exercise_log.person "
-        "WHERE people.adapter = 'irc' AND people.platform_id = ? ORDER BY exercise_log.id", (nick,))]
+        "WHERE people.adapter = 'irc' AND people.platform_id = ? ORDER BY exercise_log.id", (person_id(nick),))]
 
 
 def session_state(coach, nick):
     rows = coach.query("SELECT state FROM sessions JOIN people ON people.id = sessions.person "
-                       "WHERE people.adapter = 'irc' AND people.platform_id = ?", (nick,))
+                       "WHERE people.adapter = 'irc' AND people.platform_id = ?", (person_id(nick),))
     return json.loads(rows[0][0]) if rows else {}
 
 

@@ -34,7 +34,7 @@ static void defaults_without_file(void **state)
     assert_string_equal(config_get(c, "matrix", "msgtype"), "notice");
     assert_null(config_get(c, "matrix", "homeserver"));
     assert_false(config_has_section(c, "matrix"));
-    assert_int_equal(config_get_long(c, "irc", "burst", 0), 5);
+    assert_int_equal(config_get_long(c, "irc", "burst", 0), 4);
     config_free(c);
 }
 
