@@ -134,6 +134,10 @@ static int on_message(router *r, const char *adapter, const sb_inbound *ev, int6
         if (rc == SB_OK && ev->direct)
             rc = nudge_on_inbound(r->store, person, now);
     }
+    /* Without consent a reply may still echo the person's words: such a row keeps its
+     * text only until it is sent (design.md invariant 6). */
+    const json_t *consent = json_object_get(state, "consent");
+    int keeps = a.forgotten ? 0 : json_is_string(consent) && !strcmp(json_string_value(consent), "yes");
     json_decref(state);
     if (rc != SB_OK) {
         sb_buf_free(&reply);
@@ -143,7 +147,10 @@ static int on_message(router *r, const char *adapter, const sb_inbound *ev, int6
         sb_buf_free(&reply);
         return SB_OK;
     }
-    return enqueue(r, adapter, ev->room, sb_buf_take(&reply), now, out);
+    rc = enqueue(r, adapter, ev->room, sb_buf_take(&reply), now, out);
+    if (rc == SB_OK && !keeps)
+        rc = store_outbox_set_transient(r->store, out->rows[out->n - 1].id);
+    return rc;
 }
 
 static int on_encrypted(router *r, const char *adapter, const sb_inbound *ev, int64_t now,

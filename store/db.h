@@ -60,7 +60,10 @@
     X(ST_OUTBOX_ADD, "INSERT INTO outbox (adapter, room, text, created) VALUES (?1, ?2, ?3, ?4)") \
     X(ST_OUTBOX_PENDING, "SELECT id, room, text FROM outbox"                                 \
                          " WHERE adapter = ?1 AND sent_at IS NULL ORDER BY id")              \
-    X(ST_OUTBOX_MARK_SENT, "UPDATE outbox SET sent_at = coalesce(sent_at, ?2) WHERE id = ?1") \
+    X(ST_OUTBOX_MARK_SENT, "UPDATE outbox SET sent_at = coalesce(sent_at, ?2),"              \
+                           " text = CASE WHEN transient = 1 THEN '' ELSE text END WHERE id = ?1") \
+    X(ST_OUTBOX_TRANSIENT, "UPDATE outbox SET transient = 1 WHERE id = ?1")                   \
+    X(ST_OUTBOX_PRUNE, "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1")         \
     X(ST_OUTBOX_COUNT, "SELECT count(sent_at), count(*) - count(sent_at) FROM outbox"        \
                        " WHERE adapter = ?1")                                                \
     X(ST_RESUME_SET, "INSERT INTO resume (adapter, key, value) VALUES (?1, ?2, ?3)"          \

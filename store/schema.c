@@ -86,6 +86,14 @@ static const char *const steps[] = {
     "  due INTEGER NOT NULL CHECK (due > 0));"
     "CREATE INDEX nudges_due ON nudges (due);"
     "PRAGMA user_version = 1;",
+    /* 2: replies to a person who has not agreed that the coach keeps what they write
+     * may echo their words; such rows are transient: their text is blanked once sent.
+     * Sent rows are pruned after a while (store_outbox_prune), so the outbox is a
+     * delivery queue, not an archive. */
+    "ALTER TABLE outbox ADD COLUMN transient INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (transient IN (0, 1));"
+    "CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;"
+    "PRAGMA user_version = 2;",
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))

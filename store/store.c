@@ -322,6 +322,19 @@ int store_outbox_mark_sent(store *s, int64_t id, int64_t now)
     return rc == SB_OK && sqlite3_changes(s->db) == 0 ? SB_ENOTFOUND : rc;
 }
 
+int store_outbox_set_transient(store *s, int64_t id)
+{
+    if (!s)
+        return SB_EINVAL;
+    int rc = db_exec(s, ST_OUTBOX_TRANSIENT, "i", id);
+    return rc == SB_OK && sqlite3_changes(s->db) == 0 ? SB_ENOTFOUND : rc;
+}
+
+int store_outbox_prune(store *s, int64_t before)
+{
+    return s ? db_exec(s, ST_OUTBOX_PRUNE, "i", before) : SB_EINVAL;
+}
+
 int store_outbox_count(store *s, const char *adapter, int64_t *sent, int64_t *unsent)
 {
     if (!s || !adapter || !sent || !unsent)

@@ -91,6 +91,11 @@ int store_outbox_add(store *s, const char *adapter, const char *room, const char
 typedef int (*store_outbox_fn)(void *ctx, int64_t id, const char *room, const char *text);
 int store_outbox_pending(store *s, const char *adapter, store_outbox_fn fn, void *ctx);
 int store_outbox_mark_sent(store *s, int64_t id, int64_t now);
+/* Marks row id transient: its text is blanked when it is marked sent (a reply that may
+ * echo the words of a person who has not agreed that the coach keeps them). */
+int store_outbox_set_transient(store *s, int64_t id);
+/* Deletes every sent row sent before `before` (ids are never reused: AUTOINCREMENT). */
+int store_outbox_prune(store *s, int64_t before);
 /* Counts rows (sent and unsent) of an adapter; for tests and stats. */
 int store_outbox_count(store *s, const char *adapter, int64_t *sent, int64_t *unsent);
 

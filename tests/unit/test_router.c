@@ -158,6 +158,30 @@ static void crisis_first_with_configured_message(void **state)
     assert_non_null(strstr(f->out.texts[0], "Call the Lighthouse Line on 0800 000."));
 }
 
+/* Without consent, every reply row is transient: once sent, no echo of the person's words
+ * stays in the outbox (design.md invariant 6). With consent, rows keep their text. */
+static void replies_without_consent_are_transient(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(say(f, "!dm", "@di:x", "hi", 1, 0, NULL), SB_OK);
+    assert_int_equal(say(f, "!dm", "@di:x", "2", 1, 0, NULL), SB_OK); /* no, don't keep */
+    assert_int_equal(say(f, "!dm", "@di:x", "!journal zanzibar", 1, 0, NULL), SB_OK);
+    for (int i = 0; i < f->out.n; i++)
+        assert_int_equal(store_outbox_mark_sent(f->st, f->out.ids[i], 1795000100), SB_OK);
+    int64_t sent_rows, unsent;
+    assert_int_equal(store_outbox_count(f->st, "test", &sent_rows, &unsent), SB_OK);
+    assert_int_equal(sent_rows, f->out.n);
+    json_t *all = NULL;
+    int64_t person;
+    assert_int_equal(store_person_find(f->st, "test", "@di:x", &person), SB_OK);
+    assert_int_equal(store_export(f->st, person, &all), SB_OK);
+    char *dump = json_dumps(all, 0);
+    assert_null(strstr(dump, "zanzibar"));
+    assert_null(strstr(dump, "Hello"));
+    free(dump);
+    json_decref(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +190,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(encrypted_notice_once_per_room, setup, teardown),
         cmocka_unit_test_setup_teardown(crisis_reply_survives_a_failed_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(crisis_first_with_configured_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(replies_without_consent_are_transient, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

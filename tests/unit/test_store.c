@@ -69,6 +69,49 @@ static void test_migrate_version_zero_file(void **state)
     assert_schema(f->path);
 }
 
+/* A file made by schema version 1 (the outbox without its transient column) moves to
+ * version 2 keeping its rows; transient rows lose their text once sent; pruning deletes
+ * sent rows only, and ids are never handed out again. */
+static void test_migrate_v1_outbox_transient_prune(void **state)
+{
+    fixture *f = *state;
+    store_close(open_ok(f->path));
+    /* Undo step 2 by hand: what a file written by the version-1 program looks like. */
+    raw_exec(f->path,
+             "DROP INDEX outbox_sent; ALTER TABLE outbox DROP COLUMN transient;"
+             "INSERT INTO outbox (adapter, room, text, created) VALUES ('matrix', '!r', 'old', 1);"
+             "PRAGMA user_version = 1;");
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_table_info('outbox')"
+                                      " WHERE name = 'transient'"), 0);
+    store *s = open_ok(f->path);
+    assert_int_equal(store_schema_version(s), 2);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox WHERE text = 'old'"), 1);
+    int64_t keep, gone, unsent;
+    assert_int_equal(store_outbox_add(s, "matrix", "!r", "you said: my secret", 100, &gone), SB_OK);
+    assert_int_equal(store_outbox_set_transient(s, gone), SB_OK);
+    assert_int_equal(store_outbox_add(s, "matrix", "!r", "kept reply", 100, &keep), SB_OK);
+    assert_int_equal(store_outbox_add(s, "matrix", "!r", "not yet sent", 100, &unsent), SB_OK);
+    assert_int_equal(store_outbox_set_transient(s, 999999), SB_ENOTFOUND);
+    assert_int_equal(store_outbox_mark_sent(s, gone, 200), SB_OK);
+    assert_int_equal(store_outbox_mark_sent(s, keep, 300), SB_OK);
+    store_close(s);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox WHERE text LIKE '%secret%'"), 0);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox WHERE text = 'kept reply'"), 1);
+    s = open_ok(f->path);
+    assert_int_equal(store_outbox_prune(s, 250), SB_OK); /* the row sent at 200 goes */
+    store_close(s);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox"), 3);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox WHERE id = 2"), 0);
+    s = open_ok(f->path);
+    assert_int_equal(store_outbox_prune(s, 1000), SB_OK); /* sent rows go, unsent stay */
+    int64_t next;
+    assert_int_equal(store_outbox_add(s, "matrix", "!r", "new", 400, &next), SB_OK);
+    assert_true(next > unsent);
+    store_close(s);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL"), 0);
+    assert_int_equal(raw_int(f->path, "SELECT count(*) FROM outbox WHERE text = 'not yet sent'"), 1);
+}
+
 static void test_newer_version_refused(void **state)
 {
     fixture *f = *state;
@@ -607,6 +650,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_new_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_version_zero_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v1_outbox_transient_prune, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_mode, setup, teardown),
