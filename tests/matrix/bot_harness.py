@@ -55,10 +55,14 @@ class Bot:
     """securebase as a child process with a config pointing at hs; restartable, killable."""
 
     def __init__(self, hs, extra=None, password=BOT_PASSWORD, register=True, dialogs=None,
-                 token=None):
+                 token=None, fake_clock=None):
         self.hs = hs
         self.token = token
         self.dir = tempfile.mkdtemp(prefix="sb-matrix-")
+        # fake_clock (an ISO instant): the bot runs with --fake-clock @FILE; set_clock moves it.
+        self.clock_path = os.path.join(self.dir, "clock") if fake_clock else None
+        if fake_clock:
+            self.set_clock(fake_clock)
         self.db = os.path.join(self.dir, "securebase.db")
         self.config = os.path.join(self.dir, "securebase.conf")
         self.log_path = os.path.join(self.dir, "bot.log")
@@ -95,7 +99,8 @@ class Bot:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [os.path.join(ROOT, BIN) if not os.path.isabs(BIN) else BIN, "--config", self.config,
-             "--db", self.db, "--dialogs", self.dialogs],
+             "--db", self.db, "--dialogs", self.dialogs] +
+            (["--fake-clock", "@" + self.clock_path] if self.clock_path else []),
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=ROOT, env=env)
         log.close()
         return self
@@ -107,6 +112,15 @@ class Bot:
         self.stop()
         if not exc[0] and not os.environ.get("KEEP_BOT_DIR"):
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def set_clock(self, iso):
+        """Moves the fake clock to iso (e.g. 2026-03-28T08:00:30Z): a temporary file renamed
+        over the clock file, so the bot never reads half a time. A running bot notices within
+        about 0.1 s; a stopped one starts there."""
+        temporary = self.clock_path + ".new"
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(iso + "\n")
+        os.replace(temporary, self.clock_path)
 
     def running(self):
         return self.process is not None and self.process.poll() is None
