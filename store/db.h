@@ -46,7 +46,8 @@
     X(ST_SETTING_DELETE, "DELETE FROM settings WHERE person = ?1 AND key = ?2")              \
     X(ST_ROOM_SET, "INSERT INTO rooms (adapter, room, direct, person) VALUES (?1, ?2, ?3, ?4)" \
                    " ON CONFLICT (adapter, room) DO UPDATE"                                  \
-                   " SET direct = excluded.direct, person = excluded.person")                \
+                   " SET direct = excluded.direct, person = CASE WHEN excluded.direct = 0"    \
+                   " THEN NULL ELSE coalesce(excluded.person, rooms.person) END")            \
     X(ST_ROOM_GET, "SELECT direct FROM rooms WHERE adapter = ?1 AND room = ?2")              \
     X(ST_ROOM_DELETE, "DELETE FROM rooms WHERE adapter = ?1 AND room = ?2")                  \
     X(ST_ROOM_FLAG_SET, "INSERT OR IGNORE INTO room_flags (adapter, room, flag)"             \

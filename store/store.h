@@ -72,7 +72,9 @@ int store_setting_delete(store *s, int64_t person, const char *key);
 
 /* --- rooms --- */
 /* Remembers a room of an adapter: whether it is a one-to-one conversation, and for a
- * direct room, whose it is (person may be 0). */
+ * direct room, whose it is. person 0 means "not known here": a direct room keeps the
+ * owner it had (an adapter re-announcing its rooms after a restart must not make the
+ * coach forget whose chat it is); a room that becomes a group room loses its owner. */
 int store_room_set(store *s, const char *adapter, const char *room, int direct, int64_t person);
 /* direct: 1 direct, 0 group, SB_ENOTFOUND when unknown. */
 int store_room_get(store *s, const char *adapter, const char *room, int *direct);

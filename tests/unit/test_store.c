@@ -466,6 +466,16 @@ static void test_rooms(void **state)
     assert_int_equal(store_person_direct_room(s, ada, &room), SB_OK);
     assert_string_equal(room, "dm-new");
     free(room);
+    /* An adapter re-announcing the room after a restart (owner unknown to it) does not
+     * make the store forget whose chat it is; becoming a group room does. */
+    assert_int_equal(store_room_set(s, "console", "dm-new", 1, 0), SB_OK);
+    assert_int_equal(store_person_direct_room(s, ada, &room), SB_OK);
+    assert_string_equal(room, "dm-new");
+    free(room);
+    assert_int_equal(store_room_set(s, "console", "dm-new", 0, 0), SB_OK);
+    assert_int_equal(store_person_direct_room(s, ada, &room), SB_OK);
+    assert_string_equal(room, "dm-old");
+    free(room);
 
     assert_int_equal(store_room_flag_get(s, "console", "#group", "notice", &set), SB_OK);
     assert_int_equal(set, 0);
