@@ -28,6 +28,7 @@ typedef struct console {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t seq, committed; /* guarded by mu */
+    int ready;               /* guarded by mu: the core's start-up sends are done */
     int stopping;            /* guarded by mu */
     char rbuf[4096];         /* reader thread only */
     size_t pos, have;
@@ -85,6 +86,10 @@ static int terminal_width(FILE *out)
 static void console_send(sb_adapter *a, const sb_outbound *msg)
 {
     console *c = a->impl;
+    /* One terminal is one person: replies and nudges for anyone else who has used this
+     * store stay in the outbox until that person opens their own console. */
+    if (!msg->room || strcmp(msg->room, c->user) != 0)
+        return;
     char *plain = markdown_to_plain(msg->text);
     const char *text = plain ? plain : msg->text;
     if (c->opt.interactive) {
@@ -104,7 +109,9 @@ static void console_committed(sb_adapter *a, uint64_t seq)
 {
     console *c = a->impl;
     pthread_mutex_lock(&c->mu);
-    c->committed = seq;
+    c->ready = 1;
+    if (seq > c->committed)
+        c->committed = seq;
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
 }
@@ -189,6 +196,11 @@ static void *reader(void *arg)
         sb_core_fatal(c->core, &c->base, "out of memory");
         return NULL;
     }
+    /* Replies and nudges waiting from before print first, then the prompt. */
+    pthread_mutex_lock(&c->mu);
+    while (!c->ready && !c->stopping)
+        pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
     prompt(c);
     while (read_line(c, line)) {
         if (line[0] == '\0') {

@@ -54,7 +54,9 @@ struct sb_adapter {
     /* Queues a message for sending (called on the core thread; must not block). The
      * adapter retries as its platform requires and reports with sb_core_sent(). */
     void (*send)(sb_adapter *a, const sb_outbound *msg);
-    /* The batch with this seq is durable: the adapter may ask its platform for more. */
+    /* The batch with this seq is durable: the adapter may ask its platform for more.
+     * seq 0 (never a batch's) means the core has finished starting: every reply pending
+     * from before was handed to send(). */
     void (*committed)(sb_adapter *a, uint64_t seq);
     /* Asks the thread to finish and joins it. Safe to call when never started. */
     void (*stop)(sb_adapter *a);

@@ -362,6 +362,8 @@ int core_run(sb_core *c)
             store_outbox_pending(c->store, c->adapters[i]->name, send_pending_row, &p);
         }
         run_due_nudges(c);
+        for (size_t i = 0; i < c->nadapters; i++)
+            c->adapters[i]->committed(c->adapters[i], 0);
     }
     for (;;) {
         pthread_mutex_lock(&c->mu);

@@ -43,8 +43,17 @@ check "--check-dialogs names the file and the state" bash -c \
 db="$tmp/x.db"
 check "piped lines get replies and exit 0" bash -c "printf 'hi\n' | $BIN --console --db $db --user sam | grep -q ."
 check "the store is created 0600" bash -c "[ \"\$(stat -c %a $db)\" = 600 ]"
-check "a second run resumes the same person" bash -c \
-    "printf 'help\n' | $BIN --console --db $db --user sam | grep -q . && sqlite3 $db 'select count(*) from people' | grep -qx 1"
+check "a second run picks up the conversation where the first left off" bash -c \
+    "printf '1\n' | $BIN --console --db $db --user sam | grep -qi 'thank you for trusting me' && sqlite3 $db 'select count(*) from people' | grep -qx 1"
 check "--db creates the store where asked" bash -c "printf 'hi\n' | $BIN --console --db $tmp/other.db >/dev/null && [ -f $tmp/other.db ]"
+two="$tmp/two.db"
+printf 'hi\n2\n!timezone UTC\n!nudge 09:00\n' | "$BIN" --console --db "$two" --user carol \
+    --fake-clock 2026-04-01T10:00:00Z >/dev/null 2>&1
+printf '/clock 2026-04-02T09:01:00Z\nhi\n' | "$BIN" --console --db "$two" --user mallory \
+    --fake-clock 2026-04-01T10:00:00Z >"$tmp/mallory.out" 2>&1
+check "one console never shows another person's nudge" bash -c \
+    "! grep -q 'Nudge\|nudge' $tmp/mallory.out && grep -q . $tmp/mallory.out"
+check "the person it was for gets it in their own console" bash -c \
+    "printf 'help\n' | $BIN --console --db $two --user carol --fake-clock 2026-04-02T09:02:00Z --echo | sed '/^> help/,\$d' | grep -q ."
 check "an unreadable dialogs folder is an error" exits 1 "$BIN" --check-dialogs --dialogs "$tmp/none"
 echo "1..$n"
