@@ -4,6 +4,7 @@
  * settings are delegated to nudge.c. Nothing personal is shown outside a direct chat. */
 #include "actions.h"
 #include "nudge.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +52,18 @@ static int journal_line(void *ctx, int64_t when, const char *prompt, const char 
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(day, sizeof day, "%Y-%m-%d", &tm);
-    sb_buf_printf(a->reply, "\n- **%s**%s%s: %s", day, prompt && *prompt ? " · " : "",
-                  prompt ? prompt : "", text);
+    /* Shown exactly as written: the person's words are escaped, never read as Markdown. */
+    char *safe = text_escape_markdown(text ? text : "");
+    char *safe_prompt = text_escape_markdown(prompt ? prompt : "");
+    if (!safe || !safe_prompt) {
+        free(safe);
+        free(safe_prompt);
+        return SB_ENOMEM;
+    }
+    sb_buf_printf(a->reply, "\n- **%s**%s%s: %s", day, *safe_prompt ? " · " : "", safe_prompt,
+                  safe);
+    free(safe);
+    free(safe_prompt);
     return 0;
 }
 
