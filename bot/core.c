@@ -14,6 +14,7 @@
 #include <time.h>
 
 #define MAX_ADAPTERS 8
+#define BATCH_RETRIES 5 /* 0.1 s doubling: about 3 s before the core gives up */
 
 typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL } item_kind;
 
@@ -301,6 +302,21 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
     file_clock_moved(c);
     int64_t now = clock_now(c->clock);
     int rc = router_batch(c->router, a->name, b, now, send_row, c);
+    /* A busy or full disk may pass: try again a few times, ~3 s in all. A person in
+     * crisis hears where to find help at once, whatever the store does. */
+    for (int attempt = 1; rc != SB_OK && attempt <= BATCH_RETRIES; attempt++) {
+        if (attempt == 1)
+            router_crisis_fallback(c->router, a->name, b, now, send_row, c);
+        sb_log("warn", "core", "batch from %s not committed (%s); retry %d of %d", a->name,
+               sb_strerror(rc), attempt, BATCH_RETRIES);
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = 100000000L << (attempt - 1)};
+        if (pause.tv_nsec >= 1000000000L) {
+            pause.tv_sec = pause.tv_nsec / 1000000000L;
+            pause.tv_nsec %= 1000000000L;
+        }
+        nanosleep(&pause, NULL);
+        rc = router_batch(c->router, a->name, b, now, send_row, c);
+    }
     if (rc != SB_OK) {
         /* Nothing was committed; the resume position did not move, so the platform
          * redelivers after a restart. Stop rather than spin on a broken store. */

@@ -232,6 +232,12 @@ int main(int argc, char **argv)
         return rc;
     }
     const char *db = o.db ? o.db : config_get(cfg, "store", "path");
+    if (o.schedule && access(db, F_OK) != 0) {
+        /* A preview must not leave a new, empty store behind. */
+        fprintf(stderr, "securebase: --nudge-schedule: there is no store at %s\n", db);
+        config_free(cfg);
+        return 1;
+    }
     store *st = NULL;
     if ((rc = store_open(db, &st)) != SB_OK) {
         fprintf(stderr, "securebase: cannot open the store %s: %s\n", db, sb_strerror(rc));

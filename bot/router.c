@@ -199,9 +199,10 @@ static int apply_batch(router *r, const char *adapter, const sb_batch *b, int64_
 
 /* Invariant 5: when the batch could not be applied, a person in crisis still hears
  * where to find help. The id is negative: it has no outbox row to mark. */
-static void crisis_fallback(router *r, const char *adapter, const sb_batch *b, int64_t now,
-                            router_send_fn send, void *ctx)
+int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, int64_t now,
+                           router_send_fn send, void *ctx)
 {
+    int n = 0;
     /* Derived from the time so that a restart never reuses one: a platform that drops
      * duplicate transaction ids (Matrix) must not swallow a later crisis reply. */
     static unsigned counter;
@@ -211,8 +212,10 @@ static void crisis_fallback(router *r, const char *adapter, const sb_batch *b, i
             engine_is_crisis(r->dialogs, ev->text)) {
             int64_t id = -(now * 1000 + (int64_t)(counter++ % 1000));
             send(ctx, id, adapter, ev->room, dialogs_crisis_message(r->dialogs));
+            n++;
         }
     }
+    return n;
 }
 
 int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
@@ -227,7 +230,6 @@ int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
             store_rollback(r->store);
     }
     if (rc != SB_OK) {
-        crisis_fallback(r, adapter, b, now, send, ctx);
         rows_free(&out);
         return rc;
     }

@@ -21,10 +21,14 @@ void router_free(router *r);
 /* Applies a batch from adapter: for each event the engine step and its effects, one outbox
  * row per answered message, and the batch's resume position, all in one transaction. After
  * the commit calls send for each new row. On failure nothing is committed (SB_EDB or
- * SB_ENOMEM) and, for messages that were a crisis, the crisis reply is still handed to
- * send with a negative id (invariant 5: sent even if everything else fails). */
+ * SB_ENOMEM) and nothing is sent. */
 int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
                  router_send_fn send, void *ctx);
+/* For a batch that could not be applied: hands the crisis message to send, with a negative
+ * id and without touching the store, for each message of b that is a crisis (invariant 5:
+ * sent even if everything else fails). Returns how many were sent. */
+int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, int64_t now,
+                           router_send_fn send, void *ctx);
 /* Sends the nudges due at now (each in its own transaction with the schedule move). */
 int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx);
 /* The earliest due nudge (UTC seconds), 0 when none. */

@@ -55,5 +55,7 @@ check "one console never shows another person's nudge" bash -c \
     "! grep -q 'Nudge\|nudge' $tmp/mallory.out && grep -q . $tmp/mallory.out"
 check "the person it was for gets it in their own console" bash -c \
     "printf 'help\n' | $BIN --console --db $two --user carol --fake-clock 2026-04-02T09:02:00Z --echo | sed '/^> help/,\$d' | grep -q ."
+check "--nudge-schedule on a missing store is an error and creates nothing" bash -c \
+    "! $BIN --nudge-schedule --db $tmp/none.db --from 2026-03-28T00:00:00Z --to 2026-03-29T00:00:00Z && [ ! -e $tmp/none.db ]"
 check "an unreadable dialogs folder is an error" exits 1 "$BIN" --check-dialogs --dialogs "$tmp/none"
 echo "1..$n"

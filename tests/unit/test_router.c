@@ -137,11 +137,18 @@ static void crisis_reply_survives_a_failed_batch(void **state)
     /* A transaction already open makes the router's own begin fail: nothing commits. */
     assert_int_equal(store_begin(f->st), SB_OK);
     assert_int_not_equal(say(f, "!dm", "@bo:x", "I want to kill myself", 1, 0, "s9"), SB_OK);
+    assert_int_equal(f->out.n, 0); /* the failed batch itself sends nothing */
+    sb_inbound ev = {.kind = SB_IN_MESSAGE, .room = "!dm", .sender = "@bo:x",
+                     .text = "I want to kill myself", .direct = 1};
+    sb_batch b = {.events = &ev, .count = 1};
+    assert_int_equal(router_crisis_fallback(f->r, "test", &b, 1795000000, on_send, &f->out), 1);
     assert_int_equal(f->out.n, 1);
     assert_true(f->out.ids[0] < 0);
     assert_non_null(strstr(f->out.texts[0], dialogs_crisis_message(f->d)));
     /* An ordinary message in a failed batch gets no reply (it is redelivered later). */
     assert_int_not_equal(say(f, "!dm", "@bo:x", "hello", 1, 0, "s10"), SB_OK);
+    ev.text = "hello";
+    assert_int_equal(router_crisis_fallback(f->r, "test", &b, 1795000000, on_send, &f->out), 0);
     assert_int_equal(f->out.n, 1);
     assert_int_equal(store_rollback(f->st), SB_OK);
     char *pos = NULL;
