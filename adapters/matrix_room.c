@@ -107,13 +107,7 @@ void matrix_batch_clear(matrix_batch *b)
 {
     if (!b)
         return;
-    for (size_t i = 0; i < b->count; i++) {
-        free(b->events[i].room);
-        free(b->events[i].sender);
-        free(b->events[i].text);
-        free(b->events[i].event_id);
-    }
-    free(b->events);
+    sb_inbound_free_all(b->events, b->count);
     memset(b, 0, sizeof *b);
 }
 

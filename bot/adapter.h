@@ -80,6 +80,9 @@ void sb_core_eof(sb_core *core, sb_adapter *a);
  * the adapter thread never touches the store. */
 char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key);
 
+/* Frees what each of count events owns, then the array itself. */
+void sb_inbound_free_all(sb_inbound *events, size_t count);
+
 /* Frees a batch and all it owns (for adapters that give up on one). */
 void sb_batch_free(sb_batch *b);
 

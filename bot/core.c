@@ -153,17 +153,22 @@ static void resume_remember(sb_core *c, const char *adapter, const char *key, co
     pthread_mutex_unlock(&c->mu);
 }
 
+void sb_inbound_free_all(sb_inbound *events, size_t count)
+{
+    for (size_t i = 0; events && i < count; i++) {
+        free(events[i].room);
+        free(events[i].sender);
+        free(events[i].text);
+        free(events[i].event_id);
+    }
+    free(events);
+}
+
 void sb_batch_free(sb_batch *b)
 {
     if (!b)
         return;
-    for (size_t i = 0; i < b->count; i++) {
-        free(b->events[i].room);
-        free(b->events[i].sender);
-        free(b->events[i].text);
-        free(b->events[i].event_id);
-    }
-    free(b->events);
+    sb_inbound_free_all(b->events, b->count);
     free(b->resume_key);
     free(b->resume_value);
     free(b);
