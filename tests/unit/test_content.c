@@ -448,6 +448,51 @@ static void test_not_a_therapist(void **state)
     sb_buf_free(&b);
 }
 
+/* Every state of the safety plan says again how to reach a person: {crisis_message} in all
+ * its texts, except the first question, which comes in the same message as the crisis reply
+ * (that holds it) and points back to it. Every choice state has retry texts of its own, with
+ * the helpline too, so an answer that fits nothing never gets the stock "didn't catch that". */
+static int texts_all_have(const json_t *texts, const char *needle)
+{
+    if (json_is_string(texts))
+        return contains_ci(json_string_value(texts), needle);
+    size_t i;
+    json_t *t;
+    json_array_foreach(texts, i, t) {
+        if (!json_is_string(t) || !contains_ci(json_string_value(t), needle))
+            return 0;
+    }
+    return json_array_size(texts) > 0;
+}
+
+static void test_safety_plan_repeats_help(void **state)
+{
+    (void)state;
+    need_set();
+    const char *id = json_string_value(json_object_get(dialogs_data(set, "crisis"), "dialog"));
+    const json_t *plan = dialogs_dialog(set, id);
+    assert_non_null(plan);
+    const char *start = json_string_value(json_object_get(plan, "start"));
+    int wrong = 0;
+    const char *name;
+    json_t *st;
+    json_object_foreach(json_object_get(plan, "states"), name, st) {
+        const json_t *say = json_object_get(st, "say");
+        int first = start && strcmp(name, start) == 0;
+        if (!texts_all_have(say, first ? "emergency number" : "{crisis_message}")) {
+            print_message("# %s: %s: a text without the way to reach help\n", id, name);
+            wrong++;
+        }
+        const char *expect = json_string_value(json_object_get(st, "expect"));
+        if (expect && strcmp(expect, "choice") == 0 &&
+            !texts_all_have(json_object_get(st, "retry"), "{crisis_message}")) {
+            print_message("# %s: %s: a choice state needs retry texts with {crisis_message}\n", id, name);
+            wrong++;
+        }
+    }
+    assert_int_equal(wrong, 0);
+}
+
 /* --- every dialog reachable: by a command, a trigger, first contact, the crisis reply,
  * or a dialog:ID / call from a reachable dialog --- */
 
@@ -673,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_measures),
         cmocka_unit_test(test_exercises),
         cmocka_unit_test(test_not_a_therapist),
+        cmocka_unit_test(test_safety_plan_repeats_help),
         cmocka_unit_test(test_every_dialog_reachable),
         cmocka_unit_test(test_no_copied_sentences),
     };
