@@ -206,11 +206,13 @@ static void idle_input(turn *t, int64_t gap)
         turn_say_data(t, "fallback");
 }
 
-/* An answer that fits no choice and no rating may be a request of its own ("what can you
- * do", "what is avoidant attachment"): a command phrase, else a dialog trigger, starts on
- * top like a command, and the waiting dialog resumes when it ends. Not in the crisis
- * dialog (a stray phrase must not lead away from the safety plan) and not for the dialog
- * that already waits (asking again serves better). Returns 1 when something started. */
+/* An answer that fits nothing the waiting state or exercise step asks may be a request of
+ * its own: a command word with an argument ("journal I hate this", "nudge 08:30"), a
+ * command phrase ("what can you do"), else a dialog trigger ("what is avoidant
+ * attachment"), starts on top like a command, and the waiting dialog resumes when it ends.
+ * Not in the crisis dialog (a stray phrase must not lead away from the safety plan) and
+ * not for the dialog that already waits (asking again serves better). Returns 1 when
+ * something started. */
 static int interrupt(turn *t)
 {
     const char *top = str(turn_top(t), "dialog");
@@ -218,12 +220,15 @@ static int interrupt(turn *t)
     if (top && safety && strcmp(top, safety) == 0)
         return 0;
     const json_t *cmd = NULL;
-    int rc = match_command_phrase(dialogs_data(t->d, "commands"), t->text, &cmd);
+    char *arg = NULL;
+    int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
     const char *dialog = str(cmd, "dialog");
     if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
-        command(t, cmd, NULL);
+        command(t, cmd, arg);
+        free(arg);
         return 1;
     }
+    free(arg);
     const char *id = NULL;
     if (rc >= 0)
         rc = match_trigger(t->d, t->text, &id);
@@ -262,7 +267,7 @@ static void direct_input(turn *t, int repaired)
     }
     const json_t *cmd = NULL;
     char *arg = NULL;
-    int rc = match_command(t->d, t->text, idle, 1, &cmd, &arg);
+    int rc = match_command(t->d, t->text, idle ? MATCH_IDLE : MATCH_WAITING, 1, &cmd, &arg);
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
@@ -280,7 +285,7 @@ static void group_input(turn *t)
 {
     const json_t *cmd = NULL;
     char *arg = NULL;
-    int rc = match_command(t->d, t->text, 0, 1, &cmd, &arg);
+    int rc = match_command(t->d, t->text, MATCH_WAITING, 1, &cmd, &arg);
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)

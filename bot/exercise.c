@@ -243,6 +243,13 @@ void exercise_answer(turn *t, json_t *frame)
     say_flow(t, "how", default_how);
 }
 
+int exercise_would_retry(turn *t, const json_t *frame)
+{
+    if (json_object_get(frame, "followup") || json_is_true(json_object_get(frame, "how")))
+        return 0;
+    return !is_next_word(t);
+}
+
 void exercise_resay(turn *t, json_t *frame)
 {
     const json_t *followup = json_object_get(frame, "followup");

@@ -22,6 +22,10 @@ void exercise_start(turn *t, const char *id);
  * done it is popped and t->ended is set, so the engine can resume what lies below. */
 void exercise_answer(turn *t, json_t *frame);
 
+/* 1 when frame is an exercise step (not "how did it go?", not a follow-up) and the input
+ * is no next word, so exercise_answer would only repeat the hint. Changes nothing. */
+int exercise_would_retry(turn *t, const json_t *frame);
+
 /* Says again what frame waits for (after an interruption). */
 void exercise_resay(turn *t, json_t *frame);
 

@@ -382,7 +382,9 @@ static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
 int flow_would_retry(turn *t)
 {
     json_t *frame = turn_top(t);
-    if (!json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
+    if (frame && !json_object_get(frame, "dialog"))
+        return exercise_would_retry(t, frame);
+    if (!frame || json_object_get(frame, "reflect"))
         return 0;
     const json_t *st = frame_state(t, frame);
     const char *expect = expect_of(st);

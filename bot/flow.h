@@ -20,9 +20,10 @@ void flow_start_in_group(turn *t, const char *id, const char *arg);
 void flow_answer(turn *t);
 
 /* 1 when the input fits nothing the top frame waits for, so flow_answer would only ask
- * again: a choice state none of whose choices it selects (by number, word or label), or a
- * rating state it gives no 1-7 rating for. 0 for every other frame and state (free text
- * always fits a text state). Changes nothing. */
+ * again: a choice state none of whose choices it selects (by number, word or label), a
+ * rating state it gives no 1-7 rating for, or an exercise step it does not move on
+ * (exercise_would_retry). 0 for every other frame and state (free text always fits a text
+ * state). Changes nothing. */
 int flow_would_retry(turn *t);
 
 /* Says again what the top frame waits for; flow_resume says commands.json "resume" first. */

@@ -115,9 +115,10 @@ static int is_topic(const sb_dialogs *d, const char *id)
 }
 
 /* 1 when cmd takes rest, the text after its word in a message without "!": nothing but
- * marks always; any text when its "argument" is "text"; a topic id or "list" when it is
- * "topic". So "about my dad" is no about, "exercises are hard" no exercise topic. */
-static int takes(const sb_dialogs *d, const json_t *cmd, const char *rest)
+ * marks always; any text when its "argument" is "text" (only when idle: while a dialog
+ * waits, "journal ..." may be an answer); a topic id or "list" when it is "topic". So
+ * "about my dad" is no about, "exercises are hard" no exercise topic. */
+static int takes(const sb_dialogs *d, const json_t *cmd, const char *rest, int idle)
 {
     char norm[WORD_MAX];
     size_t n = text_norm_command_to(rest + skip_after(rest, 0), norm, sizeof norm);
@@ -127,14 +128,14 @@ static int takes(const sb_dialogs *d, const json_t *cmd, const char *rest)
     if (!kind)
         return 0;
     if (strcmp(kind, "text") == 0)
-        return 1;
+        return idle;
     return strcmp(kind, "topic") == 0 && n != (size_t)-1 && is_topic(d, norm);
 }
 
 /* The command whose word s starts with (longest word wins); *end is the word's length in s.
- * With d, only a command that takes the rest of s (takes()) counts. */
+ * With d, only a command that takes the rest of s (takes(), with idle) counts. */
 static const json_t *longest_prefix(const sb_dialogs *d, const json_t *list, const char *s,
-                                    long *end)
+                                    long *end, int idle)
 {
     const json_t *best = NULL;
     size_t best_len = 0;
@@ -146,7 +147,7 @@ static const json_t *longest_prefix(const sb_dialogs *d, const json_t *list, con
             if (!norm_word(json_string_value(w), word, sizeof word))
                 continue;
             long n = prefix_len(s, word);
-            if (n >= 0 && strlen(word) > best_len && (!d || takes(d, cmd, s + n))) {
+            if (n >= 0 && strlen(word) > best_len && (!d || takes(d, cmd, s + n, idle))) {
                 best = cmd;
                 best_len = strlen(word);
                 *end = n;
@@ -177,9 +178,10 @@ static int found(const json_t *c, const char *rest, const json_t **cmd, char **a
     return 1;
 }
 
-int match_command(const sb_dialogs *d, const char *text, int idle, int direct,
+int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
                   const json_t **cmd, char **arg)
 {
+    int idle = mode == MATCH_IDLE;
     *cmd = NULL;
     *arg = NULL;
     const json_t *commands = dialogs_data(d, "commands");
@@ -188,7 +190,7 @@ int match_command(const sb_dialogs *d, const char *text, int idle, int direct,
     long end = 0;
     if (*s == '!') {
         s = skip_space(s + 1);
-        const json_t *c = longest_prefix(NULL, list, s, &end);
+        const json_t *c = longest_prefix(NULL, list, s, &end, 1);
         return c ? found(c, s + end, cmd, arg) : 0;
     }
     if (!direct)
@@ -209,12 +211,10 @@ int match_command(const sb_dialogs *d, const char *text, int idle, int direct,
         }
     }
     free(norm);
-    if (!idle)
-        return 0;
-    const json_t *prefixed = longest_prefix(d, list, s, &end);
+    const json_t *prefixed = longest_prefix(d, list, s, &end, idle);
     if (prefixed)
         return found(prefixed, s + end, cmd, arg);
-    return match_command_phrase(commands, s, cmd);
+    return idle ? match_command_phrase(commands, s, cmd) : 0;
 }
 
 int match_command_phrase(const json_t *commands, const char *text, const json_t **cmd)
@@ -240,7 +240,7 @@ int engine_match_command(const sb_dialogs *d, const char *text, int idle, int di
 {
     const json_t *cmd = NULL;
     *name = NULL;
-    int rc = match_command(d, text, idle, direct, &cmd, arg);
+    int rc = match_command(d, text, idle ? MATCH_IDLE : MATCH_WAITING, direct, &cmd, arg);
     if (rc != 1) {
         free(*arg);
         *arg = NULL;

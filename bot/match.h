@@ -10,12 +10,21 @@
 #include <jansson.h>
 #include <stddef.h>
 
+/* What may count as a command depends on what waits for the message (match_command). */
+enum match_mode {
+    MATCH_WAITING = 0, /* a dialog or exercise waits for an answer: a command word alone,
+                          or followed by a "topic" argument ("exercise body", "exercise list") */
+    MATCH_IDLE = 1     /* nothing waits, or the answer fits nothing that waits: also a word
+                          followed by any argument its command takes, and "phrases" */
+};
+
 /* The command that text invokes, by the rules of engine_match_command, in the set's
- * commands.json. A "!word" takes the rest as its argument; without "!", a word followed by
- * more words counts only when the command's "argument" takes them ("text": anything;
- * "topic": an exercise topic id or "list", passed on in command form). Returns 1 with *cmd
+ * commands.json; mode is a match_mode (engine_match_command's idle is one). A "!word" takes
+ * the rest as its argument; without "!", a word followed by more words counts only when the
+ * command's "argument" takes them ("text": anything; "topic": an exercise topic id or
+ * "list", passed on in command form) and the mode allows it. Returns 1 with *cmd
  * (borrowed) and *arg (owned, NULL when none), 0 when text is no command, SB_ENOMEM. */
-int match_command(const sb_dialogs *d, const char *text, int idle, int direct,
+int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
                   const json_t **cmd, char **arg);
 
 /* The command one of whose "phrases" occurs in text (the longest phrase wins); commands is

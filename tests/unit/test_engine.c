@@ -266,6 +266,28 @@ static const exchange command_words_and_arguments[] = {
     {"about", {"ABOUT"}, NULL, 0, 0},
     END};
 
+/* While a dialog waits, a command word with an argument interrupts like the bare word:
+ * "exercise body" / "exercise list" anywhere (a topic is checked), "journal ..." or
+ * "nudge ..." when the answer fits nothing the state or exercise step asks. In a text
+ * state "journal ..." stays an answer. The dialog waits on after an action. */
+static const exchange command_arguments_while_waiting[] = {
+    CONSENT,
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"journal I hate this", {"~RETRY"}, "A(journal=I hate this)", 0, 0},
+    {"nudge 08:30", {"NUDGE noted.", "~RETRY"}, "A(nudge=08:30)", 0, 0},
+    {"exercise body", {"~RETRY"}, "A(exercise=body)", 0, 0},
+    {"exercise list", {"~RETRY"}, "A(exercise=list)", 0, 0},
+    {"exercise ideas please", {"RETRY"}, NULL, 0, 0}, /* no topic: no command */
+    {"yes", {"SITUATIONS"}, NULL, 0, 0},
+    {"exercise list", {"~It sounds like"}, "A(exercise=list)", 0, 0},
+    {"journal writing helps me", {"It sounds like journal writing helps you"}, NULL, 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
+    {"exercise list", {"~Reply *next*"}, "A(exercise=list)", 0, 0},
+    {"journal felt odd", {"~Reply *next*"}, "A(journal=felt odd)", 0, 0},
+    {"next", {"STEP2"}, NULL, 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -419,6 +441,7 @@ static const named transcripts[] = {
     {"the safety plan only asks again", safety_plan_only_retries},
     {"consent is never picked by its label", consent_needs_a_clear_answer},
     {"command words with an argument only when it takes one", command_words_and_arguments},
+    {"command words with an argument while a dialog waits", command_arguments_while_waiting},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
