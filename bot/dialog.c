@@ -1,6 +1,7 @@
 /* dialog.c — loads dialogs/ (or one buffer) into an immutable sb_dialogs: reads each *.json
  * with a size cap, parses it, files it by kind and id, runs the validation of validate.c and
- * compiles what the engine matches often (crisis phrases, dialog triggers). The checks
+ * compiles what the engine matches often (crisis phrases, dialog triggers, the vocabulary
+ * of typo.h). The checks
  * themselves live in validate.c / validate_data.c; interpretation lives in the engine. */
 #include "dialog.h"
 
@@ -8,6 +9,7 @@
 #include "match.h"
 #include "sb.h"
 #include "text.h"
+#include "typo.h"
 #include "validate.h"
 
 #include <dirent.h>
@@ -26,6 +28,7 @@ struct sb_dialogs {
     json_t *data;            /* kind -> data file object */
     json_t *data_files;      /* kind -> file name */
     json_t *triggers;        /* [[phrase-form trigger, dialog id], ...], longest first */
+    json_t *vocabulary;      /* every word of the set's files (typo.h), as a set */
     crisis_matcher *crisis;  /* compiled crisis.json phrases */
     char *crisis_message;    /* config override, or NULL for crisis.json default_message */
 };
@@ -51,7 +54,9 @@ static sb_dialogs *set_new(void)
     d->data = json_object();
     d->data_files = json_object();
     d->triggers = json_array();
-    if (!d->dialogs || !d->dialog_files || !d->data || !d->data_files || !d->triggers) {
+    d->vocabulary = json_object();
+    if (!d->dialogs || !d->dialog_files || !d->data || !d->data_files || !d->triggers ||
+        !d->vocabulary) {
         dialogs_free(d);
         return NULL;
     }
@@ -67,6 +72,7 @@ void dialogs_free(sb_dialogs *d)
     json_decref(d->data);
     json_decref(d->data_files);
     json_decref(d->triggers);
+    json_decref(d->vocabulary);
     crisis_free(d->crisis);
     free(d->crisis_message);
     free(d);
@@ -213,6 +219,10 @@ static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
     int rc = crisis_compile(json_object_get(d->data, "crisis"), &d->crisis);
     if (rc == SB_OK)
         rc = compile_triggers(d);
+    if (rc == SB_OK)
+        rc = typo_collect(d->vocabulary, d->dialogs);
+    if (rc == SB_OK)
+        rc = typo_collect(d->vocabulary, d->data);
     return rc;
 }
 
@@ -364,4 +374,9 @@ const crisis_matcher *dialogs_crisis_matcher(const sb_dialogs *d)
 const json_t *dialogs_triggers(const sb_dialogs *d)
 {
     return d->triggers;
+}
+
+const json_t *dialogs_vocabulary(const sb_dialogs *d)
+{
+    return d->vocabulary;
 }

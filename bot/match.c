@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "sb.h"
 #include "text.h"
+#include "typo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,21 @@ static int found(const json_t *c, const char *rest, const json_t **cmd, char **a
     return 1;
 }
 
+/* A slip in a command word (typo.h): the corrected text counts only as a whole command
+ * word, a word with a topic argument ("exersise body") or a phrase ("give me an exersise"),
+ * never as a word with a text argument ("journals are dumb" is no journal entry). */
+static int match_typo(const sb_dialogs *d, const char *s, const json_t **cmd, char **arg)
+{
+    char *fixed = NULL;
+    int rc = typo_fix(d, s, &fixed);
+    if (rc == 1)
+        rc = match_command(d, fixed, MATCH_WAITING, 1, cmd, arg);
+    if (rc == 0 && fixed)
+        rc = match_command_phrase(dialogs_data(d, "commands"), fixed, cmd);
+    free(fixed);
+    return rc;
+}
+
 int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
                   const json_t **cmd, char **arg)
 {
@@ -214,7 +230,10 @@ int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
     const json_t *prefixed = longest_prefix(d, list, s, &end, idle);
     if (prefixed)
         return found(prefixed, s + end, cmd, arg);
-    return idle ? match_command_phrase(commands, s, cmd) : 0;
+    if (!idle)
+        return 0;
+    int rc = match_command_phrase(commands, s, cmd);
+    return rc == 0 ? match_typo(d, s, cmd, arg) : rc;
 }
 
 int match_command_phrase(const json_t *commands, const char *text, const json_t **cmd)

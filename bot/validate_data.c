@@ -19,7 +19,7 @@ static const char *const no_vars[] = {NULL};
 
 static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",      "action",
                                              "group", "private", "reply",   "description", "argument",
-                                             NULL};
+                                             "exact", NULL};
 
 static int has(const char *const *list, const char *s)
 {
@@ -133,8 +133,8 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
     const char *kind = json_string_value(argument);
     if (argument && (!kind || (strcmp(kind, "text") != 0 && strcmp(kind, "topic") != 0)))
         validate_problem(v, f, "-", "%s: argument must be \"text\" or \"topic\"", what);
-    const char *flags[] = {"group", "private"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *flags[] = {"group", "private", "exact"};
+    for (size_t i = 0; i < 3; i++) {
         const json_t *flag = json_object_get(cmd, flags[i]);
         if (flag && !json_is_boolean(flag))
             validate_problem(v, f, "-", "%s: %s must be true or false", what, flags[i]);
@@ -147,7 +147,8 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                            "retry",    "no_consent", NULL};
     static const char *const fields[] = {"kind",  "first_contact", "fallback", "unknown",
                                          "group_private", "resume", "retry", "no_consent",
-                                         "reset", "filler_words", "commands", NULL};
+                                         "reset", "filler_words", "known_words", "commands",
+                                         NULL};
     check_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
@@ -155,6 +156,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
         validate_texts(v, f, "-", "reset", json_object_get(c, "reset"), user_vars, NULL);
     check_dialog_ref(v, f, "first_contact", json_object_get(c, "first_contact"));
     check_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
+    check_words(v, f, "known_words", json_object_get(c, "known_words"), 0);
     const json_t *list = json_object_get(c, "commands");
     if (!json_is_array(list) || json_array_size(list) == 0) {
         validate_problem(v, f, "-", "commands must be a non-empty list");

@@ -95,6 +95,22 @@ static const command_case commands[] = {
     {"nudge 9:00", 0, 1, NULL, NULL},
     {"", 1, 1, NULL, NULL},
     {"   ", 1, 1, NULL, NULL},
+    /* a slip in a command word of 5 letters or more, when nothing waits */
+    {"exersise", 1, 1, "exercise", NULL},
+    {"Jornal!", 1, 1, "journal", NULL},
+    {"jounral", 1, 1, "journal", NULL},   /* two letters swapped */
+    {"patern", 1, 1, "pattern", NULL},
+    {"give me an exersise", 1, 1, "exercise", NULL}, /* in a phrase */
+    {"exersise body", 1, 1, "exercise", "body"},
+    {"exersise", 0, 1, NULL, NULL},        /* an answer while a dialog waits */
+    {"journals are hard", 1, 1, NULL, NULL}, /* never a text argument from a slip */
+    {"exercisse ideas", 1, 1, NULL, NULL},
+    {"judge", 1, 1, NULL, NULL},           /* commands.json known_words */
+    {"checking", 1, 1, NULL, NULL},        /* a word the set's own texts use */
+    {"cancle", 1, 1, NULL, NULL},          /* stop is "exact" */
+    {"nudg", 1, 1, NULL, NULL},            /* fewer than 5 letters */
+    {"exrcse", 1, 1, NULL, NULL},          /* two edits */
+    {"!exersise", 1, 1, NULL, NULL},       /* "!" names a command exactly */
 };
 
 static void test_match_command(void **unused)
