@@ -16,6 +16,7 @@
  *   "thanks" when the set has no reflection.json). Older than 30 days, it is dropped. */
 #include "exercise.h"
 
+#include "answer.h"
 #include "match.h"
 #include "reflect.h"
 #include "sb.h"
@@ -184,12 +185,25 @@ static void followup_answer(turn *t, json_t *frame)
         exercise_resay(t, frame);
         return;
     }
+    int kind = answer_kind_of(t->d, t->text);
+    if (kind < 0) {
+        turn_fail(t, kind);
+        return;
+    }
+    if (kind != ANSWER_PLAIN) { /* a question waits on; pushback and "idk" end it unsaved */
+        answer_say_kind(t, kind);
+        if (kind != ANSWER_QUESTION)
+            end_frame(t);
+        return;
+    }
     turn_journal(t, frame, question, t->text);
     const json_t *r = dialogs_data(t->d, "reflection");
     char *echo = NULL, *feeling = NULL;
     if (r && reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
         turn_fail(t, SB_ENOMEM);
-    if (echo && *echo) {
+    if (echo && *echo && answer_say_brief(t, echo, feeling)) {
+        /* one word: acknowledged, not echoed */
+    } else if (echo && *echo) {
         const char *key = feeling ? "reflection/feeling_templates" : "reflection/templates";
         size_t pick = turn_pick(t, key, json_object_get(r, feeling ? "feeling_templates" : "templates"));
         char *echo_md = text_escape_markdown(echo);

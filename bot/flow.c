@@ -4,9 +4,9 @@
  * through go_to() and enter(). The state's JSON shape is documented in engine.c. */
 #include "flow.h"
 
+#include "answer.h"
 #include "exercise.h"
 #include "match.h"
-#include "reflect.h"
 #include "sb.h"
 #include "text.h"
 
@@ -40,7 +40,7 @@ static const json_t *frame_state(turn *t, const json_t *frame)
     return name ? json_object_get(json_object_get(dialog, "states"), name) : NULL;
 }
 
-static json_t *frame_vars(turn *t, json_t *frame)
+json_t *flow_vars(turn *t, json_t *frame)
 {
     json_t *vars = json_object_get(frame, "vars");
     if (!json_is_object(vars)) {
@@ -58,14 +58,14 @@ static json_t *dialog_frame(turn *t, const char *id, const char *arg, int called
     if (frame && called)
         set(t, frame, "called", json_true());
     if (frame && arg)
-        set(t, frame_vars(t, frame), "answer", turn_var_said(t, arg));
+        set(t, flow_vars(t, frame), "answer", turn_var_said(t, arg));
     return frame;
 }
 
 /* --- saying things --- */
 
 /* A state's "say" (or its retry), with the numbered choices under it for a choice state. */
-static void say_state(turn *t, json_t *frame, const json_t *st, int retry)
+void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
 {
     char key[200];
     snprintf(key, sizeof key, "%.90s/%.90s%s", str(frame, "dialog"), str(frame, "state"),
@@ -76,7 +76,7 @@ static void say_state(turn *t, json_t *frame, const json_t *st, int retry)
     const json_t *choices = json_object_get(st, "choices");
     if (!texts && !choices)
         return;
-    char *text = texts ? turn_render(t, key, texts, frame_vars(t, frame)) : sb_strdup("");
+    char *text = texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup("");
     sb_buf b = {0};
     int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
     free(text);
@@ -106,19 +106,10 @@ void flow_resay(turn *t)
         exercise_resay(t, frame);
         return;
     }
-    const char *phase = str(frame, "reflect");
-    const json_t *r = dialogs_data(t->d, "reflection");
-    if (phase && strcmp(phase, "correct") == 0) {
-        turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
-    } else if (phase) {
-        char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
-        const char *reflection = str(frame_vars(t, frame), "reflection");
-        if (check)
-            turn_reply_owned(t, sb_asprintf("%s %s", reflection ? reflection : "", check));
-        free(check);
-    } else {
-        say_state(t, frame, frame_state(t, frame), 0);
-    }
+    if (json_object_get(frame, "reflect"))
+        answer_resay_reflection(t, frame);
+    else
+        flow_say_state(t, frame, frame_state(t, frame), 0);
 }
 
 /* --- moving between states --- */
@@ -210,7 +201,7 @@ static void enter(turn *t)
         if (str(st, "action"))
             turn_effect(t, SB_FX_ACTION, str(st, "action"), NULL, 0);
         if (json_object_get(st, "say"))
-            say_state(t, frame, st, 0);
+            flow_say_state(t, frame, st, 0);
         const char *call = str(st, "call");
         if (call && dialogs_dialog(t->d, call) && json_array_size(turn_stack(t)) < TURN_STACK_MAX) {
             turn_push(t, dialog_frame(t, call, NULL, 1));
@@ -254,94 +245,10 @@ void flow_start_in_group(turn *t, const char *id, const char *arg)
 
 /* --- answers to a waiting dialog state --- */
 
-static void go_next(turn *t, json_t *frame, const char *target)
+void flow_go(turn *t, json_t *frame, const char *target)
 {
     go_to(t, frame, target);
     enter(t);
-}
-
-static void begin_reflection(turn *t, json_t *frame, const json_t *st)
-{
-    const json_t *r = dialogs_data(t->d, "reflection");
-    char *echo = NULL, *feeling = NULL;
-    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK) {
-        turn_fail(t, SB_ENOMEM);
-        return;
-    }
-    if (!*echo || !r) { /* nothing to reflect ("..."): take the answer as it is */
-        free(echo);
-        free(feeling);
-        if (str(st, "journal"))
-            turn_journal(t, frame, str(st, "journal"), t->text);
-        go_next(t, frame, str(st, "next"));
-        return;
-    }
-    const char *list = feeling ? "feeling_templates" : "templates";
-    char key[64];
-    snprintf(key, sizeof key, "reflection/%s", list);
-    char *echo_md = text_escape_markdown(echo);
-    size_t pick = turn_pick(t, key, json_object_get(r, list));
-    char *reflection = echo_md ? reflect_render(r, echo_md, feeling, pick) : NULL;
-    free(echo_md);
-    char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
-    if (reflection && check) {
-        turn_reply_owned(t, sb_asprintf("%s %s", reflection, check));
-        set(t, frame_vars(t, frame), "reflection", turn_var(t, reflection));
-        set(t, frame, "reflect", json_string("check"));
-        set(t, frame, "pending", json_string(t->text));
-    } else {
-        turn_fail(t, SB_ENOMEM);
-    }
-    free(reflection);
-    free(check);
-    free(echo);
-    free(feeling);
-}
-
-static int is_blank(const char *s)
-{
-    return s[strspn(s, " \t\r\n")] == '\0';
-}
-
-/* The person's answer to "did I get that right?" (or the correction asked for after "no"). */
-static void answer_reflection(turn *t, json_t *frame, const json_t *st)
-{
-    const json_t *r = dialogs_data(t->d, "reflection");
-    if (is_blank(t->text)) {
-        flow_resay(t);
-        return;
-    }
-    const char *correction = t->text;
-    if (strcmp(str(frame, "reflect"), "check") == 0) {
-        size_t yes_rest = 0, no_rest = 0;
-        int yes = match_words(json_object_get(r, "yes"), t->text, &yes_rest);
-        int no = match_words(json_object_get(r, "no"), t->text, &no_rest);
-        if (yes < 0 || no < 0) {
-            turn_fail(t, SB_ENOMEM);
-            return;
-        }
-        if (no == 2 || (no == 1 && is_blank(t->text + no_rest))) {
-            set(t, frame, "reflect", json_string("correct"));
-            turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
-            return;
-        }
-        if (yes > 0 && no != 1) {
-            if (str(st, "journal"))
-                turn_journal(t, frame, str(st, "journal"), str(frame, "pending"));
-            go_next(t, frame, str(st, "next"));
-            return;
-        }
-        if (no == 1)
-            correction = t->text + no_rest; /* "no, it was more that ..." */
-    }
-    json_t *vars = frame_vars(t, frame);
-    if (str(st, "save"))
-        set(t, vars, str(st, "save"), turn_var_said(t, correction));
-    set(t, vars, "answer", turn_var_said(t, correction));
-    if (str(st, "journal"))
-        turn_journal(t, frame, str(st, "journal"), correction);
-    turn_say(t, "reflection/thanks", json_object_get(r, "thanks"), NULL);
-    go_next(t, frame, str(st, "next"));
 }
 
 #define CHOICES_MAX 64 /* choices of a state the label rule looks at */
@@ -403,7 +310,7 @@ static void answer_dialog(turn *t, json_t *frame)
 {
     const json_t *st = frame_state(t, frame);
     const char *expect = expect_of(st);
-    json_t *vars = frame_vars(t, frame);
+    json_t *vars = flow_vars(t, frame);
     if (str(frame, "reflect")) {
         answer_reflection(t, frame, st);
     } else if (strcmp(expect, "choice") == 0) {
@@ -412,42 +319,18 @@ static void answer_dialog(turn *t, json_t *frame)
         if (rc < 0) {
             turn_fail(t, rc);
         } else if (rc == 0) {
-            say_state(t, frame, st, 1);
+            flow_say_state(t, frame, st, 1);
         } else {
             const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
             if (str(st, "save"))
                 set(t, vars, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
             set(t, vars, "answer", turn_var_said(t, t->text));
-            go_next(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+            flow_go(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
         }
     } else if (strcmp(expect, "rating") == 0) {
-        int rating = match_rating(t->text);
-        if (rating < 0) {
-            turn_fail(t, rating);
-        } else if (rating == 0) {
-            say_state(t, frame, st, 1);
-        } else {
-            char number[4] = {(char)('0' + rating), '\0'};
-            if (str(st, "save"))
-                set(t, vars, str(st, "save"), json_string(number));
-            set(t, vars, "answer", turn_var_said(t, t->text));
-            if (str(st, "measure"))
-                turn_effect(t, SB_FX_RATING, str(st, "measure"), NULL, rating);
-            go_next(t, frame, str(st, "next"));
-        }
-    } else if (is_blank(t->text)) {
-        say_state(t, frame, st, 0);
+        answer_rating(t, frame, st);
     } else {
-        if (str(st, "save"))
-            set(t, vars, str(st, "save"), turn_var_said(t, t->text));
-        set(t, vars, "answer", turn_var_said(t, t->text));
-        if (json_is_true(json_object_get(st, "reflect"))) {
-            begin_reflection(t, frame, st);
-            return;
-        }
-        if (str(st, "journal"))
-            turn_journal(t, frame, str(st, "journal"), t->text);
-        go_next(t, frame, str(st, "next"));
+        answer_text(t, frame, st);
     }
 }
 

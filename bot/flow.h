@@ -26,6 +26,17 @@ void flow_answer(turn *t);
  * state). Changes nothing. */
 int flow_would_retry(turn *t);
 
+/* Points frame (a dialog frame on the stack) at target, a state of its dialog or
+ * "dialog:ID", and enters states until one waits for the person or the stack is empty. */
+void flow_go(turn *t, json_t *frame, const char *target);
+
+/* The "vars" object of a dialog frame, made when missing. Borrowed from frame. */
+json_t *flow_vars(turn *t, json_t *frame);
+
+/* Says state st of frame: its "say" (or its "retry" when retry), and the numbered choices
+ * of a choice state. */
+void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry);
+
 /* Says again what the top frame waits for; flow_resume says commands.json "resume" first. */
 void flow_resay(turn *t);
 void flow_resume(turn *t);

@@ -344,20 +344,166 @@ static const char *find_feeling(const json_t *r, const char *text, int *rc)
     return *rc == SB_OK ? best : NULL;
 }
 
+/* --- hedges: "i guess", "kind of", "maybe" are left out of the echo --- */
+
+static int has_trailing_mark(const token *t)
+{
+    return t->core_off + t->core_len < t->len;
+}
+
+static int ends_sentence(const token *t)
+{
+    return t->len > 0 && strchr(".!?", t->start[t->len - 1]) != NULL;
+}
+
+static size_t token_count(const char *s)
+{
+    size_t n = 1;
+    for (; *s; s++)
+        n += *s == ' ';
+    return n;
+}
+
+/* 1 when tokens[i..] spell phrase (phrase form, one space between words), with no marks
+ * between its words ("i guess", not "i, guess"); *run is then the tokens it spans. */
+static int spells(const char *phrase, const token *tokens, size_t n, size_t i, size_t *run)
+{
+    size_t k = 0;
+    for (const char *p = phrase; *p; k++) {
+        if (i + k >= n)
+            return 0;
+        const token *t = &tokens[i + k];
+        char word[sizeof t->key + 2];
+        size_t wl = strcspn(p, " ");
+        size_t len = text_norm_phrase_to(t->key, word, sizeof word);
+        if (len != wl || memcmp(word, p, wl) != 0 || (k > 0 && t->core_off != 0))
+            return 0;
+        p += wl;
+        if (*p == ' ') {
+            if (has_trailing_mark(t))
+                return 0;
+            p++;
+        }
+    }
+    *run = k;
+    return k > 0;
+}
+
+/* Tokens from i on that spell one of "hedges" (the longest wins), 0 for none. */
+static size_t hedge_run(const json_t *hedges, const token *tokens, size_t n, size_t i)
+{
+    size_t best = 0, k;
+    json_t *h;
+    json_array_foreach(hedges, k, h) {
+        char phrase[128];
+        const char *s = json_string_value(h);
+        size_t len = s ? text_norm_phrase_to(s, phrase, sizeof phrase) : (size_t)-1;
+        size_t run = 0;
+        if (len != (size_t)-1 && len > 0 && spells(phrase, tokens, n, i, &run) && run > best)
+            best = run;
+    }
+    return best;
+}
+
+enum { KEEP = 0, DROP = 1, DROP_KEEP_MARKS = 2 };
+
+/* Marks in drop[] the hedges that open a clause ("I guess it was work", unless the next
+ * word is in "hedge_not_before": "I think about her") or close one ("work, I guess", "it
+ * was work I guess because ..."). A hedge inside a clause stays ("you kind of froze"). */
+static void mark_hedges(const json_t *r, const token *tokens, size_t n, unsigned char *drop,
+                        int *rc)
+{
+    static const char *const none[] = {NULL};
+    const json_t *hedges = json_object_get(r, "hedges");
+    for (size_t i = 0; i < n && *rc == SB_OK; i++) {
+        size_t run = hedge_run(hedges, tokens, n, i);
+        if (!run)
+            continue;
+        size_t last = i + run - 1;
+        const token *next = last + 1 < n ? &tokens[last + 1] : NULL;
+        int start = clause_start(r, tokens, i);
+        char word[sizeof next->key + 2];
+        if (start && next && text_norm_phrase_to(next->key, word, sizeof word) != (size_t)-1 &&
+            in_list_phrase(r, "hedge_not_before", none, word, rc))
+            start = 0;
+        int end = !next || has_trailing_mark(&tokens[last]) ||
+                  in_words(json_object_get(r, "clause_words"), default_clause_words, next->key);
+        if (!start && !end)
+            continue;
+        memset(drop + i, start ? DROP : DROP_KEEP_MARKS, run);
+        i = last;
+    }
+}
+
+/* clean without its hedges (mark_hedges), in *out (owned). A hedge that closed a clause
+ * leaves its marks ("tired I guess, and sad" -> "tired, and sad"); the word after one that
+ * opened a sentence gets the capital ("Not sure. Maybe anxious" -> "Not sure. Anxious"). */
+static int strip_hedges(const json_t *r, const char *clean, char **out)
+{
+    *out = NULL;
+    if (json_array_size(json_object_get(r, "hedges")) == 0) {
+        *out = sb_strdup(clean);
+        return *out ? SB_OK : SB_ENOMEM;
+    }
+    size_t cap = token_count(clean);
+    token *tokens = calloc(cap, sizeof *tokens);
+    unsigned char *drop = calloc(cap, 1);
+    sb_buf b = {0};
+    int rc = tokens && drop ? sb_buf_append(&b, "", 0) : SB_ENOMEM;
+    size_t n = rc == SB_OK ? tokenize(clean, tokens, cap) : 0;
+    mark_hedges(r, tokens, n, drop, &rc);
+    int upper = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < n && rc == SB_OK; i++) {
+        const token *t = &tokens[i];
+        if (drop[i]) {
+            int first_of_run = i == 0 || !drop[i - 1];
+            if (first_of_run && (i == 0 || ends_sentence(&tokens[i - 1])))
+                upper = 1;
+            const char *marks = t->start + t->core_off + t->core_len;
+            int last_of_run = i + 1 == n || !drop[i + 1];
+            if (drop[i] == DROP_KEEP_MARKS && last_of_run && has_trailing_mark(t) && b.len &&
+                !strchr(",;:.!?", b.data[b.len - 1]))
+                rc = sb_buf_append(&b, marks, (size_t)(t->start + t->len - marks));
+            continue;
+        }
+        if (kept++)
+            rc = sb_buf_puts(&b, " ");
+        size_t at = b.len;
+        if (rc == SB_OK)
+            rc = sb_buf_append(&b, t->start, t->len);
+        char *c = rc == SB_OK ? b.data + at + t->core_off : NULL;
+        if (c && upper && kept > 1 && *c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+        upper = 0;
+    }
+    while (rc == SB_OK && b.len > 0 && strchr(",;: ", b.data[b.len - 1]))
+        b.data[--b.len] = '\0';
+    if (rc == SB_OK)
+        *out = sb_buf_take(&b);
+    if (rc == SB_OK && !*out)
+        rc = SB_ENOMEM;
+    sb_buf_free(&b);
+    free(tokens);
+    free(drop);
+    return rc;
+}
+
 int reflect_parts(const json_t *reflection, const char *text, char **echo, char **feeling)
 {
     *echo = *feeling = NULL;
     char *clean = clean_text(text ? text : "");
     if (!clean)
         return SB_ENOMEM;
-    size_t cap = 1;
-    for (const char *p = clean; *p; p++)
-        cap += *p == ' ';
-    token *tokens = calloc(cap, sizeof *tokens);
+    char *bare = NULL;
+    int rc = strip_hedges(reflection, clean, &bare);
+    size_t cap = bare ? token_count(bare) : 0;
+    token *tokens = rc == SB_OK ? calloc(cap, sizeof *tokens) : NULL;
     sb_buf b = {0};
-    int rc = tokens ? SB_OK : SB_ENOMEM;
+    if (rc == SB_OK && !tokens)
+        rc = SB_ENOMEM;
     if (rc == SB_OK) {
-        size_t n = tokenize(clean, tokens, cap);
+        size_t n = tokenize(bare, tokens, cap);
         rc = swap_all(reflection, tokens, n, &b);
     }
     if (rc == SB_OK)
@@ -378,6 +524,7 @@ int reflect_parts(const json_t *reflection, const char *text, char **echo, char 
     }
     sb_buf_free(&b);
     free(tokens);
+    free(bare);
     free(clean);
     return rc;
 }

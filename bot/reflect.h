@@ -10,8 +10,9 @@
 
 #define REFLECT_ECHO_MAX 200 /* bytes of echo before it is cut with "…" */
 
-/* The echo of text (pronouns swapped by "swaps", "object_swaps" for a word that is not the
- * first of its clause, trailing punctuation trimmed, capped at REFLECT_ECHO_MAX on a word
+/* The echo of text (without the "hedges" that open or close a clause, pronouns swapped by
+ * "swaps", "object_swaps" for a word that is not the first of its clause, trailing
+ * punctuation trimmed, capped at REFLECT_ECHO_MAX on a word
  * and UTF-8 boundary) in *echo, and the first feeling word of "feelings" that text uses
  * without a negation before it (right before, or before "linking_words" such as "feel",
  * "was", "being") in *feeling (NULL when none). Both owned by the caller.

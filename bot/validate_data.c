@@ -148,12 +148,15 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
     static const char *const fields[] = {"kind",  "first_contact", "fallback", "unknown",
                                          "group_private", "resume", "retry", "no_consent",
                                          "reset", "filler_words", "known_words", "commands",
-                                         NULL};
+                                         "skipped_answer", NULL};
     check_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
     if (json_object_get(c, "reset"))
         validate_texts(v, f, "-", "reset", json_object_get(c, "reset"), user_vars, NULL);
+    const json_t *skipped = json_object_get(c, "skipped_answer");
+    if (skipped && (!json_is_string(skipped) || json_string_length(skipped) == 0))
+        validate_problem(v, f, "-", "skipped_answer must be one non-empty text");
     check_dialog_ref(v, f, "first_contact", json_object_get(c, "first_contact"));
     check_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
     check_words(v, f, "known_words", json_object_get(c, "known_words"), 0);
@@ -241,7 +244,10 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     static const char *const fields[] = {
         "kind",      "swaps",      "object_swaps", "feelings",         "negations",
         "clause_words", "linking_words", "lowercase_starts", "templates", "feeling_templates",
-        "check",     "yes",        "no",           "correct",          "thanks", NULL};
+        "check",     "yes",        "no",           "correct",          "thanks",
+        "hedges",    "hedge_not_before", "noncommittal", "pushback",      "questions",
+        "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
+        NULL};
     check_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
@@ -258,6 +264,17 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     static const char *const texts[] = {"check", "correct", "thanks", NULL};
     for (size_t i = 0; texts[i]; i++)
         validate_texts(v, f, "-", texts[i], json_object_get(r, texts[i]), user_vars, NULL);
+    static const char *const lists[] = {"hedges",    "hedge_not_before", "noncommittal",
+                                        "pushback",  "questions",        NULL};
+    for (size_t i = 0; lists[i]; i++)
+        check_words(v, f, lists[i], json_object_get(r, lists[i]), 0);
+    static const char *const replies[] = {"question_reply", "pushback_reply", "noncommittal_reply",
+                                          NULL};
+    for (size_t i = 0; replies[i]; i++)
+        if (json_object_get(r, replies[i]))
+            validate_texts(v, f, "-", replies[i], json_object_get(r, replies[i]), user_vars, NULL);
+    if (json_object_get(r, "brief_reply"))
+        check_contains(v, f, "brief_reply", json_object_get(r, "brief_reply"), echo_vars, "{echo}");
 }
 
 /* Checks a list of objects with unique "id"s and the given text fields; collects the ids. */

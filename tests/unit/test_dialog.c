@@ -128,6 +128,7 @@ static const broken_case cases[] = {
     {"exercise-topic", 1, "exercises.json", "-", "exercise \"pause\": unknown topic \"body\"", 1},
     {"exercise-steps", 1, "exercises.json", "-", "exercise \"pause\": steps is an empty list", 1},
     {"reflection-template", 1, "reflection.json", "-", "templates 1 must contain {echo}", 1},
+    {"reflection-brief", 1, "reflection.json", "-", "brief_reply 1 must contain {echo}", 1},
     {"nudge-empty", 1, "nudges.json", "-", "empty text at messages[1]", 1},
     {"missing-commands", 0, "commands.json", "-", "missing: no file of kind \"commands\"", 2},
     {"generated:too-big", 1, "big.json", "-", "file is larger than 1 MiB", 1},

@@ -213,7 +213,7 @@ static const exchange person_text_is_escaped[] = {
     {"next", {"How did it go?"}, "D(notice-urge)", 0, 0},
     {"fine", {"Thank you"}, "J(Notice the urge=fine)", 0, 0},
     {"hello", {"FOLLOWUP"}, NULL, 5 * 3600, 0},
-    {"**twice**", {"It sounds like \\*\\*twice\\*\\*."}, "J(FOLLOWUP Did you notice the urge since we last talked?=**twice**)", 0, 0},
+    {"**twice** or more", {"It sounds like \\*\\*twice\\*\\* or more."}, "J(FOLLOWUP Did you notice the urge since we last talked?=**twice** or more)", 0, 0},
     END};
 
 /* An answer that fits no choice or rating: a label holding all its words picks that choice;
@@ -286,6 +286,39 @@ static const exchange command_arguments_while_waiting[] = {
     {"exercise list", {"~Reply *next*"}, "A(exercise=list)", 0, 0},
     {"journal felt odd", {"~Reply *next*"}, "A(journal=felt odd)", 0, 0},
     {"next", {"STEP2"}, NULL, 0, 0},
+    END};
+
+/* Answers that are no answer: a question aimed at the coach gets a reply and the question
+ * waits on; pushback and "idk" move on without an echo, a check or a journal entry; a
+ * one-word answer is acknowledged, not echoed; hedges are left out of the echo. */
+static const exchange sideways_answers[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"why are you asking me this?", {"QUESTION", "~It sounds like", "~asking you", "~RATE"}, NULL, 0, 0},
+    {"why", {"QUESTION", "~RATE"}, NULL, 0, 0},
+    {"idk. whatever", {"UNSURE", "RATE", "~Did I get that right", "~It sounds like"}, NULL, 0, 0},
+    {"4", {"FEELING"}, "R(attachment_avoidance:4)", 0, 0},
+    {"you wouldn't understand", {"PUSHBACK", "DONE You named it: idk\\. whatever / urge 4 of 7 / feeling (no answer).", "~It sounds like"}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"work i guess", {"BRIEF noted: work.", "RATE", "~Did I get that right"}, "J(What situations make me withdraw?=work i guess)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"Was I wrong to leave?", {"It sounds like was you wrong to leave. Did I get that right?", "~QUESTION"}, NULL, 0, 0},
+    {"no", {"CORRECT"}, NULL, 0, 0},
+    {"Why does she ask me that?", {"THANKS", "~QUESTION"}, "J(What situations make me withdraw?=Why does she ask me that?)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"I guess I froze at work", {"It sounds like you froze at work. Did I get that right?"}, NULL, 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
+    {"next", {"STEP2"}, NULL, 0, 0},
+    {"next", {"STEP3"}, NULL, 0, 0},
+    {"next", {"How did it go?"}, "D(notice-urge)", 0, 0},
+    {"fine", {"Thank you"}, "J(Notice the urge=fine)", 0, 0},
+    {"hello", {"FOLLOWUP"}, NULL, 5 * 3600, 0},
+    {"why?", {"QUESTION", "~FALLBACK"}, NULL, 0, 0},
+    {"no idea", {"UNSURE", "~It sounds like"}, NULL, 0, 0},
+    {"hello", {"FALLBACK"}, NULL, 0, 0},
     END};
 
 static const exchange figures_of_speech[] = {
@@ -442,6 +475,7 @@ static const named transcripts[] = {
     {"consent is never picked by its label", consent_needs_a_clear_answer},
     {"command words with an argument only when it takes one", command_words_and_arguments},
     {"command words with an argument while a dialog waits", command_arguments_while_waiting},
+    {"questions, pushback, idk and one word are not echoed", sideways_answers},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };

@@ -1,0 +1,301 @@
+/* answer.c — free-text and rating answers to a dialog state (answer.h). A guarded person
+ * often answers sideways: with a question back ("why are you asking?"), with pushback
+ * ("you wouldn't understand"), with "idk". None of those is echoed back as if it were their
+ * view of themselves: each gets a short line of its own and the dialog goes on (or, after a
+ * question, waits). A plain answer is saved, journaled after consent and, where the state
+ * asks for it, reflected back (a one-word answer gets a short acknowledgement instead of a
+ * reflection) with a check question whose yes/no/correction is handled here too. */
+#include "answer.h"
+
+#include "flow.h"
+#include "match.h"
+#include "reflect.h"
+#include "sb.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PUSHBACK_EXTRA_WORDS 4 /* words after a pushback phrase that still make it pushback */
+
+static void set(turn *t, json_t *obj, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(obj, key, value))
+        turn_fail(t, SB_ENOMEM);
+}
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static int is_blank(const char *s)
+{
+    return s[strspn(s, " \t\r\n")] == '\0';
+}
+
+/* --- what kind of answer --- */
+
+/* Bytes of hay (phrase form) taken by the longest phrase of list that hay starts with, at a
+ * word boundary; 0 for none. */
+static size_t longest_start(const json_t *list, const char *hay)
+{
+    size_t best = 0, i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        char needle[256];
+        const char *s = json_string_value(p);
+        size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
+        if (n == (size_t)-1 || n == 0 || n <= best || strncmp(hay, needle, n) != 0 ||
+            (hay[n] != '\0' && hay[n] != ' '))
+            continue;
+        best = n;
+    }
+    return best;
+}
+
+static size_t count_words(const char *hay, size_t len)
+{
+    size_t n = len > 0;
+    for (size_t i = 0; i < len; i++)
+        n += hay[i] == ' ';
+    return n;
+}
+
+/* 1 when phrases of a or b cover all of hay, one after the other. */
+static int covered(const json_t *a, const json_t *b, const char *hay)
+{
+    if (!*hay)
+        return 0;
+    while (*hay) {
+        size_t n = longest_start(a, hay), m = longest_start(b, hay);
+        size_t k = n > m ? n : m;
+        if (k == 0)
+            return 0;
+        hay += k;
+        hay += *hay == ' ';
+    }
+    return 1;
+}
+
+int answer_kind_of(const sb_dialogs *d, const char *text)
+{
+    const json_t *r = dialogs_data(d, "reflection");
+    char *hay = text_norm_phrase(text ? text : "");
+    if (!hay)
+        return SB_ENOMEM;
+    int kind = ANSWER_PLAIN;
+    size_t words = count_words(hay, strlen(hay));
+    size_t q = longest_start(json_object_get(r, "questions"), hay);
+    int question = q && (hay[q] == '\0' || memchr(hay, ' ', q));
+    size_t p = longest_start(json_object_get(r, "pushback"), hay);
+    if (question && json_object_get(r, "question_reply"))
+        kind = ANSWER_QUESTION;
+    else if (p && words <= count_words(hay, p) + PUSHBACK_EXTRA_WORDS &&
+             json_object_get(r, "pushback_reply"))
+        kind = ANSWER_PUSHBACK;
+    else if (json_object_get(r, "noncommittal_reply") &&
+             covered(json_object_get(r, "noncommittal"), json_object_get(r, "hedges"), hay))
+        kind = ANSWER_UNSURE;
+    free(hay);
+    return kind;
+}
+
+void answer_say_kind(turn *t, int kind)
+{
+    static const char *const names[] = {NULL, "question_reply", "pushback_reply",
+                                        "noncommittal_reply"};
+    if (kind <= ANSWER_PLAIN || kind > ANSWER_UNSURE)
+        return;
+    char key[64];
+    snprintf(key, sizeof key, "reflection/%s", names[kind]);
+    turn_say(t, key, json_object_get(dialogs_data(t->d, "reflection"), names[kind]), NULL);
+}
+
+/* --- moving on --- */
+
+/* Moves frame past st without an answer: a saved name gets commands.json "skipped_answer"
+ * (or nothing), so later texts read "(no answer)" rather than a blank. */
+static void pass_over(turn *t, json_t *frame, const json_t *st)
+{
+    const char *save = str(st, "save");
+    const char *skipped = str(dialogs_data(t->d, "commands"), "skipped_answer");
+    if (save)
+        set(t, flow_vars(t, frame), save, turn_var(t, skipped ? skipped : ""));
+    flow_go(t, frame, str(st, "next"));
+}
+
+/* --- reflection --- */
+
+int answer_say_brief(turn *t, const char *echo, const char *feeling)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    const json_t *brief = json_object_get(r, "brief_reply");
+    if (!brief || feeling || strchr(echo, ' '))
+        return 0;
+    char *echo_md = text_escape_markdown(echo);
+    json_t *vars = echo_md ? json_pack("{s:s}", "echo", echo_md) : NULL;
+    if (vars)
+        turn_say(t, "reflection/brief_reply", brief, vars);
+    else
+        turn_fail(t, SB_ENOMEM);
+    json_decref(vars);
+    free(echo_md);
+    return 1;
+}
+
+static void begin_reflection(turn *t, json_t *frame, const json_t *st)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    /* nothing to reflect ("..."), or one word: take the answer as it is */
+    if (!*echo || !r || answer_say_brief(t, echo, feeling)) {
+        free(echo);
+        free(feeling);
+        if (str(st, "journal"))
+            turn_journal(t, frame, str(st, "journal"), t->text);
+        flow_go(t, frame, str(st, "next"));
+        return;
+    }
+    const char *list = feeling ? "feeling_templates" : "templates";
+    char key[64];
+    snprintf(key, sizeof key, "reflection/%s", list);
+    char *echo_md = text_escape_markdown(echo);
+    size_t pick = turn_pick(t, key, json_object_get(r, list));
+    char *reflection = echo_md ? reflect_render(r, echo_md, feeling, pick) : NULL;
+    free(echo_md);
+    char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
+    if (reflection && check) {
+        turn_reply_owned(t, sb_asprintf("%s %s", reflection, check));
+        set(t, flow_vars(t, frame), "reflection", turn_var(t, reflection));
+        set(t, frame, "reflect", json_string("check"));
+        set(t, frame, "pending", json_string(t->text));
+    } else {
+        turn_fail(t, SB_ENOMEM);
+    }
+    free(reflection);
+    free(check);
+    free(echo);
+    free(feeling);
+}
+
+void answer_resay_reflection(turn *t, json_t *frame)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    const char *phase = str(frame, "reflect");
+    if (phase && strcmp(phase, "correct") == 0) {
+        turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
+        return;
+    }
+    char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
+    const char *reflection = str(flow_vars(t, frame), "reflection");
+    if (check)
+        turn_reply_owned(t, sb_asprintf("%s %s", reflection ? reflection : "", check));
+    free(check);
+}
+
+void answer_reflection(turn *t, json_t *frame, const json_t *st)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    if (is_blank(t->text)) {
+        answer_resay_reflection(t, frame);
+        return;
+    }
+    const char *correction = t->text;
+    if (strcmp(str(frame, "reflect"), "check") == 0) {
+        size_t yes_rest = 0, no_rest = 0;
+        int yes = match_words(json_object_get(r, "yes"), t->text, &yes_rest);
+        int no = match_words(json_object_get(r, "no"), t->text, &no_rest);
+        if (yes < 0 || no < 0) {
+            turn_fail(t, SB_ENOMEM);
+            return;
+        }
+        if (no == 2 || (no == 1 && is_blank(t->text + no_rest))) {
+            set(t, frame, "reflect", json_string("correct"));
+            turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
+            return;
+        }
+        if (yes > 0 && no != 1) {
+            if (str(st, "journal"))
+                turn_journal(t, frame, str(st, "journal"), str(frame, "pending"));
+            flow_go(t, frame, str(st, "next"));
+            return;
+        }
+        if (no == 1)
+            correction = t->text + no_rest; /* "no, it was more that ..." */
+    }
+    json_t *vars = flow_vars(t, frame);
+    if (str(st, "save"))
+        set(t, vars, str(st, "save"), turn_var_said(t, correction));
+    set(t, vars, "answer", turn_var_said(t, correction));
+    if (str(st, "journal"))
+        turn_journal(t, frame, str(st, "journal"), correction);
+    turn_say(t, "reflection/thanks", json_object_get(r, "thanks"), NULL);
+    flow_go(t, frame, str(st, "next"));
+}
+
+/* --- text and rating states --- */
+
+void answer_text(turn *t, json_t *frame, const json_t *st)
+{
+    if (is_blank(t->text)) {
+        flow_say_state(t, frame, st, 0);
+        return;
+    }
+    int kind = answer_kind_of(t->d, t->text);
+    if (kind < 0) {
+        turn_fail(t, kind);
+        return;
+    }
+    if (kind == ANSWER_QUESTION) { /* answered; the question still waits */
+        answer_say_kind(t, kind);
+        return;
+    }
+    if (kind == ANSWER_PUSHBACK) {
+        answer_say_kind(t, kind);
+        pass_over(t, frame, st);
+        return;
+    }
+    json_t *vars = flow_vars(t, frame);
+    if (str(st, "save"))
+        set(t, vars, str(st, "save"), turn_var_said(t, t->text));
+    set(t, vars, "answer", turn_var_said(t, t->text));
+    if (kind == ANSWER_UNSURE) { /* their words, kept for later texts, but not journaled */
+        answer_say_kind(t, kind);
+        flow_go(t, frame, str(st, "next"));
+        return;
+    }
+    if (json_is_true(json_object_get(st, "reflect"))) {
+        begin_reflection(t, frame, st);
+        return;
+    }
+    if (str(st, "journal"))
+        turn_journal(t, frame, str(st, "journal"), t->text);
+    flow_go(t, frame, str(st, "next"));
+}
+
+void answer_rating(turn *t, json_t *frame, const json_t *st)
+{
+    int rating = match_rating(t->text);
+    if (rating < 0) {
+        turn_fail(t, rating);
+        return;
+    }
+    if (rating == 0) {
+        flow_say_state(t, frame, st, 1);
+        return;
+    }
+    json_t *vars = flow_vars(t, frame);
+    char number[4] = {(char)('0' + rating), '\0'};
+    if (str(st, "save"))
+        set(t, vars, str(st, "save"), json_string(number));
+    set(t, vars, "answer", turn_var_said(t, t->text));
+    if (str(st, "measure"))
+        turn_effect(t, SB_FX_RATING, str(st, "measure"), NULL, rating);
+    flow_go(t, frame, str(st, "next"));
+}

@@ -1,0 +1,49 @@
+/* answer.h — the person's free-text and rating answers to a waiting dialog state: what kind
+ * of answer it is (a question aimed at the coach, pushback, a non-committal "idk", or a
+ * plain answer), and what follows: saved, journaled, reflected back with a check question,
+ * the check's yes/no/correction. The word lists and texts are data (reflection.json,
+ * commands.json; dialogs/README.md). flow.c hands these states over; exercise.c reads the
+ * kind of a follow-up answer. */
+#ifndef SB_ANSWER_H
+#define SB_ANSWER_H
+
+#include "turn.h"
+
+#include <jansson.h>
+
+typedef enum answer_kind {
+    ANSWER_PLAIN = 0, /* an answer to keep (and reflect) */
+    ANSWER_QUESTION,  /* aimed at the coach: "why are you asking me this?" */
+    ANSWER_PUSHBACK,  /* "you wouldn't understand": no answer, and that is fine */
+    ANSWER_UNSURE     /* commits to nothing: "idk", "whatever", "i guess" */
+} answer_kind;
+
+/* The kind of text by reflection.json: "questions" (phrases it starts with, one-word ones
+ * only as the whole answer; a "?" alone proves nothing: "could you give me a lift?" may be
+ * the words of an ask the dialog wants); "pushback"
+ * (phrases it starts with, at most 4 words after); "noncommittal" (and "hedges") covering
+ * all of it. A kind whose reply text (question_reply, pushback_reply, noncommittal_reply)
+ * the set lacks is ANSWER_PLAIN. Returns the kind, or SB_ENOMEM. Pure. */
+int answer_kind_of(const sb_dialogs *d, const char *text);
+
+/* The reply for a kind other than ANSWER_PLAIN, said on the turn. */
+void answer_say_kind(turn *t, int kind);
+
+/* For a one-word echo that names no feeling (feeling NULL; "work"): says reflection.json
+ * "brief_reply" with the word as {echo} and returns 1, in place of a reflection and its check
+ * question. Returns 0 (nothing said) for longer echoes, a feeling, or a set without it. */
+int answer_say_brief(turn *t, const char *echo, const char *feeling);
+
+/* The input (t->text) answers frame's text state st. */
+void answer_text(turn *t, json_t *frame, const json_t *st);
+
+/* The input answers frame's rating state st. */
+void answer_rating(turn *t, json_t *frame, const json_t *st);
+
+/* The input answers the reflection check (or the correction asked for) of frame's state. */
+void answer_reflection(turn *t, json_t *frame, const json_t *st);
+
+/* Says the reflection and its check question again (frame waits for it). */
+void answer_resay_reflection(turn *t, json_t *frame);
+
+#endif
