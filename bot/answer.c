@@ -199,6 +199,32 @@ void answer_resay_reflection(turn *t, json_t *frame)
     free(check);
 }
 
+/* 1 when text starts like a correction: a word of reflection.json "correction_starts"
+ * ("actually ...", "more like ...", "not at work, at home"). SB_ENOMEM. */
+static int starts_correction(const json_t *r, const char *text)
+{
+    char *hay = text_norm_phrase(text);
+    if (!hay)
+        return SB_ENOMEM;
+    int yes = longest_start(json_object_get(r, "correction_starts"), hay) > 0;
+    free(hay);
+    return yes;
+}
+
+/* The reflection was right, or close enough, or the person moves on without saying: the
+ * answer stands as they first gave it. */
+static void reflection_stands(turn *t, json_t *frame, const json_t *st)
+{
+    if (str(st, "journal"))
+        turn_journal(t, frame, str(st, "journal"), str(frame, "pending"));
+    flow_go(t, frame, str(st, "next"));
+}
+
+/* The person's answer to "did I get that right?", or to the "how would you put it?" that
+ * followed a bare no. Only an answer that starts like a correction ("no, ...", "actually
+ * ...", a word of "correction_starts") replaces what they said; yes, "sort of", "idk",
+ * "whatever" or anything else moves on with the first answer: "idk" is no new version of
+ * it. Asked for one, "never mind" or "idk" keeps the first answer too. */
 void answer_reflection(turn *t, json_t *frame, const json_t *st)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
@@ -206,12 +232,22 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         answer_resay_reflection(t, frame);
         return;
     }
+    int kind = answer_kind_of(t->d, t->text);
+    if (kind < 0) {
+        turn_fail(t, kind);
+        return;
+    }
+    if (kind == ANSWER_QUESTION) {
+        answer_say_kind(t, kind);
+        return;
+    }
     const char *correction = t->text;
     if (strcmp(str(frame, "reflect"), "check") == 0) {
         size_t yes_rest = 0, no_rest = 0;
         int yes = match_words(json_object_get(r, "yes"), t->text, &yes_rest);
         int no = match_words(json_object_get(r, "no"), t->text, &no_rest);
-        if (yes < 0 || no < 0) {
+        int corrects = starts_correction(r, t->text);
+        if (yes < 0 || no < 0 || corrects < 0) {
             turn_fail(t, SB_ENOMEM);
             return;
         }
@@ -220,14 +256,15 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
             turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
             return;
         }
-        if (yes > 0 && no != 1) {
-            if (str(st, "journal"))
-                turn_journal(t, frame, str(st, "journal"), str(frame, "pending"));
-            flow_go(t, frame, str(st, "next"));
-            return;
-        }
         if (no == 1)
             correction = t->text + no_rest; /* "no, it was more that ..." */
+        else if (!corrects) {
+            reflection_stands(t, frame, st);
+            return;
+        }
+    } else if (kind != ANSWER_PLAIN) {
+        reflection_stands(t, frame, st);
+        return;
     }
     json_t *vars = flow_vars(t, frame);
     if (str(st, "save"))

@@ -246,7 +246,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "clause_words", "linking_words", "lowercase_starts", "templates", "feeling_templates",
         "check",     "yes",        "no",           "correct",          "thanks",
         "hedges",    "hedge_not_before", "noncommittal", "pushback",      "questions",
-        "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
+        "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
         NULL};
     check_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
@@ -265,7 +265,8 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     for (size_t i = 0; texts[i]; i++)
         validate_texts(v, f, "-", texts[i], json_object_get(r, texts[i]), user_vars, NULL);
     static const char *const lists[] = {"hedges",    "hedge_not_before", "noncommittal",
-                                        "pushback",  "questions",        NULL};
+                                        "pushback",  "questions",        "correction_starts",
+                                        NULL};
     for (size_t i = 0; lists[i]; i++)
         check_words(v, f, lists[i], json_object_get(r, lists[i]), 0);
     static const char *const replies[] = {"question_reply", "pushback_reply", "noncommittal_reply",

@@ -321,6 +321,33 @@ static const exchange sideways_answers[] = {
     {"hello", {"FALLBACK"}, NULL, 0, 0},
     END};
 
+/* Only an answer that starts like a correction replaces the first answer after "did I get
+ * that right?"; "idk. whatever", "sort of" or an afterthought moves on with it. */
+static const exchange reflection_check_moves_on[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"I left the party early", {"It sounds like you left the party early. Did I get that right?"}, NULL, 0, 0},
+    {"idk. whatever", {"RATE", "~THANKS"}, "J(What situations make me withdraw?=I left the party early)", 0, 0},
+    {"5", {"FEELING"}, "R(attachment_avoidance:5)", 0, 0},
+    {"numb", {"DONE You named it: I left the party early / urge 5"}, "J(What did I feel?=numb)", 0, 0},
+    TO_SITUATIONS,
+    {"I went quiet", {"Did I get that right?"}, NULL, 0, 0},
+    {"and my phone was off too", {"RATE", "~THANKS"}, "J(What situations make me withdraw?=I went quiet)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"I went quiet", {"Did I get that right?"}, NULL, 0, 0},
+    {"actually it was my boss who went quiet", {"THANKS", "RATE"}, "J(What situations make me withdraw?=actually it was my boss who went quiet)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"I went quiet at home", {"Did I get that right?"}, NULL, 0, 0},
+    {"not at home, at work", {"THANKS", "RATE"}, "J(What situations make me withdraw?=not at home, at work)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"I went quiet", {"Did I get that right?"}, NULL, 0, 0},
+    {"no", {"CORRECT"}, NULL, 0, 0},
+    {"idk", {"RATE", "~THANKS"}, "J(What situations make me withdraw?=I went quiet)", 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -476,6 +503,7 @@ static const named transcripts[] = {
     {"command words with an argument only when it takes one", command_words_and_arguments},
     {"command words with an argument while a dialog waits", command_arguments_while_waiting},
     {"questions, pushback, idk and one word are not echoed", sideways_answers},
+    {"only a correction replaces the answer after the check", reflection_check_moves_on},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
