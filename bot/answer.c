@@ -79,9 +79,21 @@ static int covered(const json_t *a, const json_t *b, const char *hay)
     return 1;
 }
 
+/* 1 when text, as a whole, is a word of commands.json list name. */
+static int whole_word_of(const sb_dialogs *d, const char *name, const char *text)
+{
+    size_t rest = 0;
+    return match_words(json_object_get(dialogs_data(d, "commands"), name), text, &rest);
+}
+
 int answer_kind_of(const sb_dialogs *d, const char *text)
 {
     const json_t *r = dialogs_data(d, "reflection");
+    int skip = whole_word_of(d, "skip_words", text);
+    if (skip < 0)
+        return skip;
+    if (skip == 2 && json_object_get(dialogs_data(d, "commands"), "skip"))
+        return ANSWER_SKIP;
     char *hay = text_norm_phrase(text ? text : "");
     if (!hay)
         return SB_ENOMEM;
@@ -106,6 +118,10 @@ void answer_say_kind(turn *t, int kind)
 {
     static const char *const names[] = {NULL, "question_reply", "pushback_reply",
                                         "noncommittal_reply"};
+    if (kind == ANSWER_SKIP) {
+        turn_say_data(t, "skip");
+        return;
+    }
     if (kind <= ANSWER_PLAIN || kind > ANSWER_UNSURE)
         return;
     char key[64];
@@ -241,6 +257,10 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         answer_say_kind(t, kind);
         return;
     }
+    if (kind == ANSWER_SKIP) {
+        reflection_stands(t, frame, st);
+        return;
+    }
     const char *correction = t->text;
     if (strcmp(str(frame, "reflect"), "check") == 0) {
         size_t yes_rest = 0, no_rest = 0;
@@ -278,6 +298,68 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
 
 /* --- text and rating states --- */
 
+/* 1 when a state's text (every variant) asks an open question: a question with a word of
+ * commands.json "open_question_words" (what, how, ...), or an instruction without any "?".
+ * "Anything you want to add?" is no open question: "no" answers it. */
+static int asks_open_question(const sb_dialogs *d, const json_t *st)
+{
+    static const char *const defaults[] = {"what", "how", "where", "when", "who", "which",
+                                           "why", NULL};
+    const json_t *words = json_object_get(dialogs_data(d, "commands"), "open_question_words");
+    const json_t *say = json_object_get(st, "say");
+    size_t n = json_is_array(say) ? json_array_size(say) : 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_is_array(say) ? json_array_get(say, i) : say);
+        int open = s && !strchr(s, '?');
+        for (const char *q = s ? strchr(s, '?') : NULL; q && !open; q = strchr(q + 1, '?')) {
+            const char *start = q; /* back to the start of the question's sentence */
+            while (start > s && !strchr(".!?\n:", start[-1]))
+                start--;
+            char *hay = sb_strndup(start, (size_t)(q - start));
+            char *norm = hay ? text_norm_phrase(hay) : NULL;
+            free(hay);
+            if (!norm)
+                return SB_ENOMEM;
+            size_t k;
+            json_t *w;
+            if (words) {
+                json_array_foreach(words, k, w) {
+                    char needle[64];
+                    const char *ws = json_string_value(w);
+                    size_t len = ws ? text_norm_phrase_to(ws, needle, sizeof needle) : (size_t)-1;
+                    open |= len != (size_t)-1 && len > 0 && text_find_words(norm, needle) >= 0;
+                }
+            } else {
+                for (k = 0; defaults[k]; k++)
+                    open |= text_find_words(norm, defaults[k]) >= 0;
+            }
+            free(norm);
+        }
+        if (!open)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when the answer is a bare yes or no (reflection.json "yes"/"no", as the whole answer) to
+ * an open question the coach has not nudged about in this state yet: "What happened?" "no".
+ * Not in the crisis dialog, where no answer should meet friction. SB_ENOMEM. */
+static int yes_no_to_open_question(turn *t, const json_t *frame, const json_t *st)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    const char *id = str(frame, "dialog");
+    if (json_is_true(json_object_get(frame, "nudged")) || !json_object_get(dialogs_data(t->d, "commands"), "yes_no_text") ||
+        (safety && id && strcmp(safety, id) == 0))
+        return 0;
+    size_t rest = 0;
+    int yes = match_words(json_object_get(r, "yes"), t->text, &rest);
+    int no = match_words(json_object_get(r, "no"), t->text, &rest);
+    if (yes < 0 || no < 0)
+        return SB_ENOMEM;
+    return yes == 2 || no == 2 ? asks_open_question(t->d, st) : 0;
+}
+
 void answer_text(turn *t, json_t *frame, const json_t *st)
 {
     if (is_blank(t->text)) {
@@ -293,9 +375,19 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
         answer_say_kind(t, kind);
         return;
     }
-    if (kind == ANSWER_PUSHBACK) {
+    if (kind == ANSWER_PUSHBACK || kind == ANSWER_SKIP) {
         answer_say_kind(t, kind);
         pass_over(t, frame, st);
+        return;
+    }
+    int nudge = kind == ANSWER_PLAIN ? yes_no_to_open_question(t, frame, st) : 0;
+    if (nudge < 0) {
+        turn_fail(t, nudge);
+        return;
+    }
+    if (nudge) {
+        set(t, frame, "nudged", json_true());
+        turn_say_data(t, "yes_no_text");
         return;
     }
     json_t *vars = flow_vars(t, frame);
@@ -319,8 +411,15 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
 void answer_rating(turn *t, json_t *frame, const json_t *st)
 {
     int rating = match_rating(t->text);
-    if (rating < 0) {
-        turn_fail(t, rating);
+    int skip = rating == 0 ? whole_word_of(t->d, "skip_words", t->text) : 0;
+    int unsure = rating == 0 ? whole_word_of(t->d, "unsure_words", t->text) : 0;
+    if (rating < 0 || skip < 0 || unsure < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    if ((skip == 2 || unsure == 2) && json_object_get(dialogs_data(t->d, "commands"), "skip")) {
+        answer_say_kind(t, ANSWER_SKIP); /* no rating recorded: a scale may be left out */
+        pass_over(t, frame, st);
         return;
     }
     if (rating == 0) {

@@ -15,10 +15,12 @@ typedef enum answer_kind {
     ANSWER_PLAIN = 0, /* an answer to keep (and reflect) */
     ANSWER_QUESTION,  /* aimed at the coach: "why are you asking me this?" */
     ANSWER_PUSHBACK,  /* "you wouldn't understand": no answer, and that is fine */
-    ANSWER_UNSURE     /* commits to nothing: "idk", "whatever", "i guess" */
+    ANSWER_UNSURE,    /* commits to nothing: "idk", "whatever", "i guess" */
+    ANSWER_SKIP       /* commands.json skip_words: "skip", "pass", "next question" */
 } answer_kind;
 
-/* The kind of text by reflection.json: "questions" (phrases it starts with, one-word ones
+/* The kind of text: ANSWER_SKIP for a whole answer of commands.json "skip_words" (when it
+ * has a "skip" text), else by reflection.json: "questions" (phrases it starts with, one-word ones
  * only as the whole answer; a "?" alone proves nothing: "could you give me a lift?" may be
  * the words of an ask the dialog wants); "pushback"
  * (phrases it starts with, at most 4 words after); "noncommittal" (and "hedges") covering

@@ -124,6 +124,7 @@ static void go_to(turn *t, json_t *frame, const char *target)
 {
     json_object_del(frame, "reflect");
     json_object_del(frame, "pending");
+    json_object_del(frame, "nudged");
     if (target && strncmp(target, "dialog:", 7) == 0) {
         const char *start = str(dialogs_dialog(t->d, target + 7), "start");
         set(t, frame, "dialog", json_string(target + 7));

@@ -348,6 +348,25 @@ static const exchange reflection_check_moves_on[] = {
     {"idk", {"RATE", "~THANKS"}, "J(What situations make me withdraw?=I went quiet)", 0, 0},
     END};
 
+/* "skip" (or "pass", "next question") passes over a text or rating question without saving
+ * anything; "idk" too at a rating. A bare yes or no to an open question gets asked for a few
+ * words once; to a closed one ("Anything you want to add?") it is the answer. */
+static const exchange skipping[] = {
+    CONSENT,
+    TO_SITUATIONS,
+    {"skip", {"SKIPPED", "RATE", "~It sounds like"}, NULL, 0, 0},
+    {"idk", {"SKIPPED", "FEELING", "~RATE_RETRY"}, NULL, 0, 0},
+    {"next question", {"SKIPPED", "DONE You named it: (no answer) / urge (no answer) of 7 / feeling (no answer)."}, NULL, 0, 0},
+    TO_SITUATIONS,
+    {"no", {"YESNO", "~RATE", "~It sounds like"}, NULL, 0, 0},
+    {"no", {"BRIEF noted: no.", "RATE"}, "J(What situations make me withdraw?=no)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"checkin", {"CHECKIN_TRUST"}, NULL, 0, 0},
+    {"not sure", {"SKIPPED", "CHECKIN_PAUSE", "BREATH_OUT"}, NULL, 0, 0},
+    {"ready", {"CHECKIN_NOTE"}, NULL, 0, 0},
+    {"no", {"CHECKIN_BYE Trust (no answer).", "~YESNO"}, "J(Check-in note=no)", 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -504,6 +523,7 @@ static const named transcripts[] = {
     {"command words with an argument while a dialog waits", command_arguments_while_waiting},
     {"questions, pushback, idk and one word are not echoed", sideways_answers},
     {"only a correction replaces the answer after the check", reflection_check_moves_on},
+    {"skip a question, a rating; yes or no to an open question", skipping},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
