@@ -6,9 +6,13 @@
  * - a whole-input next word ("next", "done", "ok", ...) says the next step with the hint;
  *   anything else says the hint again (commands such as stop and help still come first:
  *   the engine matches them before the exercise sees the input).
+ * - "what is this for?" (flow "why_words") at any point says the exercise's "why", then
+ *   what the frame waits for.
  * - after the last step: SB_FX_EXERCISE_DONE, the follow-up is remembered in the state as
  *   {"exercise": id, "at": now}, and the coach asks "how"; the answer is journaled
  *   (prompt: the exercise title) when the person consented, then "thanks" ends the frame.
+ *   A next word there ("ok", "done") is no answer: "how_again" asks once more, then the
+ *   frame ends with nothing journaled; so do "skip", "idk" and pushback (answer.h).
  * - follow-up: the first input of a new conversation (>= 4 h after the previous input,
  *   engine.c) that is no crisis, command or trigger and comes while no dialog runs is
  *   answered with the exercise's "followup" question instead of the fallback. The answer is
@@ -32,6 +36,7 @@ static const char default_intro[] = "**{title}** (about {minutes} minutes)";
 static const char default_hint[] = "Reply *next* when you're ready, or *stop*.";
 static const char default_how[] = "How did it go?";
 static const char default_thanks[] = "Thank you for giving it a go.";
+static const char default_how_again[] = "A word or two is plenty: how was it?";
 static const char default_next_words[] = "[\"next\", \"done\", \"ok\", \"okay\", \"ready\"]";
 
 const json_t *exercise_find(const sb_dialogs *d, const char *id)
@@ -217,6 +222,78 @@ static void followup_answer(turn *t, json_t *frame)
     end_frame(t);
 }
 
+/* 1 when the input asks what the exercise is for: a phrase of flow "why_words" it starts
+ * with (a one-word phrase such as "why" only as the whole input). */
+static int is_why_question(turn *t)
+{
+    const json_t *words = json_object_get(json_object_get(dialogs_data(t->d, "exercises"), "flow"),
+                                          "why_words");
+    char *hay = words ? text_norm_phrase(t->text) : NULL;
+    if (words && !hay) {
+        turn_fail(t, SB_ENOMEM);
+        return 0;
+    }
+    int found = 0;
+    size_t i;
+    json_t *w;
+    json_array_foreach(words, i, w) {
+        char needle[128];
+        const char *s = json_string_value(w);
+        size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
+        if (n != (size_t)-1 && n > 0 && strncmp(hay, needle, n) == 0 &&
+            (hay[n] == '\0' || (hay[n] == ' ' && strchr(needle, ' '))))
+            found = 1;
+    }
+    free(hay);
+    return found;
+}
+
+/* What the exercise is for (its "why"), then what the frame waits for: the hint on a step,
+ * the "how did it go?" at the end. Without a "why", only that. */
+static void say_why(turn *t, const json_t *frame, const json_t *x)
+{
+    char key[160];
+    snprintf(key, sizeof key, "why/%.100s", json_string_value(json_object_get(x, "id")));
+    turn_say(t, key, json_object_get(x, "why"), NULL);
+    if (json_is_true(json_object_get(frame, "how")))
+        say_flow(t, "how", default_how);
+    else
+        say_flow(t, "hint", default_hint);
+}
+
+/* The answer to "how did it go?": journaled (prompt: the title) when it is one. A next word
+ * ("ok", "done") is no answer: asked once more gently (flow "how_again"), then taken as no
+ * words. "skip", "idk" or pushback end it unsaved too; a question back is answered. */
+static void how_answer(turn *t, json_t *frame, const json_t *x)
+{
+    if (is_blank(t->text)) {
+        say_flow(t, "how", default_how);
+        return;
+    }
+    int kind = answer_kind_of(t->d, t->text);
+    if (kind < 0) {
+        turn_fail(t, kind);
+        return;
+    }
+    if (kind == ANSWER_QUESTION) {
+        answer_say_kind(t, kind);
+        return;
+    }
+    int nothing = kind != ANSWER_PLAIN || is_next_word(t);
+    if (nothing && kind == ANSWER_PLAIN && !json_is_true(json_object_get(frame, "asked"))) {
+        if (json_object_set_new(frame, "asked", json_true()))
+            turn_fail(t, SB_ENOMEM);
+        say_flow(t, "how_again", default_how_again);
+        return;
+    }
+    if (kind == ANSWER_UNSURE || kind == ANSWER_PUSHBACK)
+        answer_say_kind(t, kind);
+    if (!nothing)
+        turn_journal(t, frame, json_string_value(json_object_get(x, "title")), t->text);
+    say_flow(t, "thanks", default_thanks);
+    end_frame(t);
+}
+
 void exercise_answer(turn *t, json_t *frame)
 {
     if (json_object_get(frame, "followup")) {
@@ -225,14 +302,12 @@ void exercise_answer(turn *t, json_t *frame)
     }
     const char *id = json_string_value(json_object_get(frame, "exercise"));
     const json_t *x = exercise_find(t->d, id);
+    if (is_why_question(t)) {
+        say_why(t, frame, x);
+        return;
+    }
     if (json_is_true(json_object_get(frame, "how"))) {
-        if (is_blank(t->text)) {
-            say_flow(t, "how", default_how);
-            return;
-        }
-        turn_journal(t, frame, json_string_value(json_object_get(x, "title")), t->text);
-        say_flow(t, "thanks", default_thanks);
-        end_frame(t);
+        how_answer(t, frame, x);
         return;
     }
     if (!is_next_word(t)) {
@@ -261,7 +336,7 @@ int exercise_would_retry(turn *t, const json_t *frame)
 {
     if (json_object_get(frame, "followup") || json_is_true(json_object_get(frame, "how")))
         return 0;
-    return !is_next_word(t);
+    return !is_next_word(t) && !is_why_question(t);
 }
 
 void exercise_resay(turn *t, json_t *frame)

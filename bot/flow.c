@@ -64,26 +64,17 @@ static json_t *dialog_frame(turn *t, const char *id, const char *arg, int called
 
 /* --- saying things --- */
 
-/* A state's "say" (or its retry), with the numbered choices under it for a choice state. */
-void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
+/* text (owned; NULL means ENOMEM) and, for a choice state, the numbered choices under it,
+ * as one reply; nothing when both are empty. */
+static void say_with_choices(turn *t, const json_t *st, char *text)
 {
-    char key[200];
-    snprintf(key, sizeof key, "%.90s/%.90s%s", str(frame, "dialog"), str(frame, "state"),
-             retry ? "/retry" : "");
-    const json_t *texts = json_object_get(st, retry ? "retry" : "say");
-    if (retry && !texts)
-        texts = json_object_get(dialogs_data(t->d, "commands"), "retry");
-    const json_t *choices = json_object_get(st, "choices");
-    if (!texts && !choices)
-        return;
-    char *text = texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup("");
     sb_buf b = {0};
     int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
     free(text);
     if (strcmp(expect_of(st), "choice") == 0) {
         size_t i;
         json_t *ch;
-        json_array_foreach(choices, i, ch) {
+        json_array_foreach(json_object_get(st, "choices"), i, ch) {
             if (rc == SB_OK)
                 rc = sb_buf_printf(&b, "%s%zu. %s", i == 0 ? (b.len ? "\n\n" : "") : "\n", i + 1,
                                    str(ch, "label") ? str(ch, "label") : "");
@@ -94,7 +85,78 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
         turn_fail(t, SB_ENOMEM);
         return;
     }
+    if (b.len == 0) {
+        sb_buf_free(&b);
+        return;
+    }
     turn_reply_owned(t, sb_buf_take(&b));
+}
+
+/* A state's "say" (or its retry), with the numbered choices under it for a choice state. */
+void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
+{
+    char key[200];
+    snprintf(key, sizeof key, "%.90s/%.90s%s", str(frame, "dialog"), str(frame, "state"),
+             retry ? "/retry" : "");
+    const json_t *texts = json_object_get(st, retry ? "retry" : "say");
+    if (retry && !texts)
+        texts = json_object_get(dialogs_data(t->d, "commands"), "retry");
+    if (!texts && !json_object_get(st, "choices"))
+        return;
+    say_with_choices(t, st, texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup(""));
+}
+
+#define RESUME_FULL 300       /* bytes of a text or rating state's say repeated whole on resume */
+#define RESUME_FULL_CHOICE 160 /* ... of a choice state's say without a question */
+
+/* 1 when p (inside s) starts a sentence: at s, after a newline, or after ". " "! " "? ". */
+static int sentence_starts(const char *s, const char *p)
+{
+    return p == s || p[-1] == '\n' ||
+           (p - s >= 2 && p[-1] == ' ' && strchr(".!?", p[-2]));
+}
+
+/* What of a state's text to say again when its dialog resumes after an interruption (an
+ * exercise, help): its last question ("What would help today?", not the greeting or the
+ * long answer before it); else, for a choice state, the whole text only when short (the
+ * choices say the rest); for a text or rating state the whole text when short, else its
+ * last paragraph. A copy (NULL on ENOMEM; "" for nothing). */
+static char *resume_part(const char *text, int choice)
+{
+    size_t len = strlen(text);
+    if (!choice && len <= RESUME_FULL)
+        return sb_strdup(text);
+    const char *para = text;
+    for (const char *p = strstr(text, "\n\n"); p; p = strstr(p + 2, "\n\n"))
+        para = p + 2;
+    para += strspn(para, " \n");
+    const char *q = strrchr(text, '?');
+    if (q) {
+        const char *start = q;
+        while (start > text && !sentence_starts(text, start))
+            start--;
+        const char *end = q + 1 + strspn(q + 1, "*_)\"'");
+        size_t stars = 0;
+        for (const char *p = start; p < end; p++)
+            stars += *p == '*';
+        if (stars % 2 == 0) /* never cut a *phrase* or **bold** in half */
+            return sb_strndup(start, (size_t)(end - start));
+    }
+    if (choice)
+        return sb_strdup(len <= RESUME_FULL_CHOICE ? text : "");
+    return sb_strdup(para);
+}
+
+/* flow_say_state for a dialog that resumes: resume_part of the say, then the choices. */
+static void say_state_again(turn *t, json_t *frame, const json_t *st)
+{
+    char key[200];
+    snprintf(key, sizeof key, "%.90s/%.90s", str(frame, "dialog"), str(frame, "state"));
+    const json_t *texts = json_object_get(st, "say");
+    char *text = texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup("");
+    char *part = text ? resume_part(text, strcmp(expect_of(st), "choice") == 0) : NULL;
+    free(text);
+    say_with_choices(t, st, part);
 }
 
 void flow_resay(turn *t)
@@ -140,8 +202,9 @@ static void go_to(turn *t, json_t *frame, const char *target)
  * finished one), 0 when the step is done: idle, or an interrupted dialog was resumed.
  * The crisis dialog (crisis.json "dialog") resumes nothing: after a safety plan, going
  * back to an exercise or a self-check would be jarring, so what it interrupted is dropped
- * (the person can start it again). */
-static int finish(turn *t)
+ * (the person can start it again). With quiet, an interrupted dialog waits on without
+ * being said again. */
+static int finish(turn *t, int quiet)
 {
     json_t *done = turn_pop(t);
     int called = json_is_true(json_object_get(done, "called"));
@@ -160,14 +223,19 @@ static int finish(turn *t)
         go_to(t, top, str(frame_state(t, top), "next"));
         return 1;
     }
-    flow_resume(t);
+    if (!quiet)
+        flow_resume(t);
     return 0;
 }
 
 void flow_resume(turn *t)
 {
     turn_say_data(t, "resume");
-    flow_resay(t);
+    json_t *frame = turn_top(t);
+    if (frame && json_object_get(frame, "dialog") && !json_object_get(frame, "reflect"))
+        say_state_again(t, frame, frame_state(t, frame));
+    else
+        flow_resay(t);
 }
 
 static void apply_settings(turn *t, const json_t *st)
@@ -209,7 +277,10 @@ static void enter(turn *t)
             continue;
         }
         if (json_is_true(json_object_get(st, "final"))) {
-            if (!finish(t))
+            /* a final state that gives an exercise: the exercise goes on top (the router
+             * starts it) and what lies below resumes when it ends, not before it */
+            const char *action = str(st, "action");
+            if (!finish(t, action && strcmp(action, "exercise") == 0))
                 return;
             continue;
         }

@@ -318,10 +318,11 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
     static const char *const topic_fields[] = {"title", "description", NULL};
     static const char *const exercise_fields[] = {"title", NULL};
     static const char *const fields[] = {"kind", "flow", "topics", "exercises", NULL};
-    static const char *const flow_fields[] = {"intro", "hint", "how", "thanks", "next_words", NULL};
+    static const char *const flow_fields[] = {"intro",  "hint",      "how",       "thanks",
+                                              "next_words", "how_again", "why_words", NULL};
     static const char *const topic_keys[] = {"id", "title", "description", NULL};
     static const char *const exercise_keys[] = {"id",    "topic",    "title", "minutes",
-                                                "steps", "followup", NULL};
+                                                "steps", "followup", "why",   NULL};
     check_keys(v, f, e, fields, "exercises.json");
     size_t k;
     json_t *item;
@@ -361,14 +362,17 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
             validate_problem(v, f, "-", "%s must be a list of texts", steps_what);
         else
             validate_texts(v, f, "-", steps_what, steps, no_vars, NULL);
-        if (json_object_get(x, "followup")) {
-            snprintf(steps_what, sizeof steps_what, "%s: followup", what);
-            validate_texts(v, f, "-", steps_what, json_object_get(x, "followup"), no_vars, NULL);
+        static const char *const optional[] = {"followup", "why", NULL};
+        for (size_t k = 0; optional[k]; k++) {
+            if (!json_object_get(x, optional[k]))
+                continue;
+            snprintf(steps_what, sizeof steps_what, "%s: %s", what, optional[k]);
+            validate_texts(v, f, "-", steps_what, json_object_get(x, optional[k]), no_vars, NULL);
         }
     }
     const json_t *flow = json_object_get(e, "flow");
     if (flow) {
-        static const char *const flow_texts[] = {"hint", "how", "thanks", NULL};
+        static const char *const flow_texts[] = {"hint", "how", "thanks", "how_again", NULL};
         if (json_object_get(flow, "intro"))
             validate_texts(v, f, "-", "flow: intro", json_object_get(flow, "intro"), intro_vars, NULL);
         for (size_t k = 0; flow_texts[k]; k++) {
@@ -378,6 +382,7 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
                 validate_texts(v, f, "-", what, json_object_get(flow, flow_texts[k]), no_vars, NULL);
         }
         check_words(v, f, "flow: next_words", json_object_get(flow, "next_words"), 0);
+        check_words(v, f, "flow: why_words", json_object_get(flow, "why_words"), 0);
     }
 done:
     json_decref(topics);

@@ -367,6 +367,28 @@ static const exchange skipping[] = {
     {"no", {"CHECKIN_BYE Trust (no answer).", "~YESNO"}, "J(Check-in note=no)", 0, 0},
     END};
 
+/* "what is this for?" says the exercise's why and waits on; at "how did it go?" a next
+ * word is no answer (asked once more, then taken as no words: nothing journaled). */
+static const exchange exercise_why_and_how[] = {
+    CONSENT,
+    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
+    {"what is this for?", {"WHY_URGE", "Reply *next*", "~STEP2"}, NULL, 0, 0},
+    {"why", {"WHY_URGE"}, NULL, 0, 0},
+    {"next", {"STEP2"}, NULL, 0, 0},
+    {"next", {"STEP3"}, NULL, 0, 0},
+    {"done", {"How did it go?"}, "D(notice-urge)", 0, 0},
+    {"ok", {"A word or two is plenty", "~Thank you"}, NULL, 0, 0},
+    {"why?", {"WHY_URGE", "How did it go?"}, NULL, 0, 0},
+    {"next", {"Thank you for giving it a go.", "~A word or two"}, NULL, 0, 0},
+    {"@exercise:body-scan", {"SCAN1"}, "G(body-scan)", 0, 0},
+    {"what is this for", {"Reply *next*", "~WHY"}, NULL, 0, 0}, /* no why: the hint */
+    {"next", {"How did it go?"}, "D(body-scan)", 0, 0},
+    {"skip", {"Thank you for giving it a go.", "~A word or two"}, NULL, 0, 0},
+    {"@exercise:body-scan", {"SCAN1"}, "G(body-scan)", 0, 0},
+    {"next", {"How did it go?"}, "D(body-scan)", 0, 0},
+    {"calmer than I thought", {"Thank you"}, "J(Body scan=calmer than I thought)", 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -524,6 +546,7 @@ static const named transcripts[] = {
     {"questions, pushback, idk and one word are not echoed", sideways_answers},
     {"only a correction replaces the answer after the check", reflection_check_moves_on},
     {"skip a question, a rating; yes or no to an open question", skipping},
+    {"an exercise's why, and a next word is no answer to how", exercise_why_and_how},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
