@@ -163,6 +163,20 @@ static void crisis(turn *t)
         flow_start(t, id, NULL);
 }
 
+/* "Where were we?": what the top frame waits for, with the exercise and step it is at.
+ * Returns 0 when nothing waits. */
+static int where(turn *t)
+{
+    json_t *top = turn_top(t);
+    if (!top)
+        return 0;
+    if (json_object_get(top, "dialog"))
+        flow_resume(t);
+    else
+        exercise_where(t, top);
+    return 1;
+}
+
 static void command(turn *t, const json_t *cmd, const char *arg)
 {
     const char *name = str(cmd, "name");
@@ -181,6 +195,11 @@ static void command(turn *t, const json_t *cmd, const char *arg)
         if (!in_group)
             flow_reset(t);
         turn_say(t, key, reply, NULL);
+        return;
+    }
+    if (action && strcmp(action, "where") == 0) {
+        if (in_group || !where(t))
+            turn_say(t, key, reply, NULL);
         return;
     }
     if (action)
@@ -243,6 +262,29 @@ static int interrupt(turn *t)
     return 0;
 }
 
+/* A greeting (a command with "greeting": true) that is more than hello: after a quiet
+ * spell of FOLLOWUP_GAP the pending follow-up question comes instead of the menu, and in
+ * the middle of an exercise (after a restart, say) the person hears which one and how to
+ * go on. Returns 1 when it did one of those. */
+static int greet(turn *t, int64_t gap)
+{
+    json_t *top = turn_top(t);
+    if (!top)
+        return gap >= FOLLOWUP_GAP && followup_ask(t);
+    if (json_object_get(top, "dialog"))
+        return 0;
+    exercise_where(t, top);
+    return 1;
+}
+
+/* A command; a greeting may bring back an exercise or its follow-up instead (greet). */
+static void command_or_greeting(turn *t, const json_t *cmd, const char *arg, int64_t gap)
+{
+    if (json_is_true(json_object_get(cmd, "greeting")) && greet(t, gap))
+        return;
+    command(t, cmd, arg);
+}
+
 static int is_bang(const char *s)
 {
     return s[strspn(s, " \t\r\n")] == '!';
@@ -271,7 +313,7 @@ static void direct_input(turn *t, int repaired)
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
-        command(t, cmd, arg);
+        command_or_greeting(t, cmd, arg, gap);
     else if (is_bang(t->text))
         turn_say_data(t, "unknown");
     else if (!idle && !(flow_would_retry(t) && interrupt(t)))

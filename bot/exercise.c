@@ -37,6 +37,7 @@ static const char default_hint[] = "Reply *next* when you're ready, or *stop*.";
 static const char default_how[] = "How did it go?";
 static const char default_thanks[] = "Thank you for giving it a go.";
 static const char default_how_again[] = "A word or two is plenty: how was it?";
+static const char default_in_progress[] = "We're in the middle of **{title}**, step {step} of {steps}.";
 static const char default_next_words[] = "[\"next\", \"done\", \"ok\", \"okay\", \"ready\"]";
 
 const json_t *exercise_find(const sb_dialogs *d, const char *id)
@@ -85,13 +86,22 @@ static json_t *flow_text(turn *t, const char *name, const char *fallback)
     return text;
 }
 
-static void say_flow(turn *t, const char *name, const char *fallback)
+/* Says flow text name (else fallback; nothing when both are NULL) with vars (may be NULL). */
+static void say_flow_vars(turn *t, const char *name, const char *fallback, const json_t *vars)
 {
     char key[64];
     snprintf(key, sizeof key, "exercises/%s", name);
+    const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
+    if (!fallback && !json_object_get(flow, name))
+        return;
     json_t *text = flow_text(t, name, fallback);
-    turn_say(t, key, text, NULL);
+    turn_say(t, key, text, vars);
     json_decref(text);
+}
+
+static void say_flow(turn *t, const char *name, const char *fallback)
+{
+    say_flow_vars(t, name, fallback, NULL);
 }
 
 /* One step as a message: the intro first when with_intro, then the step, then the hint. */
@@ -372,6 +382,36 @@ int followup_ask(turn *t)
     if (!ask)
         return 0;
     turn_push(t, frame);
+    const char *title = json_string_value(json_object_get(x, "title"));
+    json_t *vars = json_pack("{s:s}", "title", title ? title : "");
+    if (!vars)
+        turn_fail(t, SB_ENOMEM);
+    say_flow_vars(t, "followup_intro", NULL, vars);
+    json_decref(vars);
     exercise_resay(t, turn_top(t));
     return 1;
+}
+
+void exercise_where(turn *t, json_t *frame)
+{
+    if (json_object_get(frame, "followup")) {
+        exercise_resay(t, frame);
+        return;
+    }
+    const json_t *x = exercise_find(t->d, json_string_value(json_object_get(frame, "exercise")));
+    const char *title = json_string_value(json_object_get(x, "title"));
+    size_t steps = step_count(x);
+    size_t step = json_is_true(json_object_get(frame, "how"))
+                      ? steps
+                      : (size_t)json_integer_value(json_object_get(frame, "step")) + 1;
+    char at[24], of[24];
+    snprintf(at, sizeof at, "%zu", step);
+    snprintf(of, sizeof of, "%zu", steps);
+    json_t *vars = json_pack("{s:s, s:s, s:s}", "title", title ? title : "", "step", at,
+                             "steps", of);
+    if (!vars)
+        turn_fail(t, SB_ENOMEM);
+    say_flow_vars(t, "in_progress", default_in_progress, vars);
+    json_decref(vars);
+    exercise_resay(t, frame);
 }

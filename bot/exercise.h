@@ -29,8 +29,14 @@ int exercise_would_retry(turn *t, const json_t *frame);
 /* Says again what frame waits for (after an interruption). */
 void exercise_resay(turn *t, json_t *frame);
 
+/* Where the person is in frame (after a break, "where were we", a greeting): flow
+ * "in_progress" with the exercise's {title}, {step} and {steps}, then what the frame waits
+ * for (the step and how to go on, or "how did it go?"); a follow-up asks its question. */
+void exercise_where(turn *t, json_t *frame);
+
 /* When the state holds a pending follow-up (younger than 30 days), pushes a follow-up frame,
- * asks its question and returns 1; else returns 0. The pending follow-up is cleared. */
+ * says flow "followup_intro" (with the exercise's {title}) when the set has one, asks its
+ * question and returns 1; else returns 0. The pending follow-up is cleared. */
 int followup_ask(turn *t);
 
 #endif

@@ -51,7 +51,8 @@ static int in_list(const char *s, const char *const *list)
 
 int validate_is_action(const char *action, int allow_stop)
 {
-    return action && (in_list(action, actions) || (allow_stop && strcmp(action, "stop") == 0));
+    return action && (in_list(action, actions) ||
+                      (allow_stop && (strcmp(action, "stop") == 0 || strcmp(action, "where") == 0)));
 }
 
 int validate_is_comment(const char *key)

@@ -39,7 +39,8 @@ void validate_data(validate_ctx *v);
 int validate_texts(validate_ctx *v, const char *file, const char *state, const char *what,
                    const json_t *value, const char *const *vars, const json_t *saved);
 
-/* 1 when action names a built-in action (engine.h SB_FX_ACTION); "stop" only if allow_stop. */
+/* 1 when action names a built-in action (engine.h SB_FX_ACTION); "stop" and "where" (which
+ * the engine runs itself, for commands) only if allow_stop. */
 int validate_is_action(const char *action, int allow_stop);
 
 /* 1 when key is a comment an author may add anywhere: "comment" or starting with "_". */

@@ -15,11 +15,13 @@ static const char *const crisis_vars[] = {"user", "crisis_message", NULL};
 static const char *const echo_vars[] = {"echo", NULL};
 static const char *const feeling_vars[] = {"echo", "feeling", NULL};
 static const char *const intro_vars[] = {"title", "minutes", NULL};
+static const char *const progress_vars[] = {"title", "step", "steps", NULL};
+static const char *const title_vars[] = {"title", NULL};
 static const char *const no_vars[] = {NULL};
 
 static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",      "action",
                                              "group", "private", "reply",   "description", "argument",
-                                             "exact", NULL};
+                                             "exact", "greeting", NULL};
 
 static int has(const char *const *list, const char *s)
 {
@@ -133,8 +135,8 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
     const char *kind = json_string_value(argument);
     if (argument && (!kind || (strcmp(kind, "text") != 0 && strcmp(kind, "topic") != 0)))
         validate_problem(v, f, "-", "%s: argument must be \"text\" or \"topic\"", what);
-    const char *flags[] = {"group", "private", "exact"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *flags[] = {"group", "private", "exact", "greeting"};
+    for (size_t i = 0; i < 4; i++) {
         const json_t *flag = json_object_get(cmd, flags[i]);
         if (flag && !json_is_boolean(flag))
             validate_problem(v, f, "-", "%s: %s must be true or false", what, flags[i]);
@@ -318,8 +320,9 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
     static const char *const topic_fields[] = {"title", "description", NULL};
     static const char *const exercise_fields[] = {"title", NULL};
     static const char *const fields[] = {"kind", "flow", "topics", "exercises", NULL};
-    static const char *const flow_fields[] = {"intro",  "hint",      "how",       "thanks",
-                                              "next_words", "how_again", "why_words", NULL};
+    static const char *const flow_fields[] = {"intro",      "hint",      "how",       "thanks",
+                                              "next_words", "how_again", "why_words",
+                                              "in_progress", "followup_intro", NULL};
     static const char *const topic_keys[] = {"id", "title", "description", NULL};
     static const char *const exercise_keys[] = {"id",    "topic",    "title", "minutes",
                                                 "steps", "followup", "why",   NULL};
@@ -375,6 +378,12 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
         static const char *const flow_texts[] = {"hint", "how", "thanks", "how_again", NULL};
         if (json_object_get(flow, "intro"))
             validate_texts(v, f, "-", "flow: intro", json_object_get(flow, "intro"), intro_vars, NULL);
+        if (json_object_get(flow, "in_progress"))
+            validate_texts(v, f, "-", "flow: in_progress", json_object_get(flow, "in_progress"),
+                           progress_vars, NULL);
+        if (json_object_get(flow, "followup_intro"))
+            validate_texts(v, f, "-", "flow: followup_intro", json_object_get(flow, "followup_intro"),
+                           title_vars, NULL);
         for (size_t k = 0; flow_texts[k]; k++) {
             char what[64];
             snprintf(what, sizeof what, "flow: %s", flow_texts[k]);

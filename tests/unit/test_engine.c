@@ -389,6 +389,37 @@ static const exchange exercise_why_and_how[] = {
     {"calmer than I thought", {"Thank you"}, "J(Body scan=calmer than I thought)", 0, 0},
     END};
 
+/* A greeting ("greeting": true) after four quiet hours asks the pending follow-up instead
+ * of greeting; in the middle of an exercise it says which exercise and step, like "where
+ * were we", which in a dialog says the waiting question again and when idle says so. */
+static const exchange coming_back[] = {
+    CONSENT,
+    {"hey", {"HEY there."}, NULL, 0, 0},
+    {"where were we", {"WHERE_IDLE"}, NULL, 0, 0},
+    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
+    {"next", {"STEP2"}, NULL, 0, 0},
+    {"hey", {"IN_PROGRESS Notice the urge, step 2 of 3.", "STEP2", "Reply *next*", "~HEY"}, NULL, 9 * 3600, 0},
+    {"where were we", {"IN_PROGRESS Notice the urge, step 2 of 3.", "STEP2", "~WHERE_IDLE"}, NULL, 0, 0},
+    {"next", {"STEP3"}, NULL, 0, 0},
+    {"where did we leave off?", {"IN_PROGRESS Notice the urge, step 3 of 3.", "STEP3"}, NULL, 0, 0},
+    END};
+
+static const exchange greeting_brings_the_followup[] = {
+    CONSENT,
+    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
+    {"next", {"STEP2"}, NULL, 0, 0},
+    {"next", {"STEP3"}, NULL, 0, 0},
+    {"next", {"How did it go?"}, "D(notice-urge)", 0, 0},
+    {"tiring", {"Thank you"}, "J(Notice the urge=tiring)", 0, 0},
+    {"hey", {"HEY there.", "~FOLLOWUP"}, NULL, 3600, 0},
+    {"hey", {"BACK Last time: Notice the urge.", "FOLLOWUP Did you notice the urge", "~HEY"}, NULL, 5 * 3600, 0},
+    {"where were we", {"FOLLOWUP Did you notice the urge", "~WHERE_IDLE"}, NULL, 0, 0},
+    {"I noticed it twice", {"It sounds like you noticed it twice."}, "J(FOLLOWUP Did you notice the urge since we last talked?=I noticed it twice)", 0, 0},
+    {"hey", {"HEY there.", "~FOLLOWUP"}, NULL, 5 * 3600, 0},
+    TO_SITUATIONS,
+    {"where were we", {"RESUME", "SITUATIONS"}, NULL, 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -547,6 +578,8 @@ static const named transcripts[] = {
     {"only a correction replaces the answer after the check", reflection_check_moves_on},
     {"skip a question, a rating; yes or no to an open question", skipping},
     {"an exercise's why, and a next word is no answer to how", exercise_why_and_how},
+    {"where were we, a greeting in the middle of an exercise", coming_back},
+    {"a greeting after four hours brings the follow-up", greeting_brings_the_followup},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
