@@ -72,7 +72,7 @@ static int do_journal(action_ctx *a, const char *arg)
     if (arg && *arg) {
         if (!consented(a)) {
             say(a, view(a, "journal_no_consent",
-                        "I'm not keeping anything you write, as you chose. If you'd like me "
+                        "I'm not keeping what you write at the moment. If you'd like me "
                         "to remember journal entries, say *consent*."));
             return SB_OK;
         }
