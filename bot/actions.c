@@ -85,7 +85,7 @@ static int do_journal(action_ctx *a, const char *arg)
         /* Older entries may exist from before consent was withdrawn; show those, but
          * don't promise that new answers land here. */
         say(a, view(a, "journal_off",
-                    "You asked me not to keep what you write, so there's no journal to "
+                    "I'm not keeping what you write at the moment, so there's no journal to "
                     "show. Say *privacy* to change that."));
     }
     size_t before = a->reply->len;
