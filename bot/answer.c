@@ -423,7 +423,7 @@ void answer_rating(turn *t, json_t *frame, const json_t *st)
         return;
     }
     if (rating == 0) {
-        flow_say_state(t, frame, st, 1);
+        flow_missed(t, frame, st);
         return;
     }
     json_t *vars = flow_vars(t, frame);

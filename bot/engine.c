@@ -320,6 +320,8 @@ static void direct_input(turn *t, int repaired)
         flow_answer(t);
     else if (idle)
         idle_input(t, gap);
+    if (t->released) /* left a menu it fitted nothing of three times: what's on their mind */
+        idle_input(t, 0);
     free(arg);
 }
 

@@ -187,6 +187,7 @@ static void go_to(turn *t, json_t *frame, const char *target)
     json_object_del(frame, "reflect");
     json_object_del(frame, "pending");
     json_object_del(frame, "nudged");
+    json_object_del(frame, "misses");
     if (target && strncmp(target, "dialog:", 7) == 0) {
         const char *start = str(dialogs_dialog(t->d, target + 7), "start");
         set(t, frame, "dialog", json_string(target + 7));
@@ -339,9 +340,92 @@ static int consequential(turn *t, const json_t *frame, const json_t *st, const j
     return json_object_get(target, "set") || json_object_get(target, "action");
 }
 
+/* 1 when choice ch of frame's state st closes the dialog: it leads to a final state of the
+ * same dialog that runs no action ("That's enough for now"). */
+static int closing(turn *t, const json_t *frame, const json_t *st, const json_t *ch)
+{
+    const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
+    const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
+    const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next) : NULL;
+    return json_is_true(json_object_get(target, "final")) && !json_object_get(target, "action");
+}
+
+/* 1 when the last question mark of st's first say variant ends its text ("... Shall we?"). */
+static int ends_on_question(const json_t *st)
+{
+    const json_t *say = json_object_get(st, "say");
+    const char *s = json_string_value(json_is_array(say) ? json_array_get(say, 0) : say);
+    size_t n = s ? strlen(s) : 0;
+    while (n > 0 && strchr(" \n*_", s[n - 1]))
+        n--;
+    return n > 0 && s[n - 1] == '?';
+}
+
+/* The one choice i (not skipped) for which pick(i) holds; 1 with *index, else 0. */
+static int only_one(const json_t *choices, const unsigned char *skip, const unsigned char *pick,
+                    size_t *index)
+{
+    size_t found = 0, count = 0;
+    for (size_t i = 0; i < json_array_size(choices); i++)
+        if (pick[i] && !skip[i]) {
+            found = i;
+            count++;
+        }
+    if (count == 1)
+        *index = found;
+    return count == 1;
+}
+
+/* An answer of commands.json "unsure_words" ("idk", "not sure") picks the one choice marked
+ * "unsure": true ("I can't find one", "Tell me more first"). One of "agree_words" ("ok",
+ * "sure", "fine") picks, after a question, the one choice that has "yes" among its words;
+ * else the one choice that closes the dialog ("That's enough for now"): a shrug at a menu is
+ * a way to finish, not a reason to be asked again. Consequential choices (skip) never. */
+static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
+                          const unsigned char *skip, size_t *index)
+{
+    const json_t *commands = dialogs_data(t->d, "commands");
+    const json_t *choices = json_object_get(st, "choices");
+    size_t rest = 0;
+    int unsure = match_words(json_object_get(commands, "unsure_words"), t->text, &rest);
+    int agree = match_words(json_object_get(commands, "agree_words"), t->text, &rest);
+    if (unsure < 0 || agree < 0)
+        return SB_ENOMEM;
+    unsigned char pick[CHOICES_MAX] = {0};
+    size_t i;
+    json_t *ch;
+    if (unsure == 2) {
+        json_array_foreach(choices, i, ch) {
+            pick[i] = json_is_true(json_object_get(ch, "unsure"));
+        }
+        return only_one(choices, skip, pick, index);
+    }
+    if (agree != 2)
+        return 0;
+    if (ends_on_question(st)) {
+        json_array_foreach(choices, i, ch) {
+            size_t k;
+            json_t *w;
+            json_array_foreach(json_object_get(ch, "words"), k, w) {
+                char word[16];
+                const char *raw = json_string_value(w);
+                pick[i] |= raw && text_norm_command_to(raw, word, sizeof word) != (size_t)-1 &&
+                           strcmp(word, "yes") == 0;
+            }
+        }
+        if (only_one(choices, skip, pick, index))
+            return 1;
+        memset(pick, 0, sizeof pick);
+    }
+    json_array_foreach(choices, i, ch) {
+        pick[i] = (unsigned char)closing(t, frame, st, ch);
+    }
+    return only_one(choices, skip, pick, index);
+}
+
 /* The choice the input selects: by number, word or label start (match_choice), else the
- * one label that holds all of its significant words (match_choice_label), unless that
- * choice is consequential. */
+ * one label that holds all of its significant words (match_choice_label), else by an
+ * unsure or agreeing answer (choose_by_mood), never a consequential choice those ways. */
 static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
 {
     const json_t *choices = json_object_get(st, "choices");
@@ -355,7 +439,33 @@ static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
         skip[i] = (unsigned char)consequential(t, frame, st, ch);
     }
     const json_t *filler = json_object_get(dialogs_data(t->d, "commands"), "filler_words");
-    return match_choice_label(choices, filler, t->text, skip, index);
+    rc = match_choice_label(choices, filler, t->text, skip, index);
+    return rc == 0 ? choose_by_mood(t, frame, st, skip, index) : rc;
+}
+
+void flow_missed(turn *t, json_t *frame, const json_t *st)
+{
+    const json_t *commands = dialogs_data(t->d, "commands");
+    int rating = strcmp(expect_of(st), "rating") == 0;
+    const json_t *again = json_object_get(commands, rating ? "retry_again_rating" : "retry_again");
+    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    const char *id = str(frame, "dialog");
+    int in_safety_plan = safety && id && strcmp(safety, id) == 0;
+    json_int_t misses = json_integer_value(json_object_get(frame, "misses")) + 1;
+    if (misses >= 3 && again && !in_safety_plan) {
+        turn_say_data(t, "retry_leave"); /* they were told they could just say it */
+        flow_reset(t);
+        t->released = 1;
+        return;
+    }
+    set(t, frame, "misses", json_integer(misses));
+    if (misses % 2 == 0 && again) {
+        char key[64];
+        snprintf(key, sizeof key, "commands/%s", rating ? "retry_again_rating" : "retry_again");
+        say_with_choices(t, st, turn_render(t, key, again, NULL));
+    } else {
+        flow_say_state(t, frame, st, 1);
+    }
 }
 
 int flow_would_retry(turn *t)
@@ -391,7 +501,7 @@ static void answer_dialog(turn *t, json_t *frame)
         if (rc < 0) {
             turn_fail(t, rc);
         } else if (rc == 0) {
-            flow_say_state(t, frame, st, 1);
+            flow_missed(t, frame, st);
         } else {
             const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
             if (str(st, "save"))

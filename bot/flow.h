@@ -37,6 +37,15 @@ json_t *flow_vars(turn *t, json_t *frame);
  * of a choice state. */
 void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry);
 
+/* The answer fits nothing choice or rating state st of frame asks. The first miss gets the
+ * state's "retry" (else commands.json "retry"), the second commands.json "retry_again" (or
+ * "retry_again_rating"), which offers a way out in plain words: just say what's on your
+ * mind, or stop; so the same retry never comes twice in a row. At the third the dialogs
+ * are left ("retry_leave"; the stack is emptied) and t->released is set: the engine takes
+ * the input as if nothing waited. Never left in the crisis dialog; without "retry_again"
+ * the retry only repeats, as before. */
+void flow_missed(turn *t, json_t *frame, const json_t *st);
+
 /* Says again what the top frame waits for; flow_resume says commands.json "resume" first. */
 void flow_resay(turn *t);
 void flow_resume(turn *t);

@@ -29,6 +29,8 @@ typedef struct turn {
     unsigned entries;  /* states entered this turn (guards against loops) */
     unsigned picks;    /* variant picks this turn (varies the hash) */
     int ended;         /* a non-dialog frame (exercise, follow-up) just ended */
+    int released;      /* the dialogs were left after repeated misses (flow_missed): the
+                          input is to be read as if nothing waited */
 } turn;
 
 /* Starts a turn on a copy of state (NULL or malformed: see engine.c). Returns SB_OK or

@@ -24,7 +24,7 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   NULL};
-static const char *const choice_fields[] = {"label", "words", "next", NULL};
+static const char *const choice_fields[] = {"label", "words", "next", "unsure", NULL};
 
 void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
 {
@@ -202,6 +202,9 @@ static void check_choices(dialog_check *c, const char *name, const json_t *st)
             continue;
         }
         check_fields(c->v, c->file, name, ch, choice_fields, what);
+        const json_t *unsure = json_object_get(ch, "unsure");
+        if (unsure && !json_is_boolean(unsure))
+            validate_problem(c->v, c->file, name, "%s: unsure must be true or false", what);
         const json_t *label = json_object_get(ch, "label");
         if (!json_is_string(label) || json_string_length(label) == 0)
             validate_problem(c->v, c->file, name, "%s has an empty or missing label", what);

@@ -151,7 +151,9 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "group_private", "resume", "retry", "no_consent",
                                          "reset", "filler_words", "known_words", "commands",
                                          "skipped_answer", "skip_words", "unsure_words",
-                                         "open_question_words", "skip", "yes_no_text", NULL};
+                                         "open_question_words", "skip", "yes_no_text",
+                                         "retry_again", "retry_again_rating", "retry_leave",
+                                         "agree_words", NULL};
     check_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
@@ -163,10 +165,12 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
     check_dialog_ref(v, f, "first_contact", json_object_get(c, "first_contact"));
     check_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
     check_words(v, f, "known_words", json_object_get(c, "known_words"), 0);
-    static const char *const lists[] = {"skip_words", "unsure_words", "open_question_words", NULL};
+    static const char *const lists[] = {"skip_words", "unsure_words", "open_question_words",
+                                        "agree_words", NULL};
     for (size_t i = 0; lists[i]; i++)
         check_words(v, f, lists[i], json_object_get(c, lists[i]), 0);
-    static const char *const texts[] = {"skip", "yes_no_text", NULL};
+    static const char *const texts[] = {"skip", "yes_no_text", "retry_again", "retry_again_rating",
+                                        "retry_leave", NULL};
     for (size_t i = 0; texts[i]; i++)
         if (json_object_get(c, texts[i]))
             validate_texts(v, f, "-", texts[i], json_object_get(c, texts[i]), user_vars, NULL);

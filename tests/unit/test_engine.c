@@ -83,7 +83,7 @@ static const exchange ratings[] = {
     {"I stayed home", {"Did I get that right?"}, NULL, 0, 0},
     {"exactly", {"RATE"}, "J(What situations make me withdraw?=I stayed home)", 0, 0},
     {"lots", {"RATE_RETRY A number from 1 to 7"}, NULL, 0, 0},
-    {"9", {"RATE_RETRY"}, NULL, 0, 0},
+    {"9", {"RETRY_AGAIN_RATING", "~RATE_RETRY"}, NULL, 0, 0}, /* never the same retry twice */
     {"I'd say 6", {"FEELING"}, "R(attachment_avoidance:6)", 0, 0},
     END};
 
@@ -420,6 +420,50 @@ static const exchange greeting_brings_the_followup[] = {
     {"where were we", {"RESUME", "SITUATIONS"}, NULL, 0, 0},
     END};
 
+/* Misses in a choice or rating state: the retry, then a way out in plain words (never the
+ * same retry twice in a row), then the menu is left and the answer read as free input. Not
+ * in the safety plan. "ok" at a menu takes the yes after a question, else the closing
+ * choice; "not sure" the choice marked unsure. */
+static const exchange retry_escalation[] = {
+    CONSENT,
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"maybe", {"RETRY please pick one", "1. Yes, let's start"}, NULL, 0, 0},
+    {"perhaps", {"RETRY_AGAIN just tell me", "1. Yes, let's start", "~RETRY please"}, NULL, 0, 0},
+    {"I just feel stuck lately", {"RETRY_LEAVE", "FALLBACK", "~INTRO"}, NULL, 0, 0},
+    {"sure", {"FALLBACK"}, NULL, 0, 0}, /* nothing waits any more */
+    {"checkin", {"CHECKIN_TRUST"}, NULL, 0, 0},
+    {"lots", {"RETRY please pick one"}, NULL, 0, 0},
+    {"heaps", {"RETRY_AGAIN_RATING say *skip*"}, NULL, 0, 0},
+    {"4", {"CHECKIN_PAUSE"}, "R(trust:4)", 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"I want to die", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
+    {"hmm", {"RETRY please"}, NULL, 0, 0},
+    {"hmmm", {"RETRY_AGAIN"}, NULL, 0, 0},
+    {"hmmmm", {"RETRY please", "~RETRY_LEAVE"}, NULL, 0, 0},
+    {"hmmmmm", {"RETRY_AGAIN", "~RETRY_LEAVE"}, NULL, 0, 0},
+    {"no", {"SAFETY_END"}, NULL, 0, 0},
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"fine", {"SITUATIONS"}, NULL, 0, 0}, /* "Shall we ...?" ok: the yes */
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"tell me more", {"ANSWER"}, NULL, 0, 0},
+    {"ok", {"BYE"}, NULL, 0, 0}, /* after an answer: the closing choice */
+    {"tell me more", {"ANSWER"}, NULL, 0, 0},
+    {"not sure", {"IDEAS", "ANSWER"}, NULL, 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    END};
+
+/* A dialog that resumes says only its question, or for a long text without one only its
+ * choices; a final state that gives an exercise lets the exercise come first. */
+static const exchange resume_only_the_question[] = {
+    CONSENT,
+    {"tell me more", {"ANSWER"}, NULL, 0, 0},
+    {"help", {"HELP", "RESUME", "1. Another question", "~ANSWER"}, NULL, 0, 0},
+    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"tell me more", {"ANSWER", "~RETRY"}, NULL, 0, 0},
+    {"3", {"EX Here's one.", "~RESUME", "~INTRO"}, "A(exercise)", 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -580,6 +624,8 @@ static const named transcripts[] = {
     {"an exercise's why, and a next word is no answer to how", exercise_why_and_how},
     {"where were we, a greeting in the middle of an exercise", coming_back},
     {"a greeting after four hours brings the follow-up", greeting_brings_the_followup},
+    {"retry escalation, ok and not sure at a menu", retry_escalation},
+    {"resume says only the question", resume_only_the_question},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
