@@ -9,6 +9,7 @@
  * The person's state, a JSON object the store keeps as text:
  *   "v": 1                    shape version
  *   "met": true               first contact has run (commands.json first_contact)
+ *   "hello": true             before it: the one-line hello for a first command was said
  *   "consent": "yes" | "no"   absent until a state's "set" decides it; journal needs "yes"
  *   "turn": 42                engine calls so far; with input.now it seeds variant picks
  *   "last": 1767225600        input.now of the previous direct input (follow-up gap)
@@ -23,8 +24,10 @@
  *                              the one below, which then resumes (commands.json "resume"
  *                              and its question again)
  *    "told": true              "no_consent" was said in this run
+ *    "nudged": true            a bare yes/no to an open question was asked about (answer.c)
+ *    "misses": 2               answers in a row that fit nothing asked (flow_missed)
  *    "reflect": "check" | "correct", "pending": "text"}   a reflection awaiting yes/no
- *   {"exercise": "id", "step": 0, "how": true, "told": true}   see exercise.c
+ *   {"exercise": "id", "step": 0, "how": true, "asked": true, "told": true}   see exercise.c
  *   {"followup": "id", "told": true}                          see exercise.c
  * A state that does not fit (unknown dialog or state, a dialog changed since) is repaired:
  * the stack is dropped, commands.json "reset" is said if the set has one, and the input is
@@ -40,6 +43,7 @@
 #include "flow.h"
 #include "match.h"
 #include "sb.h"
+#include "text.h"
 #include "turn.h"
 
 #include <stdint.h>
@@ -277,6 +281,95 @@ static int greet(turn *t, int64_t gap)
     return 1;
 }
 
+#define OPENING_MIN_WORDS 3 /* words that make a first message more than a hello */
+#define GREETING_MAX_EXTRA 2 /* words after a greeting word that keep it a greeting ("hi coach") */
+
+/* Words of text in phrase form; -1 on ENOMEM. */
+static long word_count(const char *text)
+{
+    char *norm = text_norm_phrase(text);
+    if (!norm)
+        return -1;
+    long n = *norm != '\0';
+    for (const char *p = norm; *p; p++)
+        n += *p == ' ';
+    free(norm);
+    return n;
+}
+
+/* 1 when text is a greeting: a word of a "greeting" command with at most
+ * GREETING_MAX_EXTRA words after it ("hey", "hi coach", "hello there you"). */
+static int is_greeting(turn *t)
+{
+    size_t i;
+    json_t *cmd;
+    json_array_foreach(json_object_get(dialogs_data(t->d, "commands"), "commands"), i, cmd) {
+        size_t rest = 0;
+        if (!json_is_true(json_object_get(cmd, "greeting")))
+            continue;
+        int rc = match_words(json_object_get(cmd, "words"), t->text, &rest);
+        long extra = rc == 1 ? word_count(t->text + rest) : 0;
+        if (rc < 0 || extra < 0) {
+            turn_fail(t, SB_ENOMEM);
+            return 0;
+        }
+        if (rc == 2 || (rc == 1 && extra <= GREETING_MAX_EXTRA))
+            return 1;
+    }
+    return 0;
+}
+
+/* The first message of someone the coach has never met (no "!" command, nothing waits).
+ * A greeting or a word or two gets the first-contact dialog. A command or a dialog's trigger
+ * ("nudge off", "what is avoidant attachment") is run, after a one-line hello (commands.json
+ * "first_command", said once); first contact waits for a later message. Anything longer is
+ * something the person came to say: "first_text" acknowledges it, and the first-contact
+ * dialog starts with it as {opening} (in that dialog's frame only: never journaled, gone
+ * when the dialog ends). Returns 1 when the input was handled. */
+static int first_contact(turn *t)
+{
+    const json_t *commands = dialogs_data(t->d, "commands");
+    const char *first = str(commands, "first_contact");
+    if (!first) {
+        set(t, t->state, "met", json_true());
+        return 0;
+    }
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    const char *trigger = NULL;
+    int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+    if (rc == 0)
+        rc = match_trigger(t->d, t->text, &trigger);
+    long words = rc >= 0 ? word_count(t->text) : -1;
+    int greeting = rc >= 0 && words >= 0 && is_greeting(t);
+    if (rc < 0 || words < 0) {
+        free(arg);
+        turn_fail(t, SB_ENOMEM);
+        return 1;
+    }
+    if ((cmd || trigger) && !greeting) {
+        if (!json_is_true(json_object_get(t->state, "hello")))
+            turn_say_data(t, "first_command");
+        set(t, t->state, "hello", json_true());
+        if (cmd)
+            command(t, cmd, arg);
+        else
+            flow_start(t, trigger, NULL);
+        free(arg);
+        return 1;
+    }
+    free(arg);
+    set(t, t->state, "met", json_true());
+    json_object_del(t->state, "hello");
+    if (!greeting && words >= OPENING_MIN_WORDS && json_object_get(commands, "first_text")) {
+        turn_say_data(t, "first_text");
+        flow_start_with(t, first, "opening", t->text);
+    } else {
+        flow_start(t, first, NULL);
+    }
+    return 1;
+}
+
 /* A command; a greeting may bring back an exercise or its follow-up instead (greet). */
 static void command_or_greeting(turn *t, const json_t *cmd, const char *arg, int64_t gap)
 {
@@ -296,17 +389,12 @@ static void direct_input(turn *t, int repaired)
     const json_t *last = json_object_get(s, "last");
     int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
     set(t, s, "last", json_integer(t->in->now));
+    t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
     if (repaired)
         turn_say_data(t, "reset");
     int idle = turn_top(t) == NULL;
-    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
-    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text)) {
-        set(t, s, "met", json_true());
-        if (first) {
-            flow_start(t, first, NULL);
-            return;
-        }
-    }
+    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text) && first_contact(t))
+        return;
     const json_t *cmd = NULL;
     char *arg = NULL;
     int rc = match_command(t->d, t->text, idle ? MATCH_IDLE : MATCH_WAITING, 1, &cmd, &arg);

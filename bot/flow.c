@@ -101,6 +101,10 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
     const json_t *texts = json_object_get(st, retry ? "retry" : "say");
     if (retry && !texts)
         texts = json_object_get(dialogs_data(t->d, "commands"), "retry");
+    if (!retry && t->recent && json_object_get(st, "say_recent")) {
+        texts = json_object_get(st, "say_recent"); /* no "glad you came back" minutes later */
+        snprintf(key, sizeof key, "%.90s/%.90s/recent", str(frame, "dialog"), str(frame, "state"));
+    }
     if (!texts && !json_object_get(st, "choices"))
         return;
     say_with_choices(t, st, texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup(""));
@@ -293,7 +297,7 @@ static void enter(turn *t)
     }
 }
 
-void flow_start(turn *t, const char *id, const char *arg)
+void flow_start_with(turn *t, const char *id, const char *name, const char *said)
 {
     if (!dialogs_dialog(t->d, id)) {
         turn_say_data(t, "fallback");
@@ -303,8 +307,16 @@ void flow_start(turn *t, const char *id, const char *arg)
     const char *top_id = str(top, "dialog");
     if (top_id && strcmp(top_id, id) == 0 && !json_is_true(json_object_get(top, "called")))
         json_decref(turn_pop(t));
-    turn_push(t, dialog_frame(t, id, arg, 0));
+    json_t *frame = dialog_frame(t, id, NULL, 0);
+    if (frame && name && said)
+        set(t, flow_vars(t, frame), name, turn_var_said(t, said));
+    turn_push(t, frame);
     enter(t);
+}
+
+void flow_start(turn *t, const char *id, const char *arg)
+{
+    flow_start_with(t, id, "answer", arg);
 }
 
 void flow_start_in_group(turn *t, const char *id, const char *arg)

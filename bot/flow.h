@@ -10,6 +10,10 @@
  * when given) and enters it. An unknown id gets commands.json "fallback". */
 void flow_start(turn *t, const char *id, const char *arg);
 
+/* flow_start with the person's text said kept as variable name of the new run ({opening}
+ * of the first-contact dialog), Markdown-escaped like every answer. */
+void flow_start_with(turn *t, const char *id, const char *name, const char *said);
+
 /* flow_start on a scratch stack, for a group room: the person's own stack is left as it is,
  * so nothing of a private conversation is said or advanced there. */
 void flow_start_in_group(turn *t, const char *id, const char *arg);

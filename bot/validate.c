@@ -12,7 +12,8 @@
 #include <string.h>
 
 /* Variables every dialog text may use without a state saving them. */
-static const char *const builtin_vars[] = {"user", "answer", "reflection", "crisis_message", NULL};
+static const char *const builtin_vars[] = {"user", "answer", "reflection", "crisis_message",
+                                           "opening", NULL};
 
 /* Actions the router performs (engine.h SB_FX_ACTION, bot/actions.c); "stop" is done by
  * the engine and only exists as a command. */
@@ -23,7 +24,7 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
                                             "start",  "states", "description", NULL};
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
-                                           "call",    "retry",  "final",   NULL};
+                                           "call",    "retry",  "final",   "say_recent", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", NULL};
 
 void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
@@ -264,6 +265,11 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
         validate_texts(v, f, name, "say", say, builtin_vars, c->saved);
     if (json_object_get(st, "retry"))
         validate_texts(v, f, name, "retry", json_object_get(st, "retry"), builtin_vars, c->saved);
+    if (json_object_get(st, "say_recent") && !say)
+        validate_problem(v, f, name, "say_recent needs a say for other times");
+    if (json_object_get(st, "say_recent"))
+        validate_texts(v, f, name, "say_recent", json_object_get(st, "say_recent"), builtin_vars,
+                       c->saved);
     check_choices(c, name, st);
     if (json_object_get(st, "next"))
         check_target(c, name, "next", json_object_get(st, "next"));

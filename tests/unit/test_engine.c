@@ -464,6 +464,29 @@ static const exchange resume_only_the_question[] = {
     {"3", {"EX Here's one.", "~RESUME", "~INTRO"}, "A(exercise)", 0, 0},
     END};
 
+/* First contact: free text is acknowledged and kept as {opening} for the welcome (never
+ * journaled); a command or trigger runs after a one-line hello and the welcome waits; a
+ * greeting, even with a word or two more, gets the welcome. */
+static const exchange first_message_is_free_text[] = {
+    {"I keep pushing my partner away and I dont know why", {"FIRST_TEXT", "WELCOME Ann"}, NULL, 0, 0},
+    {"yes", {"CONSENT_YES Thank you. You said: I keep pushing my partner away and I dont know why"}, "S(consent=yes)", 0, 0},
+    END};
+
+static const exchange first_message_is_a_command[] = {
+    {"nudge off", {"FIRST_COMMAND", "NUDGE noted.", "~WELCOME"}, "A(nudge=off)", 0, 0},
+    {"journal", {"~FIRST_COMMAND", "~WELCOME"}, "A(journal)", 0, 0},
+    {"why do I pull away", {"INTRO", "~FIRST_COMMAND", "~WELCOME"}, NULL, 0, 0},
+    {"no", {"LATER"}, NULL, 0, 0},
+    {"hey there coach", {"WELCOME", "~FIRST_TEXT", "~HELLO"}, NULL, 0, 0},
+    {"yes", {"CONSENT_YES Thank you. You said: ", "~pull away"}, "S(consent=yes)", 0, 0},
+    {"hey", {"HELLO_AGAIN", "~HELLO_BACK"}, NULL, 0, 0}, /* minutes after the welcome */
+    {"hey", {"HELLO_BACK", "~HELLO_AGAIN"}, NULL, 5 * 3600, 0},
+    END};
+
+static const exchange first_message_is_a_trigger[] = {
+    {"why do I pull away", {"FIRST_COMMAND", "INTRO", "~WELCOME"}, NULL, 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -626,6 +649,9 @@ static const named transcripts[] = {
     {"a greeting after four hours brings the follow-up", greeting_brings_the_followup},
     {"retry escalation, ok and not sure at a menu", retry_escalation},
     {"resume says only the question", resume_only_the_question},
+    {"a first message of free text is acknowledged", first_message_is_free_text},
+    {"a first message that is a command runs it", first_message_is_a_command},
+    {"a first message that is a trigger starts it", first_message_is_a_trigger},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
