@@ -138,7 +138,7 @@ static void pass_over(turn *t, json_t *frame, const json_t *st)
     const char *save = str(st, "save");
     const char *skipped = str(dialogs_data(t->d, "commands"), "skipped_answer");
     if (save)
-        set(t, flow_vars(t, frame), save, turn_var(t, skipped ? skipped : ""));
+        flow_keep(t, frame, save, turn_var(t, skipped ? skipped : ""));
     flow_go(t, frame, str(st, "next"));
 }
 
@@ -188,9 +188,14 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
     char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
     if (reflection && check) {
         turn_reply_owned(t, sb_asprintf("%s %s", reflection, check));
-        set(t, flow_vars(t, frame), "reflection", turn_var(t, reflection));
+        /* kept only while the check waits: to say it again, and (with consent) to journal
+         * the answer once it is confirmed */
+        set(t, frame, "reflection", turn_var(t, reflection));
+        flow_keep(t, frame, "reflection", turn_var(t, reflection));
         set(t, frame, "reflect", json_string("check"));
-        set(t, frame, "pending", json_string(t->text));
+        const char *consent = str(t->state, "consent");
+        if (str(st, "journal") && consent && strcmp(consent, "yes") == 0)
+            set(t, frame, "pending", json_string(t->text));
     } else {
         turn_fail(t, SB_ENOMEM);
     }
@@ -209,7 +214,9 @@ void answer_resay_reflection(turn *t, json_t *frame)
         return;
     }
     char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
-    const char *reflection = str(flow_vars(t, frame), "reflection");
+    const char *reflection = str(frame, "reflection");
+    if (!reflection) /* a state stored by an older version keeps it among the vars */
+        reflection = str(flow_vars(t, frame), "reflection");
     if (check)
         turn_reply_owned(t, sb_asprintf("%s %s", reflection ? reflection : "", check));
     free(check);
@@ -232,7 +239,7 @@ static int starts_correction(const json_t *r, const char *text)
 static void reflection_stands(turn *t, json_t *frame, const json_t *st)
 {
     if (str(st, "journal"))
-        turn_journal(t, frame, str(st, "journal"), str(frame, "pending"));
+        turn_journal(t, frame, str(st, "journal"), str(frame, "pending") ? str(frame, "pending") : "");
     flow_go(t, frame, str(st, "next"));
 }
 
@@ -286,10 +293,9 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         reflection_stands(t, frame, st);
         return;
     }
-    json_t *vars = flow_vars(t, frame);
     if (str(st, "save"))
-        set(t, vars, str(st, "save"), turn_var_said(t, correction));
-    set(t, vars, "answer", turn_var_said(t, correction));
+        flow_keep(t, frame, str(st, "save"), turn_var_said(t, correction));
+    flow_keep(t, frame, "answer", turn_var_said(t, correction));
     if (str(st, "journal"))
         turn_journal(t, frame, str(st, "journal"), correction);
     turn_say(t, "reflection/thanks", json_object_get(r, "thanks"), NULL);
@@ -390,10 +396,9 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
         turn_say_data(t, "yes_no_text");
         return;
     }
-    json_t *vars = flow_vars(t, frame);
     if (str(st, "save"))
-        set(t, vars, str(st, "save"), turn_var_said(t, t->text));
-    set(t, vars, "answer", turn_var_said(t, t->text));
+        flow_keep(t, frame, str(st, "save"), turn_var_said(t, t->text));
+    flow_keep(t, frame, "answer", turn_var_said(t, t->text));
     if (kind == ANSWER_UNSURE) { /* their words, kept for later texts, but not journaled */
         answer_say_kind(t, kind);
         flow_go(t, frame, str(st, "next"));
@@ -426,11 +431,10 @@ void answer_rating(turn *t, json_t *frame, const json_t *st)
         flow_missed(t, frame, st);
         return;
     }
-    json_t *vars = flow_vars(t, frame);
     char number[4] = {(char)('0' + rating), '\0'};
     if (str(st, "save"))
-        set(t, vars, str(st, "save"), json_string(number));
-    set(t, vars, "answer", turn_var_said(t, t->text));
+        flow_keep(t, frame, str(st, "save"), json_string(number));
+    flow_keep(t, frame, "answer", turn_var_said(t, t->text));
     if (str(st, "measure"))
         turn_effect(t, SB_FX_RATING, str(st, "measure"), NULL, rating);
     flow_go(t, frame, str(st, "next"));

@@ -6,6 +6,7 @@
 #include "dialog.h"
 
 #include "crisis.h"
+#include "flow.h"
 #include "match.h"
 #include "sb.h"
 #include "text.h"
@@ -29,6 +30,7 @@ struct sb_dialogs {
     json_t *data_files;      /* kind -> file name */
     json_t *triggers;        /* [[phrase-form trigger, dialog id], ...], longest first */
     json_t *vocabulary;      /* every word of the set's files (typo.h), as a set */
+    json_t *used_vars;       /* dialog id -> {name: true} for each {name} its texts use */
     crisis_matcher *crisis;  /* compiled crisis.json phrases */
     char *crisis_message;    /* config override, or NULL for crisis.json default_message */
 };
@@ -55,8 +57,9 @@ static sb_dialogs *set_new(void)
     d->data_files = json_object();
     d->triggers = json_array();
     d->vocabulary = json_object();
+    d->used_vars = json_object();
     if (!d->dialogs || !d->dialog_files || !d->data || !d->data_files || !d->triggers ||
-        !d->vocabulary) {
+        !d->vocabulary || !d->used_vars) {
         dialogs_free(d);
         return NULL;
     }
@@ -73,6 +76,7 @@ void dialogs_free(sb_dialogs *d)
     json_decref(d->data_files);
     json_decref(d->triggers);
     json_decref(d->vocabulary);
+    json_decref(d->used_vars);
     crisis_free(d->crisis);
     free(d->crisis_message);
     free(d);
@@ -199,6 +203,55 @@ static int compile_triggers(sb_dialogs *d)
     return rc;
 }
 
+static int note_var(void *ctx, const char *name, size_t len)
+{
+    char key[48];
+    if (len >= sizeof key)
+        return 0;
+    memcpy(key, name, len);
+    key[len] = '\0';
+    return json_object_set_new(ctx, key, json_true()) ? SB_ENOMEM : 0;
+}
+
+/* Adds each {name} used by a string in j to the set used. */
+static int collect_vars(json_t *used, const json_t *j)
+{
+    if (json_is_string(j))
+        return text_each_var(json_string_value(j), note_var, used);
+    int rc = SB_OK;
+    size_t i;
+    const char *key;
+    json_t *item;
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, item) {
+            if (rc == SB_OK)
+                rc = collect_vars(used, item);
+        }
+    } else if (json_is_object(j)) {
+        json_object_foreach((json_t *)j, key, item) {
+            if (rc == SB_OK)
+                rc = collect_vars(used, item);
+        }
+    }
+    return rc;
+}
+
+/* The variables each dialog's texts use, so a run keeps no answer it never shows again. */
+static int compile_used_vars(sb_dialogs *d)
+{
+    const char *id;
+    json_t *dialog;
+    json_object_foreach(d->dialogs, id, dialog) {
+        json_t *used = json_object();
+        if (!used || json_object_set_new(d->used_vars, id, used))
+            return SB_ENOMEM;
+        int rc = collect_vars(used, json_object_get(dialog, "states"));
+        if (rc != SB_OK)
+            return rc;
+    }
+    return SB_OK;
+}
+
 /* Validates the filed set and compiles it. Returns SB_OK, SB_EPARSE or SB_ENOMEM. */
 static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
 {
@@ -223,6 +276,8 @@ static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
         rc = typo_collect(d->vocabulary, d->dialogs);
     if (rc == SB_OK)
         rc = typo_collect(d->vocabulary, d->data);
+    if (rc == SB_OK)
+        rc = compile_used_vars(d);
     return rc;
 }
 
@@ -379,4 +434,9 @@ const json_t *dialogs_triggers(const sb_dialogs *d)
 const json_t *dialogs_vocabulary(const sb_dialogs *d)
 {
     return d->vocabulary;
+}
+
+const json_t *dialogs_used_vars(const sb_dialogs *d, const char *id)
+{
+    return id ? json_object_get(d->used_vars, id) : NULL;
 }

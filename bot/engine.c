@@ -26,7 +26,11 @@
  *    "told": true              "no_consent" was said in this run
  *    "nudged": true            a bare yes/no to an open question was asked about (answer.c)
  *    "misses": 2               answers in a row that fit nothing asked (flow_missed)
- *    "reflect": "check" | "correct", "pending": "text"}   a reflection awaiting yes/no
+ *    "reflect": "check" | "correct", "reflection": "Markdown", "pending": "text"}
+ *                              a reflection awaiting yes/no: the coach's reflection, and the
+ *                              answer as written only when it is to be journaled (consent)
+ * Of what the person wrote, "vars" keeps only what a text of the dialog still shows
+ * (flow_keep); all of it goes with the frame when the dialog ends, stops or is dropped.
  *   {"exercise": "id", "step": 0, "how": true, "asked": true, "told": true}   see exercise.c
  *   {"followup": "id", "told": true}                          see exercise.c
  * A state that does not fit (unknown dialog or state, a dialog changed since) is repaired:
@@ -102,10 +106,11 @@ static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame, int top)
     if (vars && !json_is_object(vars))
         return 0;
     const char *phase = str(frame, "reflect");
+    const json_t *pending = json_object_get(frame, "pending");
     if (json_object_get(frame, "reflect"))
         return phase && (strcmp(phase, "check") == 0 || strcmp(phase, "correct") == 0) &&
-               expect && strcmp(expect, "text") == 0 &&
-               json_is_string(json_object_get(frame, "pending"));
+               expect && strcmp(expect, "text") == 0 && (!pending || json_is_string(pending)) &&
+               (pending || json_is_string(json_object_get(frame, "reflection")));
     return 1;
 }
 

@@ -50,6 +50,21 @@ json_t *flow_vars(turn *t, json_t *frame)
     return vars;
 }
 
+void flow_keep(turn *t, json_t *frame, const char *name, json_t *value)
+{
+    json_t *vars = flow_vars(t, frame);
+    if (!value) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    if (json_object_get(dialogs_used_vars(t->d, str(frame, "dialog")), name)) {
+        set(t, vars, name, value);
+        return;
+    }
+    json_decref(value);
+    json_object_del(vars, name);
+}
+
 /* A fresh frame for dialog id at its start; {answer} is arg when given. */
 static json_t *dialog_frame(turn *t, const char *id, const char *arg, int called)
 {
@@ -58,7 +73,7 @@ static json_t *dialog_frame(turn *t, const char *id, const char *arg, int called
     if (frame && called)
         set(t, frame, "called", json_true());
     if (frame && arg)
-        set(t, flow_vars(t, frame), "answer", turn_var_said(t, arg));
+        flow_keep(t, frame, "answer", turn_var_said(t, arg));
     return frame;
 }
 
@@ -190,6 +205,7 @@ static void go_to(turn *t, json_t *frame, const char *target)
 {
     json_object_del(frame, "reflect");
     json_object_del(frame, "pending");
+    json_object_del(frame, "reflection");
     json_object_del(frame, "nudged");
     json_object_del(frame, "misses");
     if (target && strncmp(target, "dialog:", 7) == 0) {
@@ -309,7 +325,7 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
         json_decref(turn_pop(t));
     json_t *frame = dialog_frame(t, id, NULL, 0);
     if (frame && name && said)
-        set(t, flow_vars(t, frame), name, turn_var_said(t, said));
+        flow_keep(t, frame, name, turn_var_said(t, said));
     turn_push(t, frame);
     enter(t);
 }
@@ -504,7 +520,6 @@ static void answer_dialog(turn *t, json_t *frame)
 {
     const json_t *st = frame_state(t, frame);
     const char *expect = expect_of(st);
-    json_t *vars = flow_vars(t, frame);
     if (str(frame, "reflect")) {
         answer_reflection(t, frame, st);
     } else if (strcmp(expect, "choice") == 0) {
@@ -517,8 +532,8 @@ static void answer_dialog(turn *t, json_t *frame)
         } else {
             const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
             if (str(st, "save"))
-                set(t, vars, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
-            set(t, vars, "answer", turn_var_said(t, t->text));
+                flow_keep(t, frame, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
+            flow_keep(t, frame, "answer", turn_var_said(t, t->text));
             flow_go(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
         }
     } else if (strcmp(expect, "rating") == 0) {

@@ -37,6 +37,16 @@ void flow_go(turn *t, json_t *frame, const char *target);
 /* The "vars" object of a dialog frame, made when missing. Borrowed from frame. */
 json_t *flow_vars(turn *t, json_t *frame);
 
+/* Keeps value (taken; NULL means ENOMEM) as variable name of frame only when a text of its
+ * dialog uses {name}; otherwise drops it and any older value. What a person wrote stays in
+ * their state only while a text of the running dialog may still show it (design.md
+ * invariant 6: free text is stored only after consent; the journal does that, not this). */
+void flow_keep(turn *t, json_t *frame, const char *name, json_t *value);
+
+/* The {name}s the texts of dialog id use, as an object used as a set (NULL for an unknown
+ * id). Defined in dialog.c, which collects them at load. Borrowed. */
+const json_t *dialogs_used_vars(const sb_dialogs *d, const char *id);
+
 /* Says state st of frame: its "say" (or its "retry" when retry), and the numbered choices
  * of a choice state. */
 void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry);

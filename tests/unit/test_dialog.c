@@ -202,7 +202,7 @@ static void test_fixture_accessors(void **unused)
     (void)unused;
     sb_dialogs *d = NULL;
     assert_int_equal(dialogs_load(FIXTURE, &d, NULL, NULL), SB_OK);
-    assert_int_equal(dialogs_count(d), 8);
+    assert_int_equal(dialogs_count(d), 9);
     const char *kinds[] = {"commands", "crisis", "reflection", "exercises", "measures", "nudges", "views"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         const json_t *data = dialogs_data(d, kinds[i]);

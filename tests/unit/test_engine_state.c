@@ -55,7 +55,7 @@ static const repair_case repairs[] = {
     {"too deep", "{\"met\": true, \"stack\": [{\"dialog\": \"naming-the-pattern\", \"state\": \"intro\"},{\"dialog\": \"naming-the-pattern\", \"state\": \"intro\"},{\"dialog\": \"naming-the-pattern\", \"state\": \"intro\"},{\"dialog\": \"naming-the-pattern\", \"state\": \"intro\"},{\"dialog\": \"naming-the-pattern\", \"state\": \"intro\"}]}", "RESET", NULL},
     {"exercise step out of range", "{\"met\": true, \"stack\": [{\"exercise\": \"body-scan\", \"step\": 7}]}", "RESET", NULL},
     {"unknown exercise", "{\"met\": true, \"stack\": [{\"exercise\": \"juggling\", \"step\": 0}]}", "RESET", NULL},
-    {"reflection without pending text", "{\"met\": true, \"stack\": [{\"dialog\": \"naming-the-pattern\", \"state\": \"situations\", \"reflect\": \"check\"}]}", "RESET", NULL},
+    {"reflection without its text", "{\"met\": true, \"stack\": [{\"dialog\": \"naming-the-pattern\", \"state\": \"situations\", \"reflect\": \"check\"}]}", "RESET", NULL},
     {"odd fields", "{\"met\": \"yes\", \"consent\": \"maybe\", \"turn\": \"x\", \"last\": [], \"picked\": 3, \"followup\": {\"exercise\": \"juggling\"}, \"stack\": []}", "WELCOME", NULL},
     {"a call state on top", "{\"met\": true, \"stack\": [{\"dialog\": \"checkin\", \"state\": \"pause\"}]}", "RESET", NULL},
     {"vars of the wrong type", "{\"met\": true, \"stack\": [{\"dialog\": \"naming-the-pattern\", \"state\": \"intro\", \"vars\": 5}]}", "RESET", NULL},
@@ -194,6 +194,73 @@ static void test_odd_input(void **unused)
     json_decref(st);
 }
 
+/* Privacy (design.md invariant 6): what the person wrote stays in their state only while a
+ * text of the running dialog may still show it, and the raw answer of a reflection check
+ * only when it is to be journaled. Each row: an exchange, then a text the stored state must
+ * not hold after it (and one it must, to show the row can tell). */
+typedef struct kept_case {
+    exchange x;
+    const char *absent, *present;
+} kept_case;
+
+#define NOTE "I hid from my sister"
+static const kept_case kept[] = {
+    {{"no", {"CONSENT_NO"}, "S(consent=no)", 0, 0}, NULL, NULL},
+    {{"private note", {"NOTE_ASK"}, NULL, 0, 0}, NULL, NULL},
+    {{NOTE, {"you hid from your sister. Did I get that right?"}, NULL, 0, 0}, NOTE, "you hid from your sister"},
+    {{"yes", {"NOTE_RATE"}, NULL, 0, 0}, "hid", "private-note"},
+    {{"5", {"NOTE_END Weight 5."}, NULL, 0, 0}, "private-note", NULL},
+    {{"@start:welcome", {"WELCOME"}, NULL, 0, 0}, NULL, NULL},
+    {{"yes", {"CONSENT_YES"}, "S(consent=yes)", 0, 0}, NULL, NULL},
+    {{"private note", {"NOTE_ASK"}, NULL, 0, 0}, NULL, NULL},
+    {{NOTE, {"Did I get that right?"}, NULL, 0, 0}, NULL, NOTE}, /* to journal it on yes */
+    {{"yes", {"NOTE_RATE"}, "J(A private note=" NOTE ")", 0, 0}, "hid", "private-note"},
+    {{"stop", {"STOPPED"}, NULL, 0, 0}, "private-note", NULL},
+    {{"private note", {"NOTE_ASK"}, NULL, 0, 0}, NULL, NULL},
+    {{NOTE, {"Did I get that right?"}, NULL, 0, 0}, NULL, NOTE},
+    {{"stop", {"STOPPED"}, NULL, 0, 0}, "hid", NULL},
+    {{"private note", {"NOTE_ASK"}, NULL, 0, 0}, NULL, NULL},
+    {{NOTE, {"Did I get that right?"}, NULL, 0, 0}, NULL, NOTE},
+    {{"I want to die", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0}, NULL, NULL},
+    {{"no", {"SAFETY_END"}, NULL, 0, 0}, "hid", NULL},
+};
+
+static void test_state_keeps_only_what_is_needed(void **unused)
+{
+    (void)unused;
+    char *st = fresh_state();
+    int64_t now = T0;
+    static const exchange hello[] = {{"hi", {"WELCOME"}, NULL, 0, 0}, END};
+    run(hello, &st, &now);
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        exchange x[] = {kept[i].x, END};
+        run(x, &st, &now);
+        print_message("#   state: %s\n", st);
+        if (kept[i].absent && strstr(st, kept[i].absent))
+            fail_msg("after \"%s\" the state still holds \"%s\"", kept[i].x.in, kept[i].absent);
+        if (kept[i].present && !strstr(st, kept[i].present))
+            fail_msg("after \"%s\" the state lacks \"%s\"", kept[i].x.in, kept[i].present);
+    }
+    free(st);
+}
+
+/* The opening words of a first message live in the welcome's run only. */
+static void test_opening_goes_with_the_welcome(void **unused)
+{
+    (void)unused;
+    char *st = fresh_state();
+    int64_t now = T0;
+    static const exchange x[] = {
+        {"I keep pushing my partner away", {"FIRST_TEXT", "WELCOME"}, NULL, 0, 0}, END};
+    run(x, &st, &now);
+    assert_non_null(strstr(st, "pushing")); /* the welcome's texts still show it */
+    static const exchange y[] = {{"no", {"CONSENT_NO"}, "S(consent=no)", 0, 0}, END};
+    run(y, &st, &now);
+    print_message("#   state: %s\n", st);
+    assert_null(strstr(st, "pushing"));
+    free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +270,8 @@ int main(void)
         cmocka_unit_test(test_start_odd_ids),
         cmocka_unit_test(test_step_is_pure),
         cmocka_unit_test(test_odd_input),
+        cmocka_unit_test(test_state_keeps_only_what_is_needed),
+        cmocka_unit_test(test_opening_goes_with_the_welcome),
     };
     return cmocka_run_group_tests(tests, setup_dialogs, teardown_dialogs);
 }
