@@ -86,7 +86,7 @@ static void say_with_choices(turn *t, const json_t *st, char *text)
     sb_buf b = {0};
     int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
     free(text);
-    if (strcmp(expect_of(st), "choice") == 0) {
+    if (strcmp(expect_of(st), "choice") == 0 && !t->scratch) {
         size_t i;
         json_t *ch;
         json_array_foreach(json_object_get(st, "choices"), i, ch) {
@@ -339,7 +339,11 @@ void flow_start_in_group(turn *t, const char *id, const char *arg)
 {
     json_t *own = json_incref(turn_stack(t));
     set(t, t->state, "stack", json_array());
+    t->scratch = 1;
     flow_start(t, id, arg);
+    t->scratch = 0;
+    if (json_array_size(turn_stack(t)) > 0) /* it would wait for an answer: not here */
+        turn_say_data(t, "group_continue");
     if (own)
         set(t, t->state, "stack", own);
 }

@@ -15,7 +15,9 @@ void flow_start(turn *t, const char *id, const char *arg);
 void flow_start_with(turn *t, const char *id, const char *name, const char *said);
 
 /* flow_start on a scratch stack, for a group room: the person's own stack is left as it is,
- * so nothing of a private conversation is said or advanced there. */
+ * so nothing of a private conversation is said or advanced there. A state that would wait
+ * for an answer shows its text without choices (nobody could answer them there), followed
+ * by commands.json "group_continue" ("message me directly to go on"). */
 void flow_start_in_group(turn *t, const char *id, const char *arg);
 
 /* The input (t->text) answers the top frame: a choice, text or rating state, a reflection

@@ -29,6 +29,8 @@ typedef struct turn {
     unsigned entries;  /* states entered this turn (guards against loops) */
     unsigned picks;    /* variant picks this turn (varies the hash) */
     int ended;         /* a non-dialog frame (exercise, follow-up) just ended */
+    int scratch;       /* a dialog runs on a scratch stack in a group room: its choices are
+                          not shown, since they could not be answered there */
     int recent;        /* the person's previous direct input came less than four hours ago
                           (a state's "say_recent" is said instead of its "say") */
     int released;      /* the dialogs were left after repeated misses (flow_missed): the

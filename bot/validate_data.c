@@ -153,7 +153,8 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "skipped_answer", "skip_words", "unsure_words",
                                          "open_question_words", "skip", "yes_no_text",
                                          "retry_again", "retry_again_rating", "retry_leave",
-                                         "agree_words", "first_command", "first_text", NULL};
+                                         "agree_words", "first_command", "first_text",
+                                         "group_continue", NULL};
     check_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
@@ -171,7 +172,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
         check_words(v, f, lists[i], json_object_get(c, lists[i]), 0);
     static const char *const texts[] = {"skip",        "yes_no_text",   "retry_again",
                                         "retry_again_rating", "retry_leave", "first_command",
-                                        "first_text",  NULL};
+                                        "first_text",  "group_continue", NULL};
     for (size_t i = 0; texts[i]; i++)
         if (json_object_get(c, texts[i]))
             validate_texts(v, f, "-", texts[i], json_object_get(c, texts[i]), user_vars, NULL);

@@ -487,6 +487,17 @@ static const exchange first_message_is_a_trigger[] = {
     {"why do I pull away", {"FIRST_COMMAND", "INTRO", "~WELCOME"}, NULL, 0, 0},
     END};
 
+/* In a group room a dialog allowed there shows its text without choices nobody could
+ * answer there, and says to go on in a direct chat; the person's own conversation waits. */
+static const exchange group_room_menus[] = {
+    CONSENT,
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"!more", {"ANSWER", "GROUP_CONTINUE", "~1. Another question", "~INTRO"}, NULL, 0, 1},
+    {"!help", {"HELP", "~GROUP_CONTINUE"}, NULL, 0, 1}, /* it asks nothing */
+    {"!hey", {"HEY there.", "HELLO", "~GROUP_CONTINUE"}, NULL, 0, 1},
+    {"yes", {"SITUATIONS"}, NULL, 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -652,6 +663,7 @@ static const named transcripts[] = {
     {"a first message of free text is acknowledged", first_message_is_free_text},
     {"a first message that is a command runs it", first_message_is_a_command},
     {"a first message that is a trigger starts it", first_message_is_a_trigger},
+    {"a menu in a group room", group_room_menus},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
