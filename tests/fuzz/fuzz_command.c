@@ -13,7 +13,7 @@
 #include <string.h>
 
 static sb_dialogs *dialogs;
-static json_t *states[8];
+static json_t *states[16];
 static size_t nstates;
 
 static const char *const state_texts[] = {
@@ -25,6 +25,11 @@ static const char *const state_texts[] = {
     "{\"v\":1,\"met\":true,\"consent\":\"no\",\"stack\":[{\"dialog\":\"naming-the-pattern\",\"state\":\"rate\",\"vars\":{}}]}",
     "{\"v\":1,\"met\":true,\"stack\":[{\"dialog\":\"checkin\",\"state\":\"pause\",\"vars\":{}},{\"dialog\":\"breath\",\"state\":\"out\",\"called\":true}]}",
     "{\"v\":1,\"met\":true,\"stack\":[{\"exercise\":\"notice-urge\",\"step\":1}]}",
+    "{\"v\":1,\"met\":true,\"consent\":\"no\",\"stack\":[{\"dialog\":\"private-note\",\"state\":\"ask\",\"reflect\":\"check\",\"reflection\":\"It sounds like x.\"}]}",
+    "{\"v\":1,\"met\":true,\"stack\":[{\"dialog\":\"learn-more\",\"state\":\"answer\",\"misses\":2}]}",
+    "{\"v\":1,\"met\":true,\"stack\":[{\"exercise\":\"notice-urge\",\"step\":2,\"how\":true,\"asked\":true}]}",
+    "{\"v\":1,\"met\":false,\"hello\":true,\"last\":1767225000,\"stack\":[]}",
+    "{\"v\":1,\"met\":true,\"consent\":\"yes\",\"stack\":[{\"dialog\":\"naming-the-pattern\",\"state\":\"situations\",\"nudged\":true}]}",
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
