@@ -104,12 +104,17 @@ int store_journal_add(store *s, int64_t person, const char *prompt, const char *
     return db_exec(s, ST_JOURNAL_ADD, "iitt", person, now, prompt, text);
 }
 
-int store_journal_list(store *s, int64_t person, int limit, store_journal_fn fn, void *ctx)
+/* Rows of (time, text, text) for a person, newest first: the journal and the exercise log
+ * have the same shape, so one loop serves both. */
+typedef int (*two_texts_fn)(void *ctx, int64_t when, const char *a, const char *b);
+
+static int list_two_texts(store *s, enum statement id, int64_t person, int limit,
+                          two_texts_fn fn, void *ctx)
 {
     if (!s || !fn)
         return SB_EINVAL;
-    sqlite3_stmt *q = s->stmt[ST_JOURNAL_LIST];
-    int rc = db_iterate_begin(s, ST_JOURNAL_LIST);
+    sqlite3_stmt *q = s->stmt[id];
+    int rc = db_iterate_begin(s, id);
     if (rc != SB_OK)
         return rc;
     rc = db_bind(s, q, "ii", person, (int64_t)limit);
@@ -117,10 +122,15 @@ int store_journal_list(store *s, int64_t person, int limit, store_journal_fn fn,
         rc = db_step(s, q);
         if (rc <= 0)
             break;
-        const char *prompt = db_text(q, 1), *text = db_text(q, 2);
-        rc = prompt && text ? fn(ctx, sqlite3_column_int64(q, 0), prompt, text) : SB_ENOMEM;
+        const char *a = db_text(q, 1), *b = db_text(q, 2);
+        rc = a && b ? fn(ctx, sqlite3_column_int64(q, 0), a, b) : SB_ENOMEM;
     }
-    return db_iterate_end(s, ST_JOURNAL_LIST, rc > 0 ? SB_OK : rc);
+    return db_iterate_end(s, id, rc > 0 ? SB_OK : rc);
+}
+
+int store_journal_list(store *s, int64_t person, int limit, store_journal_fn fn, void *ctx)
+{
+    return list_two_texts(s, ST_JOURNAL_LIST, person, limit, fn, ctx);
 }
 
 int store_rating_add(store *s, int64_t person, const char *measure, int value, int64_t now)
@@ -160,21 +170,7 @@ int store_exercise_log(store *s, int64_t person, const char *exercise, const cha
 
 int store_exercise_list(store *s, int64_t person, int limit, store_exercise_fn fn, void *ctx)
 {
-    if (!s || !fn)
-        return SB_EINVAL;
-    sqlite3_stmt *q = s->stmt[ST_EXERCISE_LIST];
-    int rc = db_iterate_begin(s, ST_EXERCISE_LIST);
-    if (rc != SB_OK)
-        return rc;
-    rc = db_bind(s, q, "ii", person, (int64_t)limit);
-    while (rc == SB_OK) {
-        rc = db_step(s, q);
-        if (rc <= 0)
-            break;
-        const char *exercise = db_text(q, 1), *event = db_text(q, 2);
-        rc = exercise && event ? fn(ctx, sqlite3_column_int64(q, 0), exercise, event) : SB_ENOMEM;
-    }
-    return db_iterate_end(s, ST_EXERCISE_LIST, rc > 0 ? SB_OK : rc);
+    return list_two_texts(s, ST_EXERCISE_LIST, person, limit, fn, ctx);
 }
 
 /* --- settings --- */

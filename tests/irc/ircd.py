@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import re
 import time
 
 INSPIRCD = "/usr/sbin/inspircd"
@@ -411,7 +412,7 @@ class Coach:
     def outbox(self):
         """[(id, room, text, sent)] of the irc adapter, oldest first."""
         try:
-            rows = self.query("SELECT id, room, text, sent_at IS NOT NULL FROM outbox "
+            rows = self.query("SELECT id, room, text, sent_at IS NOT NULL, transient FROM outbox "
                               "WHERE adapter = 'irc' ORDER BY id")
         except Exception:  # noqa: BLE001 - the store may not exist yet
             return []
@@ -439,6 +440,14 @@ def coach_lines(items, coach_nick, command=None, target=None):
             continue
         out.append(params[1])
     return out
+
+
+def matches(received, rows):
+    """Whether the received lines are, in order, exactly the rows' texts (normalized). A
+    transient row (a reply to someone who has not agreed that the coach keeps their words)
+    has its text blanked once sent, so it stands for some non-empty stretch of lines."""
+    pattern = "".join("(.+?)" if r[4] and not r[2] else re.escape(normalize(r[2])) for r in rows)
+    return re.fullmatch(pattern, normalize("".join(received)), re.S) is not None
 
 
 class Conversation:
@@ -481,8 +490,7 @@ class Conversation:
         while True:
             rows = [r for r in self.rows() if r[0] > self.first_id]
             self._collect()
-            if all(r[3] for r in rows) and \
-                    normalize("".join(self.received)) == normalize("".join(r[2] for r in rows)):
+            if all(r[3] for r in rows) and matches(self.received, rows):
                 return rows
             if time.monotonic() > deadline:
                 raise TimeoutError("%s: %d rows (sent: %s), received %r" % (
