@@ -3,6 +3,7 @@
  * "never answer notices, own events, edits, redactions" are tested on recorded transcripts
  * without a network. The adapter (matrix.c) owns the HTTP, timing and room bookkeeping. */
 #include "matrix_parse.h"
+#include "matrix_json.h"
 
 #include "sb.h"
 
@@ -268,7 +269,7 @@ nomem:
 int matrix_event_parse(const char *json, size_t len, const char *self, matrix_event *out)
 {
     memset(out, 0, sizeof *out);
-    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *root = matrix_json_load(json, len);
     if (!json_is_object(root)) {
         json_decref(root);
         return SB_EPARSE;
@@ -491,7 +492,7 @@ static int parse_rooms(const json_t *rooms, const char *self, matrix_sync *s)
 int matrix_sync_parse(const char *json, size_t len, const char *self, matrix_sync **out)
 {
     *out = NULL;
-    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *root = matrix_json_load(json, len);
     const json_t *next = json_object_get(root, "next_batch");
     if (!json_is_object(root) || !json_is_string(next)) {
         json_decref(root);
@@ -520,7 +521,7 @@ int matrix_messages_parse(const char *json, size_t len, const char *self, matrix
     *events = NULL;
     *count = 0;
     *end = NULL;
-    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *root = matrix_json_load(json, len);
     const json_t *chunk = json_object_get(root, "chunk");
     if (!json_is_object(root) || !json_is_array(chunk)) {
         json_decref(root);
@@ -557,7 +558,7 @@ int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errco
     if (errcode_size)
         errcode[0] = '\0';
     *retry_after_ms = -1;
-    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *root = matrix_json_load(json, len);
     if (!json_is_object(root)) {
         json_decref(root);
         return SB_EPARSE;
@@ -603,7 +604,7 @@ long matrix_retry_after_ms(const char *value, time_t now)
 int matrix_field_parse(const char *json, size_t len, const char *key, char **out)
 {
     *out = NULL;
-    json_t *root = json_loadb(json, len, 0, NULL);
+    json_t *root = matrix_json_load(json, len);
     if (!json_is_object(root)) {
         json_decref(root);
         return SB_EPARSE;

@@ -3,7 +3,7 @@
 
 Serves the Client-Server endpoints the bot uses (/_matrix/client/v3, also r0 for older
 clients such as matrix-nio 0.20), shaped like the Synapse 1.67 recordings in
-shared/matrix-transcripts, plus a control API under /_test/ for simulated people, fault
+tests/matrix/synapse, plus a control API under /_test/ for simulated people, fault
 injection, restarts and counting. Endpoint logic is in hs_api/hs_rooms, /sync in hs_sync,
 data and persistence in hs_state. Usage and the control API: tests/matrix/README.md.
 """

@@ -1,8 +1,8 @@
-"""hs_replay — replays the Synapse 1.67 transcripts (shared/matrix-transcripts) against the
-test homeserver and compares each answer with the recorded one: status, Content-Type and
-Retry-After, errcode, and the body's shape (same keys, same JSON types; room and event ids
-mapped consistently, user ids equal, next_batch tokens consistent so an empty long poll must
-give back its since token).
+"""hs_replay — replays the Synapse 1.67 transcripts (tests/matrix/synapse, a copy of
+shared/matrix-transcripts so a clone stands alone) against the test homeserver and compares
+each answer with the recorded one: status, Content-Type and Retry-After, errcode, and the
+body's shape (same keys, same JSON types; room and event ids mapped consistently, user ids
+equal, next_batch tokens consistent so an empty long poll must give back its since token).
 
 A fresh server lacks what the recording took for granted, so SETUP lists the exchanges the
 recording left out (people's sends that only show up in the bot's syncs, a room made earlier),
@@ -16,7 +16,7 @@ import urllib.parse
 from hs_client import API, http_request
 
 TRANSCRIPTS = os.environ.get("MATRIX_TRANSCRIPTS", os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "matrix-transcripts"))
+    os.path.dirname(os.path.abspath(__file__)), "synapse"))
 DM = "!SaleGqYWYUjCOXGuyM:test.local"
 OLD_DM = "!viNNkfSgUKXEmebOun:test.local"
 BOT = "@botuser:test.local"

@@ -1,6 +1,7 @@
 /* test_matrix_parse.c — the Matrix parser on what a real homeserver (Synapse) sent, read at
- * test time from ../shared/matrix-transcripts/ (beside the repository), plus the small rules:
- * who may invite, what addresses the bot, Retry-After. Each table row: input, expected. */
+ * test time from tests/matrix/synapse/ (a copy of shared/matrix-transcripts), odd but valid
+ * JSON a person can make a server relay, and the small rules: who may invite, what
+ * addresses the bot, Retry-After. Each table row: input, expected. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "matrix_json.h"
 #include "matrix_parse.h"
 #include "sb.h"
 
-#define TRANSCRIPTS "../shared/matrix-transcripts/"
+#define TRANSCRIPTS "tests/matrix/synapse/"
 #define BOT "@botuser:test.local"
 #define DM "!SaleGqYWYUjCOXGuyM:test.local"
 #define GROUP "!BFNmrDPMQuVKwMUsRw:test.local"
@@ -429,6 +431,60 @@ static void test_truncated(void **state)
     assert_int_equal(matrix_sync_parse("{\"next_batch\":5}", 16, BOT, &s), SB_EPARSE);
 }
 
+/* ---- valid JSON jansson alone refuses ---- */
+
+typedef struct odd_row {
+    const char *body_json; /* the message body as it appears in the JSON text */
+    const char *expected;  /* the body the core gets */
+} odd_row;
+
+static const odd_row odd_rows[] = {
+    {"a\\\\u0000b", "a\\u0000b"}, /* an escaped backslash: no NUL at all */
+    {"a\\\\u0000b\\u0000", "a\\u0000b\xef\xbf\xbd"},
+    {"x\\u0000y", "x\xef\xbf\xbdy"},
+    {"\\ud800", "\xef\xbf\xbd"},   /* a lone high surrogate */
+    {"\\udc00!", "\xef\xbf\xbd!"}, /* a lone low surrogate */
+    {"\\ud800\\ud83d\\ude00", "\xef\xbf\xbd\xf0\x9f\x98\x80"}, /* lone, then a pair */
+    {"\\ud83d\\ude00 ok", "\xf0\x9f\x98\x80 ok"},               /* a pair is fine as it is */
+    {"caf\xe9 \xc0\xaf", "caf\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd"}, /* not UTF-8 */
+    {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},      /* a surrogate as UTF-8 */
+};
+
+/* A /sync answer carrying one odd message from @eve and an ordinary one from @bob: both
+ * arrive, so one person's message can never stop everyone else's. */
+static void test_odd_but_valid(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof odd_rows / sizeof odd_rows[0]; i++) {
+        char body[1024];
+        int n = snprintf(body, sizeof body,
+                         "{\"next_batch\":\"s2\",\"rooms\":{\"join\":{\"" DM "\":{\"timeline\":"
+                         "{\"events\":[{\"type\":\"m.room.message\",\"event_id\":\"$1\","
+                         "\"sender\":\"@eve:test.local\",\"content\":{\"msgtype\":\"m.text\","
+                         "\"body\":\"%s\"}},{\"type\":\"m.room.message\",\"event_id\":\"$2\","
+                         "\"sender\":\"@bob:test.local\",\"content\":{\"msgtype\":\"m.text\","
+                         "\"body\":\"hi\"}}]}}}}}",
+                         odd_rows[i].body_json);
+        assert_true(n > 0 && (size_t)n < sizeof body);
+        matrix_sync *s = NULL;
+        if (matrix_sync_parse(body, (size_t)n, BOT, &s) != SB_OK)
+            fail_msg("row %zu refused: %s", i, body);
+        assert_int_equal(s->joined_count, 1);
+        assert_int_equal(s->joined[0].event_count, 2);
+        assert_int_equal(s->joined[0].events[0].kind, MATRIX_EVENT_TEXT);
+        assert_string_equal(s->joined[0].events[0].body, odd_rows[i].expected);
+        assert_string_equal(s->joined[0].events[1].body, "hi");
+        matrix_sync_free(s);
+    }
+    /* Not JSON stays not JSON. */
+    assert_null(matrix_json_load("{\"a\":\"\\u00\"}", 11));
+    assert_null(matrix_json_load("{\"a\":\xff}", 7));
+    json_t *v = matrix_json_load("\"\\ud800\"", 8);
+    assert_non_null(v);
+    assert_string_equal(json_string_value(v), "\xef\xbf\xbd");
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_fields),
         cmocka_unit_test(test_retry_after),     cmocka_unit_test(test_user_allowed),
         cmocka_unit_test(test_addressing),      cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_odd_but_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
