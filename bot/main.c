@@ -12,12 +12,14 @@
 #include "nudge.h"
 #include "sb.h"
 #include "store.h"
+#include "understand.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -28,6 +30,9 @@ static const char usage[] =
     "  --config FILE        INI configuration (see securebase.conf.example)\n"
     "  --db PATH            the sqlite store (default: ./securebase.db)\n"
     "  --dialogs DIR        the dialogs folder (default: ./dialogs)\n"
+    "  --model-cache DIR    where trained intent models are kept, keyed by the examples\n"
+    "                       they come from (default: $SECUREBASE_MODEL_CACHE, else\n"
+    "                       $XDG_CACHE_HOME/securebase or ~/.cache/securebase)\n"
     "  --check-dialogs      validate the dialogs, print each problem, exit 0 when clean\n"
     "  --nudge-schedule     print the nudges the current settings would send, one\n"
     "                       'PERSON UTC-INSTANT' per line; needs --from and --to\n"
@@ -39,7 +44,7 @@ static const char usage[] =
     "  --help, --version\n";
 
 typedef struct options {
-    const char *config, *db, *dialogs, *user, *from, *to, *fake_clock;
+    const char *config, *db, *dialogs, *user, *from, *to, *fake_clock, *model_cache;
     int console, check, schedule, echo;
 } options;
 
@@ -72,6 +77,8 @@ static int parse_args(int argc, char **argv, options *o, int *done)
             value = &o->db;
         } else if (!strcmp(a, "--dialogs")) {
             value = &o->dialogs;
+        } else if (!strcmp(a, "--model-cache")) {
+            value = &o->model_cache;
         } else if (!strcmp(a, "--user")) {
             value = &o->user;
         } else if (!strcmp(a, "--from")) {
@@ -210,6 +217,29 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
     return rc;
 }
 
+/* The model cache of understand.h: --model-cache, $SECUREBASE_MODEL_CACHE, else the user's
+ * cache folder (made when missing). Without any, every start trains: slower, still right. */
+static void use_model_cache(const char *dir)
+{
+    char *made = NULL;
+    if (!dir)
+        dir = getenv("SECUREBASE_MODEL_CACHE");
+    if (!dir && getenv("XDG_CACHE_HOME"))
+        dir = made = sb_asprintf("%s/securebase", getenv("XDG_CACHE_HOME"));
+    else if (!dir && getenv("HOME")) {
+        char *parent = sb_asprintf("%s/.cache", getenv("HOME"));
+        if (parent)
+            mkdir(parent, 0700);
+        free(parent);
+        dir = made = sb_asprintf("%s/.cache/securebase", getenv("HOME"));
+    }
+    if (dir)
+        mkdir(dir, 0700);
+    if (dir && understand_set_cache(dir) != SB_OK)
+        fprintf(stderr, "securebase: out of memory for the model cache; training at every start\n");
+    free(made);
+}
+
 int main(int argc, char **argv)
 {
     options o = {0};
@@ -226,6 +256,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *dir = o.dialogs ? o.dialogs : config_get(cfg, "dialogs", "path");
+    use_model_cache(o.model_cache);
     if (o.check) {
         rc = check_dialogs(dir);
         config_free(cfg);
