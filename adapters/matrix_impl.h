@@ -67,6 +67,7 @@ typedef struct matrix {
     char *since, *pending_since;
     char *filter_id;
     int filter_stored;          /* filter_id came from the store: re-upload if refused */
+    int token_stored;           /* token came from the store (a login before a restart) */
     int booted, awaiting, first_start;
     uint64_t seq, awaited_seq;
     job *after_commit;          /* receipts and typing-off for the batch awaiting commit */

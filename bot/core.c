@@ -349,7 +349,8 @@ static void run_due_nudges(sb_core *c)
 static int load_resume(sb_core *c)
 {
     for (size_t i = 0; i < c->nadapters; i++) {
-        static const char *const keys[] = {"next_batch", "device_id", "filter_id", "synced"};
+        static const char *const keys[] = {"next_batch", "device_id", "access_token",
+                                           "filter_id", "synced"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             char *v = NULL;
             if (store_resume_get(c->store, c->adapters[i]->name, keys[k], &v) != SB_OK)
