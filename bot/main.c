@@ -8,6 +8,7 @@
 #include "core.h"
 #include "dialog.h"
 #include "irc.h"
+#include "lockfile.h"
 #include "matrix.h"
 #include "nudge.h"
 #include "sb.h"
@@ -238,15 +239,34 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 1;
     }
+    /* One process per store: a second bot on it would answer every message twice, a
+     * second console would interleave one person's session. */
+    lockfile *lock = NULL;
+    long holder = 0;
+    if ((rc = lockfile_take(db, &lock, &holder)) != SB_OK) {
+        if (rc == SB_EBUSY && holder > 0)
+            fprintf(stderr, "securebase: the store %s is in use by another securebase "
+                            "(pid %ld); one process per store\n", db, holder);
+        else if (rc == SB_EBUSY)
+            fprintf(stderr, "securebase: the store %s is in use by another securebase; "
+                            "one process per store\n", db);
+        else
+            fprintf(stderr, "securebase: cannot lock the store %s.lock: %s\n", db,
+                    sb_strerror(rc));
+        config_free(cfg);
+        return 2;
+    }
     store *st = NULL;
     if ((rc = store_open(db, &st)) != SB_OK) {
         fprintf(stderr, "securebase: cannot open the store %s: %s\n", db, sb_strerror(rc));
+        lockfile_release(lock);
         config_free(cfg);
         return 1;
     }
     if (o.schedule) {
         rc = nudge_schedule(st, &o);
         store_close(st);
+        lockfile_release(lock);
         config_free(cfg);
         return rc;
     }
@@ -255,6 +275,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "securebase: the dialogs in %s have problems (see above); "
                         "run --check-dialogs after fixing them\n", dir);
         store_close(st);
+        lockfile_release(lock);
         config_free(cfg);
         return 1;
     }
@@ -264,6 +285,7 @@ int main(int argc, char **argv)
     rc = serve(&o, cfg, st, d);
     dialogs_free(d);
     store_close(st);
+    lockfile_release(lock);
     config_free(cfg);
     return rc;
 }

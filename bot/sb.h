@@ -20,7 +20,9 @@
     X(SB_ETOOBIG, -7, "input too large")               \
     X(SB_ENET, -8, "network error")                    \
     X(SB_EAUTH, -9, "authentication failed")           \
-    X(SB_ESTOP, -10, "stopped")
+    X(SB_ESTOP, -10, "stopped")                        \
+    X(SB_EBUSY, -11, "in use by another process")     \
+    X(SB_EACCES, -12, "permission denied")
 
 enum sb_error {
 #define SB_ENUM(name, value, text) name = value,

@@ -1,0 +1,89 @@
+/* lockfile.c — the store's process lock of lockfile.h: flock(LOCK_EX|LOCK_NB) on a file
+ * beside the database, with the holder's pid written into it so the one refused can say
+ * who holds it. sqlite's own locking would serialise two writers, not keep one out: two
+ * bots on one store would still both answer every message. */
+#include "lockfile.h"
+
+#include "sb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+struct lockfile {
+    int fd; /* holds the flock while open */
+};
+
+/* The pid written in the lock file by its holder, 0 when none can be read. */
+static long read_holder(int fd)
+{
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    long pid;
+    return sb_parse_long(buf, 1, 1L << 30, &pid) == SB_OK ? pid : 0;
+}
+
+int lockfile_take(const char *db_path, lockfile **out, long *holder)
+{
+    *out = NULL;
+    *holder = 0;
+    if (!db_path || !*db_path)
+        return SB_EINVAL;
+    if (strcmp(db_path, ":memory:") == 0)
+        return SB_OK;
+    int rc = SB_OK;
+    int fd = -1;
+    lockfile *l = NULL;
+    char *path = sb_asprintf("%s.lock", db_path);
+    if (!path)
+        return SB_ENOMEM;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        rc = errno == EACCES || errno == EPERM ? SB_EACCES : SB_EIO;
+        goto cleanup;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) {
+            *holder = read_holder(fd);
+            rc = SB_EBUSY;
+        } else {
+            rc = SB_EIO;
+        }
+        goto cleanup;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        rc = SB_EIO; /* e.g. a full disk: better to say so now than to run half-locked */
+        goto cleanup;
+    }
+    l = malloc(sizeof *l);
+    if (!l) {
+        rc = SB_ENOMEM;
+        goto cleanup;
+    }
+    l->fd = fd;
+    fd = -1;
+    *out = l;
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return rc;
+}
+
+void lockfile_release(lockfile *l)
+{
+    if (!l)
+        return;
+    close(l->fd); /* closing the last descriptor drops the flock */
+    free(l);
+}
