@@ -118,8 +118,11 @@ struct store {
 };
 
 /* Records the connection's last error in s->errmsg and maps sqlite_rc to SB_E*: a
- * foreign key naming a missing person is SB_ENOTFOUND, out of memory SB_ENOMEM,
- * everything else SB_EDB. */
+ * foreign key naming a missing person is SB_ENOTFOUND, out of memory SB_ENOMEM, a
+ * read-only file SB_EREADONLY, a full disk SB_EFULL, a corrupt file or not a database
+ * SB_ECORRUPT, permission denied SB_EACCES, other I/O errors SB_EIO (an I/O error is named
+ * by the system error behind it: ENOSPC is a full disk, EROFS read-only, EACCES
+ * permission), everything else SB_EDB. */
 int db_fail(store *s, int sqlite_rc);
 /* Binds arguments in order as types says: 'i' an int64_t (cast ints!), 't' a non-NULL
  * string borrowed until db_finish. On failure the bindings are cleared. */

@@ -46,8 +46,12 @@ int lockfile_take(const char *db_path, lockfile **out, long *holder)
     if (!path)
         return SB_ENOMEM;
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int writable = fd >= 0;
+    if (fd < 0 && (errno == EROFS || errno == EACCES))
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); /* flock works read-only too; the
+                                                               store then names the fault */
     if (fd < 0) {
-        rc = errno == EACCES || errno == EPERM ? SB_EACCES : SB_EIO;
+        rc = errno == EACCES || errno == EPERM ? SB_EACCES : errno == EROFS ? SB_EREADONLY : SB_EIO;
         goto cleanup;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -59,11 +63,13 @@ int lockfile_take(const char *db_path, lockfile **out, long *holder)
         }
         goto cleanup;
     }
+    /* The pid is for the message of the one refused; the lock holds without it (a full
+     * disk, a read-only file system), so failing to write it is no reason to stop. */
     char pid[32];
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
-        rc = SB_EIO; /* e.g. a full disk: better to say so now than to run half-locked */
-        goto cleanup;
+    if (writable && ftruncate(fd, 0) == 0) {
+        ssize_t wrote = pwrite(fd, pid, (size_t)len, 0);
+        (void)wrote;
     }
     l = malloc(sizeof *l);
     if (!l) {
