@@ -52,6 +52,10 @@ int store_journal_add(store *s, int64_t person, const char *prompt, const char *
 /* Calls fn for the newest `limit` entries, newest first. fn returning non-zero stops early. */
 typedef int (*store_journal_fn)(void *ctx, int64_t when, const char *prompt, const char *text);
 int store_journal_list(store *s, int64_t person, int limit, store_journal_fn fn, void *ctx);
+/* The same, skipping the newest `offset` entries first (a page further back). SB_EINVAL for
+ * a negative offset. */
+int store_journal_page(store *s, int64_t person, int offset, int limit, store_journal_fn fn,
+                       void *ctx);
 
 /* --- ratings (1..7 self-ratings per measure) --- */
 int store_rating_add(store *s, int64_t person, const char *measure, int value, int64_t now);
