@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -226,6 +227,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "securebase: %s\n", err);
         return 2;
     }
+    if (config_warning(cfg))
+        fprintf(stderr, "securebase: warning: %s\n", config_warning(cfg));
     const char *dir = o.dialogs ? o.dialogs : config_get(cfg, "dialogs", "path");
     if (o.check) {
         rc = check_dialogs(dir);
@@ -263,6 +266,12 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 1;
     }
+    struct stat db_stat;
+    if (stat(db, &db_stat) == 0 && (db_stat.st_mode & 077))
+        fprintf(stderr, "securebase: warning: the store %s holds people's words and is "
+                        "readable by %s (mode %04o): chmod 600 %s\n", db,
+                db_stat.st_mode & 007 ? "others" : "its group",
+                (unsigned)(db_stat.st_mode & 07777), db);
     if (o.schedule) {
         rc = nudge_schedule(st, &o);
         store_close(st);
