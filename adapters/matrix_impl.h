@@ -32,6 +32,8 @@ typedef struct job {
     char *event_id; /* RECEIPT */
     int64_t id;     /* SEND: outbox row id (<= 0: a crisis fallback without a row) */
     int flag;       /* TYPING: on or off */
+    size_t part;    /* SEND: the part of a long text going out now (matrix_split.h) */
+    size_t parts;   /* SEND: how many parts the text has; known once the first is sent */
     int tries;
     struct job *next;
 } job;
