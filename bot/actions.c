@@ -269,12 +269,32 @@ static int do_progress(action_ctx *a)
 
 /* --- export / forget --- */
 
+/* The engine state's instants ("last", "followup"."at": UTC seconds) as ISO 8601 UTC,
+ * like every other time of the export. */
+static void state_times_iso(json_t *state)
+{
+    json_t *followup = json_object_get(state, "followup");
+    json_t *holders[] = {state, followup};
+    const char *keys[] = {"last", "at"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = json_object_get(holders[i], keys[i]);
+        if (!json_is_integer(v))
+            continue;
+        char iso[32];
+        time_t t = (time_t)json_integer_value(v);
+        struct tm tm;
+        if (gmtime_r(&t, &tm) && strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm))
+            json_object_set_new(holders[i], keys[i], json_string(iso));
+    }
+}
+
 static int do_export(action_ctx *a)
 {
     json_t *all = NULL;
     int rc = store_export(a->store, a->person, &all);
     if (rc != SB_OK)
         return rc;
+    state_times_iso(json_object_get(json_object_get(all, "session"), "state"));
     char *text = json_dumps(all, JSON_INDENT(1) | JSON_SORT_KEYS);
     json_decref(all);
     if (!text)

@@ -90,10 +90,6 @@
     X(ST_EXPORT_ROOM_FLAGS, "SELECT f.adapter, f.room, f.flag FROM room_flags f JOIN rooms r"  \
                             " ON r.adapter = f.adapter AND r.room = f.room"                  \
                             " WHERE r.person = ?1 ORDER BY f.adapter, f.room, f.flag")       \
-    X(ST_EXPORT_OUTBOX, "SELECT o.id, o.adapter, o.room, o.text, o.created, o.sent_at"       \
-                        " FROM outbox o JOIN rooms r"                                        \
-                        " ON r.adapter = o.adapter AND r.room = o.room"                      \
-                        " WHERE r.person = ?1 ORDER BY o.id")                                \
     X(ST_FORGET_OUTBOX, "DELETE FROM outbox WHERE sent_at IS NOT NULL AND EXISTS"            \
                         " (SELECT 1 FROM rooms r WHERE r.person = ?1"                        \
                         " AND r.adapter = outbox.adapter AND r.room = outbox.room)")         \
