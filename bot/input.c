@@ -4,7 +4,9 @@
 #include "input.h"
 
 #include "sb.h"
+#include "text.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,12 +26,19 @@ static size_t count_words(const char *s, size_t len)
 int input_clean(const char *text, size_t max, input_clean_result *out)
 {
     memset(out, 0, sizeof *out);
-    if (!text)
-        text = "";
+    /* Valid UTF-8 first (bad bytes become U+FFFD): then a C1 control is always a whole
+     * two-byte character, and taking one out can never join its neighbours into another
+     * ("C2 C2 9B 8E" would leave "C2 8E", U+008E, after the CSI was cut). */
+    char *valid = text_utf8_clean(text ? text : "", SIZE_MAX);
+    if (!valid)
+        return SB_ENOMEM;
+    text = valid;
     size_t len = strlen(text);
     char *clean = malloc(len + 1);
-    if (!clean)
+    if (!clean) {
+        free(valid);
         return SB_ENOMEM;
+    }
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
@@ -52,6 +61,7 @@ int input_clean(const char *text, size_t max, input_clean_result *out)
         clean[n++] = (char)c;
     }
     clean[n] = '\0';
+    free(valid);
     if (n > max) {
         size_t end = max;
         while (end > 0 && ((unsigned char)clean[end] & 0xC0) == 0x80)

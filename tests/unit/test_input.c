@@ -25,6 +25,8 @@ static const struct {
     {"bell\a and \x7f del", "bell and  del", 1},
     {"csi \xc2\x9b" "2J gone", "csi 2J gone", 1},
     {"caf\xc3\xa9 \xc2\xa0nbsp stays", "caf\xc3\xa9 \xc2\xa0nbsp stays", 0},
+    /* found by fuzz_input: cutting the CSI out of bad UTF-8 must not leave C2 8E (SS2) */
+    {"x\xc2\xc2\x9b\x8ey", "x\xef\xbf\xbd\xef\xbf\xbdy", 1},
 };
 
 static void test_clean_table(void **state)
