@@ -8,6 +8,7 @@
 #include "core.h"
 #include "dialog.h"
 #include "irc.h"
+#include "lockfile.h"
 #include "matrix.h"
 #include "nudge.h"
 #include "sb.h"
@@ -255,6 +256,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "securebase: %s\n", err);
         return 2;
     }
+    if (config_warning(cfg))
+        fprintf(stderr, "securebase: warning: %s\n", config_warning(cfg));
     const char *dir = o.dialogs ? o.dialogs : config_get(cfg, "dialogs", "path");
     use_model_cache(o.model_cache);
     if (o.check) {
@@ -269,15 +272,40 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 1;
     }
+    /* One process per store: a second bot on it would answer every message twice, a
+     * second console would interleave one person's session. */
+    lockfile *lock = NULL;
+    long holder = 0;
+    if ((rc = lockfile_take(db, &lock, &holder)) != SB_OK) {
+        if (rc == SB_EBUSY && holder > 0)
+            fprintf(stderr, "securebase: the store %s is in use by another securebase "
+                            "(pid %ld); one process per store\n", db, holder);
+        else if (rc == SB_EBUSY)
+            fprintf(stderr, "securebase: the store %s is in use by another securebase; "
+                            "one process per store\n", db);
+        else
+            fprintf(stderr, "securebase: cannot lock the store %s.lock: %s\n", db,
+                    sb_strerror(rc));
+        config_free(cfg);
+        return 2;
+    }
     store *st = NULL;
     if ((rc = store_open(db, &st)) != SB_OK) {
         fprintf(stderr, "securebase: cannot open the store %s: %s\n", db, sb_strerror(rc));
+        lockfile_release(lock);
         config_free(cfg);
         return 1;
     }
+    struct stat db_stat;
+    if (stat(db, &db_stat) == 0 && (db_stat.st_mode & 077))
+        fprintf(stderr, "securebase: warning: the store %s holds people's words and is "
+                        "readable by %s (mode %04o): chmod 600 %s\n", db,
+                db_stat.st_mode & 007 ? "others" : "its group",
+                (unsigned)(db_stat.st_mode & 07777), db);
     if (o.schedule) {
         rc = nudge_schedule(st, &o);
         store_close(st);
+        lockfile_release(lock);
         config_free(cfg);
         return rc;
     }
@@ -286,6 +314,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "securebase: the dialogs in %s have problems (see above); "
                         "run --check-dialogs after fixing them\n", dir);
         store_close(st);
+        lockfile_release(lock);
         config_free(cfg);
         return 1;
     }
@@ -295,6 +324,7 @@ int main(int argc, char **argv)
     rc = serve(&o, cfg, st, d);
     dialogs_free(d);
     store_close(st);
+    lockfile_release(lock);
     config_free(cfg);
     return rc;
 }
