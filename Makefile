@@ -5,6 +5,7 @@
 #   make fuzz       build and run every libFuzzer target under tests/fuzz for FUZZ_SECONDS each
 #   make bench      speed and memory figures (medians), never asserted
 #   make check-dialogs   validate dialogs/
+#   make install    install under PREFIX (/usr/local), staged under DESTDIR; make uninstall
 # Sources are found by wildcard: a new module is a new .c/.h pair in bot/, store/ or adapters/.
 
 CC      ?= cc
@@ -90,3 +91,28 @@ bench: $(DEPS) build/securebase $(BENCH_BIN)
 
 clean:
 	rm -rf build
+
+# Installing: FHS paths under PREFIX, staged under DESTDIR for packaging. The binary finds
+# its dialogs as BINDIR/../share/securebase/dialogs, so any PREFIX works without a rebuild.
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/securebase
+MANDIR   = $(PREFIX)/share/man/man1
+DOCDIR   = $(PREFIX)/share/doc/securebase
+UNITDIR  = $(PREFIX)/lib/systemd/system
+.PHONY: install uninstall
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR) \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 build/securebase $(DESTDIR)$(BINDIR)/securebase
+	cd dialogs && find . -type d -exec install -d '$(DESTDIR)$(DATADIR)/dialogs/{}' ';' \
+		&& find . -type f -exec install -m 0644 '{}' '$(DESTDIR)$(DATADIR)/dialogs/{}' ';'
+	install -m 0644 docs/securebase.1 $(DESTDIR)$(MANDIR)/securebase.1
+	install -m 0644 securebase.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	sed 's|/usr/local/bin/securebase|$(BINDIR)/securebase|' contrib/securebase.service \
+		>$(DESTDIR)$(UNITDIR)/securebase.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/securebase.service
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/securebase $(DESTDIR)$(MANDIR)/securebase.1 \
+		$(DESTDIR)$(UNITDIR)/securebase.service
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)

@@ -23,7 +23,7 @@ typedef struct key_spec {
 
 static const key_spec keys[] = {
     {"store", "path", TEXT, NULL, "securebase.db"},
-    {"dialogs", "path", TEXT, NULL, "dialogs"},
+    {"dialogs", "path", TEXT, NULL, NULL},
     {"safety", "crisis_message", TEXT, NULL, NULL},
     {"console", "user", TEXT, NULL, NULL},
     {"matrix", "homeserver", TEXT, NULL, NULL},

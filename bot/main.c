@@ -6,6 +6,7 @@
 #include "config.h"
 #include "console.h"
 #include "core.h"
+#include "datadir.h"
 #include "dialog.h"
 #include "irc.h"
 #include "matrix.h"
@@ -27,7 +28,9 @@ static const char usage[] =
     "  --user NAME          who you are in the console (default: $USER)\n"
     "  --config FILE        INI configuration (see securebase.conf.example)\n"
     "  --db PATH            the sqlite store (default: ./securebase.db)\n"
-    "  --dialogs DIR        the dialogs folder (default: ./dialogs)\n"
+    "  --dialogs DIR        the dialogs folder (default: [dialogs] path, else the source\n"
+    "                       tree the binary was built in, else ../share/securebase/dialogs\n"
+    "                       next to the binary's folder)\n"
     "  --check-dialogs      validate the dialogs, print each problem, exit 0 when clean\n"
     "  --nudge-schedule     print the nudges the current settings would send, one\n"
     "                       'PERSON UTC-INSTANT' per line; needs --from and --to\n"
@@ -210,6 +213,44 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
     return rc;
 }
 
+/* Everything after the configuration and the dialogs folder are known. */
+static int run(const options *o, const sb_config *cfg, const char *dir)
+{
+    int rc;
+    if (o->check)
+        return check_dialogs(dir);
+    const char *db = o->db ? o->db : config_get(cfg, "store", "path");
+    if (o->schedule && access(db, F_OK) != 0) {
+        /* A preview must not leave a new, empty store behind. */
+        fprintf(stderr, "securebase: --nudge-schedule: there is no store at %s\n", db);
+        return 1;
+    }
+    store *st = NULL;
+    if ((rc = store_open(db, &st)) != SB_OK) {
+        fprintf(stderr, "securebase: cannot open the store %s: %s\n", db, sb_strerror(rc));
+        return 1;
+    }
+    if (o->schedule) {
+        rc = nudge_schedule(st, o);
+        store_close(st);
+        return rc;
+    }
+    sb_dialogs *d = NULL;
+    if (dialogs_load(dir, &d, print_problem, stderr) != SB_OK) {
+        fprintf(stderr, "securebase: the dialogs in %s have problems (see above); "
+                        "run --check-dialogs after fixing them\n", dir);
+        store_close(st);
+        return 1;
+    }
+    const char *crisis = config_get(cfg, "safety", "crisis_message");
+    if (crisis)
+        dialogs_set_crisis_message(d, crisis);
+    rc = serve(o, cfg, st, d);
+    dialogs_free(d);
+    store_close(st);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     options o = {0};
@@ -225,45 +266,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "securebase: %s\n", err);
         return 2;
     }
-    const char *dir = o.dialogs ? o.dialogs : config_get(cfg, "dialogs", "path");
-    if (o.check) {
-        rc = check_dialogs(dir);
-        config_free(cfg);
-        return rc;
+    char *dir = NULL;
+    sb_buf looked = {0};
+    if (datadir_find_dialogs(o.dialogs, config_get(cfg, "dialogs", "path"), NULL, &dir,
+                             &looked) != SB_OK) {
+        fprintf(stderr, "securebase: cannot find a readable dialogs folder; looked at:\n%s",
+                looked.data ? looked.data : "");
+        rc = 1;
+        goto cleanup;
     }
-    const char *db = o.db ? o.db : config_get(cfg, "store", "path");
-    if (o.schedule && access(db, F_OK) != 0) {
-        /* A preview must not leave a new, empty store behind. */
-        fprintf(stderr, "securebase: --nudge-schedule: there is no store at %s\n", db);
-        config_free(cfg);
-        return 1;
-    }
-    store *st = NULL;
-    if ((rc = store_open(db, &st)) != SB_OK) {
-        fprintf(stderr, "securebase: cannot open the store %s: %s\n", db, sb_strerror(rc));
-        config_free(cfg);
-        return 1;
-    }
-    if (o.schedule) {
-        rc = nudge_schedule(st, &o);
-        store_close(st);
-        config_free(cfg);
-        return rc;
-    }
-    sb_dialogs *d = NULL;
-    if (dialogs_load(dir, &d, print_problem, stderr) != SB_OK) {
-        fprintf(stderr, "securebase: the dialogs in %s have problems (see above); "
-                        "run --check-dialogs after fixing them\n", dir);
-        store_close(st);
-        config_free(cfg);
-        return 1;
-    }
-    const char *crisis = config_get(cfg, "safety", "crisis_message");
-    if (crisis)
-        dialogs_set_crisis_message(d, crisis);
-    rc = serve(&o, cfg, st, d);
-    dialogs_free(d);
-    store_close(st);
+    rc = run(&o, cfg, dir);
+cleanup:
+    sb_buf_free(&looked);
+    free(dir);
     config_free(cfg);
     return rc;
 }
