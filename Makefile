@@ -31,6 +31,8 @@ FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCH_SRC = $(wildcard tests/bench/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=build/bench/%)
 DEPS     = build/.deps
+# Running as a systemd service: sd_notify readiness and watchdog pings (bot/service.c).
+PKGS    += libsystemd
 
 .PHONY: all run test fuzz bench check-dialogs clean deps
 # Keep the objects pattern rules make on the way (fuzz and test builds), so no rebuild each run.

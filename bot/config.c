@@ -4,6 +4,7 @@
  * securebase.conf.example document the same keys; tests/unit/test_config.c checks them. */
 #include "config.h"
 #include "sb.h"
+#include "service.h"
 
 #include <ini.h>
 #include <stdio.h>
@@ -128,6 +129,20 @@ static int on_key(void *user, const char *section, const char *name, const char 
     return 1;
 }
 
+/* Under systemd, a secret the file and the environment leave unset may come as a
+ * credential named after its variable (SECUREBASE_MATRIX_PASSWORD -> matrix-password). */
+static void secrets_from_credentials(sb_config *c)
+{
+    for (size_t k = 0; k < NKEYS; k++) {
+        const char *env = keys[k].env ? getenv(keys[k].env) : NULL;
+        char name[64];
+        if (!keys[k].env || c->values[k] || (env && *env) ||
+            service_credential_name(keys[k].env, name, sizeof name) != 0)
+            continue;
+        c->values[k] = service_credential(name);
+    }
+}
+
 int config_load(const char *path, sb_config **out, char *err, unsigned long errsize)
 {
     *out = NULL;
@@ -151,6 +166,7 @@ int config_load(const char *path, sb_config **out, char *err, unsigned long errs
             return SB_EPARSE;
         }
     }
+    secrets_from_credentials(c);
     *out = c;
     return SB_OK;
 }

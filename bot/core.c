@@ -47,6 +47,8 @@ struct sb_core {
     router *router;
     int fatal;
     int64_t last_prune;         /* when sent outbox rows were last pruned */
+    core_hooks hooks;
+    struct timespec next_tick;  /* CLOCK_REALTIME: when hooks.tick is due next */
 };
 
 /* Sent replies stay this long (for operators and tests to look at), then go. */
@@ -197,6 +199,65 @@ sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock)
         return NULL;
     }
     return c;
+}
+
+void core_set_hooks(sb_core *core, const core_hooks *hooks)
+{
+    core->hooks = *hooks;
+}
+
+static struct timespec after_ms(struct timespec t, long ms)
+{
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static int earlier(struct timespec a, struct timespec b)
+{
+    return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+/* Calls the tick hook when it is due, whatever woke the core: a busy core is alive too. */
+static void tick_if_due(sb_core *c)
+{
+    if (!c->hooks.tick || c->hooks.tick_ms <= 0)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (earlier(now, c->next_tick))
+        return;
+    c->hooks.tick(c->hooks.ctx);
+    c->next_tick = after_ms(now, c->hooks.tick_ms);
+}
+
+/* When the core must wake with no item: the file clock's next look (ten times a second),
+ * the next due nudge on the real clock, or the next tick, whichever comes first. Returns 0
+ * when nothing but an item should wake it (the console's fake clock moves by lines). */
+static int next_wake(sb_core *c, struct timespec *ts)
+{
+    int have = 0;
+    if (c->clock->fake && c->clock->file) {
+        clock_gettime(CLOCK_REALTIME, ts);
+        *ts = after_ms(*ts, 100);
+        have = 1;
+    } else if (!c->clock->fake) {
+        int64_t due = 0;
+        if (router_next_nudge(c->router, &due) == SB_OK && due > 0) {
+            ts->tv_sec = (time_t)due;
+            ts->tv_nsec = 0;
+            have = 1;
+        }
+    }
+    if (c->hooks.tick && c->hooks.tick_ms > 0 && (!have || earlier(c->next_tick, *ts))) {
+        *ts = c->next_tick;
+        have = 1;
+    }
+    return have;
 }
 
 int core_add_adapter(sb_core *core, sb_adapter *a)
@@ -386,32 +447,18 @@ int core_run(sb_core *c)
         run_due_nudges(c);
         for (size_t i = 0; i < c->nadapters; i++)
             c->adapters[i]->committed(c->adapters[i], 0);
+        if (c->hooks.ready)
+            c->hooks.ready(c->hooks.ctx);
+        tick_if_due(c);
     }
     for (;;) {
         pthread_mutex_lock(&c->mu);
         while (!c->head && !c->stop) {
-            int64_t due = 0;
-            if (c->clock->fake && c->clock->file) {
-                /* A file-driven fake clock: look at the file ten times a second. */
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                ts.tv_nsec += 100000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000L;
-                }
-                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
-                    break; /* look at the file outside the lock: nudges call adapters */
-            } else if (!c->clock->fake && router_next_nudge(c->router, &due) == SB_OK &&
-                       due > 0) {
-                /* The real clock: sleep until the next nudge is due, or an item comes. */
-                struct timespec ts = {.tv_sec = (time_t)due, .tv_nsec = 0};
-                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
-                    break;
-            } else {
-                /* No nudge due, or the console's fake clock (moved by "/clock" lines). */
+            struct timespec ts;
+            if (!next_wake(c, &ts))
                 pthread_cond_wait(&c->cv, &c->mu);
-            }
+            else if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
+                break; /* look at the clocks outside the lock: nudges call adapters */
         }
         if (c->stop && !c->head) {
             pthread_mutex_unlock(&c->mu);
@@ -424,10 +471,11 @@ int core_run(sb_core *c)
                 c->tail = NULL;
         }
         pthread_mutex_unlock(&c->mu);
+        tick_if_due(c);
         if (!it) {
             if (c->clock->fake && c->clock->file)
                 file_clock_moved(c);
-            else
+            else if (!c->clock->fake)
                 run_due_nudges(c);
             continue;
         }

@@ -12,6 +12,18 @@
 /* Creates a core over an open store and a loaded dialog set (both borrowed; they must
  * outlive the core). clock is borrowed too. Returns NULL on ENOMEM. */
 sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock);
+/* What the core calls on its own thread, for a service manager or a monitor to see it
+ * alive: ready once it serves (adapters started, pending replies handed out), and tick
+ * at least every tick_ms while it runs (0: never), between items. A wedged core stops
+ * ticking. Either function may be NULL. */
+typedef struct core_hooks {
+    void (*ready)(void *ctx);
+    void (*tick)(void *ctx);
+    long tick_ms;
+    void *ctx;
+} core_hooks;
+/* Sets the hooks (copied) before core_run. Cannot fail. */
+void core_set_hooks(sb_core *core, const core_hooks *hooks);
 /* Adds an adapter (borrowed; at most 8). Returns SB_EINVAL when full. */
 int core_add_adapter(sb_core *core, sb_adapter *a);
 /* Starts the adapters, re-sends every unsent outbox row, then serves until

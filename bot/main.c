@@ -12,6 +12,7 @@
 #include "matrix.h"
 #include "nudge.h"
 #include "sb.h"
+#include "service.h"
 #include "store.h"
 
 #include <pthread.h>
@@ -139,9 +140,23 @@ static void *signal_thread(void *arg)
     int sig = 0;
     if (sigwait(&s->set, &sig) == 0 && sig != SIGUSR2) {
         sb_log("info", "main", "signal %d: stopping after the batch in hand", sig);
+        service_stopping();
         core_request_stop(s->core);
     }
     return NULL;
+}
+
+static void on_ready(void *ctx)
+{
+    (void)ctx;
+    service_ready("serving");
+}
+
+/* The core's tick: a core that stops ticking is wedged, and systemd's watchdog restarts it. */
+static void on_tick(void *ctx)
+{
+    (void)ctx;
+    service_watchdog_ping();
 }
 
 static int serve(const options *o, const sb_config *cfg, store *st, const sb_dialogs *d)
@@ -194,6 +209,9 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
         }
         core_add_adapter(core, adapters[n++]);
     }
+    core_hooks hooks = {.ready = on_ready, .tick = on_tick,
+                        .tick_ms = service_watchdog_interval_ms()};
+    core_set_hooks(core, &hooks);
     signal_ctx sig = {.core = core};
     sigemptyset(&sig.set);
     sigaddset(&sig.set, SIGINT);
