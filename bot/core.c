@@ -16,7 +16,7 @@
 #define MAX_ADAPTERS 8
 #define BATCH_RETRIES 5 /* 0.1 s doubling: about 3 s before the core gives up */
 
-typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL } item_kind;
+typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL, ITEM_DIALOGS } item_kind;
 
 typedef struct item {
     item_kind kind;
@@ -25,6 +25,7 @@ typedef struct item {
     int64_t id;       /* ITEM_SENT */
     int ok;           /* ITEM_SENT */
     char *reason;     /* ITEM_FATAL, owned */
+    sb_dialogs *dialogs; /* ITEM_DIALOGS, owned */
     struct item *next;
 } item;
 
@@ -43,6 +44,7 @@ struct sb_core {
     size_t nadapters;
     store *store;
     const sb_dialogs *dialogs;
+    sb_dialogs *reloaded;       /* the set swapped in last (owned), NULL before any */
     sb_clock *clock;
     router *router;
     int fatal;
@@ -119,6 +121,31 @@ void sb_core_fatal(sb_core *core, sb_adapter *a, const char *reason)
     }
 }
 
+int core_swap_dialogs(sb_core *core, sb_dialogs *d)
+{
+    item *it = calloc(1, sizeof *it);
+    if (!it) {
+        dialogs_free(d);
+        return SB_ENOMEM;
+    }
+    it->kind = ITEM_DIALOGS;
+    it->dialogs = d;
+    push(core, it);
+    return SB_OK;
+}
+
+/* Between batches: the next batch and nudge pass use the new set. A person whose waiting
+ * state it lacks is repaired by the engine at their next message (told, and answered). */
+static void swap_dialogs(sb_core *c, item *it)
+{
+    router_set_dialogs(c->router, it->dialogs);
+    c->dialogs = it->dialogs;
+    dialogs_free(c->reloaded);
+    c->reloaded = it->dialogs;
+    it->dialogs = NULL;
+    sb_log("info", "core", "dialogs reloaded: %zu dialogs now serving", dialogs_count(c->dialogs));
+}
+
 char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key)
 {
     char *v = NULL;
@@ -179,6 +206,7 @@ void sb_batch_free(sb_batch *b)
 static void item_free(item *it)
 {
     sb_batch_free(it->batch);
+    dialogs_free(it->dialogs);
     free(it->reason);
     free(it);
 }
@@ -503,6 +531,9 @@ int core_run(sb_core *c)
             c->fatal = 1;
             core_request_stop(c);
             break;
+        case ITEM_DIALOGS:
+            swap_dialogs(c, it);
+            break;
         }
         item_free(it);
     }
@@ -541,6 +572,7 @@ void core_free(sb_core *c)
         c->resume = next;
     }
     router_free(c->router);
+    dialogs_free(c->reloaded);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     free(c);

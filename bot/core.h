@@ -33,6 +33,11 @@ int core_run(sb_core *core);
 /* Asks core_run to finish after the item in hand (thread-safe, not async-signal-safe:
  * call it from a thread that waited for the signal). */
 void core_request_stop(sb_core *core);
+/* Hands the core a new, validated dialog set (thread-safe; call it from any thread). The
+ * core owns d from here: it swaps d in between batches and then frees the set d replaces,
+ * unless that is the one core_new was given (the caller's). Returns SB_OK, or SB_ENOMEM
+ * when it cannot be queued (d is freed, the old set keeps serving). */
+int core_swap_dialogs(sb_core *core, sb_dialogs *d);
 void core_free(sb_core *core);
 
 #endif

@@ -132,18 +132,59 @@ static int nudge_schedule(store *s, const options *o)
 typedef struct signal_ctx {
     sigset_t set;
     sb_core *core;
+    const char *dir;    /* the dialogs folder, for SIGHUP */
+    const char *crisis; /* [safety] crisis_message, or NULL */
 } signal_ctx;
+
+static void log_problem(void *ctx, const char *file, const char *state, const char *message)
+{
+    ++*(int *)ctx;
+    sb_log("error", "dialogs", "file=%s state=%s %s", file, state, message);
+}
+
+/* SIGHUP: loads and validates the dialogs here, off the core thread, and hands a clean set
+ * to the core to swap in between batches. A set with problems is refused (each problem
+ * logged) and the set in use keeps serving. */
+static void reload_dialogs(signal_ctx *s)
+{
+    service_reloading();
+    sb_dialogs *d = NULL;
+    int problems = 0;
+    int rc = dialogs_load(s->dir, &d, log_problem, &problems); /* d stays NULL on failure */
+    if (rc == SB_OK && s->crisis && dialogs_set_crisis_message(d, s->crisis) != SB_OK) {
+        dialogs_free(d);
+        rc = SB_ENOMEM;
+    }
+    if (rc == SB_OK)
+        rc = core_swap_dialogs(s->core, d); /* the core owns d from here, even on failure */
+    if (rc == SB_OK) {
+        sb_log("info", "main", "dialogs from %s loaded: %zu dialogs, swapping them in", s->dir,
+               dialogs_count(d));
+        service_reloaded("serving");
+        return;
+    }
+    sb_log("error", "main", "dialogs reload from %s refused (%s, %d problems); the previous "
+           "set keeps serving", s->dir, rc == SB_EIO ? "cannot read the folder" : sb_strerror(rc),
+           problems);
+    service_reloaded("serving (the last dialogs reload was refused)");
+}
 
 static void *signal_thread(void *arg)
 {
     signal_ctx *s = arg;
-    int sig = 0;
-    if (sigwait(&s->set, &sig) == 0 && sig != SIGUSR2) {
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&s->set, &sig) != 0 || sig == SIGUSR2)
+            return NULL;
+        if (sig == SIGHUP) {
+            reload_dialogs(s);
+            continue;
+        }
         sb_log("info", "main", "signal %d: stopping after the batch in hand", sig);
         service_stopping();
         core_request_stop(s->core);
+        return NULL;
     }
-    return NULL;
 }
 
 static void on_ready(void *ctx)
@@ -159,7 +200,8 @@ static void on_tick(void *ctx)
     service_watchdog_ping();
 }
 
-static int serve(const options *o, const sb_config *cfg, store *st, const sb_dialogs *d)
+static int serve(const options *o, const sb_config *cfg, store *st, const sb_dialogs *d,
+                 const char *dir)
 {
     sb_clock clock = {0};
     if (o->fake_clock && o->fake_clock[0] == '@') {
@@ -212,8 +254,10 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
     core_hooks hooks = {.ready = on_ready, .tick = on_tick,
                         .tick_ms = service_watchdog_interval_ms()};
     core_set_hooks(core, &hooks);
-    signal_ctx sig = {.core = core};
+    signal_ctx sig = {.core = core, .dir = dir,
+                      .crisis = config_get(cfg, "safety", "crisis_message")};
     sigemptyset(&sig.set);
+    sigaddset(&sig.set, SIGHUP);
     sigaddset(&sig.set, SIGINT);
     sigaddset(&sig.set, SIGTERM);
     sigaddset(&sig.set, SIGUSR2);
@@ -263,7 +307,7 @@ static int run(const options *o, const sb_config *cfg, const char *dir)
     const char *crisis = config_get(cfg, "safety", "crisis_message");
     if (crisis)
         dialogs_set_crisis_message(d, crisis);
-    rc = serve(o, cfg, st, d);
+    rc = serve(o, cfg, st, d, dir);
     dialogs_free(d);
     store_close(st);
     return rc;

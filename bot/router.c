@@ -65,6 +65,11 @@ void router_free(router *r)
     free(r);
 }
 
+void router_set_dialogs(router *r, const sb_dialogs *d)
+{
+    r->dialogs = d;
+}
+
 /* Queues text for room in the outbox and remembers it for sending after the commit. */
 static int enqueue(router *r, const char *adapter, const char *room, char *text, int64_t now,
                    row_list *out)
