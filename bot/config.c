@@ -55,6 +55,7 @@ static const key_spec keys[] = {
     {"irc", "reconnect_min_ms", NUMBER, NULL, "10000"},
     {"irc", "reconnect_max_ms", NUMBER, NULL, "300000"},
     {"irc", "ca_file", TEXT, NULL, NULL},
+    {"log", "level", TEXT, NULL, "info"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -66,7 +67,8 @@ struct sb_config {
     const char *err_key;
 };
 
-static const char *const section_names[] = {"store", "dialogs", "safety", "console", "matrix", "irc"};
+static const char *const section_names[] = {"store", "dialogs", "safety", "console", "matrix", "irc",
+                                            "log"};
 #define NSECTIONS (sizeof section_names / sizeof section_names[0])
 
 static int section_index(const char *section)

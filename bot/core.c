@@ -320,6 +320,7 @@ static void send_row(void *ctx, int64_t id, const char *adapter, const char *roo
     if (!a)
         return; /* that adapter is not running now; the row waits in the outbox */
     sb_outbound msg = {.id = id, .room = room, .text = text};
+    sb_log("debug", "core", "reply queued outbox=%lld adapter=%s", (long long)id, adapter);
     a->send(a, &msg);
 }
 
@@ -332,6 +333,8 @@ static int send_pending_row(void *ctx, int64_t id, const char *room, const char 
 {
     pending_ctx *p = ctx;
     sb_outbound msg = {.id = id, .room = room, .text = text};
+    sb_log("info", "core", "reply resent outbox=%lld adapter=%s (committed before the restart)",
+           (long long)id, p->adapter->name);
     p->adapter->send(p->adapter, &msg);
     return 0;
 }
@@ -520,8 +523,11 @@ int core_run(sb_core *c)
                     sb_log("warn", "core", "could not prune sent replies");
             }
             if (!it->ok)
-                sb_log("warn", "core", "%s gave up on reply %lld", it->adapter->name,
-                       (long long)it->id);
+                sb_log("warn", "core", "reply given up outbox=%lld adapter=%s", (long long)it->id,
+                       it->adapter->name);
+            else
+                sb_log("debug", "core", "reply sent outbox=%lld adapter=%s", (long long)it->id,
+                       it->adapter->name);
             break;
         case ITEM_EOF:
             core_request_stop(c);

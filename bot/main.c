@@ -9,6 +9,7 @@
 #include "datadir.h"
 #include "dialog.h"
 #include "irc.h"
+#include "log.h"
 #include "matrix.h"
 #include "nudge.h"
 #include "sb.h"
@@ -330,6 +331,12 @@ int main(int argc, char **argv)
     }
     char *dir = NULL;
     sb_buf looked = {0};
+    if (log_configure(config_get(cfg, "log", "level")) != 0) {
+        fprintf(stderr, "securebase: unknown log level (SECUREBASE_LOG or [log] level): "
+                        "use debug, info, warn or error\n");
+        rc = 2;
+        goto cleanup;
+    }
     if (datadir_find_dialogs(o.dialogs, config_get(cfg, "dialogs", "path"), NULL, &dir,
                              &looked) != SB_OK) {
         fprintf(stderr, "securebase: cannot find a readable dialogs folder; looked at:\n%s",

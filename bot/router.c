@@ -5,6 +5,7 @@
 #include "router.h"
 #include "actions.h"
 #include "engine.h"
+#include "log.h"
 #include "nudge.h"
 #include "sb.h"
 
@@ -86,6 +87,33 @@ static int enqueue(router *r, const char *adapter, const char *room, char *text,
     return rc;
 }
 
+/* Logs what a step decided, by identifiers only: a crisis answer always, and at debug
+ * where the person now waits ("dialog/state", "exercise/step" or "idle"). */
+static void log_step(const char *adapter, int64_t person, const sb_step *step)
+{
+    for (size_t i = 0; i < step->neffects; i++)
+        if (step->effects[i].kind == SB_FX_CRISIS)
+            sb_log("info", "router", "crisis answer person=#%lld adapter=%s", (long long)person,
+                   adapter);
+    if (!log_enabled("debug"))
+        return;
+    const json_t *stack = json_object_get(step->state, "stack");
+    const json_t *top = json_array_get(stack, json_array_size(stack) - 1);
+    const char *dialog = json_string_value(json_object_get(top, "dialog"));
+    const char *exercise = json_string_value(json_object_get(top, "exercise"));
+    const char *name = json_string_value(json_object_get(top, "state"));
+    if (dialog)
+        sb_log("debug", "router", "message person=#%lld adapter=%s state=%s/%s",
+               (long long)person, adapter, dialog, name ? name : "?");
+    else if (exercise)
+        sb_log("debug", "router", "message person=#%lld adapter=%s state=%s/%lld",
+               (long long)person, adapter, exercise,
+               (long long)json_integer_value(json_object_get(top, "step")));
+    else
+        sb_log("debug", "router", "message person=#%lld adapter=%s state=idle", (long long)person,
+               adapter);
+}
+
 static int on_message(router *r, const char *adapter, const sb_inbound *ev, int64_t now,
                       row_list *out)
 {
@@ -117,6 +145,7 @@ static int on_message(router *r, const char *adapter, const sb_inbound *ev, int6
     json_decref(state);
     if (rc != SB_OK)
         return rc;
+    log_step(adapter, person, &step);
     state = step.state;
     step.state = NULL;
 
@@ -217,6 +246,7 @@ int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, in
             engine_is_crisis(r->dialogs, ev->text)) {
             int64_t id = -(now * 1000 + (int64_t)(counter++ % 1000));
             send(ctx, id, adapter, ev->room, dialogs_crisis_message(r->dialogs));
+            sb_log("warn", "router", "crisis answer sent without the store adapter=%s", adapter);
             n++;
         }
     }
