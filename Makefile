@@ -110,7 +110,7 @@ install: all
 	cd dialogs && find . -type d -exec install -d '$(DESTDIR)$(DATADIR)/dialogs/{}' ';' \
 		&& find . -type f -exec install -m 0644 '{}' '$(DESTDIR)$(DATADIR)/dialogs/{}' ';'
 	install -m 0644 docs/securebase.1 $(DESTDIR)$(MANDIR)/securebase.1
-	install -m 0644 securebase.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 securebase.conf.example README.md docs/operations.md $(DESTDIR)$(DOCDIR)/
 	sed 's|/usr/local/bin/securebase|$(BINDIR)/securebase|' contrib/securebase.service \
 		>$(DESTDIR)$(UNITDIR)/securebase.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/securebase.service

@@ -2,6 +2,7 @@
  * validates the dialogs, opens the store, and runs the core with the adapters the
  * configuration names (the console when asked, or when nothing else is configured).
  * Signals are taken by one thread with sigwait so the core stops between batches. */
+#include "backup.h"
 #include "clock.h"
 #include "config.h"
 #include "console.h"
@@ -34,6 +35,8 @@ static const char usage[] =
     "                       tree the binary was built in, else ../share/securebase/dialogs\n"
     "                       next to the binary's folder)\n"
     "  --check-dialogs      validate the dialogs, print each problem, exit 0 when clean\n"
+    "  --backup PATH        copy the store (--db or [store] path) to a new file PATH, safe\n"
+    "                       while the coach runs, and exit\n"
     "  --nudge-schedule     print the nudges the current settings would send, one\n"
     "                       'PERSON UTC-INSTANT' per line; needs --from and --to\n"
     "  --from ISO, --to ISO the window for --nudge-schedule (e.g. 2026-03-28T00:00:00Z)\n"
@@ -44,7 +47,7 @@ static const char usage[] =
     "  --help, --version\n";
 
 typedef struct options {
-    const char *config, *db, *dialogs, *user, *from, *to, *fake_clock;
+    const char *config, *db, *dialogs, *user, *from, *to, *fake_clock, *backup;
     int console, check, schedule, echo;
 } options;
 
@@ -85,6 +88,8 @@ static int parse_args(int argc, char **argv, options *o, int *done)
             value = &o->to;
         } else if (!strcmp(a, "--fake-clock")) {
             value = &o->fake_clock;
+        } else if (!strcmp(a, "--backup")) {
+            value = &o->backup;
         } else {
             fprintf(stderr, "securebase: unknown option '%s'\n%s", a, usage);
             return 2;
@@ -128,6 +133,18 @@ static int nudge_schedule(store *s, const options *o)
         return 2;
     }
     return nudge_preview(s, from, to, stdout) == SB_OK ? 0 : 1;
+}
+
+static int backup(const char *db, const char *path)
+{
+    char err[512];
+    int rc = backup_make(db, path, err, sizeof err);
+    if (rc != SB_OK) {
+        fprintf(stderr, "securebase: --backup: %s\n", err);
+        return 1;
+    }
+    printf("securebase: %s backed up to %s\n", db, path);
+    return 0;
 }
 
 typedef struct signal_ctx {
@@ -335,6 +352,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "securebase: unknown log level (SECUREBASE_LOG or [log] level): "
                         "use debug, info, warn or error\n");
         rc = 2;
+        goto cleanup;
+    }
+    if (o.backup) { /* needs no dialogs, and takes no lock: the coach may be running */
+        rc = backup(o.db ? o.db : config_get(cfg, "store", "path"), o.backup);
         goto cleanup;
     }
     if (datadir_find_dialogs(o.dialogs, config_get(cfg, "dialogs", "path"), NULL, &dir,

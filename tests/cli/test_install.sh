@@ -22,6 +22,7 @@ prefix=/usr/local
 check "make install DESTDIR=… succeeds" mk install DESTDIR="$dest"
 for f in bin/securebase share/securebase/dialogs/commands.json share/securebase/dialogs/crisis.json \
          share/man/man1/securebase.1 share/doc/securebase/securebase.conf.example \
+         share/doc/securebase/operations.md \
          lib/systemd/system/securebase.service; do
     check "installs $prefix/$f" test -s "$dest$prefix/$f"
 done

@@ -9,13 +9,13 @@ import os
 import re
 import shutil
 import signal
-import subprocess
+import sys
 import tempfile
-import threading
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.join(ROOT, os.environ.get("SECUREBASE_BIN", "build/asan/securebase"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import console_coach  # noqa: E402
+
+ROOT = console_coach.ROOT
 n = 0
 
 
@@ -28,55 +28,14 @@ def check(what, cond, detail=""):
             print("#   " + line)
 
 
-class Coach:
-    """The console coach on pipes; stdout and stderr gathered by threads."""
-
+class Coach(console_coach.Coach):
     def __init__(self, tmp, dialogs):
-        self.out, self.err = [], []
-        self.lock = threading.Lock()
-        self.proc = subprocess.Popen(
-            [BIN, "--console", "--echo", "--user", "sam", "--db", os.path.join(tmp, "x.db"),
-             "--dialogs", dialogs], cwd=tmp, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=dict(os.environ, SECUREBASE_LOG="info"))
-        for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
-            threading.Thread(target=self._gather, args=(stream, sink), daemon=True).start()
-
-    def _gather(self, stream, sink):
-        for line in iter(stream.readline, b""):
-            with self.lock:
-                sink.append(line.decode(errors="replace"))
-
-    def text(self, sink):
-        with self.lock:
-            return "".join(sink)
-
-    def wait_for(self, sink, pattern, start=0, timeout=30):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if re.search(pattern, self.text(sink)[start:]):
-                return True
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        return False
-
-    def say(self, line, pattern, timeout=30):
-        """Sends line; True when the coach's answer to it matches pattern."""
-        start = len(self.text(self.out))
-        self.proc.stdin.write((line + "\n").encode())
-        self.proc.stdin.flush()
-        marker = "> " + re.escape(line) + "\n"
-        if not self.wait_for(self.out, marker, start, timeout):
-            return False
-        begin = start + re.search(marker, self.text(self.out)[start:]).end()
-        return self.wait_for(self.out, pattern, begin, timeout)
-
-    def answer_to_last(self):
-        return self.text(self.out)[-600:]
+        super().__init__(tmp, ["--user", "sam", "--db", os.path.join(tmp, "x.db"),
+                               "--dialogs", dialogs])
 
     def reload(self, pattern, timeout=30):
         """SIGHUP; True when stderr then shows pattern."""
-        start = len(self.text(self.err))
+        start = len(self.stderr())
         self.proc.send_signal(signal.SIGHUP)
         return self.wait_for(self.err, pattern, start, timeout)
 
@@ -109,7 +68,7 @@ def main():
                     choice["next"] = "moments"
             states["intro"]["say"] = ["RELOADED_INTRO Shall we look at when you pull away?"]
         edit(pattern_file, rename)
-        check("SIGHUP with a good set: swapped in", coach.reload(r"dialogs reloaded"), coach.text(coach.err))
+        check("SIGHUP with a good set: swapped in", coach.reload(r"dialogs reloaded"), coach.stderr())
         check("the person whose state went is told and answered, not stuck",
               coach.say("work, mostly", r"RESET I lost my place.*\n(.*\n)*.*\S"), coach.answer_to_last())
         check("new texts are said from then on", coach.say("naming the pattern", "RELOADED_INTRO"),
@@ -124,12 +83,12 @@ def main():
                        "states": {"a": {"say": ["Where next?"], "expect": "choice",
                                         "choices": [{"label": "On", "words": ["on"],
                                                      "next": "nowhere"}]}}}, f)
-        errors_before = len(coach.text(coach.err))
+        errors_before = len(coach.stderr())
         check("SIGHUP with a broken set: refused", coach.reload(r"reload from .* refused"),
-              coach.text(coach.err)[errors_before:])
+              coach.stderr()[errors_before:])
         check("each problem is logged with its file and state",
-              re.search(r"file=zz-broken\.json state=a ", coach.text(coach.err)[errors_before:]),
-              coach.text(coach.err)[errors_before:])
+              re.search(r"file=zz-broken\.json state=a ", coach.stderr()[errors_before:]),
+              coach.stderr()[errors_before:])
         check("the old set keeps answering", coach.say("naming the pattern", "RELOADED_INTRO"),
               coach.answer_to_last())
         check("the coach is still running", coach.proc.poll() is None)
@@ -150,9 +109,9 @@ def main():
         coach.proc.send_signal(signal.SIGTERM)
         coach.proc.wait(timeout=30)
         check("the coach stops cleanly after reloads (exit 0, no leaks)", coach.proc.returncode == 0,
-              coach.text(coach.err))
-        check("nobody's words are in the log", "quiet evening" not in coach.text(coach.err)
-              and "work, mostly" not in coach.text(coach.err))
+              coach.stderr())
+        check("nobody's words are in the log", "quiet evening" not in coach.stderr()
+              and "work, mostly" not in coach.stderr())
     finally:
         if coach.proc.poll() is None:
             coach.proc.kill()
