@@ -4,6 +4,7 @@
  * the replies they belong to. Transient failures retry the same job; refusals give it up. */
 #include "markdown.h"
 #include "matrix_impl.h"
+#include "metrics.h"
 #include "sb.h"
 
 #include <stdio.h>
@@ -143,10 +144,12 @@ void matrix_work_done(matrix *m, CURLcode result)
     }
     m->current = NULL;
     char what[64]; /* the job, and for a reply its outbox row, for the retry's log line */
-    if (j->kind == JOB_SEND)
+    if (j->kind == JOB_SEND) {
         snprintf(what, sizeof what, "reply retry outbox=%lld adapter=matrix", (long long)j->id);
-    else
+        metrics_add(METRIC_REPLY_RETRIES, "matrix", 1);
+    } else {
         snprintf(what, sizeof what, "%s", job_name(j->kind));
+    }
     if (j->kind == JOB_TYPING && ++j->tries >= BEST_EFFORT_TRIES) {
         matrix_job_free(j); /* cosmetic: not worth holding up the replies behind it */
     } else {

@@ -56,6 +56,7 @@ static const key_spec keys[] = {
     {"irc", "reconnect_max_ms", NUMBER, NULL, "300000"},
     {"irc", "ca_file", TEXT, NULL, NULL},
     {"log", "level", TEXT, NULL, "info"},
+    {"metrics", "listen", TEXT, NULL, NULL},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -68,7 +69,7 @@ struct sb_config {
 };
 
 static const char *const section_names[] = {"store", "dialogs", "safety", "console", "matrix", "irc",
-                                            "log"};
+                                            "log", "metrics"};
 #define NSECTIONS (sizeof section_names / sizeof section_names[0])
 
 static int section_index(const char *section)

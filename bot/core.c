@@ -4,6 +4,7 @@
  * Between items the core sleeps until the next due nudge. It leaves the meaning of a
  * message to router.c and the platforms' rules to the adapters. */
 #include "core.h"
+#include "metrics.h"
 #include "router.h"
 #include "sb.h"
 
@@ -143,6 +144,7 @@ static void swap_dialogs(sb_core *c, item *it)
     dialogs_free(c->reloaded);
     c->reloaded = it->dialogs;
     it->dialogs = NULL;
+    metrics_dialogs((long)dialogs_count(c->dialogs));
     sb_log("info", "core", "dialogs reloaded: %zu dialogs now serving", dialogs_count(c->dialogs));
 }
 
@@ -321,6 +323,8 @@ static void send_row(void *ctx, int64_t id, const char *adapter, const char *roo
         return; /* that adapter is not running now; the row waits in the outbox */
     sb_outbound msg = {.id = id, .room = room, .text = text};
     sb_log("debug", "core", "reply queued outbox=%lld adapter=%s", (long long)id, adapter);
+    if (id > 0) /* a crisis fallback (id < 0) is never reported back */
+        metrics_add(METRIC_REPLIES_PENDING, adapter, 1);
     a->send(a, &msg);
 }
 
@@ -335,6 +339,7 @@ static int send_pending_row(void *ctx, int64_t id, const char *room, const char 
     sb_outbound msg = {.id = id, .room = room, .text = text};
     sb_log("info", "core", "reply resent outbox=%lld adapter=%s (committed before the restart)",
            (long long)id, p->adapter->name);
+    metrics_add(METRIC_REPLIES_PENDING, p->adapter->name, 1);
     p->adapter->send(p->adapter, &msg);
     return 0;
 }
@@ -398,6 +403,12 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
     }
     file_clock_moved(c);
     int64_t now = clock_now(c->clock);
+    long messages = 0;
+    for (size_t i = 0; i < b->count; i++)
+        messages += b->events[i].kind == SB_IN_MESSAGE;
+    metrics_add(METRIC_MESSAGES_RECEIVED, a->name, messages);
+    struct timespec began, ended;
+    clock_gettime(CLOCK_MONOTONIC, &began);
     int rc = router_batch(c->router, a->name, b, now, send_row, c);
     /* A busy or full disk may pass: try again a few times, ~3 s in all. A person in
      * crisis hears where to find help at once, whatever the store does. */
@@ -423,6 +434,10 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
         core_request_stop(c);
         return;
     }
+    clock_gettime(CLOCK_MONOTONIC, &ended);
+    metrics_batch_committed(a->name, (int64_t)time(NULL),
+                            (double)(ended.tv_sec - began.tv_sec) +
+                                (double)(ended.tv_nsec - began.tv_nsec) / 1e9);
     if (b->resume_key && b->resume_value)
         resume_remember(c, a->name, b->resume_key, b->resume_value);
     /* Nudges due by now go out before the adapter hears "committed", so a console reader
@@ -522,6 +537,8 @@ int core_run(sb_core *c)
                 if (store_outbox_prune(c->store, c->last_prune - OUTBOX_KEEP_SECONDS) != SB_OK)
                     sb_log("warn", "core", "could not prune sent replies");
             }
+            metrics_add(METRIC_REPLIES_PENDING, it->adapter->name, -1);
+            metrics_add(it->ok ? METRIC_REPLIES_SENT : METRIC_REPLIES_GIVEN_UP, it->adapter->name, 1);
             if (!it->ok)
                 sb_log("warn", "core", "reply given up outbox=%lld adapter=%s", (long long)it->id,
                        it->adapter->name);

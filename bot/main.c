@@ -12,6 +12,8 @@
 #include "irc.h"
 #include "log.h"
 #include "matrix.h"
+#include "metrics.h"
+#include "monitor.h"
 #include "nudge.h"
 #include "sb.h"
 #include "service.h"
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -176,11 +179,12 @@ static void reload_dialogs(signal_ctx *s)
     if (rc == SB_OK)
         rc = core_swap_dialogs(s->core, d); /* the core owns d from here, even on failure */
     if (rc == SB_OK) {
-        sb_log("info", "main", "dialogs from %s loaded: %zu dialogs, swapping them in", s->dir,
-               dialogs_count(d));
+        metrics_add(METRIC_DIALOG_RELOADS, "ok", 1);
+        sb_log("info", "main", "dialogs from %s loaded, swapping them in", s->dir);
         service_reloaded("serving");
         return;
     }
+    metrics_add(METRIC_DIALOG_RELOADS, "refused", 1);
     sb_log("error", "main", "dialogs reload from %s refused (%s, %d problems); the previous "
            "set keeps serving", s->dir, rc == SB_EIO ? "cannot read the folder" : sb_strerror(rc),
            problems);
@@ -208,14 +212,29 @@ static void *signal_thread(void *arg)
 static void on_ready(void *ctx)
 {
     (void)ctx;
+    metrics_core_alive((int64_t)time(NULL));
     service_ready("serving");
 }
 
-/* The core's tick: a core that stops ticking is wedged, and systemd's watchdog restarts it. */
+/* The core's tick: a core that stops ticking is wedged; systemd's watchdog restarts it and
+ * /healthz says so. */
 static void on_tick(void *ctx)
 {
     (void)ctx;
+    metrics_core_alive((int64_t)time(NULL));
     service_watchdog_ping();
+}
+
+/* How often the core ticks: for the watchdog (half its timeout) and, with the monitor on,
+ * at least every MONITOR_TICK_MS so /healthz sees it turn. 0: no ticks needed. */
+#define MONITOR_TICK_MS 5000
+#define MONITOR_STALE_SECONDS 30
+static long tick_interval(int monitoring)
+{
+    long ms = service_watchdog_interval_ms();
+    if (monitoring && (ms == 0 || ms > MONITOR_TICK_MS))
+        ms = MONITOR_TICK_MS;
+    return ms;
 }
 
 static int serve(const options *o, const sb_config *cfg, store *st, const sb_dialogs *d,
@@ -269,9 +288,7 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
         }
         core_add_adapter(core, adapters[n++]);
     }
-    core_hooks hooks = {.ready = on_ready, .tick = on_tick,
-                        .tick_ms = service_watchdog_interval_ms()};
-    core_set_hooks(core, &hooks);
+    metrics_dialogs((long)dialogs_count(d));
     signal_ctx sig = {.core = core, .dir = dir,
                       .crisis = config_get(cfg, "safety", "crisis_message")};
     sigemptyset(&sig.set);
@@ -280,6 +297,18 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
     sigaddset(&sig.set, SIGTERM);
     sigaddset(&sig.set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &sig.set, NULL); /* every thread made from here inherits it */
+    monitor *mon = NULL;
+    const char *listen = config_get(cfg, "metrics", "listen");
+    char err[256];
+    if (listen && monitor_start(listen, MONITOR_STALE_SECONDS, &mon, err, sizeof err) != SB_OK) {
+        fprintf(stderr, "securebase: %s\n", err);
+        for (size_t k = 0; k < n; k++)
+            adapters[k]->destroy(adapters[k]);
+        core_free(core);
+        return 2;
+    }
+    core_hooks hooks = {.ready = on_ready, .tick = on_tick, .tick_ms = tick_interval(mon != NULL)};
+    core_set_hooks(core, &hooks);
     pthread_t tid;
     int have_sig_thread = pthread_create(&tid, NULL, signal_thread, &sig) == 0;
     int rc = core_run(core);
@@ -287,6 +316,7 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
         pthread_kill(tid, SIGUSR2);
         pthread_join(tid, NULL);
     }
+    monitor_stop(mon);
     for (size_t i = 0; i < n; i++)
         adapters[i]->destroy(adapters[i]);
     core_free(core);

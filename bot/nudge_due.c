@@ -7,6 +7,7 @@
 
 #include "adapter.h"
 #include "clock.h"
+#include "metrics.h"
 #include "nudge_conf.h"
 #include "nudge_text.h"
 #include "schedule.h"
@@ -145,7 +146,9 @@ static int run_one(store *s, const sb_dialogs *d, int64_t person, int64_t due, i
             sink(ctx, id, adapter, room, text.data ? text.data : "");
         sb_log("info", "nudge", "nudge sent person=#%lld adapter=%s outbox=%lld backoff_days=%d",
                (long long)person, adapter, (long long)id, backoff);
+        metrics_add(METRIC_NUDGES_SENT, adapter, 1);
     } else {
+        metrics_add(METRIC_NUDGES_SKIPPED, why ? why : skip_reason(v), 1);
         sb_log("info", "nudge", "nudge skipped person=#%lld reason=%s", (long long)person,
                why ? why : skip_reason(v));
     }

@@ -6,6 +6,7 @@
 #include "actions.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 #include "nudge.h"
 #include "sb.h"
 
@@ -92,9 +93,11 @@ static int enqueue(router *r, const char *adapter, const char *room, char *text,
 static void log_step(const char *adapter, int64_t person, const sb_step *step)
 {
     for (size_t i = 0; i < step->neffects; i++)
-        if (step->effects[i].kind == SB_FX_CRISIS)
+        if (step->effects[i].kind == SB_FX_CRISIS) {
+            metrics_add(METRIC_CRISIS_ANSWERS, adapter, 1);
             sb_log("info", "router", "crisis answer person=#%lld adapter=%s", (long long)person,
                    adapter);
+        }
     if (!log_enabled("debug"))
         return;
     const json_t *stack = json_object_get(step->state, "stack");
@@ -247,6 +250,7 @@ int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, in
             int64_t id = -(now * 1000 + (int64_t)(counter++ % 1000));
             send(ctx, id, adapter, ev->room, dialogs_crisis_message(r->dialogs));
             sb_log("warn", "router", "crisis answer sent without the store adapter=%s", adapter);
+            metrics_add(METRIC_CRISIS_ANSWERS, adapter, 1);
             n++;
         }
     }
