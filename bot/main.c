@@ -262,6 +262,13 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
     size_t n = 0;
     int use_console = o->console || !(config_has_section(cfg, "matrix") ||
                                       config_has_section(cfg, "irc"));
+    if (use_console && !o->console && getenv("INVOCATION_ID")) {
+        /* Under systemd stdin is /dev/null: a console would end at once, "successfully". */
+        fprintf(stderr, "securebase: nothing to serve: configure a [matrix] or [irc] section "
+                        "(or pass --console)\n");
+        core_free(core);
+        return 2;
+    }
     if (use_console) {
         const char *user = o->user ? o->user : config_get(cfg, "console", "user");
         if (!user)
