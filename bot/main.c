@@ -1,7 +1,9 @@
 /* main.c — the securebase command line: parses flags and the configuration, loads and
  * validates the dialogs, opens the store, and runs the core with the adapters the
  * configuration names (the console when asked, or when nothing else is configured).
- * Signals are taken by one thread with sigwait so the core stops between batches. */
+ * Signals are taken by one thread with sigwait: SIGTERM and SIGINT stop the core between
+ * batches, SIGHUP reloads the dialogs beside it. --backup copies the store and exits; the
+ * systemd protocol, the log level and the /healthz listener are set up here too. */
 #include "backup.h"
 #include "clock.h"
 #include "config.h"
