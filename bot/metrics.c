@@ -59,6 +59,7 @@ static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 static atomic_llong bucket_counts[NBOUNDS + 1]; /* the last is +Inf */
 static atomic_llong commit_micros;              /* the sum, in microseconds */
 static atomic_llong last_batch[NADAPTERS];      /* UTC seconds, 0 never */
+static atomic_llong last_contact[NADAPTERS];    /* UTC seconds, 0 never */
 static atomic_llong core_alive, started, dialogs_serving;
 
 static size_t label_index(const family *f, const char *label)
@@ -84,6 +85,11 @@ void metrics_batch_committed(const char *adapter, int64_t now, double seconds)
     atomic_fetch_add(&bucket_counts[i], 1);
     atomic_fetch_add(&commit_micros, (long long)(seconds * 1e6));
     atomic_store(&last_batch[label_index(&families[METRIC_MESSAGES_RECEIVED], adapter)], now);
+}
+
+void metrics_adapter_contact(const char *adapter, int64_t now)
+{
+    atomic_store(&last_contact[label_index(&families[METRIC_MESSAGES_RECEIVED], adapter)], now);
 }
 
 void metrics_core_alive(int64_t now)
@@ -152,6 +158,11 @@ int metrics_render(sb_buf *out)
     for (size_t i = 0; i < NADAPTERS; i++)
         put(w, "securebase_last_batch_timestamp_seconds{adapter=\"%s\"} %lld\n",
                       adapters[i], (long long)atomic_load(&last_batch[i]));
+    header(w, "securebase_last_contact_timestamp_seconds", "gauge",
+           "When the adapter last heard from its platform (0: never).");
+    for (size_t i = 0; i < NADAPTERS; i++)
+        put(w, "securebase_last_contact_timestamp_seconds{adapter=\"%s\"} %lld\n", adapters[i],
+            (long long)atomic_load(&last_contact[i]));
     header(w, "securebase_core_alive_timestamp_seconds", "gauge",
            "When the core loop last turned.");
     put(w, "securebase_core_alive_timestamp_seconds %lld\n",
@@ -174,12 +185,13 @@ int metrics_health(sb_buf *out, int64_t now, int64_t stale_seconds, int *healthy
                   *healthy ? "ok" : "stalled", alive > 0 ? (long long)(now - alive) : -1LL);
     int first = 1;
     for (size_t i = 0; i < NADAPTERS; i++) {
-        long long last = atomic_load(&last_batch[i]);
-        if (!last)
+        long long batch = atomic_load(&last_batch[i]), contact = atomic_load(&last_contact[i]);
+        if (!batch && !contact)
             continue;
-        put(w, "%s\"%s\":{\"last_batch_seconds_ago\":%lld,\"replies_pending\":%lld}",
-                      first ? "" : ",", adapters[i], (long long)(now - last),
-                      (long long)atomic_load(&values[METRIC_REPLIES_PENDING][i]));
+        put(w, "%s\"%s\":{\"last_contact_seconds_ago\":%lld,\"last_batch_seconds_ago\":%lld,"
+            "\"replies_pending\":%lld}", first ? "" : ",", adapters[i],
+            contact ? (long long)(now - contact) : -1LL, batch ? (long long)(now - batch) : -1LL,
+            (long long)atomic_load(&values[METRIC_REPLIES_PENDING][i]));
         first = 0;
     }
     long long pending = 0;

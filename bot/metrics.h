@@ -28,6 +28,9 @@ typedef enum metric {
 void metrics_add(metric m, const char *label, long n);
 /* One batch from adapter committed at wall time now (UTC seconds), after seconds of work. */
 void metrics_batch_committed(const char *adapter, int64_t now, double seconds);
+/* The adapter heard from its platform at wall time now (a Matrix sync answer, an IRC
+ * line): it is connected, whether or not anyone wrote. */
+void metrics_adapter_contact(const char *adapter, int64_t now);
 /* The core is turning (called from its tick), at wall time now. */
 void metrics_core_alive(int64_t now);
 /* How many dialogs are serving (after start and each reload). */
@@ -37,7 +40,7 @@ void metrics_dialogs(long count);
  * SB_ENOMEM (out may then hold part of it). */
 int metrics_render(sb_buf *out);
 /* Appends the health report (JSON) to out: the core's last turn, each adapter's last
- * committed batch and the replies pending. *healthy is 1 when the core turned within
+ * contact with its platform and last committed batch, and the replies pending. *healthy is 1 when the core turned within
  * stale_seconds. SB_OK or SB_ENOMEM. */
 int metrics_health(sb_buf *out, int64_t now, int64_t stale_seconds, int *healthy);
 

@@ -4,7 +4,7 @@ the working directory is the state directory and the store lands there by defaul
 Matrix password comes only as a credential ($CREDENTIALS_DIRECTORY/matrix-password), stderr
 is the journal (JOURNAL_STREAM), and systemd's notify socket hears READY=1, watchdog pings,
 RELOADING=1/READY=1 around a SIGHUP and STOPPING=1 at SIGTERM; /healthz shows the Matrix
-adapter's last batch. A person chats throughout. The password never reaches the log."""
+adapter's last sync answer and batch. A person chats throughout. The password never reaches the log."""
 import json
 import os
 import re
@@ -110,9 +110,11 @@ def main():
             port = int(re.search(r"metrics: serving .* on 127\.0\.0\.1:(\d+)", journal()).group(1))
             with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port, timeout=10) as answer:
                 health = json.loads(answer.read())
-            tap.check(health.get("status") == "ok" and
-                      0 <= health["adapters"]["matrix"]["last_batch_seconds_ago"] < 30,
+            matrix = health.get("adapters", {}).get("matrix", {})
+            tap.check(health.get("status") == "ok" and 0 <= matrix.get("last_batch_seconds_ago", -1) < 30,
                       "/healthz shows the Matrix adapter's last batch", health)
+            tap.check(0 <= matrix.get("last_contact_seconds_ago", -1) < 10,
+                      "and its last sync answer (the homeserver is reached)", health)
 
             notify.seen.clear()
             bot.send_signal(signal.SIGHUP)
