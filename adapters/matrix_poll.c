@@ -3,11 +3,13 @@
  * history skipped), then /sync with since after each commit; a timeline cut short (limited)
  * is completed from /messages before the sync goes to the core as one batch. */
 #include "matrix_impl.h"
+#include "metrics.h"
 #include "sb.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const state_names[] = {"login", "whoami", "filter", "boot sync", "sync",
                                           "messages", "wait for commit", "stopped"};
@@ -327,6 +329,7 @@ static int on_sync(matrix *m, const char *body, size_t len, int boot)
     int rc = matrix_sync_parse(body, len, m->self, &s);
     if (rc != SB_OK)
         return rc;
+    metrics_adapter_contact("matrix", (int64_t)time(NULL)); /* for /healthz, even when idle */
     if (!boot && m->since) {
         m->held = s;
         m->gap_room = 0;

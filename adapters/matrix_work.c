@@ -6,6 +6,7 @@
 #include "markdown.h"
 #include "matrix_impl.h"
 #include "matrix_split.h"
+#include "metrics.h"
 #include "sb.h"
 
 #include <stdio.h>
@@ -170,7 +171,13 @@ void matrix_work_done(matrix *m, CURLcode result)
         return;
     }
     m->current = NULL;
-    const char *what = job_name(j->kind);
+    char what[64]; /* the job, and for a reply its outbox row, for the retry's log line */
+    if (j->kind == JOB_SEND) {
+        snprintf(what, sizeof what, "reply retry outbox=%lld adapter=matrix", (long long)j->id);
+        metrics_add(METRIC_REPLY_RETRIES, "matrix", 1);
+    } else {
+        snprintf(what, sizeof what, "%s", job_name(j->kind));
+    }
     if (j->kind == JOB_TYPING && ++j->tries >= BEST_EFFORT_TRIES) {
         matrix_job_free(j); /* cosmetic: not worth holding up the replies behind it */
     } else {
