@@ -205,6 +205,81 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
     free(feeling);
 }
 
+#define ECHO_SHORT 100 /* bytes of an echo said back whole in a listening state */
+#define HEARD_ITEM 90   /* bytes of an echo kept for {heard} */
+#define HEARD_ITEMS 3   /* echoes {heard} lists, the latest */
+
+/* Adds echo (Markdown) to {heard}: the last HEARD_ITEMS echoes of a listening dialog as a
+ * list, each cut at a word to HEARD_ITEM bytes, for the summary that gathers them up. */
+static void keep_heard(turn *t, json_t *frame, const char *echo)
+{
+    const char *old = str(flow_vars(t, frame), "heard");
+    const char *from = old ? old : "";
+    size_t lines = 0;
+    for (const char *p = from; *p; p++)
+        lines += *p == '\n';
+    while (lines-- >= HEARD_ITEMS) { /* drop the oldest */
+        const char *nl = strchr(from + 1, '\n');
+        from = nl ? nl : from + strlen(from);
+    }
+    size_t n = strlen(echo);
+    if (n > HEARD_ITEM) {
+        n = HEARD_ITEM;
+        while (n > 0 && echo[n] != ' ')
+            n--;
+    }
+    char *joined = sb_asprintf("%s\n- %.*s%s", from, (int)n, echo, n < strlen(echo) ? "…" : "");
+    if (!joined) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    flow_keep(t, frame, "heard", turn_var(t, joined));
+    free(joined);
+}
+
+void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (reflect_parts(r, text, &echo, &feeling) != SB_OK) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    char *echo_md = text_escape_markdown(echo);
+    if (!echo_md) {
+        turn_fail(t, SB_ENOMEM);
+    } else if (!*echo) {
+        /* nothing to reflect: the next question follows on its own */
+    } else if (!strchr(echo, ' ') && !feeling) {
+        /* "lol", "yeah": no echo; the next question carries on */
+    } else if (strlen(echo) > ECHO_SHORT || !strchr(echo, ' ')) {
+        /* a long vent is not parroted back: heard, with the feeling named when there is one */
+        const char *name = feeling ? "heard_feeling_reply" : "heard_reply";
+        const json_t *texts = json_object_get(r, name);
+        json_t *vars = json_pack("{s:s}", "feeling", feeling ? feeling : "");
+        char key[64];
+        snprintf(key, sizeof key, "reflection/%s", name);
+        if (!vars)
+            turn_fail(t, SB_ENOMEM);
+        else if (texts)
+            turn_say(t, key, texts, vars);
+        json_decref(vars);
+    } else {
+        const char *list = feeling ? "feeling_templates" : "templates";
+        char key[64];
+        snprintf(key, sizeof key, "reflection/%s", list);
+        size_t pick = turn_pick(t, key, json_object_get(r, list));
+        turn_reply_owned(t, reflect_render(r, echo_md, feeling, pick));
+    }
+    if (echo_md && *echo && str(st, "save"))
+        flow_keep(t, frame, str(st, "save"), turn_var(t, echo_md));
+    if (echo_md && (strchr(echo, ' ') || feeling))
+        keep_heard(t, frame, echo_md);
+    free(echo_md);
+    free(echo);
+    free(feeling);
+}
+
 void answer_resay_reflection(turn *t, json_t *frame)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
@@ -406,6 +481,12 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
     }
     if (json_is_true(json_object_get(st, "reflect"))) {
         begin_reflection(t, frame, st);
+        return;
+    }
+    const char *reflect = str(st, "reflect");
+    if (reflect && strcmp(reflect, "echo") == 0) {
+        answer_echo(t, frame, st, t->text);
+        flow_go(t, frame, str(st, "next"));
         return;
     }
     if (str(st, "journal"))

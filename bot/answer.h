@@ -36,6 +36,12 @@ void answer_say_kind(turn *t, int kind);
  * question. Returns 0 (nothing said) for longer echoes, a feeling, or a set without it. */
 int answer_say_brief(turn *t, const char *echo, const char *feeling);
 
+/* A listening state's reflection ("reflect": "echo"): text reflected back without a check
+ * question (a short echo whole, with the feeling named; a long one is not parroted but
+ * acknowledged with reflection.json "heard_reply" or "heard_feeling_reply"), and st's
+ * "save" name set to the echo. The caller moves on. */
+void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text);
+
 /* The input (t->text) answers frame's text state st. */
 void answer_text(turn *t, json_t *frame, const json_t *st);
 

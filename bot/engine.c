@@ -13,6 +13,7 @@
  *   "consent": "yes" | "no"   absent until a state's "set" decides it; journal needs "yes"
  *   "turn": 42                engine calls so far; with input.now it seeds variant picks
  *   "last": 1767225600        input.now of the previous direct input (follow-up gap)
+ *   "missed": true            the previous reply was commands.json "fallback" (never twice)
  *   "picked": {"key": 1}      last variant used per text ("dialog/state", "commands/x")
  *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation
  *   "stack": [frame, ...]     bottom first, at most 4 (turn.h); the top frame waits
@@ -46,6 +47,7 @@
 #include "exercise.h"
 #include "flow.h"
 #include "match.h"
+#include "reflect.h"
 #include "sb.h"
 #include "text.h"
 #include "turn.h"
@@ -220,18 +222,135 @@ static void command(turn *t, const json_t *cmd, const char *arg)
         flow_start(t, dialog, arg);
 }
 
+#define LISTEN_MIN_WORDS 3   /* words of free text that the listening dialog takes up */
+#define LISTEN_OVER_MIN_WORDS 6 /* ... when it means leaving a waiting question for it */
+#define CLOSING_MAX_WORDS 7  /* words of a message that a closing phrase makes a goodbye */
+
+static long word_count(const char *text);
+
+/* The coach did not understand. Never the same "I didn't follow" twice in a row: after one,
+ * commands.json "fallback_again" (an invitation to say it in a sentence) when the set has
+ * it. The state remembers that this reply was the fallback. */
+static void fallback(turn *t)
+{
+    const json_t *commands = dialogs_data(t->d, "commands");
+    if (t->missed && json_object_get(commands, "fallback_again"))
+        turn_say_data(t, "fallback_again");
+    else
+        turn_say_data(t, "fallback");
+    set(t, t->state, "missed", json_true());
+}
+
+/* 1 when the input is a short goodbye: a phrase of commands.json "closing_words" ("that's
+ * all for today", "bye", "goodnight") in a message of at most CLOSING_MAX_WORDS words. */
+static int is_closing(turn *t)
+{
+    const json_t *words = json_object_get(dialogs_data(t->d, "commands"), "closing_words");
+    if (!words)
+        return 0;
+    long found = match_phrases(words, t->text);
+    long n = found > 0 ? word_count(t->text) : 0;
+    if (found < 0 || n < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return 0;
+    }
+    return found > 0 && n <= CLOSING_MAX_WORDS;
+}
+
+/* 1 when the input starts with a word of reflection.json "yes" or "no". */
+static int starts_yes_no(turn *t)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    size_t rest = 0;
+    int yes = match_words(json_object_get(r, "yes"), t->text, &rest);
+    int no = match_words(json_object_get(r, "no"), t->text, &rest);
+    if (yes < 0 || no < 0)
+        turn_fail(t, SB_ENOMEM);
+    return yes > 0 || no > 0;
+}
+
+/* 1 when the input names a feeling of reflection.json ("sad", "numb"). */
+static int names_feeling(turn *t)
+{
+    char *echo = NULL, *feeling = NULL;
+    const json_t *r = dialogs_data(t->d, "reflection");
+    if (!r)
+        return 0;
+    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
+        turn_fail(t, SB_ENOMEM);
+    int named = feeling != NULL;
+    free(echo);
+    free(feeling);
+    return named;
+}
+
+/* Free text that no trigger, command or waiting question takes: the listening dialog
+ * (commands.json "listen") hears it when it is a few words or more, or when the coach has
+ * just said it did not follow. Returns 1 when it started. */
+static int listen(turn *t)
+{
+    const char *id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = str(turn_top(t), "dialog");
+    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    if (!id || !dialogs_dialog(t->d, id) || (top && strcmp(top, id) == 0) ||
+        (top && safety && strcmp(top, safety) == 0))
+        return 0;
+    long words = word_count(t->text);
+    if (words < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return 1;
+    }
+    if (words < LISTEN_MIN_WORDS && !(t->missed && words >= 2) && !names_feeling(t))
+        return 0;
+    /* over a waiting question only what is plainly something else to say: a few words, or
+     * a try at the menu's answer ("yes but wait"), are asked again instead */
+    if (top && (words < LISTEN_OVER_MIN_WORDS || flow_about_choices(t) || starts_yes_no(t)))
+        return 0;
+    flow_start_heard(t, id);
+    return 1;
+}
+
+#define HEARD_MIN_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
+
+/* 1 when the trigger found starts the listening dialog and the message says more than the
+ * request to be heard: then the message is the first thing heard. */
+static int listen_heard(turn *t, const char *id)
+{
+    const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+    if (!listen_id || strcmp(listen_id, id) != 0)
+        return 0;
+    long words = word_count(t->text);
+    if (words < 0)
+        turn_fail(t, SB_ENOMEM);
+    return words >= HEARD_MIN_WORDS;
+}
+
 static void idle_input(turn *t, int64_t gap)
 {
     if (gap >= FOLLOWUP_GAP && followup_ask(t))
         return;
+    if (is_closing(t)) {
+        turn_say_data(t, "closing");
+        return;
+    }
     const char *id = NULL;
     int rc = match_trigger(t->d, t->text, &id);
     if (rc < 0)
         turn_fail(t, rc);
+    else if (rc == 1 && listen_heard(t, id))
+        flow_start_heard(t, id);
     else if (rc == 1)
         flow_start(t, id, NULL);
-    else
-        turn_say_data(t, "fallback");
+    else if (!listen(t))
+        fallback(t);
+}
+
+/* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
+ * will resume afterwards. */
+static void set_aside(turn *t)
+{
+    if (json_object_get(turn_top(t), "dialog"))
+        turn_say_data(t, "set_aside");
 }
 
 /* An answer that fits nothing the waiting state or exercise step asks may be a request of
@@ -246,12 +365,19 @@ static int interrupt(turn *t)
     const char *top = str(turn_top(t), "dialog");
     const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
     if (top && safety && strcmp(top, safety) == 0)
-        return 0;
+        return flow_own_words(t); /* "keep talking with me": what they wrote is the talk */
+    if (is_closing(t)) { /* "thanks, that's all for today": a goodbye, not a wrong answer */
+        flow_reset(t);
+        turn_say_data(t, "closing");
+        return 1;
+    }
     const json_t *cmd = NULL;
     char *arg = NULL;
     int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
     const char *dialog = str(cmd, "dialog");
     if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
+        if (dialog)
+            set_aside(t);
         command(t, cmd, arg);
         free(arg);
         return 1;
@@ -265,10 +391,53 @@ static int interrupt(turn *t)
         return 1;
     }
     if (rc == 1 && !(top && strcmp(id, top) == 0)) {
+        set_aside(t);
         flow_start(t, id, NULL);
         return 1;
     }
-    return 0;
+    return flow_own_words(t) || listen(t);
+}
+
+/* Someone comes back after a quiet spell (FOLLOWUP_GAP) while a dialog question was left
+ * waiting: it is never silently resumed. An answer that plainly fits a waiting menu or
+ * rating goes on as usual. A greeting or a few words get commands.json "return" (the
+ * welcome-back dialog: pick it up, or start fresh), naming what was left open; a message
+ * of its own is what matters now: "return_dropped" names what is let go, and the message
+ * is read as if nothing waited. Returns 1 when it did one of those. */
+static int returning(turn *t, int64_t gap, int greeting)
+{
+    const json_t *commands = dialogs_data(t->d, "commands");
+    const char *back = str(commands, "return");
+    json_t *top = turn_top(t);
+    const char *id = str(top, "dialog");
+    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    if (gap < FOLLOWUP_GAP || !id || !back || !dialogs_dialog(t->d, back) ||
+        strcmp(id, back) == 0 || (safety && strcmp(id, safety) == 0))
+        return 0;
+    const json_t *dialog = dialogs_dialog(t->d, id);
+    const json_t *st = json_object_get(json_object_get(dialog, "states"), str(top, "state"));
+    const char *expect = str(st, "expect");
+    int text = json_object_get(top, "reflect") || (expect && strcmp(expect, "text") == 0);
+    if (!greeting && !text && !flow_would_retry(t))
+        return 0;
+    const char *title = str(dialog, "title") ? str(dialog, "title") : id;
+    long words = word_count(t->text);
+    if (words < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return 1;
+    }
+    if (greeting || words <= LISTEN_MIN_WORDS) {
+        flow_start_with(t, back, "left_open", title);
+        return 1;
+    }
+    json_t *vars = json_pack("{s:s}", "title", title);
+    if (!vars)
+        turn_fail(t, SB_ENOMEM);
+    turn_say(t, "commands/return_dropped", json_object_get(commands, "return_dropped"), vars);
+    json_decref(vars);
+    flow_reset(t);
+    idle_input(t, 0);
+    return 1;
 }
 
 /* A greeting (a command with "greeting": true) that is more than hello: after a quiet
@@ -281,7 +450,7 @@ static int greet(turn *t, int64_t gap)
     if (!top)
         return gap >= FOLLOWUP_GAP && followup_ask(t);
     if (json_object_get(top, "dialog"))
-        return 0;
+        return returning(t, gap, 1);
     exercise_where(t, top);
     return 1;
 }
@@ -395,6 +564,8 @@ static void direct_input(turn *t, int repaired)
     int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
     set(t, s, "last", json_integer(t->in->now));
     t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
+    t->missed = json_is_true(json_object_get(s, "missed"));
+    json_object_del(s, "missed");
     if (repaired)
         turn_say_data(t, "reset");
     int idle = turn_top(t) == NULL;
@@ -403,16 +574,23 @@ static void direct_input(turn *t, int repaired)
     const json_t *cmd = NULL;
     char *arg = NULL;
     int rc = match_command(t->d, t->text, idle ? MATCH_IDLE : MATCH_WAITING, 1, &cmd, &arg);
+    if (rc == 0 && !idle && flow_waits_choice(t)) {
+        /* "journal I called my brother back today" at a menu is a journal entry, not the
+         * menu's "Read my journal": a command word with its argument is a command there */
+        rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+        if (rc == 1 && !arg)
+            rc = 0;
+    }
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
         command_or_greeting(t, cmd, arg, gap);
     else if (is_bang(t->text))
         turn_say_data(t, "unknown");
-    else if (!idle && !(flow_would_retry(t) && interrupt(t)))
-        flow_answer(t);
     else if (idle)
         idle_input(t, gap);
+    else if (!returning(t, gap, 0) && !(flow_would_retry(t) && interrupt(t)))
+        flow_answer(t);
     if (t->released) /* left a menu it fitted nothing of three times: what's on their mind */
         idle_input(t, 0);
     free(arg);

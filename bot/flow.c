@@ -288,6 +288,12 @@ static void enter(turn *t)
             return;
         }
         apply_settings(t, st);
+        if (json_is_true(json_object_get(st, "fresh"))) { /* what it interrupted is let go */
+            json_t *stack = turn_stack(t);
+            while (json_array_size(stack) > 1)
+                json_array_remove(stack, 0);
+            json_object_del(frame, "called");
+        }
         if (str(st, "action"))
             turn_effect(t, SB_FX_ACTION, str(st, "action"), NULL, 0);
         if (json_object_get(st, "say"))
@@ -328,6 +334,27 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
         flow_keep(t, frame, name, turn_var_said(t, said));
     turn_push(t, frame);
     enter(t);
+}
+
+static void answer_dialog(turn *t, json_t *frame);
+
+void flow_start_heard(turn *t, const char *id)
+{
+    const json_t *dialog = dialogs_dialog(t->d, id);
+    const char *start = str(dialog, "start");
+    const json_t *st = start ? json_object_get(json_object_get(dialog, "states"), start) : NULL;
+    if (!st || strcmp(expect_of(st), "text") != 0) {
+        flow_start(t, id, NULL);
+        return;
+    }
+    json_t *top = turn_top(t);
+    const char *top_id = str(top, "dialog");
+    if (top_id && strcmp(top_id, id) == 0 && !json_is_true(json_object_get(top, "called")))
+        json_decref(turn_pop(t));
+    turn_push(t, dialog_frame(t, id, NULL, 0));
+    json_t *frame = turn_top(t);
+    if (frame)
+        answer_dialog(t, frame);
 }
 
 void flow_start(turn *t, const char *id, const char *arg)
@@ -455,6 +482,36 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
     return only_one(choices, skip, pick, index);
 }
 
+#define OWN_WORDS_MIN 3 /* words of an answer that an "own_words" choice takes as said */
+
+/* The one choice marked "own_words" ("Yes, I have a moment in mind", "Keep talking"), when
+ * the answer is a few words of its own: the person went straight to what that choice
+ * asks for. Returns 1 with *index, 0 when none, SB_ENOMEM. */
+static int choose_own_words(turn *t, const json_t *choices, size_t *index)
+{
+    size_t i, found = 0, count = 0;
+    json_t *ch;
+    json_array_foreach(choices, i, ch) {
+        if (json_is_true(json_object_get(ch, "own_words"))) {
+            found = i;
+            count++;
+        }
+    }
+    if (count != 1)
+        return 0;
+    char *norm = text_norm_phrase(t->text);
+    if (!norm)
+        return SB_ENOMEM;
+    size_t words = *norm != '\0';
+    for (const char *p = norm; *p; p++)
+        words += *p == ' ';
+    free(norm);
+    if (words < OWN_WORDS_MIN)
+        return 0;
+    *index = found;
+    return 1;
+}
+
 /* The choice the input selects: by number, word or label start (match_choice), else the
  * one label that holds all of its significant words (match_choice_label), else by an
  * unsure or agreeing answer (choose_by_mood), never a consequential choice those ways. */
@@ -472,7 +529,47 @@ static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
     }
     const json_t *filler = json_object_get(dialogs_data(t->d, "commands"), "filler_words");
     rc = match_choice_label(choices, filler, t->text, skip, index);
-    return rc == 0 ? choose_by_mood(t, frame, st, skip, index) : rc;
+    if (rc == 0)
+        rc = choose_by_mood(t, frame, st, skip, index);
+    size_t shared = 0;
+    if (rc == 0)
+        rc = match_choice_overlap(choices, filler, t->text, skip, index, &shared);
+    return rc;
+}
+
+int flow_own_words(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!flow_waits_choice(t))
+        return 0;
+    const json_t *st = frame_state(t, frame);
+    size_t index = 0;
+    int rc = choose_own_words(t, json_object_get(st, "choices"), &index);
+    if (rc <= 0) {
+        if (rc < 0)
+            turn_fail(t, rc);
+        return 0;
+    }
+    const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
+    if (str(st, "save"))
+        flow_keep(t, frame, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
+    go_to(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+    answer_dialog(t, frame); /* the text state it leads to is answered already */
+    return 1;
+}
+
+int flow_about_choices(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!flow_waits_choice(t))
+        return 0;
+    const json_t *st = frame_state(t, frame);
+    const json_t *filler = json_object_get(dialogs_data(t->d, "commands"), "filler_words");
+    size_t index = 0, shared = 0;
+    if (match_choice_overlap(json_object_get(st, "choices"), filler, t->text, NULL, &index,
+                             &shared) < 0)
+        turn_fail(t, SB_ENOMEM);
+    return shared > 0;
 }
 
 void flow_missed(turn *t, json_t *frame, const json_t *st)
@@ -498,6 +595,14 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     } else {
         flow_say_state(t, frame, st, 1);
     }
+}
+
+int flow_waits_choice(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!frame || !json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
+        return 0;
+    return strcmp(expect_of(frame_state(t, frame)), "choice") == 0;
 }
 
 int flow_would_retry(turn *t)
@@ -535,10 +640,11 @@ static void answer_dialog(turn *t, json_t *frame)
             flow_missed(t, frame, st);
         } else {
             const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
+            const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
             if (str(st, "save"))
                 flow_keep(t, frame, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
             flow_keep(t, frame, "answer", turn_var_said(t, t->text));
-            flow_go(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+            flow_go(t, frame, next);
         }
     } else if (strcmp(expect, "rating") == 0) {
         answer_rating(t, frame, st);

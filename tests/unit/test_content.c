@@ -565,6 +565,8 @@ static void test_every_dialog_reachable(void **state)
     const json_t *commands = dialogs_data(set, "commands");
     reach(&s, json_string_value(json_object_get(commands, "first_contact")));
     reach(&s, json_string_value(json_object_get(dialogs_data(set, "crisis"), "dialog")));
+    reach(&s, json_string_value(json_object_get(commands, "listen")));
+    reach(&s, json_string_value(json_object_get(commands, "return")));
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(commands, "commands"), i, c)
