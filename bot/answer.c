@@ -309,6 +309,30 @@ static int starts_correction(const json_t *r, const char *text)
     return yes;
 }
 
+/* Bytes of text taken by the laughs and fillers that open it (reflection.json "laughs":
+ * "jaja", "haha", "um"), with their punctuation and spaces; 0 for none. */
+static size_t laugh_len(const json_t *r, const char *text)
+{
+    size_t at = 0;
+    for (int guard = 0; guard < 4; guard++) {
+        size_t rest = 0;
+        int rc = match_words(json_object_get(r, "laughs"), text + at, &rest);
+        if (rc != 1)
+            break;
+        at += rest;
+    }
+    return at;
+}
+
+/* Bytes of text taken by a phrase of reflection.json "correction_leads" it opens with ("i
+ * mean", "what i meant was": words that only announce the correction), with the
+ * punctuation and spaces after it; 0 for none. */
+static size_t lead_len(const json_t *r, const char *text)
+{
+    size_t rest = 0;
+    return match_words(json_object_get(r, "correction_leads"), text, &rest) == 1 ? rest : 0;
+}
+
 /* The reflection was right, or close enough, or the person moves on without saying: the
  * answer stands as they first gave it. */
 static void reflection_stands(turn *t, json_t *frame, const json_t *st)
@@ -343,23 +367,25 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         reflection_stands(t, frame, st);
         return;
     }
-    const char *correction = t->text;
+    const char *said = t->text + laugh_len(r, t->text); /* "jaja no, i mean ..." */
+    const char *correction = said;
     if (strcmp(str(frame, "reflect"), "check") == 0) {
         size_t yes_rest = 0, no_rest = 0;
-        int yes = match_words(json_object_get(r, "yes"), t->text, &yes_rest);
-        int no = match_words(json_object_get(r, "no"), t->text, &no_rest);
-        int corrects = starts_correction(r, t->text);
+        int yes = match_words(json_object_get(r, "yes"), said, &yes_rest);
+        int no = match_words(json_object_get(r, "no"), said, &no_rest);
+        int corrects = starts_correction(r, said);
         if (yes < 0 || no < 0 || corrects < 0) {
             turn_fail(t, SB_ENOMEM);
             return;
         }
-        if (no == 2 || (no == 1 && is_blank(t->text + no_rest))) {
+        if (no == 2 || (no == 1 && is_blank(said + no_rest))) {
             set(t, frame, "reflect", json_string("correct"));
             turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
             return;
         }
-        if (no == 1)
-            correction = t->text + no_rest; /* "no, it was more that ..." */
+        if (no == 1) {
+            correction = said + no_rest; /* "no, it was more that ..." */
+        }
         else if (!corrects) {
             reflection_stands(t, frame, st);
             return;
@@ -368,6 +394,7 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         reflection_stands(t, frame, st);
         return;
     }
+    correction += lead_len(r, correction); /* "no, i mean i get scared": "i get scared" */
     if (str(st, "save"))
         flow_keep(t, frame, str(st, "save"), turn_var_said(t, correction));
     flow_keep(t, frame, "answer", turn_var_said(t, correction));
