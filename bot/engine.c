@@ -310,6 +310,23 @@ static int listen(turn *t)
     return 1;
 }
 
+#define REPORT_MIN_WORDS 4 /* words that make a message the answer to a pending follow-up */
+#define REPORT_MIN_GAP (20 * 60) /* ... once there was time to try it: not a comment right after */
+
+/* Soon after an exercise whose follow-up is still to be asked ("I'll ask how it went next
+ * time"), a message of a few words is most likely the answer already: "I did ask my son.
+ * He helped, it was fine". Taken as the follow-up's answer; 1 when it was. */
+static int reports_back(turn *t)
+{
+    const json_t *pending = json_object_get(t->state, "followup");
+    if (!pending || t->in->now - json_integer_value(json_object_get(pending, "at")) < REPORT_MIN_GAP)
+        return 0;
+    long words = word_count(t->text);
+    if (words < 0)
+        turn_fail(t, SB_ENOMEM);
+    return words >= REPORT_MIN_WORDS && followup_take(t);
+}
+
 #define HEARD_MIN_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
 
 /* 1 when the trigger found starts the listening dialog and the message says more than the
@@ -341,7 +358,7 @@ static void idle_input(turn *t, int64_t gap)
         flow_start_heard(t, id);
     else if (rc == 1)
         flow_start(t, id, NULL);
-    else if (!listen(t))
+    else if (!reports_back(t) && !listen(t))
         fallback(t);
 }
 
@@ -612,6 +629,41 @@ static void group_input(turn *t)
     free(arg);
 }
 
+/* 1 when stack (an array of frames) holds an exercise frame for id. */
+static int holds_exercise(const json_t *stack, const char *id)
+{
+    size_t i;
+    json_t *frame;
+    json_array_foreach(stack, i, frame) {
+        const char *x = str(frame, "exercise");
+        if (x && strcmp(x, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* An exercise that was under way before this step (a frame still at a step, not at "how
+ * did it go?") and is gone after it without being done was stopped: by *stop*, another
+ * exercise, a crisis, a menu left. SB_FX_EXERCISE_STOPPED tells the router, so no nudge
+ * asks about it. */
+static void note_stopped(turn *t, const json_t *before)
+{
+    size_t i;
+    json_t *frame;
+    json_array_foreach(json_object_get(before, "stack"), i, frame) {
+        const char *id = str(frame, "exercise");
+        if (!id || json_is_true(json_object_get(frame, "how")) ||
+            holds_exercise(json_object_get(t->state, "stack"), id))
+            continue;
+        int done = 0;
+        for (size_t k = 0; k < t->neffects; k++)
+            done |= t->effects[k].kind == SB_FX_EXERCISE_DONE && t->effects[k].key &&
+                    strcmp(t->effects[k].key, id) == 0;
+        if (!done)
+            turn_effect(t, SB_FX_EXERCISE_STOPPED, id, NULL, 0);
+    }
+}
+
 /* The start of every entry point: a repaired copy of the state. */
 static int begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in,
                  sb_step *out, int *repaired)
@@ -643,6 +695,8 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     } else {
         direct_input(&t, repaired);
     }
+    if (!t.in->group)
+        note_stopped(&t, state);
     return turn_end(&t, out);
 }
 
@@ -657,6 +711,7 @@ int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id
         flow_start_in_group(&t, dialog_id, NULL);
     else
         flow_start(&t, dialog_id, NULL);
+    note_stopped(&t, state);
     return turn_end(&t, out);
 }
 
@@ -671,5 +726,6 @@ int engine_start_exercise(const sb_dialogs *d, const json_t *state, const char *
         turn_say_data(&t, "group_private");
     else
         exercise_start(&t, exercise_id);
+    note_stopped(&t, state);
     return turn_end(&t, out);
 }

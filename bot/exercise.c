@@ -392,6 +392,30 @@ int followup_ask(turn *t)
     return 1;
 }
 
+int followup_take(turn *t)
+{
+    json_t *pending = json_object_get(t->state, "followup");
+    const char *id = json_string_value(json_object_get(pending, "exercise"));
+    const json_t *x = exercise_find(t->d, id);
+    json_int_t at = json_integer_value(json_object_get(pending, "at"));
+    if (!x || !json_is_string(json_object_get(x, "followup")) ||
+        t->in->now - at > FOLLOWUP_MAX_AGE)
+        return 0;
+    json_t *frame = json_pack("{s:s}", "followup", id);
+    json_object_del(t->state, "followup");
+    turn_push(t, frame);
+    const char *title = json_string_value(json_object_get(x, "title"));
+    json_t *vars = json_pack("{s:s}", "title", title ? title : "");
+    if (!vars)
+        turn_fail(t, SB_ENOMEM);
+    say_flow_vars(t, "followup_report", NULL, vars);
+    json_decref(vars);
+    if (turn_top(t))
+        followup_answer(t, turn_top(t));
+    t->ended = 0; /* nothing lay below to resume: the person was idle */
+    return 1;
+}
+
 void exercise_where(turn *t, json_t *frame)
 {
     if (json_object_get(frame, "followup")) {

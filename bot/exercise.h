@@ -39,4 +39,10 @@ void exercise_where(turn *t, json_t *frame);
  * question and returns 1; else returns 0. The pending follow-up is cleared. */
 int followup_ask(turn *t);
 
+/* The input is the answer to a pending follow-up the coach has not asked yet ("I did ask my
+ * son. He helped"): flow "followup_report" (with {title}) when the set has it, then the
+ * answer is journaled and reflected as after followup_ask. Returns 1 when a follow-up was
+ * pending (and is now cleared), else 0. */
+int followup_take(turn *t);
+
 #endif

@@ -342,7 +342,8 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
                                               "next_words", "how_again", "why_words",
                                               "in_progress", "followup_intro", "another_words",
                                               "another", "hard_words", "hard", "comment",
-                                              "group_intro", "group_outro", NULL};
+                                              "group_intro", "group_outro", "followup_report",
+                                              NULL};
     static const char *const topic_keys[] = {"id", "title", "description", NULL};
     static const char *const exercise_keys[] = {"id",    "topic",    "title", "minutes",
                                                 "steps", "followup", "why",   NULL};
@@ -406,6 +407,9 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
         if (json_object_get(flow, "in_progress"))
             validate_texts(v, f, "-", "flow: in_progress", json_object_get(flow, "in_progress"),
                            progress_vars, NULL);
+        if (json_object_get(flow, "followup_report"))
+            validate_texts(v, f, "-", "flow: followup_report", json_object_get(flow, "followup_report"),
+                           title_vars, NULL);
         if (json_object_get(flow, "followup_intro"))
             validate_texts(v, f, "-", "flow: followup_intro", json_object_get(flow, "followup_intro"),
                            title_vars, NULL);

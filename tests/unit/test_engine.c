@@ -170,7 +170,7 @@ static const exchange exercise_interrupted[] = {
     {"calm", {"NO_CONSENT", "Thank you"}, NULL, 0, 0},
     {"hello", {"FALLBACK"}, NULL, 6 * 3600, 0}, /* no follow-up question in this one */
     {"@exercise:body-scan", {"SCAN1"}, "G(body-scan)", 0, 0},
-    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"stop", {"STOPPED"}, "X(body-scan)", 0, 0}, /* stopped: no nudge asks about it */
     {"next", {"FALLBACK"}, NULL, 0, 0},
     END};
 
@@ -518,7 +518,7 @@ static const exchange crisis_drops_the_dialog[] = {
     {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
     {"I want to die", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
     {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
-    {"my sister", {"SAFETY_END", "~RESUME", "~STEP1"}, NULL, 0, 0},
+    {"my sister", {"SAFETY_END", "~RESUME", "~STEP1"}, "X(notice-urge)", 0, 0},
     {"next", {"FALLBACK", "~STEP2"}, NULL, 0, 0},
     END};
 
