@@ -291,6 +291,8 @@ static int listen(turn *t)
 {
     const char *id = str(dialogs_data(t->d, "commands"), "listen");
     const char *top = str(turn_top(t), "dialog");
+    if (turn_top(t) && !top) /* an exercise step: a comment on it is the exercise's to take */
+        return 0;
     const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
     if (!id || !dialogs_dialog(t->d, id) || (top && strcmp(top, id) == 0) ||
         (top && safety && strcmp(top, safety) == 0))

@@ -304,6 +304,42 @@ static void how_answer(turn *t, json_t *frame, const json_t *x)
     end_frame(t);
 }
 
+/* 1 when the whole input is a phrase of flow list name ("another one", "this is hard"). */
+static int is_flow_word(turn *t, const char *name)
+{
+    const json_t *words = json_object_get(json_object_get(dialogs_data(t->d, "exercises"), "flow"), name);
+    size_t rest = 0;
+    int rc = words ? match_words(words, t->text, &rest) : 0;
+    if (rc < 0)
+        turn_fail(t, rc);
+    return rc == 2 || (rc == 1 && name[0] == 'h'); /* "this is hard, my mind wanders" */
+}
+
+/* Something said at a step that is no next word: a request for another exercise (flow
+ * "another_words": this one is stopped and the router gives a different one), "this is
+ * hard" (flow "hard_words": "hard", which offers slower, another or stopping), or any other
+ * comment (flow "comment"). Without those texts in the set, the hint again. */
+static void step_comment(turn *t, json_t *frame)
+{
+    const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
+    (void)frame;
+    if (json_object_get(flow, "another") && is_flow_word(t, "another_words")) {
+        say_flow(t, "another", NULL);
+        json_decref(turn_pop(t)); /* engine.c notes it as stopped */
+        turn_effect(t, SB_FX_ACTION, "exercise", NULL, 0);
+        return;
+    }
+    if (json_object_get(flow, "hard") && is_flow_word(t, "hard_words")) {
+        say_flow(t, "hard", NULL);
+        return;
+    }
+    if (json_object_get(flow, "comment") && !is_blank(t->text)) {
+        say_flow(t, "comment", NULL);
+        return;
+    }
+    say_flow(t, "hint", default_hint);
+}
+
 void exercise_answer(turn *t, json_t *frame)
 {
     if (json_object_get(frame, "followup")) {
@@ -321,7 +357,7 @@ void exercise_answer(turn *t, json_t *frame)
         return;
     }
     if (!is_next_word(t)) {
-        say_flow(t, "hint", default_hint);
+        step_comment(t, frame);
         return;
     }
     size_t step = (size_t)json_integer_value(json_object_get(frame, "step")) + 1;

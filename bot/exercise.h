@@ -27,6 +27,7 @@ void exercise_answer(turn *t, json_t *frame);
 int exercise_would_retry(turn *t, const json_t *frame);
 
 /* Says again what frame waits for (after an interruption). */
+/* (A step's answer that is no next word is a comment: see exercise.c step_comment.) */
 void exercise_resay(turn *t, json_t *frame);
 
 /* Where the person is in frame (after a break, "where were we", a greeting): flow
