@@ -213,6 +213,10 @@ static void command(turn *t, const json_t *cmd, const char *arg)
             turn_say(t, key, reply, NULL);
         return;
     }
+    if (in_group && action && strcmp(action, "exercise") == 0) {
+        exercise_say_general(t, arg); /* one anyone may try: nothing of the person's */
+        return;
+    }
     if (action)
         turn_effect(t, SB_FX_ACTION, action, arg, 0);
     turn_say(t, key, reply, NULL);
@@ -615,17 +619,25 @@ static void direct_input(turn *t, int repaired)
     free(arg);
 }
 
+/* In a group room, what is general is answered there: a command, or a question that is
+ * the trigger of a dialog marked "group": true ("coach: what is avoidant attachment?"), run
+ * on a scratch stack. Anything else may be personal and gets group_private. */
 static void group_input(turn *t)
 {
     const json_t *cmd = NULL;
     char *arg = NULL;
+    const char *id = NULL;
     int rc = match_command(t->d, t->text, MATCH_WAITING, 1, &cmd, &arg);
+    if (rc == 0 && !is_bang(t->text))
+        rc = match_trigger(t->d, t->text, &id);
     if (rc < 0)
         turn_fail(t, rc);
-    else if (rc == 1)
+    else if (cmd)
         command(t, cmd, arg);
     else if (is_bang(t->text))
         turn_say_data(t, "unknown");
+    else if (rc == 1 && json_is_true(json_object_get(dialogs_dialog(t->d, id), "group")))
+        flow_start_in_group(t, id, NULL);
     else
         turn_say_data(t, "group_private");
     free(arg);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FOLLOWUP_MAX_AGE (30 * 24 * 3600)
 
@@ -426,6 +427,55 @@ int followup_ask(turn *t)
     json_decref(vars);
     exercise_resay(t, turn_top(t));
     return 1;
+}
+
+void exercise_say_general(turn *t, const char *topic)
+{
+    const json_t *list = json_object_get(dialogs_data(t->d, "exercises"), "exercises");
+    json_t *pool = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        const char *xt = json_string_value(json_object_get(x, "topic"));
+        if (!topic || (xt && strcasecmp(xt, topic) == 0))
+            json_array_append(pool, x);
+    }
+    if (pool && json_array_size(pool) == 0) { /* "list" or an unknown topic: any of them */
+        json_array_foreach(list, i, x) {
+            json_array_append(pool, x);
+        }
+    }
+    if (!pool || json_array_size(pool) == 0) {
+        json_decref(pool);
+        turn_say_data(t, "fallback");
+        return;
+    }
+    x = json_array_get(pool, turn_pick(t, "exercises/group", pool));
+    char minutes[24];
+    snprintf(minutes, sizeof minutes, "%lld", (long long)json_integer_value(json_object_get(x, "minutes")));
+    const char *title = json_string_value(json_object_get(x, "title"));
+    json_t *vars = json_pack("{s:s, s:s}", "title", title ? title : "", "minutes", minutes);
+    json_t *intro = flow_text(t, "group_intro", default_intro);
+    char *text = vars && intro ? turn_render(t, "exercises/group_intro", intro, vars) : NULL;
+    sb_buf b = {0};
+    int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
+    json_t *step;
+    json_array_foreach(json_object_get(x, "steps"), i, step) {
+        if (rc == SB_OK)
+            rc = sb_buf_printf(&b, "\n%s%zu. %s", i == 0 ? "\n" : "", i + 1,
+                               json_string_value(step) ? json_string_value(step) : "");
+    }
+    free(text);
+    json_decref(intro);
+    json_decref(vars);
+    json_decref(pool);
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    turn_reply_owned(t, sb_buf_take(&b));
+    say_flow(t, "group_outro", NULL);
 }
 
 int followup_take(turn *t)

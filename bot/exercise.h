@@ -22,6 +22,12 @@ void exercise_start(turn *t, const char *id);
  * done it is popped and t->ended is set, so the engine can resume what lies below. */
 void exercise_answer(turn *t, json_t *frame);
 
+/* In a group room: an exercise anyone may try, all its steps in one message (flow
+ * "group_intro" with {title} and {minutes}, the steps as a numbered list, "group_outro"),
+ * of topic when it names one, picked by the turn's variant rule. Records nothing and
+ * touches no stack: it is general, not the person's. */
+void exercise_say_general(turn *t, const char *topic);
+
 /* 1 when frame is an exercise step (not "how did it go?", not a follow-up) and the input
  * is no next word, so exercise_answer would only repeat the hint. Changes nothing. */
 int exercise_would_retry(turn *t, const json_t *frame);

@@ -498,6 +498,16 @@ static const exchange group_room_menus[] = {
     {"yes", {"SITUATIONS"}, NULL, 0, 0},
     END};
 
+/* A question that is the trigger of a general dialog ("group": true) is answered in a group
+ * room too (issue 9: "coach: what is avoidant attachment?"); a personal one is not. */
+static const exchange group_room_general[] = {
+    CONSENT,
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"can you tell me more", {"ANSWER", "GROUP_CONTINUE", "~GROUP_PRIVATE", "~INTRO"}, NULL, 0, 1},
+    {"why do I pull away", {"GROUP_PRIVATE", "~INTRO"}, NULL, 0, 1},
+    {"yes", {"SITUATIONS"}, NULL, 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -664,6 +674,7 @@ static const named transcripts[] = {
     {"a first message that is a command runs it", first_message_is_a_command},
     {"a first message that is a trigger starts it", first_message_is_a_trigger},
     {"a menu in a group room", group_room_menus},
+    {"a general question in a group room", group_room_general},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
