@@ -37,6 +37,13 @@ static int is_blank(const char *s)
 
 /* --- what kind of answer --- */
 
+static size_t laugh_len(const json_t *r, const char *text);
+
+size_t answer_laugh_len(const sb_dialogs *d, const char *text)
+{
+    return laugh_len(dialogs_data(d, "reflection"), text);
+}
+
 /* Bytes of hay (phrase form) taken by the longest phrase of list that hay starts with, at a
  * word boundary; 0 for none. */
 static size_t longest_start(const json_t *list, const char *hay)
@@ -112,6 +119,20 @@ int answer_kind_of(const sb_dialogs *d, const char *text)
         kind = ANSWER_UNSURE;
     free(hay);
     return kind;
+}
+
+int answer_is_question(const sb_dialogs *d, const char *text)
+{
+    if (text && strchr(text, '?'))
+        return 1;
+    const json_t *r = dialogs_data(d, "reflection");
+    size_t start = text ? laugh_len(r, text) : 0;
+    char *hay = text_norm_phrase(text ? text + start : "");
+    if (!hay)
+        return SB_ENOMEM;
+    int yes = longest_start(json_object_get(r, "question_starts"), hay) > 0;
+    free(hay);
+    return yes;
 }
 
 void answer_say_kind(turn *t, int kind)
@@ -246,8 +267,14 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
         return;
     }
     char *echo_md = text_escape_markdown(echo);
-    if (!echo_md) {
+    int question = answer_is_question(t->d, text);
+    if (!echo_md || question < 0) {
         turn_fail(t, SB_ENOMEM);
+    } else if (question && json_object_get(r, "heard_question")) {
+        /* a question back is not echoed as if it were their view: met, then the next one */
+        turn_say(t, "reflection/heard_question", json_object_get(r, "heard_question"), NULL);
+        free(echo_md);
+        echo_md = NULL;
     } else if (!*echo) {
         /* nothing to reflect: the next question follows on its own */
     } else if (!strchr(echo, ' ') && !feeling) {

@@ -28,6 +28,14 @@ typedef enum answer_kind {
  * the set lacks is ANSWER_PLAIN. Returns the kind, or SB_ENOMEM. Pure. */
 int answer_kind_of(const sb_dialogs *d, const char *text);
 
+/* Bytes of text taken by the laughs and fillers it opens with (reflection.json "laughs":
+ * "lol", "jaja", "um"), with their punctuation; 0 for none. */
+size_t answer_laugh_len(const sb_dialogs *d, const char *text);
+
+/* 1 when text asks something: it holds a "?", or starts (after laughs) with a phrase of
+ * reflection.json "question_starts" ("what", "is this", "so what"). 0 when not, SB_ENOMEM. */
+int answer_is_question(const sb_dialogs *d, const char *text);
+
 /* The reply for a kind other than ANSWER_PLAIN, said on the turn. */
 void answer_say_kind(turn *t, int kind);
 

@@ -463,6 +463,27 @@ static int returning(turn *t, int64_t gap, int greeting)
     return 1;
 }
 
+/* While the coach listens, a goodbye or a command phrase ("is this a bot?", "what can you
+ * do") is still heard as what it is; triggers are not looked for: a vent that happens to
+ * name a topic is still being told. Returns 1 when something was done. */
+static int interrupt_listening(turn *t)
+{
+    if (is_closing(t)) {
+        flow_reset(t);
+        turn_say_data(t, "closing");
+        return 1;
+    }
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+    if (rc < 0)
+        turn_fail(t, rc);
+    if (rc == 1 && !arg)
+        command(t, cmd, NULL);
+    free(arg);
+    return rc == 1 && !arg;
+}
+
 /* A greeting (a command with "greeting": true) that is more than hello: after a quiet
  * spell of FOLLOWUP_GAP the pending follow-up question comes instead of the menu, and in
  * the middle of an exercise (after a restart, say) the person hears which one and how to
@@ -612,7 +633,8 @@ static void direct_input(turn *t, int repaired)
         turn_say_data(t, "unknown");
     else if (idle)
         idle_input(t, gap);
-    else if (!returning(t, gap, 0) && !(flow_would_retry(t) && interrupt(t)))
+    else if (!returning(t, gap, 0) && !(flow_would_retry(t) && interrupt(t)) &&
+             !(flow_listening(t) && interrupt_listening(t)))
         flow_answer(t);
     if (t->released) /* left a menu it fitted nothing of three times: what's on their mind */
         idle_input(t, 0);

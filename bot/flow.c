@@ -446,8 +446,9 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
     const json_t *commands = dialogs_data(t->d, "commands");
     const json_t *choices = json_object_get(st, "choices");
     size_t rest = 0;
-    int unsure = match_words(json_object_get(commands, "unsure_words"), t->text, &rest);
-    int agree = match_words(json_object_get(commands, "agree_words"), t->text, &rest);
+    const char *said = t->text + answer_laugh_len(t->d, t->text); /* "lol ok" */
+    int unsure = match_words(json_object_get(commands, "unsure_words"), said, &rest);
+    int agree = match_words(json_object_get(commands, "agree_words"), said, &rest);
     if (unsure < 0 || agree < 0)
         return SB_ENOMEM;
     unsigned char pick[CHOICES_MAX] = {0};
@@ -497,7 +498,10 @@ static int choose_own_words(turn *t, const json_t *choices, size_t *index)
             count++;
         }
     }
-    if (count != 1)
+    int question = count == 1 ? answer_is_question(t->d, t->text) : 0;
+    if (question < 0)
+        return question;
+    if (count != 1 || question) /* "so what do I do?" is no moment, word or idea */
         return 0;
     char *norm = text_norm_phrase(t->text);
     if (!norm)
@@ -595,6 +599,15 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     } else {
         flow_say_state(t, frame, st, 1);
     }
+}
+
+int flow_listening(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!frame || !json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
+        return 0;
+    const char *reflect = str(frame_state(t, frame), "reflect");
+    return reflect && strcmp(reflect, "echo") == 0;
 }
 
 int flow_waits_choice(turn *t)

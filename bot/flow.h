@@ -47,6 +47,9 @@ int flow_own_words(turn *t);
  * choices (match_choice_overlap): an attempt at an answer, not something else to say. */
 int flow_about_choices(turn *t);
 
+/* 1 when the top frame waits at a listening state ("reflect": "echo"). */
+int flow_listening(turn *t);
+
 /* 1 when the top frame is a dialog waiting at a choice state (a menu). */
 int flow_waits_choice(turn *t);
 
