@@ -121,16 +121,22 @@ int answer_kind_of(const sb_dialogs *d, const char *text)
     return kind;
 }
 
+#define QUESTION_MARK_WORDS 4 /* words a text ending in "?" needs to count as a question */
+
 int answer_is_question(const sb_dialogs *d, const char *text)
 {
-    if (text && strchr(text, '?'))
-        return 1;
     const json_t *r = dialogs_data(d, "reflection");
     size_t start = text ? laugh_len(r, text) : 0;
     char *hay = text_norm_phrase(text ? text + start : "");
     if (!hay)
         return SB_ENOMEM;
     int yes = longest_start(json_object_get(r, "question_starts"), hay) > 0;
+    size_t len = text ? strlen(text) : 0;
+    while (len > 0 && strchr(" \t\r\n", text[len - 1]))
+        len--;
+    /* "sad?" is a feeling said hesitantly; "you think he'll come back?" asks */
+    if (!yes && len > 0 && text[len - 1] == '?')
+        yes = count_words(hay, strlen(hay)) >= QUESTION_MARK_WORDS;
     free(hay);
     return yes;
 }
@@ -226,7 +232,9 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
     free(feeling);
 }
 
-#define ECHO_SHORT 100 /* bytes of an echo said back whole in a listening state */
+#define ECHO_SHORT 80 /* bytes of an echo said back whole in a listening state */
+#define FEELINGS_NAMED 3 /* feelings {feeling} lists when several are named */
+#define FEELINGS_FEW_WORDS 6 /* an answer this short that names feelings is about them */
 #define HEARD_ITEM 90   /* bytes of an echo kept for {heard} */
 #define HEARD_ITEMS 3   /* echoes {heard} lists, the latest */
 
@@ -258,6 +266,45 @@ static void keep_heard(turn *t, json_t *frame, const char *echo)
     free(joined);
 }
 
+/* The feelings of reflection.json text names, in the order said, as "sad, ashamed and
+ * numb" (at most FEELINGS_NAMED; a feeling with a negation right before it is left out).
+ * NULL when fewer than two are named or on ENOMEM. */
+static char *feelings_named(const json_t *r, const char *text)
+{
+    char *hay = text_norm_phrase(text);
+    if (!hay)
+        return NULL;
+    const char *found[FEELINGS_NAMED];
+    long at[FEELINGS_NAMED];
+    size_t n = 0, i;
+    json_t *f;
+    json_array_foreach(json_object_get(r, "feelings"), i, f) {
+        char needle[64];
+        const char *s = json_string_value(f);
+        size_t len = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
+        long pos = len != (size_t)-1 && len > 0 ? text_find_words(hay, needle) : -1;
+        if (pos < 0 || n == FEELINGS_NAMED)
+            continue;
+        if (pos >= 4 && (strncmp(hay + pos - 4, "not ", 4) == 0 ||
+                         (pos >= 5 && strncmp(hay + pos - 5, "dont ", 5) == 0)))
+            continue;
+        size_t k = n++;
+        while (k > 0 && at[k - 1] > pos) {
+            found[k] = found[k - 1];
+            at[k] = at[k - 1];
+            k--;
+        }
+        found[k] = s;
+        at[k] = pos;
+    }
+    free(hay);
+    if (n < 2)
+        return NULL;
+    if (n == 2)
+        return sb_asprintf("%s and %s", found[0], found[1]);
+    return sb_asprintf("%s, %s and %s", found[0], found[1], found[2]);
+}
+
 void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
@@ -279,11 +326,21 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
         /* nothing to reflect: the next question follows on its own */
     } else if (!strchr(echo, ' ') && !feeling) {
         /* "lol", "yeah": no echo; the next question carries on */
-    } else if (strlen(echo) > ECHO_SHORT || !strchr(echo, ' ')) {
-        /* a long vent is not parroted back: heard, with the feeling named when there is one */
+    } else if (strlen(echo) > ECHO_SHORT || !strchr(echo, ' ') || (strstr(echo, ". ") && strlen(echo) > ECHO_SHORT / 2) ||
+               (feeling && count_words(echo, strlen(echo)) < FEELINGS_FEW_WORDS)) {
+        /* a long vent is not parroted back: heard, with the feelings named when there are
+         * some; a few words that name feelings ("idk. sad? ashamed maybe") get them named */
         const char *name = feeling ? "heard_feeling_reply" : "heard_reply";
         const json_t *texts = json_object_get(r, name);
-        json_t *vars = json_pack("{s:s}", "feeling", feeling ? feeling : "");
+        char *several = feeling ? feelings_named(r, text) : NULL;
+        json_t *vars = json_pack("{s:s}", "feeling", several ? several : feeling ? feeling : "");
+        if (feeling && echo_md) { /* {heard} keeps the feelings, not half a sentence */
+            free(echo_md);
+            echo_md = text_escape_markdown(several ? several : feeling);
+            if (!echo_md)
+                turn_fail(t, SB_ENOMEM);
+        }
+        free(several);
         char key[64];
         snprintf(key, sizeof key, "reflection/%s", name);
         if (!vars)

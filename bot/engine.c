@@ -43,6 +43,7 @@
  * on). Dialogs allowed in groups run on a scratch stack and the person's own is untouched. */
 #include "engine.h"
 
+#include "answer.h"
 #include "crisis.h"
 #include "exercise.h"
 #include "flow.h"
@@ -312,6 +313,9 @@ static int listen(turn *t)
      * a try at the menu's answer ("yes but wait"), are asked again instead */
     if (top && (words < LISTEN_OVER_MIN_WORDS || flow_about_choices(t) || starts_yes_no(t)))
         return 0;
+    /* A menu that someone talks past to say what is on their mind is let go: after a
+     * real conversation, "back to where we were" and the old menu would be cold. */
+    flow_reset(t);
     flow_start_heard(t, id);
     return 1;
 }
@@ -368,6 +372,26 @@ static void idle_input(turn *t, int64_t gap)
         fallback(t);
 }
 
+/* At a menu of the listening dialog, a question back ("what would you do?") is met with
+ * reflection.json "heard_question" and the menu again, not "that didn't fit". */
+static int question_while_listening(turn *t)
+{
+    const char *id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = str(turn_top(t), "dialog");
+    const json_t *texts = json_object_get(dialogs_data(t->d, "reflection"), "heard_question");
+    if (!id || !top || strcmp(id, top) != 0 || !texts)
+        return 0;
+    int question = answer_is_question(t->d, t->text);
+    if (question <= 0) {
+        if (question < 0)
+            turn_fail(t, question);
+        return 0;
+    }
+    turn_say(t, "reflection/heard_question", texts, NULL);
+    flow_resay(t);
+    return 1;
+}
+
 /* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
  * will resume afterwards. */
 static void set_aside(turn *t)
@@ -414,11 +438,15 @@ static int interrupt(turn *t)
         return 1;
     }
     if (rc == 1 && !(top && strcmp(id, top) == 0)) {
-        set_aside(t);
+        const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+        if (listen_id && strcmp(id, listen_id) == 0)
+            flow_reset(t); /* see listen(): the menu is let go, not brought back after */
+        else
+            set_aside(t);
         flow_start(t, id, NULL);
         return 1;
     }
-    return flow_own_words(t) || listen(t);
+    return flow_own_words(t) || question_while_listening(t) || listen(t);
 }
 
 /* Someone comes back after a quiet spell (FOLLOWUP_GAP) while a dialog question was left
