@@ -596,6 +596,8 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
     }
     const char *reflect = str(st, "reflect");
     if (reflect && strcmp(reflect, "echo") == 0) {
+        if (str(st, "journal"))
+            turn_journal(t, frame, str(st, "journal"), t->text);
         answer_echo(t, frame, st, t->text);
         flow_go(t, frame, str(st, "next"));
         return;

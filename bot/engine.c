@@ -15,7 +15,10 @@
  *   "last": 1767225600        input.now of the previous direct input (follow-up gap)
  *   "missed": true            the previous reply was commands.json "fallback" (never twice)
  *   "picked": {"key": 1}      last variant used per text ("dialog/state", "commands/x")
- *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation
+ *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation, or
+ *               {"dialog": "id", "state": "name", "at": ..., "vars": {...} | "unkept": true}
+ *                             a planned step's check-back (a state's "followup"; its words
+ *                             only with consent)
  *   "stack": [frame, ...]     bottom first, at most 4 (turn.h); the top frame waits
  * Frames:
  *   {"dialog": "id", "state": "name", "vars": {"name": "text", ...},   Markdown: what the
@@ -136,8 +139,13 @@ static int repair(turn *t)
     if (json_object_get(s, "picked") && !json_is_object(json_object_get(s, "picked")))
         json_object_del(s, "picked");
     const json_t *followup = json_object_get(s, "followup");
+    const json_t *fdialog = dialogs_dialog(t->d, str(followup, "dialog"));
+    const json_t *fstate = json_object_get(json_object_get(fdialog, "states"), str(followup, "state"));
+    const char *fexpect = str(fstate, "expect");
+    int dialog_ok = fexpect && strcmp(fexpect, "text") == 0 &&
+                    (!json_object_get(followup, "vars") || json_is_object(json_object_get(followup, "vars")));
     if (followup && (!json_is_integer(json_object_get(followup, "at")) ||
-                     !exercise_find(t->d, str(followup, "exercise"))))
+                     !(exercise_find(t->d, str(followup, "exercise")) || dialog_ok)))
         json_object_del(s, "followup");
 
     const json_t *stack = json_object_get(s, "stack");
@@ -449,6 +457,24 @@ static int interrupt(turn *t)
     return flow_own_words(t) || question_while_listening(t) || listen(t);
 }
 
+static void command(turn *t, const json_t *cmd, const char *arg);
+
+/* After the stale conversation was let go and no follow-up was due: a greeting gets its
+ * command (the hello menu), anything else is read as if nothing waited. */
+static void command_or_fallback(turn *t, int greeting)
+{
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    int rc = greeting ? match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg) : 0;
+    if (rc < 0)
+        turn_fail(t, rc);
+    else if (rc == 1)
+        command(t, cmd, arg);
+    else
+        idle_input(t, 0);
+    free(arg);
+}
+
 /* Someone comes back after a quiet spell (FOLLOWUP_GAP) while a dialog question was left
  * waiting: it is never silently resumed. An answer that plainly fits a waiting menu or
  * rating goes on as usual. A greeting or a few words get commands.json "return" (the
@@ -475,6 +501,17 @@ static int returning(turn *t, int64_t gap, int greeting)
     long words = word_count(t->text);
     if (words < 0) {
         turn_fail(t, SB_ENOMEM);
+        return 1;
+    }
+    if (json_object_get(t->state, "followup")) {
+        /* what they set out to do since matters more than a menu left days ago */
+        flow_reset(t);
+        if (greeting || words <= LISTEN_MIN_WORDS) {
+            if (!followup_ask(t))
+                command_or_fallback(t, greeting);
+        } else {
+            idle_input(t, 0);
+        }
         return 1;
     }
     if (greeting || words <= LISTEN_MIN_WORDS) {

@@ -21,6 +21,7 @@
 #include "exercise.h"
 
 #include "answer.h"
+#include "flow.h"
 #include "match.h"
 #include "reflect.h"
 #include "sb.h"
@@ -404,11 +405,27 @@ void exercise_resay(turn *t, json_t *frame)
     say_step(t, x, (size_t)json_integer_value(json_object_get(frame, "step")), 0);
 }
 
+/* A pending follow-up of a dialog state (flow.c remember_followup) younger than
+ * FOLLOWUP_MAX_AGE: run by flow_followup and cleared. Returns 1 when it ran. */
+static int dialog_followup(turn *t, json_t *pending, int heard)
+{
+    json_int_t at = json_integer_value(json_object_get(pending, "at"));
+    json_incref(pending);
+    json_object_del(t->state, "followup");
+    int run = t->in->now - at <= FOLLOWUP_MAX_AGE;
+    if (run)
+        flow_followup(t, pending, heard);
+    json_decref(pending);
+    return run;
+}
+
 int followup_ask(turn *t)
 {
     json_t *pending = json_object_get(t->state, "followup");
     if (!pending)
         return 0;
+    if (json_object_get(pending, "dialog"))
+        return dialog_followup(t, pending, 0);
     const char *id = json_string_value(json_object_get(pending, "exercise"));
     json_int_t at = json_integer_value(json_object_get(pending, "at"));
     const json_t *x = exercise_find(t->d, id);
@@ -481,6 +498,8 @@ void exercise_say_general(turn *t, const char *topic)
 int followup_take(turn *t)
 {
     json_t *pending = json_object_get(t->state, "followup");
+    if (json_object_get(pending, "dialog"))
+        return dialog_followup(t, pending, 1);
     const char *id = json_string_value(json_object_get(pending, "exercise"));
     const json_t *x = exercise_find(t->d, id);
     json_int_t at = json_integer_value(json_object_get(pending, "at"));

@@ -116,7 +116,10 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
     const json_t *texts = json_object_get(st, retry ? "retry" : "say");
     if (retry && !texts)
         texts = json_object_get(dialogs_data(t->d, "commands"), "retry");
-    if (!retry && t->recent && json_object_get(st, "say_recent")) {
+    if (!retry && json_is_true(json_object_get(frame, "unkept")) && json_object_get(st, "say_unkept")) {
+        texts = json_object_get(st, "say_unkept"); /* their words were not kept */
+        snprintf(key, sizeof key, "%.90s/%.90s/unkept", str(frame, "dialog"), str(frame, "state"));
+    } else if (!retry && t->recent && json_object_get(st, "say_recent")) {
         texts = json_object_get(st, "say_recent"); /* no "glad you came back" minutes later */
         snprintf(key, sizeof key, "%.90s/%.90s/recent", str(frame, "dialog"), str(frame, "state"));
     }
@@ -273,6 +276,44 @@ static void apply_settings(turn *t, const json_t *st)
     }
 }
 
+static void answer_dialog(turn *t, json_t *frame);
+
+/* A state with "followup": the person planned something; the state named there asks how it
+ * went on their next conversation (exercise.c asks pending follow-ups). The frame's
+ * variables go with it only with consent (design.md invariant 6); without, the question is
+ * asked in its "say_unkept" words. Replaces an older pending follow-up. */
+static void remember_followup(turn *t, json_t *frame, const char *target)
+{
+    const char *consent = str(t->state, "consent");
+    int keep = consent && strcmp(consent, "yes") == 0;
+    json_t *pending = json_pack("{s:s, s:s, s:I}", "dialog", str(frame, "dialog"), "state",
+                                target, "at", (json_int_t)t->in->now);
+    if (pending && keep)
+        set(t, pending, "vars", json_deep_copy(flow_vars(t, frame)));
+    else if (pending)
+        set(t, pending, "unkept", json_true());
+    set(t, t->state, "followup", pending);
+}
+
+void flow_followup(turn *t, const json_t *pending, int heard)
+{
+    const json_t *kept = json_object_get(pending, "vars");
+    json_t *vars = json_is_object(kept) ? json_deep_copy(kept) : json_object();
+    json_t *frame = vars ? json_pack("{s:s, s:s, s:o}", "dialog", str(pending, "dialog"), "state",
+                                     str(pending, "state"), "vars", vars)
+                         : NULL;
+    if (frame && json_is_true(json_object_get(pending, "unkept")))
+        set(t, frame, "unkept", json_true());
+    turn_push(t, frame);
+    frame = turn_top(t);
+    if (!frame)
+        return;
+    if (heard)
+        answer_dialog(t, frame);
+    else
+        flow_say_state(t, frame, frame_state(t, frame), 0);
+}
+
 /* Enters the top frame's current state and follows states that do not wait (say-only,
  * calls, finals) until one waits for the person or the stack is empty. */
 static void enter(turn *t)
@@ -288,6 +329,8 @@ static void enter(turn *t)
             return;
         }
         apply_settings(t, st);
+        if (str(st, "followup"))
+            remember_followup(t, frame, str(st, "followup"));
         if (json_is_true(json_object_get(st, "fresh"))) { /* what it interrupted is let go */
             json_t *stack = turn_stack(t);
             while (json_array_size(stack) > 1)
@@ -335,8 +378,6 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
     turn_push(t, frame);
     enter(t);
 }
-
-static void answer_dialog(turn *t, json_t *frame);
 
 void flow_start_heard(turn *t, const char *id)
 {

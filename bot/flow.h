@@ -83,6 +83,11 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry);
  * the retry only repeats, as before. */
 void flow_missed(turn *t, json_t *frame, const json_t *st);
 
+/* Runs a pending dialog follow-up (the state's "followup" of an earlier run, as stored in
+ * the person's state): pushes a frame at its state with the variables kept, and either asks
+ * its question (heard = 0) or takes the input as the answer already (heard = 1). */
+void flow_followup(turn *t, const json_t *pending, int heard);
+
 /* Says again what the top frame waits for; flow_resume says commands.json "resume" first. */
 void flow_resay(turn *t);
 void flow_resume(turn *t);

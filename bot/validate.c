@@ -24,7 +24,8 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
                                             "start",  "states", "description", "group", NULL};
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
-                                           "call",    "retry",  "final",   "say_recent", "fresh", NULL};
+                                           "call",    "retry",  "final",   "say_recent", "fresh", "followup",
+                                           "say_unkept", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words", NULL};
 
 void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
@@ -299,6 +300,15 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
         if (waits)
             validate_problem(v, f, name, "a state that calls another dialog cannot also expect an answer");
     }
+    const json_t *followup = json_object_get(st, "followup");
+    if (followup) {
+        const json_t *target = json_is_string(followup)
+                                   ? json_object_get(c->states, json_string_value(followup)) : NULL;
+        if (!target || strcmp(expect_of(target), "text") != 0)
+            validate_problem(v, f, name, "followup must name a state of this dialog that expects text");
+    }
+    if (json_object_get(st, "say_unkept"))
+        validate_texts(v, f, name, "say_unkept", json_object_get(st, "say_unkept"), builtin_vars, NULL);
     if (json_object_get(st, "fresh") && !json_is_boolean(json_object_get(st, "fresh")))
         validate_problem(v, f, name, "fresh must be true or false");
     if (json_object_get(st, "final") && !json_is_boolean(json_object_get(st, "final")))
@@ -379,6 +389,8 @@ static long state_index(const graph *g, const char *target)
     return -1;
 }
 
+static void mark_reach(const graph *g, size_t from, size_t to, int *changed);
+
 /* Calls fn for every state index that state i leads to inside the dialog. */
 static void each_edge(const graph *g, size_t i, void (*fn)(const graph *, size_t, size_t, int *), int *acc)
 {
@@ -393,6 +405,9 @@ static void each_edge(const graph *g, size_t i, void (*fn)(const graph *, size_t
         if (k >= 0)
             fn(g, i, (size_t)k, acc);
     }
+    k = state_index(g, json_string_value(json_object_get(st, "followup")));
+    if (k >= 0 && fn == mark_reach) /* a follow-up is reached on a later day */
+        fn(g, i, (size_t)k, acc);
 }
 
 static void mark_reach(const graph *g, size_t from, size_t to, int *changed)
