@@ -701,8 +701,10 @@ static void direct_input(turn *t, int repaired)
     else if (!returning(t, gap, 0) && !(flow_would_retry(t) && interrupt(t)) &&
              !(flow_listening(t) && interrupt_listening(t)))
         flow_answer(t);
-    if (t->released) /* left a menu it fitted nothing of three times: what's on their mind */
+    if (t->released) { /* left a menu it fitted nothing of three times: what's on their mind */
+        t->missed = 1; /* they were just told twice that it did not fit */
         idle_input(t, 0);
+    }
     free(arg);
 }
 

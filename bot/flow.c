@@ -499,11 +499,16 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
         json_array_foreach(choices, i, ch) {
             pick[i] = json_is_true(json_object_get(ch, "unsure"));
         }
-        return only_one(choices, skip, pick, index);
-    }
-    if (agree != 2)
+        if (only_one(choices, skip, pick, index))
+            return 1;
+        const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+        if (safety && strcmp(safety, str(frame, "dialog")) == 0)
+            return 0; /* in the safety plan a shrug never ends it */
+        memset(pick, 0, sizeof pick); /* no "not sure" choice: a shrug finishes, as below */
+    } else if (agree != 2) {
         return 0;
-    if (ends_on_question(st)) {
+    }
+    if (agree == 2 && ends_on_question(st)) {
         json_array_foreach(choices, i, ch) {
             size_t k;
             json_t *w;
