@@ -426,6 +426,14 @@ static int interrupt(turn *t)
         turn_say_data(t, "closing");
         return 1;
     }
+    const char *back = str(dialogs_data(t->d, "commands"), "return");
+    if (top && back && strcmp(top, back) == 0) {
+        /* asked "pick it up or start fresh?", they say something else ("not great tbh"):
+         * that is today's conversation, and the old one is let go */
+        flow_reset(t);
+        idle_input(t, 0);
+        return 1;
+    }
     const json_t *cmd = NULL;
     char *arg = NULL;
     int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
