@@ -306,15 +306,17 @@ static void how_answer(turn *t, json_t *frame, const json_t *x)
     end_frame(t);
 }
 
-/* 1 when the whole input is a phrase of flow list name ("another one", "this is hard"). */
-static int is_flow_word(turn *t, const char *name)
+/* 1 when the input is a phrase of flow list name: the whole input ("another one"), or
+ * anywhere in it when anywhere is set ("I find this step difficult"). */
+static int is_flow_word(turn *t, const char *name, int anywhere)
 {
     const json_t *words = json_object_get(json_object_get(dialogs_data(t->d, "exercises"), "flow"), name);
     size_t rest = 0;
     int rc = words ? match_words(words, t->text, &rest) : 0;
-    if (rc < 0)
-        turn_fail(t, rc);
-    return rc == 2 || (rc == 1 && name[0] == 'h'); /* "this is hard, my mind wanders" */
+    long found = words && anywhere && rc == 0 ? match_phrases(words, t->text) : 0;
+    if (rc < 0 || found < 0)
+        turn_fail(t, SB_ENOMEM);
+    return rc == 2 || (anywhere && (rc == 1 || found > 0));
 }
 
 /* Something said at a step that is no next word: a request for another exercise (flow
@@ -325,13 +327,13 @@ static void step_comment(turn *t, json_t *frame)
 {
     const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
     (void)frame;
-    if (json_object_get(flow, "another") && is_flow_word(t, "another_words")) {
+    if (json_object_get(flow, "another") && is_flow_word(t, "another_words", 0)) {
         say_flow(t, "another", NULL);
         json_decref(turn_pop(t)); /* engine.c notes it as stopped */
         turn_effect(t, SB_FX_ACTION, "exercise", NULL, 0);
         return;
     }
-    if (json_object_get(flow, "hard") && is_flow_word(t, "hard_words")) {
+    if (json_object_get(flow, "hard") && is_flow_word(t, "hard_words", 1)) {
         say_flow(t, "hard", NULL);
         return;
     }
