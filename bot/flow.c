@@ -314,6 +314,38 @@ void flow_followup(turn *t, const json_t *pending, int heard)
         flow_say_state(t, frame, frame_state(t, frame), 0);
 }
 
+/* A state's "hear" ("{opening}": what the person wrote before the welcome): when it holds
+ * something, this dialog ends here and the listening dialog (commands.json "listen") hears
+ * it, so the first thing a person said is answered, not dropped. Returns 1 when it did. */
+static int hear(turn *t, json_t *frame, const json_t *st)
+{
+    const char *listen = str(dialogs_data(t->d, "commands"), "listen");
+    char *said = listen && dialogs_dialog(t->d, listen)
+                     ? turn_render(t, "hear", json_object_get(st, "hear"), flow_vars(t, frame))
+                     : NULL;
+    if (!said || !*said) {
+        free(said);
+        return 0;
+    }
+    size_t k = 0; /* the variable holds Markdown: back to the words as written */
+    for (size_t i = 0; said[i]; i++) {
+        if (said[i] == '\\' && said[i + 1])
+            i++;
+        said[k++] = said[i];
+    }
+    said[k] = '\0';
+    json_decref(turn_pop(t));
+    char *own = t->text, *own_md = t->text_md;
+    t->text = said;
+    t->text_md = NULL;
+    flow_start_heard(t, listen);
+    free(t->text_md);
+    t->text = own;
+    t->text_md = own_md;
+    free(said);
+    return 1;
+}
+
 /* Enters the top frame's current state and follows states that do not wait (say-only,
  * calls, finals) until one waits for the person or the stack is empty. */
 static void enter(turn *t)
@@ -329,6 +361,8 @@ static void enter(turn *t)
             return;
         }
         apply_settings(t, st);
+        if (str(st, "hear") && hear(t, frame, st))
+            return;
         if (str(st, "followup"))
             remember_followup(t, frame, str(st, "followup"));
         if (json_is_true(json_object_get(st, "fresh"))) { /* what it interrupted is let go */

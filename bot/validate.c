@@ -25,7 +25,7 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
-                                           "say_unkept", NULL};
+                                           "say_unkept", "hear", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words", NULL};
 
 void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
@@ -307,6 +307,8 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
         if (!target || strcmp(expect_of(target), "text") != 0)
             validate_problem(v, f, name, "followup must name a state of this dialog that expects text");
     }
+    if (json_object_get(st, "hear"))
+        validate_texts(v, f, name, "hear", json_object_get(st, "hear"), builtin_vars, c->saved);
     if (json_object_get(st, "say_unkept"))
         validate_texts(v, f, name, "say_unkept", json_object_get(st, "say_unkept"), builtin_vars, NULL);
     if (json_object_get(st, "fresh") && !json_is_boolean(json_object_get(st, "fresh")))
