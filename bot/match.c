@@ -456,7 +456,8 @@ int match_choice_label(const json_t *choices, const json_t *filler, const char *
 #define STEM_MIN 3 /* letters a crude stem keeps */
 #define OVERLAP_WORDS_MAX 48
 
-/* Length of word's crude stem: "talking", "talked", "talks" -> "talk". */
+/* Length of word's crude stem: "talking", "talked", "talks" -> "talk"; "exercises",
+ * "exercise" -> "exercis". */
 static size_t stem_len(const char *w, size_t n)
 {
     static const char *const endings[] = {"ing", "ed", "es", "s", "ly", NULL};
@@ -465,7 +466,7 @@ static size_t stem_len(const char *w, size_t n)
         if (n >= e + STEM_MIN && memcmp(w + n - e, endings[i], e) == 0)
             return n - e;
     }
-    return n;
+    return n > STEM_MIN && w[n - 1] == 'e' ? n - 1 : n;
 }
 
 /* 1 when two words (phrase form) are the same word by their crude stems. */
