@@ -266,6 +266,25 @@ static void keep_heard(turn *t, json_t *frame, const char *echo)
     free(joined);
 }
 
+/* Words of s that hold a letter of the Latin alphabet ("ok 👍" has one). */
+static size_t lettered_words(const char *s)
+{
+    size_t n = 0;
+    int in_word = 0, lettered = 0;
+    for (const char *p = s;; p++) {
+        if (*p == '\0' || *p == ' ') {
+            n += in_word && lettered;
+            in_word = lettered = 0;
+            if (*p == '\0')
+                break;
+            continue;
+        }
+        in_word = 1;
+        lettered |= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+    }
+    return n;
+}
+
 /* The feelings of reflection.json text names, in the order said, as "sad, ashamed and
  * numb" (at most FEELINGS_NAMED; a feeling with a negation right before it is left out).
  * NULL when fewer than two are named or on ENOMEM. */
@@ -324,8 +343,10 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
         echo_md = NULL;
     } else if (!*echo) {
         /* nothing to reflect: the next question follows on its own */
-    } else if (!strchr(echo, ' ') && !feeling) {
-        /* "lol", "yeah": no echo; the next question carries on */
+    } else if (!feeling && lettered_words(echo) <= 1) {
+        /* "lol", "yeah", "ok 👍": no echo; the next question carries on */
+        free(echo_md);
+        echo_md = NULL;
     } else if (strlen(echo) > ECHO_SHORT || !strchr(echo, ' ') || (strstr(echo, ". ") && strlen(echo) > ECHO_SHORT / 2) ||
                (feeling && count_words(echo, strlen(echo)) < FEELINGS_FEW_WORDS)) {
         /* a long vent is not parroted back: heard, with the feelings named when there are
