@@ -266,6 +266,25 @@ static void keep_heard(turn *t, json_t *frame, const char *echo)
     free(joined);
 }
 
+#define NOD_WORDS 3 /* words of a "yeah, that's it" that only agree */
+
+/* 1 when text starts with a word of reflection.json "yes". */
+static int starts_yes(const json_t *r, const char *text)
+{
+    size_t rest = 0;
+    return match_words(json_object_get(r, "yes"), text, &rest) > 0;
+}
+
+static char *feelings_named(const json_t *r, const char *text);
+
+/* 2 when text names several feelings, else 1. */
+static int feelings_count(const json_t *r, const char *text)
+{
+    char *several = feelings_named(r, text);
+    free(several);
+    return several ? 2 : 1;
+}
+
 /* Words of s that hold a letter of the Latin alphabet ("ok 👍" has one). */
 static size_t lettered_words(const char *s)
 {
@@ -347,8 +366,14 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
         /* "lol", "yeah", "ok 👍": no echo; the next question carries on */
         free(echo_md);
         echo_md = NULL;
-    } else if (strlen(echo) > ECHO_SHORT || !strchr(echo, ' ') || (strstr(echo, ". ") && strlen(echo) > ECHO_SHORT / 2) ||
-               (feeling && count_words(echo, strlen(echo)) < FEELINGS_FEW_WORDS)) {
+    } else if (!feeling && lettered_words(echo) <= NOD_WORDS && starts_yes(r, text)) {
+        /* "yeah thats it": a nod to what was said before, not news to echo */
+        free(echo_md);
+        echo_md = NULL;
+    } else if (strlen(echo) > ECHO_SHORT || !strchr(echo, ' ') ||
+               (strstr(echo, ". ") && strlen(echo) > ECHO_SHORT / 2) ||
+               (feeling && count_words(echo, strlen(echo)) < FEELINGS_FEW_WORDS &&
+                feelings_count(r, text) > 1)) {
         /* a long vent is not parroted back: heard, with the feelings named when there are
          * some; a few words that name feelings ("idk. sad? ashamed maybe") get them named */
         const char *name = feeling ? "heard_feeling_reply" : "heard_reply";
