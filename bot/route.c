@@ -106,12 +106,18 @@ static void reflect_input(turn *t)
 
 /* Listening: the listening dialog when the set names one, else a reflection (or the act's
  * own reply) and an open question of "listen". */
+#define HEARD_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
+
 static int listen(turn *t, route *r, const char *act)
 {
     const json_t *u = understanding(t);
     const char *dialog = str(u, "listen_dialog");
-    if (dialog && dialogs_dialog(t->d, dialog)) {
+    long words = words_of(t->text);
+    if (dialog && dialogs_dialog(t->d, dialog) && (act || words >= UNCLEAR_WORDS)) {
+        /* the listening conversation hears the message itself, unless it only asked to be
+         * heard ("can you just listen"): then it asks what is on their mind */
         r->dialog = dialog;
+        r->heard = !act || strcmp(act, "listen") != 0 || words >= HEARD_WORDS;
         return 1;
     }
     if (!act && words_of(t->text) < UNCLEAR_WORDS) { /* too little to place: ask for more */
@@ -197,6 +203,7 @@ static void offer(turn *t, const char *const *intents, size_t n)
         turn_fail(t, SB_ENOMEM);
         return;
     }
+    reflect_input(t); /* what was heard first, then the question (issue 9: reflect, offer) */
     const json_t *u = understanding(t);
     char *intro = turn_render(t, "understanding/unsure", json_object_get(u, "unsure"), NULL);
     sb_buf b = {0};

@@ -16,6 +16,7 @@
 typedef struct route {
     const char *dialog;    /* a dialog id (borrowed from the set), or NULL */
     const json_t *command; /* a command of commands.json (borrowed), or NULL */
+    int heard;             /* the dialog starts with the message as the first thing heard */
 } route;
 
 /* Idle input (nothing waits) that no command or trigger placed. Returns 1 when it was

@@ -94,6 +94,21 @@ static const char *const steps[] = {
     "  CHECK (transient IN (0, 1));"
     "CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;"
     "PRAGMA user_version = 2;",
+    /* 3: an exercise left before its last step is logged "stopped", so nudges and
+     * follow-ups refer only to exercises the person started and did not stop. SQLite
+     * cannot change a CHECK in place: the table is copied. */
+    "CREATE TABLE exercise_log_3 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL,"
+    "  exercise TEXT NOT NULL,"
+    "  event TEXT NOT NULL CHECK (event IN ('given', 'done', 'stopped')));"
+    "INSERT INTO exercise_log_3 (id, person, at, exercise, event)"
+    "  SELECT id, person, at, exercise, event FROM exercise_log;"
+    "DROP TABLE exercise_log;"
+    "ALTER TABLE exercise_log_3 RENAME TO exercise_log;"
+    "CREATE INDEX exercise_log_person ON exercise_log (person, at);"
+    "PRAGMA user_version = 3;",
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))
