@@ -311,8 +311,10 @@ static int listen(turn *t)
     if (turn_top(t) && !top) /* an exercise step: a comment on it is the exercise's to take */
         return 0;
     const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    /* never over the safety plan, nor over a question that sets something (consent): it
+     * must be answered, or a later "2" would be read as a reply to the listening */
     if (!id || !dialogs_dialog(t->d, id) || (top && strcmp(top, id) == 0) ||
-        (top && safety && strcmp(top, safety) == 0))
+        (top && safety && strcmp(top, safety) == 0) || (top && flow_waits_consequence(t)))
         return 0;
     long words = word_count(t->text);
     if (words < 0) {
@@ -323,7 +325,8 @@ static int listen(turn *t)
         return 0;
     /* over a waiting question only what is plainly something else to say: a few words, or
      * a try at the menu's answer ("yes but wait"), are asked again instead */
-    if (top && (words < LISTEN_OVER_MIN_WORDS || flow_about_choices(t) || starts_yes_no(t)))
+    if (top && (words < LISTEN_OVER_MIN_WORDS || flow_about_choices(t) ||
+                (starts_yes_no(t) && flow_takes_yes_no(t))))
         return 0;
     /* A menu that someone talks past to say what is on their mind is let go: after a
      * real conversation, "back to where we were" and the old menu would be cold. */

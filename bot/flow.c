@@ -665,6 +665,40 @@ int flow_own_words(turn *t)
     return 1;
 }
 
+int flow_waits_consequence(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!flow_waits_choice(t))
+        return 0;
+    const json_t *st = frame_state(t, frame);
+    size_t i;
+    const json_t *ch;
+    json_array_foreach(json_object_get(st, "choices"), i, ch) {
+        const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
+        const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
+        const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next)
+                                    : NULL;
+        const char *action = str(target, "action");
+        if (json_object_get(target, "set") || (action && strcmp(action, "forget") == 0))
+            return 1;
+    }
+    return 0;
+}
+
+int flow_takes_yes_no(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!flow_waits_choice(t))
+        return 0;
+    const json_t *choices = json_object_get(frame_state(t, frame), "choices");
+    size_t index;
+    int yes = match_choice(choices, "yes", &index);
+    int no = yes == 0 ? match_choice(choices, "no", &index) : 0;
+    if (yes < 0 || no < 0)
+        turn_fail(t, SB_ENOMEM);
+    return yes > 0 || no > 0;
+}
+
 int flow_about_choices(turn *t)
 {
     json_t *frame = turn_top(t);

@@ -46,6 +46,11 @@ int flow_own_words(turn *t);
 /* 1 when the top frame waits at a menu and the input shares a content word with one of its
  * choices (match_choice_overlap): an attempt at an answer, not something else to say. */
 int flow_about_choices(turn *t);
+/* 1 when the top frame waits at a menu one of whose choices leads to a state that sets
+ * something (consent) or forgets: a question that must be answered, never talked past. */
+int flow_waits_consequence(turn *t);
+/* 1 when the top frame waits at a menu that "yes" or "no" answers. */
+int flow_takes_yes_no(turn *t);
 
 /* 1 when the top frame waits at a listening state ("reflect": "echo"). */
 int flow_listening(turn *t);
