@@ -1,6 +1,9 @@
 /* crisis.c — compiles crisis.json's phrase lists into token arrays once, and matches
  * person-written text against them: normalize, cut out figures of speech, then look for a
- * phrase at word boundaries. What to say on a match is the engine's business (engine.c). */
+ * phrase at word boundaries. Each phrase belongs to a category (thoughts of suicide, a plan,
+ * self-harm, ...), and a match reports the set of categories found. The same matcher serves
+ * the smaller lists around a crisis (unclear risk, downplaying, restating: safety.c). What to
+ * say on a match is the engine's business (safety.c). */
 #include "crisis.h"
 
 #include "engine.h"
@@ -21,6 +24,7 @@
 typedef struct phrase {
     int *words; /* vocabulary numbers or WORD_WILD; never starts or ends with WORD_WILD */
     size_t n;
+    int category; /* index in the data's category order (0 for a list without categories) */
 } phrase;
 
 typedef struct phrase_list {
@@ -35,6 +39,24 @@ struct crisis_matcher {
     phrase_list phrases;
     phrase_list excluded; /* the "not" list */
 };
+
+/* The phrase lists of a data object: its categories' "phrases" in order, else its own. */
+typedef struct phrase_source {
+    const json_t *lists[CRISIS_CATEGORIES_MAX];
+    size_t n;
+} phrase_source;
+
+static void sources_of(const json_t *data, phrase_source *src)
+{
+    const json_t *categories = json_object_get(data, "categories");
+    src->n = 0;
+    if (json_is_array(categories)) {
+        for (size_t i = 0; i < json_array_size(categories) && i < CRISIS_CATEGORIES_MAX; i++)
+            src->lists[src->n++] = json_object_get(json_array_get(categories, i), "phrases");
+    } else {
+        src->lists[src->n++] = json_object_get(data, "phrases");
+    }
+}
 
 /* The phrase form of a data phrase, keeping each "*" word as a wildcard. NULL on ENOMEM. */
 static char *phrase_form(const char *s)
@@ -103,12 +125,12 @@ static int add_vocab(void *ctx, const char *word)
     return json_object_set_new(set, word, json_true()) ? SB_ENOMEM : SB_OK;
 }
 
-/* Every word of both lists, sorted. */
-static int build_vocab(crisis_matcher *m, const json_t *lists[2])
+/* Every word of all lists, sorted. */
+static int build_vocab(crisis_matcher *m, const json_t *const *lists, size_t nlists)
 {
     json_t *set = json_object();
     int rc = set ? SB_OK : SB_ENOMEM;
-    for (int l = 0; l < 2 && rc == SB_OK; l++) {
+    for (size_t l = 0; l < nlists && rc == SB_OK; l++) {
         size_t i;
         json_t *item;
         json_array_foreach(lists[l], i, item) {
@@ -157,42 +179,60 @@ static int cmp_first(const void *a, const void *b)
     return (x->words[0] > y->words[0]) - (x->words[0] < y->words[0]);
 }
 
-static int compile_list(const crisis_matcher *m, const json_t *list, phrase_list *out)
+/* Adds phrase s (a data phrase) of category to out (room for it is there). */
+static int add_phrase(const crisis_matcher *m, const char *s, int category, phrase_list *out)
 {
-    size_t n = json_is_array(list) ? json_array_size(list) : 0;
+    char *norm = phrase_form(s);
+    if (!norm)
+        return SB_ENOMEM;
+    phrase *p = &out->items[out->n];
+    p->words = malloc((strlen(norm) / 2 + 1) * sizeof *p->words);
+    if (!p->words) {
+        free(norm);
+        return SB_ENOMEM;
+    }
+    p->n = 0;
+    p->category = category;
+    numbering c = {m, p};
+    if (*norm)
+        each_word(norm, add_number, &c);
+    free(norm);
+    /* a "*" at either end adds nothing: every start position is tried anyway */
+    size_t first = 0;
+    while (first < p->n && p->words[first] == WORD_WILD)
+        first++;
+    memmove(p->words, p->words + first, (p->n - first) * sizeof *p->words);
+    p->n -= first;
+    while (p->n > 0 && p->words[p->n - 1] == WORD_WILD)
+        p->n--;
+    if (p->n > 0)
+        out->n++;
+    else
+        free(p->words);
+    return SB_OK;
+}
+
+/* Compiles the phrases of lists[0..nlists), each tagged with its list's index as category.
+ * Non-string entries are skipped. */
+static int compile_list(const crisis_matcher *m, const json_t *const *lists, size_t nlists,
+                        phrase_list *out)
+{
+    size_t n = 0;
+    for (size_t l = 0; l < nlists; l++)
+        n += json_is_array(lists[l]) ? json_array_size(lists[l]) : 0;
     out->items = calloc(n ? n : 1, sizeof *out->items);
     out->start = calloc(m->nvocab + 1, sizeof *out->start);
     if (!out->items || !out->start)
         return SB_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const char *s = json_string_value(json_array_get(list, i));
-        char *norm = s ? phrase_form(s) : NULL;
-        if (s && !norm)
-            return SB_ENOMEM;
-        if (!norm)
-            continue;
-        phrase *p = &out->items[out->n];
-        p->words = malloc((strlen(norm) / 2 + 1) * sizeof *p->words);
-        if (!p->words) {
-            free(norm);
-            return SB_ENOMEM;
+    for (size_t l = 0; l < nlists; l++) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(lists[l], i, item) {
+            const char *s = json_string_value(item);
+            int rc = s ? add_phrase(m, s, (int)l, out) : SB_OK;
+            if (rc != SB_OK)
+                return rc;
         }
-        numbering c = {m, p};
-        if (*norm)
-            each_word(norm, add_number, &c);
-        free(norm);
-        /* a "*" at either end adds nothing: every start position is tried anyway */
-        size_t first = 0;
-        while (first < p->n && p->words[first] == WORD_WILD)
-            first++;
-        memmove(p->words, p->words + first, (p->n - first) * sizeof *p->words);
-        p->n -= first;
-        while (p->n > 0 && p->words[p->n - 1] == WORD_WILD)
-            p->n--;
-        if (p->n > 0)
-            out->n++;
-        else
-            free(p->words);
     }
     qsort(out->items, out->n, sizeof *out->items, cmp_first);
     for (size_t w = 0, i = 0; w <= m->nvocab; w++) {
@@ -217,12 +257,16 @@ int crisis_compile(const json_t *crisis, crisis_matcher **out)
     crisis_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return SB_ENOMEM;
-    const json_t *lists[2] = {json_object_get(crisis, "phrases"), json_object_get(crisis, "not")};
-    int rc = build_vocab(m, lists);
+    phrase_source src;
+    sources_of(crisis, &src);
+    const json_t *all[CRISIS_CATEGORIES_MAX + 1];
+    memcpy(all, src.lists, src.n * sizeof *all);
+    all[src.n] = json_object_get(crisis, "not");
+    int rc = build_vocab(m, all, src.n + 1);
     if (rc == SB_OK)
-        rc = compile_list(m, lists[0], &m->phrases);
+        rc = compile_list(m, src.lists, src.n, &m->phrases);
     if (rc == SB_OK)
-        rc = compile_list(m, lists[1], &m->excluded);
+        rc = compile_list(m, all + src.n, 1, &m->excluded);
     if (rc != SB_OK) {
         crisis_free(m);
         return rc;
@@ -313,10 +357,13 @@ int crisis_match(const crisis_matcher *m, const char *text)
         if (cut[ti])
             in.ids[ti] = WORD_CUT;
     int found = 0;
-    for (size_t ti = 0; ti < in.n && !found; ti++) {
+    for (size_t ti = 0; ti < in.n; ti++) {
         int w = in.ids[ti];
-        for (size_t i = w >= 0 ? m->phrases.start[w] : 0; w >= 0 && i < m->phrases.start[w + 1] && !found; i++)
-            found = match_from(&m->phrases.items[i], 0, in.ids, in.n, ti) >= 0;
+        for (size_t i = w >= 0 ? m->phrases.start[w] : 0; w >= 0 && i < m->phrases.start[w + 1]; i++) {
+            const phrase *p = &m->phrases.items[i];
+            if (!(found & (1 << p->category)) && match_from(p, 0, in.ids, in.n, ti) >= 0)
+                found |= 1 << p->category;
+        }
     }
     free(cut);
     free(in.ids);

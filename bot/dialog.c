@@ -6,6 +6,7 @@
 #include "dialog.h"
 
 #include "crisis.h"
+#include "safety.h"
 #include "flow.h"
 #include "match.h"
 #include "sb.h"
@@ -32,8 +33,13 @@ struct sb_dialogs {
     json_t *vocabulary;      /* every word of the set's files (typo.h), as a set */
     json_t *used_vars;       /* dialog id -> {name: true} for each {name} its texts use */
     crisis_matcher *crisis;  /* compiled crisis.json phrases */
+    crisis_matcher *safety[SAFETY_LISTS]; /* crisis.json ask, downplay, restate */
     char *crisis_message;    /* config override, or NULL for crisis.json default_message */
+    char *abuse_message;     /* config override, or NULL for default_abuse_message */
 };
+
+/* crisis.json's lists by safety_list, in order. */
+static const char *const safety_lists[SAFETY_LISTS] = {"ask", "downplay", "restate"};
 
 static const char *const data_kinds[] = {"commands", "crisis",  "reflection", "exercises",
                                          "measures", "nudges",  "views",      NULL};
@@ -78,7 +84,10 @@ void dialogs_free(sb_dialogs *d)
     json_decref(d->vocabulary);
     json_decref(d->used_vars);
     crisis_free(d->crisis);
+    for (size_t i = 0; i < SAFETY_LISTS; i++)
+        crisis_free(d->safety[i]);
     free(d->crisis_message);
+    free(d->abuse_message);
     free(d);
 }
 
@@ -269,7 +278,10 @@ static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
     validate_data(v);
     if (v->problems)
         return SB_EPARSE;
-    int rc = crisis_compile(json_object_get(d->data, "crisis"), &d->crisis);
+    const json_t *crisis = json_object_get(d->data, "crisis");
+    int rc = crisis_compile(crisis, &d->crisis);
+    for (size_t i = 0; i < SAFETY_LISTS && rc == SB_OK; i++)
+        rc = crisis_compile(json_object_get(crisis, safety_lists[i]), &d->safety[i]);
     if (rc == SB_OK)
         rc = compile_triggers(d);
     if (rc == SB_OK)
@@ -421,9 +433,33 @@ const char *dialogs_crisis_message(const sb_dialogs *d)
     return fallback ? fallback : "";
 }
 
+int dialogs_set_abuse_message(sb_dialogs *d, const char *message)
+{
+    char *copy = sb_strdup(message);
+    if (message && !copy)
+        return SB_ENOMEM;
+    free(d->abuse_message);
+    d->abuse_message = copy;
+    return SB_OK;
+}
+
+const char *dialogs_abuse_message(const sb_dialogs *d)
+{
+    if (d->abuse_message && *d->abuse_message)
+        return d->abuse_message;
+    const char *fallback =
+        json_string_value(json_object_get(dialogs_data(d, "crisis"), "default_abuse_message"));
+    return fallback ? fallback : dialogs_crisis_message(d);
+}
+
 const crisis_matcher *dialogs_crisis_matcher(const sb_dialogs *d)
 {
     return d->crisis;
+}
+
+const crisis_matcher *dialogs_safety_matcher(const sb_dialogs *d, safety_list which)
+{
+    return which < SAFETY_LISTS ? d->safety[which] : NULL;
 }
 
 const json_t *dialogs_triggers(const sb_dialogs *d)

@@ -20,7 +20,11 @@ typedef enum sb_effect_kind {
     SB_FX_ACTION,         /* key: action name the router performs with the store
                              ("journal", "progress", "export", "forget", "exercise",
                              "nudge", "timezone", "pause", "resume"), value: argument or NULL */
-    SB_FX_CRISIS          /* the crisis check matched; the router pauses nudges for 24 h */
+    SB_FX_CRISIS,         /* the crisis check matched (key: the category id, may be NULL);
+                             the router pauses nudges for 24 h and makes the next one a
+                             check on how the person is */
+    SB_FX_CHECKED         /* the person was asked how they are after a crisis: the next
+                             nudge needn't ask again */
 } sb_effect_kind;
 
 typedef struct sb_effect {
@@ -79,7 +83,8 @@ char *engine_reflect(const sb_dialogs *d, const char *text);
 int engine_match_command(const sb_dialogs *d, const char *text, int idle, int direct,
                          const char **name, char **arg);
 
-/* 1 when text matches the crisis phrases of the set (and no figure-of-speech exclusion). Pure. */
+/* 1 when text signals a crisis by the set's crisis check (any category), 0 when not; 1 too
+ * when it could not tell (out of memory): safety first. Pure. */
 int engine_is_crisis(const sb_dialogs *d, const char *text);
 
 #endif

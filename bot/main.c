@@ -261,6 +261,9 @@ int main(int argc, char **argv)
     const char *crisis = config_get(cfg, "safety", "crisis_message");
     if (crisis)
         dialogs_set_crisis_message(d, crisis);
+    const char *abuse = config_get(cfg, "safety", "abuse_message");
+    if (abuse)
+        dialogs_set_abuse_message(d, abuse);
     rc = serve(&o, cfg, st, d);
     dialogs_free(d);
     store_close(st);
