@@ -6,7 +6,6 @@
  * say on a match is the engine's business (safety.c). */
 #include "crisis.h"
 
-#include "engine.h"
 #include "sb.h"
 #include "text.h"
 
@@ -369,10 +368,4 @@ int crisis_match(const crisis_matcher *m, const char *text)
     free(in.ids);
     free(norm);
     return found;
-}
-
-int engine_is_crisis(const sb_dialogs *d, const char *text)
-{
-    int rc = crisis_match(dialogs_crisis_matcher(d), text);
-    return rc != 0; /* safety first: when it cannot tell (ENOMEM), treat it as a crisis */
 }

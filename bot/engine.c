@@ -509,7 +509,7 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     if (begin(&t, d, state, in, out, &repaired) != SB_OK)
         return SB_ENOMEM;
     /* Safety first (design.md invariant 5): before first contact, consent or anything else. */
-    int rc = crisis_match(dialogs_crisis_matcher(d), t.text);
+    int rc = safety_check(d, t.text);
     if (rc != 0) {
         if (rc < 0)
             turn_fail(&t, rc);

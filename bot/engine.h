@@ -87,4 +87,16 @@ int engine_match_command(const sb_dialogs *d, const char *text, int idle, int di
  * when it could not tell (out of memory): safety first. Pure. */
 int engine_is_crisis(const sb_dialogs *d, const char *text);
 
+/* What the crisis answer to text must carry even when nothing else can be done (the
+ * router's fallback when a batch cannot be committed): lines[0] the crisis message, and
+ * lines[1] the abuse message when the answer would hold it (its category's reply or an
+ * "also" line of a category found uses {abuse_message}). Returns how many lines (0 when
+ * text is no crisis; 1 when the check could not tell). Borrowed from d. Pure. */
+size_t engine_crisis_lines(const sb_dialogs *d, const char *text, const char *lines[2]);
+
+/* The id of the crisis category text signals (the most urgent when several: crisis.json
+ * lists them in that order), NULL when none, "" for a set whose crisis.json has no
+ * categories. Borrowed from d. Pure. */
+const char *engine_crisis_category(const sb_dialogs *d, const char *text);
+
 #endif

@@ -222,15 +222,15 @@ static void go_to(turn *t, json_t *frame, const char *target)
 
 /* Pops the finished top frame. Returns 1 when the frame below goes on (it had called the
  * finished one), 0 when the step is done: idle, or an interrupted dialog was resumed.
- * A crisis category's dialog (a safety plan) resumes nothing: after it, going back to an
- * exercise or a self-check would be jarring, so what it interrupted is dropped (the person
- * can start it again). With quiet, an interrupted dialog waits on without being said
- * again. */
+ * A dialog of crisis.json (a safety plan, the direct question, ...) resumes nothing: after
+ * it, going back to an exercise or a self-check would be jarring, so what it interrupted
+ * is dropped (the person can start it again). With quiet, an interrupted dialog waits on
+ * without being said again. */
 static int finish(turn *t, int quiet)
 {
     json_t *done = turn_pop(t);
     int called = json_is_true(json_object_get(done, "called"));
-    int after_crisis = !called && safety_is_plan(t->d, str(done, "dialog"));
+    int after_crisis = !called && safety_is_own(t->d, str(done, "dialog"));
     json_decref(done);
     if (after_crisis) {
         flow_reset(t);

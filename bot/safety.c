@@ -4,6 +4,7 @@
  * dialogs'; the matching is crisis.c's; starting dialogs is flow.c's. */
 #include "safety.h"
 
+#include "engine.h"
 #include "flow.h"
 #include "sb.h"
 
@@ -18,6 +19,56 @@ static void set(turn *t, json_t *obj, const char *key, json_t *value)
 {
     if (!value || json_object_set_new(obj, key, value))
         turn_fail(t, SB_ENOMEM);
+}
+
+int safety_check(const sb_dialogs *d, const char *text)
+{
+    return crisis_match(dialogs_crisis_matcher(d), text);
+}
+
+int engine_is_crisis(const sb_dialogs *d, const char *text)
+{
+    return safety_check(d, text) != 0; /* safety first: when it cannot tell (ENOMEM), a crisis */
+}
+
+const char *engine_crisis_category(const sb_dialogs *d, const char *text)
+{
+    int mask = safety_check(d, text);
+    if (mask == 0)
+        return NULL;
+    const char *id = str(safety_category(d, mask < 0 ? 0 : safety_primary(mask)), "id");
+    return id ? id : "";
+}
+
+/* 1 when texts (a text or a list) use {abuse_message}. */
+static int uses_abuse_message(const json_t *texts)
+{
+    if (json_is_string(texts))
+        return strstr(json_string_value(texts), "{abuse_message}") != NULL;
+    size_t i;
+    json_t *t;
+    json_array_foreach(texts, i, t) {
+        if (uses_abuse_message(t))
+            return 1;
+    }
+    return 0;
+}
+
+size_t engine_crisis_lines(const sb_dialogs *d, const char *text, const char *lines[2])
+{
+    int mask = safety_check(d, text);
+    if (mask == 0)
+        return 0;
+    lines[0] = dialogs_crisis_message(d);
+    if (mask < 0)
+        return 1;
+    int primary = safety_primary(mask);
+    int abuse = uses_abuse_message(json_object_get(safety_category(d, primary), "reply"));
+    const json_t *other;
+    for (int i = primary + 1; !abuse && (other = safety_category(d, i)) != NULL; i++)
+        abuse = (mask & (1 << i)) && uses_abuse_message(json_object_get(other, "also"));
+    lines[1] = dialogs_abuse_message(d);
+    return abuse ? 2 : 1;
 }
 
 const json_t *safety_category(const sb_dialogs *d, int i)
@@ -48,6 +99,18 @@ int safety_primary(int mask)
         if (mask & (1 << i))
             return i;
     return -1;
+}
+
+int safety_is_own(const sb_dialogs *d, const char *id)
+{
+    static const char *const lists[] = {"ask", "downplay", "followup", NULL};
+    const json_t *c = dialogs_data(d, "crisis");
+    for (size_t i = 0; id && lists[i]; i++) {
+        const char *own = str(json_object_get(c, lists[i]), "dialog");
+        if (own && strcmp(own, id) == 0)
+            return 1;
+    }
+    return safety_is_plan(d, id);
 }
 
 int safety_is_plan(const sb_dialogs *d, const char *id)
@@ -175,7 +238,10 @@ int safety_after(turn *t, int64_t gap)
     }
     if (safety_followup_due(t, gap) || t->rc != SB_OK)
         return t->rc != SB_OK;
-    if (recent && since <= SAFETY_DOWNPLAY_WINDOW && said(t, SAFETY_DOWNPLAY)) {
+    const char *check = str(list_data(t, "downplay"), "dialog");
+    const char *waiting = str(turn_top(t), "dialog");
+    int checking = check && waiting && strcmp(check, waiting) == 0; /* the check takes it */
+    if (recent && !checking && since <= SAFETY_DOWNPLAY_WINDOW && said(t, SAFETY_DOWNPLAY)) {
         downplayed(t, s);
         return 1;
     }
@@ -184,14 +250,18 @@ int safety_after(turn *t, int64_t gap)
     const char *top = str(turn_top(t), "dialog");
     int asked = json_is_object(s) && number(s, "asked") > 0 &&
                 t->in->now - number(s, "asked") < SAFETY_ASK_QUIET;
-    if (!dialog || asked || (top && (safety_is_plan(t->d, top) || strcmp(top, dialog) == 0)))
+    if (!dialog || (top && (safety_is_plan(t->d, top) || strcmp(top, dialog) == 0)) ||
+        !said(t, SAFETY_ASK))
         return t->rc != SB_OK;
-    if (said(t, SAFETY_ASK)) {
-        set(t, memory(t), "asked", json_integer(t->in->now));
-        flow_start(t, dialog, NULL);
+    if (asked) { /* asked already today: heard, not questioned again */
+        turn_say(t, "crisis/ask/again", json_object_get(ask, "again"), NULL);
+        if (turn_top(t))
+            flow_resay(t);
         return 1;
     }
-    return t->rc != SB_OK;
+    set(t, memory(t), "asked", json_integer(t->in->now));
+    flow_start(t, dialog, NULL);
+    return 1;
 }
 
 static void followup_done(turn *t)

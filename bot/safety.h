@@ -27,6 +27,10 @@ typedef enum safety_list {
 #define SAFETY_FOLLOWUP_WINDOW (14 * 86400)     /* ... a later conversation starts with a check */
 #define SAFETY_ASK_QUIET (86400)                /* after the direct question: not asked again */
 
+/* The crisis check of text (design.md invariant 5): the categories it signals as bits
+ * (crisis_match), 0 for none, SB_ENOMEM when it could not tell. Pure. */
+int safety_check(const sb_dialogs *d, const char *text);
+
 /* The category object of crisis.json with index i (its "id", "reply", "dialog", "also"):
  * categories[i], or for a file without categories the file itself as category 0. NULL when
  * there is no such category. Borrowed from d. */
@@ -42,6 +46,11 @@ int safety_primary(int mask);
 /* 1 when id is the dialog of a crisis category (a safety plan): it is never interrupted by
  * a command or trigger, never left after missed answers, and resumes nothing below it. */
 int safety_is_plan(const sb_dialogs *d, const char *id);
+
+/* 1 when id is a dialog of crisis.json: a category's, or that of ask, downplay or followup.
+ * When it ends, what it interrupted is dropped rather than resumed: after talk of ending
+ * one's life, a menu or an exercise picked up where it was would be jarring. */
+int safety_is_own(const sb_dialogs *d, const char *id);
 
 /* The crisis answer for the categories in mask (non-zero; SB_ENOMEM counts as the most
  * urgent): the primary category's reply (it holds {crisis_message}), then the "also" line

@@ -294,7 +294,7 @@ static void check_crisis(validate_ctx *v, const char *f, const json_t *c)
                                          "dialog",   "default_message", "categories",
                                          "ask",      "downplay", "restate", "followup",
                                          "default_abuse_message", NULL};
-    static const char *const ask_fields[] = {"phrases", "not", "dialog", NULL};
+    static const char *const ask_fields[] = {"phrases", "not", "dialog", "again", NULL};
     static const char *const downplay_fields[] = {"phrases", "not", "dialog", "again", NULL};
     static const char *const restate_fields[] = {"phrases", "not", NULL};
     static const char *const followup_fields[] = {"dialog", "line", NULL};
@@ -312,7 +312,7 @@ static void check_crisis(validate_ctx *v, const char *f, const json_t *c)
         check_crisis_answer(v, f, "", c);
     }
     check_words(v, f, "not", json_object_get(c, "not"), 0);
-    check_crisis_list(v, f, c, "ask", ask_fields, 1, 1, NULL);
+    check_crisis_list(v, f, c, "ask", ask_fields, 1, 1, "again");
     check_crisis_list(v, f, c, "downplay", downplay_fields, 1, 1, "again");
     check_crisis_list(v, f, c, "restate", restate_fields, 1, 0, NULL);
     check_crisis_list(v, f, c, "followup", followup_fields, 0, 1, "line");
