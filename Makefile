@@ -4,16 +4,18 @@
 #   make test       set up, build with ASan+UBSan, run every test; last line "N passed, N failed"
 #   make fuzz       build and run every libFuzzer target under tests/fuzz for FUZZ_SECONDS each
 #   make bench      speed and memory figures (medians), never asserted
+#   make eval       how well understanding understands: cross-validation and held-out figures
 #   make check-dialogs   validate dialogs/
 # Sources are found by wildcard: a new module is a new .c/.h pair in bot/, store/ or adapters/.
 
 CC      ?= cc
-PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark
+PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark libutf8proc libexttextcat
 WARN     = -Wall -Wextra -Werror
 CSTD     = -std=c11 -D_GNU_SOURCE
 INCS     = -Ibot -Istore -Iadapters
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# Snowball and liblinear ship no pkg-config file.
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -llinear -lpthread -lm
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(INCS) $(PKG_CFLAGS)
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -31,7 +33,7 @@ BENCH_SRC = $(wildcard tests/bench/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=build/bench/%)
 DEPS     = build/.deps
 
-.PHONY: all run test fuzz bench check-dialogs clean deps
+.PHONY: all run test fuzz bench eval check-dialogs clean deps
 # Keep the objects pattern rules make on the way (fuzz and test builds), so no rebuild each run.
 .SECONDARY:
 all: $(DEPS) build/securebase
@@ -87,6 +89,11 @@ build/bench/%: tests/bench/%.c $(OBJ)
 	$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(OBJ) $(PKG_LIBS)
 bench: $(DEPS) build/securebase $(BENCH_BIN)
 	@tests/bench/run $(BENCH_BIN)
+
+build/eval: tests/eval/eval.c $(OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(PKG_LIBS)
+eval: $(DEPS) build/eval
+	@build/eval dialogs tests/understand/heldout.tsv
 
 clean:
 	rm -rf build

@@ -14,7 +14,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define MAX_LINE 16384 /* longer lines are cut: a chat message, not a file */
+#define MAX_LINE 65536 /* longer lines are cut: a chat message, not a file (the router cuts
+                          a long text again between words, and says so) */
 
 typedef struct console {
     sb_adapter base;
@@ -76,6 +77,24 @@ static void put_wrapped(FILE *out, const char *text, int width, int indent)
     }
 }
 
+/* Removes C0 and C1 control characters but newline and tab, in place: text from the
+ * store (a journal kept before input was cleaned, say) must never drive the terminal. */
+static void strip_controls(char *s)
+{
+    char *w = s;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            continue;
+        if (c == 0xC2 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9F) {
+            p++;
+            continue;
+        }
+        *w++ = (char)c;
+    }
+    *w = '\0';
+}
+
 static int terminal_width(FILE *out)
 {
     struct winsize ws;
@@ -91,7 +110,9 @@ static void console_send(sb_adapter *a, const sb_outbound *msg)
     if (!msg->room || strcmp(msg->room, c->user) != 0)
         return;
     char *plain = markdown_to_plain(msg->text);
-    const char *text = plain ? plain : msg->text;
+    if (plain)
+        strip_controls(plain);
+    const char *text = plain ? plain : "";
     if (c->opt.interactive) {
         fputs("\ncoach> ", c->out);
         put_wrapped(c->out, text, terminal_width(c->out) - 1, 7);
@@ -127,6 +148,8 @@ static int read_line(console *c, char *buf)
             char ch = c->rbuf[c->pos++];
             if (ch == '\n')
                 goto done;
+            if (ch == '\0')
+                continue; /* a NUL would end the text early and silently */
             if (n < MAX_LINE - 1)
                 buf[n++] = ch;
         }

@@ -265,6 +265,13 @@ static int matrix_start(sb_adapter *a, sb_core *core)
     m->first_start = m->since == NULL; /* also when the stored value is unreadable */
     if (!m->device_id)
         m->device_id = sb_core_resume_get(core, a, "device_id");
+    /* The token of the last login is reused: Synapse before 1.90 scopes transaction ids to
+     * the access token, so a reply re-sent under a new token after a crash would be stored
+     * twice (and every login leaves one more live token on the device). */
+    if (!m->token && m->password) {
+        m->token = sb_core_resume_get(core, a, "access_token");
+        m->token_stored = m->token != NULL;
+    }
     m->filter_id = sb_core_resume_get(core, a, "filter_id");
     m->filter_stored = m->filter_id != NULL;
     m->state = m->token ? ST_WHOAMI : ST_LOGIN;

@@ -32,6 +32,8 @@ typedef struct job {
     char *event_id; /* RECEIPT */
     int64_t id;     /* SEND: outbox row id (<= 0: a crisis fallback without a row) */
     int flag;       /* TYPING: on or off */
+    size_t part;    /* SEND: the part of a long text going out now (matrix_split.h) */
+    size_t parts;   /* SEND: how many parts the text has; known once the first is sent */
     int tries;
     struct job *next;
 } job;
@@ -67,6 +69,7 @@ typedef struct matrix {
     char *since, *pending_since;
     char *filter_id;
     int filter_stored;          /* filter_id came from the store: re-upload if refused */
+    int token_stored;           /* token came from the store (a login before a restart) */
     int booted, awaiting, first_start;
     uint64_t seq, awaited_seq;
     job *after_commit;          /* receipts and typing-off for the batch awaiting commit */

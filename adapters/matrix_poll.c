@@ -160,7 +160,16 @@ void matrix_poll_resume(matrix *m, const char *value)
         json_decref(m->owed);
         m->owed = json_incref(owed);
     }
+    /* A receipt still owed means the last run died after answering there and before its
+     * after-commit jobs went out: the typing indicator it set is still on, so it goes off
+     * too (pushed first, it is sent after the receipt). */
     json_object_foreach(owed, room, event) {
+        job *off = matrix_job_new(JOB_TYPING, room);
+        if (off) {
+            off->flag = 0;
+            off->next = m->after_commit;
+            m->after_commit = off;
+        }
         job *j = matrix_job_new(JOB_RECEIPT, room);
         if (j && !(j->event_id = sb_strdup(json_string_value(event)))) {
             matrix_job_free(j);
@@ -347,8 +356,8 @@ static int on_answer(matrix *m, const char *body, size_t len)
     case ST_LOGIN:
         if ((rc = matrix_field_parse(body, len, "access_token", &v)) != SB_OK)
             return rc;
-        free(m->token);
-        m->token = v;
+        remember(m, "access_token", &m->token, v); /* kept (store is 0600), never logged */
+        m->token_stored = 0;
         if (matrix_field_parse(body, len, "device_id", &v) == SB_OK)
             remember(m, "device_id", &m->device_id, v);
         m->state = ST_WHOAMI;
@@ -356,6 +365,17 @@ static int on_answer(matrix *m, const char *body, size_t len)
     case ST_WHOAMI:
         if ((rc = matrix_field_parse(body, len, "user_id", &v)) != SB_OK)
             return rc;
+        if (m->user_id && strcmp(m->user_id, v) != 0 && m->token_stored) {
+            /* user_id changed in the config since the stored login: log in as the new one */
+            sb_log("info", "matrix", "the stored login is %s, configured is %s: logging in", v,
+                   m->user_id);
+            free(v);
+            free(m->token);
+            m->token = NULL;
+            m->token_stored = 0;
+            m->state = ST_LOGIN;
+            return SB_OK;
+        }
         if (m->user_id && strcmp(m->user_id, v) != 0)
             sb_log("warn", "matrix", "configured as %s but the token belongs to %s", m->user_id, v);
         free(m->self);

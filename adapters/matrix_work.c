@@ -1,9 +1,11 @@
 /* matrix_work.c — the Matrix adapter's work lane: replies (PUT .../send/m.room.message/
- * sb{outbox id}, Markdown rendered to body and formatted_body), joins, leaves, typing and
+ * sb{outbox id}, Markdown rendered to body and formatted_body; a long one as several
+ * events sb{id}, sb{id}.1, ... cut by matrix_split.c), joins, leaves, typing and
  * read receipts, one request at a time in queue order, so receipts and typing-off follow
  * the replies they belong to. Transient failures retry the same job; refusals give it up. */
 #include "markdown.h"
 #include "matrix_impl.h"
+#include "matrix_split.h"
 #include "sb.h"
 
 #include <stdio.h>
@@ -18,18 +20,35 @@ static int start_job(matrix *m, job *j)
     int rc = sb_buf_puts(&path, API);
     switch (j->kind) {
     case JOB_SEND: {
-        char txn[64];
+        /* A text too long for one event goes as several, each under its own transaction
+         * id: part 0 keeps the row's id, part k adds ".k". Splitting is deterministic, so
+         * a re-send after a restart reuses every id and the server drops the repeats. */
+        char **parts = NULL;
+        size_t nparts = matrix_split(j->text, MATRIX_PART_MAX, &parts);
+        if (nparts == 0) {
+            rc = SB_ENOMEM;
+            break;
+        }
+        j->parts = nparts;
+        if (j->part >= nparts)
+            j->part = nparts - 1;
+        const char *text = parts[j->part];
+        char txn[80], suffix[24] = "";
+        if (j->part > 0)
+            snprintf(suffix, sizeof suffix, ".%zu", j->part);
         if (j->id > 0)
-            snprintf(txn, sizeof txn, "sb%lld", (long long)j->id);
+            snprintf(txn, sizeof txn, "sb%lld%s", (long long)j->id, suffix);
         else /* a crisis fallback has no outbox row: an id unique to this run */
-            snprintf(txn, sizeof txn, "sbc%lld_%lld", (long long)m->start_ms, (long long)-j->id);
-        char *plain = markdown_to_plain(j->text);
-        char *html = markdown_to_html(j->text);
+            snprintf(txn, sizeof txn, "sbc%lld_%lld%s", (long long)m->start_ms,
+                     (long long)-j->id, suffix);
+        char *plain = markdown_to_plain(text);
+        char *html = markdown_to_html(text);
         body = json_pack("{s:s, s:s, s:s, s:s}", "msgtype", m->msgtype, "body",
-                         plain ? plain : j->text, "format", "org.matrix.custom.html",
+                         plain ? plain : text, "format", "org.matrix.custom.html",
                          "formatted_body", html ? html : "");
         free(plain);
         free(html);
+        matrix_split_free(parts, nparts);
         method = "PUT";
         if (rc == SB_OK && (rc = sb_buf_puts(&path, "rooms/")) == SB_OK &&
             (rc = matrix_url_segment(&path, j->room)) == SB_OK &&
@@ -130,6 +149,15 @@ void matrix_work_done(matrix *m, CURLcode result)
                    job_name(j->kind), j->room, status, errcode);
         else if (j->kind == JOB_JOIN)
             sb_log("info", "matrix", "joined %s", j->room);
+        if (o == MATRIX_OK && j->kind == JOB_SEND && j->part + 1 < j->parts) {
+            j->part++; /* the next part goes first: a reply's parts arrive in order */
+            m->current = NULL;
+            j->next = m->head;
+            m->head = j;
+            if (!m->tail)
+                m->tail = j;
+            return;
+        }
         if (j->kind == JOB_SEND && j->id > 0)
             sb_core_sent(m->core, &m->base, j->id, o == MATRIX_OK);
         const char *owed = j->kind == JOB_RECEIPT

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 const char *actions_view(const sb_dialogs *d, const char *key, unsigned pick, const char *fallback)
@@ -44,9 +45,27 @@ static int consented(action_ctx *a)
 
 /* --- journal --- */
 
+/* A page of the journal: at most this many entries, and no further entry once this many
+ * bytes are shown (a reader's page; Matrix splits a longer text into events anyway). */
+#define JOURNAL_PAGE_ENTRIES 10
+#define JOURNAL_PAGE_BYTES 6000
+
+typedef struct journal_page {
+    action_ctx *a;
+    size_t start; /* reply length before the first entry */
+    int shown;
+    int more;     /* an older entry exists beyond this page */
+} journal_page;
+
 static int journal_line(void *ctx, int64_t when, const char *prompt, const char *text)
 {
-    action_ctx *a = ctx;
+    journal_page *page = ctx;
+    action_ctx *a = page->a;
+    if (page->shown >= JOURNAL_PAGE_ENTRIES ||
+        (page->shown > 0 && a->reply->len - page->start >= JOURNAL_PAGE_BYTES)) {
+        page->more = 1;
+        return 1;
+    }
     char day[16];
     time_t t = (time_t)when;
     struct tm tm;
@@ -64,12 +83,34 @@ static int journal_line(void *ctx, int64_t when, const char *prompt, const char 
                   safe);
     free(safe);
     free(safe_prompt);
+    page->shown++;
+    return 0;
+}
+
+/* "journal more": the arguments that ask for the next page rather than add an entry. */
+static int asks_more(const char *arg)
+{
+    static const char *const words[] = {"more", "next", "older", "more please"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcasecmp(arg, words[i]) == 0)
+            return 1;
     return 0;
 }
 
 static int do_journal(action_ctx *a, const char *arg)
 {
-    if (arg && *arg) {
+    int offset = 0;
+    if (arg && *arg && asks_more(arg)) {
+        const json_t *next = json_object_get(*a->state, "journal_next");
+        if (!json_is_integer(next) || json_integer_value(next) <= 0 ||
+            json_integer_value(next) > INT32_MAX) {
+            say(a, view(a, "journal_no_more",
+                        "That's all of your journal: there are no older entries. Say "
+                        "*journal* to see the newest again."));
+            return SB_OK;
+        }
+        offset = (int)json_integer_value(next);
+    } else if (arg && *arg) {
         if (!consented(a)) {
             say(a, view(a, "journal_no_consent",
                         "I'm not keeping what you write at the moment. If you'd like me "
@@ -81,7 +122,7 @@ static int do_journal(action_ctx *a, const char *arg)
             say(a, view(a, "journal_added", "Saved to your journal."));
         return rc;
     }
-    if (!consented(a)) {
+    if (!consented(a) && offset == 0) {
         /* Older entries may exist from before consent was withdrawn; show those, but
          * don't promise that new answers land here. */
         say(a, view(a, "journal_off",
@@ -89,15 +130,30 @@ static int do_journal(action_ctx *a, const char *arg)
                     "show. Say *privacy* to change that."));
     }
     size_t before = a->reply->len;
-    say(a, view(a, "journal_header", "Your most recent journal entries:"));
-    size_t header = a->reply->len;
-    int rc = store_journal_list(a->store, a->person, 10, journal_line, a);
+    if (offset == 0)
+        say(a, view(a, "journal_header", "Your most recent journal entries:"));
+    else
+        say(a, view(a, "journal_header_older", "Older journal entries:"));
+    journal_page page = {.a = a, .start = a->reply->len};
+    int rc = store_journal_page(a->store, a->person, offset, JOURNAL_PAGE_ENTRIES + 1,
+                                journal_line, &page);
     if (rc != SB_OK)
         return rc;
-    if (a->reply->len == header) {
+    if (page.more) {
+        json_object_set_new(*a->state, "journal_next", json_integer(offset + page.shown));
+        say(a, view(a, "journal_more", "There's more: say *journal more* for older entries."));
+    } else {
+        json_object_del(*a->state, "journal_next");
+    }
+    if (page.shown == 0) {
         a->reply->len = before;
         if (a->reply->data)
             a->reply->data[before] = '\0';
+        if (offset > 0) {
+            say(a, view(a, "journal_no_more",
+                        "That's all of your journal: there are no older entries."));
+            return SB_OK;
+        }
         if (!consented(a))
             return SB_OK;
         say(a, view(a, "journal_empty",
@@ -213,12 +269,32 @@ static int do_progress(action_ctx *a)
 
 /* --- export / forget --- */
 
+/* The engine state's instants ("last", "followup"."at": UTC seconds) as ISO 8601 UTC,
+ * like every other time of the export. */
+static void state_times_iso(json_t *state)
+{
+    json_t *followup = json_object_get(state, "followup");
+    json_t *holders[] = {state, followup};
+    const char *keys[] = {"last", "at"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = json_object_get(holders[i], keys[i]);
+        if (!json_is_integer(v))
+            continue;
+        char iso[32];
+        time_t t = (time_t)json_integer_value(v);
+        struct tm tm;
+        if (gmtime_r(&t, &tm) && strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm))
+            json_object_set_new(holders[i], keys[i], json_string(iso));
+    }
+}
+
 static int do_export(action_ctx *a)
 {
     json_t *all = NULL;
     int rc = store_export(a->store, a->person, &all);
     if (rc != SB_OK)
         return rc;
+    state_times_iso(json_object_get(json_object_get(all, "session"), "state"));
     char *text = json_dumps(all, JSON_INDENT(1) | JSON_SORT_KEYS);
     json_decref(all);
     if (!text)

@@ -5,11 +5,13 @@
 #include "config.h"
 #include "sb.h"
 
+#include <errno.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 enum { TEXT, NUMBER, BOOL };
 
@@ -60,11 +62,84 @@ static const key_spec keys[] = {
 
 struct sb_config {
     char *values[NKEYS];   /* from the file, owned; NULL when absent */
+    int lines[NKEYS];      /* the line each value came from, for "given twice" */
     unsigned sections;     /* bit per distinct section name seen (index in section_names) */
-    const char *path;      /* borrowed during load only */
     char err[256];
-    const char *err_key;
+    int err_line;          /* the line of err when the reader found it (inih never saw it) */
+    int line;              /* the line the reader handed to inih last */
+    int continued;         /* that line starts with white space: inih reads it as a
+                              continuation of the key before */
+    char warning[512];     /* for config_warning; "" when none */
 };
+
+/* inih reads lines into a fixed buffer of INI_MAX_LINE bytes and would cut a longer line
+ * in two, reporting the rest as the next line with key '?'. This reader counts lines
+ * itself and refuses a long one, naming its line and key. */
+typedef struct line_reader {
+    FILE *f;
+    sb_config *c;
+    char *buf;    /* getline's, owned */
+    size_t cap;
+} line_reader;
+
+static char *read_line(char *str, int num, void *stream)
+{
+    line_reader *r = stream;
+    if (r->c->err_line)
+        return NULL; /* stop at the error: inih then reports no line of its own */
+    ssize_t len = getline(&r->buf, &r->cap, r->f);
+    if (len < 0)
+        return NULL;
+    r->c->line++;
+    size_t body = (size_t)len;
+    while (body > 0 && (r->buf[body - 1] == '\n' || r->buf[body - 1] == '\r'))
+        body--;
+    if (body + 2 > (size_t)num) {
+        /* The key is what comes before '=' (or ':'), trimmed. */
+        size_t start = strspn(r->buf, " \t");
+        size_t end = start + strcspn(r->buf + start, "=:");
+        while (end > start && (r->buf[end - 1] == ' ' || r->buf[end - 1] == '\t'))
+            end--;
+        if (end > start + 64)
+            end = start + 64;
+        snprintf(r->c->err, sizeof r->c->err, "key '%.*s': line too long (%zu bytes; at most %d)",
+                 end > start && end < body ? (int)(end - start) : 1,
+                 end > start && end < body ? r->buf + start : "?", body, num - 2);
+        r->c->err_line = r->c->line;
+        return NULL;
+    }
+    r->c->continued = r->buf[0] == ' ' || r->buf[0] == '\t';
+    memcpy(str, r->buf, (size_t)len < (size_t)num - 1 ? (size_t)len : (size_t)num - 1);
+    str[(size_t)len < (size_t)num - 1 ? (size_t)len : (size_t)num - 1] = '\0';
+    return str;
+}
+
+/* An http(s) URL with a host: the homeserver's client API. */
+static int valid_url(const char *v)
+{
+    const char *host = strncmp(v, "https://", 8) == 0 ? v + 8
+                       : strncmp(v, "http://", 7) == 0 ? v + 7 : NULL;
+    if (!host || !*host || *host == '/' || *host == ':')
+        return 0;
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* A Matrix user id: @localpart:server, neither part empty, no white space. */
+static int valid_user_id(const char *v)
+{
+    if (v[0] != '@')
+        return 0;
+    const char *colon = strchr(v, ':');
+    if (!colon || colon == v + 1 || !colon[1])
+        return 0;
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return 0;
+    return 1;
+}
 
 static const char *const section_names[] = {"store", "dialogs", "safety", "console", "matrix", "irc"};
 #define NSECTIONS (sizeof section_names / sizeof section_names[0])
@@ -111,6 +186,21 @@ static int on_key(void *user, const char *section, const char *name, const char 
         snprintf(c->err, sizeof c->err, "key '%s': unknown key in [%s]", name, section);
         return 0;
     }
+    if (c->values[k] && !c->continued) {
+        snprintf(c->err, sizeof c->err, "key '%s': given twice (first on line %d)", name,
+                 c->lines[k]);
+        return 0;
+    }
+    if (strcmp(section, "matrix") == 0 && strcmp(name, "homeserver") == 0 && !valid_url(value)) {
+        snprintf(c->err, sizeof c->err, "key '%s': '%.80s' is not an http:// or https:// URL "
+                 "with a host (e.g. https://matrix.example.org)", name, value);
+        return 0;
+    }
+    if (strcmp(section, "matrix") == 0 && strcmp(name, "user_id") == 0 && !valid_user_id(value)) {
+        snprintf(c->err, sizeof c->err, "key '%s': '%.80s' is not a Matrix user id "
+                 "(@name:server)", name, value);
+        return 0;
+    }
     long n;
     if (keys[k].type == NUMBER && sb_parse_long(value, 0, 1000000000L, &n) != SB_OK) {
         snprintf(c->err, sizeof c->err, "key '%s': '%s' is not a whole number", name, value);
@@ -121,12 +211,30 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 0;
     }
     free(c->values[k]);
+    c->lines[k] = c->line;
     c->values[k] = sb_strdup(value);
     if (!c->values[k]) {
         snprintf(c->err, sizeof c->err, "key '%s': out of memory", name);
         return 0;
     }
     return 1;
+}
+
+/* Notes a file that holds a secret yet is readable by group or others. */
+static void check_mode(sb_config *c, const char *path, FILE *f)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !(st.st_mode & 077))
+        return;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].env && c->values[i]) {
+            snprintf(c->warning, sizeof c->warning,
+                     "%s holds [%s] %s and is readable by %s (mode %04o): chmod 600 %s, or "
+                     "give it through %s instead", path, keys[i].section, keys[i].key,
+                     st.st_mode & 007 ? "others" : "its group", (unsigned)(st.st_mode & 07777),
+                     path, keys[i].env);
+            return;
+        }
 }
 
 int config_load(const char *path, sb_config **out, char *err, unsigned long errsize)
@@ -138,11 +246,19 @@ int config_load(const char *path, sb_config **out, char *err, unsigned long errs
     if (path) {
         FILE *f = fopen(path, "r");
         if (!f) {
-            snprintf(err, errsize, "%s: cannot read the configuration file", path);
+            int denied = errno == EACCES || errno == EPERM;
+            snprintf(err, errsize, "%s: cannot read the configuration file: %s", path,
+                     denied ? sb_strerror(SB_EACCES) : strerror(errno));
             config_free(c);
-            return SB_EIO;
+            return denied ? SB_EACCES : SB_EIO;
         }
-        int line = ini_parse_file(f, on_key, c);
+        line_reader r = {.f = f, .c = c};
+        int line = ini_parse_stream(read_line, &r, on_key, c);
+        free(r.buf);
+        if (line == 0 && c->err_line)
+            line = c->err_line;
+        if (line == 0)
+            check_mode(c, path, f);
         fclose(f);
         if (line != 0) {
             if (!c->err[0])
@@ -154,6 +270,11 @@ int config_load(const char *path, sb_config **out, char *err, unsigned long errs
     }
     *out = c;
     return SB_OK;
+}
+
+const char *config_warning(const sb_config *c)
+{
+    return c && c->warning[0] ? c->warning : NULL;
 }
 
 void config_free(sb_config *c)

@@ -8,9 +8,15 @@
 typedef struct sb_config sb_config;
 
 /* Parses path. On error writes "FILE:LINE: key 'KEY': problem" into err (errsize bytes),
- * returns SB_EPARSE (or SB_EIO when the file cannot be read) and *out is NULL.
+ * returns SB_EPARSE (or SB_EACCES / SB_EIO when the file cannot be read, the message
+ * saying which) and *out is NULL. Refused: a line longer than inih's buffer (named by its
+ * own line and key, never cut in two), a key given twice, a [matrix] homeserver that is
+ * not an http(s) URL with a host, a user_id that is not @name:server.
  * path NULL gives an empty configuration (all defaults). Caller frees with config_free. */
 int config_load(const char *path, sb_config **out, char *err, unsigned long errsize);
+/* A warning for the operator about the loaded file (it holds a password or token and is
+ * readable by group or others), or NULL. Borrowed: valid until config_free. */
+const char *config_warning(const sb_config *c);
 void config_free(sb_config *c);
 
 /* The value of section.key: the file's value, else the environment variable named in the

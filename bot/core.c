@@ -14,7 +14,10 @@
 #include <time.h>
 
 #define MAX_ADAPTERS 8
-#define BATCH_RETRIES 5 /* 0.1 s doubling: about 3 s before the core gives up */
+/* A batch the store refuses is tried again after 0.1 s, doubling up to 5 s: quick to
+ * recover from a passing fault, cheap while a full disk waits for an operator. */
+#define BATCH_BACKOFF_MIN_MS 100L
+#define BATCH_BACKOFF_MAX_MS 5000L
 
 typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL } item_kind;
 
@@ -282,6 +285,59 @@ static int file_clock_moved(sb_core *c)
     return 1;
 }
 
+/* Waits ms milliseconds or until a stop is requested. Returns 1 when asked to stop. */
+static int pause_unless_stopped(sb_core *c, long ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&c->mu);
+    while (!c->stop && pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT)
+        ;
+    int stop = c->stop;
+    pthread_mutex_unlock(&c->mu);
+    return stop;
+}
+
+/* A batch whose transaction failed (rc): a full disk, a read-only or corrupt file, a busy
+ * lock. The adapter has not heard "committed", so it asks its platform for nothing more
+ * (Matrix re-delivers from the last committed since after a restart); the core keeps
+ * trying with a capped backoff until the store takes it, so room made on the disk brings
+ * the coach back by itself. A person in crisis hears where to find help at once, sent
+ * through the adapter without the outbox (invariant 5). The fault is named in the log
+ * when it starts, when it changes, and now and then while it lasts. Returns 1 once
+ * committed, 0 when a stop was requested first. */
+static int commit_until_done(sb_core *c, sb_adapter *a, sb_batch *b, int64_t now, int rc)
+{
+    router_crisis_fallback(c->router, a->name, b, now, send_row, c);
+    long wait_ms = BATCH_BACKOFF_MIN_MS;
+    int last = 0;
+    for (long attempt = 1; rc != SB_OK; attempt++) {
+        if (rc != last || attempt % 20 == 0)
+            sb_log(last ? "warn" : "error", "core",
+                   "batch from %s not committed: %s (%s); not acknowledged, trying again "
+                   "every %ld ms at most", a->name, sb_strerror(rc), store_errmsg(c->store),
+                   (long)BATCH_BACKOFF_MAX_MS);
+        last = rc;
+        if (pause_unless_stopped(c, wait_ms)) {
+            sb_log("warn", "core", "stopping with the batch from %s not committed: %s",
+                   a->name, sb_strerror(rc));
+            return 0;
+        }
+        wait_ms = wait_ms * 2 > BATCH_BACKOFF_MAX_MS ? BATCH_BACKOFF_MAX_MS : wait_ms * 2;
+        rc = router_batch(c->router, a->name, b, now, send_row, c);
+        if (rc == SB_OK)
+            sb_log("info", "core", "batch from %s committed after %ld retries: the store "
+                   "works again", a->name, attempt);
+    }
+    return 1;
+}
+
 static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
 {
     for (size_t i = 0; i < b->count; i++) {
@@ -307,30 +363,8 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
     file_clock_moved(c);
     int64_t now = clock_now(c->clock);
     int rc = router_batch(c->router, a->name, b, now, send_row, c);
-    /* A busy or full disk may pass: try again a few times, ~3 s in all. A person in
-     * crisis hears where to find help at once, whatever the store does. */
-    for (int attempt = 1; rc != SB_OK && attempt <= BATCH_RETRIES; attempt++) {
-        if (attempt == 1)
-            router_crisis_fallback(c->router, a->name, b, now, send_row, c);
-        sb_log("warn", "core", "batch from %s not committed (%s); retry %d of %d", a->name,
-               sb_strerror(rc), attempt, BATCH_RETRIES);
-        struct timespec pause = {.tv_sec = 0, .tv_nsec = 100000000L << (attempt - 1)};
-        if (pause.tv_nsec >= 1000000000L) {
-            pause.tv_sec = pause.tv_nsec / 1000000000L;
-            pause.tv_nsec %= 1000000000L;
-        }
-        nanosleep(&pause, NULL);
-        rc = router_batch(c->router, a->name, b, now, send_row, c);
-    }
-    if (rc != SB_OK) {
-        /* Nothing was committed; the resume position did not move, so the platform
-         * redelivers after a restart. Stop rather than spin on a broken store. */
-        sb_log("error", "core", "batch from %s not committed: %s; stopping", a->name,
-               sb_strerror(rc));
-        c->fatal = 1;
-        core_request_stop(c);
-        return;
-    }
+    if (rc != SB_OK && !commit_until_done(c, a, b, now, rc))
+        return; /* asked to stop: nothing committed, the platform delivers it again */
     if (b->resume_key && b->resume_value)
         resume_remember(c, a->name, b->resume_key, b->resume_value);
     /* Nudges due by now go out before the adapter hears "committed", so a console reader
@@ -349,7 +383,8 @@ static void run_due_nudges(sb_core *c)
 static int load_resume(sb_core *c)
 {
     for (size_t i = 0; i < c->nadapters; i++) {
-        static const char *const keys[] = {"next_batch", "device_id", "filter_id", "synced"};
+        static const char *const keys[] = {"next_batch", "device_id", "access_token",
+                                           "filter_id", "synced"};
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             char *v = NULL;
             if (store_resume_get(c->store, c->adapters[i]->name, keys[k], &v) != SB_OK)
@@ -364,8 +399,11 @@ static int load_resume(sb_core *c)
 
 int core_run(sb_core *c)
 {
-    if (load_resume(c) != SB_OK)
+    if (load_resume(c) != SB_OK) {
+        sb_log("error", "core", "cannot read the adapters' resume positions: %s",
+               store_errmsg(c->store));
         return 1;
+    }
     size_t started = 0;
     for (; started < c->nadapters; started++) {
         sb_adapter *a = c->adapters[started];

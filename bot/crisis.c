@@ -6,11 +6,13 @@
  * say on a match is the engine's business (safety.c). */
 #include "crisis.h"
 
+#include "normalize.h"
 #include "sb.h"
 #include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #define WILDCARD_MAX 3 /* words a "*" may stand for */
 
@@ -57,7 +59,98 @@ static void sources_of(const json_t *data, phrase_source *src)
     }
 }
 
-/* The phrase form of a data phrase, keeping each "*" word as a wildcard. NULL on ENOMEM. */
+/* --- folding: what the check reads --- */
+
+#define FOLD_PIECE 960   /* bytes folded at a time (normalize_fold reads NORM_INPUT_MAX) */
+#define SQUEEZE_MAX 64   /* bytes of a word tried with its repeated letters squeezed */
+
+static int is_kept(utf8proc_category_t c)
+{
+    return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+           (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_NO);
+}
+
+static int is_letter(int32_t c)
+{
+    utf8proc_category_t cat = utf8proc_category(c);
+    return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
+
+static int is_symbol(utf8proc_category_t c)
+{
+    return c >= UTF8PROC_CATEGORY_SM && c <= UTF8PROC_CATEGORY_SO;
+}
+
+/* Appends folded s[0..len) to b, piece by piece (cut after a space where one is near). */
+static int fold_pieces(sb_buf *b, const char *s, size_t len)
+{
+    char piece[FOLD_PIECE + 1], out[NORM_BYTES_MAX];
+    while (len > 0) {
+        size_t n = text_utf8_cut(s, len, FOLD_PIECE);
+        for (size_t k = n; n < len && k > n / 2; k--)
+            if (s[k - 1] == ' ' || s[k - 1] == '\n') {
+                n = k;
+                break;
+            }
+        if (n == 0)
+            n = len; /* a single character longer than a piece cannot be */
+        memcpy(piece, s, n);
+        piece[n] = '\0';
+        size_t got = normalize_fold(piece, out, sizeof out);
+        if (sb_buf_append(b, out, got) != SB_OK || sb_buf_append(b, " ", 1) != SB_OK)
+            return SB_ENOMEM;
+        s += n;
+        len -= n;
+    }
+    return SB_OK;
+}
+
+char *crisis_fold(const char *text, int join)
+{
+    sb_buf folded = {0}, out = {0};
+    int rc = sb_buf_append(&folded, "", 0);
+    if (rc == SB_OK)
+        rc = fold_pieces(&folded, text, strlen(text));
+    if (rc == SB_OK)
+        rc = sb_buf_append(&out, "", 0);
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)(folded.data ? folded.data : "");
+    int32_t last = 0; /* the last character kept, 0 after a space */
+    while (rc == SB_OK && *p) {
+        int32_t c = 0;
+        utf8proc_ssize_t k = utf8proc_iterate(p, -1, &c);
+        if (k <= 0)
+            break;
+        utf8proc_category_t cat = utf8proc_category(c);
+        if (is_kept(cat) || c == '\'') {
+            rc = sb_buf_append(&out, (const char *)p, (size_t)k);
+            last = c;
+            p += k;
+            continue;
+        }
+        const utf8proc_uint8_t *q = p;
+        int32_t next = 0;
+        utf8proc_ssize_t j = 0;
+        while (*q && (j = utf8proc_iterate(q, -1, &next)) > 0 && is_symbol(utf8proc_category(next)))
+            q += j; /* a run of symbols: an emoji with its skin tone, say */
+        if (join && q > p && is_letter(last) && *q && is_letter(next)) {
+            p = q; /* "d😭ie" reads "die" */
+            continue;
+        }
+        rc = sb_buf_append(&out, " ", 1);
+        last = 0;
+        p = q > p ? q : p + k;
+    }
+    sb_buf_free(&folded);
+    if (rc != SB_OK) {
+        sb_buf_free(&out);
+        return NULL;
+    }
+    return sb_buf_take(&out);
+}
+
+/* The phrase form of a data phrase, keeping each "*" word as a wildcard: folded as the
+ * input is, so that "myślę" in the data meets "mysle" or "MYŚLĘ" in a message. NULL on
+ * ENOMEM. */
 static char *phrase_form(const char *s)
 {
     sb_buf b = {0};
@@ -70,13 +163,15 @@ static char *phrase_form(const char *s)
             break;
         char *word = sb_strndup(p, len);
         int wild = len == 1 && *p == '*';
-        char *norm = word && !wild ? text_norm_phrase(word) : NULL;
+        char *folded = word && !wild ? crisis_fold(word, 0) : NULL;
+        char *norm = folded ? text_norm_phrase(folded) : NULL;
         const char *piece = wild ? "*" : norm;
         if (!word || !piece)
             rc = SB_ENOMEM;
         else if (*piece)
             rc = sb_buf_printf(&b, "%s%s", b.len ? " " : "", piece);
         free(norm);
+        free(folded);
         free(word);
         p += len;
     }
@@ -313,15 +408,57 @@ typedef struct input_words {
     size_t n;
 } input_words;
 
+/* word with every run of a repeated character longer than keep cut to keep, into out
+ * (SQUEEZE_MAX). 0 when it does not fit or nothing changed. */
+static int squeezed(const char *word, size_t keep, char *out)
+{
+    size_t n = 0, run = 0;
+    int changed = 0;
+    for (const char *p = word; *p; p++) {
+        run = p > word && *p == p[-1] ? run + 1 : 1;
+        if (run > keep) {
+            changed = 1;
+            continue;
+        }
+        if (n + 1 >= SQUEEZE_MAX)
+            return 0;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+    return changed;
+}
+
+/* An input word's number: as written, else with its repeated letters squeezed to two
+ * ("killll" is "kill"), else to one ("dieeee" is "die"), when that is a word of a phrase. */
 static int add_input(void *ctx, const char *word)
 {
     input_words *w = ctx;
     int id = word_number(w->m, word);
+    char squeeze[SQUEEZE_MAX];
+    for (size_t keep = 2; id < 0 && keep >= 1; keep--)
+        if (squeezed(word, keep, squeeze))
+            id = word_number(w->m, squeeze);
     w->ids[w->n++] = id == WORD_WILD ? WORD_UNKNOWN : id;
     return SB_OK;
 }
 
 int crisis_match(const crisis_matcher *m, const char *text)
+{
+    if (!m || m->phrases.n == 0 || !text)
+        return 0;
+    char *folded = crisis_fold(text, 0);
+    int rc = crisis_match_folded(m, folded ? folded : text);
+    if (rc == 0 && folded) { /* an emoji inside a word hides nothing either */
+        char *joined = crisis_fold(text, 1);
+        if (joined && strcmp(joined, folded) != 0)
+            rc = crisis_match_folded(m, joined);
+        free(joined);
+    }
+    free(folded);
+    return rc;
+}
+
+int crisis_match_folded(const crisis_matcher *m, const char *text)
 {
     if (!m || m->phrases.n == 0 || !text)
         return 0;

@@ -23,8 +23,21 @@ int crisis_compile(const json_t *crisis, crisis_matcher **out);
 void crisis_free(crisis_matcher *m);
 
 /* The categories whose phrases occur in text, as bits (1 << i for category i; 0 for none),
- * or SB_ENOMEM when it could not tell. Pure. */
+ * or SB_ENOMEM when it could not tell. Pure. The text is folded first (crisis_fold), and
+ * read a second time with emoji inside words dropped; a word of the input also matches
+ * with its repeated letters squeezed ("dieeee", "killlll"). */
 int crisis_match(const crisis_matcher *m, const char *text);
+
+/* crisis_match of text already folded by crisis_fold (read once, as it is). */
+int crisis_match_folded(const crisis_matcher *m, const char *text);
+
+/* What the crisis check reads of text (all of it, not only what normalize_fold looks at
+ * in one go): Unicode folded (NFKC: full-width letters are letters; case folded; accents
+ * and other marks stripped; zero-width and other invisible characters dropped), then every
+ * character that is no letter, digit or apostrophe a space; with join, a symbol or emoji
+ * between two letters is dropped instead ("d😭ie" reads "die"). Owned by the caller; NULL
+ * on ENOMEM. */
+char *crisis_fold(const char *text, int join);
 
 /* The set's compiled matcher (never NULL for a loaded set). Defined in dialog.c, which
  * owns the matcher: compiled at load, freed with the set. */

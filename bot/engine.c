@@ -54,6 +54,7 @@
 #include "exercise.h"
 #include "flow.h"
 #include "match.h"
+#include "route.h"
 #include "safety.h"
 #include "sb.h"
 #include "text.h"
@@ -182,9 +183,12 @@ static int repair(turn *t)
         if (!ok)
             break;
         int top = i + 1 == json_array_size(stack);
-        ok = json_is_object(frame) && (json_object_get(frame, "dialog")
-                                           ? dialog_frame_ok(t->d, frame, top)
-                                           : exercise_frame_ok(t->d, frame));
+        if (json_is_object(frame) && route_is_menu(frame)) /* a menu waits alone */
+            ok = json_array_size(stack) == 1 && route_menu_ok(t->d, frame);
+        else
+            ok = json_is_object(frame) && (json_object_get(frame, "dialog")
+                                               ? dialog_frame_ok(t->d, frame, top)
+                                               : exercise_frame_ok(t->d, frame));
     }
     if (ok)
         return 0;
@@ -242,16 +246,32 @@ static void command(turn *t, const json_t *cmd, const char *arg)
         flow_start(t, dialog, arg);
 }
 
+static void command_or_greeting(turn *t, const json_t *cmd, const char *arg, int64_t gap);
+
+/* Starts what a routing named (route.h), if anything. */
+static void start(turn *t, const route *r, int64_t gap)
+{
+    if (r->command)
+        command_or_greeting(t, r->command, NULL, gap);
+    else if (r->dialog)
+        flow_start(t, r->dialog, NULL);
+}
+
+/* Nothing waits: a follow-up after a quiet spell, a trigger, else what understanding makes
+ * of the words (route.c), and the fallback only when there is no understanding. */
 static void idle_input(turn *t, int64_t gap)
 {
     if (gap >= FOLLOWUP_GAP && followup_ask(t))
         return;
     const char *id = NULL;
+    route r;
     int rc = match_trigger(t->d, t->text, &id);
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
         flow_start(t, id, NULL);
+    else if (route_idle(t, &r))
+        start(t, &r, gap);
     else
         turn_say_data(t, "fallback");
 }
@@ -286,6 +306,11 @@ static int interrupt(turn *t)
     }
     if (rc == 1 && !(top && strcmp(id, top) == 0)) {
         flow_start(t, id, NULL);
+        return 1;
+    }
+    route r;
+    if (route_interrupt(t, &r)) {
+        start(t, &r, -1);
         return 1;
     }
     return 0;
@@ -384,6 +409,16 @@ static int first_contact(turn *t)
         return 1;
     }
     free(arg);
+    route r;
+    if (!greeting && route_first(t, &r)) { /* a command in other words, another language */
+        if (r.command || r.dialog) {
+            if (!json_is_true(json_object_get(t->state, "hello")))
+                turn_say_data(t, "first_command");
+            set(t, t->state, "hello", json_true());
+            start(t, &r, -1);
+        }
+        return 1;
+    }
     set(t, t->state, "met", json_true());
     json_object_del(t->state, "hello");
     if (!greeting && words >= OPENING_MIN_WORDS && json_object_get(commands, "first_text")) {
@@ -436,12 +471,15 @@ static int64_t note_time(turn *t)
     return gap;
 }
 
-static void direct_input(turn *t, int64_t gap)
+/* Direct input that nothing around a crisis took (safety_after). menu is the menu frame
+ * that waited on top (route.h), popped by the caller and taken here: answered or left now. */
+static void direct_input(turn *t, int64_t gap, json_t *menu)
 {
     json_t *s = t->state;
     int idle = turn_top(t) == NULL;
     const json_t *cmd = NULL;
     char *arg = NULL;
+    route r;
     int due = safety_followup_due(t, gap) && !is_bang(t->text);
     if (due) {
         int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
@@ -449,6 +487,7 @@ static void direct_input(turn *t, int64_t gap)
             if (rc < 0)
                 turn_fail(t, rc);
             free(arg);
+            json_decref(menu);
             return;
         }
         free(arg);
@@ -456,13 +495,17 @@ static void direct_input(turn *t, int64_t gap)
         arg = NULL;
         idle = turn_top(t) == NULL;
     }
-    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text) && first_contact(t))
+    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text) && first_contact(t)) {
+        json_decref(menu);
         return;
+    }
     int rc = match_command(t->d, t->text, idle ? MATCH_IDLE : MATCH_WAITING, 1, &cmd, &arg);
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
         command_or_greeting(t, cmd, arg, gap);
+    else if (menu && route_menu_answer(t, menu, &r))
+        start(t, &r, gap);
     else if (is_bang(t->text))
         turn_say_data(t, "unknown");
     else if (!idle && !(flow_would_retry(t) && interrupt(t)))
@@ -472,6 +515,7 @@ static void direct_input(turn *t, int64_t gap)
     if (t->released) /* left a menu it fitted nothing of three times: what's on their mind */
         idle_input(t, 0);
     free(arg);
+    json_decref(menu);
 }
 
 static void group_input(turn *t)
@@ -513,6 +557,8 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     if (rc != 0) {
         if (rc < 0)
             turn_fail(&t, rc);
+        if (!t.in->group && route_is_menu(turn_top(&t)))
+            json_decref(turn_pop(&t));
         safety_answer(&t, rc);
         if (!t.in->group)
             set(&t, t.state, "last", json_integer(t.in->now));
@@ -522,8 +568,11 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
         int64_t gap = note_time(&t);
         if (repaired)
             turn_say_data(&t, "reset");
-        if (!safety_after(&t, gap))
-            direct_input(&t, gap);
+        json_t *menu = route_is_menu(turn_top(&t)) ? turn_pop(&t) : NULL;
+        if (safety_after(&t, gap))
+            json_decref(menu);
+        else
+            direct_input(&t, gap, menu);
     }
     return turn_end(&t, out);
 }

@@ -295,10 +295,18 @@ static void enter(turn *t)
             return;
         }
         apply_settings(t, st);
-        if (str(st, "action"))
-            turn_effect(t, SB_FX_ACTION, str(st, "action"), NULL, 0);
+        const char *action = str(st, "action");
+        if (action)
+            turn_effect(t, SB_FX_ACTION, action, NULL, 0);
         if (json_object_get(st, "say"))
             flow_say_state(t, frame, st, 0);
+        if (action && strcmp(action, "forget") == 0) {
+            /* Everything goes, the waiting frames too: nothing below may resume, for a
+             * resumed reflection check would say the person's words back after the
+             * wipe (and the router would post them). */
+            flow_reset(t);
+            return;
+        }
         const char *call = str(st, "call");
         if (call && dialogs_dialog(t->d, call) && json_array_size(turn_stack(t)) < TURN_STACK_MAX) {
             turn_push(t, dialog_frame(t, call, NULL, 1));
@@ -307,7 +315,6 @@ static void enter(turn *t)
         if (json_is_true(json_object_get(st, "final"))) {
             /* a final state that gives an exercise: the exercise goes on top (the router
              * starts it) and what lies below resumes when it ends, not before it */
-            const char *action = str(st, "action");
             if (!finish(t, action && strcmp(action, "exercise") == 0))
                 return;
             continue;

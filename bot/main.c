@@ -8,16 +8,19 @@
 #include "core.h"
 #include "dialog.h"
 #include "irc.h"
+#include "lockfile.h"
 #include "matrix.h"
 #include "nudge.h"
 #include "sb.h"
 #include "store.h"
+#include "understand.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -28,6 +31,9 @@ static const char usage[] =
     "  --config FILE        INI configuration (see securebase.conf.example)\n"
     "  --db PATH            the sqlite store (default: ./securebase.db)\n"
     "  --dialogs DIR        the dialogs folder (default: ./dialogs)\n"
+    "  --model-cache DIR    where trained intent models are kept, keyed by the examples\n"
+    "                       they come from (default: $SECUREBASE_MODEL_CACHE, else\n"
+    "                       $XDG_CACHE_HOME/securebase or ~/.cache/securebase)\n"
     "  --check-dialogs      validate the dialogs, print each problem, exit 0 when clean\n"
     "  --nudge-schedule     print the nudges the current settings would send, one\n"
     "                       'PERSON UTC-INSTANT' per line; needs --from and --to\n"
@@ -39,7 +45,7 @@ static const char usage[] =
     "  --help, --version\n";
 
 typedef struct options {
-    const char *config, *db, *dialogs, *user, *from, *to, *fake_clock;
+    const char *config, *db, *dialogs, *user, *from, *to, *fake_clock, *model_cache;
     int console, check, schedule, echo;
 } options;
 
@@ -72,6 +78,8 @@ static int parse_args(int argc, char **argv, options *o, int *done)
             value = &o->db;
         } else if (!strcmp(a, "--dialogs")) {
             value = &o->dialogs;
+        } else if (!strcmp(a, "--model-cache")) {
+            value = &o->model_cache;
         } else if (!strcmp(a, "--user")) {
             value = &o->user;
         } else if (!strcmp(a, "--from")) {
@@ -210,6 +218,29 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
     return rc;
 }
 
+/* The model cache of understand.h: --model-cache, $SECUREBASE_MODEL_CACHE, else the user's
+ * cache folder (made when missing). Without any, every start trains: slower, still right. */
+static void use_model_cache(const char *dir)
+{
+    char *made = NULL;
+    if (!dir)
+        dir = getenv("SECUREBASE_MODEL_CACHE");
+    if (!dir && getenv("XDG_CACHE_HOME"))
+        dir = made = sb_asprintf("%s/securebase", getenv("XDG_CACHE_HOME"));
+    else if (!dir && getenv("HOME")) {
+        char *parent = sb_asprintf("%s/.cache", getenv("HOME"));
+        if (parent)
+            mkdir(parent, 0700);
+        free(parent);
+        dir = made = sb_asprintf("%s/.cache/securebase", getenv("HOME"));
+    }
+    if (dir)
+        mkdir(dir, 0700);
+    if (dir && understand_set_cache(dir) != SB_OK)
+        fprintf(stderr, "securebase: out of memory for the model cache; training at every start\n");
+    free(made);
+}
+
 int main(int argc, char **argv)
 {
     options o = {0};
@@ -225,7 +256,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "securebase: %s\n", err);
         return 2;
     }
+    if (config_warning(cfg))
+        fprintf(stderr, "securebase: warning: %s\n", config_warning(cfg));
     const char *dir = o.dialogs ? o.dialogs : config_get(cfg, "dialogs", "path");
+    use_model_cache(o.model_cache);
     if (o.check) {
         rc = check_dialogs(dir);
         config_free(cfg);
@@ -238,15 +272,40 @@ int main(int argc, char **argv)
         config_free(cfg);
         return 1;
     }
+    /* One process per store: a second bot on it would answer every message twice, a
+     * second console would interleave one person's session. */
+    lockfile *lock = NULL;
+    long holder = 0;
+    if ((rc = lockfile_take(db, &lock, &holder)) != SB_OK) {
+        if (rc == SB_EBUSY && holder > 0)
+            fprintf(stderr, "securebase: the store %s is in use by another securebase "
+                            "(pid %ld); one process per store\n", db, holder);
+        else if (rc == SB_EBUSY)
+            fprintf(stderr, "securebase: the store %s is in use by another securebase; "
+                            "one process per store\n", db);
+        else
+            fprintf(stderr, "securebase: cannot lock the store %s.lock: %s\n", db,
+                    sb_strerror(rc));
+        config_free(cfg);
+        return 2;
+    }
     store *st = NULL;
     if ((rc = store_open(db, &st)) != SB_OK) {
         fprintf(stderr, "securebase: cannot open the store %s: %s\n", db, sb_strerror(rc));
+        lockfile_release(lock);
         config_free(cfg);
         return 1;
     }
+    struct stat db_stat;
+    if (stat(db, &db_stat) == 0 && (db_stat.st_mode & 077))
+        fprintf(stderr, "securebase: warning: the store %s holds people's words and is "
+                        "readable by %s (mode %04o): chmod 600 %s\n", db,
+                db_stat.st_mode & 007 ? "others" : "its group",
+                (unsigned)(db_stat.st_mode & 07777), db);
     if (o.schedule) {
         rc = nudge_schedule(st, &o);
         store_close(st);
+        lockfile_release(lock);
         config_free(cfg);
         return rc;
     }
@@ -255,6 +314,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "securebase: the dialogs in %s have problems (see above); "
                         "run --check-dialogs after fixing them\n", dir);
         store_close(st);
+        lockfile_release(lock);
         config_free(cfg);
         return 1;
     }
@@ -267,6 +327,7 @@ int main(int argc, char **argv)
     rc = serve(&o, cfg, st, d);
     dialogs_free(d);
     store_close(st);
+    lockfile_release(lock);
     config_free(cfg);
     return rc;
 }

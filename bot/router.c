@@ -5,9 +5,11 @@
 #include "router.h"
 #include "actions.h"
 #include "engine.h"
+#include "input.h"
 #include "nudge.h"
 #include "sb.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,11 +83,11 @@ static int enqueue(router *r, const char *adapter, const char *room, char *text,
     return rc;
 }
 
-static int on_message(router *r, const char *adapter, const sb_inbound *ev, int64_t now,
-                      row_list *out)
+/* One message, its text already cleaned (input.h); note, when not NULL, is said after
+ * the answer (a long text was cut). */
+static int on_text(router *r, const char *adapter, const sb_inbound *ev, const char *text,
+                   const char *note, int64_t now, row_list *out)
 {
-    if (!ev->text || !ev->sender || !ev->room)
-        return SB_OK;
     /* In a group room only "!" commands and lines addressed to the bot are ours. */
     if (!ev->direct && !ev->addressed && ev->text[0] != '!')
         return SB_OK;
@@ -106,7 +108,7 @@ static int on_message(router *r, const char *adapter, const sb_inbound *ev, int6
         if (!state)
             return SB_ENOMEM;
     }
-    sb_input in = {.text = ev->text, .now = now, .group = !ev->direct, .user = ev->sender};
+    sb_input in = {.text = text, .now = now, .group = !ev->direct, .user = ev->sender};
     sb_step step;
     rc = engine_step(r->dialogs, state, &in, &step);
     json_decref(state);
@@ -143,6 +145,11 @@ static int on_message(router *r, const char *adapter, const sb_inbound *ev, int6
         sb_buf_free(&reply);
         return rc;
     }
+    if (note && !a.forgotten) {
+        if (reply.len)
+            sb_buf_puts(&reply, "\n\n");
+        sb_buf_puts(&reply, note);
+    }
     if (reply.len == 0) {
         sb_buf_free(&reply);
         return SB_OK;
@@ -150,6 +157,45 @@ static int on_message(router *r, const char *adapter, const sb_inbound *ev, int6
     rc = enqueue(r, adapter, ev->room, sb_buf_take(&reply), now, out);
     if (rc == SB_OK && !keeps)
         rc = store_outbox_set_transient(r->store, out->rows[out->n - 1].id);
+    return rc;
+}
+
+/* The kind word for a text that was cut: views.json input_cut with {words}. Caller frees;
+ * NULL on ENOMEM. */
+static char *cut_note(router *r, size_t words, int64_t now)
+{
+    const char *view = actions_view(r->dialogs, "input_cut", (unsigned)now,
+                                    "That was long, so I kept the first {words} words.");
+    char count[32];
+    snprintf(count, sizeof count, "%zu", words);
+    sb_buf b = {0};
+    const char *at = strstr(view, "{words}");
+    if (at) {
+        sb_buf_append(&b, view, (size_t)(at - view));
+        sb_buf_puts(&b, count);
+        sb_buf_puts(&b, at + 7);
+    } else {
+        sb_buf_puts(&b, view);
+    }
+    return b.data ? sb_buf_take(&b) : NULL;
+}
+
+static int on_message(router *r, const char *adapter, const sb_inbound *ev, int64_t now,
+                      row_list *out)
+{
+    if (!ev->text || !ev->sender || !ev->room)
+        return SB_OK;
+    /* Control characters go before anything reads the text (a terminal escape kept in a
+     * journal would be replayed by every console showing it), and a text longer than any
+     * chat message is cut between words, with a word about it rather than silently. */
+    input_clean_result clean;
+    int rc = input_clean(ev->text, INPUT_MAX_BYTES, &clean);
+    if (rc != SB_OK)
+        return rc;
+    char *note = clean.cut ? cut_note(r, clean.kept_words, now) : NULL;
+    rc = clean.cut && !note ? SB_ENOMEM : on_text(r, adapter, ev, clean.text, note, now, out);
+    free(note);
+    free(clean.text);
     return rc;
 }
 

@@ -20,8 +20,9 @@ void router_free(router *r);
 
 /* Applies a batch from adapter: for each event the engine step and its effects, one outbox
  * row per answered message, and the batch's resume position, all in one transaction. After
- * the commit calls send for each new row. On failure nothing is committed (SB_EDB or
- * SB_ENOMEM) and nothing is sent. */
+ * the commit calls send for each new row. On failure nothing is committed and nothing is
+ * sent; the code names the fault (SB_EFULL, SB_EREADONLY, SB_ECORRUPT, SB_EIO, SB_EDB,
+ * SB_ENOMEM ...) and the caller may simply try the same batch again. */
 int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
                  router_send_fn send, void *ctx);
 /* For a batch that could not be applied: hands the crisis message to send, with a negative

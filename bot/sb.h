@@ -20,7 +20,12 @@
     X(SB_ETOOBIG, -7, "input too large")               \
     X(SB_ENET, -8, "network error")                    \
     X(SB_EAUTH, -9, "authentication failed")           \
-    X(SB_ESTOP, -10, "stopped")
+    X(SB_ESTOP, -10, "stopped")                        \
+    X(SB_EBUSY, -11, "in use by another process")     \
+    X(SB_EACCES, -12, "permission denied")            \
+    X(SB_EREADONLY, -13, "the database is read-only") \
+    X(SB_EFULL, -14, "the disk is full")              \
+    X(SB_ECORRUPT, -15, "the database file is corrupt or not a database")
 
 enum sb_error {
 #define SB_ENUM(name, value, text) name = value,

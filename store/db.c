@@ -22,14 +22,49 @@ static const char *const statement_sql[ST_COUNT] = {
 #undef ST_SQL
 };
 
+/* An operating system error behind a failed sqlite call, by its name to an operator. */
+static int from_errno(int err, int otherwise)
+{
+    switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+        return SB_EFULL;
+    case EROFS:
+        return SB_EREADONLY;
+    case EACCES:
+    case EPERM:
+        return SB_EACCES;
+    default:
+        return otherwise;
+    }
+}
+
 int db_fail(store *s, int sqlite_rc)
 {
     snprintf(s->errmsg, sizeof s->errmsg, "%s", sqlite3_errmsg(s->db));
-    if ((sqlite_rc & 0xff) == SQLITE_NOMEM)
-        return SB_ENOMEM;
     if (sqlite_rc == SQLITE_CONSTRAINT_FOREIGNKEY)
         return SB_ENOTFOUND;
-    return SB_EDB;
+    int sys = s->db ? sqlite3_system_errno(s->db) : 0;
+    switch (sqlite_rc & 0xff) {
+    case SQLITE_NOMEM:
+        return SB_ENOMEM;
+    case SQLITE_READONLY:
+        return SB_EREADONLY;
+    case SQLITE_FULL:
+        return SB_EFULL;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return SB_ECORRUPT;
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return SB_EACCES;
+    case SQLITE_CANTOPEN:
+        return from_errno(sys, SB_EIO);
+    case SQLITE_IOERR:
+        return from_errno(sys, SB_EIO);
+    default:
+        return SB_EDB;
+    }
 }
 
 static int vbind(store *s, sqlite3_stmt *q, const char *types, va_list ap)
@@ -146,7 +181,7 @@ static int create_private(const char *path, int *created)
     *created = 0;
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
-        return errno == EEXIST ? SB_OK : SB_EIO;
+        return errno == EEXIST ? SB_OK : from_errno(errno, SB_EIO);
     *created = 1;
     int rc = fchmod(fd, 0600) == 0 ? SB_OK : SB_EIO;
     close(fd);
@@ -207,6 +242,13 @@ int store_open(const char *path, store **out)
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, 5000);
+    if (sqlite3_db_readonly(s->db, "main") == 1) {
+        /* sqlite falls back to reading a file it may not write; a coach that cannot
+         * write would lose every message, so say so at start. */
+        snprintf(s->errmsg, sizeof s->errmsg, "the file cannot be written");
+        rc = SB_EREADONLY;
+        goto fail;
+    }
     rc = configure(s, in_memory);
     if (rc == SB_OK)
         rc = schema_migrate(s->db, s->errmsg, sizeof s->errmsg);

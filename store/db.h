@@ -32,14 +32,14 @@
                      " SET state = excluded.state, updated = excluded.updated")              \
     X(ST_JOURNAL_ADD, "INSERT INTO journal (person, at, prompt, text) VALUES (?1, ?2, ?3, ?4)") \
     X(ST_JOURNAL_LIST, "SELECT at, prompt, text FROM journal WHERE person = ?1"              \
-                       " ORDER BY at DESC, id DESC LIMIT ?2")                                \
+                       " ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3")                      \
     X(ST_RATING_ADD, "INSERT INTO ratings (person, at, measure, value) VALUES (?1, ?2, ?3, ?4)") \
     X(ST_RATING_LIST, "SELECT at, measure, value FROM ratings WHERE person = ?1"             \
                       " ORDER BY at, id")                                                    \
     X(ST_EXERCISE_ADD, "INSERT INTO exercise_log (person, at, exercise, event)"              \
                        " VALUES (?1, ?2, ?3, ?4)")                                           \
     X(ST_EXERCISE_LIST, "SELECT at, exercise, event FROM exercise_log WHERE person = ?1"     \
-                        " ORDER BY at DESC, id DESC LIMIT ?2")                               \
+                        " ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3")                     \
     X(ST_SETTING_SET, "INSERT INTO settings (person, key, value) VALUES (?1, ?2, ?3)"        \
                       " ON CONFLICT (person, key) DO UPDATE SET value = excluded.value")     \
     X(ST_SETTING_GET, "SELECT value FROM settings WHERE person = ?1 AND key = ?2")           \
@@ -90,10 +90,6 @@
     X(ST_EXPORT_ROOM_FLAGS, "SELECT f.adapter, f.room, f.flag FROM room_flags f JOIN rooms r"  \
                             " ON r.adapter = f.adapter AND r.room = f.room"                  \
                             " WHERE r.person = ?1 ORDER BY f.adapter, f.room, f.flag")       \
-    X(ST_EXPORT_OUTBOX, "SELECT o.id, o.adapter, o.room, o.text, o.created, o.sent_at"       \
-                        " FROM outbox o JOIN rooms r"                                        \
-                        " ON r.adapter = o.adapter AND r.room = o.room"                      \
-                        " WHERE r.person = ?1 ORDER BY o.id")                                \
     X(ST_FORGET_OUTBOX, "DELETE FROM outbox WHERE sent_at IS NOT NULL AND EXISTS"            \
                         " (SELECT 1 FROM rooms r WHERE r.person = ?1"                        \
                         " AND r.adapter = outbox.adapter AND r.room = outbox.room)")         \
@@ -118,8 +114,11 @@ struct store {
 };
 
 /* Records the connection's last error in s->errmsg and maps sqlite_rc to SB_E*: a
- * foreign key naming a missing person is SB_ENOTFOUND, out of memory SB_ENOMEM,
- * everything else SB_EDB. */
+ * foreign key naming a missing person is SB_ENOTFOUND, out of memory SB_ENOMEM, a
+ * read-only file SB_EREADONLY, a full disk SB_EFULL, a corrupt file or not a database
+ * SB_ECORRUPT, permission denied SB_EACCES, other I/O errors SB_EIO (an I/O error is named
+ * by the system error behind it: ENOSPC is a full disk, EROFS read-only, EACCES
+ * permission), everything else SB_EDB. */
 int db_fail(store *s, int sqlite_rc);
 /* Binds arguments in order as types says: 'i' an int64_t (cast ints!), 't' a non-NULL
  * string borrowed until db_finish. On failure the bindings are cleared. */

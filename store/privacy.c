@@ -1,12 +1,17 @@
 /* privacy.c — the privacy half of store.h: store_export gathers every row the store
  * holds about one person into a JSON object; store_forget deletes them all and wipes
  * the freed pages and the WAL. Which rows are "theirs" is decided here, once, for both:
- * the rows that reference them, the rooms they own, and those rooms' flags and outbox. */
+ * the rows that reference them, the rooms they own, and those rooms' flags and outbox.
+ * The export holds the person's own rows, times as ISO 8601 UTC; the coach's replies (the
+ * outbox, earlier exports among them) are not theirs and would make each export contain
+ * every one before it. */
 #include "db.h"
 
 #include "sb.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 /* A JSON string of t. Text stored from outside need not be UTF-8, which JSON cannot
  * carry: then every byte outside ASCII becomes '?'. NULL on allocation failure. */
@@ -27,6 +32,28 @@ static json_t *json_text(const char *t)
     return j;
 }
 
+/* An instant (UTC seconds) as ISO 8601 UTC, "2026-03-02T09:00:00Z": an export is read by
+ * people, who do not count seconds since 1970. NULL on allocation failure. */
+static json_t *json_instant(int64_t when)
+{
+    char iso[32];
+    time_t t = (time_t)when;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return json_integer(when);
+    return json_string(iso);
+}
+
+/* Columns that hold instants. */
+static int is_instant(const char *column)
+{
+    static const char *const names[] = {"at", "created", "last_seen", "updated", "sent_at", "due"};
+    for (size_t i = 0; column && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(column, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* The current row of q as an object keyed by column name. NULL on allocation failure. */
 static json_t *row_object(sqlite3_stmt *q)
 {
@@ -35,7 +62,8 @@ static json_t *row_object(sqlite3_stmt *q)
         json_t *v = NULL;
         switch (sqlite3_column_type(q, i)) {
         case SQLITE_INTEGER:
-            v = json_integer(sqlite3_column_int64(q, i));
+            v = is_instant(sqlite3_column_name(q, i)) ? json_instant(sqlite3_column_int64(q, i))
+                                                      : json_integer(sqlite3_column_int64(q, i));
             break;
         case SQLITE_NULL:
             v = json_null();
@@ -111,7 +139,7 @@ static int add_state(store *s, json_t *out, int64_t person)
         json_t *state = json_loads(text, JSON_DECODE_ANY, NULL);
         if (!state)
             state = json_text(text);
-        session = state ? json_pack("{s:o, s:I}", "state", state, "updated", (json_int_t)updated)
+        session = state ? json_pack("{s:o, s:o}", "state", state, "updated", json_instant(updated))
                         : NULL;
         free(text);
     }
@@ -166,8 +194,6 @@ int store_export(store *s, int64_t person, json_t **out)
         rc = add_rows(s, o, "room_flags", ST_EXPORT_ROOM_FLAGS, person, 0);
     if (rc == SB_OK)
         rc = add_rows(s, o, "nudge", ST_NUDGE_GET, person, 1);
-    if (rc == SB_OK)
-        rc = add_rows(s, o, "outbox", ST_EXPORT_OUTBOX, person, 0);
     if (rc != SB_OK) {
         json_decref(o);
         return rc;

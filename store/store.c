@@ -108,16 +108,16 @@ int store_journal_add(store *s, int64_t person, const char *prompt, const char *
  * have the same shape, so one loop serves both. */
 typedef int (*two_texts_fn)(void *ctx, int64_t when, const char *a, const char *b);
 
-static int list_two_texts(store *s, enum statement id, int64_t person, int limit,
+static int list_two_texts(store *s, enum statement id, int64_t person, int offset, int limit,
                           two_texts_fn fn, void *ctx)
 {
-    if (!s || !fn)
+    if (!s || !fn || offset < 0)
         return SB_EINVAL;
     sqlite3_stmt *q = s->stmt[id];
     int rc = db_iterate_begin(s, id);
     if (rc != SB_OK)
         return rc;
-    rc = db_bind(s, q, "ii", person, (int64_t)limit);
+    rc = db_bind(s, q, "iii", person, (int64_t)limit, (int64_t)offset);
     while (rc == SB_OK) {
         rc = db_step(s, q);
         if (rc <= 0)
@@ -130,7 +130,13 @@ static int list_two_texts(store *s, enum statement id, int64_t person, int limit
 
 int store_journal_list(store *s, int64_t person, int limit, store_journal_fn fn, void *ctx)
 {
-    return list_two_texts(s, ST_JOURNAL_LIST, person, limit, fn, ctx);
+    return list_two_texts(s, ST_JOURNAL_LIST, person, 0, limit, fn, ctx);
+}
+
+int store_journal_page(store *s, int64_t person, int offset, int limit, store_journal_fn fn,
+                       void *ctx)
+{
+    return list_two_texts(s, ST_JOURNAL_LIST, person, offset, limit, fn, ctx);
 }
 
 int store_rating_add(store *s, int64_t person, const char *measure, int value, int64_t now)
@@ -170,7 +176,7 @@ int store_exercise_log(store *s, int64_t person, const char *exercise, const cha
 
 int store_exercise_list(store *s, int64_t person, int limit, store_exercise_fn fn, void *ctx)
 {
-    return list_two_texts(s, ST_EXERCISE_LIST, person, limit, fn, ctx);
+    return list_two_texts(s, ST_EXERCISE_LIST, person, 0, limit, fn, ctx);
 }
 
 /* --- settings --- */

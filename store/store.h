@@ -3,7 +3,9 @@
  * journal, ratings, exercise log, settings, rooms, the outbox and adapter resume
  * positions. The schema is created and migrated with PRAGMA user_version steps; every
  * statement is prepared once at open and bound. The file is created 0600.
- * All functions return SB_OK or a negative SB_E* code (SB_EDB for sqlite failures). */
+ * All functions return SB_OK or a negative SB_E* code: SB_EDB for sqlite failures, or the
+ * storage fault by name (SB_EREADONLY, SB_EFULL, SB_ECORRUPT, SB_EACCES, SB_EIO) so an
+ * operator reads "the disk is full", not "database error". */
 #ifndef SB_STORE_H
 #define SB_STORE_H
 
@@ -13,7 +15,8 @@
 typedef struct store store;
 
 /* Opens (creating 0600 if needed) and migrates the database at path. ":memory:" works.
- * On failure *out is NULL. */
+ * A file that cannot be written is SB_EREADONLY (sqlite would open it read-only and lose
+ * every message). On failure *out is NULL. */
 int store_open(const char *path, store **out);
 void store_close(store *s);
 /* The schema version the file is at (PRAGMA user_version). */
@@ -49,6 +52,10 @@ int store_journal_add(store *s, int64_t person, const char *prompt, const char *
 /* Calls fn for the newest `limit` entries, newest first. fn returning non-zero stops early. */
 typedef int (*store_journal_fn)(void *ctx, int64_t when, const char *prompt, const char *text);
 int store_journal_list(store *s, int64_t person, int limit, store_journal_fn fn, void *ctx);
+/* The same, skipping the newest `offset` entries first (a page further back). SB_EINVAL for
+ * a negative offset. */
+int store_journal_page(store *s, int64_t person, int offset, int limit, store_journal_fn fn,
+                       void *ctx);
 
 /* --- ratings (1..7 self-ratings per measure) --- */
 int store_rating_add(store *s, int64_t person, const char *measure, int value, int64_t now);

@@ -65,7 +65,7 @@ ROUTES = [
     ("GET", "user/{userId}/rooms/{roomId}/account_data/{type}", "account_data_get", True),
 ]
 FAULT_ACTIONS = ("429_ms", "429_header", "429_both", "500", "502", "drop", "drop_after",
-                 "slow", "malformed")
+                 "slow", "slow_after", "malformed")
 
 
 class DropConnection(Exception):
@@ -202,12 +202,12 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address, store, quirks):
+    def __init__(self, address, store, quirks, txn_scope="device"):
         super().__init__(address, Handler)
         self.store = store
         self.stats = Stats()
         self.faults = Faults()
-        self.api = RoomApi(store, self.stats, quirks)
+        self.api = RoomApi(store, self.stats, quirks, txn_scope)
         self.connections = set()
         self.connections_lock = threading.Lock()
         self.down_until = 0.0
@@ -337,12 +337,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         query = {name: values[-1] for name, values in
                  urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
-        user_id = device_id = None
+        user_id = device_id = token = None
         try:
             handler, params, template, auth, rest = self._route(url.path)
             route_key = "%s /%s" % (self.command, template)
             if auth:
-                user_id, device_id = self._authenticate(query)
+                user_id, device_id, token = self._authenticate(query)
         except MatrixError as error:
             self.server.stats.count_request("%s (rejected)" % self.command, None)
             self._send(error.status, error.body, error.headers)
@@ -354,7 +354,7 @@ class Handler(BaseHTTPRequestHandler):
             if self._fault_before(rule):
                 return
         request = Request(self.command, params, query, self._parse_json(raw_body), user_id,
-                          device_id, "/".join(rest))
+                          device_id, "/".join(rest), token)
         try:
             with self.server.store.lock:
                 generation = self.server.store.generation
@@ -374,6 +374,8 @@ class Handler(BaseHTTPRequestHandler):
                                           "error": "Internal server error"}, {}
         if rule and rule["action"] == "drop_after":
             raise DropConnection()
+        if rule and rule["action"] == "slow_after":  # done, but the answer is held back
+            time.sleep(rule.get("delay_ms", 1000) / 1000.0)
         if rule and rule["action"] == "malformed":
             text = json.dumps(body)
             self._send(200, None, raw=text[:max(1, len(text) // 2)].encode() + b"\x00{")
@@ -418,7 +420,7 @@ class Handler(BaseHTTPRequestHandler):
         if owner is None:
             raise MatrixError(401, "M_UNKNOWN_TOKEN", "Invalid access token passed.",
                               {"soft_logout": False})
-        return owner
+        return owner[0], owner[1], token
 
     def _fault_before(self, rule):
         """Applies the part of a fault that comes before handling; True if answered."""
@@ -446,7 +448,7 @@ class Handler(BaseHTTPRequestHandler):
                    b"Bad Gateway</h1></center><hr><center>nginx</center></body></html>\r\n"
             self._send(502, None, raw=page, content_type="text/html")
             return True
-        return False  # drop_after and malformed act after handling
+        return False  # drop_after, slow_after and malformed act after handling
 
     # ---- control API ---------------------------------------------------------------------
     def _control(self, url, raw_body):
@@ -495,10 +497,18 @@ class Handler(BaseHTTPRequestHandler):
                     if owner[0] == user_id:
                         store.commit({"k": "token_del", "token": token})
             return 200, {}
+        if parts == ["tokens"]:  # live access tokens per user and device (no token values)
+            with store.lock:
+                live = {}
+                for user_id, device_id in store.tokens.values():
+                    key = "%s %s" % (user_id, device_id)
+                    live[key] = live.get(key, 0) + 1
+            return 200, {"live": live}
         if parts == ["rooms"]:
             with store.lock:
                 return 200, {"rooms": {room_id: {
                     "members": {user: room.membership_at(user) for user in room.member_history},
+                    "typing": sorted(room.typing),
                     "events": len(room.events)} for room_id, room in store.rooms.items()}}
         if len(parts) == 3 and parts[0] == "room" and parts[2] in ("events", "messages",
                                                                     "receipts"):
@@ -573,9 +583,12 @@ def main(argv=None):
     parser.add_argument("--state", help="state file: survives SIGKILL and restarts")
     parser.add_argument("--no-quirks", action="store_true",
                         help="leave out Synapse 1.67's duplicate join / leave-in-state quirks")
+    parser.add_argument("--txn-scope", choices=("device", "token"), default="device",
+                        help="scope of transaction ids: the device (the spec, Synapse >= 1.90) "
+                        "or the access token (Synapse before 1.90)")
     args = parser.parse_args(argv)
     store = Store(args.server_name, args.state)
-    server = Server((args.host, args.port), store, not args.no_quirks)
+    server = Server((args.host, args.port), store, not args.no_quirks, args.txn_scope)
     stop = threading.Event()
     threading.Thread(target=typing_reaper, args=(store, stop), daemon=True).start()
 

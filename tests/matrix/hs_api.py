@@ -32,7 +32,8 @@ class MatrixError(Exception):
 class Request:
     """What a handler needs of one HTTP request (filled in by homeserver.py)."""
 
-    def __init__(self, method, params, query, body, user_id=None, device_id=None, path_key=""):
+    def __init__(self, method, params, query, body, user_id=None, device_id=None, path_key="",
+                 access_token=None):
         self.method = method
         self.params = params        # decoded path parameters by name
         self.query = query          # query parameters: name -> last value
@@ -40,6 +41,7 @@ class Request:
         self.user_id = user_id
         self.device_id = device_id
         self.path_key = path_key    # path after the version prefix, decoded (txn scope)
+        self.access_token = access_token
 
     def json_object(self):
         """The body as a JSON object, as the spec requires of every request body here."""
@@ -72,10 +74,11 @@ def require_type(body, key, kind, required=False, name=None):
 class ClientApi:
     """Endpoint handlers over one Store; options come from the command line."""
 
-    def __init__(self, store, stats, quirks=True):
+    def __init__(self, store, stats, quirks=True, txn_scope="device"):
         self.store = store
         self.stats = stats
         self.quirks = quirks
+        self.txn_scope = txn_scope
         self.rate_limits = {}    # user_id -> {"per_second", "burst", "count", "start"}
 
     # ---- session ---------------------------------------------------------------------------
@@ -290,7 +293,11 @@ class ClientApi:
         limit["count"], limit["start"] = count + 1, now
 
     def _txn_key(self, request):
-        return "\x00".join((request.user_id, request.device_id, request.path_key))
+        """Transaction ids are scoped to the device (the spec; Synapse from 1.90 on) or, with
+        --txn-scope token, to the access token as Synapse before 1.90 did (MSC3970): there a
+        client that logs in again re-sends into a new scope and the server stores it twice."""
+        scope = request.device_id if self.txn_scope == "device" else "token " + request.access_token
+        return "\x00".join((request.user_id, scope, request.path_key))
 
     # ---- rooms: membership ---------------------------------------------------------------
     def create_room(self, request):

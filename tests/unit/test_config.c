@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -74,6 +75,10 @@ static void secrets_from_environment(void **state)
     unsetenv("SECUREBASE_MATRIX_PASSWORD");
 }
 
+#define LONG10 "abcdefghij"
+#define LONG100 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10 LONG10
+#define LONG300 LONG100 LONG100 LONG100
+
 /* Each bad file must name the file, the line and the key. */
 static void bad_files_name_file_line_key(void **state)
 {
@@ -88,6 +93,17 @@ static void bad_files_name_file_line_key(void **state)
         {"[irc]\n\nburst = lots\n", ":3:", "'burst'"},
         {"[irc]\nsasl_required = perhaps\n", ":2:", "'sasl_required'"},
         {"[matrix]\nthis line has no equals sign\n", ":2:", "key"},
+        /* issue 11: a line longer than inih's buffer is named by its own line and key */
+        {"[store]\n\npath = /tmp/" LONG300 "\n[dialogs]\npath = d\n", ":3:", "'path'"},
+        {"[matrix]\nallowed_users = " LONG300 "\n", ":2:", "'allowed_users'"},
+        /* a key given twice, named on its second line */
+        {"[store]\npath = a\n\npath = b\n", ":4:", "'path'"},
+        {"[matrix]\nhomeserver = matrix.example.org\n", ":2:", "'homeserver'"},
+        {"[matrix]\nhomeserver = https://\n", ":2:", "'homeserver'"},
+        {"[matrix]\nhomeserver = ftp://matrix.example.org\n", ":2:", "'homeserver'"},
+        {"[matrix]\n\nuser_id = coach:example.org\n", ":3:", "'user_id'"},
+        {"[matrix]\nuser_id = @coach\n", ":2:", "'user_id'"},
+        {"[matrix]\nuser_id = @:example.org\n", ":2:", "'user_id'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = write_temp(cases[i].text);
@@ -100,6 +116,45 @@ static void bad_files_name_file_line_key(void **state)
                      cases[i].line, cases[i].key);
         unlink(path);
     }
+}
+
+static void accepted_matrix_values(void **state)
+{
+    (void)state;
+    char *path = write_temp("[matrix]\nhomeserver = https://matrix.example.org:8448/\n"
+                            "user_id = @coach:example.org\n");
+    sb_config *c = NULL;
+    char err[256] = "";
+    assert_int_equal(config_load(path, &c, err, sizeof err), SB_OK);
+    assert_string_equal(config_get(c, "matrix", "user_id"), "@coach:example.org");
+    config_free(c);
+    unlink(path);
+}
+
+/* A file holding a secret and readable by others gets a warning; 0600 gets none. */
+static void secret_in_open_file_warns(void **state)
+{
+    (void)state;
+    char *path = write_temp("[matrix]\npassword = hunter2\n");
+    sb_config *c = NULL;
+    char err[256] = "";
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(config_load(path, &c, err, sizeof err), SB_OK);
+    assert_non_null(config_warning(c));
+    assert_non_null(strstr(config_warning(c), "chmod 600"));
+    assert_null(strstr(config_warning(c), "hunter2"));
+    config_free(c);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(config_load(path, &c, err, sizeof err), SB_OK);
+    assert_null(config_warning(c));
+    config_free(c);
+    unlink(path);
+    path = write_temp("[store]\npath = x.db\n"); /* nothing secret: no warning */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(config_load(path, &c, err, sizeof err), SB_OK);
+    assert_null(config_warning(c));
+    config_free(c);
+    unlink(path);
 }
 
 static void missing_file_is_io_error(void **state)
@@ -119,6 +174,8 @@ int main(void)
         cmocka_unit_test(secrets_from_environment),
         cmocka_unit_test(bad_files_name_file_line_key),
         cmocka_unit_test(missing_file_is_io_error),
+        cmocka_unit_test(accepted_matrix_values),
+        cmocka_unit_test(secret_in_open_file_warns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

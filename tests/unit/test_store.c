@@ -134,7 +134,7 @@ static void test_not_a_database(void **state)
         fputs("this is not an sqlite file at all. ", fp);
     fclose(fp);
     store *s = NULL;
-    assert_int_equal(store_open(f->path, &s), SB_EDB);
+    assert_int_equal(store_open(f->path, &s), SB_ECORRUPT); /* named, not "database error" */
     assert_null(s);
     assert_int_equal(store_open(NULL, &s), SB_EINVAL);
     assert_int_equal(store_open("/nonexistent-dir/x.db", &s), SB_EIO);
