@@ -442,23 +442,37 @@ static int add_input(void *ctx, const char *word)
     return SB_OK;
 }
 
-int crisis_match(const crisis_matcher *m, const char *text)
+static int match_folded(const crisis_matcher *m, const char *text, int *figure);
+
+int crisis_check(const crisis_matcher *m, const char *text, int *figure)
 {
+    if (figure)
+        *figure = 0;
     if (!m || m->phrases.n == 0 || !text)
         return 0;
     char *folded = crisis_fold(text, 0);
-    int rc = crisis_match_folded(m, folded ? folded : text);
+    int rc = match_folded(m, folded ? folded : text, figure);
     if (rc == 0 && folded) { /* an emoji inside a word hides nothing either */
         char *joined = crisis_fold(text, 1);
         if (joined && strcmp(joined, folded) != 0)
-            rc = crisis_match_folded(m, joined);
+            rc = match_folded(m, joined, figure);
         free(joined);
     }
     free(folded);
     return rc;
 }
 
+int crisis_match(const crisis_matcher *m, const char *text)
+{
+    return crisis_check(m, text, NULL);
+}
+
 int crisis_match_folded(const crisis_matcher *m, const char *text)
+{
+    return match_folded(m, text, NULL);
+}
+
+static int match_folded(const crisis_matcher *m, const char *text, int *figure)
 {
     if (!m || m->phrases.n == 0 || !text)
         return 0;
@@ -492,6 +506,8 @@ int crisis_match_folded(const crisis_matcher *m, const char *text)
     for (size_t ti = 0; ti < in.n; ti++)
         if (cut[ti])
             in.ids[ti] = WORD_CUT;
+    for (size_t ti = 0; figure && ti < in.n; ti++)
+        *figure |= cut[ti];
     int found = 0;
     for (size_t ti = 0; ti < in.n; ti++) {
         int w = in.ids[ti];

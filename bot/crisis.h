@@ -28,6 +28,10 @@ void crisis_free(crisis_matcher *m);
  * with its repeated letters squeezed ("dieeee", "killlll"). */
 int crisis_match(const crisis_matcher *m, const char *text);
 
+/* crisis_match that also tells, in *figure, whether a figure of speech of the "not" list
+ * was found ("this deadline is killing me", "i cut myself shaving"). */
+int crisis_check(const crisis_matcher *m, const char *text, int *figure);
+
 /* crisis_match of text already folded by crisis_fold (read once, as it is). */
 int crisis_match_folded(const crisis_matcher *m, const char *text);
 

@@ -534,6 +534,14 @@ static void group_input(turn *t)
     free(arg);
 }
 
+/* 1 when the top frame is the safety plan of the category mask stands for. */
+static int in_own_plan(turn *t, int mask)
+{
+    const char *top = str(turn_top(t), "dialog");
+    const char *plan = str(safety_category(t->d, safety_primary(mask)), "dialog");
+    return top && plan && strcmp(top, plan) == 0;
+}
+
 /* The start of every entry point: a repaired copy of the state. */
 static int begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in,
                  sb_step *out, int *repaired)
@@ -553,7 +561,13 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     if (begin(&t, d, state, in, out, &repaired) != SB_OK)
         return SB_ENOMEM;
     /* Safety first (design.md invariant 5): before first contact, consent or anything else. */
-    int rc = safety_check(d, t.text);
+    int learned = 0;
+    int rc = safety_check_how(d, t.text, &learned);
+    /* Inside the safety plan of that very category, the classifier alone does not start
+     * the crisis answer again: more words about it are no new risk (the rules, and so a
+     * plain "i want to die", still do). */
+    if (rc > 0 && learned && !t.in->group && in_own_plan(&t, rc))
+        rc = 0;
     if (rc != 0) {
         if (rc < 0)
             turn_fail(&t, rc);

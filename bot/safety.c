@@ -4,10 +4,15 @@
  * dialogs'; the matching is crisis.c's; starting dialogs is flow.c's. */
 #include "safety.h"
 
+#include "crisis_model.h"
 #include "engine.h"
 #include "flow.h"
+#include "understand.h"
 #include "sb.h"
+#include "text.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *str(const json_t *obj, const char *key)
@@ -23,7 +28,33 @@ static void set(turn *t, json_t *obj, const char *key, json_t *value)
 
 int safety_check(const sb_dialogs *d, const char *text)
 {
-    return crisis_match(dialogs_crisis_matcher(d), text);
+    return safety_check_how(d, text, NULL);
+}
+
+int safety_check_how(const sb_dialogs *d, const char *text, int *learned)
+{
+    if (learned)
+        *learned = 0;
+    /* The rules first: auditable and precise. When they find nothing, the classifier reads
+     * the message too; either one is enough. A message holding a known figure of speech
+     * ("i cut myself shaving") is the rules' to judge: the classifier only sees its
+     * words. When the rules cannot tell (ENOMEM) that is a crisis; when the classifier
+     * cannot tell, the rules' answer stands. */
+    int figure = 0;
+    int mask = crisis_check(dialogs_crisis_matcher(d), text, &figure);
+    const crisis_model *model = dialogs_crisis_model(d);
+    if (mask != 0 || figure || !model || !text)
+        return mask;
+    const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
+    double threshold = json_number_value(json_object_get(classifier, "threshold"));
+    crisis_guess g;
+    if (threshold > 0 && crisis_model_guess(model, dialogs_normalizer(d), text, &g) == SB_OK &&
+        g.category && g.p >= threshold) {
+        mask = 1 << safety_category_index(d, g.category);
+        if (learned)
+            *learned = 1;
+    }
+    return mask;
 }
 
 int engine_is_crisis(const sb_dialogs *d, const char *text)
@@ -141,6 +172,40 @@ static int64_t number(const json_t *obj, const char *key)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+#define LANGUAGE_MIN_WORDS 2 /* words of a language's list a message needs to be taken for it */
+
+/* The code of crisis.json "languages" whose "words" hold most words of the input (at least
+ * LANGUAGE_MIN_WORDS), or NULL: only to add one line in that language to the crisis answer.
+ * Recognising the crisis never depends on it. */
+static const char *language_of(turn *t)
+{
+    const json_t *langs = json_object_get(dialogs_data(t->d, "crisis"), "languages");
+    if (!json_object_size(langs))
+        return NULL;
+    char *folded = crisis_fold(t->text, 1);
+    char *norm = folded ? text_norm_phrase(folded) : NULL;
+    free(folded);
+    if (!norm)
+        return NULL; /* the line is a courtesy: without memory it is left out */
+    const char *best = NULL;
+    size_t best_hits = 0;
+    const char *code;
+    const json_t *lang;
+    json_object_foreach((json_t *)langs, code, lang) {
+        size_t hits = 0, i;
+        const json_t *w;
+        json_array_foreach(json_object_get(lang, "words"), i, w) {
+            hits += json_is_string(w) && text_find_words(norm, json_string_value(w)) >= 0;
+        }
+        if (hits > best_hits) {
+            best = code;
+            best_hits = hits;
+        }
+    }
+    free(norm);
+    return best_hits >= LANGUAGE_MIN_WORDS ? best : NULL;
+}
+
 static void answer(turn *t, int mask)
 {
     int primary = safety_primary(mask);
@@ -148,6 +213,12 @@ static void answer(turn *t, int mask)
     char key[80];
     snprintf(key, sizeof key, "crisis/%.40s", str(category, "id") ? str(category, "id") : "reply");
     turn_say(t, key, json_object_get(category, "reply"), NULL);
+    const char *lang = language_of(t);
+    if (lang) { /* in the person's language too: one line, with where to find help */
+        snprintf(key, sizeof key, "crisis/language/%.20s", lang);
+        const json_t *langs = json_object_get(dialogs_data(t->d, "crisis"), "languages");
+        turn_say(t, key, json_object_get(json_object_get(langs, lang), "line"), NULL);
+    }
     const json_t *other;
     for (int i = primary + 1; mask > 0 && (other = safety_category(t->d, i)) != NULL; i++) {
         if (!(mask & (1 << i)) || !json_object_get(other, "also"))

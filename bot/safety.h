@@ -27,9 +27,15 @@ typedef enum safety_list {
 #define SAFETY_FOLLOWUP_WINDOW (14 * 86400)     /* ... a later conversation starts with a check */
 #define SAFETY_ASK_QUIET (86400)                /* after the direct question: not asked again */
 
-/* The crisis check of text (design.md invariant 5): the categories it signals as bits
- * (crisis_match), 0 for none, SB_ENOMEM when it could not tell. Pure. */
+/* The crisis check of text (design.md invariant 5): the categories it signals as bits,
+ * 0 for none, SB_ENOMEM when it could not tell. The rules of crisis.json first; when they
+ * find nothing (and no figure of speech of its "not" list), the classifier of
+ * dialogs/safety/ (crisis_model.h) at crisis.json classifier "threshold". Pure. */
 int safety_check(const sb_dialogs *d, const char *text);
+
+/* safety_check that also tells, in *learned (may be NULL), whether only the classifier
+ * found it (the rules found nothing). */
+int safety_check_how(const sb_dialogs *d, const char *text, int *learned);
 
 /* The category object of crisis.json with index i (its "id", "reply", "dialog", "also"):
  * categories[i], or for a file without categories the file itself as category 0. NULL when

@@ -288,12 +288,61 @@ static void check_crisis_list(validate_ctx *v, const char *f, const json_t *c, c
         validate_texts(v, f, "-", what, json_object_get(list, text), crisis_vars, NULL);
 }
 
+/* "classifier": {"threshold": 0 < t < 1, "cost": > 0} for the examples of safety/. */
+static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t *c)
+{
+    static const char *const fields[] = {"threshold", "cost", NULL};
+    const json_t *k = json_object_get(c, "classifier");
+    if (!k)
+        return;
+    if (!json_is_object(k)) {
+        validate_problem(v, f, "-", "classifier must be an object");
+        return;
+    }
+    check_keys(v, f, k, fields, "classifier");
+    const json_t *t = json_object_get(k, "threshold"), *cost = json_object_get(k, "cost");
+    if (!json_is_number(t) || json_number_value(t) <= 0 || json_number_value(t) >= 1)
+        validate_problem(v, f, "-", "classifier: threshold must be a number between 0 and 1");
+    if (cost && (!json_is_number(cost) || json_number_value(cost) <= 0))
+        validate_problem(v, f, "-", "classifier: cost must be a number above 0");
+}
+
+/* "languages": {"es": {"words": [...], "line": [...]}}: words that tell the language, and
+ * the line said in it after a crisis reply. */
+static void check_crisis_languages(validate_ctx *v, const char *f, const json_t *c)
+{
+    static const char *const fields[] = {"words", "line", NULL};
+    const json_t *langs = json_object_get(c, "languages");
+    if (!langs)
+        return;
+    if (!json_is_object(langs)) {
+        validate_problem(v, f, "-", "languages must be an object of language code: {words, line}");
+        return;
+    }
+    const char *code;
+    json_t *lang;
+    json_object_foreach((json_t *)langs, code, lang) {
+        char what[64];
+        snprintf(what, sizeof what, "languages: %.8s", code);
+        if (!json_is_object(lang)) {
+            validate_problem(v, f, "-", "%s must be an object", what);
+            continue;
+        }
+        check_keys(v, f, lang, fields, what);
+        snprintf(what, sizeof what, "languages: %.8s: words", code);
+        check_words(v, f, what, json_object_get(lang, "words"), 1);
+        snprintf(what, sizeof what, "languages: %.8s: line", code);
+        validate_texts(v, f, "-", what, json_object_get(lang, "line"), crisis_vars, NULL);
+    }
+}
+
 static void check_crisis(validate_ctx *v, const char *f, const json_t *c)
 {
     static const char *const fields[] = {"kind",     "phrases",  "not",     "reply",
                                          "dialog",   "default_message", "categories",
                                          "ask",      "downplay", "restate", "followup",
-                                         "default_abuse_message", NULL};
+                                         "default_abuse_message", "classifier", "languages",
+                                         NULL};
     static const char *const ask_fields[] = {"phrases", "not", "dialog", "again", NULL};
     static const char *const downplay_fields[] = {"phrases", "not", "dialog", "again", NULL};
     static const char *const restate_fields[] = {"phrases", "not", NULL};
@@ -316,6 +365,8 @@ static void check_crisis(validate_ctx *v, const char *f, const json_t *c)
     check_crisis_list(v, f, c, "downplay", downplay_fields, 1, 1, "again");
     check_crisis_list(v, f, c, "restate", restate_fields, 1, 0, NULL);
     check_crisis_list(v, f, c, "followup", followup_fields, 0, 1, "line");
+    check_crisis_classifier(v, f, c);
+    check_crisis_languages(v, f, c);
     const json_t *msg = json_object_get(c, "default_message");
     if (!json_is_string(msg) || json_string_length(msg) == 0)
         validate_problem(v, f, "-", "default_message must be a non-empty text");
@@ -585,4 +636,56 @@ void validate_data(validate_ctx *v)
     json_object_foreach((json_t *)v->dialogs, id, dialog) {
         walk_file(v, json_string_value(json_object_get(v->dialog_files, id)), dialog, 0);
     }
+}
+
+void validate_safety_examples(validate_ctx *v, const json_t *examples, const json_t *lines)
+{
+    if (json_object_size(examples) == 0)
+        return;
+    const json_t *crisis = json_object_get(v->data, "crisis");
+    const json_t *categories = json_object_get(crisis, "categories");
+    if (!json_object_get(examples, "none"))
+        validate_problem(v, "safety/none.txt", "-",
+                         "missing: the crisis classifier needs examples that are no crisis");
+    if (!json_object_get(crisis, "classifier"))
+        validate_problem(v, "crisis.json", "-",
+                         "safety/ has examples but crisis.json has no classifier threshold");
+    json_t *seen = json_object(); /* phrase form -> category */
+    const char *name;
+    const json_t *list;
+    json_object_foreach((json_t *)examples, name, list) {
+        char file[96];
+        snprintf(file, sizeof file, "safety/%.60s.txt", name);
+        int known = strcmp(name, "none") == 0;
+        size_t i;
+        const json_t *category;
+        json_array_foreach(categories, i, category) {
+            const char *id = json_string_value(json_object_get(category, "id"));
+            known |= id && strcmp(id, name) == 0;
+        }
+        if (!known)
+            validate_problem(v, file, "-",
+                             "unknown category \"%.60s\": name the file after a category id of "
+                             "crisis.json, or none.txt",
+                             name);
+        if (json_array_size(list) < SAFETY_EXAMPLES_MIN)
+            validate_problem(v, file, "-", "only %zu examples; a category needs at least %d",
+                             json_array_size(list), SAFETY_EXAMPLES_MIN);
+        const json_t *numbers = json_object_get(lines, name);
+        const json_t *text;
+        json_array_foreach(list, i, text) {
+            char *form = seen ? text_norm_phrase(json_string_value(text)) : NULL;
+            if (!form)
+                continue;
+            const char *other = json_string_value(json_object_get(seen, form));
+            if (other && strcmp(other, name) != 0)
+                validate_problem(v, file, "-", "line %lld: \"%.80s\" is also an example in %.60s.txt",
+                                 (long long)json_integer_value(json_array_get(numbers, i)),
+                                 json_string_value(text), other);
+            else if (!other)
+                json_object_set_new(seen, form, json_string(name));
+            free(form);
+        }
+    }
+    json_decref(seen);
 }
