@@ -291,14 +291,17 @@ int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, in
     static unsigned counter;
     for (size_t i = 0; i < b->count; i++) {
         const sb_inbound *ev = &b->events[i];
-        if (ev->kind == SB_IN_MESSAGE && ev->text && ev->room &&
-            engine_is_crisis(r->dialogs, ev->text)) {
+        const char *lines[2];
+        size_t nlines = ev->kind == SB_IN_MESSAGE && ev->text && ev->room
+                            ? engine_crisis_lines(r->dialogs, ev->text, lines)
+                            : 0;
+        for (size_t k = 0; k < nlines; k++) { /* abuse at home: its services too */
             int64_t id = -(now * 1000 + (int64_t)(counter++ % 1000));
-            send(ctx, id, adapter, ev->room, dialogs_crisis_message(r->dialogs));
+            send(ctx, id, adapter, ev->room, lines[k]);
             sb_log("warn", "router", "crisis answer sent without the store adapter=%s", adapter);
             metrics_add(METRIC_CRISIS_ANSWERS, adapter, 1);
-            n++;
         }
+        n += nlines > 0;
     }
     return n;
 }

@@ -29,7 +29,8 @@ int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
                  router_send_fn send, void *ctx);
 /* For a batch that could not be applied: hands the crisis message to send, with a negative
  * id and without touching the store, for each message of b that is a crisis (invariant 5:
- * sent even if everything else fails). Returns how many were sent. */
+ * sent even if everything else fails), followed by the abuse message for abuse at home.
+ * Returns how many messages of b were answered. */
 int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, int64_t now,
                            router_send_fn send, void *ctx);
 /* Sends the nudges due at now (each in its own transaction with the schedule move). */
