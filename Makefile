@@ -8,7 +8,7 @@
 # Sources are found by wildcard: a new module is a new .c/.h pair in bot/, store/ or adapters/.
 
 CC      ?= cc
-PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark
+PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark olm
 WARN     = -Wall -Wextra -Werror
 CSTD     = -std=c11 -D_GNU_SOURCE
 INCS     = -Ibot -Istore -Iadapters
