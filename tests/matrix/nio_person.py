@@ -60,7 +60,10 @@ class NioPerson:
     async def step(self, timeout=1000):
         """One sync, then the key work; returns the sync response."""
         import nio
-        answer = await self.client.sync(timeout=timeout, full_state=False)
+        # A long timeline: a person away for a while still sees every event since (the
+        # server's default of 10 would hide older ones behind limited: true).
+        answer = await self.client.sync(timeout=timeout, full_state=False,
+                                        sync_filter={"room": {"timeline": {"limit": 1000}}})
         if not isinstance(answer, nio.SyncResponse):
             raise RuntimeError("nio sync failed: %r" % answer)
         await self.keys()
