@@ -92,7 +92,7 @@ int matrix_e2ee_to_device(matrix_e2ee *e, const json_t *events);
 /* Decrypts an m.room.encrypted event's content (JSON text) sent by sender in room into
  * *plain, the decrypted event ({"type", "content", "room_id"} as JSON text; caller frees).
  * SB_OK; SB_ENOTFOUND when the room key never came (a key request is queued, once per
- * session); SB_EAUTH when it does not check out (another room's or another sender's
+ * session) or the key held starts after this message (forget); SB_EAUTH when it does not check out (another room's or another sender's
  * session, a bad MAC); SB_EPARSE for a malformed content; SB_ENOMEM. */
 int matrix_e2ee_decrypt(matrix_e2ee *e, const char *room, const char *sender,
                         const char *content, char **plain);

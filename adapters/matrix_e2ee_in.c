@@ -68,6 +68,16 @@ static int payload_ok(matrix_e2ee *e, const json_t *p, const char *sender, const
                "have: ignored", sender);
         return 0;
     }
+    /* A device we know under its id but with other keys: its keys changed (or someone
+     * claims its id). Trust stays with the first keys. */
+    const char *named = str(p, "sender_device");
+    const user_devices *u = named && !d ? e2ee_map_get(&e->users, sender) : NULL;
+    for (size_t i = 0; u && i < u->n; i++)
+        if (strcmp(u->items[i].id, named) == 0) {
+            sb_log("warn", "matrix", "an Olm message from device %s of %s comes from keys that "
+                   "device does not have: ignored", named, sender);
+            return 0;
+        }
     return 1;
 }
 

@@ -14,7 +14,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bot_harness import Bot, Tap, bodies, converse  # noqa: E402
+from bot_harness import Bot, Tap, converse, wait_handled  # noqa: E402
 from hs_client import Homeserver, wait_until  # noqa: E402
 from nio_person import NioPerson  # noqa: E402
 
@@ -79,6 +79,7 @@ async def scenario(hs, bot, tap, folder):
             tap.check(bool(seen) and third[0], "the second device reads replies to the first",
                       laptop.undecrypted[-3:])
 
+        await unreadable(hs, bot, alice, room, tap)
         stored = hs.room_events(room)
         text = json.dumps(stored)
         plain = [e for e in stored if e["type"] == "m.room.message"]
@@ -86,6 +87,36 @@ async def scenario(hs, bot, tap, folder):
                   "the homeserver stores no plaintext of the encrypted DM",
                   [e["content"] for e in plain][:3])
         return room
+
+
+async def unreadable(hs, bot, alice, room, tap):
+    """An event whose key never came: answered once per room, and the key is asked for."""
+    raw = hs.person("alice", "alice-password")  # another login of alice, no encryption
+    garbage = {"algorithm": "m.megolm.v1.aes-sha2", "sender_key": "A" * 43,
+               "ciphertext": "AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg2yyOwAtHaZTwyNg",
+               "session_id": "S" * 43, "device_id": raw.device_id}
+    before = len(bot.encrypted_replies(room))
+    first = raw.send(room, garbage, "m.room.encrypted")
+    wait_handled(bot, room, first)
+    seen = await alice.collect(room, bot.user_id, lambda s: len(s) >= 1, 30)
+    tap.check([body for _, body in seen] ==
+              ["I couldn't read your last message; try sending it again."],
+              "an event the bot cannot decrypt is answered: send it again", seen)
+    requests = hs.control("GET", "to_device?type=m.room_key_request")["messages"]
+    asked = [m for m in requests if m["sender"] == bot.user_id and
+             m["content"].get("body", {}).get("session_id") == "S" * 43]
+    tap.check(asked and asked[0]["user_id"] == alice.user_id and
+              asked[0]["content"]["action"] == "request",
+              "and the bot asks the sender's devices for the key", requests)
+    second = raw.send(room, dict(garbage, session_id="T" * 43), "m.room.encrypted")
+    wait_handled(bot, room, second)
+    tap.check(len(bot.encrypted_replies(room)) == before + 1,
+              "a second unreadable event is not answered again",
+              len(bot.encrypted_replies(room)) - before)
+    last = await alice.send(room, "!help")
+    wait_handled(bot, room, last)
+    seen = await alice.collect(room, bot.user_id, lambda s: len(s) >= 1, 30)
+    tap.check(bool(seen), "readable messages are answered as before", seen)
 
 
 def bot_device(bot):
