@@ -345,6 +345,7 @@ int e2ee_inbound_add(matrix_e2ee *e, const char *room, const char *sender, const
     }
     in->s = s;
     in->last = last;
+    in->added = ++e->clock;
     in->room = sb_strdup(room);
     in->sender = sb_strdup(sender ? sender : "");
     in->sender_key = sb_strdup(sender_key ? sender_key : "");
@@ -357,6 +358,40 @@ int e2ee_inbound_add(matrix_e2ee *e, const char *room, const char *sender, const
         e2ee_dirty(e, "in|%s", key);
     free(key);
     return rc;
+}
+
+typedef struct prune_ctx {
+    const char *room, *sender_key;
+    const char *oldest;
+    uint64_t oldest_added;
+    size_t n;
+} prune_ctx;
+
+static void count_device_keys(void *ctx, const char *key, void *value)
+{
+    prune_ctx *p = ctx;
+    const inbound *in = value;
+    if (strcmp(in->room, p->room) != 0 || strcmp(in->sender_key, p->sender_key) != 0)
+        return;
+    p->n++;
+    if (!p->oldest || in->added < p->oldest_added) {
+        p->oldest = key;
+        p->oldest_added = in->added;
+    }
+}
+
+void e2ee_inbound_prune(matrix_e2ee *e, const char *room, const char *sender_key)
+{
+    for (;;) {
+        prune_ctx p = {room, sender_key, NULL, 0, 0};
+        e2ee_map_each(&e->inbound, count_device_keys, &p);
+        if (p.n <= E2EE_INBOUND_PER_DEVICE || !p.oldest)
+            return;
+        char key[1024];
+        snprintf(key, sizeof key, "%s", p.oldest);
+        e2ee_map_del(&e->inbound, key);
+        e2ee_dirty(e, "in|%s", key);
+    }
 }
 
 /* ---- stored form: one JSON value per state key ---- */
@@ -405,9 +440,10 @@ static json_t *save_user(const user_devices *u)
 static json_t *save_inbound(matrix_e2ee *e, inbound *in)
 {
     char *pickle = matrix_megolm_in_pickle(in->s, e->pickle_key, e->key_len);
-    json_t *v = pickle ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "pickle", pickle, "room",
-                                   in->room, "sender", in->sender, "sender_key", in->sender_key,
-                                   "ed", in->ed, "last", (json_int_t)in->last)
+    json_t *v = pickle ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "pickle", pickle,
+                                   "room", in->room, "sender", in->sender, "sender_key",
+                                   in->sender_key, "ed", in->ed, "last", (json_int_t)in->last,
+                                   "added", (json_int_t)in->added)
                        : NULL;
     free(pickle);
     return v;
@@ -599,10 +635,19 @@ static int load_inbound(matrix_e2ee *e, const json_t *v)
     int rc = matrix_megolm_in_unpickle(pickle, e->pickle_key, e->key_len, &s);
     if (rc != SB_OK)
         return rc;
+    char key[1024];
+    snprintf(key, sizeof key, "%s|%s", room, matrix_megolm_in_id(s));
     rc = e2ee_inbound_add(e, room, json_string_value(json_object_get(v, "sender")),
                           json_string_value(json_object_get(v, "sender_key")),
                           json_string_value(json_object_get(v, "ed")), s,
                           (int64_t)json_integer_value(json_object_get(v, "last")));
+    inbound *in = rc == SB_OK ? e2ee_map_get(&e->inbound, key) : NULL;
+    uint64_t added = (uint64_t)json_integer_value(json_object_get(v, "added"));
+    if (in && added) {
+        in->added = added;
+        if (added > e->clock)
+            e->clock = added;
+    }
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define E2EE_OLM_PER_DEVICE 4       /* Olm sessions kept per device (most recently used) */
+#define E2EE_INBOUND_PER_DEVICE 5   /* room keys kept per sending device and room (newest) */
 #define E2EE_ROTATION_MS 604800000  /* the spec's default Megolm rotation: a week ... */
 #define E2EE_ROTATION_MSGS 100      /* ... or 100 messages */
 #define E2EE_MAP_BUCKETS 256
@@ -63,6 +64,7 @@ typedef struct inbound {
     matrix_megolm_in *s;
     char *room, *sender, *sender_key, *ed;
     int64_t last;    /* highest message index read, -1 before the first */
+    uint64_t added;  /* when it came (the machine's clock): the oldest go first */
 } inbound;
 
 /* Our Megolm session for a room (keyed by the room id). */
@@ -133,6 +135,10 @@ int e2ee_pending_add(matrix_e2ee *e, const char *type, json_t *messages, char **
 /* Stores (or replaces) an inbound session; s taken (freed on failure). */
 int e2ee_inbound_add(matrix_e2ee *e, const char *room, const char *sender, const char *sender_key,
                      const char *ed, matrix_megolm_in *s, int64_t last);
+/* Drops the oldest room keys of the device with sender_key in room beyond
+ * E2EE_INBOUND_PER_DEVICE: clients move on to a new session every week or 100 messages, and
+ * only the newest read what comes next. */
+void e2ee_inbound_prune(matrix_e2ee *e, const char *room, const char *sender_key);
 
 void e2ee_free_inbound(void *v);
 void e2ee_free_outbound(void *v);

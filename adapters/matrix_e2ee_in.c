@@ -104,6 +104,7 @@ static int room_key(matrix_e2ee *e, const json_t *content, const char *sender,
     }
     if (e2ee_inbound_add(e, room, sender, sender_key, ed, s, -1) != SB_OK)
         return 0;
+    e2ee_inbound_prune(e, room, sender_key);
     sb_log("info", "matrix", "room key for %s from %s", room, sender);
     return 1;
 }

@@ -153,7 +153,7 @@ static matrix_e2ee *restart(server *sv, matrix_e2ee *e)
             json_object_set_new(sv->state, c[i].key, json_string(c[i].value));
         else
             json_object_del(sv->state, c[i].key);
-        if (strncmp(c[i].key, "in|", 3) == 0)
+        if (strncmp(c[i].key, "in|", 3) == 0 && c[i].value)
             assert_string_equal(c[i].owner, ANN); /* forget finds her sessions */
         free(c[i].key);
         free(c[i].value);
@@ -352,6 +352,45 @@ static void test_changed_keys_and_forgeries(void **state)
     json_decref(sv.state);
 }
 
+/* A person's client moves on to a new session every so often: the bot keeps the newest
+ * five per device and room, so its store does not grow for ever. */
+static void test_old_room_keys_pruned(void **state)
+{
+    (void)state;
+    server sv = {json_object(), json_object(), json_object(), json_object()};
+    matrix_e2ee *bot = matrix_e2ee_new(BOT, "BOTDEV", KEY, strlen(KEY));
+    matrix_e2ee *ann = matrix_e2ee_new(ANN, "ANNDEV", KEY, strlen(KEY));
+    assert_int_equal(matrix_e2ee_ready(bot), SB_OK);
+    assert_int_equal(matrix_e2ee_ready(ann), SB_OK);
+    upload(&sv, bot, BOT, "BOTDEV");
+    upload(&sv, ann, ANN, "ANNDEV");
+    matrix_e2ee_rotation(ann, ROOM, 0, 1); /* a new session for every message */
+    prepare(&sv, ann, MEMBERS);
+    char *said[7];
+    for (int i = 0; i < 7; i++) {
+        said[i] = say(&sv, ann, ANN, "again", NULL);
+        assert_int_equal(receive(&sv, bot, BOT " BOTDEV"), 1);
+        bot = restart(&sv, bot);
+    }
+    size_t kept = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach(sv.state, key, value)
+        kept += strncmp(key, "in|", 3) == 0;
+    assert_int_equal(kept, 5);
+    char *plain = NULL;
+    assert_int_equal(matrix_e2ee_decrypt(bot, ROOM, ANN, said[0], &plain), SB_ENOTFOUND);
+    expect_reads(bot, ANN, said[6], "again");
+    for (int i = 0; i < 7; i++)
+        free(said[i]);
+    matrix_e2ee_free(bot);
+    matrix_e2ee_free(ann);
+    json_decref(sv.device_keys);
+    json_decref(sv.one_time_keys);
+    json_decref(sv.inbox);
+    json_decref(sv.state);
+}
+
 static void test_keys_topped_up(void **state)
 {
     (void)state;
@@ -389,6 +428,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conversation_across_restarts),
         cmocka_unit_test(test_changed_keys_and_forgeries),
+        cmocka_unit_test(test_old_room_keys_pruned),
         cmocka_unit_test(test_keys_topped_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
