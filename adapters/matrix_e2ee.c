@@ -720,14 +720,33 @@ int matrix_e2ee_load(matrix_e2ee *e, const char *key, const char *value)
     return rc;
 }
 
+typedef struct gone_ctx {
+    matrix_e2ee *e;
+    const char *kind;
+} gone_ctx;
+
+/* e2ee_map_each callback: the state key "<kind>|<key>" is to be deleted from the store. */
+static void mark_gone(void *ctx, const char *key, void *value)
+{
+    (void)value;
+    gone_ctx *g = ctx;
+    e2ee_dirty(g->e, "%s|%s", g->kind, key);
+}
+
 int matrix_e2ee_ready(matrix_e2ee *e)
 {
     if (e->account && e->account_device && strcmp(e->account_device, e->device) == 0)
         return SB_OK;
     if (e->account) {
         /* Logged in as another device: one identity per device. The Olm sessions and our
-         * outbound sessions belong to the old identity and go; what others sent stays
-         * readable with the inbound sessions. */
+         * outbound sessions belong to the old identity and go, from the store too; what
+         * others sent stays readable with the inbound sessions. */
+        sb_log("warn", "matrix", "the stored encryption account is device %s's, this is %s: "
+               "a new identity for this device", e->account_device ? e->account_device : "?",
+               e->device);
+        gone_ctx olm = {e, "olm"}, out = {e, "out"};
+        e2ee_map_each(&e->olm, mark_gone, &olm);
+        e2ee_map_each(&e->outbound, mark_gone, &out);
         e2ee_map_clear(&e->olm);
         e2ee_map_clear(&e->outbound);
         matrix_account_free(e->account);

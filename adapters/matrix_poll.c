@@ -465,10 +465,13 @@ static int crypto_start(matrix *m)
             sb_log("warn", "matrix", "stored encryption state %s is unreadable (%s): left out",
                    key, sb_strerror(rc));
     }
-    json_array_clear(m->stored);
     int rc = matrix_e2ee_ready(m->e2ee);
-    if (rc != SB_OK)
+    if (rc != SB_OK) { /* whoami again, then all of this again */
+        matrix_e2ee_free(m->e2ee);
+        m->e2ee = NULL;
         return rc;
+    }
+    json_array_clear(m->stored);
     sb_log("info", "matrix", "encryption on: device %s, identity key curve25519 %s, ed25519 %s",
            m->device_id, matrix_e2ee_curve25519(m->e2ee), matrix_e2ee_ed25519(m->e2ee));
     matrix_queue_pending(m, 1, NULL);

@@ -283,6 +283,34 @@ static void test_conversation_across_restarts(void **state)
     assert_null(plain);
     expect_reads(bot, ANN, later, "after forget");
 
+    /* logged in as a new device: a new identity; the old one's Olm and outbound sessions
+     * leave the store, what others sent stays readable */
+    bot = restart(&sv, bot);
+    matrix_e2ee *moved = matrix_e2ee_new(BOT, "NEWDEV", KEY, strlen(KEY));
+    const char *key;
+    json_t *value;
+    json_object_foreach(sv.state, key, value)
+        assert_int_equal(matrix_e2ee_load(moved, key, json_string_value(value)), SB_OK);
+    assert_int_equal(matrix_e2ee_ready(moved), SB_OK);
+    assert_string_not_equal(matrix_e2ee_curve25519(moved), matrix_e2ee_curve25519(bot));
+    assert_true(matrix_e2ee_needs_upload(moved));
+    sb_state_change *c = NULL;
+    size_t n = 0, deleted = 0;
+    assert_int_equal(matrix_e2ee_changes(moved, &c, &n), SB_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(c[i].key, "olm|", 4) == 0 || strncmp(c[i].key, "out|", 4) == 0) {
+            assert_null(c[i].value);
+            deleted++;
+        }
+        free(c[i].key);
+        free(c[i].value);
+        free(c[i].owner);
+    }
+    free(c);
+    assert_true(deleted >= 2);
+    expect_reads(moved, ANN, later, "after forget");
+    matrix_e2ee_free(moved);
+
     free(hello);
     free(answer);
     free(again);
