@@ -412,7 +412,7 @@ static void matrix_destroy(sb_adapter *a)
     matrix_sync_free(m->held);
     char *strings[] = {m->homeserver, m->user_id, m->password, m->token, m->device_name,
                        m->device_id, m->allowed_users, m->allowed_servers, m->msgtype,
-                       m->self, m->since, m->pending_since, m->filter_id};
+                       m->self, m->since, m->pending_since, m->filter_id, m->config_device};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(strings[i]);
     pthread_mutex_destroy(&m->mu);
@@ -448,6 +448,7 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     m->token = setting(cfg, "access_token", &ok);
     m->device_name = setting(cfg, "device_name", &ok);
     m->device_id = setting(cfg, "device_id", &ok);
+    m->config_device = setting(cfg, "device_id", &ok);
     m->allowed_users = setting(cfg, "allowed_users", &ok);
     m->allowed_servers = setting(cfg, "allowed_servers", &ok);
     const char *type = config_get(cfg, "matrix", "msgtype");

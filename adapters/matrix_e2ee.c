@@ -553,6 +553,13 @@ static int load_account(matrix_e2ee *e, const json_t *v)
     const char *device = json_string_value(json_object_get(v, "device"));
     if (!pickle || !device)
         return SB_EPARSE;
+    if (strcmp(device, e->device) != 0) {
+        /* Another device's: this one gets an identity of its own (matrix_e2ee_ready), so the
+         * old account need not open, as after a lost pickle key. */
+        free(e->account_device);
+        e->account_device = sb_strdup(device);
+        return SB_OK;
+    }
     matrix_account *a = NULL;
     int rc = matrix_account_unpickle(pickle, e->pickle_key, e->key_len, &a);
     if (rc != SB_OK)
@@ -717,6 +724,11 @@ int matrix_e2ee_load(matrix_e2ee *e, const char *key, const char *value)
     /* loading is not a change; inbound_add marked it */
     if (strncmp(key, "in|", 3) == 0)
         json_object_del(e->dirty, key);
+    /* A session that does not open (another pickle key, or damaged) is of no use: it goes
+     * from the store with the next batch. The account never goes this way: a wrong key for
+     * it stops the adapter before anything is written. */
+    if ((rc == SB_EAUTH || rc == SB_EPARSE) && strcmp(key, "account") != 0)
+        e2ee_dirty(e, "%s", key);
     return rc;
 }
 
@@ -737,7 +749,7 @@ int matrix_e2ee_ready(matrix_e2ee *e)
 {
     if (e->account && e->account_device && strcmp(e->account_device, e->device) == 0)
         return SB_OK;
-    if (e->account) {
+    if (e->account || e->account_device) {
         /* Logged in as another device: one identity per device. The Olm sessions and our
          * outbound sessions belong to the old identity and go, from the store too; what
          * others sent stays readable with the inbound sessions. */

@@ -66,6 +66,7 @@ typedef enum {
 typedef struct matrix {
     sb_adapter base;
     char *homeserver, *user_id, *password, *token, *device_name, *device_id;
+    char *config_device;        /* [matrix] device_id as configured, NULL when not set */
     char *allowed_users, *allowed_servers, *msgtype;
     long sync_timeout_ms, backoff_min_ms, backoff_max_ms;
     sb_core *core;

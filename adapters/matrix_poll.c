@@ -458,7 +458,9 @@ static int crypto_start(matrix *m)
         int rc = matrix_e2ee_load(m->e2ee, key, json_string_value(json_array_get(pair, 1)));
         if (rc == SB_EAUTH && strcmp(key, "account") == 0) {
             matrix_fatal(m, "matrix: the pickle key does not open the stored encryption account; "
-                            "start with the pickle key it was made with");
+                            "start with the pickle key it was made with, or set [matrix] "
+                            "device_id to a new device name for a new identity "
+                            "(docs/matrix.md: pickle key)");
             return SB_OK;
         }
         if (rc != SB_OK)
@@ -494,6 +496,22 @@ static int on_answer(matrix *m, const char *body, size_t len)
         return SB_OK;
     case ST_WHOAMI:
         if (matrix_field_parse(body, len, "device_id", &v) == SB_OK) {
+            if (m->config_device && strcmp(m->config_device, v) != 0 && m->token_stored &&
+                m->password) {
+                /* device_id changed in the config since the stored login (a new identity
+                 * wanted, docs/matrix.md): log in as that device */
+                sb_log("info", "matrix", "the stored login is device %s, configured is %s: "
+                       "logging in", v, m->config_device);
+                free(v);
+                free(m->token);
+                m->token = NULL;
+                m->token_stored = 0;
+                char *wanted = sb_strdup(m->config_device);
+                if (wanted)
+                    remember(m, "device_id", &m->device_id, wanted);
+                m->state = ST_LOGIN;
+                return wanted ? SB_OK : SB_ENOMEM;
+            }
             if (!m->device_id || strcmp(m->device_id, v) != 0)
                 remember(m, "device_id", &m->device_id, v); /* the token's own device */
             else
