@@ -455,7 +455,7 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     m->msgtype = sb_strdup(!type || strcmp(type, "notice") == 0 ? "m.notice"
                            : strcmp(type, "text") == 0          ? "m.text"
                                                                 : "");
-    m->encryption = config_get_bool(cfg, "matrix", "encryption", 0);
+    m->encryption = config_get_bool(cfg, "matrix", "encryption", 1);
     m->stored = json_array();
     m->forgotten = json_array();
     char key_problem[512] = "";
@@ -477,12 +477,7 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     char encryption_problem[640];
     if (!ok || !m->msgtype || !m->rooms || !m->multi || !m->stored || !m->forgotten)
         problem = "out of memory";
-    else if (m->encryption && !m->pickle_key) {
-        snprintf(encryption_problem, sizeof encryption_problem,
-                 "[matrix] encryption = yes needs a pickle key: %s (or set encryption = no)",
-                 key_problem);
-        problem = encryption_problem;
-    }
+
     else if (!m->homeserver)
         problem = "[matrix] needs homeserver (the homeserver's URL, e.g. https://matrix.example.org)";
     else if (!m->token && !m->password)
@@ -495,6 +490,12 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     else if (m->sync_timeout_ms < 0 || m->backoff_min_ms < 1 || m->backoff_max_ms < m->backoff_min_ms)
         problem = "[matrix] sync_timeout_ms, backoff_min_ms and backoff_max_ms must be positive, "
                   "backoff_max_ms at least backoff_min_ms";
+    else if (m->encryption && !m->pickle_key) {
+        snprintf(encryption_problem, sizeof encryption_problem,
+                 "[matrix] encryption = yes needs a pickle key: %s (or set encryption = no)",
+                 key_problem);
+        problem = encryption_problem;
+    }
     if (problem) {
         fprintf(stderr, "securebase: %s\n", problem);
         matrix_destroy(&m->base);

@@ -178,8 +178,8 @@ int matrix_pickle_key_load(char **key, size_t *len, char *why, size_t why_size)
     *key = NULL;
     *len = 0;
     if (rc == SB_ENOTFOUND && !path[0])
-        snprintf(why, why_size, "no pickle key: set SECUREBASE_PICKLE_KEY or give the systemd "
-                 "credential pickle_key (LoadCredential=)");
+        snprintf(why, why_size, "set SECUREBASE_PICKLE_KEY or give the systemd credential "
+                 "pickle_key (LoadCredential=)");
     else if (rc == SB_EINVAL)
         snprintf(why, why_size, "the pickle key in %s is too short or too long: use %d to %d "
                  "characters, e.g. from openssl rand -base64 32", source, MATRIX_PICKLE_KEY_MIN,
