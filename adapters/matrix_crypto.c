@@ -1,42 +1,19 @@
-/* matrix_crypto.c — libolm behind matrix_crypto.h: memory for libolm's objects, the random
- * bytes they need, their pickles, canonical JSON and signatures. libolm destroys several of
- * its input buffers (base64 decoded in place), so every input is copied first; every object
- * is wiped before its memory is freed. Which keys to use when is matrix_e2ee's business. */
-#include "matrix_crypto.h"
+/* matrix_crypto.c — libolm behind matrix_crypto.h, part one: memory, the random bytes libolm
+ * needs, the pickle key, canonical JSON and signatures, and the account (identity, one-time
+ * and fallback keys). Olm and Megolm sessions are matrix_crypto_session.c. libolm destroys
+ * several of its input buffers (base64 decoded in place), so every input is copied first;
+ * every object is wiped before its memory is freed. Which keys to use when is matrix_e2ee's. */
+#include "matrix_crypto_impl.h"
 
 #include "sb.h"
 
 #include <errno.h>
-#include <olm/olm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#define KEY_TEXT_MAX 64 /* a base64 curve25519 or ed25519 key is 43 characters */
-#define ID_TEXT_MAX 128
 #define PICKLE_KEY_FILE_MAX 4096
-
-struct matrix_account {
-    OlmAccount *olm;
-    char curve25519[KEY_TEXT_MAX];
-    char ed25519[KEY_TEXT_MAX];
-};
-
-struct matrix_olm {
-    OlmSession *olm;
-    char id[ID_TEXT_MAX];
-};
-
-struct matrix_megolm_out {
-    OlmOutboundGroupSession *olm;
-    char id[ID_TEXT_MAX];
-};
-
-struct matrix_megolm_in {
-    OlmInboundGroupSession *olm;
-    char id[ID_TEXT_MAX];
-};
 
 /* ---- memory, randomness, errors ---- */
 
@@ -77,8 +54,7 @@ void matrix_crypto_set_random(matrix_random_fn fn)
     random_source = fn ? fn : system_random;
 }
 
-/* n random bytes in a fresh buffer (at least one byte, so never NULL on success). */
-static int random_bytes(size_t n, unsigned char **out)
+int crypto_random_bytes(size_t n, unsigned char **out)
 {
     *out = malloc(n ? n : 1);
     if (!*out)
@@ -91,7 +67,7 @@ static int random_bytes(size_t n, unsigned char **out)
     return rc;
 }
 
-static int from_olm_error(enum OlmErrorCode code)
+int crypto_olm_error(enum OlmErrorCode code)
 {
     switch (code) {
     case OLM_SUCCESS:
@@ -111,8 +87,7 @@ static int from_olm_error(enum OlmErrorCode code)
     }
 }
 
-/* A writable copy of s (libolm decodes base64 in place); NULL on ENOMEM. */
-static char *copy_of(const char *s, size_t *len)
+char *crypto_copy(const char *s, size_t *len)
 {
     *len = s ? strlen(s) : 0;
     return sb_strndup(s ? s : "", *len);
@@ -219,14 +194,14 @@ int matrix_verify_json(const json_t *obj, const char *user, const char *key_id,
         return SB_ENOTFOUND;
     char *message = signed_bytes(obj);
     size_t sig_len;
-    char *signature = copy_of(json_string_value(sig), &sig_len);
+    char *signature = crypto_copy(json_string_value(sig), &sig_len);
     void *memory = malloc(olm_utility_size());
     int rc = SB_ENOMEM;
     if (message && signature && memory) {
         OlmUtility *u = olm_utility(memory);
         size_t r = olm_ed25519_verify(u, ed25519, strlen(ed25519), message, strlen(message),
                                       signature, sig_len);
-        rc = r == olm_error() ? from_olm_error(olm_utility_last_error_code(u)) : SB_OK;
+        rc = r == olm_error() ? crypto_olm_error(olm_utility_last_error_code(u)) : SB_OK;
         if (rc == SB_EPARSE && strlen(ed25519) == 43)
             rc = SB_EAUTH; /* a signature that is not base64 is simply a bad signature */
         olm_clear_utility(u);
@@ -237,12 +212,9 @@ int matrix_verify_json(const json_t *obj, const char *user, const char *key_id,
     return rc;
 }
 
-/* ---- pickles, shared by every kind of object ---- */
+/* ---- pickles, shared by every kind of object (matrix_crypto_impl.h) ---- */
 
-typedef size_t (*pickle_length_fn)(const void *obj);
-typedef size_t (*pickle_fn)(void *obj, const void *key, size_t key_len, void *out, size_t len);
-
-static char *pickle_with(void *obj, size_t length, pickle_fn fn, const char *key, size_t key_len)
+char *crypto_pickle(void *obj, size_t length, pickle_fn fn, const char *key, size_t key_len)
 {
     char *out = malloc(length + 1);
     if (!out)
@@ -313,9 +285,9 @@ int matrix_account_new(matrix_account **out)
         return rc;
     size_t n = olm_create_account_random_length(a->olm);
     unsigned char *random = NULL;
-    rc = random_bytes(n, &random);
+    rc = crypto_random_bytes(n, &random);
     if (rc == SB_OK && olm_create_account(a->olm, random, n) == olm_error())
-        rc = from_olm_error(olm_account_last_error_code(a->olm));
+        rc = crypto_olm_error(olm_account_last_error_code(a->olm));
     matrix_crypto_wipe_free(random, n);
     if (rc == SB_OK)
         rc = account_identity(a);
@@ -339,7 +311,7 @@ static size_t account_pickle(void *a, const void *key, size_t key_len, void *out
 
 char *matrix_account_pickle(matrix_account *a, const char *key, size_t key_len)
 {
-    return pickle_with(a->olm, account_pickle_length(a->olm), account_pickle, key, key_len);
+    return crypto_pickle(a->olm, account_pickle_length(a->olm), account_pickle, key, key_len);
 }
 
 int matrix_account_unpickle(const char *pickle, const char *key, size_t key_len,
@@ -351,11 +323,11 @@ int matrix_account_unpickle(const char *pickle, const char *key, size_t key_len,
     if (rc != SB_OK)
         return rc;
     size_t n;
-    char *copy = copy_of(pickle, &n);
+    char *copy = crypto_copy(pickle, &n);
     if (!copy)
         rc = SB_ENOMEM;
     else if (olm_unpickle_account(a->olm, key, key_len, copy, n) == olm_error())
-        rc = from_olm_error(olm_account_last_error_code(a->olm));
+        rc = crypto_olm_error(olm_account_last_error_code(a->olm));
     matrix_crypto_wipe_free(copy, n);
     if (rc == SB_OK)
         rc = account_identity(a);
@@ -389,7 +361,7 @@ int matrix_account_sign(matrix_account *a, json_t *obj, const char *user, const 
     if (rc == SB_OK) {
         size_t got = olm_account_sign(a->olm, message, strlen(message), signature, n);
         if (got == olm_error())
-            rc = from_olm_error(olm_account_last_error_code(a->olm));
+            rc = crypto_olm_error(olm_account_last_error_code(a->olm));
         else
             signature[got] = '\0';
     }
@@ -444,9 +416,9 @@ int matrix_account_generate_one_time_keys(matrix_account *a, size_t n)
 {
     size_t len = olm_account_generate_one_time_keys_random_length(a->olm, n);
     unsigned char *random = NULL;
-    int rc = random_bytes(len, &random);
+    int rc = crypto_random_bytes(len, &random);
     if (rc == SB_OK && olm_account_generate_one_time_keys(a->olm, n, random, len) == olm_error())
-        rc = from_olm_error(olm_account_last_error_code(a->olm));
+        rc = crypto_olm_error(olm_account_last_error_code(a->olm));
     matrix_crypto_wipe_free(random, len);
     return rc;
 }
@@ -455,9 +427,9 @@ int matrix_account_generate_fallback_key(matrix_account *a)
 {
     size_t len = olm_account_generate_fallback_key_random_length(a->olm);
     unsigned char *random = NULL;
-    int rc = random_bytes(len, &random);
+    int rc = crypto_random_bytes(len, &random);
     if (rc == SB_OK && olm_account_generate_fallback_key(a->olm, random, len) == olm_error())
-        rc = from_olm_error(olm_account_last_error_code(a->olm));
+        rc = crypto_olm_error(olm_account_last_error_code(a->olm));
     matrix_crypto_wipe_free(random, len);
     return rc;
 }
@@ -503,7 +475,7 @@ int matrix_account_unpublished_keys(matrix_account *a, const char *user, const c
     size_t g1 = rc == SB_OK ? olm_account_one_time_keys(a->olm, t1, n1) : 0;
     size_t g2 = rc == SB_OK ? olm_account_unpublished_fallback_key(a->olm, t2, n2) : 0;
     if (rc == SB_OK && (g1 == olm_error() || g2 == olm_error()))
-        rc = from_olm_error(olm_account_last_error_code(a->olm));
+        rc = crypto_olm_error(olm_account_last_error_code(a->olm));
     if (rc == SB_OK) {
         *one_time = signed_keys(a, t1, g1, user, device, 0);
         *fallback = signed_keys(a, t2, g2, user, device, 1);
@@ -522,475 +494,4 @@ int matrix_account_unpublished_keys(matrix_account *a, const char *user, const c
 void matrix_account_mark_published(matrix_account *a)
 {
     olm_account_mark_keys_as_published(a->olm);
-}
-
-/* ---- Olm sessions ---- */
-
-static int olm_alloc(matrix_olm **out)
-{
-    *out = NULL;
-    matrix_olm *s = calloc(1, sizeof *s);
-    void *memory = s ? malloc(olm_session_size()) : NULL;
-    if (!memory) {
-        free(s);
-        return SB_ENOMEM;
-    }
-    s->olm = olm_session(memory);
-    *out = s;
-    return SB_OK;
-}
-
-void matrix_olm_free(matrix_olm *s)
-{
-    if (!s)
-        return;
-    olm_clear_session(s->olm);
-    matrix_crypto_wipe_free(s->olm, olm_session_size());
-    free(s);
-}
-
-/* Reads the session id into s->id; then returns rc's verdict on s (freed on failure). */
-static int olm_finish(matrix_olm *s, int rc, matrix_olm **out)
-{
-    if (rc == SB_OK) {
-        size_t n = olm_session_id_length(s->olm);
-        if (n >= sizeof s->id || olm_session_id(s->olm, s->id, n) == olm_error())
-            rc = SB_EPARSE;
-        else
-            s->id[n] = '\0';
-    }
-    if (rc != SB_OK) {
-        matrix_olm_free(s);
-        return rc;
-    }
-    *out = s;
-    return SB_OK;
-}
-
-int matrix_olm_outbound(matrix_account *a, const char *their_curve, const char *their_one_time_key,
-                        matrix_olm **out)
-{
-    matrix_olm *s;
-    int rc = olm_alloc(&s);
-    if (rc != SB_OK)
-        return rc;
-    size_t n = olm_create_outbound_session_random_length(s->olm);
-    unsigned char *random = NULL;
-    rc = random_bytes(n, &random);
-    if (rc == SB_OK &&
-        olm_create_outbound_session(s->olm, a->olm, their_curve, strlen(their_curve),
-                                    their_one_time_key, strlen(their_one_time_key), random,
-                                    n) == olm_error())
-        rc = from_olm_error(olm_session_last_error_code(s->olm));
-    matrix_crypto_wipe_free(random, n);
-    return olm_finish(s, rc, out);
-}
-
-int matrix_olm_inbound(matrix_account *a, const char *their_curve, const char *body,
-                       matrix_olm **out)
-{
-    matrix_olm *s;
-    int rc = olm_alloc(&s);
-    if (rc != SB_OK)
-        return rc;
-    size_t n;
-    char *copy = copy_of(body, &n);
-    if (!copy)
-        rc = SB_ENOMEM;
-    else if (olm_create_inbound_session_from(s->olm, a->olm, their_curve, strlen(their_curve),
-                                             copy, n) == olm_error())
-        rc = from_olm_error(olm_session_last_error_code(s->olm));
-    free(copy);
-    /* A fallback key is not removed (libolm answers BAD_MESSAGE_KEY_ID): nothing to do. */
-    if (rc == SB_OK)
-        olm_remove_one_time_keys(a->olm, s->olm);
-    return olm_finish(s, rc, out);
-}
-
-int matrix_olm_matches(matrix_olm *s, const char *their_curve, const char *body)
-{
-    size_t n;
-    char *copy = copy_of(body, &n);
-    if (!copy)
-        return 0;
-    size_t r = olm_matches_inbound_session_from(s->olm, their_curve, strlen(their_curve), copy, n);
-    free(copy);
-    return r == 1;
-}
-
-int matrix_olm_encrypt(matrix_olm *s, const char *plain, int *type, char **body)
-{
-    *body = NULL;
-    size_t plain_len = strlen(plain);
-    size_t rn = olm_encrypt_random_length(s->olm);
-    size_t mn = olm_encrypt_message_length(s->olm, plain_len);
-    *type = (int)olm_encrypt_message_type(s->olm);
-    unsigned char *random = NULL;
-    int rc = random_bytes(rn, &random);
-    char *out = rc == SB_OK ? malloc(mn + 1) : NULL;
-    if (rc == SB_OK && !out)
-        rc = SB_ENOMEM;
-    if (rc == SB_OK) {
-        size_t got = olm_encrypt(s->olm, plain, plain_len, random, rn, out, mn);
-        if (got == olm_error()) {
-            rc = from_olm_error(olm_session_last_error_code(s->olm));
-        } else {
-            out[got] = '\0';
-            *body = out;
-            out = NULL;
-        }
-    }
-    free(out);
-    matrix_crypto_wipe_free(random, rn);
-    return rc;
-}
-
-int matrix_olm_decrypt(matrix_olm *s, int type, const char *body, char **plain)
-{
-    *plain = NULL;
-    if (type != 0 && type != 1)
-        return SB_EPARSE;
-    size_t n;
-    char *copy = copy_of(body, &n);
-    if (!copy)
-        return SB_ENOMEM;
-    size_t max = olm_decrypt_max_plaintext_length(s->olm, (size_t)type, copy, n);
-    free(copy);
-    if (max == olm_error())
-        return from_olm_error(olm_session_last_error_code(s->olm));
-    copy = copy_of(body, &n);
-    char *out = copy ? malloc(max + 1) : NULL;
-    int rc = out ? SB_OK : SB_ENOMEM;
-    if (rc == SB_OK) {
-        size_t got = olm_decrypt(s->olm, (size_t)type, copy, n, out, max);
-        if (got == olm_error()) {
-            rc = from_olm_error(olm_session_last_error_code(s->olm));
-        } else {
-            out[got] = '\0';
-            *plain = out;
-            out = NULL;
-        }
-    }
-    matrix_crypto_wipe_free(out, max + 1);
-    free(copy);
-    return rc;
-}
-
-int matrix_olm_has_received(const matrix_olm *s)
-{
-    return olm_session_has_received_message(s->olm);
-}
-
-const char *matrix_olm_id(const matrix_olm *s)
-{
-    return s->id;
-}
-
-static size_t session_pickle(void *s, const void *key, size_t key_len, void *out, size_t len)
-{
-    return olm_pickle_session(s, key, key_len, out, len);
-}
-
-char *matrix_olm_pickle(matrix_olm *s, const char *key, size_t key_len)
-{
-    return pickle_with(s->olm, olm_pickle_session_length(s->olm), session_pickle, key, key_len);
-}
-
-int matrix_olm_unpickle(const char *pickle, const char *key, size_t key_len, matrix_olm **out)
-{
-    matrix_olm *s;
-    int rc = olm_alloc(&s);
-    if (rc != SB_OK)
-        return rc;
-    size_t n;
-    char *copy = copy_of(pickle, &n);
-    if (!copy)
-        rc = SB_ENOMEM;
-    else if (olm_unpickle_session(s->olm, key, key_len, copy, n) == olm_error())
-        rc = from_olm_error(olm_session_last_error_code(s->olm));
-    matrix_crypto_wipe_free(copy, n);
-    return olm_finish(s, rc, out);
-}
-
-/* ---- Megolm, outbound ---- */
-
-void matrix_megolm_out_free(matrix_megolm_out *s)
-{
-    if (!s)
-        return;
-    olm_clear_outbound_group_session(s->olm);
-    matrix_crypto_wipe_free(s->olm, olm_outbound_group_session_size());
-    free(s);
-}
-
-static int megolm_out_alloc(matrix_megolm_out **out)
-{
-    *out = NULL;
-    matrix_megolm_out *s = calloc(1, sizeof *s);
-    void *memory = s ? malloc(olm_outbound_group_session_size()) : NULL;
-    if (!memory) {
-        free(s);
-        return SB_ENOMEM;
-    }
-    s->olm = olm_outbound_group_session(memory);
-    *out = s;
-    return SB_OK;
-}
-
-static int megolm_out_finish(matrix_megolm_out *s, int rc, matrix_megolm_out **out)
-{
-    if (rc == SB_OK) {
-        size_t n = olm_outbound_group_session_id_length(s->olm);
-        if (n >= sizeof s->id ||
-            olm_outbound_group_session_id(s->olm, (uint8_t *)s->id, n) == olm_error())
-            rc = SB_EPARSE;
-        else
-            s->id[n] = '\0';
-    }
-    if (rc != SB_OK) {
-        matrix_megolm_out_free(s);
-        return rc;
-    }
-    *out = s;
-    return SB_OK;
-}
-
-int matrix_megolm_out_new(matrix_megolm_out **out)
-{
-    matrix_megolm_out *s;
-    int rc = megolm_out_alloc(&s);
-    if (rc != SB_OK)
-        return rc;
-    size_t n = olm_init_outbound_group_session_random_length(s->olm);
-    unsigned char *random = NULL;
-    rc = random_bytes(n, &random);
-    if (rc == SB_OK && olm_init_outbound_group_session(s->olm, random, n) == olm_error())
-        rc = from_olm_error(olm_outbound_group_session_last_error_code(s->olm));
-    matrix_crypto_wipe_free(random, n);
-    return megolm_out_finish(s, rc, out);
-}
-
-const char *matrix_megolm_out_id(const matrix_megolm_out *s)
-{
-    return s->id;
-}
-
-uint32_t matrix_megolm_out_index(matrix_megolm_out *s)
-{
-    return olm_outbound_group_session_message_index(s->olm);
-}
-
-char *matrix_megolm_out_key(matrix_megolm_out *s)
-{
-    size_t n = olm_outbound_group_session_key_length(s->olm);
-    char *key = malloc(n + 1);
-    if (!key)
-        return NULL;
-    size_t got = olm_outbound_group_session_key(s->olm, (uint8_t *)key, n);
-    if (got == olm_error()) {
-        matrix_crypto_wipe_free(key, n + 1);
-        return NULL;
-    }
-    key[got] = '\0';
-    return key;
-}
-
-int matrix_megolm_out_encrypt(matrix_megolm_out *s, const char *plain, char **cipher)
-{
-    size_t len = strlen(plain);
-    size_t n = olm_group_encrypt_message_length(s->olm, len);
-    char *out = malloc(n + 1);
-    *cipher = NULL;
-    if (!out)
-        return SB_ENOMEM;
-    size_t got = olm_group_encrypt(s->olm, (const uint8_t *)plain, len, (uint8_t *)out, n);
-    if (got == olm_error()) {
-        free(out);
-        return from_olm_error(olm_outbound_group_session_last_error_code(s->olm));
-    }
-    out[got] = '\0';
-    *cipher = out;
-    return SB_OK;
-}
-
-static size_t megolm_out_pickle(void *s, const void *key, size_t key_len, void *out, size_t len)
-{
-    return olm_pickle_outbound_group_session(s, key, key_len, out, len);
-}
-
-char *matrix_megolm_out_pickle(matrix_megolm_out *s, const char *key, size_t key_len)
-{
-    return pickle_with(s->olm, olm_pickle_outbound_group_session_length(s->olm),
-                       megolm_out_pickle, key, key_len);
-}
-
-int matrix_megolm_out_unpickle(const char *pickle, const char *key, size_t key_len,
-                               matrix_megolm_out **out)
-{
-    matrix_megolm_out *s;
-    int rc = megolm_out_alloc(&s);
-    if (rc != SB_OK)
-        return rc;
-    size_t n;
-    char *copy = copy_of(pickle, &n);
-    if (!copy)
-        rc = SB_ENOMEM;
-    else if (olm_unpickle_outbound_group_session(s->olm, key, key_len, copy, n) == olm_error())
-        rc = from_olm_error(olm_outbound_group_session_last_error_code(s->olm));
-    matrix_crypto_wipe_free(copy, n);
-    return megolm_out_finish(s, rc, out);
-}
-
-/* ---- Megolm, inbound ---- */
-
-void matrix_megolm_in_free(matrix_megolm_in *s)
-{
-    if (!s)
-        return;
-    olm_clear_inbound_group_session(s->olm);
-    matrix_crypto_wipe_free(s->olm, olm_inbound_group_session_size());
-    free(s);
-}
-
-static int megolm_in_alloc(matrix_megolm_in **out)
-{
-    *out = NULL;
-    matrix_megolm_in *s = calloc(1, sizeof *s);
-    void *memory = s ? malloc(olm_inbound_group_session_size()) : NULL;
-    if (!memory) {
-        free(s);
-        return SB_ENOMEM;
-    }
-    s->olm = olm_inbound_group_session(memory);
-    *out = s;
-    return SB_OK;
-}
-
-static int megolm_in_finish(matrix_megolm_in *s, int rc, matrix_megolm_in **out)
-{
-    if (rc == SB_OK) {
-        size_t n = olm_inbound_group_session_id_length(s->olm);
-        if (n >= sizeof s->id ||
-            olm_inbound_group_session_id(s->olm, (uint8_t *)s->id, n) == olm_error())
-            rc = SB_EPARSE;
-        else
-            s->id[n] = '\0';
-    }
-    if (rc != SB_OK) {
-        matrix_megolm_in_free(s);
-        return rc;
-    }
-    *out = s;
-    return SB_OK;
-}
-
-int matrix_megolm_in_new(const char *session_key, matrix_megolm_in **out)
-{
-    matrix_megolm_in *s;
-    int rc = megolm_in_alloc(&s);
-    if (rc != SB_OK)
-        return rc;
-    if (olm_init_inbound_group_session(s->olm, (const uint8_t *)session_key,
-                                       strlen(session_key)) == olm_error())
-        rc = from_olm_error(olm_inbound_group_session_last_error_code(s->olm));
-    return megolm_in_finish(s, rc, out);
-}
-
-int matrix_megolm_in_import(const char *exported, matrix_megolm_in **out)
-{
-    matrix_megolm_in *s;
-    int rc = megolm_in_alloc(&s);
-    if (rc != SB_OK)
-        return rc;
-    size_t n;
-    char *copy = copy_of(exported, &n);
-    if (!copy)
-        rc = SB_ENOMEM;
-    else if (olm_import_inbound_group_session(s->olm, (const uint8_t *)copy, n) == olm_error())
-        rc = from_olm_error(olm_inbound_group_session_last_error_code(s->olm));
-    matrix_crypto_wipe_free(copy, n);
-    return megolm_in_finish(s, rc, out);
-}
-
-const char *matrix_megolm_in_id(const matrix_megolm_in *s)
-{
-    return s->id;
-}
-
-uint32_t matrix_megolm_in_first_index(const matrix_megolm_in *s)
-{
-    return olm_inbound_group_session_first_known_index(s->olm);
-}
-
-int matrix_megolm_in_decrypt(matrix_megolm_in *s, const char *cipher, char **plain,
-                             uint32_t *index)
-{
-    *plain = NULL;
-    size_t n;
-    char *copy = copy_of(cipher, &n);
-    if (!copy)
-        return SB_ENOMEM;
-    size_t max = olm_group_decrypt_max_plaintext_length(s->olm, (uint8_t *)copy, n);
-    free(copy);
-    if (max == olm_error())
-        return from_olm_error(olm_inbound_group_session_last_error_code(s->olm));
-    copy = copy_of(cipher, &n);
-    char *out = copy ? malloc(max + 1) : NULL;
-    int rc = out ? SB_OK : SB_ENOMEM;
-    if (rc == SB_OK) {
-        size_t got = olm_group_decrypt(s->olm, (uint8_t *)copy, n, (uint8_t *)out, max, index);
-        if (got == olm_error()) {
-            rc = from_olm_error(olm_inbound_group_session_last_error_code(s->olm));
-        } else {
-            out[got] = '\0';
-            *plain = out;
-            out = NULL;
-        }
-    }
-    matrix_crypto_wipe_free(out, max + 1);
-    free(copy);
-    return rc;
-}
-
-char *matrix_megolm_in_export(matrix_megolm_in *s, uint32_t index)
-{
-    size_t n = olm_export_inbound_group_session_length(s->olm);
-    char *key = malloc(n + 1);
-    if (!key)
-        return NULL;
-    size_t got = olm_export_inbound_group_session(s->olm, (uint8_t *)key, n, index);
-    if (got == olm_error()) {
-        matrix_crypto_wipe_free(key, n + 1);
-        return NULL;
-    }
-    key[got] = '\0';
-    return key;
-}
-
-static size_t megolm_in_pickle(void *s, const void *key, size_t key_len, void *out, size_t len)
-{
-    return olm_pickle_inbound_group_session(s, key, key_len, out, len);
-}
-
-char *matrix_megolm_in_pickle(matrix_megolm_in *s, const char *key, size_t key_len)
-{
-    return pickle_with(s->olm, olm_pickle_inbound_group_session_length(s->olm),
-                       megolm_in_pickle, key, key_len);
-}
-
-int matrix_megolm_in_unpickle(const char *pickle, const char *key, size_t key_len,
-                              matrix_megolm_in **out)
-{
-    matrix_megolm_in *s;
-    int rc = megolm_in_alloc(&s);
-    if (rc != SB_OK)
-        return rc;
-    size_t n;
-    char *copy = copy_of(pickle, &n);
-    if (!copy)
-        rc = SB_ENOMEM;
-    else if (olm_unpickle_inbound_group_session(s->olm, key, key_len, copy, n) == olm_error())
-        rc = from_olm_error(olm_inbound_group_session_last_error_code(s->olm));
-    matrix_crypto_wipe_free(copy, n);
-    return megolm_in_finish(s, rc, out);
 }

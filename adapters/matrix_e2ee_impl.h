@@ -1,5 +1,6 @@
-/* matrix_e2ee_impl.h — the private state of matrix_e2ee, shared by its three files:
- * matrix_e2ee.c (the state, its persistence, this device's keys, device lists),
+/* matrix_e2ee_impl.h — the private state of matrix_e2ee, shared by its four files:
+ * matrix_e2ee.c (the state, this device's keys, device lists), matrix_e2ee_store.c (how the
+ * state is stored and loaded),
  * matrix_e2ee_in.c (to-device messages and room events coming in) and matrix_e2ee_out.c
  * (sharing room keys and encrypting replies). Not a public header. */
 #ifndef SB_MATRIX_E2EE_IMPL_H
@@ -140,7 +141,10 @@ int e2ee_inbound_add(matrix_e2ee *e, const char *room, const char *sender, const
  * only the newest read what comes next. */
 void e2ee_inbound_prune(matrix_e2ee *e, const char *room, const char *sender_key);
 
+void e2ee_free_olm(void *v);
+void e2ee_free_user(void *v);
 void e2ee_free_inbound(void *v);
 void e2ee_free_outbound(void *v);
+void e2ee_free_pending(void *v);
 
 #endif
