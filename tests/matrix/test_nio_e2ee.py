@@ -9,6 +9,7 @@ TAP output."""
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 
@@ -80,6 +81,7 @@ async def scenario(hs, bot, tap, folder):
                       laptop.undecrypted[-3:])
 
         await unreadable(hs, bot, alice, room, tap)
+        await forget(hs, bot, alice, room, tap)
         stored = hs.room_events(room)
         text = json.dumps(stored)
         plain = [e for e in stored if e["type"] == "m.room.message"]
@@ -117,6 +119,42 @@ async def unreadable(hs, bot, alice, room, tap):
     wait_handled(bot, room, last)
     seen = await alice.collect(room, bot.user_id, lambda s: len(s) >= 1, 30)
     tap.check(bool(seen), "readable messages are answered as before", seen)
+
+
+async def forget(hs, bot, alice, room, tap):
+    """forget: the room keys the store keeps for alice read nothing she wrote before it, and
+    what she writes after is still read (checked by opening the stored pickles with python3-olm
+    and the pickle key)."""
+    import olm
+    before = [e["content"] for e in hs.room_events(room, sender=alice.user_id,
+                                                    type="m.room.encrypted")]
+    await talk(alice, bot, room, ["forget", "yes"], tap, "forget")
+    last = await alice.send(room, "hi again")
+    wait_handled(bot, room, last)
+    await alice.collect(room, bot.user_id, lambda s: len(s) >= 1, 30)
+    after = hs.room_events(room, sender=alice.user_id, type="m.room.encrypted")[-1]["content"]
+    connection = sqlite3.connect("file:%s?mode=ro" % bot.db, uri=True)
+    rows = connection.execute("SELECT key, value FROM adapter_state WHERE owner = ?",
+                              (alice.user_id,)).fetchall()
+    connection.close()
+    readable_before, readable_after = 0, 0
+    for key, value in rows:
+        stored = json.loads(value)
+        session = olm.InboundGroupSession.from_pickle(stored["pickle"].encode(), bot.pickle_key)
+        for content in before + [after]:
+            if content.get("session_id") != session.id:
+                continue
+            try:
+                session.decrypt(content["ciphertext"])
+                if content is after:
+                    readable_after += 1
+                else:
+                    readable_before += 1
+            except olm.OlmGroupSessionError:
+                pass
+    tap.check(rows and readable_before == 0 and readable_after == 1,
+              "after forget the stored keys read nothing alice wrote before, and what follows",
+              (len(rows), readable_before, readable_after))
 
 
 def bot_device(bot):
