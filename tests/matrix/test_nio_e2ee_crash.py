@@ -58,14 +58,17 @@ class Counting(NioPerson):
         return seen
 
 
-def crash_during(hs, bot, rule, action):
-    """Adds the fault rule, waits until it holds the bot's request, kills and restarts."""
+async def crash_during(hs, bot, rule, action, person, room, text):
+    """Adds the fault rule, then the person sends text; once the rule holds the bot's request
+    the bot is killed and started again. Returns the event id of text."""
     before = hs.stats()["faults_applied"].get(action, 0)
     hs.faults(rule)
+    sent = await person.send(room, text)
     wait_until(lambda: fault_applied(hs, action, before), 30, 0.02, "the fault %s" % action)
     bot.kill()
     hs.control("DELETE", "faults")
     bot.start()
+    return sent
 
 
 async def scenario(hs, bot, tap, rng, folder, per_help, opening):
@@ -76,20 +79,20 @@ async def scenario(hs, bot, tap, rng, folder, per_help, opening):
         expected = 0
 
         # 1. Killed after the homeserver took the room key share, before the bot heard.
-        last = await alice.send(room, "hi")
-        crash_during(hs, bot, {"path_regex": "/sendToDevice/", "method": "PUT",
-                               "user": bot.user_id, "action": "slow_after", "delay_ms": 4000},
-                     "slow_after")
+        last = await crash_during(hs, bot, {"path_regex": "/sendToDevice/", "method": "PUT",
+                                            "user": bot.user_id, "action": "slow_after",
+                                            "delay_ms": 4000},
+                                  "slow_after", alice, room, "hi")
         wait_handled(bot, room, last, 60)
         expected += opening[0]
         await decrypt_all(alice, bot, room, tap, "killed after the key share")
 
         # 2. Killed after the homeserver took an encrypted reply, before the bot heard.
         before = hs.stats()["duplicates_dropped"]
-        last = await alice.send(room, "1")
-        crash_during(hs, bot, {"path_regex": "/send/m.room.encrypted/", "method": "PUT",
-                               "user": bot.user_id, "action": "slow_after", "delay_ms": 4000},
-                     "slow_after")
+        last = await crash_during(hs, bot, {"path_regex": "/send/m.room.encrypted/",
+                                            "method": "PUT", "user": bot.user_id,
+                                            "action": "slow_after", "delay_ms": 4000},
+                                  "slow_after", alice, room, "1")
         wait_handled(bot, room, last, 60)
         expected += opening[1]
         tap.check(hs.stats()["duplicates_dropped"] > before,
