@@ -15,6 +15,7 @@
 #include "irc_session.h"
 #include "irc_url.h"
 #include "markdown.h"
+#include "metrics.h"
 #include "sb.h"
 
 #include <libwebsockets.h>
@@ -389,6 +390,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         pump(im);
         break;
     case LWS_CALLBACK_CLIENT_RECEIVE:
+        metrics_adapter_contact("irc", (int64_t)time(NULL)); /* for /healthz */
         return on_receive(im, wsi, in, len);
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         return on_writable(im, wsi);

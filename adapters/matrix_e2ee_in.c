@@ -64,8 +64,8 @@ static int payload_ok(matrix_e2ee *e, const json_t *p, const char *sender, const
     const char *owner = NULL;
     const device *d = e2ee_device_by_curve(e, sender_key, &owner);
     if (d && (strcmp(owner, sender) != 0 || strcmp(d->ed, ed) != 0)) {
-        sb_log("warn", "matrix", "an Olm message from %s claims a key its device does not "
-               "have: ignored", sender);
+        sb_log("warn", "matrix", "an Olm message claims a signing key its device does not "
+               "have: ignored device=%s", d->id);
         return 0;
     }
     /* A device we know under its id but with other keys: its keys changed (or someone
@@ -74,8 +74,8 @@ static int payload_ok(matrix_e2ee *e, const json_t *p, const char *sender, const
     const user_devices *u = named && !d ? e2ee_map_get(&e->users, sender) : NULL;
     for (size_t i = 0; u && i < u->n; i++)
         if (strcmp(u->items[i].id, named) == 0) {
-            sb_log("warn", "matrix", "an Olm message from device %s of %s comes from keys that "
-                   "device does not have: ignored", named, sender);
+            sb_log("warn", "matrix", "an Olm message comes from keys its device does not have: "
+                   "ignored device=%s", named);
             return 0;
         }
     return 1;
@@ -105,7 +105,7 @@ static int room_key(matrix_e2ee *e, const json_t *content, const char *sender,
     if (e2ee_inbound_add(e, room, sender, sender_key, ed, s, -1) != SB_OK)
         return 0;
     e2ee_inbound_prune(e, room, sender_key);
-    sb_log("info", "matrix", "room key for %s from %s", room, sender);
+    sb_log("info", "matrix", "room key received room=%s", room);
     return 1;
 }
 
@@ -130,7 +130,7 @@ static int forwarded_key(matrix_e2ee *e, const json_t *content, const char *send
     if (e2ee_inbound_add(e, room, sender, original, str(content, "sender_claimed_ed25519_key"),
                          s, -1) != SB_OK)
         return 0;
-    sb_log("info", "matrix", "forwarded room key for %s from %s", room, sender);
+    sb_log("info", "matrix", "forwarded room key received room=%s", room);
     return 1;
 }
 
@@ -152,7 +152,7 @@ static int to_device_event(matrix_e2ee *e, const json_t *ev)
     char *plain = NULL;
     int rc = olm_decrypt(e, sender_key, (int)json_integer_value(type), body, &plain);
     if (rc != SB_OK) {
-        sb_log("warn", "matrix", "could not decrypt an Olm message from %s: %s", sender,
+        sb_log("warn", "matrix", "could not decrypt an Olm message reason=\"%s\"",
                sb_strerror(rc));
         return 0;
     }
@@ -210,8 +210,7 @@ static void request_key(matrix_e2ee *e, const char *room, const char *sender,
     char *txn = NULL;
     if (messages && e2ee_pending_add(e, "m.room_key_request", messages, &txn) == SB_OK) {
         json_object_set_new(e->requested, session, json_string(sender));
-        sb_log("info", "matrix", "no key for a message from %s in %s: asked for it", sender,
-               room);
+        sb_log("info", "matrix", "no room key for a message: asked for it room=%s", room);
     }
     free(txn);
 }
@@ -331,5 +330,5 @@ void matrix_e2ee_forget(matrix_e2ee *e, const char *person)
     }
     free(f.keys);
     if (f.n)
-        sb_log("info", "matrix", "forgot what %zu room key(s) of a person could read", f.n);
+        sb_log("info", "matrix", "forget: room keys moved past what was read keys=%zu", f.n);
 }

@@ -188,8 +188,7 @@ static void take_devices(matrix_e2ee *e, const char *user, const json_t *answere
     json_object_foreach((json_t *)answered, id, keys) {
         const char *curve, *ed;
         if (!device_keys_ok(keys, user, id, &curve, &ed)) {
-            sb_log("warn", "matrix", "device %s of %s has keys that do not verify: ignored", id,
-                   user);
+            sb_log("warn", "matrix", "a device's keys do not verify: ignored device=%s", id);
             continue;
         }
         const device *before = NULL;
@@ -198,8 +197,8 @@ static void take_devices(matrix_e2ee *e, const char *user, const json_t *answere
                 before = &old->items[i];
         if (before && (strcmp(before->curve, curve) != 0 || strcmp(before->ed, ed) != 0)) {
             /* Trust on first use: a device id keeps the keys it first had. */
-            sb_log("warn", "matrix", "device %s of %s changed its keys: not trusted, its old "
-                   "keys stay and nothing is shared with the new ones", id, user);
+            sb_log("warn", "matrix", "a device changed its keys: not trusted, its first keys stay and nothing "
+                   "is shared with the new ones device=%s", id);
             curve = before->curve;
             ed = before->ed;
         }
@@ -291,12 +290,12 @@ void matrix_e2ee_claim_result(matrix_e2ee *e, const char *answer, size_t len)
                 continue;
             made = e2ee_olm_add(e, d->curve, s) == SB_OK;
             if (made)
-                sb_log("info", "matrix", "new Olm session with device %s of %s", id, user);
+                sb_log("info", "matrix", "new Olm session device=%s", id);
         }
         if (!made) {
             d->no_key = 1; /* until its user's devices are queried again */
-            sb_log("warn", "matrix", "no usable one-time key for device %s of %s: it will not "
-                   "get the room key", id, user);
+            sb_log("warn", "matrix", "no usable one-time key: the device will not get the room key "
+                   "device=%s", id);
         }
     }
     json_decref(e->claiming);
@@ -408,7 +407,7 @@ static int share(matrix_e2ee *e, const char *room, outbound *out, char **txn)
         return SB_OK;
     }
     e2ee_dirty(e, "out|%s", room);
-    sb_log("info", "matrix", "sharing the room key of %s with %zu device(s)", room, shared);
+    sb_log("info", "matrix", "sharing the room key devices=%zu room=%s", shared, room);
     int rc = e2ee_pending_add(e, "m.room.encrypted", messages, txn);
     pending *p = rc == SB_OK ? e2ee_map_get(&e->pending, *txn) : NULL;
     if (p)

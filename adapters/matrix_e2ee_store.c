@@ -370,9 +370,9 @@ int matrix_e2ee_ready(matrix_e2ee *e)
         /* Logged in as another device: one identity per device. The Olm sessions and our
          * outbound sessions belong to the old identity and go, from the store too; what
          * others sent stays readable with the inbound sessions. */
-        sb_log("warn", "matrix", "the stored encryption account is device %s's, this is %s: "
-               "a new identity for this device", e->account_device ? e->account_device : "?",
-               e->device);
+        sb_log("warn", "matrix", "the stored encryption account is another device's: a new identity for "
+               "this one device=%s was=%s", e->device,
+               e->account_device ? e->account_device : "?");
         gone_ctx olm = {e, "olm"}, out = {e, "out"};
         e2ee_map_each(&e->olm, mark_gone, &olm);
         e2ee_map_each(&e->outbound, mark_gone, &out);

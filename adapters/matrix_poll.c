@@ -4,11 +4,13 @@
  * is completed from /messages before the sync goes to the core as one batch. */
 #include "matrix_crypto.h"
 #include "matrix_impl.h"
+#include "metrics.h"
 #include "sb.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const state_names[] = {"login", "whoami", "key upload", "filter",
                                           "boot sync", "sync", "messages", "wait for commit",
@@ -261,9 +263,8 @@ static void crypto_sync(matrix *m, matrix_sync *s, int boot)
                 matrix_crypto_wipe_string(plain);
             if (rc != SB_OK && ev->kind == MATRIX_EVENT_ENCRYPTED) {
                 ev->unreadable = 1;
-                sb_log("warn", "matrix", "could not decrypt %s from %s in %s: %s",
-                       ev->event_id ? ev->event_id : "an event", ev->sender, jr->room_id,
-                       sb_strerror(rc));
+                sb_log("warn", "matrix", "could not decrypt an event room=%s event=%s reason=\"%s\"", jr->room_id,
+                       ev->event_id ? ev->event_id : "?", sb_strerror(rc));
             }
         }
     }
@@ -415,6 +416,7 @@ static int on_sync(matrix *m, const char *body, size_t len, int boot)
     int rc = matrix_sync_parse(body, len, m->self, &s);
     if (rc != SB_OK)
         return rc;
+    metrics_adapter_contact("matrix", (int64_t)time(NULL)); /* for /healthz, even when idle */
     if (!boot && m->since) {
         m->held = s;
         m->gap_room = 0;
@@ -464,7 +466,7 @@ static int crypto_start(matrix *m)
             return SB_OK;
         }
         if (rc != SB_OK)
-            sb_log("warn", "matrix", "stored encryption state %s is unreadable (%s): left out",
+            sb_log("warn", "matrix", "stored encryption state is unreadable: left out kind=%.3s reason=\"%s\"",
                    key, sb_strerror(rc));
     }
     int rc = matrix_e2ee_ready(m->e2ee);
@@ -474,8 +476,8 @@ static int crypto_start(matrix *m)
         return rc;
     }
     json_array_clear(m->stored);
-    sb_log("info", "matrix", "encryption on: device %s, identity key curve25519 %s, ed25519 %s",
-           m->device_id, matrix_e2ee_curve25519(m->e2ee), matrix_e2ee_ed25519(m->e2ee));
+    sb_log("info", "matrix", "encryption on device=%s curve25519=%s ed25519=%s", m->device_id,
+           matrix_e2ee_curve25519(m->e2ee), matrix_e2ee_ed25519(m->e2ee));
     matrix_queue_pending(m, 1, NULL);
     return SB_OK;
 }

@@ -14,6 +14,7 @@
 #include "matrix_crypto.h"
 #include "matrix_impl.h"
 #include "matrix_split.h"
+#include "metrics.h"
 #include "sb.h"
 
 #include <stdio.h>
@@ -340,8 +341,8 @@ static int encrypted_step_done(matrix *m, job *j, matrix_outcome o, const sb_buf
     }
     if (j->stage == SEND_SHARE) {
         if (o == MATRIX_REFUSED)
-            sb_log("warn", "matrix", "the room key share for %s was refused: its devices "
-                   "cannot read what follows", j->room);
+            sb_log("warn", "matrix", "the room key share was refused: its devices cannot read what follows "
+                   "room=%s", j->room);
         matrix_e2ee_pending_sent(m->e2ee, j->share_txn);
         free(j->share_txn);
         j->share_txn = NULL;
@@ -408,7 +409,13 @@ void matrix_work_done(matrix *m, CURLcode result)
         matrix_job_free(j);
         return;
     }
-    const char *what = job_name(j);
+    char what[64]; /* the job, and for a reply its outbox row, for the retry's log line */
+    if (part) {
+        snprintf(what, sizeof what, "reply retry outbox=%lld adapter=matrix", (long long)j->id);
+        metrics_add(METRIC_REPLY_RETRIES, "matrix", 1);
+    } else {
+        snprintf(what, sizeof what, "%s", job_name(j));
+    }
     if (j->kind == JOB_TYPING && ++j->tries >= BEST_EFFORT_TRIES) {
         m->current = NULL;
         matrix_job_free(j); /* cosmetic: not worth holding up the replies behind it */

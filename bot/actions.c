@@ -489,9 +489,12 @@ int actions_apply(action_ctx *a, const sb_step *step)
             break;
         case SB_FX_EXERCISE_GIVEN:
         case SB_FX_EXERCISE_DONE:
-            if (e->key)
+        case SB_FX_EXERCISE_STOPPED:
+            if (e->key && a->direct)
                 rc = store_exercise_log(a->store, a->person, e->key,
-                                        e->kind == SB_FX_EXERCISE_GIVEN ? "given" : "done",
+                                        e->kind == SB_FX_EXERCISE_GIVEN  ? "given"
+                                        : e->kind == SB_FX_EXERCISE_DONE ? "done"
+                                                                         : "stopped",
                                         a->now);
             break;
         case SB_FX_ACTION:

@@ -110,7 +110,8 @@ void sb_inbound_free_all(sb_inbound *events, size_t count);
 /* Frees a batch and all it owns (for adapters that give up on one). */
 void sb_batch_free(sb_batch *b);
 
-/* Logging shared by all modules: never pass secrets. level: "info", "warn", "error". */
+/* Logging shared by all modules (log.h): never pass secrets or a person's words; identifiers
+ * go in key=value fields. level: "debug", "info", "warn", "error". */
 void sb_log(const char *level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -37,6 +37,13 @@ static int is_blank(const char *s)
 
 /* --- what kind of answer --- */
 
+static size_t laugh_len(const json_t *r, const char *text);
+
+size_t answer_laugh_len(const sb_dialogs *d, const char *text)
+{
+    return laugh_len(dialogs_data(d, "reflection"), text);
+}
+
 /* Bytes of hay (phrase form) taken by the longest phrase of list that hay starts with, at a
  * word boundary; 0 for none. */
 static size_t longest_start(const json_t *list, const char *hay)
@@ -112,6 +119,26 @@ int answer_kind_of(const sb_dialogs *d, const char *text)
         kind = ANSWER_UNSURE;
     free(hay);
     return kind;
+}
+
+#define QUESTION_MARK_WORDS 4 /* words a text ending in "?" needs to count as a question */
+
+int answer_is_question(const sb_dialogs *d, const char *text)
+{
+    const json_t *r = dialogs_data(d, "reflection");
+    size_t start = text ? laugh_len(r, text) : 0;
+    char *hay = text_norm_phrase(text ? text + start : "");
+    if (!hay)
+        return SB_ENOMEM;
+    int yes = longest_start(json_object_get(r, "question_starts"), hay) > 0;
+    size_t len = text ? strlen(text) : 0;
+    while (len > 0 && strchr(" \t\r\n", text[len - 1]))
+        len--;
+    /* "sad?" is a feeling said hesitantly; "you think he'll come back?" asks */
+    if (!yes && len > 0 && text[len - 1] == '?')
+        yes = count_words(hay, strlen(hay)) >= QUESTION_MARK_WORDS;
+    free(hay);
+    return yes;
 }
 
 void answer_say_kind(turn *t, int kind)
@@ -205,6 +232,184 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
     free(feeling);
 }
 
+#define ECHO_SHORT 80 /* bytes of an echo said back whole in a listening state */
+#define FEELINGS_NAMED 3 /* feelings {feeling} lists when several are named */
+#define FEELINGS_FEW_WORDS 6 /* an answer this short that names feelings is about them */
+#define HEARD_ITEM 90   /* bytes of an echo kept for {heard} */
+#define HEARD_ITEMS 3   /* echoes {heard} lists, the latest */
+
+/* Adds echo (Markdown) to {heard}: the last HEARD_ITEMS echoes of a listening dialog as a
+ * list, each cut at a word to HEARD_ITEM bytes, for the summary that gathers them up. */
+static void keep_heard(turn *t, json_t *frame, const char *echo)
+{
+    const char *old = str(flow_vars(t, frame), "heard");
+    const char *from = old ? old : "";
+    size_t lines = 0;
+    for (const char *p = from; *p; p++)
+        lines += *p == '\n';
+    while (lines-- >= HEARD_ITEMS) { /* drop the oldest */
+        const char *nl = strchr(from + 1, '\n');
+        from = nl ? nl : from + strlen(from);
+    }
+    size_t n = strlen(echo);
+    if (n > HEARD_ITEM) {
+        n = HEARD_ITEM;
+        while (n > 0 && echo[n] != ' ')
+            n--;
+    }
+    char *joined = sb_asprintf("%s\n- %.*s%s", from, (int)n, echo, n < strlen(echo) ? "…" : "");
+    if (!joined) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    flow_keep(t, frame, "heard", turn_var(t, joined));
+    free(joined);
+}
+
+#define NOD_WORDS 3 /* words of a "yeah, that's it" that only agree */
+
+/* 1 when text starts with a word of reflection.json "yes". */
+static int starts_yes(const json_t *r, const char *text)
+{
+    size_t rest = 0;
+    return match_words(json_object_get(r, "yes"), text, &rest) > 0;
+}
+
+static char *feelings_named(const json_t *r, const char *text);
+
+/* 2 when text names several feelings, else 1. */
+static int feelings_count(const json_t *r, const char *text)
+{
+    char *several = feelings_named(r, text);
+    free(several);
+    return several ? 2 : 1;
+}
+
+/* Words of s that hold a letter of the Latin alphabet ("ok 👍" has one). */
+static size_t lettered_words(const char *s)
+{
+    size_t n = 0;
+    int in_word = 0, lettered = 0;
+    for (const char *p = s;; p++) {
+        if (*p == '\0' || *p == ' ') {
+            n += in_word && lettered;
+            in_word = lettered = 0;
+            if (*p == '\0')
+                break;
+            continue;
+        }
+        in_word = 1;
+        lettered |= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+    }
+    return n;
+}
+
+/* The feelings of reflection.json text names, in the order said, as "sad, ashamed and
+ * numb" (at most FEELINGS_NAMED; a feeling with a negation right before it is left out).
+ * NULL when fewer than two are named or on ENOMEM. */
+static char *feelings_named(const json_t *r, const char *text)
+{
+    char *hay = text_norm_phrase(text);
+    if (!hay)
+        return NULL;
+    const char *found[FEELINGS_NAMED];
+    long at[FEELINGS_NAMED];
+    size_t n = 0, i;
+    json_t *f;
+    json_array_foreach(json_object_get(r, "feelings"), i, f) {
+        char needle[64];
+        const char *s = json_string_value(f);
+        size_t len = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
+        long pos = len != (size_t)-1 && len > 0 ? text_find_words(hay, needle) : -1;
+        if (pos < 0 || n == FEELINGS_NAMED)
+            continue;
+        if (pos >= 4 && (strncmp(hay + pos - 4, "not ", 4) == 0 ||
+                         (pos >= 5 && strncmp(hay + pos - 5, "dont ", 5) == 0)))
+            continue;
+        size_t k = n++;
+        while (k > 0 && at[k - 1] > pos) {
+            found[k] = found[k - 1];
+            at[k] = at[k - 1];
+            k--;
+        }
+        found[k] = s;
+        at[k] = pos;
+    }
+    free(hay);
+    if (n < 2)
+        return NULL;
+    if (n == 2)
+        return sb_asprintf("%s and %s", found[0], found[1]);
+    return sb_asprintf("%s, %s and %s", found[0], found[1], found[2]);
+}
+
+void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (reflect_parts(r, text, &echo, &feeling) != SB_OK) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    char *echo_md = text_escape_markdown(echo);
+    int question = answer_is_question(t->d, text);
+    if (!echo_md || question < 0) {
+        turn_fail(t, SB_ENOMEM);
+    } else if (question && json_object_get(r, "heard_question")) {
+        /* a question back is not echoed as if it were their view: met, then the next one */
+        turn_say(t, "reflection/heard_question", json_object_get(r, "heard_question"), NULL);
+        free(echo_md);
+        echo_md = NULL;
+    } else if (!*echo) {
+        /* nothing to reflect: the next question follows on its own */
+    } else if (!feeling && lettered_words(echo) <= 1) {
+        /* "lol", "yeah", "ok 👍": no echo; the next question carries on */
+        free(echo_md);
+        echo_md = NULL;
+    } else if (!feeling && lettered_words(echo) <= NOD_WORDS && starts_yes(r, text)) {
+        /* "yeah thats it": a nod to what was said before, not news to echo */
+        free(echo_md);
+        echo_md = NULL;
+    } else if (strlen(echo) > ECHO_SHORT || !strchr(echo, ' ') ||
+               (strstr(echo, ". ") && strlen(echo) > ECHO_SHORT / 2) ||
+               (feeling && count_words(echo, strlen(echo)) < FEELINGS_FEW_WORDS &&
+                feelings_count(r, text) > 1)) {
+        /* a long vent is not parroted back: heard, with the feelings named when there are
+         * some; a few words that name feelings ("idk. sad? ashamed maybe") get them named */
+        const char *name = feeling ? "heard_feeling_reply" : "heard_reply";
+        const json_t *texts = json_object_get(r, name);
+        char *several = feeling ? feelings_named(r, text) : NULL;
+        json_t *vars = json_pack("{s:s}", "feeling", several ? several : feeling ? feeling : "");
+        if (feeling && echo_md) { /* {heard} keeps the feelings, not half a sentence */
+            free(echo_md);
+            echo_md = text_escape_markdown(several ? several : feeling);
+            if (!echo_md)
+                turn_fail(t, SB_ENOMEM);
+        }
+        free(several);
+        char key[64];
+        snprintf(key, sizeof key, "reflection/%s", name);
+        if (!vars)
+            turn_fail(t, SB_ENOMEM);
+        else if (texts)
+            turn_say(t, key, texts, vars);
+        json_decref(vars);
+    } else {
+        const char *list = feeling ? "feeling_templates" : "templates";
+        char key[64];
+        snprintf(key, sizeof key, "reflection/%s", list);
+        size_t pick = turn_pick(t, key, json_object_get(r, list));
+        turn_reply_owned(t, reflect_render(r, echo_md, feeling, pick));
+    }
+    if (echo_md && *echo && str(st, "save"))
+        flow_keep(t, frame, str(st, "save"), turn_var(t, echo_md));
+    if (echo_md && (strchr(echo, ' ') || feeling))
+        keep_heard(t, frame, echo_md);
+    free(echo_md);
+    free(echo);
+    free(feeling);
+}
+
 void answer_resay_reflection(turn *t, json_t *frame)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
@@ -232,6 +437,30 @@ static int starts_correction(const json_t *r, const char *text)
     int yes = longest_start(json_object_get(r, "correction_starts"), hay) > 0;
     free(hay);
     return yes;
+}
+
+/* Bytes of text taken by the laughs and fillers that open it (reflection.json "laughs":
+ * "jaja", "haha", "um"), with their punctuation and spaces; 0 for none. */
+static size_t laugh_len(const json_t *r, const char *text)
+{
+    size_t at = 0;
+    for (int guard = 0; guard < 4; guard++) {
+        size_t rest = 0;
+        int rc = match_words(json_object_get(r, "laughs"), text + at, &rest);
+        if (rc != 1)
+            break;
+        at += rest;
+    }
+    return at;
+}
+
+/* Bytes of text taken by a phrase of reflection.json "correction_leads" it opens with ("i
+ * mean", "what i meant was": words that only announce the correction), with the
+ * punctuation and spaces after it; 0 for none. */
+static size_t lead_len(const json_t *r, const char *text)
+{
+    size_t rest = 0;
+    return match_words(json_object_get(r, "correction_leads"), text, &rest) == 1 ? rest : 0;
 }
 
 /* The reflection was right, or close enough, or the person moves on without saying: the
@@ -268,23 +497,25 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         reflection_stands(t, frame, st);
         return;
     }
-    const char *correction = t->text;
+    const char *said = t->text + laugh_len(r, t->text); /* "jaja no, i mean ..." */
+    const char *correction = said;
     if (strcmp(str(frame, "reflect"), "check") == 0) {
         size_t yes_rest = 0, no_rest = 0;
-        int yes = match_words(json_object_get(r, "yes"), t->text, &yes_rest);
-        int no = match_words(json_object_get(r, "no"), t->text, &no_rest);
-        int corrects = starts_correction(r, t->text);
+        int yes = match_words(json_object_get(r, "yes"), said, &yes_rest);
+        int no = match_words(json_object_get(r, "no"), said, &no_rest);
+        int corrects = starts_correction(r, said);
         if (yes < 0 || no < 0 || corrects < 0) {
             turn_fail(t, SB_ENOMEM);
             return;
         }
-        if (no == 2 || (no == 1 && is_blank(t->text + no_rest))) {
+        if (no == 2 || (no == 1 && is_blank(said + no_rest))) {
             set(t, frame, "reflect", json_string("correct"));
             turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
             return;
         }
-        if (no == 1)
-            correction = t->text + no_rest; /* "no, it was more that ..." */
+        if (no == 1) {
+            correction = said + no_rest; /* "no, it was more that ..." */
+        }
         else if (!corrects) {
             reflection_stands(t, frame, st);
             return;
@@ -293,6 +524,7 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         reflection_stands(t, frame, st);
         return;
     }
+    correction += lead_len(r, correction); /* "no, i mean i get scared": "i get scared" */
     if (str(st, "save"))
         flow_keep(t, frame, str(st, "save"), turn_var_said(t, correction));
     flow_keep(t, frame, "answer", turn_var_said(t, correction));
@@ -406,6 +638,14 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
     }
     if (json_is_true(json_object_get(st, "reflect"))) {
         begin_reflection(t, frame, st);
+        return;
+    }
+    const char *reflect = str(st, "reflect");
+    if (reflect && strcmp(reflect, "echo") == 0) {
+        if (str(st, "journal"))
+            turn_journal(t, frame, str(st, "journal"), t->text);
+        answer_echo(t, frame, st, t->text);
+        flow_go(t, frame, str(st, "next"));
         return;
     }
     if (str(st, "journal"))

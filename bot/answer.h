@@ -28,6 +28,14 @@ typedef enum answer_kind {
  * the set lacks is ANSWER_PLAIN. Returns the kind, or SB_ENOMEM. Pure. */
 int answer_kind_of(const sb_dialogs *d, const char *text);
 
+/* Bytes of text taken by the laughs and fillers it opens with (reflection.json "laughs":
+ * "lol", "jaja", "um"), with their punctuation; 0 for none. */
+size_t answer_laugh_len(const sb_dialogs *d, const char *text);
+
+/* 1 when text asks something: it holds a "?", or starts (after laughs) with a phrase of
+ * reflection.json "question_starts" ("what", "is this", "so what"). 0 when not, SB_ENOMEM. */
+int answer_is_question(const sb_dialogs *d, const char *text);
+
 /* The reply for a kind other than ANSWER_PLAIN, said on the turn. */
 void answer_say_kind(turn *t, int kind);
 
@@ -35,6 +43,12 @@ void answer_say_kind(turn *t, int kind);
  * "brief_reply" with the word as {echo} and returns 1, in place of a reflection and its check
  * question. Returns 0 (nothing said) for longer echoes, a feeling, or a set without it. */
 int answer_say_brief(turn *t, const char *echo, const char *feeling);
+
+/* A listening state's reflection ("reflect": "echo"): text reflected back without a check
+ * question (a short echo whole, with the feeling named; a long one is not parroted but
+ * acknowledged with reflection.json "heard_reply" or "heard_feeling_reply"), and st's
+ * "save" name set to the echo. The caller moves on. */
+void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text);
 
 /* The input (t->text) answers frame's text state st. */
 void answer_text(turn *t, json_t *frame, const json_t *st);

@@ -4,6 +4,7 @@
  * securebase.conf.example document the same keys; tests/unit/test_config.c checks them. */
 #include "config.h"
 #include "sb.h"
+#include "service.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -25,7 +26,7 @@ typedef struct key_spec {
 
 static const key_spec keys[] = {
     {"store", "path", TEXT, NULL, "securebase.db"},
-    {"dialogs", "path", TEXT, NULL, "dialogs"},
+    {"dialogs", "path", TEXT, NULL, NULL},
     {"safety", "crisis_message", TEXT, NULL, NULL},
     {"console", "user", TEXT, NULL, NULL},
     {"matrix", "homeserver", TEXT, NULL, NULL},
@@ -57,6 +58,8 @@ static const key_spec keys[] = {
     {"irc", "reconnect_min_ms", NUMBER, NULL, "10000"},
     {"irc", "reconnect_max_ms", NUMBER, NULL, "300000"},
     {"irc", "ca_file", TEXT, NULL, NULL},
+    {"log", "level", TEXT, NULL, "info"},
+    {"metrics", "listen", TEXT, NULL, NULL},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -141,7 +144,8 @@ static int valid_user_id(const char *v)
     return 1;
 }
 
-static const char *const section_names[] = {"store", "dialogs", "safety", "console", "matrix", "irc"};
+static const char *const section_names[] = {"store", "dialogs", "safety", "console", "matrix", "irc",
+                                            "log", "metrics"};
 #define NSECTIONS (sizeof section_names / sizeof section_names[0])
 
 static int section_index(const char *section)
@@ -220,6 +224,20 @@ static int on_key(void *user, const char *section, const char *name, const char 
     return 1;
 }
 
+/* Under systemd, a secret the file and the environment leave unset may come as a
+ * credential named after its variable (SECUREBASE_MATRIX_PASSWORD -> matrix-password). */
+static void secrets_from_credentials(sb_config *c)
+{
+    for (size_t k = 0; k < NKEYS; k++) {
+        const char *env = keys[k].env ? getenv(keys[k].env) : NULL;
+        char name[64];
+        if (!keys[k].env || c->values[k] || (env && *env) ||
+            service_credential_name(keys[k].env, name, sizeof name) != 0)
+            continue;
+        c->values[k] = service_credential(name);
+    }
+}
+
 /* Notes a file that holds a secret yet is readable by group or others. */
 static void check_mode(sb_config *c, const char *path, FILE *f)
 {
@@ -268,6 +286,7 @@ int config_load(const char *path, sb_config **out, char *err, unsigned long errs
             return SB_EPARSE;
         }
     }
+    secrets_from_credentials(c);
     *out = c;
     return SB_OK;
 }

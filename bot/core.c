@@ -4,6 +4,7 @@
  * Between items the core sleeps until the next due nudge. It leaves the meaning of a
  * message to router.c and the platforms' rules to the adapters. */
 #include "core.h"
+#include "metrics.h"
 #include "router.h"
 #include "sb.h"
 
@@ -19,7 +20,7 @@
 #define BATCH_BACKOFF_MIN_MS 100L
 #define BATCH_BACKOFF_MAX_MS 5000L
 
-typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL } item_kind;
+typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL, ITEM_DIALOGS } item_kind;
 
 typedef struct item {
     item_kind kind;
@@ -28,6 +29,7 @@ typedef struct item {
     int64_t id;       /* ITEM_SENT */
     int ok;           /* ITEM_SENT */
     char *reason;     /* ITEM_FATAL, owned */
+    sb_dialogs *dialogs; /* ITEM_DIALOGS, owned */
     struct item *next;
 } item;
 
@@ -46,10 +48,13 @@ struct sb_core {
     size_t nadapters;
     store *store;
     const sb_dialogs *dialogs;
+    sb_dialogs *reloaded;       /* the set swapped in last (owned), NULL before any */
     sb_clock *clock;
     router *router;
     int fatal;
     int64_t last_prune;         /* when sent outbox rows were last pruned */
+    core_hooks hooks;
+    struct timespec next_tick;  /* CLOCK_REALTIME: when hooks.tick is due next */
 };
 
 /* Sent replies stay this long (for operators and tests to look at), then go. */
@@ -120,6 +125,32 @@ void sb_core_fatal(sb_core *core, sb_adapter *a, const char *reason)
     }
 }
 
+int core_swap_dialogs(sb_core *core, sb_dialogs *d)
+{
+    item *it = calloc(1, sizeof *it);
+    if (!it) {
+        dialogs_free(d);
+        return SB_ENOMEM;
+    }
+    it->kind = ITEM_DIALOGS;
+    it->dialogs = d;
+    push(core, it);
+    return SB_OK;
+}
+
+/* Between batches: the next batch and nudge pass use the new set. A person whose waiting
+ * state it lacks is repaired by the engine at their next message (told, and answered). */
+static void swap_dialogs(sb_core *c, item *it)
+{
+    router_set_dialogs(c->router, it->dialogs);
+    c->dialogs = it->dialogs;
+    dialogs_free(c->reloaded);
+    c->reloaded = it->dialogs;
+    it->dialogs = NULL;
+    metrics_dialogs((long)dialogs_count(c->dialogs));
+    sb_log("info", "core", "dialogs reloaded: %zu dialogs now serving", dialogs_count(c->dialogs));
+}
+
 char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key)
 {
     char *v = NULL;
@@ -186,6 +217,7 @@ void sb_batch_free(sb_batch *b)
 static void item_free(item *it)
 {
     sb_batch_free(it->batch);
+    dialogs_free(it->dialogs);
     free(it->reason);
     free(it);
 }
@@ -224,6 +256,65 @@ sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock)
     return c;
 }
 
+void core_set_hooks(sb_core *core, const core_hooks *hooks)
+{
+    core->hooks = *hooks;
+}
+
+static struct timespec after_ms(struct timespec t, long ms)
+{
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static int earlier(struct timespec a, struct timespec b)
+{
+    return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+/* Calls the tick hook when it is due, whatever woke the core: a busy core is alive too. */
+static void tick_if_due(sb_core *c)
+{
+    if (!c->hooks.tick || c->hooks.tick_ms <= 0)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (earlier(now, c->next_tick))
+        return;
+    c->hooks.tick(c->hooks.ctx);
+    c->next_tick = after_ms(now, c->hooks.tick_ms);
+}
+
+/* When the core must wake with no item: the file clock's next look (ten times a second),
+ * the next due nudge on the real clock, or the next tick, whichever comes first. Returns 0
+ * when nothing but an item should wake it (the console's fake clock moves by lines). */
+static int next_wake(sb_core *c, struct timespec *ts)
+{
+    int have = 0;
+    if (c->clock->fake && c->clock->file) {
+        clock_gettime(CLOCK_REALTIME, ts);
+        *ts = after_ms(*ts, 100);
+        have = 1;
+    } else if (!c->clock->fake) {
+        int64_t due = 0;
+        if (router_next_nudge(c->router, &due) == SB_OK && due > 0) {
+            ts->tv_sec = (time_t)due;
+            ts->tv_nsec = 0;
+            have = 1;
+        }
+    }
+    if (c->hooks.tick && c->hooks.tick_ms > 0 && (!have || earlier(c->next_tick, *ts))) {
+        *ts = c->next_tick;
+        have = 1;
+    }
+    return have;
+}
+
 int core_add_adapter(sb_core *core, sb_adapter *a)
 {
     if (core->nadapters == MAX_ADAPTERS)
@@ -256,6 +347,9 @@ static void send_row(void *ctx, int64_t id, const char *adapter, const char *roo
     if (!a)
         return; /* that adapter is not running now; the row waits in the outbox */
     sb_outbound msg = {.id = id, .room = room, .text = text};
+    sb_log("debug", "core", "reply queued outbox=%lld adapter=%s", (long long)id, adapter);
+    if (id > 0) /* a crisis fallback (id < 0) is never reported back */
+        metrics_add(METRIC_REPLIES_PENDING, adapter, 1);
     a->send(a, &msg);
 }
 
@@ -268,6 +362,9 @@ static int send_pending_row(void *ctx, int64_t id, const char *room, const char 
 {
     pending_ctx *p = ctx;
     sb_outbound msg = {.id = id, .room = room, .text = text};
+    sb_log("info", "core", "reply resent outbox=%lld adapter=%s (committed before the restart)",
+           (long long)id, p->adapter->name);
+    metrics_add(METRIC_REPLIES_PENDING, p->adapter->name, 1);
     p->adapter->send(p->adapter, &msg);
     return 0;
 }
@@ -351,6 +448,7 @@ static int commit_until_done(sb_core *c, sb_adapter *a, sb_batch *b, int64_t now
                    a->name, sb_strerror(rc));
             return 0;
         }
+        tick_if_due(c); /* waiting out a full disk is alive, not wedged: keep the watchdog fed */
         wait_ms = wait_ms * 2 > BATCH_BACKOFF_MAX_MS ? BATCH_BACKOFF_MAX_MS : wait_ms * 2;
         rc = router_batch(c->router, a->name, b, now, send_row, c);
         if (rc == SB_OK)
@@ -384,9 +482,19 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
     }
     file_clock_moved(c);
     int64_t now = clock_now(c->clock);
+    long messages = 0;
+    for (size_t i = 0; i < b->count; i++)
+        messages += b->events[i].kind == SB_IN_MESSAGE;
+    metrics_add(METRIC_MESSAGES_RECEIVED, a->name, messages);
+    struct timespec began, ended;
+    clock_gettime(CLOCK_MONOTONIC, &began);
     int rc = router_batch(c->router, a->name, b, now, send_row, c);
     if (rc != SB_OK && !commit_until_done(c, a, b, now, rc))
         return; /* asked to stop: nothing committed, the platform delivers it again */
+    clock_gettime(CLOCK_MONOTONIC, &ended);
+    metrics_batch_committed(a->name, (int64_t)time(NULL),
+                            (double)(ended.tv_sec - began.tv_sec) +
+                                (double)(ended.tv_nsec - began.tv_nsec) / 1e9);
     if (b->resume_key && b->resume_value)
         resume_remember(c, a->name, b->resume_key, b->resume_value);
     /* Nudges due by now go out before the adapter hears "committed", so a console reader
@@ -445,32 +553,18 @@ int core_run(sb_core *c)
         run_due_nudges(c);
         for (size_t i = 0; i < c->nadapters; i++)
             c->adapters[i]->committed(c->adapters[i], 0);
+        if (c->hooks.ready)
+            c->hooks.ready(c->hooks.ctx);
+        tick_if_due(c);
     }
     for (;;) {
         pthread_mutex_lock(&c->mu);
         while (!c->head && !c->stop) {
-            int64_t due = 0;
-            if (c->clock->fake && c->clock->file) {
-                /* A file-driven fake clock: look at the file ten times a second. */
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                ts.tv_nsec += 100000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000L;
-                }
-                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
-                    break; /* look at the file outside the lock: nudges call adapters */
-            } else if (!c->clock->fake && router_next_nudge(c->router, &due) == SB_OK &&
-                       due > 0) {
-                /* The real clock: sleep until the next nudge is due, or an item comes. */
-                struct timespec ts = {.tv_sec = (time_t)due, .tv_nsec = 0};
-                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
-                    break;
-            } else {
-                /* No nudge due, or the console's fake clock (moved by "/clock" lines). */
+            struct timespec ts;
+            if (!next_wake(c, &ts))
                 pthread_cond_wait(&c->cv, &c->mu);
-            }
+            else if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT)
+                break; /* look at the clocks outside the lock: nudges call adapters */
         }
         if (c->stop && !c->head) {
             pthread_mutex_unlock(&c->mu);
@@ -483,10 +577,11 @@ int core_run(sb_core *c)
                 c->tail = NULL;
         }
         pthread_mutex_unlock(&c->mu);
+        tick_if_due(c);
         if (!it) {
             if (c->clock->fake && c->clock->file)
                 file_clock_moved(c);
-            else
+            else if (!c->clock->fake)
                 run_due_nudges(c);
             continue;
         }
@@ -502,9 +597,14 @@ int core_run(sb_core *c)
                 if (store_outbox_prune(c->store, c->last_prune - OUTBOX_KEEP_SECONDS) != SB_OK)
                     sb_log("warn", "core", "could not prune sent replies");
             }
+            metrics_add(METRIC_REPLIES_PENDING, it->adapter->name, -1);
+            metrics_add(it->ok ? METRIC_REPLIES_SENT : METRIC_REPLIES_GIVEN_UP, it->adapter->name, 1);
             if (!it->ok)
-                sb_log("warn", "core", "%s gave up on reply %lld", it->adapter->name,
-                       (long long)it->id);
+                sb_log("warn", "core", "reply given up outbox=%lld adapter=%s", (long long)it->id,
+                       it->adapter->name);
+            else
+                sb_log("debug", "core", "reply sent outbox=%lld adapter=%s", (long long)it->id,
+                       it->adapter->name);
             break;
         case ITEM_EOF:
             core_request_stop(c);
@@ -513,6 +613,9 @@ int core_run(sb_core *c)
             sb_log("error", it->adapter->name, "%s", it->reason ? it->reason : "fatal error");
             c->fatal = 1;
             core_request_stop(c);
+            break;
+        case ITEM_DIALOGS:
+            swap_dialogs(c, it);
             break;
         }
         item_free(it);
@@ -552,6 +655,7 @@ void core_free(sb_core *c)
         c->resume = next;
     }
     router_free(c->router);
+    dialogs_free(c->reloaded);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
     free(c);

@@ -6,11 +6,14 @@
 #include "dialog.h"
 
 #include "crisis.h"
+#include "examples.h"
 #include "flow.h"
+#include "intent.h"
 #include "match.h"
 #include "sb.h"
 #include "text.h"
 #include "typo.h"
+#include "understand.h"
 #include "validate.h"
 
 #include <dirent.h>
@@ -32,11 +35,17 @@ struct sb_dialogs {
     json_t *vocabulary;      /* every word of the set's files (typo.h), as a set */
     json_t *used_vars;       /* dialog id -> {name: true} for each {name} its texts use */
     crisis_matcher *crisis;  /* compiled crisis.json phrases */
+    json_t *examples;        /* intent id -> [utterance, ...] of intents/ (examples.h) */
+    json_t *example_lines;   /* intent id -> [line number, ...] */
+    normalizer *normalizer;  /* spellings.json compiled (normalize.h) */
+    intent_model *intents;   /* trained from examples, NULL when there are none */
+    language *language;      /* languages.json with its fingerprints, or NULL */
     char *crisis_message;    /* config override, or NULL for crisis.json default_message */
 };
 
-static const char *const data_kinds[] = {"commands", "crisis",  "reflection", "exercises",
-                                         "measures", "nudges",  "views",      NULL};
+static const char *const data_kinds[] = {"commands",  "crisis",    "reflection",    "exercises",
+                                         "measures",  "nudges",    "views",         "spellings",
+                                         "languages", "understanding", NULL};
 
 static int is_data_kind(const char *kind)
 {
@@ -77,6 +86,11 @@ void dialogs_free(sb_dialogs *d)
     json_decref(d->triggers);
     json_decref(d->vocabulary);
     json_decref(d->used_vars);
+    json_decref(d->examples);
+    json_decref(d->example_lines);
+    intent_free(d->intents);
+    normalizer_free(d->normalizer);
+    language_free(d->language);
     crisis_free(d->crisis);
     free(d->crisis_message);
     free(d);
@@ -267,9 +281,15 @@ static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
     }
     validate_dialogs(v);
     validate_data(v);
+    validate_understanding(v, d->examples, d->example_lines);
     if (v->problems)
         return SB_EPARSE;
     int rc = crisis_compile(json_object_get(d->data, "crisis"), &d->crisis);
+    if (rc == SB_OK)
+        rc = understand_compile(d->examples, json_object_get(d->data, "spellings"),
+                                json_object_get(d->data, "understanding"),
+                                json_object_get(d->data, "languages"), &d->normalizer,
+                                &d->intents, &d->language);
     if (rc == SB_OK)
         rc = compile_triggers(d);
     if (rc == SB_OK)
@@ -360,6 +380,12 @@ int dialogs_load(const char *dir, sb_dialogs **out, sb_problem_fn report, void *
         free(entries[i]);
     }
     free(entries);
+    char *intents_dir = rc == SB_OK ? sb_asprintf("%s/intents", dir) : NULL;
+    if (rc == SB_OK && !intents_dir)
+        rc = SB_ENOMEM;
+    if (rc == SB_OK)
+        rc = examples_read(intents_dir, &v, &d->examples, &d->example_lines);
+    free(intents_dir);
     if (rc == SB_OK)
         rc = set_finish(d, &v, 1);
     if (rc != SB_OK) {
@@ -439,4 +465,24 @@ const json_t *dialogs_vocabulary(const sb_dialogs *d)
 const json_t *dialogs_used_vars(const sb_dialogs *d, const char *id)
 {
     return id ? json_object_get(d->used_vars, id) : NULL;
+}
+
+const json_t *dialogs_examples(const sb_dialogs *d)
+{
+    return d->examples;
+}
+
+normalizer *dialogs_normalizer(const sb_dialogs *d)
+{
+    return d->normalizer;
+}
+
+const intent_model *dialogs_intents(const sb_dialogs *d)
+{
+    return d->intents;
+}
+
+language *dialogs_language(const sb_dialogs *d)
+{
+    return d->language;
 }

@@ -13,8 +13,12 @@
  *   "consent": "yes" | "no"   absent until a state's "set" decides it; journal needs "yes"
  *   "turn": 42                engine calls so far; with input.now it seeds variant picks
  *   "last": 1767225600        input.now of the previous direct input (follow-up gap)
+ *   "missed": true            the previous reply was commands.json "fallback" (never twice)
  *   "picked": {"key": 1}      last variant used per text ("dialog/state", "commands/x")
- *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation
+ *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation, or
+ *               {"dialog": "id", "state": "name", "at": ..., "vars": {...} | "unkept": true}
+ *                             a planned step's check-back (a state's "followup"; its words
+ *                             only with consent)
  *   "stack": [frame, ...]     bottom first, at most 4 (turn.h); the top frame waits
  * Frames:
  *   {"dialog": "id", "state": "name", "vars": {"name": "text", ...},   Markdown: what the
@@ -42,10 +46,13 @@
  * on). Dialogs allowed in groups run on a scratch stack and the person's own is untouched. */
 #include "engine.h"
 
+#include "answer.h"
 #include "crisis.h"
 #include "exercise.h"
 #include "flow.h"
 #include "match.h"
+#include "reflect.h"
+#include "route.h"
 #include "sb.h"
 #include "text.h"
 #include "turn.h"
@@ -133,8 +140,13 @@ static int repair(turn *t)
     if (json_object_get(s, "picked") && !json_is_object(json_object_get(s, "picked")))
         json_object_del(s, "picked");
     const json_t *followup = json_object_get(s, "followup");
+    const json_t *fdialog = dialogs_dialog(t->d, str(followup, "dialog"));
+    const json_t *fstate = json_object_get(json_object_get(fdialog, "states"), str(followup, "state"));
+    const char *fexpect = str(fstate, "expect");
+    int dialog_ok = fexpect && strcmp(fexpect, "text") == 0 &&
+                    (!json_object_get(followup, "vars") || json_is_object(json_object_get(followup, "vars")));
     if (followup && (!json_is_integer(json_object_get(followup, "at")) ||
-                     !exercise_find(t->d, str(followup, "exercise"))))
+                     !(exercise_find(t->d, str(followup, "exercise")) || dialog_ok)))
         json_object_del(s, "followup");
 
     const json_t *stack = json_object_get(s, "stack");
@@ -145,9 +157,12 @@ static int repair(turn *t)
         if (!ok)
             break;
         int top = i + 1 == json_array_size(stack);
-        ok = json_is_object(frame) && (json_object_get(frame, "dialog")
-                                           ? dialog_frame_ok(t->d, frame, top)
-                                           : exercise_frame_ok(t->d, frame));
+        if (json_is_object(frame) && route_is_menu(frame)) /* a menu waits alone */
+            ok = json_array_size(stack) == 1 && route_menu_ok(t->d, frame);
+        else
+            ok = json_is_object(frame) && (json_object_get(frame, "dialog")
+                                               ? dialog_frame_ok(t->d, frame, top)
+                                               : exercise_frame_ok(t->d, frame));
     }
     if (ok)
         return 0;
@@ -211,6 +226,10 @@ static void command(turn *t, const json_t *cmd, const char *arg)
             turn_say(t, key, reply, NULL);
         return;
     }
+    if (in_group && action && strcmp(action, "exercise") == 0) {
+        exercise_say_general(t, arg); /* one anyone may try: nothing of the person's */
+        return;
+    }
     if (action)
         turn_effect(t, SB_FX_ACTION, action, arg, 0);
     turn_say(t, key, reply, NULL);
@@ -220,18 +239,200 @@ static void command(turn *t, const json_t *cmd, const char *arg)
         flow_start(t, dialog, arg);
 }
 
+#define LISTEN_MIN_WORDS 3   /* words of free text that the listening dialog takes up */
+#define LISTEN_OVER_MIN_WORDS 6 /* ... when it means leaving a waiting question for it */
+#define CLOSING_MAX_WORDS 7  /* words of a message that a closing phrase makes a goodbye */
+
+static long word_count(const char *text);
+
+/* The coach did not understand. Never the same "I didn't follow" twice in a row: after one,
+ * commands.json "fallback_again" (an invitation to say it in a sentence) when the set has
+ * it. The state remembers that this reply was the fallback. */
+static void fallback(turn *t)
+{
+    const json_t *commands = dialogs_data(t->d, "commands");
+    if (t->missed && json_object_get(commands, "fallback_again"))
+        turn_say_data(t, "fallback_again");
+    else
+        turn_say_data(t, "fallback");
+    set(t, t->state, "missed", json_true());
+}
+
+/* 1 when the input is a short goodbye: a phrase of commands.json "closing_words" ("that's
+ * all for today", "bye", "goodnight") in a message of at most CLOSING_MAX_WORDS words. */
+static int is_closing(turn *t)
+{
+    const json_t *words = json_object_get(dialogs_data(t->d, "commands"), "closing_words");
+    if (!words)
+        return 0;
+    long found = match_phrases(words, t->text);
+    long n = found > 0 ? word_count(t->text) : 0;
+    if (found < 0 || n < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return 0;
+    }
+    return found > 0 && n <= CLOSING_MAX_WORDS;
+}
+
+/* 1 when the input starts with a word of reflection.json "yes" or "no". */
+static int starts_yes_no(turn *t)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    size_t rest = 0;
+    int yes = match_words(json_object_get(r, "yes"), t->text, &rest);
+    int no = match_words(json_object_get(r, "no"), t->text, &rest);
+    if (yes < 0 || no < 0)
+        turn_fail(t, SB_ENOMEM);
+    return yes > 0 || no > 0;
+}
+
+/* 1 when the input names a feeling of reflection.json ("sad", "numb"). */
+static int names_feeling(turn *t)
+{
+    char *echo = NULL, *feeling = NULL;
+    const json_t *r = dialogs_data(t->d, "reflection");
+    if (!r)
+        return 0;
+    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
+        turn_fail(t, SB_ENOMEM);
+    int named = feeling != NULL;
+    free(echo);
+    free(feeling);
+    return named;
+}
+
+/* Free text that no trigger, command or waiting question takes: the listening dialog
+ * (commands.json "listen") hears it when it is a few words or more, or when the coach has
+ * just said it did not follow. Returns 1 when it started. */
+static int listen(turn *t)
+{
+    const char *id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = str(turn_top(t), "dialog");
+    if (turn_top(t) && !top) /* an exercise step: a comment on it is the exercise's to take */
+        return 0;
+    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    /* never over the safety plan, nor over a question that sets something (consent): it
+     * must be answered, or a later "2" would be read as a reply to the listening */
+    if (!id || !dialogs_dialog(t->d, id) || (top && strcmp(top, id) == 0) ||
+        (top && safety && strcmp(top, safety) == 0) || (top && flow_waits_consequence(t)))
+        return 0;
+    long words = word_count(t->text);
+    if (words < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return 1;
+    }
+    if (words < LISTEN_MIN_WORDS && !(t->missed && words >= 2) && !names_feeling(t))
+        return 0;
+    /* over a waiting question only what is plainly something else to say: a few words, or
+     * a try at the menu's answer ("yes but wait"), are asked again instead */
+    if (top && (words < LISTEN_OVER_MIN_WORDS || flow_about_choices(t) ||
+                (starts_yes_no(t) && flow_takes_yes_no(t))))
+        return 0;
+    /* A menu that someone talks past to say what is on their mind is let go: after a
+     * real conversation, "back to where we were" and the old menu would be cold. */
+    flow_reset(t);
+    flow_start_heard(t, id);
+    return 1;
+}
+
+#define REPORT_MIN_WORDS 4 /* words that make a message the answer to a pending follow-up */
+#define REPORT_MIN_GAP (20 * 60) /* ... once there was time to try it: not a comment right after */
+
+/* Soon after an exercise whose follow-up is still to be asked ("I'll ask how it went next
+ * time"), a message of a few words is most likely the answer already: "I did ask my son.
+ * He helped, it was fine". Taken as the follow-up's answer; 1 when it was. */
+static int reports_back(turn *t)
+{
+    const json_t *pending = json_object_get(t->state, "followup");
+    if (!pending || t->in->now - json_integer_value(json_object_get(pending, "at")) < REPORT_MIN_GAP)
+        return 0;
+    long words = word_count(t->text);
+    if (words < 0)
+        turn_fail(t, SB_ENOMEM);
+    return words >= REPORT_MIN_WORDS && followup_take(t);
+}
+
+#define HEARD_MIN_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
+
+/* 1 when the trigger found starts the listening dialog and the message says more than the
+ * request to be heard: then the message is the first thing heard. */
+static int listen_heard(turn *t, const char *id)
+{
+    const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+    if (!listen_id || strcmp(listen_id, id) != 0)
+        return 0;
+    long words = word_count(t->text);
+    if (words < 0)
+        turn_fail(t, SB_ENOMEM);
+    return words >= HEARD_MIN_WORDS;
+}
+
+static void command_or_greeting(turn *t, const json_t *cmd, const char *arg, int64_t gap);
+
+/* Starts what a routing named (route.h), if anything. */
+static void start(turn *t, const route *r, int64_t gap)
+{
+    if (r->command)
+        command_or_greeting(t, r->command, NULL, gap);
+    else if (r->dialog && r->heard)
+        flow_start_heard(t, r->dialog);
+    else if (r->dialog)
+        flow_start(t, r->dialog, NULL);
+}
+
+/* Nothing waits: a follow-up after a quiet spell, a trigger, else what understanding makes
+ * of the words (route.c), and the fallback only when there is no understanding. */
 static void idle_input(turn *t, int64_t gap)
 {
     if (gap >= FOLLOWUP_GAP && followup_ask(t))
         return;
+    if (is_closing(t)) {
+        turn_say_data(t, "closing");
+        return;
+    }
     const char *id = NULL;
+    route r;
     int rc = match_trigger(t->d, t->text, &id);
     if (rc < 0)
         turn_fail(t, rc);
+    else if (rc == 1 && listen_heard(t, id))
+        flow_start_heard(t, id);
     else if (rc == 1)
         flow_start(t, id, NULL);
-    else
-        turn_say_data(t, "fallback");
+    else if (reports_back(t))
+        ;
+    else if (route_idle(t, &r))
+        start(t, &r, gap);
+    else if (!listen(t))
+        fallback(t);
+}
+
+/* At a menu of the listening dialog, a question back ("what would you do?") is met with
+ * reflection.json "heard_question" and the menu again, not "that didn't fit". */
+static int question_while_listening(turn *t)
+{
+    const char *id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = str(turn_top(t), "dialog");
+    const json_t *texts = json_object_get(dialogs_data(t->d, "reflection"), "heard_question");
+    if (!id || !top || strcmp(id, top) != 0 || !texts)
+        return 0;
+    int question = answer_is_question(t->d, t->text);
+    if (question <= 0) {
+        if (question < 0)
+            turn_fail(t, question);
+        return 0;
+    }
+    turn_say(t, "reflection/heard_question", texts, NULL);
+    flow_resay(t);
+    return 1;
+}
+
+/* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
+ * will resume afterwards. */
+static void set_aside(turn *t)
+{
+    if (json_object_get(turn_top(t), "dialog"))
+        turn_say_data(t, "set_aside");
 }
 
 /* An answer that fits nothing the waiting state or exercise step asks may be a request of
@@ -246,12 +447,27 @@ static int interrupt(turn *t)
     const char *top = str(turn_top(t), "dialog");
     const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
     if (top && safety && strcmp(top, safety) == 0)
-        return 0;
+        return flow_own_words(t); /* "keep talking with me": what they wrote is the talk */
+    if (is_closing(t)) { /* "thanks, that's all for today": a goodbye, not a wrong answer */
+        flow_reset(t);
+        turn_say_data(t, "closing");
+        return 1;
+    }
+    const char *back = str(dialogs_data(t->d, "commands"), "return");
+    if (top && back && strcmp(top, back) == 0) {
+        /* asked "pick it up or start fresh?", they say something else ("not great tbh"):
+         * that is today's conversation, and the old one is let go */
+        flow_reset(t);
+        idle_input(t, 0);
+        return 1;
+    }
     const json_t *cmd = NULL;
     char *arg = NULL;
     int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
     const char *dialog = str(cmd, "dialog");
     if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
+        if (dialog)
+            set_aside(t);
         command(t, cmd, arg);
         free(arg);
         return 1;
@@ -265,10 +481,115 @@ static int interrupt(turn *t)
         return 1;
     }
     if (rc == 1 && !(top && strcmp(id, top) == 0)) {
+        const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+        if (listen_id && strcmp(id, listen_id) == 0)
+            flow_reset(t); /* see listen(): the menu is let go, not brought back after */
+        else
+            set_aside(t);
         flow_start(t, id, NULL);
         return 1;
     }
-    return 0;
+    if (flow_own_words(t) || question_while_listening(t))
+        return 1;
+    route r;
+    if (route_interrupt(t, &r)) {
+        set_aside(t);
+        start(t, &r, -1);
+        return 1;
+    }
+    return listen(t);
+}
+
+static void command(turn *t, const json_t *cmd, const char *arg);
+
+/* After the stale conversation was let go and no follow-up was due: a greeting gets its
+ * command (the hello menu), anything else is read as if nothing waited. */
+static void command_or_fallback(turn *t, int greeting)
+{
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    int rc = greeting ? match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg) : 0;
+    if (rc < 0)
+        turn_fail(t, rc);
+    else if (rc == 1)
+        command(t, cmd, arg);
+    else
+        idle_input(t, 0);
+    free(arg);
+}
+
+/* Someone comes back after a quiet spell (FOLLOWUP_GAP) while a dialog question was left
+ * waiting: it is never silently resumed. An answer that plainly fits a waiting menu or
+ * rating goes on as usual. A greeting or a few words get commands.json "return" (the
+ * welcome-back dialog: pick it up, or start fresh), naming what was left open; a message
+ * of its own is what matters now: "return_dropped" names what is let go, and the message
+ * is read as if nothing waited. Returns 1 when it did one of those. */
+static int returning(turn *t, int64_t gap, int greeting)
+{
+    const json_t *commands = dialogs_data(t->d, "commands");
+    const char *back = str(commands, "return");
+    json_t *top = turn_top(t);
+    const char *id = str(top, "dialog");
+    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+    if (gap < FOLLOWUP_GAP || !id || !back || !dialogs_dialog(t->d, back) ||
+        strcmp(id, back) == 0 || (safety && strcmp(id, safety) == 0))
+        return 0;
+    const json_t *dialog = dialogs_dialog(t->d, id);
+    const json_t *st = json_object_get(json_object_get(dialog, "states"), str(top, "state"));
+    const char *expect = str(st, "expect");
+    int text = json_object_get(top, "reflect") || (expect && strcmp(expect, "text") == 0);
+    if (!greeting && !text && !flow_would_retry(t))
+        return 0;
+    const char *title = str(dialog, "title") ? str(dialog, "title") : id;
+    long words = word_count(t->text);
+    if (words < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return 1;
+    }
+    if (json_object_get(t->state, "followup")) {
+        /* what they set out to do since matters more than a menu left days ago */
+        flow_reset(t);
+        if (greeting || words <= LISTEN_MIN_WORDS) {
+            if (!followup_ask(t))
+                command_or_fallback(t, greeting);
+        } else {
+            idle_input(t, 0);
+        }
+        return 1;
+    }
+    if (greeting || words <= LISTEN_MIN_WORDS) {
+        flow_start_with(t, back, "left_open", title);
+        return 1;
+    }
+    json_t *vars = json_pack("{s:s}", "title", title);
+    if (!vars)
+        turn_fail(t, SB_ENOMEM);
+    turn_say(t, "commands/return_dropped", json_object_get(commands, "return_dropped"), vars);
+    json_decref(vars);
+    flow_reset(t);
+    idle_input(t, 0);
+    return 1;
+}
+
+/* While the coach listens, a goodbye or a command phrase ("is this a bot?", "what can you
+ * do") is still heard as what it is; triggers are not looked for: a vent that happens to
+ * name a topic is still being told. Returns 1 when something was done. */
+static int interrupt_listening(turn *t)
+{
+    if (is_closing(t)) {
+        flow_reset(t);
+        turn_say_data(t, "closing");
+        return 1;
+    }
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+    if (rc < 0)
+        turn_fail(t, rc);
+    if (rc == 1 && !arg)
+        command(t, cmd, NULL);
+    free(arg);
+    return rc == 1 && !arg;
 }
 
 /* A greeting (a command with "greeting": true) that is more than hello: after a quiet
@@ -281,7 +602,7 @@ static int greet(turn *t, int64_t gap)
     if (!top)
         return gap >= FOLLOWUP_GAP && followup_ask(t);
     if (json_object_get(top, "dialog"))
-        return 0;
+        return returning(t, gap, 1);
     exercise_where(t, top);
     return 1;
 }
@@ -364,6 +685,16 @@ static int first_contact(turn *t)
         return 1;
     }
     free(arg);
+    route r;
+    if (!greeting && route_first(t, &r)) { /* a command in other words, another language */
+        if (r.command || r.dialog) {
+            if (!json_is_true(json_object_get(t->state, "hello")))
+                turn_say_data(t, "first_command");
+            set(t, t->state, "hello", json_true());
+            start(t, &r, -1);
+        }
+        return 1;
+    }
     set(t, t->state, "met", json_true());
     json_object_del(t->state, "hello");
     if (!greeting && words >= OPENING_MIN_WORDS && json_object_get(commands, "first_text")) {
@@ -395,43 +726,105 @@ static void direct_input(turn *t, int repaired)
     int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
     set(t, s, "last", json_integer(t->in->now));
     t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
+    t->missed = json_is_true(json_object_get(s, "missed"));
+    json_object_del(s, "missed");
     if (repaired)
         turn_say_data(t, "reset");
+    json_t *menu = route_is_menu(turn_top(t)) ? turn_pop(t) : NULL; /* answered or left now */
     int idle = turn_top(t) == NULL;
-    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text) && first_contact(t))
+    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text) && first_contact(t)) {
+        json_decref(menu);
         return;
+    }
     const json_t *cmd = NULL;
     char *arg = NULL;
+    route r;
     int rc = match_command(t->d, t->text, idle ? MATCH_IDLE : MATCH_WAITING, 1, &cmd, &arg);
+    if (rc == 0 && !idle && flow_waits_choice(t)) {
+        /* "journal I called my brother back today" at a menu is a journal entry, not the
+         * menu's "Read my journal": a command word with its argument is a command there */
+        rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+        if (rc == 1 && !arg)
+            rc = 0;
+    }
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
         command_or_greeting(t, cmd, arg, gap);
+    else if (menu && route_menu_answer(t, menu, &r))
+        start(t, &r, gap);
     else if (is_bang(t->text))
         turn_say_data(t, "unknown");
-    else if (!idle && !(flow_would_retry(t) && interrupt(t)))
-        flow_answer(t);
     else if (idle)
         idle_input(t, gap);
-    if (t->released) /* left a menu it fitted nothing of three times: what's on their mind */
+    else if (!returning(t, gap, 0) && !(flow_would_retry(t) && interrupt(t)) &&
+             !(flow_listening(t) && interrupt_listening(t)))
+        flow_answer(t);
+    if (t->released) { /* left a menu it fitted nothing of three times: what's on their mind */
+        t->missed = 1; /* they were just told twice that it did not fit */
         idle_input(t, 0);
+    }
     free(arg);
+    json_decref(menu);
 }
 
+/* In a group room, what is general is answered there: a command, or a question that is
+ * the trigger of a dialog marked "group": true ("coach: what is avoidant attachment?"), run
+ * on a scratch stack. Anything else may be personal and gets group_private. */
 static void group_input(turn *t)
 {
     const json_t *cmd = NULL;
     char *arg = NULL;
+    const char *id = NULL;
     int rc = match_command(t->d, t->text, MATCH_WAITING, 1, &cmd, &arg);
+    if (rc == 0 && !is_bang(t->text))
+        rc = match_trigger(t->d, t->text, &id);
     if (rc < 0)
         turn_fail(t, rc);
-    else if (rc == 1)
+    else if (cmd)
         command(t, cmd, arg);
     else if (is_bang(t->text))
         turn_say_data(t, "unknown");
+    else if (rc == 1 && json_is_true(json_object_get(dialogs_dialog(t->d, id), "group")))
+        flow_start_in_group(t, id, NULL);
     else
         turn_say_data(t, "group_private");
     free(arg);
+}
+
+/* 1 when stack (an array of frames) holds an exercise frame for id. */
+static int holds_exercise(const json_t *stack, const char *id)
+{
+    size_t i;
+    json_t *frame;
+    json_array_foreach(stack, i, frame) {
+        const char *x = str(frame, "exercise");
+        if (x && strcmp(x, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* An exercise that was under way before this step (a frame still at a step, not at "how
+ * did it go?") and is gone after it without being done was stopped: by *stop*, another
+ * exercise, a crisis, a menu left. SB_FX_EXERCISE_STOPPED tells the router, so no nudge
+ * asks about it. */
+static void note_stopped(turn *t, const json_t *before)
+{
+    size_t i;
+    json_t *frame;
+    json_array_foreach(json_object_get(before, "stack"), i, frame) {
+        const char *id = str(frame, "exercise");
+        if (!id || json_is_true(json_object_get(frame, "how")) ||
+            holds_exercise(json_object_get(t->state, "stack"), id))
+            continue;
+        int done = 0;
+        for (size_t k = 0; k < t->neffects; k++)
+            done |= t->effects[k].kind == SB_FX_EXERCISE_DONE && t->effects[k].key &&
+                    strcmp(t->effects[k].key, id) == 0;
+        if (!done)
+            turn_effect(t, SB_FX_EXERCISE_STOPPED, id, NULL, 0);
+    }
 }
 
 /* The start of every entry point: a repaired copy of the state. */
@@ -457,6 +850,8 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     if (rc != 0) {
         if (rc < 0)
             turn_fail(&t, rc);
+        if (!t.in->group && route_is_menu(turn_top(&t)))
+            json_decref(turn_pop(&t));
         crisis(&t);
         if (!t.in->group)
             set(&t, t.state, "last", json_integer(t.in->now));
@@ -465,6 +860,8 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     } else {
         direct_input(&t, repaired);
     }
+    if (!t.in->group)
+        note_stopped(&t, state);
     return turn_end(&t, out);
 }
 
@@ -479,6 +876,7 @@ int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id
         flow_start_in_group(&t, dialog_id, NULL);
     else
         flow_start(&t, dialog_id, NULL);
+    note_stopped(&t, state);
     return turn_end(&t, out);
 }
 
@@ -493,5 +891,6 @@ int engine_start_exercise(const sb_dialogs *d, const json_t *state, const char *
         turn_say_data(&t, "group_private");
     else
         exercise_start(&t, exercise_id);
+    note_stopped(&t, state);
     return turn_end(&t, out);
 }

@@ -20,7 +20,9 @@ typedef enum sb_effect_kind {
     SB_FX_ACTION,         /* key: action name the router performs with the store
                              ("journal", "progress", "export", "forget", "exercise",
                              "nudge", "timezone", "pause", "resume"), value: argument or NULL */
-    SB_FX_CRISIS          /* the crisis check matched; the router pauses nudges for 24 h */
+    SB_FX_CRISIS,         /* the crisis check matched; the router pauses nudges for 24 h */
+    SB_FX_EXERCISE_STOPPED /* key: exercise id; left before its last step (stop, another
+                              exercise, a crisis): no nudge or follow-up refers to it */
 } sb_effect_kind;
 
 typedef struct sb_effect {

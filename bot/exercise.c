@@ -21,6 +21,7 @@
 #include "exercise.h"
 
 #include "answer.h"
+#include "flow.h"
 #include "match.h"
 #include "reflect.h"
 #include "sb.h"
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FOLLOWUP_MAX_AGE (30 * 24 * 3600)
 
@@ -304,6 +306,44 @@ static void how_answer(turn *t, json_t *frame, const json_t *x)
     end_frame(t);
 }
 
+/* 1 when the input is a phrase of flow list name: the whole input ("another one"), or
+ * anywhere in it when anywhere is set ("I find this step difficult"). */
+static int is_flow_word(turn *t, const char *name, int anywhere)
+{
+    const json_t *words = json_object_get(json_object_get(dialogs_data(t->d, "exercises"), "flow"), name);
+    size_t rest = 0;
+    int rc = words ? match_words(words, t->text, &rest) : 0;
+    long found = words && anywhere && rc == 0 ? match_phrases(words, t->text) : 0;
+    if (rc < 0 || found < 0)
+        turn_fail(t, SB_ENOMEM);
+    return rc == 2 || (anywhere && (rc == 1 || found > 0));
+}
+
+/* Something said at a step that is no next word: a request for another exercise (flow
+ * "another_words": this one is stopped and the router gives a different one), "this is
+ * hard" (flow "hard_words": "hard", which offers slower, another or stopping), or any other
+ * comment (flow "comment"). Without those texts in the set, the hint again. */
+static void step_comment(turn *t, json_t *frame)
+{
+    const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
+    (void)frame;
+    if (json_object_get(flow, "another") && is_flow_word(t, "another_words", 0)) {
+        say_flow(t, "another", NULL);
+        json_decref(turn_pop(t)); /* engine.c notes it as stopped */
+        turn_effect(t, SB_FX_ACTION, "exercise", NULL, 0);
+        return;
+    }
+    if (json_object_get(flow, "hard") && is_flow_word(t, "hard_words", 1)) {
+        say_flow(t, "hard", NULL);
+        return;
+    }
+    if (json_object_get(flow, "comment") && !is_blank(t->text)) {
+        say_flow(t, "comment", NULL);
+        return;
+    }
+    say_flow(t, "hint", default_hint);
+}
+
 void exercise_answer(turn *t, json_t *frame)
 {
     if (json_object_get(frame, "followup")) {
@@ -321,7 +361,7 @@ void exercise_answer(turn *t, json_t *frame)
         return;
     }
     if (!is_next_word(t)) {
-        say_flow(t, "hint", default_hint);
+        step_comment(t, frame);
         return;
     }
     size_t step = (size_t)json_integer_value(json_object_get(frame, "step")) + 1;
@@ -367,11 +407,27 @@ void exercise_resay(turn *t, json_t *frame)
     say_step(t, x, (size_t)json_integer_value(json_object_get(frame, "step")), 0);
 }
 
+/* A pending follow-up of a dialog state (flow.c remember_followup) younger than
+ * FOLLOWUP_MAX_AGE: run by flow_followup and cleared. Returns 1 when it ran. */
+static int dialog_followup(turn *t, json_t *pending, int heard)
+{
+    json_int_t at = json_integer_value(json_object_get(pending, "at"));
+    json_incref(pending);
+    json_object_del(t->state, "followup");
+    int run = t->in->now - at <= FOLLOWUP_MAX_AGE;
+    if (run)
+        flow_followup(t, pending, heard);
+    json_decref(pending);
+    return run;
+}
+
 int followup_ask(turn *t)
 {
     json_t *pending = json_object_get(t->state, "followup");
     if (!pending)
         return 0;
+    if (json_object_get(pending, "dialog"))
+        return dialog_followup(t, pending, 0);
     const char *id = json_string_value(json_object_get(pending, "exercise"));
     json_int_t at = json_integer_value(json_object_get(pending, "at"));
     const json_t *x = exercise_find(t->d, id);
@@ -389,6 +445,81 @@ int followup_ask(turn *t)
     say_flow_vars(t, "followup_intro", NULL, vars);
     json_decref(vars);
     exercise_resay(t, turn_top(t));
+    return 1;
+}
+
+void exercise_say_general(turn *t, const char *topic)
+{
+    const json_t *list = json_object_get(dialogs_data(t->d, "exercises"), "exercises");
+    json_t *pool = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        const char *xt = json_string_value(json_object_get(x, "topic"));
+        if (!topic || (xt && strcasecmp(xt, topic) == 0))
+            json_array_append(pool, x);
+    }
+    if (pool && json_array_size(pool) == 0) { /* "list" or an unknown topic: any of them */
+        json_array_foreach(list, i, x) {
+            json_array_append(pool, x);
+        }
+    }
+    if (!pool || json_array_size(pool) == 0) {
+        json_decref(pool);
+        turn_say_data(t, "fallback");
+        return;
+    }
+    x = json_array_get(pool, turn_pick(t, "exercises/group", pool));
+    char minutes[24];
+    snprintf(minutes, sizeof minutes, "%lld", (long long)json_integer_value(json_object_get(x, "minutes")));
+    const char *title = json_string_value(json_object_get(x, "title"));
+    json_t *vars = json_pack("{s:s, s:s}", "title", title ? title : "", "minutes", minutes);
+    json_t *intro = flow_text(t, "group_intro", default_intro);
+    char *text = vars && intro ? turn_render(t, "exercises/group_intro", intro, vars) : NULL;
+    sb_buf b = {0};
+    int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
+    json_t *step;
+    json_array_foreach(json_object_get(x, "steps"), i, step) {
+        if (rc == SB_OK)
+            rc = sb_buf_printf(&b, "\n%s%zu. %s", i == 0 ? "\n" : "", i + 1,
+                               json_string_value(step) ? json_string_value(step) : "");
+    }
+    free(text);
+    json_decref(intro);
+    json_decref(vars);
+    json_decref(pool);
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    turn_reply_owned(t, sb_buf_take(&b));
+    say_flow(t, "group_outro", NULL);
+}
+
+int followup_take(turn *t)
+{
+    json_t *pending = json_object_get(t->state, "followup");
+    if (json_object_get(pending, "dialog"))
+        return dialog_followup(t, pending, 1);
+    const char *id = json_string_value(json_object_get(pending, "exercise"));
+    const json_t *x = exercise_find(t->d, id);
+    json_int_t at = json_integer_value(json_object_get(pending, "at"));
+    if (!x || !json_is_string(json_object_get(x, "followup")) ||
+        t->in->now - at > FOLLOWUP_MAX_AGE)
+        return 0;
+    json_t *frame = json_pack("{s:s}", "followup", id);
+    json_object_del(t->state, "followup");
+    turn_push(t, frame);
+    const char *title = json_string_value(json_object_get(x, "title"));
+    json_t *vars = json_pack("{s:s}", "title", title ? title : "");
+    if (!vars)
+        turn_fail(t, SB_ENOMEM);
+    say_flow_vars(t, "followup_report", NULL, vars);
+    json_decref(vars);
+    if (turn_top(t))
+        followup_answer(t, turn_top(t));
+    t->ended = 0; /* nothing lay below to resume: the person was idle */
     return 1;
 }
 

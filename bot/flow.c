@@ -7,6 +7,7 @@
 #include "answer.h"
 #include "exercise.h"
 #include "match.h"
+#include "reflect.h"
 #include "sb.h"
 #include "text.h"
 
@@ -116,7 +117,10 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
     const json_t *texts = json_object_get(st, retry ? "retry" : "say");
     if (retry && !texts)
         texts = json_object_get(dialogs_data(t->d, "commands"), "retry");
-    if (!retry && t->recent && json_object_get(st, "say_recent")) {
+    if (!retry && json_is_true(json_object_get(frame, "unkept")) && json_object_get(st, "say_unkept")) {
+        texts = json_object_get(st, "say_unkept"); /* their words were not kept */
+        snprintf(key, sizeof key, "%.90s/%.90s/unkept", str(frame, "dialog"), str(frame, "state"));
+    } else if (!retry && t->recent && json_object_get(st, "say_recent")) {
         texts = json_object_get(st, "say_recent"); /* no "glad you came back" minutes later */
         snprintf(key, sizeof key, "%.90s/%.90s/recent", str(frame, "dialog"), str(frame, "state"));
     }
@@ -273,6 +277,76 @@ static void apply_settings(turn *t, const json_t *st)
     }
 }
 
+static void answer_dialog(turn *t, json_t *frame);
+
+/* A state with "followup": the person planned something; the state named there asks how it
+ * went on their next conversation (exercise.c asks pending follow-ups). The frame's
+ * variables go with it only with consent (design.md invariant 6); without, the question is
+ * asked in its "say_unkept" words. Replaces an older pending follow-up. */
+static void remember_followup(turn *t, json_t *frame, const char *target)
+{
+    const char *consent = str(t->state, "consent");
+    int keep = consent && strcmp(consent, "yes") == 0;
+    json_t *pending = json_pack("{s:s, s:s, s:I}", "dialog", str(frame, "dialog"), "state",
+                                target, "at", (json_int_t)t->in->now);
+    if (pending && keep)
+        set(t, pending, "vars", json_deep_copy(flow_vars(t, frame)));
+    else if (pending)
+        set(t, pending, "unkept", json_true());
+    set(t, t->state, "followup", pending);
+}
+
+void flow_followup(turn *t, const json_t *pending, int heard)
+{
+    const json_t *kept = json_object_get(pending, "vars");
+    json_t *vars = json_is_object(kept) ? json_deep_copy(kept) : json_object();
+    json_t *frame = vars ? json_pack("{s:s, s:s, s:o}", "dialog", str(pending, "dialog"), "state",
+                                     str(pending, "state"), "vars", vars)
+                         : NULL;
+    if (frame && json_is_true(json_object_get(pending, "unkept")))
+        set(t, frame, "unkept", json_true());
+    turn_push(t, frame);
+    frame = turn_top(t);
+    if (!frame)
+        return;
+    if (heard)
+        answer_dialog(t, frame);
+    else
+        flow_say_state(t, frame, frame_state(t, frame), 0);
+}
+
+/* A state's "hear" ("{opening}": what the person wrote before the welcome): when it holds
+ * something, this dialog ends here and the listening dialog (commands.json "listen") hears
+ * it, so the first thing a person said is answered, not dropped. Returns 1 when it did. */
+static int hear(turn *t, json_t *frame, const json_t *st)
+{
+    const char *listen = str(dialogs_data(t->d, "commands"), "listen");
+    char *said = listen && dialogs_dialog(t->d, listen)
+                     ? turn_render(t, "hear", json_object_get(st, "hear"), flow_vars(t, frame))
+                     : NULL;
+    if (!said || !*said) {
+        free(said);
+        return 0;
+    }
+    size_t k = 0; /* the variable holds Markdown: back to the words as written */
+    for (size_t i = 0; said[i]; i++) {
+        if (said[i] == '\\' && said[i + 1])
+            i++;
+        said[k++] = said[i];
+    }
+    said[k] = '\0';
+    json_decref(turn_pop(t));
+    char *own = t->text, *own_md = t->text_md;
+    t->text = said;
+    t->text_md = NULL;
+    flow_start_heard(t, listen);
+    free(t->text_md);
+    t->text = own;
+    t->text_md = own_md;
+    free(said);
+    return 1;
+}
+
 /* Enters the top frame's current state and follows states that do not wait (say-only,
  * calls, finals) until one waits for the person or the stack is empty. */
 static void enter(turn *t)
@@ -288,6 +362,16 @@ static void enter(turn *t)
             return;
         }
         apply_settings(t, st);
+        if (str(st, "hear") && hear(t, frame, st))
+            return;
+        if (str(st, "followup"))
+            remember_followup(t, frame, str(st, "followup"));
+        if (json_is_true(json_object_get(st, "fresh"))) { /* what it interrupted is let go */
+            json_t *stack = turn_stack(t);
+            while (json_array_size(stack) > 1)
+                json_array_remove(stack, 0);
+            json_object_del(frame, "called");
+        }
         const char *action = str(st, "action");
         if (action)
             turn_effect(t, SB_FX_ACTION, action, NULL, 0);
@@ -335,6 +419,25 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
         flow_keep(t, frame, name, turn_var_said(t, said));
     turn_push(t, frame);
     enter(t);
+}
+
+void flow_start_heard(turn *t, const char *id)
+{
+    const json_t *dialog = dialogs_dialog(t->d, id);
+    const char *start = str(dialog, "start");
+    const json_t *st = start ? json_object_get(json_object_get(dialog, "states"), start) : NULL;
+    if (!st || strcmp(expect_of(st), "text") != 0) {
+        flow_start(t, id, NULL);
+        return;
+    }
+    json_t *top = turn_top(t);
+    const char *top_id = str(top, "dialog");
+    if (top_id && strcmp(top_id, id) == 0 && !json_is_true(json_object_get(top, "called")))
+        json_decref(turn_pop(t));
+    turn_push(t, dialog_frame(t, id, NULL, 0));
+    json_t *frame = turn_top(t);
+    if (frame)
+        answer_dialog(t, frame);
 }
 
 void flow_start(turn *t, const char *id, const char *arg)
@@ -426,8 +529,9 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
     const json_t *commands = dialogs_data(t->d, "commands");
     const json_t *choices = json_object_get(st, "choices");
     size_t rest = 0;
-    int unsure = match_words(json_object_get(commands, "unsure_words"), t->text, &rest);
-    int agree = match_words(json_object_get(commands, "agree_words"), t->text, &rest);
+    const char *said = t->text + answer_laugh_len(t->d, t->text); /* "lol ok" */
+    int unsure = match_words(json_object_get(commands, "unsure_words"), said, &rest);
+    int agree = match_words(json_object_get(commands, "agree_words"), said, &rest);
     if (unsure < 0 || agree < 0)
         return SB_ENOMEM;
     unsigned char pick[CHOICES_MAX] = {0};
@@ -437,11 +541,16 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
         json_array_foreach(choices, i, ch) {
             pick[i] = json_is_true(json_object_get(ch, "unsure"));
         }
-        return only_one(choices, skip, pick, index);
-    }
-    if (agree != 2)
+        if (only_one(choices, skip, pick, index))
+            return 1;
+        const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
+        if (safety && strcmp(safety, str(frame, "dialog")) == 0)
+            return 0; /* in the safety plan a shrug never ends it */
+        memset(pick, 0, sizeof pick); /* no "not sure" choice: a shrug finishes, as below */
+    } else if (agree != 2) {
         return 0;
-    if (ends_on_question(st)) {
+    }
+    if (agree == 2 && ends_on_question(st)) {
         json_array_foreach(choices, i, ch) {
             size_t k;
             json_t *w;
@@ -462,6 +571,54 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
     return only_one(choices, skip, pick, index);
 }
 
+#define OWN_WORDS_MIN 3 /* words of an answer that an "own_words" choice takes as said */
+
+/* 1 when the input names a feeling of reflection.json ("numb"). */
+static int names_feeling(turn *t)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (!r || reflect_parts(r, t->text, &echo, &feeling) != SB_OK) {
+        free(echo);
+        return 0;
+    }
+    int named = feeling != NULL;
+    free(echo);
+    free(feeling);
+    return named;
+}
+
+/* The one choice marked "own_words" ("Yes, I have a moment in mind", "Keep talking"), when
+ * the answer is a few words of its own: the person went straight to what that choice
+ * asks for. Returns 1 with *index, 0 when none, SB_ENOMEM. */
+static int choose_own_words(turn *t, const json_t *choices, size_t *index)
+{
+    size_t i, found = 0, count = 0;
+    json_t *ch;
+    json_array_foreach(choices, i, ch) {
+        if (json_is_true(json_object_get(ch, "own_words"))) {
+            found = i;
+            count++;
+        }
+    }
+    int question = count == 1 ? answer_is_question(t->d, t->text) : 0;
+    if (question < 0)
+        return question;
+    if (count != 1 || question) /* "so what do I do?" is no moment, word or idea */
+        return 0;
+    char *norm = text_norm_phrase(t->text);
+    if (!norm)
+        return SB_ENOMEM;
+    size_t words = *norm != '\0';
+    for (const char *p = norm; *p; p++)
+        words += *p == ' ';
+    free(norm);
+    if (words < OWN_WORDS_MIN && !names_feeling(t)) /* "numb" at "keep talking?" is talk */
+        return 0;
+    *index = found;
+    return 1;
+}
+
 /* The choice the input selects: by number, word or label start (match_choice), else the
  * one label that holds all of its significant words (match_choice_label), else by an
  * unsure or agreeing answer (choose_by_mood), never a consequential choice those ways. */
@@ -479,7 +636,81 @@ static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
     }
     const json_t *filler = json_object_get(dialogs_data(t->d, "commands"), "filler_words");
     rc = match_choice_label(choices, filler, t->text, skip, index);
-    return rc == 0 ? choose_by_mood(t, frame, st, skip, index) : rc;
+    if (rc == 0)
+        rc = choose_by_mood(t, frame, st, skip, index);
+    size_t shared = 0;
+    if (rc == 0)
+        rc = match_choice_overlap(choices, filler, t->text, skip, index, &shared);
+    return rc;
+}
+
+int flow_own_words(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!flow_waits_choice(t))
+        return 0;
+    const json_t *st = frame_state(t, frame);
+    size_t index = 0;
+    int rc = choose_own_words(t, json_object_get(st, "choices"), &index);
+    if (rc <= 0) {
+        if (rc < 0)
+            turn_fail(t, rc);
+        return 0;
+    }
+    const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
+    if (str(st, "save"))
+        flow_keep(t, frame, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
+    go_to(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+    answer_dialog(t, frame); /* the text state it leads to is answered already */
+    return 1;
+}
+
+int flow_waits_consequence(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!flow_waits_choice(t))
+        return 0;
+    const json_t *st = frame_state(t, frame);
+    size_t i;
+    const json_t *ch;
+    json_array_foreach(json_object_get(st, "choices"), i, ch) {
+        const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
+        const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
+        const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next)
+                                    : NULL;
+        const char *action = str(target, "action");
+        if (json_object_get(target, "set") || (action && strcmp(action, "forget") == 0))
+            return 1;
+    }
+    return 0;
+}
+
+int flow_takes_yes_no(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!flow_waits_choice(t))
+        return 0;
+    const json_t *choices = json_object_get(frame_state(t, frame), "choices");
+    size_t index;
+    int yes = match_choice(choices, "yes", &index);
+    int no = yes == 0 ? match_choice(choices, "no", &index) : 0;
+    if (yes < 0 || no < 0)
+        turn_fail(t, SB_ENOMEM);
+    return yes > 0 || no > 0;
+}
+
+int flow_about_choices(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!flow_waits_choice(t))
+        return 0;
+    const json_t *st = frame_state(t, frame);
+    const json_t *filler = json_object_get(dialogs_data(t->d, "commands"), "filler_words");
+    size_t index = 0, shared = 0;
+    if (match_choice_overlap(json_object_get(st, "choices"), filler, t->text, NULL, &index,
+                             &shared) < 0)
+        turn_fail(t, SB_ENOMEM);
+    return shared > 0;
 }
 
 void flow_missed(turn *t, json_t *frame, const json_t *st)
@@ -505,6 +736,23 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     } else {
         flow_say_state(t, frame, st, 1);
     }
+}
+
+int flow_listening(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!frame || !json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
+        return 0;
+    const char *reflect = str(frame_state(t, frame), "reflect");
+    return reflect && strcmp(reflect, "echo") == 0;
+}
+
+int flow_waits_choice(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (!frame || !json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
+        return 0;
+    return strcmp(expect_of(frame_state(t, frame)), "choice") == 0;
 }
 
 int flow_would_retry(turn *t)
@@ -542,10 +790,11 @@ static void answer_dialog(turn *t, json_t *frame)
             flow_missed(t, frame, st);
         } else {
             const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
+            const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
             if (str(st, "save"))
                 flow_keep(t, frame, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
             flow_keep(t, frame, "answer", turn_var_said(t, t->text));
-            flow_go(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+            flow_go(t, frame, next);
         }
     } else if (strcmp(expect, "rating") == 0) {
         answer_rating(t, frame, st);

@@ -14,6 +14,11 @@ void flow_start(turn *t, const char *id, const char *arg);
  * of the first-contact dialog), Markdown-escaped like every answer. */
 void flow_start_with(turn *t, const char *id, const char *name, const char *said);
 
+/* Starts dialog id with the input (t->text) as the answer to its first state, which is
+ * not said: what the person wrote already answers it (the listening dialog, reached by free
+ * text). A dialog whose start is no text state is started as by flow_start. */
+void flow_start_heard(turn *t, const char *id);
+
 /* flow_start on a scratch stack, for a group room: the person's own stack is left as it is,
  * so nothing of a private conversation is said or advanced there. A state that would wait
  * for an answer shows its text without choices (nobody could answer them there), followed
@@ -31,6 +36,27 @@ void flow_answer(turn *t);
  * (exercise_would_retry). 0 for every other frame and state (free text always fits a text
  * state). Changes nothing. */
 int flow_would_retry(turn *t);
+
+/* At a menu with one choice marked "own_words" ("Yes, I have a moment in mind") that leads
+ * to a text state, an answer of a few words that picks nothing is that choice plus the
+ * answer to the text state (whose question is not asked: it was answered). Returns 1 when
+ * it was taken so. */
+int flow_own_words(turn *t);
+
+/* 1 when the top frame waits at a menu and the input shares a content word with one of its
+ * choices (match_choice_overlap): an attempt at an answer, not something else to say. */
+int flow_about_choices(turn *t);
+/* 1 when the top frame waits at a menu one of whose choices leads to a state that sets
+ * something (consent) or forgets: a question that must be answered, never talked past. */
+int flow_waits_consequence(turn *t);
+/* 1 when the top frame waits at a menu that "yes" or "no" answers. */
+int flow_takes_yes_no(turn *t);
+
+/* 1 when the top frame waits at a listening state ("reflect": "echo"). */
+int flow_listening(turn *t);
+
+/* 1 when the top frame is a dialog waiting at a choice state (a menu). */
+int flow_waits_choice(turn *t);
 
 /* Points frame (a dialog frame on the stack) at target, a state of its dialog or
  * "dialog:ID", and enters states until one waits for the person or the stack is empty. */
@@ -61,6 +87,11 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry);
  * the input as if nothing waited. Never left in the crisis dialog; without "retry_again"
  * the retry only repeats, as before. */
 void flow_missed(turn *t, json_t *frame, const json_t *st);
+
+/* Runs a pending dialog follow-up (the state's "followup" of an earlier run, as stored in
+ * the person's state): pushes a frame at its state with the variables kept, and either asks
+ * its question (heard = 0) or takes the input as the answer already (heard = 1). */
+void flow_followup(turn *t, const json_t *pending, int heard);
 
 /* Says again what the top frame waits for; flow_resume says commands.json "resume" first. */
 void flow_resay(turn *t);

@@ -453,6 +453,107 @@ int match_choice_label(const json_t *choices, const json_t *filler, const char *
     return 1;
 }
 
+#define STEM_MIN 3 /* letters a crude stem keeps */
+#define OVERLAP_WORDS_MAX 48
+
+/* Length of word's crude stem: "talking", "talked", "talks" -> "talk"; "exercises",
+ * "exercise" -> "exercis". */
+static size_t stem_len(const char *w, size_t n)
+{
+    static const char *const endings[] = {"ing", "ed", "es", "s", "ly", NULL};
+    for (size_t i = 0; endings[i]; i++) {
+        size_t e = strlen(endings[i]);
+        if (n >= e + STEM_MIN && memcmp(w + n - e, endings[i], e) == 0)
+            return n - e;
+    }
+    return n > STEM_MIN && w[n - 1] == 'e' ? n - 1 : n;
+}
+
+/* 1 when two words (phrase form) are the same word by their crude stems. */
+static int same_word(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t sa = stem_len(a, an), sb = stem_len(b, bn);
+    return sa == sb && memcmp(a, b, sa) == 0;
+}
+
+/* 1 when hay (phrase form, space-separated) holds word by its stem. */
+static int holds_word(const char *hay, const char *word)
+{
+    size_t wn = strlen(word);
+    for (const char *p = hay; *p;) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (same_word(p, n, word, wn))
+            return 1;
+        p += n + (end != NULL);
+    }
+    return 0;
+}
+
+int match_choice_overlap(const json_t *choices, const json_t *filler, const char *text,
+                         const unsigned char *skip, size_t *index, size_t *shared)
+{
+    *shared = 0;
+    char *answer = text_norm_phrase(text ? text : "");
+    if (!answer)
+        return SB_ENOMEM;
+    const char *words[OVERLAP_WORDS_MAX];
+    size_t n = 0;
+    for (char *p = answer; *p && n < OVERLAP_WORDS_MAX;) {
+        char *end = strchr(p, ' ');
+        if (end)
+            *end = '\0';
+        if (strlen(p) >= STEM_MIN && !is_filler(filler, p))
+            words[n++] = p;
+        p = end ? end + 1 : p + strlen(p);
+    }
+    int rc = 0;
+    size_t best = 0, best_i = 0, ties = 0, i;
+    json_t *ch;
+    json_array_foreach(choices, i, ch) {
+        sb_buf hay = {0};
+        const char *label = json_string_value(json_object_get(ch, "label"));
+        char *norm = text_norm_phrase(label ? label : "");
+        int ok = norm && sb_buf_puts(&hay, norm) == SB_OK;
+        free(norm);
+        size_t k;
+        json_t *w;
+        json_array_foreach(json_object_get(ch, "words"), k, w) {
+            norm = ok ? text_norm_phrase(json_string_value(w) ? json_string_value(w) : "") : NULL;
+            ok = norm && sb_buf_printf(&hay, " %s", norm) == SB_OK;
+            free(norm);
+        }
+        if (!ok) {
+            sb_buf_free(&hay);
+            rc = SB_ENOMEM;
+            break;
+        }
+        size_t score = 0;
+        for (size_t j = 0; j < n; j++)
+            score += holds_word(hay.data ? hay.data : "", words[j]);
+        sb_buf_free(&hay);
+        if (score * 2 >= n && score > *shared)
+            *shared = score;
+        if (skip && skip[i])
+            continue;
+        if (score > best) {
+            best = score;
+            best_i = i;
+            ties = 0;
+        } else if (score == best && score > 0) {
+            ties++;
+        }
+    }
+    free(answer);
+    if (rc < 0)
+        return rc;
+    /* most of what was said must be about that one choice, not a word in passing */
+    if (best == 0 || ties > 0 || best * 2 < n || n < 2) /* one word: the word rules decide */
+        return 0;
+    *index = best_i;
+    return 1;
+}
+
 static const char *const number_words[] = {"one", "two",  "three", "four",
                                            "five", "six", "seven", NULL};
 

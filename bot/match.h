@@ -55,6 +55,16 @@ int match_choice(const json_t *choices, const char *text, size_t *index);
 int match_choice_label(const json_t *choices, const json_t *filler, const char *text,
                        const unsigned char *skip, size_t *index);
 
+/* The choice meant by an answer in other words: the one whose label and words share the
+ * most content words with text (words of at least three letters that are not filler,
+ * compared by a crude stem: "talking" is "talk"), when that is at least half of them and
+ * no other choice shares as many. *shared is set to the most content words any choice
+ * (skipped ones too) shares when that is at least half of them, else 0: the answer is
+ * about something else. Choices with
+ * skip[i] set are never picked. Returns 1 with *index, 0 when none, SB_ENOMEM. */
+int match_choice_overlap(const json_t *choices, const json_t *filler, const char *text,
+                         const unsigned char *skip, size_t *index, size_t *shared);
+
 /* A 1-7 rating: "5", "5/7", "5 out of 7", "five", or a short answer with exactly one number
  * in it ("I'd say 5"). Returns 1..7, 0 when text holds no usable rating, SB_ENOMEM. */
 int match_rating(const char *text);

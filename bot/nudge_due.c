@@ -7,6 +7,7 @@
 
 #include "adapter.h"
 #include "clock.h"
+#include "metrics.h"
 #include "nudge_conf.h"
 #include "nudge_text.h"
 #include "schedule.h"
@@ -82,6 +83,26 @@ static int compose(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c,
     return rc;
 }
 
+/* Why a nudge was not sent, for the log (indexed by schedule_verdict). */
+static const char *skip_reason(schedule_verdict v)
+{
+    switch (v) {
+    case SCHEDULE_SEND:
+        return "none";
+    case SCHEDULE_SKIP_OFF:
+        return "off";
+    case SCHEDULE_SKIP_PAUSED:
+        return "paused";
+    case SCHEDULE_SKIP_LATE:
+        return "late";
+    case SCHEDULE_SKIP_RECENT:
+        return "wrote-recently";
+    case SCHEDULE_SKIP_QUIET:
+        return "quiet-hours";
+    }
+    return "unknown";
+}
+
 /* Sends or skips one person's due nudge and moves their next instant past now. */
 static int run_one(store *s, const sb_dialogs *d, int64_t person, int64_t due, int64_t now,
                    nudge_sink_fn sink, void *ctx)
@@ -100,11 +121,11 @@ static int run_one(store *s, const sb_dialogs *d, int64_t person, int64_t due, i
     if (rc != SB_OK)
         goto done;
     schedule_verdict v = schedule_decide(&c.sch, due, now, seen);
+    const char *why = NULL; /* a reason to skip that the schedule does not know */
     if (v == SCHEDULE_SEND) {
         rc = store_person_direct_room(s, person, &room);
         if (rc == SB_ENOTFOUND) { /* no direct chat (yet): nothing personal goes elsewhere */
-            sb_log("info", "nudge", "person %lld has no direct room; nudge skipped",
-                   (long long)person);
+            why = "no-direct-room";
             v = SCHEDULE_SKIP_OFF;
             rc = SB_OK;
         } else if (rc == SB_OK) {
@@ -123,6 +144,13 @@ static int run_one(store *s, const sb_dialogs *d, int64_t person, int64_t due, i
             goto done;
         if (sink)
             sink(ctx, id, adapter, room, text.data ? text.data : "");
+        sb_log("info", "nudge", "nudge sent person=#%lld adapter=%s outbox=%lld backoff_days=%d",
+               (long long)person, adapter, (long long)id, backoff);
+        metrics_add(METRIC_NUDGES_SENT, adapter, 1);
+    } else {
+        metrics_add(METRIC_NUDGES_SKIPPED, why ? why : skip_reason(v), 1);
+        sb_log("info", "nudge", "nudge skipped person=#%lld reason=%s", (long long)person,
+               why ? why : skip_reason(v));
     }
     rc = nudge_conf_save(s, person, &c);
     if (rc == SB_OK)

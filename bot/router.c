@@ -6,6 +6,8 @@
 #include "actions.h"
 #include "engine.h"
 #include "input.h"
+#include "log.h"
+#include "metrics.h"
 #include "nudge.h"
 #include "sb.h"
 
@@ -71,6 +73,11 @@ void router_free(router *r)
     free(r);
 }
 
+void router_set_dialogs(router *r, const sb_dialogs *d)
+{
+    r->dialogs = d;
+}
+
 /* Queues text for room in the outbox and remembers it for sending after the commit. */
 static int enqueue(router *r, const char *adapter, const char *room, char *text, int64_t now,
                    row_list *out)
@@ -85,6 +92,35 @@ static int enqueue(router *r, const char *adapter, const char *room, char *text,
     if (rc != SB_OK)
         free(text);
     return rc;
+}
+
+/* Logs what a step decided, by identifiers only: a crisis answer always, and at debug
+ * where the person now waits ("dialog/state", "exercise/step" or "idle"). */
+static void log_step(const char *adapter, int64_t person, const sb_step *step)
+{
+    for (size_t i = 0; i < step->neffects; i++)
+        if (step->effects[i].kind == SB_FX_CRISIS) {
+            metrics_add(METRIC_CRISIS_ANSWERS, adapter, 1);
+            sb_log("info", "router", "crisis answer person=#%lld adapter=%s", (long long)person,
+                   adapter);
+        }
+    if (!log_enabled("debug"))
+        return;
+    const json_t *stack = json_object_get(step->state, "stack");
+    const json_t *top = json_array_get(stack, json_array_size(stack) - 1);
+    const char *dialog = json_string_value(json_object_get(top, "dialog"));
+    const char *exercise = json_string_value(json_object_get(top, "exercise"));
+    const char *name = json_string_value(json_object_get(top, "state"));
+    if (dialog)
+        sb_log("debug", "router", "message person=#%lld adapter=%s state=%s/%s",
+               (long long)person, adapter, dialog, name ? name : "?");
+    else if (exercise)
+        sb_log("debug", "router", "message person=#%lld adapter=%s state=%s/%lld",
+               (long long)person, adapter, exercise,
+               (long long)json_integer_value(json_object_get(top, "step")));
+    else
+        sb_log("debug", "router", "message person=#%lld adapter=%s state=idle", (long long)person,
+               adapter);
 }
 
 /* One message, its text already cleaned (input.h); note, when not NULL, is said after
@@ -118,6 +154,7 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
     json_decref(state);
     if (rc != SB_OK)
         return rc;
+    log_step(adapter, person, &step);
     state = step.state;
     step.state = NULL;
 
@@ -284,6 +321,8 @@ int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, in
             engine_is_crisis(r->dialogs, ev->text)) {
             int64_t id = -(now * 1000 + (int64_t)(counter++ % 1000));
             send(ctx, id, adapter, ev->room, dialogs_crisis_message(r->dialogs));
+            sb_log("warn", "router", "crisis answer sent without the store adapter=%s", adapter);
+            metrics_add(METRIC_CRISIS_ANSWERS, adapter, 1);
             n++;
         }
     }

@@ -21,6 +21,8 @@ typedef void (*router_forgot_fn)(void *ctx, const char *adapter, const char *per
 /* Borrowed store and dialogs. NULL on ENOMEM. */
 router *router_new(store *s, const sb_dialogs *d);
 void router_free(router *r);
+/* Uses d (borrowed) from the next batch or nudge pass on. Cannot fail. */
+void router_set_dialogs(router *r, const sb_dialogs *d);
 
 /* Applies a batch from adapter: for each event the engine step and its effects, one outbox
  * row per answered message, the batch's resume position and state changes, all in one

@@ -35,6 +35,8 @@ typedef struct turn {
                           (a state's "say_recent" is said instead of its "say") */
     int released;      /* the dialogs were left after repeated misses (flow_missed): the
                           input is to be read as if nothing waited */
+    int missed;        /* the coach's previous reply was commands.json "fallback" (state
+                          "missed"): it is not said twice in a row */
 } turn;
 
 /* Starts a turn on a copy of state (NULL or malformed: see engine.c). Returns SB_OK or

@@ -13,7 +13,7 @@
 
 /* Variables every dialog text may use without a state saving them. */
 static const char *const builtin_vars[] = {"user", "answer", "reflection", "crisis_message",
-                                           "opening", NULL};
+                                           "opening", "left_open", "heard", NULL};
 
 /* Actions the router performs (engine.h SB_FX_ACTION, bot/actions.c); "stop" is done by
  * the engine and only exists as a command. */
@@ -21,11 +21,12 @@ static const char *const actions[] = {"journal", "progress", "export", "forget",
                                       "nudge",   "timezone", "pause",  "resume", "focus", NULL};
 
 static const char *const dialog_fields[] = {"kind",   "id",    "title",       "topic", "triggers",
-                                            "start",  "states", "description", NULL};
+                                            "start",  "states", "description", "group", NULL};
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
-                                           "call",    "retry",  "final",   "say_recent", NULL};
-static const char *const choice_fields[] = {"label", "words", "next", "unsure", NULL};
+                                           "call",    "retry",  "final",   "say_recent", "fresh", "followup",
+                                           "say_unkept", "hear", NULL};
+static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words", NULL};
 
 void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
 {
@@ -180,6 +181,16 @@ static const char *expect_of(const json_t *st)
     return e ? e : "none";
 }
 
+/* 1 when choice ch of st leads to a state of this dialog that expects text. */
+static int leads_to_text(dialog_check *c, const json_t *st, const json_t *ch)
+{
+    const char *next = json_string_value(json_object_get(ch, "next"));
+    if (!next)
+        next = json_string_value(json_object_get(st, "next"));
+    const json_t *target = next ? json_object_get(c->states, next) : NULL;
+    return target && strcmp(expect_of(target), "text") == 0;
+}
+
 static void check_choices(dialog_check *c, const char *name, const json_t *st)
 {
     const json_t *choices = json_object_get(st, "choices");
@@ -206,6 +217,11 @@ static void check_choices(dialog_check *c, const char *name, const json_t *st)
         const json_t *unsure = json_object_get(ch, "unsure");
         if (unsure && !json_is_boolean(unsure))
             validate_problem(c->v, c->file, name, "%s: unsure must be true or false", what);
+        const json_t *own = json_object_get(ch, "own_words");
+        if (own && !json_is_boolean(own))
+            validate_problem(c->v, c->file, name, "%s: own_words must be true or false", what);
+        if (json_is_true(own) && !leads_to_text(c, st, ch))
+            validate_problem(c->v, c->file, name, "%s: own_words needs a next state of this dialog that expects text", what);
         const json_t *label = json_object_get(ch, "label");
         if (!json_is_string(label) || json_string_length(label) == 0)
             validate_problem(c->v, c->file, name, "%s has an empty or missing label", what);
@@ -284,6 +300,19 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
         if (waits)
             validate_problem(v, f, name, "a state that calls another dialog cannot also expect an answer");
     }
+    const json_t *followup = json_object_get(st, "followup");
+    if (followup) {
+        const json_t *target = json_is_string(followup)
+                                   ? json_object_get(c->states, json_string_value(followup)) : NULL;
+        if (!target || strcmp(expect_of(target), "text") != 0)
+            validate_problem(v, f, name, "followup must name a state of this dialog that expects text");
+    }
+    if (json_object_get(st, "hear"))
+        validate_texts(v, f, name, "hear", json_object_get(st, "hear"), builtin_vars, c->saved);
+    if (json_object_get(st, "say_unkept"))
+        validate_texts(v, f, name, "say_unkept", json_object_get(st, "say_unkept"), builtin_vars, NULL);
+    if (json_object_get(st, "fresh") && !json_is_boolean(json_object_get(st, "fresh")))
+        validate_problem(v, f, name, "fresh must be true or false");
     if (json_object_get(st, "final") && !json_is_boolean(json_object_get(st, "final")))
         validate_problem(v, f, name, "final must be true or false");
     if (is_final && (waits || json_object_get(st, "next") || call))
@@ -310,11 +339,12 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
     }
     const json_t *reflect = json_object_get(st, "reflect");
     if (reflect) {
-        if (!json_is_boolean(reflect))
-            validate_problem(v, f, name, "reflect must be true or false");
-        if (json_is_true(reflect) && strcmp(e, "text") != 0)
+        int echo = json_is_string(reflect) && strcmp(json_string_value(reflect), "echo") == 0;
+        if (!json_is_boolean(reflect) && !echo)
+            validate_problem(v, f, name, "reflect must be true, false or \"echo\"");
+        if ((json_is_true(reflect) || echo) && strcmp(e, "text") != 0)
             validate_problem(v, f, name, "reflect only works with expect \"text\"");
-        if (json_is_true(reflect) && !json_object_get(v->data, "reflection"))
+        if ((json_is_true(reflect) || echo) && !json_object_get(v->data, "reflection"))
             validate_problem(v, f, name, "reflect needs reflection.json");
     }
     const json_t *measure = json_object_get(st, "measure");
@@ -361,6 +391,8 @@ static long state_index(const graph *g, const char *target)
     return -1;
 }
 
+static void mark_reach(const graph *g, size_t from, size_t to, int *changed);
+
 /* Calls fn for every state index that state i leads to inside the dialog. */
 static void each_edge(const graph *g, size_t i, void (*fn)(const graph *, size_t, size_t, int *), int *acc)
 {
@@ -375,6 +407,9 @@ static void each_edge(const graph *g, size_t i, void (*fn)(const graph *, size_t
         if (k >= 0)
             fn(g, i, (size_t)k, acc);
     }
+    k = state_index(g, json_string_value(json_object_get(st, "followup")));
+    if (k >= 0 && fn == mark_reach) /* a follow-up is reached on a later day */
+        fn(g, i, (size_t)k, acc);
 }
 
 static void mark_reach(const graph *g, size_t from, size_t to, int *changed)
@@ -509,6 +544,8 @@ static void check_dialog(validate_ctx *v, const char *id, const json_t *dialog)
     const json_t *title = json_object_get(dialog, "title");
     if (!json_is_string(title) || json_string_length(title) == 0)
         validate_problem(v, f, "-", "missing title");
+    if (json_object_get(dialog, "group") && !json_is_boolean(json_object_get(dialog, "group")))
+        validate_problem(v, f, "-", "group must be true or false");
     const json_t *topic = json_object_get(dialog, "topic");
     if (topic) {
         const char *t = json_string_value(topic);

@@ -32,6 +32,10 @@ void validate_dialogs(validate_ctx *v);
 /* Checks every data file of the set and its references into the dialogs. */
 void validate_data(validate_ctx *v);
 
+/* Checks understanding.json, spellings.json, languages.json and the examples of intents/
+ * (examples.h: intent id -> utterances, and -> their line numbers; both may be NULL). */
+void validate_understanding(validate_ctx *v, const json_t *examples, const json_t *lines);
+
 /* Checks that value is a text: a non-empty string, or a non-empty list of them, whose
  * {variables} are in vars (NULL-terminated) or keys of saved (may be NULL). what names the
  * field in messages. Returns 1 when fine, else 0. (The size cap of VALIDATE_TEXT_MAX is

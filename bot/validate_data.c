@@ -154,7 +154,9 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "open_question_words", "skip", "yes_no_text",
                                          "retry_again", "retry_again_rating", "retry_leave",
                                          "agree_words", "first_command", "first_text",
-                                         "group_continue", NULL};
+                                         "group_continue", "listen", "fallback_again",
+                                         "closing_words", "closing", "set_aside", "return",
+                                         "return_dropped", NULL};
     check_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
@@ -164,15 +166,22 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
     if (skipped && (!json_is_string(skipped) || json_string_length(skipped) == 0))
         validate_problem(v, f, "-", "skipped_answer must be one non-empty text");
     check_dialog_ref(v, f, "first_contact", json_object_get(c, "first_contact"));
+    if (json_object_get(c, "listen"))
+        check_dialog_ref(v, f, "listen", json_object_get(c, "listen"));
+    if (json_object_get(c, "return"))
+        check_dialog_ref(v, f, "return", json_object_get(c, "return"));
+    if (json_object_get(c, "return_dropped"))
+        validate_texts(v, f, "-", "return_dropped", json_object_get(c, "return_dropped"), title_vars, NULL);
     check_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
     check_words(v, f, "known_words", json_object_get(c, "known_words"), 0);
     static const char *const lists[] = {"skip_words", "unsure_words", "open_question_words",
-                                        "agree_words", NULL};
+                                        "agree_words", "closing_words", NULL};
     for (size_t i = 0; lists[i]; i++)
         check_words(v, f, lists[i], json_object_get(c, lists[i]), 0);
     static const char *const texts[] = {"skip",        "yes_no_text",   "retry_again",
                                         "retry_again_rating", "retry_leave", "first_command",
-                                        "first_text",  "group_continue", NULL};
+                                        "first_text",  "group_continue", "fallback_again",
+                                        "closing", "set_aside", NULL};
     for (size_t i = 0; texts[i]; i++)
         if (json_object_get(c, texts[i]))
             validate_texts(v, f, "-", texts[i], json_object_get(c, texts[i]), user_vars, NULL);
@@ -263,7 +272,8 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "check",     "yes",        "no",           "correct",          "thanks",
         "hedges",    "hedge_not_before", "noncommittal", "pushback",      "questions",
         "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
-        NULL};
+        "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
+        "heard_question", NULL};
     check_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
@@ -282,16 +292,19 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         validate_texts(v, f, "-", texts[i], json_object_get(r, texts[i]), user_vars, NULL);
     static const char *const lists[] = {"hedges",    "hedge_not_before", "noncommittal",
                                         "pushback",  "questions",        "correction_starts",
-                                        NULL};
+                                        "laughs",    "correction_leads", "question_starts", NULL};
     for (size_t i = 0; lists[i]; i++)
         check_words(v, f, lists[i], json_object_get(r, lists[i]), 0);
     static const char *const replies[] = {"question_reply", "pushback_reply", "noncommittal_reply",
-                                          NULL};
+                                          "heard_reply", "heard_question", NULL};
     for (size_t i = 0; replies[i]; i++)
         if (json_object_get(r, replies[i]))
             validate_texts(v, f, "-", replies[i], json_object_get(r, replies[i]), user_vars, NULL);
     if (json_object_get(r, "brief_reply"))
         check_contains(v, f, "brief_reply", json_object_get(r, "brief_reply"), echo_vars, "{echo}");
+    if (json_object_get(r, "heard_feeling_reply"))
+        check_contains(v, f, "heard_feeling_reply", json_object_get(r, "heard_feeling_reply"),
+                       feeling_vars, "{feeling}");
 }
 
 /* Checks a list of objects with unique "id"s and the given text fields; collects the ids. */
@@ -328,7 +341,10 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
     static const char *const fields[] = {"kind", "flow", "topics", "exercises", NULL};
     static const char *const flow_fields[] = {"intro",      "hint",      "how",       "thanks",
                                               "next_words", "how_again", "why_words",
-                                              "in_progress", "followup_intro", NULL};
+                                              "in_progress", "followup_intro", "another_words",
+                                              "another", "hard_words", "hard", "comment",
+                                              "group_intro", "group_outro", "followup_report",
+                                              NULL};
     static const char *const topic_keys[] = {"id", "title", "description", NULL};
     static const char *const exercise_keys[] = {"id",    "topic",    "title", "minutes",
                                                 "steps", "followup", "why",   NULL};
@@ -381,12 +397,20 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
     }
     const json_t *flow = json_object_get(e, "flow");
     if (flow) {
-        static const char *const flow_texts[] = {"hint", "how", "thanks", "how_again", NULL};
+        static const char *const flow_texts[] = {"hint", "how", "thanks", "how_again", "another",
+                                                 "hard", "comment", "group_outro", NULL};
+        if (json_object_get(flow, "group_intro"))
+            validate_texts(v, f, "-", "flow: group_intro", json_object_get(flow, "group_intro"), intro_vars, NULL);
+        check_words(v, f, "flow: another_words", json_object_get(flow, "another_words"), 0);
+        check_words(v, f, "flow: hard_words", json_object_get(flow, "hard_words"), 0);
         if (json_object_get(flow, "intro"))
             validate_texts(v, f, "-", "flow: intro", json_object_get(flow, "intro"), intro_vars, NULL);
         if (json_object_get(flow, "in_progress"))
             validate_texts(v, f, "-", "flow: in_progress", json_object_get(flow, "in_progress"),
                            progress_vars, NULL);
+        if (json_object_get(flow, "followup_report"))
+            validate_texts(v, f, "-", "flow: followup_report", json_object_get(flow, "followup_report"),
+                           title_vars, NULL);
         if (json_object_get(flow, "followup_intro"))
             validate_texts(v, f, "-", "flow: followup_intro", json_object_get(flow, "followup_intro"),
                            title_vars, NULL);

@@ -94,7 +94,22 @@ static const char *const steps[] = {
     "  CHECK (transient IN (0, 1));"
     "CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;"
     "PRAGMA user_version = 2;",
-    /* 3: what an adapter keeps besides its resume position, written with the batches it
+    /* 3: an exercise left before its last step is logged "stopped", so nudges and
+     * follow-ups refer only to exercises the person started and did not stop. SQLite
+     * cannot change a CHECK in place: the table is copied. */
+    "CREATE TABLE exercise_log_3 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL,"
+    "  exercise TEXT NOT NULL,"
+    "  event TEXT NOT NULL CHECK (event IN ('given', 'done', 'stopped')));"
+    "INSERT INTO exercise_log_3 (id, person, at, exercise, event)"
+    "  SELECT id, person, at, exercise, event FROM exercise_log;"
+    "DROP TABLE exercise_log;"
+    "ALTER TABLE exercise_log_3 RENAME TO exercise_log;"
+    "CREATE INDEX exercise_log_person ON exercise_log (person, at);"
+    "PRAGMA user_version = 3;",
+    /* 4: what an adapter keeps besides its resume position, written with the batches it
      * posts (Matrix: the encryption account and sessions, pickled). owner is the platform
      * id of the person a value belongs to ('' for none): store_forget deletes theirs. */
     "CREATE TABLE adapter_state ("
@@ -104,7 +119,7 @@ static const char *const steps[] = {
     "  value TEXT NOT NULL,"
     "  PRIMARY KEY (adapter, key)) WITHOUT ROWID;"
     "CREATE INDEX adapter_state_owner ON adapter_state (adapter, owner) WHERE owner <> '';"
-    "PRAGMA user_version = 3;",
+    "PRAGMA user_version = 4;",
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))

@@ -169,7 +169,8 @@ int store_rating_list(store *s, int64_t person, store_rating_fn fn, void *ctx)
 int store_exercise_log(store *s, int64_t person, const char *exercise, const char *event,
                        int64_t now)
 {
-    if (!s || !exercise || !event || (strcmp(event, "given") != 0 && strcmp(event, "done") != 0))
+    if (!s || !exercise || !event || (strcmp(event, "given") != 0 && strcmp(event, "done") != 0 &&
+                                            strcmp(event, "stopped") != 0))
         return SB_EINVAL;
     return db_exec(s, ST_EXERCISE_ADD, "iitt", person, now, exercise, event);
 }

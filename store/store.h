@@ -64,7 +64,7 @@ typedef int (*store_rating_fn)(void *ctx, int64_t when, const char *measure, int
 int store_rating_list(store *s, int64_t person, store_rating_fn fn, void *ctx);
 
 /* --- exercise log --- */
-/* event is "given" or "done". */
+/* event is "given", "done" or "stopped" (left before the last step). */
 int store_exercise_log(store *s, int64_t person, const char *exercise, const char *event,
                        int64_t now);
 /* Newest first. */

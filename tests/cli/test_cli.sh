@@ -50,9 +50,10 @@ two="$tmp/two.db"
 printf 'hi\n2\n!timezone UTC\n!nudge 09:00\n' | "$BIN" --console --db "$two" --user carol \
     --fake-clock 2026-04-01T10:00:00Z >/dev/null 2>&1
 printf '/clock 2026-04-02T09:01:00Z\nhi\n' | "$BIN" --console --db "$two" --user mallory \
-    --fake-clock 2026-04-01T10:00:00Z >"$tmp/mallory.out" 2>&1
+    --fake-clock 2026-04-01T10:00:00Z >"$tmp/mallory.out" 2>"$tmp/mallory.log"
 check "one console never shows another person's nudge" bash -c \
-    "! grep -q 'Nudge\|nudge' $tmp/mallory.out && grep -q . $tmp/mallory.out"
+    "! grep -q 'Nudge\|nudge' $tmp/mallory.out && grep -q . $tmp/mallory.out &&
+     ! grep -v '^[0-9T:-]*Z info nudge: nudge \(sent\|skipped\) person=#[0-9]* ' $tmp/mallory.log | grep -qi nudge"
 check "the person it was for gets it in their own console" bash -c \
     "printf 'help\n' | $BIN --console --db $two --user carol --fake-clock 2026-04-02T09:02:00Z --echo | sed '/^> help/,\$d' | grep -q ."
 check "--nudge-schedule on a missing store is an error and creates nothing" bash -c \

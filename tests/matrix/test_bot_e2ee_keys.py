@@ -25,8 +25,9 @@ def bot_keys(hs, bot, device=None):
 
 
 def identity(bot):
-    lines = [line for line in bot.log().splitlines() if "encryption on: device" in line]
-    return lines[-1].split("encryption on: ", 1)[1] if lines else None
+    """'device=X curve25519=... ed25519=...' of the last start, or None."""
+    lines = [line for line in bot.log().splitlines() if "encryption on device=" in line]
+    return lines[-1].split("encryption on ", 1)[1] if lines else None
 
 
 def signature_ok(obj, user, device):
@@ -81,7 +82,7 @@ def main():
         count = uploads(hs, bot.user_id)
         bot.stop()
         bot.start()
-        wait_until(lambda: identity(bot) and bot.log().count("encryption on:") >= 2, 30, 0.1,
+        wait_until(lambda: identity(bot) and bot.log().count("encryption on ") >= 2, 30, 0.1,
                    "the restart")
         person = hs.person("dave")
         room = person.create_dm(bot.user_id)
@@ -110,7 +111,7 @@ def main():
         tap.check(status != 0 and "does not open the stored encryption account" in out,
                   "a wrong pickle key stops the bot and names the problem", (status, out[-800:]))
         bot.start()
-        wait_until(lambda: bot.log().count("encryption on:") >= 3, 30, 0.1, "the restart")
+        wait_until(lambda: bot.log().count("encryption on ") >= 3, 30, 0.1, "the restart")
         tap.check(identity(bot) == first, "with the right key again the identity is unchanged")
         bot.stop()
 
@@ -118,8 +119,8 @@ def main():
         bot.settings["device_id"] = "NEWDEVICE"
         bot.start()
         fresh = wait_until(lambda: bot_keys(hs, bot, "NEWDEVICE"), 30, 0.1, "the new keys")
-        tap.check(bool(fresh) and identity(bot).startswith("device NEWDEVICE") and
-                  identity(bot).split(",", 1)[1] != first.split(",", 1)[1],
+        tap.check(bool(fresh) and identity(bot).startswith("device=NEWDEVICE ") and
+                  identity(bot).split(" ", 1)[1] != first.split(" ", 1)[1],
                   "device_id = NEWDEVICE logs in as it with a new identity", identity(bot))
         converse(bot, person, room, ["!help"])
         status = bot.stop()

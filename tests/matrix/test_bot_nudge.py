@@ -113,7 +113,7 @@ SKIPPED = "nudge skipped"  # the bot's log line when it gives up a due nudge
 
 # Symptoms in the bot's log that name a known cause: (symptom, short label, explanation).
 KNOWN_CAUSES = [
-    ("has no direct room; nudge skipped",
+    ("reason=no-direct-room",
      "KNOWN BUG: the nudge was skipped, the bot forgot alice's direct chat after a restart",
      "After a restart the Matrix adapter announces the room again (SB_IN_ROOM, no person); "
      "router.c apply_batch calls store_room_set(..., person 0), and ST_ROOM_SET (store/db.h) "

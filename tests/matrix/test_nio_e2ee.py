@@ -159,8 +159,8 @@ async def forget(hs, bot, alice, room, tap):
 
 def bot_device(bot):
     for line in bot.log().splitlines():
-        if "encryption on: device " in line:
-            return line.split("encryption on: device ", 1)[1].split(",")[0]
+        if "encryption on device=" in line:
+            return line.split("encryption on device=", 1)[1].split()[0]
     return None
 
 

@@ -565,6 +565,8 @@ static void test_every_dialog_reachable(void **state)
     const json_t *commands = dialogs_data(set, "commands");
     reach(&s, json_string_value(json_object_get(commands, "first_contact")));
     reach(&s, json_string_value(json_object_get(dialogs_data(set, "crisis"), "dialog")));
+    reach(&s, json_string_value(json_object_get(commands, "listen")));
+    reach(&s, json_string_value(json_object_get(commands, "return")));
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(commands, "commands"), i, c)
@@ -622,6 +624,50 @@ static void words_of(const char *s, char ***list, size_t *n, size_t *cap)
         if (!c)
             break;
     }
+}
+
+/* The replies to text said in a group room by someone the coach has met, joined. */
+static char *group_reply(const char *text)
+{
+    json_t *st = json_pack("{s:i, s:b, s:i, s:[], s:s}", "v", 1, "met", 1, "turn", 3, "stack",
+                           "consent", "yes");
+    sb_input in = {text, 1796212800, 1, "Ann"};
+    sb_step out;
+    assert_int_equal(engine_step(set, st, &in, &out), SB_OK);
+    json_decref(st);
+    sb_buf b = {0};
+    for (size_t i = 0; i < out.nreplies; i++)
+        sb_buf_printf(&b, "%s\n", out.replies[i]);
+    for (size_t i = 0; i < out.neffects; i++) /* nothing of the person's is touched */
+        assert_true(out.effects[i].kind != SB_FX_EXERCISE_GIVEN &&
+                    out.effects[i].kind != SB_FX_ACTION && out.effects[i].kind != SB_FX_JOURNAL);
+    engine_step_free(&out);
+    return sb_buf_take(&b);
+}
+
+/* Issue 9: in a group room "coach: what is avoidant attachment?" and `!exercise` are
+ * general and answered there; a personal request still is not. */
+static void test_group_room_general(void **state)
+{
+    (void)state;
+    need_set();
+    const char *personal = json_string_value(
+        json_array_get(json_object_get(dialogs_data(set, "commands"), "group_private"), 0));
+    char *learn = group_reply("what is avoidant attachment?");
+    print_message("# %s\n", learn);
+    assert_non_null(strstr(learn, "attachment"));
+    assert_null(strstr(learn, "personal"));
+    char *ex = group_reply("!exercise");
+    print_message("# %s\n", ex);
+    assert_non_null(strstr(ex, "1. "));
+    assert_non_null(strstr(ex, "direct"));
+    assert_null(strstr(ex, "personal"));
+    char *journal = group_reply("!journal");
+    assert_non_null(personal);
+    assert_non_null(strstr(journal, "personal"));
+    free(learn);
+    free(ex);
+    free(journal);
 }
 
 static char *read_file(const char *path)
@@ -723,6 +769,7 @@ int main(void)
         cmocka_unit_test(test_not_a_therapist),
         cmocka_unit_test(test_safety_plan_repeats_help),
         cmocka_unit_test(test_every_dialog_reachable),
+        cmocka_unit_test(test_group_room_general),
         cmocka_unit_test(test_no_copied_sentences),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -130,6 +130,9 @@ static const broken_case cases[] = {
     {"reflection-template", 1, "reflection.json", "-", "templates 1 must contain {echo}", 1},
     {"reflection-brief", 1, "reflection.json", "-", "brief_reply 1 must contain {echo}", 1},
     {"nudge-empty", 1, "nudges.json", "-", "empty text at messages[1]", 1},
+    {"intent-unknown", 1, "intents/ghost.txt", "-", "unknown intent \"ghost\"", 1},
+    {"intent-few", 1, "intents/bye.txt", "-", "only 2 examples; an intent needs at least 3", 1},
+    {"intent-duplicate", 1, "intents/welcome.txt", "-", "line 4: \"See you!\" is also an example of bye", 1},
     {"missing-commands", 0, "commands.json", "-", "missing: no file of kind \"commands\"", 2},
     {"generated:too-big", 1, "big.json", "-", "file is larger than 1 MiB", 1},
 };

@@ -170,7 +170,7 @@ static const exchange exercise_interrupted[] = {
     {"calm", {"NO_CONSENT", "Thank you"}, NULL, 0, 0},
     {"hello", {"FALLBACK"}, NULL, 6 * 3600, 0}, /* no follow-up question in this one */
     {"@exercise:body-scan", {"SCAN1"}, "G(body-scan)", 0, 0},
-    {"stop", {"STOPPED"}, NULL, 0, 0},
+    {"stop", {"STOPPED"}, "X(body-scan)", 0, 0}, /* stopped: no nudge asks about it */
     {"next", {"FALLBACK"}, NULL, 0, 0},
     END};
 
@@ -498,6 +498,16 @@ static const exchange group_room_menus[] = {
     {"yes", {"SITUATIONS"}, NULL, 0, 0},
     END};
 
+/* A question that is the trigger of a general dialog ("group": true) is answered in a group
+ * room too (issue 9: "coach: what is avoidant attachment?"); a personal one is not. */
+static const exchange group_room_general[] = {
+    CONSENT,
+    {"pattern", {"INTRO"}, NULL, 0, 0},
+    {"can you tell me more", {"ANSWER", "GROUP_CONTINUE", "~GROUP_PRIVATE", "~INTRO"}, NULL, 0, 1},
+    {"why do I pull away", {"GROUP_PRIVATE", "~INTRO"}, NULL, 0, 1},
+    {"yes", {"SITUATIONS"}, NULL, 0, 0},
+    END};
+
 static const exchange figures_of_speech[] = {
     CONSENT,
     {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
@@ -518,7 +528,7 @@ static const exchange crisis_drops_the_dialog[] = {
     {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
     {"I want to die", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
     {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
-    {"my sister", {"SAFETY_END", "~RESUME", "~STEP1"}, NULL, 0, 0},
+    {"my sister", {"SAFETY_END", "~RESUME", "~STEP1"}, "X(notice-urge)", 0, 0},
     {"next", {"FALLBACK", "~STEP2"}, NULL, 0, 0},
     END};
 
@@ -664,6 +674,7 @@ static const named transcripts[] = {
     {"a first message that is a command runs it", first_message_is_a_command},
     {"a first message that is a trigger starts it", first_message_is_a_trigger},
     {"a menu in a group room", group_room_menus},
+    {"a general question in a group room", group_room_general},
     {"figures of speech are no crisis", figures_of_speech},
     {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };

@@ -117,7 +117,7 @@ static void test_stack_depth(void **unused)
     json_decref(state);
     /* the end of the safety plan drops everything it interrupted */
     static const exchange unwind[] = {
-        {"no", {"SAFETY_END", "~RESUME", "~STEP1"}, NULL, 0, 0},
+        {"no", {"SAFETY_END", "~RESUME", "~STEP1"}, "X(notice-urge)", 0, 0},
         {"next", {"FALLBACK", "~STEP2"}, NULL, 0, 0},
         END};
     run(unwind, &st, &now);

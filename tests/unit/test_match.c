@@ -218,6 +218,41 @@ static void test_match_choice_label(void **unused)
     json_decref(list);
 }
 
+/* Other words, same meaning: most of the content words shared with one choice (crude
+ * stems); a long message about something else is no pick and shares little. */
+static const struct {
+    const char *text;
+    int index;  /* -1: none */
+    int shared; /* 1 when *shared should be non-zero */
+} overlaps[] = {
+    {"some exercises please", 2, 1},
+    {"show everything", 3, 1},
+    {"just looking around", 4, 1},
+    {"attachment stuff", 1, 1},
+    {"exercise", -1, 1}, /* one word: the word rules decide */
+    {"me and my husband had a huge fight last night and now he is not talking to me", -1, 0},
+    {"show me a short exercise", 2, 1}, /* the label that shares most */
+    {"show short", -1, 1}, /* two labels share as much: no pick */
+};
+
+static void test_match_choice_overlap(void **unused)
+{
+    (void)unused;
+    json_t *list = json_loads(menu, 0, NULL);
+    assert_non_null(list);
+    const json_t *filler = json_object_get(dialogs_data(dialogs, "commands"), "filler_words");
+    for (size_t i = 0; i < sizeof overlaps / sizeof overlaps[0]; i++) {
+        size_t index = 99, shared = 0;
+        int rc = match_choice_overlap(list, filler, overlaps[i].text, NULL, &index, &shared);
+        print_message("# \"%s\" -> %d %zu shared %zu\n", overlaps[i].text, rc, index, shared);
+        assert_int_equal(rc, overlaps[i].index >= 0);
+        if (rc == 1)
+            assert_int_equal(index, (size_t)overlaps[i].index);
+        assert_int_equal(shared > 0, overlaps[i].shared);
+    }
+    json_decref(list);
+}
+
 typedef struct rating_case {
     const char *text;
     int rating; /* 0: none */
@@ -348,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_match_command),
         cmocka_unit_test(test_match_choice),
         cmocka_unit_test(test_match_choice_label),
+        cmocka_unit_test(test_match_choice_overlap),
         cmocka_unit_test(test_match_rating),
         cmocka_unit_test(test_crisis),
         cmocka_unit_test(test_normal_forms),

@@ -1,7 +1,7 @@
 /* test_matrix_room.c — what a sequence of real /sync answers (Synapse transcripts in
- * ../shared/matrix-transcripts/) means for the core and the adapter's actions: the DM flow
- * (invite, join, message), group privacy, encrypted rooms, leaving; plus the HTTP outcome
- * and backoff rules of matrix_http. Each step is a table row: file, expected results. */
+ * tests/matrix/synapse/, a copy of shared/matrix-transcripts) means for the core and the
+ * adapter's actions: the DM flow (invite, join, message), group privacy, encrypted rooms,
+ * leaving; plus the HTTP outcome and backoff rules of matrix_http. Each step is a table row: file, expected results. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +24,7 @@
 static matrix_sync *load_sync(const char *file)
 {
     char path[512];
-    snprintf(path, sizeof path, "../shared/matrix-transcripts/%s", file);
+    snprintf(path, sizeof path, "tests/matrix/synapse/%s", file);
     json_t *root = json_load_file(path, 0, NULL);
     if (!root)
         fail_msg("cannot read %s", path);

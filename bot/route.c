@@ -1,0 +1,381 @@
+/* route.c — routing by confidence (route.h): reads the guesses of understand.h against the
+ * thresholds and texts of understanding.json and languages.json, says the line said back,
+ * the act's reply, the menu or the listening line, and names what the engine starts. It
+ * never runs a dialog or command itself (engine.c and flow.c do). */
+#include "route.h"
+
+#include "flow.h"
+#include "match.h"
+#include "reflect.h"
+#include "sb.h"
+#include "text.h"
+#include "understand.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SURE_DEFAULT 0.5
+#define MARGIN_DEFAULT 0.15
+#define MAYBE_DEFAULT 0.15
+#define SURE_WAITING_DEFAULT 0.7
+#define UNCLEAR_WORDS 5 /* an unplaced message shorter than this is asked about, not reflected */
+#define SHORT_ACT_WORDS 4   /* an act that is not sure is taken only from a message this short */
+#define REFLECT_MIN_WORDS 3 /* words a message needs before listening reflects it */
+#define MENU_MAX INTENT_TOP_MAX
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static const json_t *understanding(const turn *t)
+{
+    return dialogs_data(t->d, "understanding");
+}
+
+static double number(const json_t *u, const char *key, double fallback)
+{
+    const json_t *v = json_object_get(u, key);
+    return json_is_number(v) ? json_number_value(v) : fallback;
+}
+
+static const json_t *command_named(const turn *t, const char *name)
+{
+    size_t i;
+    const json_t *cmd;
+    json_array_foreach(json_object_get(dialogs_data(t->d, "commands"), "commands"), i, cmd) {
+        const char *n = str(cmd, "name");
+        if (n && strcmp(n, name) == 0)
+            return cmd;
+    }
+    return NULL;
+}
+
+static const json_t *act_of(const turn *t, const char *intent)
+{
+    return json_object_get(json_object_get(understanding(t), "acts"), intent);
+}
+
+static int is_listening(const char *intent)
+{
+    return strcmp(intent, "vent") == 0 || strcmp(intent, "listen") == 0;
+}
+
+static void say(turn *t, const char *key, const json_t *texts)
+{
+    char k[160];
+    snprintf(k, sizeof k, "understanding/%.140s", key);
+    turn_say(t, k, texts, NULL);
+}
+
+static long words_of(const char *text)
+{
+    long n = 0;
+    int in = 0;
+    for (const char *p = text; *p; p++) {
+        int space = *p == ' ' || *p == '\t' || *p == '\n';
+        n += !space && !in;
+        in = !space;
+    }
+    return n;
+}
+
+/* The reflection of the input ("It sounds like ..."), when it has words enough. */
+static void reflect_input(turn *t)
+{
+    if (words_of(t->text) < REFLECT_MIN_WORDS)
+        return;
+    const json_t *r = dialogs_data(t->d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    char *safe = *echo ? text_escape_markdown(echo) : NULL;
+    if (*echo && safe) {
+        size_t pick = (size_t)text_hash(t->text, strlen(t->text), TEXT_HASH_SEED);
+        turn_reply_owned(t, reflect_render(r, safe, feeling, pick));
+    } else if (*echo) {
+        turn_fail(t, SB_ENOMEM);
+    }
+    free(safe);
+    free(echo);
+    free(feeling);
+}
+
+/* Listening: the listening dialog when the set names one, else a reflection (or the act's
+ * own reply) and an open question of "listen". */
+#define HEARD_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
+
+static int listen(turn *t, route *r, const char *act)
+{
+    const json_t *u = understanding(t);
+    const char *dialog = str(u, "listen_dialog");
+    long words = words_of(t->text);
+    if (dialog && dialogs_dialog(t->d, dialog) && (act || words >= UNCLEAR_WORDS)) {
+        /* the listening conversation hears the message itself, unless it only asked to be
+         * heard ("can you just listen"): then it asks what is on their mind */
+        r->dialog = dialog;
+        r->heard = !act || strcmp(act, "listen") != 0 || words >= HEARD_WORDS;
+        return 1;
+    }
+    if (!act && words_of(t->text) < UNCLEAR_WORDS) { /* too little to place: ask for more */
+        say(t, "unclear", json_object_get(u, "unclear"));
+        return 1;
+    }
+    if (!act) /* words enough that fit no topic: most likely something on their mind */
+        act = "vent";
+    const json_t *reply = json_object_get(act_of(t, act), "reply");
+    size_t before = t->nreplies;
+    if (strcmp(act, "listen") != 0)
+        reflect_input(t);
+    if (t->nreplies == before && reply) {
+        char key[80];
+        snprintf(key, sizeof key, "acts/%.60s", act);
+        say(t, key, reply);
+    }
+    if (strcmp(act, "listen") != 0)
+        say(t, "listen", json_object_get(u, "listen"));
+    return 1;
+}
+
+static void offer(turn *t, const char *const *intents, size_t n);
+
+/* 1 when intent is one to offer rather than start ("confirm"). */
+static int to_confirm(const turn *t, const char *intent)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(json_object_get(understanding(t), "confirm"), i, c) {
+        if (json_is_string(c) && strcmp(json_string_value(c), intent) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Leads to intent: the act's reply (and its "then"), or the line said back (heard=1) and
+ * the dialog or command. */
+static int go(turn *t, const char *intent, route *r, int heard)
+{
+    const json_t *act = act_of(t, intent);
+    if (act && is_listening(intent))
+        return listen(t, r, intent);
+    if (act) {
+        char key[80];
+        snprintf(key, sizeof key, "acts/%.60s", intent);
+        say(t, key, json_object_get(act, "reply"));
+        const char *then = str(act, "then");
+        if (then && command_named(t, then))
+            r->command = command_named(t, then);
+        else if (then)
+            r->dialog = then;
+        return 1;
+    }
+    if (heard) {
+        char key[80];
+        snprintf(key, sizeof key, "heard/%.60s", intent);
+        say(t, key, json_object_get(json_object_get(understanding(t), "heard"), intent));
+    }
+    if (dialogs_dialog(t->d, intent))
+        r->dialog = intent;
+    else
+        r->command = command_named(t, intent);
+    return 1;
+}
+
+/* The label of intent in a menu, or NULL when it is not offered in menus (acts, and
+ * commands without an "options" label). */
+static const char *label_of(const turn *t, const char *intent)
+{
+    const char *label = str(json_object_get(understanding(t), "options"), intent);
+    if (label || act_of(t, intent))
+        return act_of(t, intent) ? NULL : label;
+    return str(dialogs_dialog(t->d, intent), "title");
+}
+
+static void offer(turn *t, const char *const *intents, size_t n)
+{
+    json_t *frame = json_object();
+    json_t *list = json_array();
+    if (!frame || !list || json_object_set_new(frame, "menu", list)) {
+        json_decref(frame);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    reflect_input(t); /* what was heard first, then the question (issue 9: reflect, offer) */
+    const json_t *u = understanding(t);
+    char *intro = turn_render(t, "understanding/unsure", json_object_get(u, "unsure"), NULL);
+    sb_buf b = {0};
+    int rc = intro ? sb_buf_puts(&b, intro) : SB_ENOMEM;
+    free(intro);
+    for (size_t i = 0; i < n && rc == SB_OK; i++) {
+        rc = sb_buf_printf(&b, "%s%zu. %s", i ? "\n" : "\n\n", i + 1, label_of(t, intents[i]));
+        if (rc == SB_OK && json_array_append_new(list, json_string(intents[i])))
+            rc = SB_ENOMEM;
+    }
+    if (rc == SB_OK)
+        rc = sb_buf_printf(&b, "\n%zu. %s", n + 1, str(u, "just_talk") ? str(u, "just_talk") : "");
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        json_decref(frame);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    turn_reply_owned(t, sb_buf_take(&b));
+    turn_push(t, frame);
+}
+
+#define LANGUAGES_SAID 2 /* lines said when the detector hesitates between languages */
+
+/* The line in the person's language, when the message is in one we have a line for (in
+ * the two best candidates' languages when the detector hesitates: Spanish or Italian). */
+static int other_language(turn *t)
+{
+    const char *codes[LANGUAGES_SAID];
+    size_t n = understand_language(t->d, t->text, codes, LANGUAGES_SAID);
+    const json_t *replies = json_object_get(dialogs_data(t->d, "languages"), "replies");
+    int said = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *reply = json_object_get(replies, codes[i]);
+        char key[40];
+        snprintf(key, sizeof key, "languages/%.20s", codes[i]);
+        if (reply) {
+            turn_say(t, key, reply, NULL);
+            said = 1;
+        }
+    }
+    return said;
+}
+
+/* 1 when the guesses make the model sure of guesses[0]. */
+static int is_sure(const turn *t, const intent_guess *g, size_t n)
+{
+    const json_t *u = understanding(t);
+    double second = n > 1 ? g[1].p : 0;
+    return g[0].p >= number(u, "sure", SURE_DEFAULT) &&
+           g[0].p - second >= number(u, "margin", MARGIN_DEFAULT);
+}
+
+int route_idle(turn *t, route *r)
+{
+    memset(r, 0, sizeof *r);
+    if (other_language(t))
+        return 1;
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = understand_guess(t->d, t->text, g);
+    if (n == 0 || !understanding(t))
+        return 0;
+    if (is_sure(t, g, n) && to_confirm(t, g[0].intent)) {
+        offer(t, &g[0].intent, 1);
+        return 1;
+    }
+    if (is_sure(t, g, n))
+        return go(t, g[0].intent, r, 1);
+    double maybe = number(understanding(t), "maybe", MAYBE_DEFAULT);
+    const char *options[MENU_MAX];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (g[i].p >= maybe && label_of(t, g[i].intent))
+            options[k++] = g[i].intent;
+    if (k >= 2 || (k == 1 && options[0] == g[0].intent)) {
+        offer(t, options, k);
+        return 1;
+    }
+    if (is_listening(g[0].intent))
+        return listen(t, r, g[0].intent);
+    if (act_of(t, g[0].intent) && g[0].p >= maybe && words_of(t->text) <= SHORT_ACT_WORDS)
+        return go(t, g[0].intent, r, 0);
+    return listen(t, r, NULL);
+}
+
+int route_interrupt(turn *t, route *r)
+{
+    memset(r, 0, sizeof *r);
+    if (other_language(t))
+        return 1;
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = understand_guess(t->d, t->text, g);
+    const char *top = str(turn_top(t), "dialog");
+    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    if (n == 0 || !dialogs_dialog(t->d, g[0].intent) || act_of(t, g[0].intent) ||
+        to_confirm(t, g[0].intent) || (top && strcmp(top, g[0].intent) == 0) ||
+        (top && first && strcmp(top, first) == 0))
+        return 0;
+    if (!is_sure(t, g, n) ||
+        g[0].p < number(understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
+        return 0;
+    return go(t, g[0].intent, r, 1);
+}
+
+int route_first(turn *t, route *r)
+{
+    memset(r, 0, sizeof *r);
+    if (other_language(t))
+        return 1;
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = understand_guess(t->d, t->text, g);
+    if (n == 0 || !is_sure(t, g, n) || !command_named(t, g[0].intent) ||
+        dialogs_dialog(t->d, g[0].intent))
+        return 0;
+    return go(t, g[0].intent, r, 1);
+}
+
+int route_is_menu(const json_t *frame)
+{
+    return json_is_array(json_object_get(frame, "menu"));
+}
+
+int route_menu_ok(const sb_dialogs *d, const json_t *frame)
+{
+    const json_t *list = json_object_get(frame, "menu");
+    const json_t *u = dialogs_data(d, "understanding");
+    if (!u || !json_is_array(list) || json_array_size(list) == 0 ||
+        json_array_size(list) > MENU_MAX)
+        return 0;
+    size_t i;
+    const json_t *id;
+    json_array_foreach(list, i, id) {
+        const char *s = json_string_value(id);
+        if (!s || (!dialogs_dialog(d, s) && !json_object_get(json_object_get(u, "options"), s)))
+            return 0;
+    }
+    return 1;
+}
+
+int route_menu_answer(turn *t, const json_t *menu, route *r)
+{
+    memset(r, 0, sizeof *r);
+    const json_t *list = json_object_get(menu, "menu");
+    json_t *choices = json_array();
+    int rc = choices ? SB_OK : SB_ENOMEM;
+    size_t i;
+    const json_t *id;
+    json_array_foreach(list, i, id) {
+        const char *label = label_of(t, json_string_value(id));
+        if (rc == SB_OK && json_array_append_new(choices, json_pack("{s:s, s:[]}", "label",
+                                                                    label ? label : "", "words")))
+            rc = SB_ENOMEM;
+    }
+    const char *talk = str(understanding(t), "just_talk");
+    if (rc == SB_OK &&
+        json_array_append_new(choices, json_pack("{s:s, s:[s, s, s]}", "label", talk ? talk : "",
+                                                 "words", "talk", "just talk", "neither")))
+        rc = SB_ENOMEM;
+    size_t index = 0;
+    int found = rc == SB_OK ? match_choice(choices, t->text, &index) : rc;
+    if (found == 0)
+        found = match_choice_label(choices, json_object_get(dialogs_data(t->d, "commands"),
+                                                            "filler_words"),
+                                   t->text, NULL, &index);
+    json_decref(choices);
+    if (found < 0) {
+        turn_fail(t, found);
+        return 1;
+    }
+    if (found == 0)
+        return 0;
+    if (index < json_array_size(list))
+        return go(t, json_string_value(json_array_get(list, index)), r, 1);
+    return listen(t, r, "listen");
+}

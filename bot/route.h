@@ -1,0 +1,47 @@
+/* route.h — routing by confidence (design.md: understanding -> engine step): what an input
+ * that no command word, phrase or trigger placed leads to, by the intents the set's model
+ * guesses (understand.h) and understanding.json. Sure of one intent: a line said back and
+ * its dialog or command, or the reply of a chat act. Unsure between two or three: a short
+ * reflection and a menu of them plus "just talk" (a menu frame on the stack). Unclear,
+ * venting, or asking to be listened to: listening. Another language: a line in it.
+ * route.c says what it decides; the engine starts what it names (route). */
+#ifndef SB_ROUTE_H
+#define SB_ROUTE_H
+
+#include "turn.h"
+
+#include <jansson.h>
+
+/* What the engine is to start after a routing said its part. */
+typedef struct route {
+    const char *dialog;    /* a dialog id (borrowed from the set), or NULL */
+    const json_t *command; /* a command of commands.json (borrowed), or NULL */
+    int heard;             /* the dialog starts with the message as the first thing heard */
+} route;
+
+/* Idle input (nothing waits) that no command or trigger placed. Returns 1 when it was
+ * answered (and *r names what to start, if anything), 0 when the set has no understanding
+ * (then the engine says its fallback). */
+int route_idle(turn *t, route *r);
+
+/* An answer that fits nothing a waiting dialog asks: 1 with *r when the model is sure (by
+ * "sure_waiting") of a dialog that is not already waiting, nor to be confirmed, nor while the
+ * first-contact dialog waits (never a command, chat act or listening), after the line said
+ * back; 1 with nothing to start when it was in another language and got the line in it;
+ * 0 otherwise, nothing said. */
+int route_interrupt(turn *t, route *r);
+
+/* A first message that is a command in other words ("can you remind me every morning") or
+ * in another language: 1 when it was answered (*r as for route_idle), 0 otherwise. */
+int route_first(turn *t, route *r);
+
+/* Menu frames ({"menu": [intent, ...]}) wait on top of an otherwise empty stack. */
+int route_is_menu(const json_t *frame);
+/* 1 when frame is a menu this set can still offer. */
+int route_menu_ok(const sb_dialogs *d, const json_t *frame);
+
+/* The answer to menu (a frame the engine popped; borrowed): 1 with *r when the answer picked
+ * one of its intents or "just talk", 0 when it picked none (then it is read as idle input). */
+int route_menu_answer(turn *t, const json_t *menu, route *r);
+
+#endif
