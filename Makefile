@@ -12,7 +12,7 @@
 # Sources are found by wildcard: a new module is a new .c/.h pair in bot/, store/ or adapters/.
 
 CC      ?= cc
-PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark libutf8proc libexttextcat
+PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark libutf8proc libexttextcat olm
 WARN     = -Wall -Wextra -Werror
 CSTD     = -std=c11 -D_GNU_SOURCE
 INCS     = -Ibot -Istore -Iadapters

@@ -7,9 +7,12 @@
  *
  * Config keys read from [matrix]: homeserver, user_id, password, access_token, device_name,
  * device_id, allowed_users, allowed_servers, msgtype, sync_timeout_ms, backoff_min_ms,
- * backoff_max_ms. Resume keys kept through the core: next_batch (with the receipts owed),
- * device_id, filter_id.
- * Device keys are never uploaded (so people's clients open unencrypted chats with the bot). */
+ * backoff_max_ms, encryption. Resume keys kept through the core: next_batch (with the
+ * receipts owed), device_id, access_token, filter_id; with encryption, the account and
+ * sessions are adapter state (matrix_e2ee.h) committed with every batch.
+ * With encryption off, device keys are never uploaded (so people's clients open
+ * unencrypted chats with the bot); with it on, the pickle key must be set (matrix_crypto.h). */
+#include "matrix_crypto.h"
 #include "matrix_impl.h"
 #include "sb.h"
 
@@ -35,6 +38,8 @@ void matrix_job_free(job *j)
         free(j->room);
         free(j->text);
         free(j->event_id);
+        matrix_e2ee_strings_free(j->cipher, j->parts);
+        free(j->share_txn);
         free(j);
         j = next;
     }
@@ -64,6 +69,49 @@ void matrix_job_push(matrix *m, job *j)
     m->tail = j;
 }
 
+void matrix_job_push_front(matrix *m, job *j)
+{
+    if (!j)
+        return;
+    j->next = m->head;
+    m->head = j;
+    if (!m->tail)
+        m->tail = j;
+}
+
+void matrix_queue_pending(matrix *m, int front, job **list)
+{
+    char **txns = NULL;
+    size_t n = m->e2ee ? matrix_e2ee_take_pending(m->e2ee, &txns) : 0;
+    job *first = NULL, **end = &first;
+    for (size_t i = 0; i < n; i++) {
+        job *j = matrix_job_new(JOB_TODEVICE, "");
+        if (j && !(j->text = sb_strdup(txns[i]))) {
+            matrix_job_free(j);
+            j = NULL;
+        }
+        if (!j)
+            continue; /* it stays pending and goes after the next restart */
+        *end = j;
+        end = &j->next;
+    }
+    matrix_e2ee_strings_free(txns, n);
+    if (!first)
+        return;
+    if (front) {
+        *end = m->head;
+        m->head = first;
+        if (!m->tail)
+            for (m->tail = first; m->tail->next; m->tail = m->tail->next)
+                ;
+    } else {
+        job **at = list;
+        while (*at)
+            at = &(*at)->next;
+        *at = first;
+    }
+}
+
 /* ---- the core's side: called on the core thread ---- */
 
 static void matrix_send(sb_adapter *a, const sb_outbound *msg)
@@ -86,6 +134,16 @@ static void matrix_send(sb_adapter *a, const sb_outbound *msg)
     curl_multi_wakeup(m->multi);
 }
 
+static void matrix_forgot(sb_adapter *a, const char *person)
+{
+    matrix *m = a->impl;
+    pthread_mutex_lock(&m->mu);
+    if (m->forgotten)
+        json_array_append_new(m->forgotten, json_string(person));
+    pthread_mutex_unlock(&m->mu);
+    curl_multi_wakeup(m->multi);
+}
+
 static void matrix_committed(sb_adapter *a, uint64_t seq)
 {
     matrix *m = a->impl;
@@ -104,7 +162,18 @@ static int take_inbox(matrix *m, uint64_t *committed)
     m->in_head = m->in_tail = NULL;
     *committed = m->committed;
     int stopping = m->stopping;
+    json_t *forgotten = NULL;
+    if (json_array_size(m->forgotten)) {
+        forgotten = m->forgotten;
+        m->forgotten = json_array();
+    }
     pthread_mutex_unlock(&m->mu);
+    size_t i;
+    json_t *person;
+    json_array_foreach(forgotten, i, person)
+        if (m->e2ee)
+            matrix_e2ee_forget(m->e2ee, json_string_value(person));
+    json_decref(forgotten);
     while (in) {
         job *next = in->next;
         matrix_job_push(m, in);
@@ -119,7 +188,8 @@ uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const ch
 {
     sb_batch *batch = calloc(1, sizeof *batch);
     if (!batch || (key && (!(batch->resume_key = sb_strdup(key)) ||
-                           !(batch->resume_value = sb_strdup(value))))) {
+                           !(batch->resume_value = sb_strdup(value)))) ||
+        (m->e2ee && matrix_e2ee_changes(m->e2ee, &batch->changes, &batch->change_count) != SB_OK)) {
         sb_batch_free(batch);
         matrix_batch_clear(b);
         return 0;
@@ -220,6 +290,7 @@ static void *thread_main(void *arg)
         if (take_inbox(m, &committed))
             break;
         int64_t now = matrix_now_ms();
+        m->seen_committed = committed;
         if (m->state == ST_WAIT_COMMIT && committed >= m->awaited_seq)
             matrix_poll_committed(m);
         if (m->state != ST_WAIT_COMMIT && m->state != ST_DEAD && !m->sync.req.easy &&
@@ -229,7 +300,7 @@ static void *thread_main(void *arg)
         long wait = 1000;
         if (!m->sync.req.easy && m->state != ST_WAIT_COMMIT)
             wait = until(m->sync.not_before, now, wait);
-        if (!m->work.req.easy && m->head)
+        if (!m->work.req.easy && (m->head || m->current))
             wait = until(m->work.not_before, now, wait);
         curl_multi_poll(m->multi, NULL, 0, (int)(wait > 0 ? wait : 1), NULL);
         int running = 0;
@@ -254,10 +325,28 @@ static void *thread_main(void *arg)
 
 /* ---- the adapter interface ---- */
 
+/* sb_core_state_each callback: keeps a copy of each stored value for the e2ee machine,
+ * which is made once whoami has named the user and device. */
+static int keep_state(void *ctx, const char *key, const char *value, const char *owner)
+{
+    (void)owner;
+    matrix *m = ctx;
+    json_t *pair = json_pack("[s,s]", key, value);
+    return pair && json_array_append_new(m->stored, pair) == 0 ? SB_OK : SB_ENOMEM;
+}
+
 static int matrix_start(sb_adapter *a, sb_core *core)
 {
     matrix *m = a->impl;
     m->core = core;
+    if (m->encryption) {
+        int rc = sb_core_state_each(core, a, keep_state, m);
+        if (rc != SB_OK) {
+            sb_log("error", "matrix", "cannot read the stored encryption state: %s",
+                   sb_strerror(rc));
+            return rc;
+        }
+    }
     char *position = sb_core_resume_get(core, a, "next_batch");
     if (position)
         matrix_poll_resume(m, position);
@@ -280,8 +369,9 @@ static int matrix_start(sb_adapter *a, sb_core *core)
     if (pthread_create(&m->thread, NULL, thread_main, m) != 0)
         return SB_ENOMEM;
     m->started = 1;
-    sb_log("info", "matrix", "starting against %s (%s)", m->homeserver,
-           m->first_start ? "first start: history is skipped" : "resuming");
+    sb_log("info", "matrix", "starting against %s (%s; encryption %s)", m->homeserver,
+           m->first_start ? "first start: history is skipped" : "resuming",
+           m->encryption ? "on" : "off");
     return SB_OK;
 }
 
@@ -312,11 +402,17 @@ static void matrix_destroy(sb_adapter *a)
         curl_multi_cleanup(m->multi);
     matrix_rooms_free(m->rooms);
     json_decref(m->owed);
+    matrix_e2ee_free(m->e2ee);
+    json_decref(m->stored);
+    json_decref(m->keys_body);
+    json_decref(m->forgotten);
+    if (m->pickle_key)
+        matrix_crypto_wipe_free(m->pickle_key, m->pickle_key_len);
     matrix_gap_clear(m);
     matrix_sync_free(m->held);
     char *strings[] = {m->homeserver, m->user_id, m->password, m->token, m->device_name,
                        m->device_id, m->allowed_users, m->allowed_servers, m->msgtype,
-                       m->self, m->since, m->pending_since, m->filter_id};
+                       m->self, m->since, m->pending_since, m->filter_id, m->config_device};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         free(strings[i]);
     pthread_mutex_destroy(&m->mu);
@@ -352,12 +448,21 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     m->token = setting(cfg, "access_token", &ok);
     m->device_name = setting(cfg, "device_name", &ok);
     m->device_id = setting(cfg, "device_id", &ok);
+    m->config_device = setting(cfg, "device_id", &ok);
     m->allowed_users = setting(cfg, "allowed_users", &ok);
     m->allowed_servers = setting(cfg, "allowed_servers", &ok);
     const char *type = config_get(cfg, "matrix", "msgtype");
     m->msgtype = sb_strdup(!type || strcmp(type, "notice") == 0 ? "m.notice"
                            : strcmp(type, "text") == 0          ? "m.text"
                                                                 : "");
+    m->encryption = config_get_bool(cfg, "matrix", "encryption", 1);
+    m->stored = json_array();
+    m->forgotten = json_array();
+    char key_problem[512] = "";
+    if (m->encryption &&
+        matrix_pickle_key_load(&m->pickle_key, &m->pickle_key_len, key_problem,
+                               sizeof key_problem) != SB_OK)
+        m->pickle_key = NULL;
     m->sync_timeout_ms = config_get_long(cfg, "matrix", "sync_timeout_ms", 30000);
     m->backoff_min_ms = config_get_long(cfg, "matrix", "backoff_min_ms", 1000);
     m->backoff_max_ms = config_get_long(cfg, "matrix", "backoff_max_ms", 300000);
@@ -366,10 +471,13 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     pthread_mutex_init(&m->mu, NULL);
     m->base = (sb_adapter){.name = "matrix", .impl = m, .start = matrix_start,
                            .send = matrix_send, .committed = matrix_committed,
-                           .stop = matrix_stop, .destroy = matrix_destroy};
+                           .forgot = matrix_forgot, .stop = matrix_stop,
+                           .destroy = matrix_destroy};
     const char *problem = NULL;
-    if (!ok || !m->msgtype || !m->rooms || !m->multi)
+    char encryption_problem[640];
+    if (!ok || !m->msgtype || !m->rooms || !m->multi || !m->stored || !m->forgotten)
         problem = "out of memory";
+
     else if (!m->homeserver)
         problem = "[matrix] needs homeserver (the homeserver's URL, e.g. https://matrix.example.org)";
     else if (!m->token && !m->password)
@@ -382,6 +490,12 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     else if (m->sync_timeout_ms < 0 || m->backoff_min_ms < 1 || m->backoff_max_ms < m->backoff_min_ms)
         problem = "[matrix] sync_timeout_ms, backoff_min_ms and backoff_max_ms must be positive, "
                   "backoff_max_ms at least backoff_min_ms";
+    else if (m->encryption && !m->pickle_key) {
+        snprintf(encryption_problem, sizeof encryption_problem,
+                 "[matrix] encryption = yes needs a pickle key: %s (or set encryption = no)",
+                 key_problem);
+        problem = encryption_problem;
+    }
     if (problem) {
         fprintf(stderr, "securebase: %s\n", problem);
         matrix_destroy(&m->base);

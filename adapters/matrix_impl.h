@@ -6,6 +6,7 @@
 #define SB_MATRIX_IMPL_H
 
 #include "matrix.h"
+#include "matrix_e2ee.h"
 #include "matrix_http.h"
 #include "matrix_parse.h"
 #include "matrix_room.h"
@@ -23,18 +24,32 @@
 #define BEST_EFFORT_TRIES 3
 #define GAP_PAGES_MAX 100 /* pages of /messages fetched to fill one limited timeline */
 
-typedef enum { JOB_SEND, JOB_JOIN, JOB_LEAVE, JOB_TYPING, JOB_RECEIPT } job_kind;
+typedef enum { JOB_SEND, JOB_JOIN, JOB_LEAVE, JOB_TYPING, JOB_RECEIPT, JOB_TODEVICE } job_kind;
+
+/* The stages of a reply to an encrypted room (matrix_work.c). */
+typedef enum {
+    SEND_PREPARE,     /* members, device keys and Olm sessions fetched, one request a time */
+    SEND_WAIT_COMMIT, /* encrypted: the ratchets that made it are being committed */
+    SEND_SHARE,       /* the room key goes to the devices that lack it (sendToDevice) */
+    SEND_PARTS        /* the encrypted events go out, part by part */
+} send_stage;
 
 typedef struct job {
     job_kind kind;
     char *room;
-    char *text;     /* SEND: Markdown */
+    char *text;     /* SEND: Markdown; TODEVICE: the pending message's txn id */
     char *event_id; /* RECEIPT */
     int64_t id;     /* SEND: outbox row id (<= 0: a crisis fallback without a row) */
     int flag;       /* TYPING: on or off */
     size_t part;    /* SEND: the part of a long text going out now (matrix_split.h) */
     size_t parts;   /* SEND: how many parts the text has; known once the first is sent */
     int tries;
+    /* SEND to an encrypted room */
+    send_stage stage;
+    int asked;        /* PREPARE: what the request in flight asks (matrix_e2ee_need) */
+    uint64_t awaited; /* WAIT_COMMIT: the batch carrying the ratchets */
+    char **cipher;    /* the m.room.encrypted contents, one per part (JSON texts) */
+    char *share_txn;  /* SHARE: the pending to-device message with the room key */
     struct job *next;
 } job;
 
@@ -45,12 +60,13 @@ typedef struct lane {
 } lane;
 
 typedef enum {
-    ST_LOGIN, ST_WHOAMI, ST_FILTER, ST_BOOT, ST_SYNC, ST_GAP, ST_WAIT_COMMIT, ST_DEAD
+    ST_LOGIN, ST_WHOAMI, ST_KEYS, ST_FILTER, ST_BOOT, ST_SYNC, ST_GAP, ST_WAIT_COMMIT, ST_DEAD
 } sync_state;
 
 typedef struct matrix {
     sb_adapter base;
     char *homeserver, *user_id, *password, *token, *device_name, *device_id;
+    char *config_device;        /* [matrix] device_id as configured, NULL when not set */
     char *allowed_users, *allowed_servers, *msgtype;
     long sync_timeout_ms, backoff_min_ms, backoff_max_ms;
     sb_core *core;
@@ -83,6 +99,16 @@ typedef struct matrix {
     size_t gap_count, gap_cap;
     unsigned random_state;
     int64_t start_ms;
+    /* end-to-end encryption ([matrix] encryption = yes) */
+    int encryption;
+    char *pickle_key;           /* wiped on destroy */
+    size_t pickle_key_len;
+    json_t *stored;             /* [[key, value], ...] read at start, fed to e2ee at whoami */
+    matrix_e2ee *e2ee;          /* NULL until whoami (or with encryption off) */
+    json_t *keys_body;          /* ST_KEYS: the upload waiting for its commit, then sent */
+    uint64_t keys_seq;
+    uint64_t seen_committed;    /* the committed seq as the thread last saw it */
+    json_t *forgotten;          /* guarded by mu: people forgotten, for e2ee (core thread) */
 } matrix;
 
 /* Monotonic milliseconds. */
@@ -93,7 +119,13 @@ job *matrix_job_new(job_kind kind, const char *room);
 void matrix_job_free(job *j);
 /* Appends j (may be NULL: nothing happens) to the work queue. */
 void matrix_job_push(matrix *m, job *j);
-/* Hands the events of b (taken; b is left empty) with a resume position to the core.
+/* Puts j (may be NULL) at the front of the work queue: it goes next. */
+void matrix_job_push_front(matrix *m, job *j);
+/* A JOB_TODEVICE for each pending to-device message not queued yet: at the front of the
+ * queue (front 1, at start: before replies that rely on them) or appended to *list. */
+void matrix_queue_pending(matrix *m, int front, job **list);
+/* Hands the events of b (taken; b is left empty; may be NULL) with a resume position (key
+ * may be NULL) and every encryption state change since the last batch to the core.
  * Returns the batch's seq, 0 when memory ran out (nothing posted). */
 uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const char *value);
 /* Starts a request on lane l: path (freed) below the homeserver, body (taken, may be NULL),

@@ -47,6 +47,7 @@ void matrix_event_clear(matrix_event *e)
     free(e->state_key);
     free(e->membership);
     free(e->prev_membership);
+    free(e->encrypted);
     memset(e, 0, sizeof *e);
 }
 
@@ -255,6 +256,8 @@ static int classify(const json_t *ev, const char *self, matrix_event *out)
         rc = classify_message(ev, self, out);
     } else if (strcmp(type, "m.room.encrypted") == 0) {
         out->kind = MATRIX_EVENT_ENCRYPTED;
+        out->encrypted = json_dumps(json_object_get(ev, "content"), JSON_COMPACT);
+        rc = out->encrypted ? SB_OK : SB_ENOMEM;
     } else {
         out->kind = MATRIX_EVENT_IGNORED;
         out->reason = strcmp(type, "m.room.redaction") == 0 ? "redaction" : "type";
@@ -264,6 +267,38 @@ static int classify(const json_t *ev, const char *self, matrix_event *out)
 nomem:
     matrix_event_clear(out);
     return SB_ENOMEM;
+}
+
+int matrix_event_decrypted(matrix_event *e, const char *plain, const char *self)
+{
+    json_t *ev = matrix_json_load(plain, strlen(plain));
+    if (!json_is_object(ev) || !json_is_string(json_object_get(ev, "type")) ||
+        !json_is_object(json_object_get(ev, "content"))) {
+        json_decref(ev);
+        return SB_EPARSE;
+    }
+    /* What the server says about the event (id, sender) stays; the rest is the sender's. */
+    json_object_del(ev, "state_key");
+    int rc = (e->event_id && json_object_set_new(ev, "event_id", json_string(e->event_id))) ||
+                     (e->sender && json_object_set_new(ev, "sender", json_string(e->sender)))
+                 ? SB_ENOMEM
+                 : SB_OK;
+    matrix_event fresh;
+    if (rc == SB_OK)
+        rc = classify(ev, self, &fresh);
+    json_decref(ev);
+    if (rc != SB_OK) {
+        matrix_event_clear(e);
+        return rc;
+    }
+    if (fresh.kind == MATRIX_EVENT_MEMBER) { /* membership is never encrypted: a forgery */
+        matrix_event_clear(&fresh);
+        fresh.kind = MATRIX_EVENT_IGNORED;
+        fresh.reason = "malformed";
+    }
+    matrix_event_clear(e);
+    *e = fresh;
+    return SB_OK;
 }
 
 int matrix_event_parse(const char *json, size_t len, const char *self, matrix_event *out)
@@ -309,6 +344,13 @@ void matrix_sync_free(matrix_sync *s)
     for (size_t i = 0; i < s->direct_count; i++)
         free(s->direct_rooms[i]);
     free(s->direct_rooms);
+    json_decref(s->to_device);
+    for (size_t i = 0; i < s->keys_changed_count; i++)
+        free(s->keys_changed[i]);
+    free(s->keys_changed);
+    for (size_t i = 0; i < s->keys_left_count; i++)
+        free(s->keys_left[i]);
+    free(s->keys_left);
     free(s);
 }
 
@@ -359,6 +401,22 @@ static int has_encryption(const json_t *events)
     return 0;
 }
 
+/* A positive integer content field of the last m.room.encryption event in events, or -1. */
+static long encryption_setting(const json_t *events, const char *key, long found)
+{
+    size_t i;
+    const json_t *ev;
+    json_array_foreach(events, i, ev) {
+        const json_t *v = json_object_get(json_object_get(ev, "content"), key);
+        if (string_is(ev, "type", "m.room.encryption"))
+            found = json_is_integer(v) && json_integer_value(v) > 0 &&
+                            json_integer_value(v) < 0x7fffffffL
+                        ? (long)json_integer_value(v)
+                        : -1;
+    }
+    return found;
+}
+
 static int parse_joined_room(const char *room_id, const json_t *room, const char *self,
                              matrix_room *r)
 {
@@ -374,6 +432,10 @@ static int parse_joined_room(const char *room_id, const json_t *room, const char
                           : -1;
     r->joined_seen = count_joined(state, timeline);
     r->encrypted = has_encryption(state) || has_encryption(timeline);
+    r->rotation_ms = encryption_setting(timeline, "rotation_period_ms",
+                                        encryption_setting(state, "rotation_period_ms", -1));
+    r->rotation_msgs = encryption_setting(timeline, "rotation_period_msgs",
+                                          encryption_setting(state, "rotation_period_msgs", -1));
     r->limited = json_is_true(path_get(room, "timeline", "limited"));
     const json_t *prev = path_get(room, "timeline", "prev_batch");
     if (json_is_string(prev) && !(r->prev_batch = dup_string(prev)))
@@ -489,6 +551,58 @@ static int parse_rooms(const json_t *rooms, const char *self, matrix_sync *s)
     return SB_OK;
 }
 
+/* The strings of a JSON array into *list (owned), non-strings skipped. */
+static int string_list(const json_t *array, char ***list, size_t *count)
+{
+    size_t n = json_array_size(array);
+    if (n == 0)
+        return SB_OK;
+    if (!(*list = calloc(n, sizeof **list)))
+        return SB_ENOMEM;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(array, i, v) {
+        if (!json_is_string(v))
+            continue;
+        if (!((*list)[*count] = dup_string(v)))
+            return SB_ENOMEM;
+        (*count)++;
+    }
+    return SB_OK;
+}
+
+/* The end-to-end encryption parts of a sync: to-device messages, device lists, key counts. */
+static int parse_e2ee(const json_t *root, matrix_sync *s)
+{
+    const json_t *events = path_get(root, "to_device", "events");
+    if (json_is_array(events) && json_array_size(events))
+        s->to_device = json_incref((json_t *)events);
+    const json_t *count = path_get(root, "device_one_time_keys_count", "signed_curve25519");
+    s->one_time_keys = json_is_integer(count) && json_integer_value(count) >= 0
+                           ? (long)json_integer_value(count)
+                           : json_is_object(json_object_get(root, "device_one_time_keys_count"))
+                                 ? 0
+                                 : -1;
+    const json_t *unused = json_object_get(root, "device_unused_fallback_key_types");
+    if (!unused)
+        unused = json_object_get(root, "org.matrix.msc2732.device_unused_fallback_key_types");
+    s->fallback_unused = -1;
+    if (json_is_array(unused)) {
+        size_t i;
+        const json_t *v;
+        s->fallback_unused = 0;
+        json_array_foreach(unused, i, v)
+            if (json_is_string(v) && strcmp(json_string_value(v), "signed_curve25519") == 0)
+                s->fallback_unused = 1;
+    }
+    int rc = string_list(path_get(root, "device_lists", "changed"), &s->keys_changed,
+                         &s->keys_changed_count);
+    if (rc == SB_OK)
+        rc = string_list(path_get(root, "device_lists", "left"), &s->keys_left,
+                         &s->keys_left_count);
+    return rc;
+}
+
 int matrix_sync_parse(const char *json, size_t len, const char *self, matrix_sync **out)
 {
     *out = NULL;
@@ -505,6 +619,8 @@ int matrix_sync_parse(const char *json, size_t len, const char *self, matrix_syn
     rc = parse_rooms(json_object_get(root, "rooms"), self, s);
     if (rc == SB_OK)
         rc = parse_direct(json_object_get(root, "account_data"), s);
+    if (rc == SB_OK)
+        rc = parse_e2ee(root, s);
 done:
     json_decref(root);
     if (rc != SB_OK) {

@@ -6,6 +6,7 @@
 #ifndef SB_MATRIX_PARSE_H
 #define SB_MATRIX_PARSE_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -30,6 +31,8 @@ typedef struct matrix_event {
     char *prev_membership; /* MEMBER: from unsigned.prev_content, NULL when absent (owned) */
     int is_direct;         /* MEMBER: content.is_direct is true */
     int mentions_bot;      /* TEXT: m.mentions.user_ids holds the bot, or the body names it */
+    char *encrypted;       /* ENCRYPTED: the event's content as JSON text, to decrypt (owned) */
+    int unreadable;        /* ENCRYPTED: the adapter tried to decrypt it and could not */
 } matrix_event;
 
 typedef struct matrix_invite {
@@ -46,6 +49,8 @@ typedef struct matrix_room {
                               timeline) is "join": the count when a full state was sent */
     long member_delta;     /* sum over timeline membership events of (now joined) - (was joined) */
     int encrypted;         /* m.room.encryption appears in state or timeline */
+    long rotation_ms;      /* its content's rotation_period_ms, -1 when absent */
+    long rotation_msgs;    /* its content's rotation_period_msgs, -1 when absent */
     int limited;           /* timeline.limited: events between since and this timeline were skipped */
     char *prev_batch;      /* timeline.prev_batch (owned), NULL when absent */
     matrix_event *events;  /* timeline events in order, repeated event ids dropped (owned) */
@@ -63,6 +68,14 @@ typedef struct matrix_sync {
     int has_direct;          /* the m.direct account data event is in this response */
     char **direct_rooms;     /* every room id listed in m.direct (owned) */
     size_t direct_count;
+    json_t *to_device;       /* to_device.events, a JSON array (owned), NULL when absent */
+    char **keys_changed;     /* device_lists.changed user ids (owned) */
+    size_t keys_changed_count;
+    char **keys_left;        /* device_lists.left user ids (owned) */
+    size_t keys_left_count;
+    long one_time_keys;      /* device_one_time_keys_count.signed_curve25519, -1 when absent */
+    int fallback_unused;     /* device_unused_fallback_key_types lists signed_curve25519: 1/0,
+                                -1 when the field is absent */
 } matrix_sync;
 
 /* Parses a /sync response body. self is the bot's user id (for "own" events and mentions).
@@ -71,6 +84,12 @@ typedef struct matrix_sync {
  * unexpected shapes are skipped, not fatal: one odd room never blocks the others. */
 int matrix_sync_parse(const char *json, size_t len, const char *self, matrix_sync **out);
 void matrix_sync_free(matrix_sync *s);
+
+/* Classifies e again from the decrypted form of its m.room.encrypted event: plain is the
+ * decrypted {"type", "content", ...} (JSON text). The event id and sender stay; everything
+ * else comes from plain, exactly as for an unencrypted event of that type. SB_OK,
+ * SB_EPARSE (plain is not an event: e is left as it was), SB_ENOMEM (e is cleared). */
+int matrix_event_decrypted(matrix_event *e, const char *plain, const char *self);
 
 /* Parses and classifies one event (as found in a timeline). Returns SB_OK with *out filled
  * (free its fields with matrix_event_clear), SB_EPARSE when the bytes are not a JSON object

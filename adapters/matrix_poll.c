@@ -2,6 +2,7 @@
  * check the token (whoami), upload the filter, a boot sync without since (rooms rebuilt,
  * history skipped), then /sync with since after each commit; a timeline cut short (limited)
  * is completed from /messages before the sync goes to the core as one batch. */
+#include "matrix_crypto.h"
 #include "matrix_impl.h"
 #include "metrics.h"
 #include "sb.h"
@@ -11,11 +12,15 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const state_names[] = {"login", "whoami", "filter", "boot sync", "sync",
-                                          "messages", "wait for commit", "stopped"};
+static const char *const state_names[] = {"login", "whoami", "key upload", "filter",
+                                          "boot sync", "sync", "messages", "wait for commit",
+                                          "stopped"};
 
-static sync_state state_after_auth(const matrix *m)
+/* Where the sync lane goes once signed in; keys: a key upload may come first. */
+static sync_state state_after(matrix *m, int keys)
 {
+    if (keys && m->e2ee && matrix_e2ee_needs_upload(m->e2ee))
+        return ST_KEYS;
     if (!m->filter_id)
         return ST_FILTER;
     if (!m->booted)
@@ -23,6 +28,11 @@ static sync_state state_after_auth(const matrix *m)
     if (m->held)
         return ST_GAP;
     return m->awaiting ? ST_WAIT_COMMIT : ST_SYNC;
+}
+
+static sync_state state_after_auth(matrix *m)
+{
+    return state_after(m, 1);
 }
 
 static json_t *filter_json(void)
@@ -56,6 +66,31 @@ void matrix_poll_step(matrix *m)
         if (sb_buf_puts(&path, API "account/whoami") != SB_OK)
             rc = SB_ENOMEM;
         matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        break;
+    case ST_KEYS:
+        /* The keys are made, then committed, then uploaded: a one-time key the server hands
+         * out is always one the store keeps. */
+        if (!m->keys_body) {
+            m->keys_body = matrix_e2ee_upload_body(m->e2ee);
+            m->keys_seq = m->keys_body ? matrix_post_batch(m, NULL, NULL, NULL) : 0;
+            if (!m->keys_body) { /* nothing to upload after all (or no memory: next time) */
+                m->state = state_after(m, 0);
+                return;
+            }
+            if (!m->keys_seq) {
+                json_decref(m->keys_body);
+                m->keys_body = NULL;
+                m->sync.failures++;
+                m->sync.not_before = matrix_now_ms() + m->backoff_min_ms;
+                return;
+            }
+        }
+        if (m->seen_committed < m->keys_seq)
+            return;
+        if (sb_buf_puts(&path, API "keys/upload") != SB_OK)
+            rc = SB_ENOMEM;
+        matrix_lane_start(m, &m->sync, "POST", &path, json_incref(m->keys_body), 1,
+                          REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     case ST_FILTER:
         if (sb_buf_puts(&path, API "user/") != SB_OK || matrix_url_segment(&path, m->self) ||
@@ -185,11 +220,62 @@ void matrix_poll_resume(matrix *m, const char *value)
     json_decref(v);
 }
 
+/* Where the lane goes after a sync is handled: a key upload when the sync asked for one. */
+static sync_state after_sync(matrix *m)
+{
+    return m->e2ee && matrix_e2ee_needs_upload(m->e2ee) ? ST_KEYS : ST_SYNC;
+}
+
+/* The encryption side of a sync, before its rooms are applied: key counts, device lists,
+ * room keys from to-device messages, then each encrypted event decrypted in place (or
+ * marked unreadable, a key request queued). A non-first boot sync is not committed: its
+ * to-device messages come again with the stored since, and its timelines are history. */
+static void crypto_sync(matrix *m, matrix_sync *s, int boot)
+{
+    matrix_e2ee *e = m->e2ee;
+    if (!e)
+        return;
+    matrix_e2ee_key_counts(e, s->one_time_keys, s->fallback_unused);
+    if (!boot || m->first_start) {
+        matrix_e2ee_device_lists(e, s->keys_changed, s->keys_changed_count, s->keys_left,
+                                 s->keys_left_count);
+        matrix_e2ee_to_device(e, s->to_device);
+    }
+    for (size_t r = 0; r < s->joined_count; r++) {
+        matrix_room *jr = &s->joined[r];
+        if (jr->rotation_ms > 0 || jr->rotation_msgs > 0)
+            matrix_e2ee_rotation(e, jr->room_id, jr->rotation_ms, jr->rotation_msgs);
+        for (size_t i = 0; i < jr->event_count; i++) {
+            matrix_event *ev = &jr->events[i];
+            if (ev->kind == MATRIX_EVENT_MEMBER) {
+                matrix_e2ee_membership(e, jr->room_id,
+                                       strcmp(ev->membership, "leave") == 0 ||
+                                           strcmp(ev->membership, "ban") == 0);
+                continue;
+            }
+            if (boot || ev->kind != MATRIX_EVENT_ENCRYPTED || !ev->encrypted || !ev->sender)
+                continue;
+            char *plain = NULL;
+            int rc = matrix_e2ee_decrypt(e, jr->room_id, ev->sender, ev->encrypted, &plain);
+            if (rc == SB_OK)
+                rc = matrix_event_decrypted(ev, plain, m->self);
+            if (plain)
+                matrix_crypto_wipe_string(plain);
+            if (rc != SB_OK && ev->kind == MATRIX_EVENT_ENCRYPTED) {
+                ev->unreadable = 1;
+                sb_log("warn", "matrix", "could not decrypt an event room=%s event=%s reason=\"%s\"", jr->room_id,
+                       ev->event_id ? ev->event_id : "?", sb_strerror(rc));
+            }
+        }
+    }
+}
+
 /* Applies a parsed sync (taken over); boot: the first sync of this start (no since). */
 static int apply_sync(matrix *m, matrix_sync *s, int boot)
 {
     int rc;
     matrix_policy policy = {m->self, m->allowed_users, m->allowed_servers};
+    crypto_sync(m, s, boot);
     matrix_batch batch = {0};
     matrix_actions now = {0}, later = {0};
     int announce = boot && m->first_start;
@@ -198,14 +284,14 @@ static int apply_sync(matrix *m, matrix_sync *s, int boot)
         queue_actions(m, &now, NULL);
         int idle = !announce && batch.count == 0 && m->since && strcmp(m->since, s->next_batch) == 0;
         if (boot && !m->first_start) {
-            m->state = ST_SYNC; /* carry on from the stored position */
+            m->state = after_sync(m); /* carry on from the stored position */
             while (m->after_commit) { /* receipts owed by the last run, after its replies */
                 job *j = m->after_commit;
                 m->after_commit = j->next;
                 matrix_job_push(m, j);
             }
         } else if (idle) {
-            m->state = ST_SYNC;
+            m->state = after_sync(m);
         } else {
             free(m->pending_since);
             m->pending_since = sb_strdup(s->next_batch);
@@ -218,6 +304,7 @@ static int apply_sync(matrix *m, matrix_sync *s, int boot)
                 matrix_job_free(m->after_commit);
                 m->after_commit = NULL;
                 queue_actions(m, &later, &m->after_commit);
+                matrix_queue_pending(m, 0, &m->after_commit); /* key requests, once durable */
                 m->awaited_seq = seq;
                 m->awaiting = 1;
                 m->state = ST_WAIT_COMMIT;
@@ -351,6 +438,50 @@ static void remember(matrix *m, const char *key, char **slot, char *value)
         matrix_post_batch(m, NULL, key, value); /* kept with the next commit, read at the next start */
 }
 
+/* With encryption on, once whoami named the user and device: the e2ee machine from the
+ * stored state (or a new account), and the to-device messages a crash left unsent queued
+ * first, before any reply that relies on them. */
+static int crypto_start(matrix *m)
+{
+    if (!m->encryption || m->e2ee)
+        return SB_OK;
+    if (!m->device_id) {
+        matrix_fatal(m, "matrix: encryption needs the device id and the homeserver did not say "
+                        "it; set [matrix] device_id");
+        return SB_OK;
+    }
+    m->e2ee = matrix_e2ee_new(m->self, m->device_id, m->pickle_key, m->pickle_key_len);
+    if (!m->e2ee)
+        return SB_ENOMEM;
+    size_t i;
+    json_t *pair;
+    json_array_foreach(m->stored, i, pair) {
+        const char *key = json_string_value(json_array_get(pair, 0));
+        int rc = matrix_e2ee_load(m->e2ee, key, json_string_value(json_array_get(pair, 1)));
+        if (rc == SB_EAUTH && strcmp(key, "account") == 0) {
+            matrix_fatal(m, "matrix: the pickle key does not open the stored encryption account; "
+                            "start with the pickle key it was made with, or set [matrix] "
+                            "device_id to a new device name for a new identity "
+                            "(docs/matrix.md: pickle key)");
+            return SB_OK;
+        }
+        if (rc != SB_OK)
+            sb_log("warn", "matrix", "stored encryption state is unreadable: left out kind=%.3s reason=\"%s\"",
+                   key, sb_strerror(rc));
+    }
+    int rc = matrix_e2ee_ready(m->e2ee);
+    if (rc != SB_OK) { /* whoami again, then all of this again */
+        matrix_e2ee_free(m->e2ee);
+        m->e2ee = NULL;
+        return rc;
+    }
+    json_array_clear(m->stored);
+    sb_log("info", "matrix", "encryption on device=%s curve25519=%s ed25519=%s", m->device_id,
+           matrix_e2ee_curve25519(m->e2ee), matrix_e2ee_ed25519(m->e2ee));
+    matrix_queue_pending(m, 1, NULL);
+    return SB_OK;
+}
+
 static int on_answer(matrix *m, const char *body, size_t len)
 {
     char *v = NULL;
@@ -366,6 +497,29 @@ static int on_answer(matrix *m, const char *body, size_t len)
         m->state = ST_WHOAMI;
         return SB_OK;
     case ST_WHOAMI:
+        if (matrix_field_parse(body, len, "device_id", &v) == SB_OK) {
+            if (m->config_device && strcmp(m->config_device, v) != 0 && m->token_stored &&
+                m->password) {
+                /* device_id changed in the config since the stored login (a new identity
+                 * wanted, docs/matrix.md): log in as that device */
+                sb_log("info", "matrix", "the stored login is device %s, configured is %s: "
+                       "logging in", v, m->config_device);
+                free(v);
+                free(m->token);
+                m->token = NULL;
+                m->token_stored = 0;
+                char *wanted = sb_strdup(m->config_device);
+                if (wanted)
+                    remember(m, "device_id", &m->device_id, wanted);
+                m->state = ST_LOGIN;
+                return wanted ? SB_OK : SB_ENOMEM;
+            }
+            if (!m->device_id || strcmp(m->device_id, v) != 0)
+                remember(m, "device_id", &m->device_id, v); /* the token's own device */
+            else
+                free(v);
+        }
+        v = NULL;
         if ((rc = matrix_field_parse(body, len, "user_id", &v)) != SB_OK)
             return rc;
         if (m->user_id && strcmp(m->user_id, v) != 0 && m->token_stored) {
@@ -384,7 +538,16 @@ static int on_answer(matrix *m, const char *body, size_t len)
         free(m->self);
         m->self = v;
         sb_log("info", "matrix", "signed in as %s", m->self);
-        m->state = state_after_auth(m);
+        if ((rc = crypto_start(m)) != SB_OK)
+            return rc;
+        if (m->state != ST_DEAD)
+            m->state = state_after_auth(m);
+        return SB_OK;
+    case ST_KEYS:
+        matrix_e2ee_uploaded(m->e2ee, body, len);
+        json_decref(m->keys_body);
+        m->keys_body = NULL;
+        m->state = state_after(m, 0);
         return SB_OK;
     case ST_FILTER:
         if ((rc = matrix_field_parse(body, len, "filter_id", &v)) != SB_OK)
@@ -437,6 +600,21 @@ void matrix_poll_done(matrix *m, CURLcode result)
             matrix_fatal(m, reason);
             return;
         }
+        if (m->state == ST_KEYS) {
+            json_decref(m->keys_body);
+            m->keys_body = NULL;
+            if (matrix_e2ee_upload_refused(m->e2ee)) {
+                sb_log("warn", "matrix", "the homeserver refused our one-time keys (HTTP %ld "
+                       "%s): dropped, new ones follow", status, errcode);
+                m->state = state_after(m, 0);
+                return;
+            }
+            char reason[256];
+            snprintf(reason, sizeof reason, "matrix: the homeserver refused the encryption keys "
+                     "(HTTP %ld %s); see the log, or set encryption = no", status, errcode);
+            matrix_fatal(m, reason);
+            return;
+        }
         if (m->state == ST_GAP) {
             sb_log("warn", "matrix", "/messages refused (HTTP %ld %s): going on without the "
                    "rest of that timeline", status, errcode);
@@ -467,5 +645,5 @@ void matrix_poll_committed(matrix *m)
         m->after_commit = j->next;
         matrix_job_push(m, j);
     }
-    m->state = ST_SYNC;
+    m->state = after_sync(m);
 }

@@ -18,6 +18,7 @@ typedef struct room {
     int listed_direct; /* the bot's m.direct names the room */
     int reported;      /* direct value last announced to the core; -1 never */
     int leaving;       /* a leave was asked for */
+    int encrypted;     /* m.room.encryption was seen: replies must be encrypted, for good */
     struct room *next;
 } room;
 
@@ -101,6 +102,12 @@ int matrix_rooms_direct(const matrix_rooms *r, const char *id)
 {
     const room *x = find(r, id);
     return x ? is_direct(x) : -1;
+}
+
+int matrix_rooms_encrypted(const matrix_rooms *r, const char *id)
+{
+    const room *x = find(r, id);
+    return x ? x->encrypted : -1;
 }
 
 void matrix_batch_clear(matrix_batch *b)
@@ -233,8 +240,8 @@ static int room_events(const matrix_room *jr, const matrix_policy *p, int direct
                             addressed);
             (*texts)++;
         } else if (e->kind == MATRIX_EVENT_ENCRYPTED) {
-            rc = push_event(b, SB_IN_ENCRYPTED, jr->room_id, e->sender, NULL, e->event_id,
-                            direct, 0);
+            rc = push_event(b, e->unreadable ? SB_IN_UNREADABLE : SB_IN_ENCRYPTED, jr->room_id,
+                            e->sender, NULL, e->event_id, direct, 0);
         } else {
             continue;
         }
@@ -252,6 +259,7 @@ static int apply_joined(matrix_rooms *r, const matrix_room *jr, const matrix_pol
     if (!x)
         return SB_ENOMEM;
     update_count(x, jr, boot);
+    x->encrypted |= jr->encrypted;
     for (size_t i = 0; i < jr->event_count; i++) {
         const matrix_event *e = &jr->events[i];
         if (e->kind == MATRIX_EVENT_MEMBER && e->is_direct && p->self &&
@@ -307,6 +315,7 @@ int matrix_rooms_apply(matrix_rooms *r, const matrix_sync *s, const matrix_polic
         if (!x)
             return SB_ENOMEM;
         x->invite_direct = inv->is_direct;
+        x->encrypted |= inv->encrypted;
         int allowed = matrix_user_allowed(inv->inviter, p->allowed_users, p->allowed_servers,
                                           p->self);
         rc = push_action(now, allowed ? MATRIX_ACT_JOIN : MATRIX_ACT_DECLINE, inv->room_id,

@@ -62,6 +62,10 @@ int matrix_rooms_apply(matrix_rooms *r, const matrix_sync *s, const matrix_polic
  * or more people make a group whatever the flags say (privacy first). */
 int matrix_rooms_direct(const matrix_rooms *r, const char *room);
 
+/* 1 when room is encrypted (m.room.encryption seen in it; never undone), 0 when not, -1
+ * for an unknown room. */
+int matrix_rooms_encrypted(const matrix_rooms *r, const char *room);
+
 /* Puts older events (oldest first; the events and the array are taken over and freed, also
  * on failure) before jr's timeline: the part of a limited timeline fetched with /messages.
  * Events the timeline already holds (same event id) are dropped; membership changes are

@@ -16,7 +16,10 @@ typedef enum sb_inbound_kind {
     SB_IN_MESSAGE,   /* a person wrote text */
     SB_IN_ROOM,      /* the bot is in room; direct tells whether it is one-to-one */
     SB_IN_LEFT,      /* the bot left or was removed from room */
-    SB_IN_ENCRYPTED, /* an encrypted message the bot cannot read arrived in room */
+    SB_IN_ENCRYPTED, /* an encrypted message arrived in room and the adapter does not do
+                        encryption (it cannot read any) */
+    SB_IN_UNREADABLE,/* an encrypted message arrived that the adapter could not decrypt (its
+                        keys never came): the person is asked, once, to send it again */
     SB_IN_CLOCK      /* console with --fake-clock only: text is "ISO-instant" or "+N[smhd]";
                         the core moves its fake clock (ignored with the real clock) */
 } sb_inbound_kind;
@@ -31,11 +34,22 @@ typedef struct sb_inbound {
     int addressed;   /* 1: in a group room, the message mentioned or addressed the bot */
 } sb_inbound;
 
+/* A change to what the adapter keeps in the store besides its resume position (Matrix: its
+ * encryption keys and sessions, pickled), committed in the batch's transaction. */
+typedef struct sb_state_change {
+    char *key;   /* owned */
+    char *value; /* owned; NULL deletes key */
+    char *owner; /* owned, may be NULL: the platform id of the person the value belongs to,
+                    whose forget deletes it */
+} sb_state_change;
+
 typedef struct sb_batch {
     sb_inbound *events; /* owned array */
     size_t count;
     char *resume_key;   /* adapter resume position committed with the batch (e.g. "next_batch"); owned, may be NULL */
     char *resume_value; /* owned, may be NULL */
+    sb_state_change *changes; /* owned array, applied in order after the events */
+    size_t change_count;
     uint64_t seq;       /* chosen by the adapter, echoed back in committed() */
 } sb_batch;
 
@@ -58,6 +72,10 @@ struct sb_adapter {
      * seq 0 (never a batch's) means the core has finished starting: every reply pending
      * from before was handed to send(). */
     void (*committed)(sb_adapter *a, uint64_t seq);
+    /* Optional (NULL when unused): a committed batch forgot the person with this platform
+     * id; the adapter drops what it holds of theirs in memory as the store did (their
+     * state changes, sb_state_change.owner). Called on the core thread; must not block. */
+    void (*forgot)(sb_adapter *a, const char *person);
     /* Asks the thread to finish and joins it. Safe to call when never started. */
     void (*stop)(sb_adapter *a);
     /* Frees everything; after stop. */
@@ -79,6 +97,12 @@ void sb_core_eof(sb_core *core, sb_adapter *a);
  * (e.g. Matrix "next_batch", "device_id"), or NULL. Caller frees. Served from memory:
  * the adapter thread never touches the store. */
 char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key);
+
+/* For start() only (it runs on the core thread): calls fn for every state value this
+ * adapter's batches left in the store (sb_state_change), in key order; owner "" for nobody.
+ * Returns SB_OK, fn's non-zero result (which stops the walk), or a store error. */
+typedef int (*sb_state_fn)(void *ctx, const char *key, const char *value, const char *owner);
+int sb_core_state_each(sb_core *core, sb_adapter *a, sb_state_fn fn, void *ctx);
 
 /* Frees what each of count events owns, then the array itself. */
 void sb_inbound_free_all(sb_inbound *events, size_t count);

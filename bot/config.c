@@ -39,6 +39,7 @@ static const key_spec keys[] = {
     {"matrix", "allowed_users", TEXT, NULL, NULL},
     {"matrix", "allowed_servers", TEXT, NULL, NULL},
     {"matrix", "msgtype", TEXT, NULL, "notice"},
+    {"matrix", "encryption", BOOL, NULL, "yes"},
     {"matrix", "sync_timeout_ms", NUMBER, NULL, "30000"},
     {"matrix", "backoff_min_ms", NUMBER, NULL, "1000"},
     {"matrix", "backoff_max_ms", NUMBER, NULL, "300000"},

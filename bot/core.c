@@ -203,6 +203,12 @@ void sb_batch_free(sb_batch *b)
     if (!b)
         return;
     sb_inbound_free_all(b->events, b->count);
+    for (size_t i = 0; i < b->change_count; i++) {
+        free(b->changes[i].key);
+        free(b->changes[i].value);
+        free(b->changes[i].owner);
+    }
+    free(b->changes);
     free(b->resume_key);
     free(b->resume_value);
     free(b);
@@ -214,6 +220,21 @@ static void item_free(item *it)
     dialogs_free(it->dialogs);
     free(it->reason);
     free(it);
+}
+
+static sb_adapter *adapter_named(sb_core *c, const char *name);
+
+/* router_on_forget callback: the adapter drops what it holds of a forgotten person. */
+static void tell_forgot(void *ctx, const char *adapter, const char *person)
+{
+    sb_adapter *a = adapter_named(ctx, adapter);
+    if (a && a->forgot)
+        a->forgot(a, person);
+}
+
+int sb_core_state_each(sb_core *core, sb_adapter *a, sb_state_fn fn, void *ctx)
+{
+    return store_adapter_state_each(core->store, a->name, fn, ctx);
 }
 
 sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock)
@@ -231,6 +252,7 @@ sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock)
         core_free(c);
         return NULL;
     }
+    router_on_forget(c->router, tell_forgot, c);
     return c;
 }
 

@@ -18,6 +18,8 @@
 struct router {
     store *store;
     const sb_dialogs *dialogs;
+    router_forgot_fn forgot;
+    void *forgot_ctx;
 };
 
 typedef struct sent_row {
@@ -29,6 +31,8 @@ typedef struct sent_row {
 typedef struct row_list {
     sent_row *rows;
     size_t n, cap;
+    const char *forgotten[8]; /* senders forgotten in this batch (borrowed from it) */
+    size_t nforgotten;
 } row_list;
 
 static int rows_add(row_list *l, int64_t id, const char *room, char *text)
@@ -164,6 +168,8 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
                     .direct = ev->direct, .state = &state, .input = &in, .reply = &reply};
     rc = actions_apply(&a, &step);
     engine_step_free(&step);
+    if (rc == SB_OK && a.forgotten && out->nforgotten < sizeof out->forgotten / sizeof *out->forgotten)
+        out->forgotten[out->nforgotten++] = ev->sender;
     if (rc == SB_OK && !a.forgotten) {
         char *text = json_dumps(state, JSON_COMPACT);
         rc = text ? store_state_save(r->store, person, text, now) : SB_ENOMEM;
@@ -236,18 +242,28 @@ static int on_message(router *r, const char *adapter, const sb_inbound *ev, int6
     return rc;
 }
 
+/* An encrypted message the bot cannot read: said once per room (the room flag), whether
+ * the adapter does no encryption at all (SB_IN_ENCRYPTED, view "encrypted") or could not
+ * decrypt this one (SB_IN_UNREADABLE, view "unreadable": send it again). */
 static int on_encrypted(router *r, const char *adapter, const sb_inbound *ev, int64_t now,
                         row_list *out)
 {
+    int unreadable = ev->kind == SB_IN_UNREADABLE;
+    const char *flag = unreadable ? "unreadable_notice" : "encrypted_notice";
     int set = 0;
-    int rc = store_room_flag_get(r->store, adapter, ev->room, "encrypted_notice", &set);
+    int rc = store_room_flag_get(r->store, adapter, ev->room, flag, &set);
     if (rc != SB_OK || set)
         return rc;
-    if ((rc = store_room_flag_set(r->store, adapter, ev->room, "encrypted_notice")) != SB_OK)
+    if ((rc = store_room_flag_set(r->store, adapter, ev->room, flag)) != SB_OK)
         return rc;
-    const char *text = actions_view(r->dialogs, "encrypted", 0,
-                                    "I can't read encrypted messages yet. Please open a new "
-                                    "direct chat with me and turn encryption off for it.");
+    const char *text = unreadable
+                           ? actions_view(r->dialogs, "unreadable", 0,
+                                          "I couldn't read your last message; try sending it "
+                                          "again.")
+                           : actions_view(r->dialogs, "encrypted", 0,
+                                          "I can't read encrypted messages yet. Please open a "
+                                          "new direct chat with me and turn encryption off "
+                                          "for it.");
     char *copy = sb_strdup(text);
     return copy ? enqueue(r, adapter, ev->room, copy, now, out) : SB_ENOMEM;
 }
@@ -269,6 +285,7 @@ static int apply_batch(router *r, const char *adapter, const sb_batch *b, int64_
             rc = ev->room ? store_room_forget(r->store, adapter, ev->room) : SB_OK;
             break;
         case SB_IN_ENCRYPTED:
+        case SB_IN_UNREADABLE:
             rc = ev->room ? on_encrypted(r, adapter, ev, now, out) : SB_OK;
             break;
         case SB_IN_CLOCK:
@@ -277,7 +294,16 @@ static int apply_batch(router *r, const char *adapter, const sb_batch *b, int64_
     }
     if (rc == SB_OK && b->resume_key && b->resume_value)
         rc = store_resume_set(r->store, adapter, b->resume_key, b->resume_value);
+    for (size_t i = 0; i < b->change_count && rc == SB_OK; i++)
+        rc = store_adapter_state_set(r->store, adapter, b->changes[i].key, b->changes[i].owner,
+                                     b->changes[i].value);
     return rc;
+}
+
+void router_on_forget(router *r, router_forgot_fn fn, void *ctx)
+{
+    r->forgot = fn;
+    r->forgot_ctx = ctx;
 }
 
 /* Invariant 5: when the batch could not be applied, a person in crisis still hears
@@ -323,6 +349,8 @@ int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
     }
     for (size_t i = 0; i < out.n; i++)
         send(ctx, out.rows[i].id, adapter, out.rows[i].room, out.rows[i].text);
+    for (size_t i = 0; i < out.nforgotten && r->forgot; i++)
+        r->forgot(r->forgot_ctx, adapter, out.forgotten[i]);
     rows_free(&out);
     return SB_OK;
 }

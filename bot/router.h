@@ -14,6 +14,10 @@ typedef struct router router;
 typedef void (*router_send_fn)(void *ctx, int64_t id, const char *adapter, const char *room,
                                const char *text);
 
+/* Tells an adapter, after the commit, that a batch from it forgot the person with this
+ * platform id. */
+typedef void (*router_forgot_fn)(void *ctx, const char *adapter, const char *person);
+
 /* Borrowed store and dialogs. NULL on ENOMEM. */
 router *router_new(store *s, const sb_dialogs *d);
 void router_free(router *r);
@@ -21,12 +25,15 @@ void router_free(router *r);
 void router_set_dialogs(router *r, const sb_dialogs *d);
 
 /* Applies a batch from adapter: for each event the engine step and its effects, one outbox
- * row per answered message, and the batch's resume position, all in one transaction. After
- * the commit calls send for each new row. On failure nothing is committed and nothing is
+ * row per answered message, the batch's resume position and state changes, all in one
+ * transaction. After the commit calls send for each new row, and the function set with
+ * router_on_forget for each person forgotten. On failure nothing is committed and nothing is
  * sent; the code names the fault (SB_EFULL, SB_EREADONLY, SB_ECORRUPT, SB_EIO, SB_EDB,
  * SB_ENOMEM ...) and the caller may simply try the same batch again. */
 int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
                  router_send_fn send, void *ctx);
+/* Who hears about forgotten people (default: nobody); ctx is passed through. */
+void router_on_forget(router *r, router_forgot_fn fn, void *ctx);
 /* For a batch that could not be applied: hands the crisis message to send, with a negative
  * id and without touching the store, for each message of b that is a crisis (invariant 5:
  * sent even if everything else fails), followed by the abuse message for abuse at home.

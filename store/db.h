@@ -70,6 +70,12 @@
     X(ST_RESUME_SET, "INSERT INTO resume (adapter, key, value) VALUES (?1, ?2, ?3)"          \
                      " ON CONFLICT (adapter, key) DO UPDATE SET value = excluded.value")     \
     X(ST_RESUME_GET, "SELECT value FROM resume WHERE adapter = ?1 AND key = ?2")             \
+    X(ST_ADAPTER_STATE_SET, "INSERT INTO adapter_state (adapter, key, owner, value)"          \
+                            " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (adapter, key) DO UPDATE"   \
+                            " SET owner = excluded.owner, value = excluded.value")           \
+    X(ST_ADAPTER_STATE_DELETE, "DELETE FROM adapter_state WHERE adapter = ?1 AND key = ?2")  \
+    X(ST_ADAPTER_STATE_LIST, "SELECT key, value, owner FROM adapter_state"                   \
+                             " WHERE adapter = ?1 ORDER BY key")                             \
     X(ST_NUDGE_SET, "INSERT INTO nudges (person, due) VALUES (?1, ?2)"                       \
                     " ON CONFLICT (person) DO UPDATE SET due = excluded.due")                \
     X(ST_NUDGE_CLEAR, "DELETE FROM nudges WHERE person = ?1")                                \
@@ -96,6 +102,10 @@
     X(ST_FORGET_ROOM_FLAGS, "DELETE FROM room_flags WHERE EXISTS"                            \
                             " (SELECT 1 FROM rooms r WHERE r.person = ?1"                    \
                             " AND r.adapter = room_flags.adapter AND r.room = room_flags.room)") \
+    X(ST_FORGET_ADAPTER_STATE, "DELETE FROM adapter_state WHERE owner <> '' AND EXISTS"     \
+                               " (SELECT 1 FROM people p WHERE p.id = ?1"                    \
+                               " AND p.adapter = adapter_state.adapter"                      \
+                               " AND p.platform_id = adapter_state.owner)")                  \
     X(ST_FORGET_PERSON, "DELETE FROM people WHERE id = ?1")
 
 enum statement {

@@ -205,7 +205,7 @@ int store_export(store *s, int64_t person, json_t **out)
 /* The sent replies to their rooms and those rooms' flags carry no foreign key, so they
  * go first, while the rooms still say whose they are; deleting the person then cascades
  * to every row that references them (state, journal, ratings, exercise log, settings,
- * rooms, nudge). Unsent replies stay so that a reply queued in the same batch (the
+ * rooms, nudge). Adapter state they own (their inbound encryption sessions) goes too. Unsent replies stay so that a reply queued in the same batch (the
  * confirmation of this very forget) still goes out. secure_delete zeroes the freed
  * space in the file; the WAL, which still holds the old pages, is then truncated. */
 int store_forget(store *s, int64_t person)
@@ -216,6 +216,8 @@ int store_forget(store *s, int64_t person)
     if (rc != SB_OK)
         return rc;
     rc = db_exec(s, ST_FORGET_OUTBOX, "i", person);
+    if (rc == SB_OK)
+        rc = db_exec(s, ST_FORGET_ADAPTER_STATE, "i", person);
     if (rc == SB_OK)
         rc = db_exec(s, ST_FORGET_ROOM_FLAGS, "i", person);
     if (rc == SB_OK)

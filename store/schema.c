@@ -109,6 +109,17 @@ static const char *const steps[] = {
     "ALTER TABLE exercise_log_3 RENAME TO exercise_log;"
     "CREATE INDEX exercise_log_person ON exercise_log (person, at);"
     "PRAGMA user_version = 3;",
+    /* 4: what an adapter keeps besides its resume position, written with the batches it
+     * posts (Matrix: the encryption account and sessions, pickled). owner is the platform
+     * id of the person a value belongs to ('' for none): store_forget deletes theirs. */
+    "CREATE TABLE adapter_state ("
+    "  adapter TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  owner TEXT NOT NULL DEFAULT '',"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (adapter, key)) WITHOUT ROWID;"
+    "CREATE INDEX adapter_state_owner ON adapter_state (adapter, owner) WHERE owner <> '';"
+    "PRAGMA user_version = 4;",
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof steps[0]))

@@ -376,6 +376,37 @@ int store_resume_get(store *s, const char *adapter, const char *key, char **valu
     return rc != SB_OK ? rc : db_fetch_text(s, q, value);
 }
 
+/* --- adapter state --- */
+
+int store_adapter_state_set(store *s, const char *adapter, const char *key, const char *owner,
+                            const char *value)
+{
+    if (!s || !adapter || !key)
+        return SB_EINVAL;
+    if (!value)
+        return db_exec(s, ST_ADAPTER_STATE_DELETE, "tt", adapter, key);
+    return db_exec(s, ST_ADAPTER_STATE_SET, "tttt", adapter, key, owner ? owner : "", value);
+}
+
+int store_adapter_state_each(store *s, const char *adapter, store_adapter_state_fn fn, void *ctx)
+{
+    if (!s || !adapter || !fn)
+        return SB_EINVAL;
+    sqlite3_stmt *q = s->stmt[ST_ADAPTER_STATE_LIST];
+    int rc = db_iterate_begin(s, ST_ADAPTER_STATE_LIST);
+    if (rc != SB_OK)
+        return rc;
+    rc = db_bind(s, q, "t", adapter);
+    while (rc == SB_OK) {
+        rc = db_step(s, q);
+        if (rc <= 0)
+            break;
+        const char *key = db_text(q, 0), *value = db_text(q, 1), *owner = db_text(q, 2);
+        rc = key && value && owner ? fn(ctx, key, value, owner) : SB_ENOMEM;
+    }
+    return db_iterate_end(s, ST_ADAPTER_STATE_LIST, rc > 0 ? SB_OK : rc);
+}
+
 /* --- nudges --- */
 
 int store_nudge_set(store *s, int64_t person, int64_t due)

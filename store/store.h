@@ -112,6 +112,17 @@ int store_outbox_count(store *s, const char *adapter, int64_t *sent, int64_t *un
 int store_resume_set(store *s, const char *adapter, const char *key, const char *value);
 int store_resume_get(store *s, const char *adapter, const char *key, char **value); /* NULL when unset */
 
+/* --- adapter state: what an adapter keeps besides its resume position (adapter.h) --- */
+/* Sets key to value, belonging to the person with platform id owner (NULL or "": nobody),
+ * whose forget deletes it; value NULL deletes key. SB_OK or a store error. */
+int store_adapter_state_set(store *s, const char *adapter, const char *key, const char *owner,
+                            const char *value);
+/* Calls fn for every key of adapter in key order (owner "" for nobody); fn returning
+ * non-zero stops the walk with that code. */
+typedef int (*store_adapter_state_fn)(void *ctx, const char *key, const char *value,
+                                      const char *owner);
+int store_adapter_state_each(store *s, const char *adapter, store_adapter_state_fn fn, void *ctx);
+
 /* --- nudges: next due UTC instant per person, indexed --- */
 /* due 0 clears (no nudge scheduled). */
 int store_nudge_set(store *s, int64_t person, int64_t due);
@@ -125,7 +136,7 @@ int store_nudge_next(store *s, int64_t *due);
 /* --- privacy --- */
 /* Everything the store holds about the person, as one JSON object (caller decrefs). */
 int store_export(store *s, int64_t person, json_t **out);
-/* Deletes every row of the person (secure_delete is on). */
+/* Deletes every row of the person (secure_delete is on), adapter state they own included. */
 int store_forget(store *s, int64_t person);
 
 #endif

@@ -75,6 +75,8 @@ class Bot:
                     "sync_timeout_ms": "2000", "backoff_min_ms": "50", "backoff_max_ms": "400"}
         settings.update(extra or {})
         self.settings = settings
+        # The pickle key of the bot's encryption state: per bot, like a deployment's secret.
+        self.pickle_key = "pickle key for " + os.path.basename(self.dir) + " " + "k" * 16
         if register:
             hs.register(BOT_USER, password or "unused-password")
 
@@ -93,6 +95,7 @@ class Bot:
         if not self.password:
             env.pop("SECUREBASE_MATRIX_PASSWORD")
         env.pop("SECUREBASE_MATRIX_TOKEN", None)
+        env["SECUREBASE_PICKLE_KEY"] = self.pickle_key
         if self.token:
             env["SECUREBASE_MATRIX_TOKEN"] = self.token
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
@@ -165,6 +168,10 @@ class Bot:
     def replies(self, room_id):
         """The bot's m.room.message events in room_id, in order."""
         return self.hs.room_events(room_id, sender=self.user_id, type="m.room.message")
+
+    def encrypted_replies(self, room_id):
+        """The bot's m.room.encrypted events in room_id, in order."""
+        return self.hs.room_events(room_id, sender=self.user_id, type="m.room.encrypted")
 
     def wait_replies(self, room_id, count, timeout=30.0):
         def enough():

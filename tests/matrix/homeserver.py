@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from hs_api import NOT_JSON, MatrixError, Request  # noqa: E402
+from hs_keys import KeysApi  # noqa: E402
 from hs_rooms import RoomApi  # noqa: E402
 from hs_state import Store  # noqa: E402
 
@@ -63,9 +64,17 @@ ROUTES = [
     ("GET", "user/{userId}/account_data/{type}", "account_data_get", True),
     ("PUT", "user/{userId}/rooms/{roomId}/account_data/{type}", "account_data_put", True),
     ("GET", "user/{userId}/rooms/{roomId}/account_data/{type}", "account_data_get", True),
+    ("POST", "keys/upload", "keys_upload", True),
+    ("POST", "keys/query", "keys_query", True),
+    ("POST", "keys/claim", "keys_claim", True),
+    ("PUT", "sendToDevice/{eventType}/{txnId}", "send_to_device", True),
 ]
 FAULT_ACTIONS = ("429_ms", "429_header", "429_both", "500", "502", "drop", "drop_after",
                  "slow", "slow_after", "malformed")
+
+
+class Api(RoomApi, KeysApi):
+    """Every Client-Server endpoint served: rooms (hs_rooms, hs_api) and keys (hs_keys)."""
 
 
 class DropConnection(Exception):
@@ -207,7 +216,7 @@ class Server(ThreadingHTTPServer):
         self.store = store
         self.stats = Stats()
         self.faults = Faults()
-        self.api = RoomApi(store, self.stats, quirks, txn_scope)
+        self.api = Api(store, self.stats, quirks, txn_scope)
         self.connections = set()
         self.connections_lock = threading.Lock()
         self.down_until = 0.0
@@ -504,6 +513,20 @@ class Handler(BaseHTTPRequestHandler):
                     key = "%s %s" % (user_id, device_id)
                     live[key] = live.get(key, 0) + 1
             return 200, {"live": live}
+        if parts == ["to_device"]:  # every to-device message sent, optionally by sender/type
+            with store.lock:
+                log = [entry for entry in store.to_device_log
+                       if all(entry.get(name) == value for name, value in query.items())]
+            return 200, {"messages": log, "count": len(log)}
+        if parts == ["keys"]:  # uploaded device keys and one-time key counts per device
+            with store.lock:
+                return 200, {"devices": {
+                    "%s %s" % (user_id, device_id): {
+                        "keys": keys, "one_time_keys": store.one_time_key_counts(
+                            user_id, device_id),
+                        "unused_fallback": store.unused_fallback_types(user_id, device_id)}
+                    for user_id, devices in store.device_keys.items()
+                    for device_id, keys in devices.items()}}
         if parts == ["rooms"]:
             with store.lock:
                 return 200, {"rooms": {room_id: {
@@ -522,7 +545,8 @@ class Handler(BaseHTTPRequestHandler):
             return 400, {"error": "need {\"user\": ..., \"password\": ...}"}
         with store.lock:
             user_id = store.register(name, password, body.get("displayname"))
-            token, device_id = store.login(user_id, body.get("device_id") or "TESTDEVICE")
+            token, device_id = store.login(user_id, body.get("device_id") or "TESTDEVICE",
+                                           body.get("device_name"))
         return 200, {"user_id": user_id, "access_token": token, "device_id": device_id}
 
     def _control_ratelimit(self, body):

@@ -130,13 +130,13 @@ class ClientApi:
 
     def logout(self, request):
         self.store.commit({"k": "device_del", "user_id": request.user_id,
-                           "device_id": request.device_id})
+                           "device_id": request.device_id, "pos": self.store.pos + 1})
         return 200, {}
 
     def logout_all(self, request):
         for device_id in list(self.store.devices.get(request.user_id, {})):
             self.store.commit({"k": "device_del", "user_id": request.user_id,
-                               "device_id": device_id})
+                               "device_id": device_id, "pos": self.store.pos + 1})
         return 200, {}
 
     def whoami(self, request):
@@ -210,6 +210,7 @@ class ClientApi:
             if since is None:
                 raise MatrixError(400, "M_UNKNOWN", "Invalid stream token")
             since = min(since, self.store.pos)
+            self.store.ack_to_device(request.user_id, request.device_id, since)
         deadline = time.monotonic() + timeout / 1000.0
         while True:
             builder = hs_sync.SyncBuilder(self.store, request.user_id, request.device_id, filt,

@@ -63,7 +63,8 @@ SETUP = {
         ("alice", "PUT", "/rooms/%s/redact/$9Ni0G2ro5XUxONH5FCMbbJddtCGpgdDYdtFISnhL2S4/a-r2" % DM,
          {}, {"event_id": "$oFihM-fMZLqkyATHAEXlvwZUN6O3CfaeoXvqhji-P58"}),
     ],
-    "36": [_from_sync("36", 0, "a-encrypted")],
+    # 36 follows alice's key upload (her device keys as 37 reports them) and her message
+    "36": [("alice_keys",), _from_sync("36", 0, "a-encrypted")],
     "40": [("bob", "POST", "/join/!BFNmrDPMQuVKwMUsRw:test.local", {}, None)],
     "42": [_from_sync("42", 0, "b-hello"), _from_sync("42", 1, "a-mention")],
     "55": [("alice", "POST", "/createRoom", {"preset": "private_chat"},
@@ -73,12 +74,10 @@ SETUP = {
 }
 # Where this server answers differently on purpose (README: deviations), or lacks a feature.
 EXPECTED_INSTEAD = {
-    "35": (400, "M_UNRECOGNIZED"),   # /keys/upload: the bot must not upload keys; not served
-    "37": (400, "M_UNRECOGNIZED"),   # /keys/query: likewise
     "49": (400, "M_BAD_JSON"),       # spec: typing is a boolean (Synapse 1.67 took "yes")
     "51": (400, "M_BAD_JSON"),       # spec: limit is an integer (Synapse 1.67 crashed: 500)
 }
-IGNORED_KEYS = {"36": {"device_lists"}}  # recorded after key uploads, which are not served
+IGNORED_KEYS = {}
 # Values compared exactly, not just by type (booleans are always compared exactly).
 EXACT_KEYS = {"type", "membership", "msgtype", "errcode", "rel_type", "join_rule",
               "history_visibility", "guest_access", "algorithm", "format", "room_version",
@@ -142,8 +141,11 @@ class Replay:
 
     # ---- requests ------------------------------------------------------------------------
     def setup(self):
-        for name in ("alice", "bob"):
-            self.access[name] = self.hs.register(name, name + "pass")["access_token"]
+        for name in ("alice", "bob"):  # alice's device as transcript 37 names it
+            self.access[name] = self.hs.control("POST", "register", {
+                "user": name, "password": name + "pass",
+                "device_id": "ALICEDEV" if name == "alice" else None,
+                "device_name": name + " test client"})["access_token"]
         self.access["bot_setup"] = self.hs.register("botuser", "botpass123")["access_token"]
 
     def call(self, actor, method, path, body=None, raw=None, query=None):
@@ -160,6 +162,11 @@ class Replay:
             if step[0] == "control":
                 self.hs.control(step[1], step[2], step[3])
                 continue
+            if step[0] == "alice_keys":
+                recorded = self.transcripts[self._file("37")]["response"]["body"]
+                keys = dict(recorded["device_keys"]["@alice:test.local"]["ALICEDEV"])
+                keys.pop("unsigned")
+                step = ("alice", "POST", "/keys/upload", {"device_keys": keys}, None)
             if step[0] == "from_sync":
                 event = self.transcripts[self._file(step[1])]["response"]["body"]
                 event = list(event["rooms"]["join"].values())[0]["timeline"]["events"][step[2]]

@@ -112,6 +112,12 @@ class Store:
         self.txns = {}           # transaction key -> event_id
         self.account_data = {}   # user_id -> {room_id or "": {type: {"content", "pos"}}}
         self.lazy_sent = {}      # (user_id, device_id, room_id) -> {member: event_id}, not saved
+        self.device_keys = {}    # user_id -> {device_id: DeviceKeys as uploaded}
+        self.one_time_keys = {}  # (user_id, device_id) -> {"alg:id": key}, in upload order
+        self.fallback_keys = {}  # (user_id, device_id) -> {alg: {"name", "key", "used"}}
+        self.key_changes = []    # (stream position, user_id): device list changes, in order
+        self.to_device = {}      # (user_id, device_id) -> [{"pos", "sender", "type", "content"}]
+        self.to_device_log = []  # every to-device message sent, for tests (GET /_test/to_device)
         self.generation = 0      # bumped by a simulated restart: cuts waiting long polls
         self._journal = None
         if state_path:
@@ -160,11 +166,22 @@ class Store:
         elif kind == "device":
             self.devices.setdefault(record["user_id"], {})[record["device_id"]] = {
                 "display_name": record.get("display_name")}
+            if "pos" in record:
+                self.key_changes.append((record["pos"], record["user_id"]))
         elif kind == "device_del":
-            self.devices.get(record["user_id"], {}).pop(record["device_id"], None)
+            user_id, device_id = record["user_id"], record["device_id"]
+            self.devices.get(user_id, {}).pop(device_id, None)
             for token, owner in list(self.tokens.items()):
-                if owner == (record["user_id"], record["device_id"]):
+                if owner == (user_id, device_id):
                     del self.tokens[token]
+            self.device_keys.get(user_id, {}).pop(device_id, None)
+            for table in (self.one_time_keys, self.fallback_keys, self.to_device):
+                table.pop((user_id, device_id), None)
+            if "pos" in record:
+                self.key_changes.append((record["pos"], user_id))
+        elif kind in ("device_keys", "otk_add", "otk_claim", "fallback_set", "fallback_used",
+                      "to_device", "to_device_ack"):
+            self._apply_keys(kind, record)
         elif kind == "token":
             self.tokens[record["token"]] = (record["user_id"], record["device_id"])
         elif kind == "token_del":
@@ -181,6 +198,79 @@ class Store:
             room = self.rooms.get(record["room_id"])
             if room:
                 room.receipts[(record["rtype"], record["user_id"])] = record
+
+    def _apply_keys(self, kind, record):
+        device = (record.get("user_id"), record.get("device_id"))
+        if kind == "device_keys":
+            self.device_keys.setdefault(device[0], {})[device[1]] = record["keys"]
+            self.key_changes.append((record["pos"], device[0]))
+        elif kind == "otk_add":
+            self.one_time_keys.setdefault(device, {}).update(record["keys"])
+        elif kind == "otk_claim":
+            self.one_time_keys.get(device, {}).pop(record["name"], None)
+        elif kind == "fallback_set":
+            held = self.fallback_keys.setdefault(device, {})
+            for name, key in record["keys"].items():
+                held[name.split(":")[0]] = {"name": name, "key": key, "used": False}
+        elif kind == "fallback_used":
+            entry = self.fallback_keys.get(device, {}).get(record["algorithm"])
+            if entry:
+                entry["used"] = True
+        elif kind == "to_device":
+            for user_id, device_id, content in record["deliveries"]:
+                self.to_device.setdefault((user_id, device_id), []).append({
+                    "pos": record["pos"], "sender": record["sender"], "type": record["type"],
+                    "content": content})
+                self.to_device_log.append({
+                    "sender": record["sender"], "sender_device": record["sender_device"],
+                    "type": record["type"], "txn": record["txn"], "user_id": user_id,
+                    "device_id": device_id, "content": content})
+            self.txns[record["txn_key"]] = "to-device"
+        elif kind == "to_device_ack":
+            inbox = self.to_device.get(device, [])
+            inbox[:] = [message for message in inbox if message["pos"] > record["upto"]]
+
+    # ---- keys (hs_keys) ----------------------------------------------------------------
+    def one_time_key_counts(self, user_id, device_id):
+        counts = {"signed_curve25519": 0}
+        for name in self.one_time_keys.get((user_id, device_id), {}):
+            algorithm = name.split(":")[0]
+            counts[algorithm] = counts.get(algorithm, 0) + 1
+        return counts
+
+    def unused_fallback_types(self, user_id, device_id):
+        return sorted(algorithm for algorithm, entry in
+                      self.fallback_keys.get((user_id, device_id), {}).items()
+                      if not entry["used"])
+
+    def claim_key(self, user_id, device_id, algorithm):
+        """(name, key) of the oldest one-time key of algorithm for the device, taken; else its
+        fallback key (kept, marked used); else None."""
+        for name, key in self.one_time_keys.get((user_id, device_id), {}).items():
+            if name.split(":")[0] == algorithm:
+                self.commit({"k": "otk_claim", "user_id": user_id, "device_id": device_id,
+                             "name": name})
+                return name, key
+        entry = self.fallback_keys.get((user_id, device_id), {}).get(algorithm)
+        if entry:
+            if not entry["used"]:
+                self.commit({"k": "fallback_used", "user_id": user_id, "device_id": device_id,
+                             "algorithm": algorithm})
+            return entry["name"], entry["key"]
+        return None
+
+    def ack_to_device(self, user_id, device_id, upto):
+        """A sync with since=upto: the device has every to-device message up to there."""
+        inbox = self.to_device.get((user_id, device_id), [])
+        if any(message["pos"] <= upto for message in inbox):
+            self.commit({"k": "to_device_ack", "user_id": user_id, "device_id": device_id,
+                         "upto": upto})
+
+    def to_device_events(self, user_id, device_id, since, upto):
+        return [{"type": message["type"], "sender": message["sender"],
+                 "content": message["content"]}
+                for message in self.to_device.get((user_id, device_id), [])
+                if (since is None or message["pos"] > since) and message["pos"] <= upto]
 
     def _apply_event(self, event, txn_key):
         self.pos = max(self.pos, event["_pos"])
@@ -222,7 +312,7 @@ class Store:
             device_id = random_letters(10, string.ascii_uppercase)
         if device_id not in self.devices.get(user_id, {}):
             self.commit({"k": "device", "user_id": user_id, "device_id": device_id,
-                         "display_name": display_name})
+                         "display_name": display_name, "pos": self.pos + 1})
         localpart = user_id[1:].split(":")[0]
         token = "syt_%s_%s_%s" % (base64.urlsafe_b64encode(localpart.encode()).decode().rstrip("="),
                                   random_letters(20), random_letters(6))

@@ -147,9 +147,14 @@ class SyncBuilder:
         device_lists = self._device_lists()
         if device_lists:
             response["device_lists"] = device_lists
-        response["device_one_time_keys_count"] = {"signed_curve25519": 0}
-        response["org.matrix.msc2732.device_unused_fallback_key_types"] = []
-        response["device_unused_fallback_key_types"] = []
+        to_device = store.to_device_events(self.user_id, self.device_id, self.since, self.now)
+        if to_device:
+            response["to_device"] = {"events": to_device}
+        response["device_one_time_keys_count"] = store.one_time_key_counts(self.user_id,
+                                                                           self.device_id)
+        unused = store.unused_fallback_types(self.user_id, self.device_id)
+        response["org.matrix.msc2732.device_unused_fallback_key_types"] = unused
+        response["device_unused_fallback_key_types"] = list(unused)
         rooms = {kind: value for kind, value in rooms.items() if value}
         if rooms:
             response["rooms"] = rooms
@@ -157,7 +162,8 @@ class SyncBuilder:
 
     @staticmethod
     def has_news(response):
-        return any(key in response for key in ("rooms", "account_data", "device_lists"))
+        return any(key in response for key in ("rooms", "account_data", "device_lists",
+                                                "to_device"))
 
     def _global_account_data(self):
         events = []
@@ -407,10 +413,20 @@ class SyncBuilder:
 
     def _device_lists(self):
         """Users whose devices the client should refresh: members of rooms it joined, members
-        who joined its rooms (changed); members it no longer shares a room with (left)."""
+        who joined its rooms, users sharing a room (or itself) whose devices or device keys
+        changed (changed); members it no longer shares a room with (left)."""
         if self.since is None:
             return {}
         changed, left = set(), set()
+        sharing = {self.user_id}
+        for room in self.store.rooms.values():
+            if room.membership_at(self.user_id) == "join":
+                sharing.update(room.members("join"))
+        for pos, user_id in reversed(self.store.key_changes):
+            if pos <= self.since:
+                break
+            if pos <= self.now and user_id in sharing:
+                changed.add(user_id)
         for room in self.store.rooms.values():
             for event in room.events_between(self.since + 1, self.now):
                 if event["type"] != "m.room.member":

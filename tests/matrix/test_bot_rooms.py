@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Rooms other than a plain direct chat: a group room (only "!" commands and mentions are
-answered), an encrypted room (one plain-text notice that the bot cannot read it, however
-many encrypted messages come), invites from people who are not allowed (declined), and a
-room where everyone else left (the bot leaves too). TAP output."""
+answered), an encrypted room with encryption = no (one plain-text notice that the bot cannot
+read it, however many encrypted messages come, and no keys uploaded; with encryption on see
+test_nio_e2ee.py), invites from people who are not allowed (declined), and a room where
+everyone else left (the bot leaves too). TAP output."""
 import os
 import sys
 
@@ -24,7 +25,8 @@ def encrypted(person, room_id, n):
 
 def main():
     tap = Tap()
-    with Homeserver() as hs, Bot(hs, extra={"allowed_servers": "test.local"}) as bot:
+    with Homeserver() as hs, Bot(hs, extra={"allowed_servers": "test.local",
+                                            "encryption": "no"}) as bot:
         alice, bob = hs.person("alice"), hs.person("bob")
 
         # --- group room ---

@@ -262,6 +262,67 @@ static void test_single_events(void **state)
     matrix_event_clear(&e);
 }
 
+/* ---- encryption: what a sync says, and a decrypted event classified like any other ---- */
+
+static void test_e2ee_parts(void **state)
+{
+    (void)state;
+    matrix_sync *s = load_sync("36-sync-encrypted-event.json");
+    assert_int_equal(s->keys_changed_count, 2);
+    assert_string_equal(s->keys_changed[0], "@alice:test.local");
+    assert_int_equal(s->one_time_keys, 2);
+    assert_int_equal(s->fallback_unused, 0);
+    assert_null(s->to_device);
+    matrix_event *e = &s->joined[0].events[0];
+    assert_int_equal(e->kind, MATRIX_EVENT_ENCRYPTED);
+    assert_non_null(strstr(e->encrypted, "\"session_id\":\"FsWxnVSe2RkvQGLvFVCz/LZ7cUMLV9k8vHdbQhdfPIs\""));
+    /* decrypted: a text from alice, with the server's event id and sender kept */
+    assert_int_equal(matrix_event_decrypted(e, "{\"type\":\"m.room.message\",\"content\":"
+                                               "{\"msgtype\":\"m.text\",\"body\":\"hi bot\"},"
+                                               "\"room_id\":\"" ENC "\",\"sender\":\"@eve:x\"}",
+                                            BOT),
+                     SB_OK);
+    assert_int_equal(e->kind, MATRIX_EVENT_TEXT);
+    assert_string_equal(e->body, "hi bot");
+    assert_string_equal(e->sender, "@alice:test.local");
+    assert_string_equal(e->event_id, "$GBFmndErxydeGwxeySl1-0YBAotH2u30qpKHYN30jgM");
+    matrix_sync_free(s);
+
+    static const char *const bodies[] = {
+        /* to-device, device lists, key counts, fallback types (the unstable name too) */
+        "{\"next_batch\":\"s1\",\"to_device\":{\"events\":[{\"type\":\"m.dummy\"}]},"
+        "\"device_lists\":{\"changed\":[\"@a:x\",7],\"left\":[\"@b:x\"]},"
+        "\"device_one_time_keys_count\":{},"
+        "\"org.matrix.msc2732.device_unused_fallback_key_types\":[\"signed_curve25519\"]}",
+        "{\"next_batch\":\"s1\"}",
+    };
+    assert_int_equal(matrix_sync_parse(bodies[0], strlen(bodies[0]), BOT, &s), SB_OK);
+    assert_int_equal(json_array_size(s->to_device), 1);
+    assert_int_equal(s->keys_changed_count, 1);
+    assert_int_equal(s->keys_left_count, 1);
+    assert_int_equal(s->one_time_keys, 0);
+    assert_int_equal(s->fallback_unused, 1);
+    matrix_sync_free(s);
+    assert_int_equal(matrix_sync_parse(bodies[1], strlen(bodies[1]), BOT, &s), SB_OK);
+    assert_int_equal(s->one_time_keys, -1);
+    assert_int_equal(s->fallback_unused, -1);
+    matrix_sync_free(s);
+
+    /* what a decrypted event may not be: a membership change, or not an event at all */
+    matrix_event x;
+    const char *enc = "{\"type\":\"m.room.encrypted\",\"sender\":\"@a:x\",\"event_id\":\"$1\","
+                      "\"content\":{\"algorithm\":\"m.megolm.v1.aes-sha2\"}}";
+    assert_int_equal(matrix_event_parse(enc, strlen(enc), BOT, &x), SB_OK);
+    assert_int_equal(matrix_event_decrypted(&x, "[1]", BOT), SB_EPARSE);
+    assert_int_equal(x.kind, MATRIX_EVENT_ENCRYPTED);
+    assert_int_equal(matrix_event_decrypted(&x, "{\"type\":\"m.room.member\",\"state_key\":"
+                                                "\"@a:x\",\"content\":{\"membership\":\"join\"}}",
+                                            BOT),
+                     SB_OK);
+    assert_int_equal(x.kind, MATRIX_EVENT_IGNORED);
+    matrix_event_clear(&x);
+}
+
 /* ---- errors, logins, small answers ---- */
 
 static void test_errors(void **state)
@@ -494,7 +555,7 @@ int main(void)
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_fields),
         cmocka_unit_test(test_retry_after),     cmocka_unit_test(test_user_allowed),
         cmocka_unit_test(test_addressing),      cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_odd_but_valid),
+        cmocka_unit_test(test_odd_but_valid),   cmocka_unit_test(test_e2ee_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

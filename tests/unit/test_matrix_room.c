@@ -56,6 +56,7 @@ static void describe_event(const sb_inbound *e, char *out, size_t n)
         break;
     case SB_IN_ROOM: snprintf(out, n, "R:%s:%d", e->room, e->direct); break;
     case SB_IN_ENCRYPTED: snprintf(out, n, "E:%s", e->room); break;
+    case SB_IN_UNREADABLE: snprintf(out, n, "U:%s", e->room); break;
     case SB_IN_LEFT: snprintf(out, n, "L:%s", e->room); break;
     default: snprintf(out, n, "?"); break;
     }
@@ -147,6 +148,37 @@ static void test_group_and_encrypted(void **state)
         {"44-sync-leave.json", 0, 0, {"L:" GROUP}, {NULL}, {NULL}},
     };
     run_steps(steps, sizeof steps / sizeof steps[0], NULL);
+}
+
+/* With encryption: the room is known to be encrypted from its invite on, for good; an event
+ * the adapter could not decrypt is reported as unreadable (asked to send again). */
+static void test_encrypted_rooms_known(void **state)
+{
+    (void)state;
+    matrix_rooms *rooms = matrix_rooms_new();
+    matrix_policy p = {BOT, NULL, NULL};
+    const char *files[] = {"32-sync-invite-encrypted.json", "34-sync-joined-encrypted.json",
+                           "36-sync-encrypted-event.json"};
+    assert_int_equal(matrix_rooms_encrypted(rooms, ENC), -1);
+    for (size_t i = 0; i < 3; i++) {
+        matrix_sync *s = load_sync(files[i]);
+        if (i == 2)
+            s->joined[0].events[0].unreadable = 1;
+        matrix_batch b = {0};
+        matrix_actions now = {0}, later = {0};
+        assert_int_equal(matrix_rooms_apply(rooms, s, &p, 0, 0, &b, &now, &later), SB_OK);
+        assert_int_equal(matrix_rooms_encrypted(rooms, ENC), 1);
+        if (i == 2) {
+            assert_int_equal(b.count, 1);
+            assert_int_equal(b.events[0].kind, SB_IN_UNREADABLE);
+        }
+        matrix_batch_clear(&b);
+        matrix_actions_clear(&now);
+        matrix_actions_clear(&later);
+        matrix_sync_free(s);
+    }
+    assert_int_equal(matrix_rooms_encrypted(rooms, DM), -1);
+    matrix_rooms_free(rooms);
 }
 
 static void test_invites_from_strangers_declined(void **state)
@@ -301,6 +333,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_direct_chat_flow),
         cmocka_unit_test(test_group_and_encrypted),
+        cmocka_unit_test(test_encrypted_rooms_known),
         cmocka_unit_test(test_invites_from_strangers_declined),
         cmocka_unit_test(test_restart_boot_is_silent),
         cmocka_unit_test(test_prepend_gap),

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,78 @@ static void encrypted_notice_once_per_room(void **state)
     assert_non_null(strstr(f->out.texts[0], "encrypt"));
 }
 
+static void unreadable_notice_once_per_room(void **state)
+{
+    fixture *f = *state;
+    sb_inbound ev = {.kind = SB_IN_UNREADABLE, .room = "!enc", .sender = "@ann:x"};
+    sb_batch b = {.events = &ev, .count = 1};
+    assert_int_equal(router_batch(f->r, "test", &b, 1795000000, on_send, &f->out), SB_OK);
+    assert_int_equal(router_batch(f->r, "test", &b, 1795000001, on_send, &f->out), SB_OK);
+    assert_int_equal(f->out.n, 1);
+    assert_string_equal(f->out.texts[0], "I couldn't read your last message; try sending it again.");
+    ev.room = "!other";
+    assert_int_equal(router_batch(f->r, "test", &b, 1795000002, on_send, &f->out), SB_OK);
+    assert_int_equal(f->out.n, 2);
+}
+
+typedef struct state_row {
+    char key[64], value[64], owner[64];
+} state_row;
+
+typedef struct state_rows {
+    int n;
+    state_row rows[8];
+} state_rows;
+
+static int collect_state(void *ctx, const char *key, const char *value, const char *owner)
+{
+    state_rows *r = ctx;
+    assert_true(r->n < 8);
+    snprintf(r->rows[r->n].key, 64, "%s", key);
+    snprintf(r->rows[r->n].value, 64, "%s", value);
+    snprintf(r->rows[r->n].owner, 64, "%s", owner);
+    r->n++;
+    return 0;
+}
+
+static void on_forgot(void *ctx, const char *adapter, const char *person)
+{
+    char *who = ctx;
+    assert_string_equal(adapter, "test");
+    snprintf(who, 64, "%s", person);
+}
+
+/* State changes commit with the batch, in order (a NULL value deletes); a forget deletes
+ * what the person owns, and the adapter hears of it after the commit. */
+static void state_changes_commit_and_forget_takes_owned(void **state)
+{
+    fixture *f = *state;
+    sb_state_change changes[] = {{"account", "A1", NULL}, {"in|!dm|s1", "S1", "@ann:x"},
+                                 {"in|!dm|s2", "S2", "@bo:x"}, {"gone", "x", NULL},
+                                 {"gone", NULL, NULL}, {"account", "A2", NULL}};
+    sb_batch b = {.changes = changes, .change_count = 6};
+    assert_int_equal(router_batch(f->r, "test", &b, 1795000000, on_send, &f->out), SB_OK);
+    state_rows rows = {0};
+    assert_int_equal(store_adapter_state_each(f->st, "test", collect_state, &rows), SB_OK);
+    assert_int_equal(rows.n, 3);
+    assert_string_equal(rows.rows[0].key, "account");
+    assert_string_equal(rows.rows[0].value, "A2");
+    assert_string_equal(rows.rows[0].owner, "");
+    assert_string_equal(rows.rows[1].owner, "@ann:x");
+
+    char who[64] = "";
+    router_on_forget(f->r, on_forgot, who);
+    assert_int_equal(say(f, "!dm", "@ann:x", "hi", 1, 0, NULL), SB_OK);
+    assert_int_equal(say(f, "!dm", "@ann:x", "forget", 1, 0, NULL), SB_OK);
+    assert_int_equal(say(f, "!dm", "@ann:x", "yes", 1, 0, NULL), SB_OK);
+    assert_string_equal(who, "@ann:x");
+    rows.n = 0;
+    assert_int_equal(store_adapter_state_each(f->st, "test", collect_state, &rows), SB_OK);
+    assert_int_equal(rows.n, 2);
+    assert_string_equal(rows.rows[0].key, "account");
+    assert_string_equal(rows.rows[1].key, "in|!dm|s2"); /* someone else's stays */
+}
+
 static void crisis_reply_survives_a_failed_batch(void **state)
 {
     fixture *f = *state;
@@ -210,6 +283,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_row_per_message_with_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(group_rooms_stay_impersonal, setup, teardown),
         cmocka_unit_test_setup_teardown(encrypted_notice_once_per_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(unreadable_notice_once_per_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_changes_commit_and_forget_takes_owned, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(crisis_reply_survives_a_failed_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(abuse_reply_survives_a_failed_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(crisis_first_with_configured_message, setup, teardown),
