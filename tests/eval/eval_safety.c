@@ -190,6 +190,7 @@ typedef struct group {
     char name[32];
     long crisis, caught, right, none, alarms;
     long taken; /* none lines answered as this category */
+    long by_rules, rules_alarms; /* the same by the rules alone, to see what the classifier adds */
 } group;
 
 static group *group_of(group *g, size_t *n, const char *name)
@@ -205,8 +206,9 @@ static group *group_of(group *g, size_t *n, const char *name)
 
 static void print_groups(const char *title, const group *g, size_t n)
 {
-    printf("  %-12s %14s %14s %16s\n", title, "recall", "category", "false alarms");
-    long c = 0, k = 0, r = 0, no = 0, a = 0;
+    printf("  %-12s %14s %14s %16s %13s %13s\n", title, "recall", "category", "false alarms",
+           "rules recall", "rules false");
+    long c = 0, k = 0, r = 0, no = 0, a = 0, kr = 0, ar = 0;
     for (size_t i = 0; i < n; i++) {
         char recall[32] = "-", right[32] = "-", alarms[32] = "-";
         if (g[i].crisis) {
@@ -217,16 +219,24 @@ static void print_groups(const char *title, const group *g, size_t n)
         if (g[i].none)
             snprintf(alarms, sizeof alarms, "%5.1f%% %3ld/%-3ld", 100.0 * (double)g[i].alarms / (double)g[i].none,
                      g[i].alarms, g[i].none);
-        printf("  %-12s %14s %14s %16s\n", g[i].name, recall, right, alarms);
+        char rrecall[32] = "-", ralarms[32] = "-";
+        if (g[i].crisis)
+            snprintf(rrecall, sizeof rrecall, "%5.1f%%", 100.0 * (double)g[i].by_rules / (double)g[i].crisis);
+        if (g[i].none)
+            snprintf(ralarms, sizeof ralarms, "%5.1f%%", 100.0 * (double)g[i].rules_alarms / (double)g[i].none);
+        printf("  %-12s %14s %14s %16s %13s %13s\n", g[i].name, recall, right, alarms, rrecall, ralarms);
+        kr += g[i].by_rules;
+        ar += g[i].rules_alarms;
         c += g[i].crisis;
         k += g[i].caught;
         r += g[i].right;
         no += g[i].none;
         a += g[i].alarms;
     }
-    printf("  %-12s %5.1f%% %3ld/%-3ld %13.1f%% %6.1f%% %3ld/%-3ld\n", "all",
+    printf("  %-12s %5.1f%% %3ld/%-3ld %13.1f%% %6.1f%% %3ld/%-3ld %12.1f%% %12.1f%%\n", "all",
            100.0 * (double)k / (double)(c ? c : 1), k, c, 100.0 * (double)r / (double)(c ? c : 1),
-           100.0 * (double)a / (double)(no ? no : 1), a, no);
+           100.0 * (double)a / (double)(no ? no : 1), a, no, 100.0 * (double)kr / (double)(c ? c : 1),
+           100.0 * (double)ar / (double)(no ? no : 1));
 }
 
 static int by_double(const void *a, const void *b)
@@ -258,6 +268,7 @@ static void heldout(const sb_dialogs *d, const char *path)
         const char *truth = line, *lang = tab1 + 1, *text = tab2 + 1;
         double t0 = now_s();
         const char *got = engine_crisis_category(d, text);
+        int rules = crisis_match(dialogs_crisis_matcher(d), text) != 0;
         if (cost && ncost < 4096)
             cost[ncost++] = now_s() - t0;
         group *c = group_of(cats, &ncats, truth), *l = group_of(langs, &nlangs, lang);
@@ -266,6 +277,8 @@ static void heldout(const sb_dialogs *d, const char *path)
             l->none++;
             c->alarms += got != NULL;
             l->alarms += got != NULL;
+            c->rules_alarms += rules;
+            l->rules_alarms += rules;
             if (got) /* which answer the false alarm would have got */
                 group_of(cats, &ncats, got)->taken++;
         } else {
@@ -273,6 +286,8 @@ static void heldout(const sb_dialogs *d, const char *path)
             l->crisis++;
             c->caught += got != NULL;
             l->caught += got != NULL;
+            c->by_rules += rules;
+            l->by_rules += rules;
             c->right += got && strcmp(got, truth) == 0;
             l->right += got && strcmp(got, truth) == 0;
         }
