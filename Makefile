@@ -95,7 +95,7 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ) | $(TEST_DEPS)
 fuzz: $(TEST_DEPS) $(FUZZ_BIN)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-build/bench/%: tests/bench/%.c $(OBJ)
+build/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(OBJ) $(PKG_LIBS)
 bench: $(DEPS) build/securebase $(BENCH_BIN)

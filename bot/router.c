@@ -20,7 +20,13 @@ struct router {
     const sb_dialogs *dialogs;
     router_forgot_fn forgot;
     void *forgot_ctx;
+    int64_t last_prune; /* when sent outbox rows were last pruned */
 };
+
+/* Sent replies stay this long (for operators and tests to look at), then go; the prune
+ * runs at most every PRUNE_EVERY seconds. */
+#define OUTBOX_KEEP_SECONDS (24 * 3600)
+#define PRUNE_EVERY 600
 
 typedef struct sent_row {
     int64_t id;
@@ -411,6 +417,17 @@ int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx)
         }
         nudge_rows_free(&n);
     } while (rc > 0);
+    return rc;
+}
+
+int router_sent(router *r, int64_t id, int64_t now)
+{
+    int rc = id > 0 ? store_outbox_mark_sent(r->store, id, now) : SB_OK;
+    if (now - r->last_prune >= PRUNE_EVERY) {
+        r->last_prune = now;
+        int pruned = store_outbox_prune(r->store, now - OUTBOX_KEEP_SECONDS);
+        rc = rc != SB_OK ? rc : pruned;
+    }
     return rc;
 }
 
