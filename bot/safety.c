@@ -298,6 +298,28 @@ static void downplayed(turn *t, json_t *s)
         flow_resay(t);
 }
 
+#define ASK_MIN_WORDS 3 /* shorter messages are the rules' alone, as for the crisis check */
+
+/* 1 when the classifier sees some risk in the message, below its crisis threshold but at
+ * or above crisis.json classifier "ask": then it is asked about directly instead of
+ * answered as a crisis, so an ordinary answer that merely sounds heavy ("i think it will be
+ * hard") meets a gentle question, never the whole crisis answer. */
+static int unclear_to_classifier(turn *t)
+{
+    const crisis_model *model = dialogs_crisis_model(t->d);
+    const json_t *k = json_object_get(dialogs_data(t->d, "crisis"), "classifier");
+    double ask = json_number_value(json_object_get(k, "ask"));
+    if (!model || ask <= 0)
+        return 0;
+    size_t words = 0;
+    for (const char *p = t->text; *p; p++)
+        words += (p == t->text || p[-1] == ' ') && *p != ' ';
+    crisis_guess g;
+    return words >= ASK_MIN_WORDS &&
+           crisis_model_guess(model, dialogs_normalizer(t->d), t->text, &g) == SB_OK &&
+           g.category && g.p >= ask;
+}
+
 int safety_after(turn *t, int64_t gap)
 {
     json_t *s = json_object_get(t->state, "safety");
@@ -322,7 +344,7 @@ int safety_after(turn *t, int64_t gap)
     int asked = json_is_object(s) && number(s, "asked") > 0 &&
                 t->in->now - number(s, "asked") < SAFETY_ASK_QUIET;
     if (!dialog || (top && (safety_is_plan(t->d, top) || strcmp(top, dialog) == 0)) ||
-        !said(t, SAFETY_ASK))
+        !(said(t, SAFETY_ASK) || unclear_to_classifier(t)))
         return t->rc != SB_OK;
     if (asked) { /* asked already today: heard, not questioned again */
         turn_say(t, "crisis/ask/again", json_object_get(ask, "again"), NULL);

@@ -297,10 +297,11 @@ static void check_crisis_list(validate_ctx *v, const char *f, const json_t *c, c
         validate_texts(v, f, "-", what, json_object_get(list, text), crisis_vars, NULL);
 }
 
-/* "classifier": {"threshold": 0 < t < 1, "cost": > 0} for the examples of safety/. */
+/* "classifier": {"threshold": 0 < t < 1, "ask": 0 < a < threshold, "cost": > 0} for the
+ * examples of safety/. */
 static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t *c)
 {
-    static const char *const fields[] = {"threshold", "cost", NULL};
+    static const char *const fields[] = {"threshold", "ask", "cost", NULL};
     const json_t *k = json_object_get(c, "classifier");
     if (!k)
         return;
@@ -314,6 +315,10 @@ static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t
         validate_problem(v, f, "-", "classifier: threshold must be a number between 0 and 1");
     if (cost && (!json_is_number(cost) || json_number_value(cost) <= 0))
         validate_problem(v, f, "-", "classifier: cost must be a number above 0");
+    const json_t *ask = json_object_get(k, "ask");
+    if (ask && (!json_is_number(ask) || json_number_value(ask) <= 0 ||
+                json_number_value(ask) >= json_number_value(t)))
+        validate_problem(v, f, "-", "classifier: ask must be a number above 0 and below threshold");
 }
 
 /* "languages": {"es": {"words": [...], "line": [...]}}: words that tell the language, and
