@@ -346,7 +346,11 @@ static int listen(turn *t)
         return 0;
     /* over a waiting question only what is plainly something else to say: a few words, or
      * a try at the menu's answer ("yes but wait"), are asked again instead */
-    if (top && (words < LISTEN_OVER_MIN_WORDS || flow_about_choices(t) ||
+    /* at a menu of where-to-start ("hello again, what would you like to do?") a few words
+     * of how it is going ("not great tbh", "we fought again") are what is on their mind */
+    long least = top && flow_waits_choice(t) && !flow_takes_yes_no(t) ? LISTEN_MIN_WORDS
+                                                                       : LISTEN_OVER_MIN_WORDS;
+    if (top && (words < least || flow_about_choices(t) ||
                 (starts_yes_no(t) && flow_takes_yes_no(t))))
         return 0;
     /* A menu that someone talks past to say what is on their mind is let go: after a
