@@ -78,6 +78,12 @@ def main():
         tap.check(entry["one_time_keys"]["signed_curve25519"] == 50 and
                   entry["unused_fallback"] == ["signed_curve25519"],
                   "50 one-time keys and a fallback key", entry)
+        # One answered message first: the state after the upload is committed with a batch,
+        # and stopping before any batch would test the race, not the restart.
+        carol = hs.person("carol")
+        carol_room = carol.create_dm(bot.user_id)
+        bot.wait_joined(carol_room)
+        converse(bot, carol, carol_room, ["hi"])
         first = identity(bot)
         count = uploads(hs, bot.user_id)
         bot.stop()
