@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """The coach as systemd runs it (contrib/securebase.service), against the test homeserver:
 the working directory is the state directory and the store lands there by default, the
-Matrix password comes only as a credential ($CREDENTIALS_DIRECTORY/matrix-password), stderr
+Matrix password and the encryption pickle key come only as credentials
+($CREDENTIALS_DIRECTORY/matrix-password, pickle-key), stderr
 is the journal (JOURNAL_STREAM), and systemd's notify socket hears READY=1, watchdog pings,
 RELOADING=1/READY=1 around a SIGHUP and STOPPING=1 at SIGTERM; /healthz shows the Matrix
-adapter's last sync answer and batch. A person chats throughout. The password never reaches the log."""
+adapter's last sync answer and batch. A person chats throughout. Neither the password nor the pickle key reaches the log."""
 import json
 import os
 import re
@@ -61,6 +62,9 @@ def main():
     os.makedirs(creds, mode=0o700)
     with open(os.path.join(creds, "matrix-password"), "w") as f:
         f.write(BOT_PASSWORD + "\n")
+    pickle_key = "service pickle key from the credential store, 32+ bytes"
+    with open(os.path.join(creds, "pickle-key"), "w") as f:  # as contrib/securebase.service
+        f.write(pickle_key + "\n")
     notify = Notify(os.path.join(tmp, "notify"))
     log_path = os.path.join(tmp, "journal")
     with Homeserver() as hs:
@@ -137,6 +141,8 @@ def main():
             tap.check(lines and all(l.startswith("<") for l in lines),
                       "every log line carries a journal priority", "\n".join(lines[:10]))
             tap.check(BOT_PASSWORD not in journal(), "the password never reaches the log")
+            tap.check("encryption on device=" in journal() and pickle_key not in journal(),
+                      "encryption runs with the pickle key from the credential, never logged")
         finally:
             if bot.poll() is None:
                 bot.kill()
