@@ -5,7 +5,8 @@
 #                   "N passed, N failed"
 #   make fuzz       build and run every libFuzzer target under tests/fuzz for FUZZ_SECONDS each
 #   make bench      speed and memory figures (medians), never asserted
-#   make eval       how well understanding understands: cross-validation and held-out figures
+#   make eval       how well understanding understands, and how well the crisis check
+#                   generalises: cross-validation and held-out figures
 #   make check-dialogs   validate dialogs/
 #   make install    install under PREFIX (/usr/local), staged under DESTDIR; make uninstall
 # Sources are found by wildcard: a new module is a new .c/.h pair in bot/, store/ or adapters/.
@@ -94,7 +95,7 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ) | $(TEST_DEPS)
 fuzz: $(TEST_DEPS) $(FUZZ_BIN)
 	@tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-build/bench/%: tests/bench/%.c $(OBJ)
+build/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(OBJ) $(PKG_LIBS)
 bench: $(DEPS) build/securebase $(BENCH_BIN)
@@ -102,8 +103,12 @@ bench: $(DEPS) build/securebase $(BENCH_BIN)
 
 build/eval: tests/eval/eval.c $(OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(PKG_LIBS)
-eval: $(DEPS) build/eval
+build/eval_safety: tests/eval/eval_safety.c $(OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ) $(PKG_LIBS)
+eval: $(DEPS) build/eval build/eval_safety
 	@build/eval dialogs tests/understand/heldout.tsv
+	@echo
+	@build/eval_safety dialogs tests/crisis/heldout.tsv
 
 clean:
 	rm -rf build

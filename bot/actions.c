@@ -504,6 +504,9 @@ int actions_apply(action_ctx *a, const sb_step *step)
         case SB_FX_CRISIS:
             rc = nudge_on_crisis(a->store, a->person, a->now);
             break;
+        case SB_FX_CHECKED:
+            rc = nudge_on_checked(a->store, a->person);
+            break;
         }
     }
     return rc;

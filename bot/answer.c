@@ -10,6 +10,7 @@
 #include "flow.h"
 #include "match.h"
 #include "reflect.h"
+#include "safety.h"
 #include "sb.h"
 #include "text.h"
 
@@ -581,14 +582,12 @@ static int asks_open_question(const sb_dialogs *d, const json_t *st)
 
 /* 1 when the answer is a bare yes or no (reflection.json "yes"/"no", as the whole answer) to
  * an open question the coach has not nudged about in this state yet: "What happened?" "no".
- * Not in the crisis dialog, where no answer should meet friction. SB_ENOMEM. */
+ * Not in a safety plan, where no answer should meet friction. SB_ENOMEM. */
 static int yes_no_to_open_question(turn *t, const json_t *frame, const json_t *st)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
-    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
-    const char *id = str(frame, "dialog");
     if (json_is_true(json_object_get(frame, "nudged")) || !json_object_get(dialogs_data(t->d, "commands"), "yes_no_text") ||
-        (safety && id && strcmp(safety, id) == 0))
+        safety_is_plan(t->d, str(frame, "dialog")))
         return 0;
     size_t rest = 0;
     int yes = match_words(json_object_get(r, "yes"), t->text, &rest);

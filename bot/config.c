@@ -28,6 +28,7 @@ static const key_spec keys[] = {
     {"store", "path", TEXT, NULL, "securebase.db"},
     {"dialogs", "path", TEXT, NULL, NULL},
     {"safety", "crisis_message", TEXT, NULL, NULL},
+    {"safety", "abuse_message", TEXT, NULL, NULL},
     {"console", "user", TEXT, NULL, NULL},
     {"matrix", "homeserver", TEXT, NULL, NULL},
     {"matrix", "user_id", TEXT, NULL, NULL},

@@ -52,13 +52,9 @@ struct sb_core {
     sb_clock *clock;
     router *router;
     int fatal;
-    int64_t last_prune;         /* when sent outbox rows were last pruned */
     core_hooks hooks;
     struct timespec next_tick;  /* CLOCK_REALTIME: when hooks.tick is due next */
 };
-
-/* Sent replies stay this long (for operators and tests to look at), then go. */
-#define OUTBOX_KEEP_SECONDS (24 * 3600)
 
 static void push(sb_core *c, item *it)
 {
@@ -590,13 +586,8 @@ int core_run(sb_core *c)
             handle_batch(c, it->adapter, it->batch);
             break;
         case ITEM_SENT:
-            if (it->id > 0 && store_outbox_mark_sent(c->store, it->id, clock_now(c->clock)) != SB_OK)
+            if (router_sent(c->router, it->id, clock_now(c->clock)) != SB_OK)
                 sb_log("warn", "core", "could not mark reply %lld sent", (long long)it->id);
-            if (clock_now(c->clock) - c->last_prune >= 600) {
-                c->last_prune = clock_now(c->clock);
-                if (store_outbox_prune(c->store, c->last_prune - OUTBOX_KEEP_SECONDS) != SB_OK)
-                    sb_log("warn", "core", "could not prune sent replies");
-            }
             metrics_add(METRIC_REPLIES_PENDING, it->adapter->name, -1);
             metrics_add(it->ok ? METRIC_REPLIES_SENT : METRIC_REPLIES_GIVEN_UP, it->adapter->name, 1);
             if (!it->ok)
@@ -630,7 +621,7 @@ int core_run(sb_core *c)
     while (rest) {
         item *next = rest->next;
         if (rest->kind == ITEM_SENT)
-            store_outbox_mark_sent(c->store, rest->id, clock_now(c->clock));
+            router_sent(c->router, rest->id, clock_now(c->clock));
         item_free(rest);
         rest = next;
     }

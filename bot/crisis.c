@@ -1,14 +1,18 @@
 /* crisis.c — compiles crisis.json's phrase lists into token arrays once, and matches
  * person-written text against them: normalize, cut out figures of speech, then look for a
- * phrase at word boundaries. What to say on a match is the engine's business (engine.c). */
+ * phrase at word boundaries. Each phrase belongs to a category (thoughts of suicide, a plan,
+ * self-harm, ...), and a match reports the set of categories found. The same matcher serves
+ * the smaller lists around a crisis (unclear risk, downplaying, restating: safety.c). What to
+ * say on a match is the engine's business (safety.c). */
 #include "crisis.h"
 
-#include "engine.h"
+#include "normalize.h"
 #include "sb.h"
 #include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #define WILDCARD_MAX 3 /* words a "*" may stand for */
 
@@ -21,6 +25,7 @@
 typedef struct phrase {
     int *words; /* vocabulary numbers or WORD_WILD; never starts or ends with WORD_WILD */
     size_t n;
+    int category; /* index in the data's category order (0 for a list without categories) */
 } phrase;
 
 typedef struct phrase_list {
@@ -36,7 +41,116 @@ struct crisis_matcher {
     phrase_list excluded; /* the "not" list */
 };
 
-/* The phrase form of a data phrase, keeping each "*" word as a wildcard. NULL on ENOMEM. */
+/* The phrase lists of a data object: its categories' "phrases" in order, else its own. */
+typedef struct phrase_source {
+    const json_t *lists[CRISIS_CATEGORIES_MAX];
+    size_t n;
+} phrase_source;
+
+static void sources_of(const json_t *data, phrase_source *src)
+{
+    const json_t *categories = json_object_get(data, "categories");
+    src->n = 0;
+    if (json_is_array(categories)) {
+        for (size_t i = 0; i < json_array_size(categories) && i < CRISIS_CATEGORIES_MAX; i++)
+            src->lists[src->n++] = json_object_get(json_array_get(categories, i), "phrases");
+    } else {
+        src->lists[src->n++] = json_object_get(data, "phrases");
+    }
+}
+
+/* --- folding: what the check reads --- */
+
+#define FOLD_PIECE 960   /* bytes folded at a time (normalize_fold reads NORM_INPUT_MAX) */
+#define SQUEEZE_MAX 64   /* bytes of a word tried with its repeated letters squeezed */
+
+static int is_kept(utf8proc_category_t c)
+{
+    return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+           (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_NO);
+}
+
+static int is_letter(int32_t c)
+{
+    utf8proc_category_t cat = utf8proc_category(c);
+    return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
+
+static int is_symbol(utf8proc_category_t c)
+{
+    return c >= UTF8PROC_CATEGORY_SM && c <= UTF8PROC_CATEGORY_SO;
+}
+
+/* Appends folded s[0..len) to b, piece by piece (cut after a space where one is near). */
+static int fold_pieces(sb_buf *b, const char *s, size_t len)
+{
+    char piece[FOLD_PIECE + 1], out[NORM_BYTES_MAX];
+    while (len > 0) {
+        size_t n = text_utf8_cut(s, len, FOLD_PIECE);
+        for (size_t k = n; n < len && k > n / 2; k--)
+            if (s[k - 1] == ' ' || s[k - 1] == '\n') {
+                n = k;
+                break;
+            }
+        if (n == 0)
+            n = len; /* a single character longer than a piece cannot be */
+        memcpy(piece, s, n);
+        piece[n] = '\0';
+        size_t got = normalize_fold(piece, out, sizeof out);
+        if (sb_buf_append(b, out, got) != SB_OK || sb_buf_append(b, " ", 1) != SB_OK)
+            return SB_ENOMEM;
+        s += n;
+        len -= n;
+    }
+    return SB_OK;
+}
+
+char *crisis_fold(const char *text, int join)
+{
+    sb_buf folded = {0}, out = {0};
+    int rc = sb_buf_append(&folded, "", 0);
+    if (rc == SB_OK)
+        rc = fold_pieces(&folded, text, strlen(text));
+    if (rc == SB_OK)
+        rc = sb_buf_append(&out, "", 0);
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)(folded.data ? folded.data : "");
+    int32_t last = 0; /* the last character kept, 0 after a space */
+    while (rc == SB_OK && *p) {
+        int32_t c = 0;
+        utf8proc_ssize_t k = utf8proc_iterate(p, -1, &c);
+        if (k <= 0)
+            break;
+        utf8proc_category_t cat = utf8proc_category(c);
+        if (is_kept(cat) || c == '\'') {
+            rc = sb_buf_append(&out, (const char *)p, (size_t)k);
+            last = c;
+            p += k;
+            continue;
+        }
+        const utf8proc_uint8_t *q = p;
+        int32_t next = 0;
+        utf8proc_ssize_t j = 0;
+        while (*q && (j = utf8proc_iterate(q, -1, &next)) > 0 && is_symbol(utf8proc_category(next)))
+            q += j; /* a run of symbols: an emoji with its skin tone, say */
+        if (join && q > p && is_letter(last) && *q && is_letter(next)) {
+            p = q; /* "d😭ie" reads "die" */
+            continue;
+        }
+        rc = sb_buf_append(&out, " ", 1);
+        last = 0;
+        p = q > p ? q : p + k;
+    }
+    sb_buf_free(&folded);
+    if (rc != SB_OK) {
+        sb_buf_free(&out);
+        return NULL;
+    }
+    return sb_buf_take(&out);
+}
+
+/* The phrase form of a data phrase, keeping each "*" word as a wildcard: folded as the
+ * input is, so that "myślę" in the data meets "mysle" or "MYŚLĘ" in a message. NULL on
+ * ENOMEM. */
 static char *phrase_form(const char *s)
 {
     sb_buf b = {0};
@@ -49,13 +163,15 @@ static char *phrase_form(const char *s)
             break;
         char *word = sb_strndup(p, len);
         int wild = len == 1 && *p == '*';
-        char *norm = word && !wild ? text_norm_phrase(word) : NULL;
+        char *folded = word && !wild ? crisis_fold(word, 0) : NULL;
+        char *norm = folded ? text_norm_phrase(folded) : NULL;
         const char *piece = wild ? "*" : norm;
         if (!word || !piece)
             rc = SB_ENOMEM;
         else if (*piece)
             rc = sb_buf_printf(&b, "%s%s", b.len ? " " : "", piece);
         free(norm);
+        free(folded);
         free(word);
         p += len;
     }
@@ -103,12 +219,12 @@ static int add_vocab(void *ctx, const char *word)
     return json_object_set_new(set, word, json_true()) ? SB_ENOMEM : SB_OK;
 }
 
-/* Every word of both lists, sorted. */
-static int build_vocab(crisis_matcher *m, const json_t *lists[2])
+/* Every word of all lists, sorted. */
+static int build_vocab(crisis_matcher *m, const json_t *const *lists, size_t nlists)
 {
     json_t *set = json_object();
     int rc = set ? SB_OK : SB_ENOMEM;
-    for (int l = 0; l < 2 && rc == SB_OK; l++) {
+    for (size_t l = 0; l < nlists && rc == SB_OK; l++) {
         size_t i;
         json_t *item;
         json_array_foreach(lists[l], i, item) {
@@ -157,42 +273,60 @@ static int cmp_first(const void *a, const void *b)
     return (x->words[0] > y->words[0]) - (x->words[0] < y->words[0]);
 }
 
-static int compile_list(const crisis_matcher *m, const json_t *list, phrase_list *out)
+/* Adds phrase s (a data phrase) of category to out (room for it is there). */
+static int add_phrase(const crisis_matcher *m, const char *s, int category, phrase_list *out)
 {
-    size_t n = json_is_array(list) ? json_array_size(list) : 0;
+    char *norm = phrase_form(s);
+    if (!norm)
+        return SB_ENOMEM;
+    phrase *p = &out->items[out->n];
+    p->words = malloc((strlen(norm) / 2 + 1) * sizeof *p->words);
+    if (!p->words) {
+        free(norm);
+        return SB_ENOMEM;
+    }
+    p->n = 0;
+    p->category = category;
+    numbering c = {m, p};
+    if (*norm)
+        each_word(norm, add_number, &c);
+    free(norm);
+    /* a "*" at either end adds nothing: every start position is tried anyway */
+    size_t first = 0;
+    while (first < p->n && p->words[first] == WORD_WILD)
+        first++;
+    memmove(p->words, p->words + first, (p->n - first) * sizeof *p->words);
+    p->n -= first;
+    while (p->n > 0 && p->words[p->n - 1] == WORD_WILD)
+        p->n--;
+    if (p->n > 0)
+        out->n++;
+    else
+        free(p->words);
+    return SB_OK;
+}
+
+/* Compiles the phrases of lists[0..nlists), each tagged with its list's index as category.
+ * Non-string entries are skipped. */
+static int compile_list(const crisis_matcher *m, const json_t *const *lists, size_t nlists,
+                        phrase_list *out)
+{
+    size_t n = 0;
+    for (size_t l = 0; l < nlists; l++)
+        n += json_is_array(lists[l]) ? json_array_size(lists[l]) : 0;
     out->items = calloc(n ? n : 1, sizeof *out->items);
     out->start = calloc(m->nvocab + 1, sizeof *out->start);
     if (!out->items || !out->start)
         return SB_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const char *s = json_string_value(json_array_get(list, i));
-        char *norm = s ? phrase_form(s) : NULL;
-        if (s && !norm)
-            return SB_ENOMEM;
-        if (!norm)
-            continue;
-        phrase *p = &out->items[out->n];
-        p->words = malloc((strlen(norm) / 2 + 1) * sizeof *p->words);
-        if (!p->words) {
-            free(norm);
-            return SB_ENOMEM;
+    for (size_t l = 0; l < nlists; l++) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(lists[l], i, item) {
+            const char *s = json_string_value(item);
+            int rc = s ? add_phrase(m, s, (int)l, out) : SB_OK;
+            if (rc != SB_OK)
+                return rc;
         }
-        numbering c = {m, p};
-        if (*norm)
-            each_word(norm, add_number, &c);
-        free(norm);
-        /* a "*" at either end adds nothing: every start position is tried anyway */
-        size_t first = 0;
-        while (first < p->n && p->words[first] == WORD_WILD)
-            first++;
-        memmove(p->words, p->words + first, (p->n - first) * sizeof *p->words);
-        p->n -= first;
-        while (p->n > 0 && p->words[p->n - 1] == WORD_WILD)
-            p->n--;
-        if (p->n > 0)
-            out->n++;
-        else
-            free(p->words);
     }
     qsort(out->items, out->n, sizeof *out->items, cmp_first);
     for (size_t w = 0, i = 0; w <= m->nvocab; w++) {
@@ -217,12 +351,16 @@ int crisis_compile(const json_t *crisis, crisis_matcher **out)
     crisis_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return SB_ENOMEM;
-    const json_t *lists[2] = {json_object_get(crisis, "phrases"), json_object_get(crisis, "not")};
-    int rc = build_vocab(m, lists);
+    phrase_source src;
+    sources_of(crisis, &src);
+    const json_t *all[CRISIS_CATEGORIES_MAX + 1];
+    memcpy(all, src.lists, src.n * sizeof *all);
+    all[src.n] = json_object_get(crisis, "not");
+    int rc = build_vocab(m, all, src.n + 1);
     if (rc == SB_OK)
-        rc = compile_list(m, lists[0], &m->phrases);
+        rc = compile_list(m, src.lists, src.n, &m->phrases);
     if (rc == SB_OK)
-        rc = compile_list(m, lists[1], &m->excluded);
+        rc = compile_list(m, all + src.n, 1, &m->excluded);
     if (rc != SB_OK) {
         crisis_free(m);
         return rc;
@@ -270,15 +408,71 @@ typedef struct input_words {
     size_t n;
 } input_words;
 
+/* word with every run of a repeated character longer than keep cut to keep, into out
+ * (SQUEEZE_MAX). 0 when it does not fit or nothing changed. */
+static int squeezed(const char *word, size_t keep, char *out)
+{
+    size_t n = 0, run = 0;
+    int changed = 0;
+    for (const char *p = word; *p; p++) {
+        run = p > word && *p == p[-1] ? run + 1 : 1;
+        if (run > keep) {
+            changed = 1;
+            continue;
+        }
+        if (n + 1 >= SQUEEZE_MAX)
+            return 0;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+    return changed;
+}
+
+/* An input word's number: as written, else with its repeated letters squeezed to two
+ * ("killll" is "kill"), else to one ("dieeee" is "die"), when that is a word of a phrase. */
 static int add_input(void *ctx, const char *word)
 {
     input_words *w = ctx;
     int id = word_number(w->m, word);
+    char squeeze[SQUEEZE_MAX];
+    for (size_t keep = 2; id < 0 && keep >= 1; keep--)
+        if (squeezed(word, keep, squeeze))
+            id = word_number(w->m, squeeze);
     w->ids[w->n++] = id == WORD_WILD ? WORD_UNKNOWN : id;
     return SB_OK;
 }
 
+static int match_folded(const crisis_matcher *m, const char *text, int *figure);
+
+int crisis_check(const crisis_matcher *m, const char *text, int *figure)
+{
+    if (figure)
+        *figure = 0;
+    if (!m || m->phrases.n == 0 || !text)
+        return 0;
+    char *folded = crisis_fold(text, 0);
+    int rc = match_folded(m, folded ? folded : text, figure);
+    if (rc == 0 && folded) { /* an emoji inside a word hides nothing either */
+        char *joined = crisis_fold(text, 1);
+        if (joined && strcmp(joined, folded) != 0)
+            rc = match_folded(m, joined, figure);
+        free(joined);
+    }
+    free(folded);
+    return rc;
+}
+
 int crisis_match(const crisis_matcher *m, const char *text)
+{
+    return crisis_check(m, text, NULL);
+}
+
+int crisis_match_folded(const crisis_matcher *m, const char *text)
+{
+    return match_folded(m, text, NULL);
+}
+
+static int match_folded(const crisis_matcher *m, const char *text, int *figure)
 {
     if (!m || m->phrases.n == 0 || !text)
         return 0;
@@ -312,20 +506,19 @@ int crisis_match(const crisis_matcher *m, const char *text)
     for (size_t ti = 0; ti < in.n; ti++)
         if (cut[ti])
             in.ids[ti] = WORD_CUT;
+    for (size_t ti = 0; figure && ti < in.n; ti++)
+        *figure |= cut[ti];
     int found = 0;
-    for (size_t ti = 0; ti < in.n && !found; ti++) {
+    for (size_t ti = 0; ti < in.n; ti++) {
         int w = in.ids[ti];
-        for (size_t i = w >= 0 ? m->phrases.start[w] : 0; w >= 0 && i < m->phrases.start[w + 1] && !found; i++)
-            found = match_from(&m->phrases.items[i], 0, in.ids, in.n, ti) >= 0;
+        for (size_t i = w >= 0 ? m->phrases.start[w] : 0; w >= 0 && i < m->phrases.start[w + 1]; i++) {
+            const phrase *p = &m->phrases.items[i];
+            if (!(found & (1 << p->category)) && match_from(p, 0, in.ids, in.n, ti) >= 0)
+                found |= 1 << p->category;
+        }
     }
     free(cut);
     free(in.ids);
     free(norm);
     return found;
-}
-
-int engine_is_crisis(const sb_dialogs *d, const char *text)
-{
-    int rc = crisis_match(dialogs_crisis_matcher(d), text);
-    return rc != 0; /* safety first: when it cannot tell (ENOMEM), treat it as a crisis */
 }

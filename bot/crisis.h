@@ -1,7 +1,8 @@
 /* crisis.h — the crisis check (design.md invariant 5) as a matcher compiled once from
- * crisis.json: its phrases and its figure-of-speech exclusions, in phrase form (text.h).
- * A phrase matches at word boundaries; a "*" word in it stands for 0-3 arbitrary words.
- * Exclusions ("not") are cut out of the input first and no phrase matches across a cut. */
+ * crisis.json: its phrases by category and its figure-of-speech exclusions, in phrase form
+ * (text.h). A phrase matches at word boundaries; a "*" word in it stands for 0-3 arbitrary
+ * words. Exclusions ("not") are cut out of the input first and no phrase matches across a
+ * cut. A match reports the categories found as a bit set (bit i: category i of the data). */
 #ifndef SB_CRISIS_H
 #define SB_CRISIS_H
 
@@ -9,15 +10,38 @@
 
 #include <jansson.h>
 
+#define CRISIS_CATEGORIES_MAX 16 /* categories one matcher tells apart */
+
 typedef struct crisis_matcher crisis_matcher;
 
-/* Compiles the "phrases" and "not" lists of a crisis data file (NULL: a matcher that never
- * matches). Non-string entries are skipped. Returns SB_ENOMEM (*out NULL) or SB_OK. */
+/* Compiles a phrase list object (NULL: a matcher that never matches): either "categories",
+ * an array of objects each with its "phrases" (category i is the i-th), or one "phrases"
+ * list (category 0); and the "not" list of exclusions. Categories past
+ * CRISIS_CATEGORIES_MAX and non-string entries are skipped. Returns SB_ENOMEM (*out NULL)
+ * or SB_OK. */
 int crisis_compile(const json_t *crisis, crisis_matcher **out);
 void crisis_free(crisis_matcher *m);
 
-/* 1 when text signals a crisis, 0 when not, SB_ENOMEM when it could not tell. Pure. */
+/* The categories whose phrases occur in text, as bits (1 << i for category i; 0 for none),
+ * or SB_ENOMEM when it could not tell. Pure. The text is folded first (crisis_fold), and
+ * read a second time with emoji inside words dropped; a word of the input also matches
+ * with its repeated letters squeezed ("dieeee", "killlll"). */
 int crisis_match(const crisis_matcher *m, const char *text);
+
+/* crisis_match that also tells, in *figure, whether a figure of speech of the "not" list
+ * was found ("this deadline is killing me", "i cut myself shaving"). */
+int crisis_check(const crisis_matcher *m, const char *text, int *figure);
+
+/* crisis_match of text already folded by crisis_fold (read once, as it is). */
+int crisis_match_folded(const crisis_matcher *m, const char *text);
+
+/* What the crisis check reads of text (all of it, not only what normalize_fold looks at
+ * in one go): Unicode folded (NFKC: full-width letters are letters; case folded; accents
+ * and other marks stripped; zero-width and other invisible characters dropped), then every
+ * character that is no letter, digit or apostrophe a space; with join, a symbol or emoji
+ * between two letters is dropped instead ("d😭ie" reads "die"). Owned by the caller; NULL
+ * on ENOMEM. */
+char *crisis_fold(const char *text, int join);
 
 /* The set's compiled matcher (never NULL for a loaded set). Defined in dialog.c, which
  * owns the matcher: compiled at load, freed with the set. */

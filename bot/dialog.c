@@ -5,11 +5,15 @@
  * themselves live in validate.c / validate_data.c; interpretation lives in the engine. */
 #include "dialog.h"
 
+#include "adapter.h"
+
 #include "crisis.h"
+#include "crisis_model.h"
 #include "examples.h"
 #include "flow.h"
 #include "intent.h"
 #include "match.h"
+#include "safety.h"
 #include "sb.h"
 #include "text.h"
 #include "typo.h"
@@ -35,13 +39,21 @@ struct sb_dialogs {
     json_t *vocabulary;      /* every word of the set's files (typo.h), as a set */
     json_t *used_vars;       /* dialog id -> {name: true} for each {name} its texts use */
     crisis_matcher *crisis;  /* compiled crisis.json phrases */
+    crisis_matcher *safety[SAFETY_LISTS]; /* crisis.json ask, downplay, restate */
+    json_t *safety_examples; /* category -> [utterance, ...] of safety/ (examples.h) */
+    json_t *safety_lines;    /* category -> [line number, ...] */
+    crisis_model *crisis_model; /* trained from safety_examples; NULL when none (or ENOMEM) */
     json_t *examples;        /* intent id -> [utterance, ...] of intents/ (examples.h) */
     json_t *example_lines;   /* intent id -> [line number, ...] */
     normalizer *normalizer;  /* spellings.json compiled (normalize.h) */
     intent_model *intents;   /* trained from examples, NULL when there are none */
     language *language;      /* languages.json with its fingerprints, or NULL */
     char *crisis_message;    /* config override, or NULL for crisis.json default_message */
+    char *abuse_message;     /* config override, or NULL for default_abuse_message */
 };
+
+/* crisis.json's lists by safety_list, in order. */
+static const char *const safety_lists[SAFETY_LISTS] = {"ask", "downplay", "restate"};
 
 static const char *const data_kinds[] = {"commands",  "crisis",    "reflection",    "exercises",
                                          "measures",  "nudges",    "views",         "spellings",
@@ -92,7 +104,13 @@ void dialogs_free(sb_dialogs *d)
     normalizer_free(d->normalizer);
     language_free(d->language);
     crisis_free(d->crisis);
+    json_decref(d->safety_examples);
+    json_decref(d->safety_lines);
+    crisis_model_free(d->crisis_model);
+    for (size_t i = 0; i < SAFETY_LISTS; i++)
+        crisis_free(d->safety[i]);
     free(d->crisis_message);
+    free(d->abuse_message);
     free(d);
 }
 
@@ -266,6 +284,26 @@ static int compile_used_vars(sb_dialogs *d)
     return SB_OK;
 }
 
+/* The crisis classifier from safety/. Out of memory leaves the set without it (the rules
+ * still run: design.md invariant 5) rather than without a coach. SB_OK or SB_EINVAL. */
+static int compile_crisis_model(sb_dialogs *d)
+{
+    const json_t *classifier = json_object_get(json_object_get(d->data, "crisis"), "classifier");
+    double cost = json_number_value(json_object_get(classifier, "cost"));
+    json_t *examples = crisis_model_examples(d->safety_examples, d->examples);
+    int rc = examples ? crisis_model_new(examples, json_object_get(d->data, "spellings"),
+                                         cost > 0 ? cost : INTENT_C_DEFAULT, d->normalizer,
+                                         &d->crisis_model)
+                      : SB_ENOMEM;
+    json_decref(examples);
+    if (rc == SB_ENOMEM) {
+        sb_log("warn", "dialogs", "no memory to train the crisis classifier; the crisis rules "
+                                  "alone check messages");
+        rc = SB_OK;
+    }
+    return rc;
+}
+
 /* Validates the filed set and compiles it. Returns SB_OK, SB_EPARSE or SB_ENOMEM. */
 static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
 {
@@ -282,14 +320,20 @@ static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
     validate_dialogs(v);
     validate_data(v);
     validate_understanding(v, d->examples, d->example_lines);
+    validate_safety_examples(v, d->safety_examples, d->safety_lines);
     if (v->problems)
         return SB_EPARSE;
-    int rc = crisis_compile(json_object_get(d->data, "crisis"), &d->crisis);
+    const json_t *crisis = json_object_get(d->data, "crisis");
+    int rc = crisis_compile(crisis, &d->crisis);
+    for (size_t i = 0; i < SAFETY_LISTS && rc == SB_OK; i++)
+        rc = crisis_compile(json_object_get(crisis, safety_lists[i]), &d->safety[i]);
     if (rc == SB_OK)
         rc = understand_compile(d->examples, json_object_get(d->data, "spellings"),
                                 json_object_get(d->data, "understanding"),
                                 json_object_get(d->data, "languages"), &d->normalizer,
                                 &d->intents, &d->language);
+    if (rc == SB_OK && json_object_size(d->safety_examples) > 0)
+        rc = compile_crisis_model(d);
     if (rc == SB_OK)
         rc = compile_triggers(d);
     if (rc == SB_OK)
@@ -386,6 +430,12 @@ int dialogs_load(const char *dir, sb_dialogs **out, sb_problem_fn report, void *
     if (rc == SB_OK)
         rc = examples_read(intents_dir, &v, &d->examples, &d->example_lines);
     free(intents_dir);
+    char *safety_dir = rc == SB_OK ? sb_asprintf("%s/safety", dir) : NULL;
+    if (rc == SB_OK && !safety_dir)
+        rc = SB_ENOMEM;
+    if (rc == SB_OK)
+        rc = examples_read(safety_dir, &v, &d->safety_examples, &d->safety_lines);
+    free(safety_dir);
     if (rc == SB_OK)
         rc = set_finish(d, &v, 1);
     if (rc != SB_OK) {
@@ -447,9 +497,43 @@ const char *dialogs_crisis_message(const sb_dialogs *d)
     return fallback ? fallback : "";
 }
 
+int dialogs_set_abuse_message(sb_dialogs *d, const char *message)
+{
+    char *copy = sb_strdup(message);
+    if (message && !copy)
+        return SB_ENOMEM;
+    free(d->abuse_message);
+    d->abuse_message = copy;
+    return SB_OK;
+}
+
+const char *dialogs_abuse_message(const sb_dialogs *d)
+{
+    if (d->abuse_message && *d->abuse_message)
+        return d->abuse_message;
+    const char *fallback =
+        json_string_value(json_object_get(dialogs_data(d, "crisis"), "default_abuse_message"));
+    return fallback ? fallback : dialogs_crisis_message(d);
+}
+
 const crisis_matcher *dialogs_crisis_matcher(const sb_dialogs *d)
 {
     return d->crisis;
+}
+
+const crisis_model *dialogs_crisis_model(const sb_dialogs *d)
+{
+    return d->crisis_model;
+}
+
+const json_t *dialogs_safety_examples(const sb_dialogs *d)
+{
+    return d->safety_examples;
+}
+
+const crisis_matcher *dialogs_safety_matcher(const sb_dialogs *d, safety_list which)
+{
+    return which < SAFETY_LISTS ? d->safety[which] : NULL;
 }
 
 const json_t *dialogs_triggers(const sb_dialogs *d)

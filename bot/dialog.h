@@ -43,4 +43,9 @@ size_t dialogs_count(const sb_dialogs *d);
 int dialogs_set_crisis_message(sb_dialogs *d, const char *message);
 const char *dialogs_crisis_message(const sb_dialogs *d);
 
+/* The same for the services for abuse and violence at home (config [safety] abuse_message,
+ * else crisis.json "default_abuse_message", else the crisis message): {abuse_message}. */
+int dialogs_set_abuse_message(sb_dialogs *d, const char *message);
+const char *dialogs_abuse_message(const sb_dialogs *d);
+
 #endif

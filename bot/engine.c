@@ -1,10 +1,12 @@
 /* engine.c — the pure dialog state machine of engine.h, top level: repairs the state it is
- * given, runs the crisis check first on every input, then first contact, commands, the
+ * given, runs the crisis check first on every input, then what follows a crisis (safety.c),
+ * then first contact, commands, the
  * waiting frame (flow.c, exercise.c) or idle input (follow-up, triggers, fallback). An
  * answer that fits no choice or rating of the waiting state may start a command phrase or
  * trigger on top instead (interrupt()), so nobody is stuck being asked the same question.
  * Matching lives in match.c, reflection in reflect.c, crisis phrases in crisis.c, the
- * bookkeeping of a step (replies, effects, variant picks, the stack) in turn.c.
+ * crisis answers and what follows them in safety.c, the bookkeeping of a step (replies,
+ * effects, variant picks, the stack) in turn.c.
  *
  * The person's state, a JSON object the store keeps as text:
  *   "v": 1                    shape version
@@ -19,6 +21,12 @@
  *               {"dialog": "id", "state": "name", "at": ..., "vars": {...} | "unkept": true}
  *                             a planned step's check-back (a state's "followup"; its words
  *                             only with consent)
+ *   "safety": {"at": 1767225600, "cat": "suicide", "due": true, "checked": true,
+ *              "asked": 1767225600}   after a crisis answer (safety.h): when, its category
+ *                             id (never the words), the check of the next conversation still
+ *                             to come, the one check after a downplay made; and when the
+ *                             direct question on unclear risk was last asked. Dropped after
+ *                             SAFETY_FOLLOWUP_WINDOW.
  *   "stack": [frame, ...]     bottom first, at most 4 (turn.h); the top frame waits
  * Frames:
  *   {"dialog": "id", "state": "name", "vars": {"name": "text", ...},   Markdown: what the
@@ -53,6 +61,7 @@
 #include "match.h"
 #include "reflect.h"
 #include "route.h"
+#include "safety.h"
 #include "sb.h"
 #include "text.h"
 #include "turn.h"
@@ -121,6 +130,33 @@ static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame, int top)
     return 1;
 }
 
+/* The "safety" memory: fields of the wrong type go, and all of it once it is old. */
+static void repair_safety(turn *t)
+{
+    json_t *safety = json_object_get(t->state, "safety");
+    if (!safety)
+        return;
+    const json_t *at = json_object_get(safety, "at");
+    const json_t *asked = json_object_get(safety, "asked");
+    int64_t newest = json_is_integer(at) ? (int64_t)json_integer_value(at) : 0;
+    if (json_is_integer(asked) && json_integer_value(asked) > newest)
+        newest = (int64_t)json_integer_value(asked);
+    if (!json_is_object(safety) || t->in->now - newest > SAFETY_FOLLOWUP_WINDOW) {
+        json_object_del(t->state, "safety");
+        return;
+    }
+    if (at && !json_is_integer(at))
+        json_object_del(safety, "at");
+    if (asked && !json_is_integer(asked))
+        json_object_del(safety, "asked");
+    if (json_object_get(safety, "cat") && !json_is_string(json_object_get(safety, "cat")))
+        json_object_del(safety, "cat");
+    if (!json_is_true(json_object_get(safety, "due")))
+        json_object_del(safety, "due");
+    if (!json_is_true(json_object_get(safety, "checked")))
+        json_object_del(safety, "checked");
+}
+
 /* Makes the working state fit this set of dialogs. Returns 1 when a stack was dropped. */
 static int repair(turn *t)
 {
@@ -148,6 +184,7 @@ static int repair(turn *t)
     if (followup && (!json_is_integer(json_object_get(followup, "at")) ||
                      !(exercise_find(t->d, str(followup, "exercise")) || dialog_ok)))
         json_object_del(s, "followup");
+    repair_safety(t);
 
     const json_t *stack = json_object_get(s, "stack");
     int ok = json_is_array(stack) && json_array_size(stack) <= TURN_STACK_MAX;
@@ -171,21 +208,6 @@ static int repair(turn *t)
 }
 
 /* --- what an input leads to --- */
-
-static void crisis(turn *t)
-{
-    const json_t *c = dialogs_data(t->d, "crisis");
-    turn_say(t, "crisis/reply", json_object_get(c, "reply"), NULL);
-    turn_effect(t, SB_FX_CRISIS, NULL, NULL, 0);
-    if (t->in->group)
-        return;
-    const char *id = str(c, "dialog");
-    const char *top = str(turn_top(t), "dialog");
-    if (top && id && strcmp(top, id) == 0)
-        flow_resay(t); /* already in the safety plan: carry on there */
-    else if (id)
-        flow_start(t, id, NULL);
-}
 
 /* "Where were we?": what the top frame waits for, with the exercise and step it is at.
  * Returns 0 when nothing waits. */
@@ -310,11 +332,10 @@ static int listen(turn *t)
     const char *top = str(turn_top(t), "dialog");
     if (turn_top(t) && !top) /* an exercise step: a comment on it is the exercise's to take */
         return 0;
-    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
     /* never over the safety plan, nor over a question that sets something (consent): it
      * must be answered, or a later "2" would be read as a reply to the listening */
     if (!id || !dialogs_dialog(t->d, id) || (top && strcmp(top, id) == 0) ||
-        (top && safety && strcmp(top, safety) == 0) || (top && flow_waits_consequence(t)))
+        (top && safety_is_plan(t->d, top)) || (top && flow_waits_consequence(t)))
         return 0;
     long words = word_count(t->text);
     if (words < 0) {
@@ -439,14 +460,12 @@ static void set_aside(turn *t)
  * its own: a command word with an argument ("journal I hate this", "nudge 08:30"), a
  * command phrase ("what can you do"), else a dialog trigger ("what is avoidant
  * attachment"), starts on top like a command, and the waiting dialog resumes when it ends.
- * Not in the crisis dialog (a stray phrase must not lead away from the safety plan) and
- * not for the dialog that already waits (asking again serves better). Returns 1 when
- * something started. */
+ * Not in a safety plan (a stray phrase must not lead away from it) and not for the dialog
+ * that already waits (asking again serves better). Returns 1 when something started. */
 static int interrupt(turn *t)
 {
     const char *top = str(turn_top(t), "dialog");
-    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
-    if (top && safety && strcmp(top, safety) == 0)
+    if (safety_is_plan(t->d, top))
         return flow_own_words(t); /* "keep talking with me": what they wrote is the talk */
     if (is_closing(t)) { /* "thanks, that's all for today": a goodbye, not a wrong answer */
         flow_reset(t);
@@ -530,9 +549,8 @@ static int returning(turn *t, int64_t gap, int greeting)
     const char *back = str(commands, "return");
     json_t *top = turn_top(t);
     const char *id = str(top, "dialog");
-    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
     if (gap < FOLLOWUP_GAP || !id || !back || !dialogs_dialog(t->d, back) ||
-        strcmp(id, back) == 0 || (safety && strcmp(id, safety) == 0))
+        strcmp(id, back) == 0 || safety_is_plan(t->d, id))
         return 0;
     const json_t *dialog = dialogs_dialog(t->d, id);
     const json_t *st = json_object_get(json_object_get(dialog, "states"), str(top, "state"));
@@ -719,26 +737,64 @@ static int is_bang(const char *s)
     return s[strspn(s, " \t\r\n")] == '!';
 }
 
-static void direct_input(turn *t, int repaired)
+/* The first message of a later conversation after a crisis: a gentle check on how the
+ * person is comes first (safety.c). A greeting or anything but a command hears its
+ * question, or answers it (the check-in nudge asked already); a command the person asked
+ * for runs after its one-line form. Returns 1 when nothing else is to be done. */
+static int followup_after_crisis(turn *t, const json_t *cmd)
+{
+    if (!cmd) {
+        safety_followup(t, !is_greeting(t) && word_count(t->text) > 0);
+        return 1;
+    }
+    if (json_is_true(json_object_get(cmd, "greeting"))) {
+        safety_followup(t, 0);
+        return 1;
+    }
+    safety_followup_line(t);
+    return 0;
+}
+
+/* Time since the person's previous direct input (-1 for none), now remembered as the last. */
+static int64_t note_time(turn *t)
+{
+    const json_t *last = json_object_get(t->state, "last");
+    int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
+    set(t, t->state, "last", json_integer(t->in->now));
+    t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
+    t->missed = json_is_true(json_object_get(t->state, "missed"));
+    json_object_del(t->state, "missed");
+    return gap;
+}
+
+/* Direct input that nothing around a crisis took (safety_after). menu is the menu frame
+ * that waited on top (route.h), popped by the caller and taken here: answered or left now. */
+static void direct_input(turn *t, int64_t gap, json_t *menu)
 {
     json_t *s = t->state;
-    const json_t *last = json_object_get(s, "last");
-    int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
-    set(t, s, "last", json_integer(t->in->now));
-    t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
-    t->missed = json_is_true(json_object_get(s, "missed"));
-    json_object_del(s, "missed");
-    if (repaired)
-        turn_say_data(t, "reset");
-    json_t *menu = route_is_menu(turn_top(t)) ? turn_pop(t) : NULL; /* answered or left now */
     int idle = turn_top(t) == NULL;
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    route r;
+    int due = safety_followup_due(t, gap) && !is_bang(t->text);
+    if (due) {
+        int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+        if (rc < 0 || followup_after_crisis(t, rc == 1 ? cmd : NULL)) {
+            if (rc < 0)
+                turn_fail(t, rc);
+            free(arg);
+            json_decref(menu);
+            return;
+        }
+        free(arg);
+        cmd = NULL;
+        arg = NULL;
+        idle = turn_top(t) == NULL;
+    }
     if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text) && first_contact(t)) {
         json_decref(menu);
         return;
     }
-    const json_t *cmd = NULL;
-    char *arg = NULL;
-    route r;
     int rc = match_command(t->d, t->text, idle ? MATCH_IDLE : MATCH_WAITING, 1, &cmd, &arg);
     if (rc == 0 && !idle && flow_waits_choice(t)) {
         /* "journal I called my brother back today" at a menu is a journal entry, not the
@@ -827,6 +883,14 @@ static void note_stopped(turn *t, const json_t *before)
     }
 }
 
+/* 1 when the top frame is the safety plan of the category mask stands for. */
+static int in_own_plan(turn *t, int mask)
+{
+    const char *top = str(turn_top(t), "dialog");
+    const char *plan = str(safety_category(t->d, safety_primary(mask)), "dialog");
+    return top && plan && strcmp(top, plan) == 0;
+}
+
 /* The start of every entry point: a repaired copy of the state. */
 static int begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in,
                  sb_step *out, int *repaired)
@@ -846,19 +910,32 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     if (begin(&t, d, state, in, out, &repaired) != SB_OK)
         return SB_ENOMEM;
     /* Safety first (design.md invariant 5): before first contact, consent or anything else. */
-    int rc = crisis_match(dialogs_crisis_matcher(d), t.text);
+    int learned = 0;
+    int rc = safety_check_how(d, t.text, &learned);
+    /* Inside the safety plan of that very category, the classifier alone does not start
+     * the crisis answer again: more words about it are no new risk (the rules, and so a
+     * plain "i want to die", still do). */
+    if (rc > 0 && learned && !t.in->group && in_own_plan(&t, rc))
+        rc = 0;
     if (rc != 0) {
         if (rc < 0)
             turn_fail(&t, rc);
         if (!t.in->group && route_is_menu(turn_top(&t)))
             json_decref(turn_pop(&t));
-        crisis(&t);
+        safety_answer(&t, rc);
         if (!t.in->group)
             set(&t, t.state, "last", json_integer(t.in->now));
     } else if (t.in->group) {
         group_input(&t);
     } else {
-        direct_input(&t, repaired);
+        int64_t gap = note_time(&t);
+        if (repaired)
+            turn_say_data(&t, "reset");
+        json_t *menu = route_is_menu(turn_top(&t)) ? turn_pop(&t) : NULL;
+        if (safety_after(&t, gap))
+            json_decref(menu);
+        else
+            direct_input(&t, gap, menu);
     }
     if (!t.in->group)
         note_stopped(&t, state);

@@ -20,7 +20,11 @@ typedef enum sb_effect_kind {
     SB_FX_ACTION,         /* key: action name the router performs with the store
                              ("journal", "progress", "export", "forget", "exercise",
                              "nudge", "timezone", "pause", "resume"), value: argument or NULL */
-    SB_FX_CRISIS,         /* the crisis check matched; the router pauses nudges for 24 h */
+    SB_FX_CRISIS,         /* the crisis check matched (key: the category id, may be NULL);
+                             the router pauses nudges for 24 h and makes the next one a
+                             check on how the person is */
+    SB_FX_CHECKED,        /* the person was asked how they are after a crisis: the next
+                             nudge needn't ask again */
     SB_FX_EXERCISE_STOPPED /* key: exercise id; left before its last step (stop, another
                               exercise, a crisis): no nudge or follow-up refers to it */
 } sb_effect_kind;
@@ -81,7 +85,20 @@ char *engine_reflect(const sb_dialogs *d, const char *text);
 int engine_match_command(const sb_dialogs *d, const char *text, int idle, int direct,
                          const char **name, char **arg);
 
-/* 1 when text matches the crisis phrases of the set (and no figure-of-speech exclusion). Pure. */
+/* 1 when text signals a crisis by the set's crisis check (any category), 0 when not; 1 too
+ * when it could not tell (out of memory): safety first. Pure. */
 int engine_is_crisis(const sb_dialogs *d, const char *text);
+
+/* What the crisis answer to text must carry even when nothing else can be done (the
+ * router's fallback when a batch cannot be committed): lines[0] the crisis message, and
+ * lines[1] the abuse message when the answer would hold it (its category's reply or an
+ * "also" line of a category found uses {abuse_message}). Returns how many lines (0 when
+ * text is no crisis; 1 when the check could not tell). Borrowed from d. Pure. */
+size_t engine_crisis_lines(const sb_dialogs *d, const char *text, const char *lines[2]);
+
+/* The id of the crisis category text signals (the most urgent when several: crisis.json
+ * lists them in that order), NULL when none, "" for a set whose crisis.json has no
+ * categories. Borrowed from d. Pure. */
+const char *engine_crisis_category(const sb_dialogs *d, const char *text);
 
 #endif

@@ -66,7 +66,8 @@ static int read_one(validate_ctx *v, const char *dir, const char *name, json_t *
                     json_t *lines)
 {
     char *path = sb_asprintf("%s/%s", dir, name);
-    char *shown = sb_asprintf("intents/%s", name);
+    const char *folder = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir; /* "intents", "safety" */
+    char *shown = sb_asprintf("%s/%s", folder, name);
     char *intent = sb_strndup(name, strlen(name) - 4);
     json_t *texts = json_array(), *numbers = json_array();
     char *bytes = NULL;

@@ -8,6 +8,7 @@
 #include "exercise.h"
 #include "match.h"
 #include "reflect.h"
+#include "safety.h"
 #include "sb.h"
 #include "text.h"
 
@@ -225,17 +226,15 @@ static void go_to(turn *t, json_t *frame, const char *target)
 
 /* Pops the finished top frame. Returns 1 when the frame below goes on (it had called the
  * finished one), 0 when the step is done: idle, or an interrupted dialog was resumed.
- * The crisis dialog (crisis.json "dialog") resumes nothing: after a safety plan, going
- * back to an exercise or a self-check would be jarring, so what it interrupted is dropped
- * (the person can start it again). With quiet, an interrupted dialog waits on without
- * being said again. */
+ * A dialog of crisis.json (a safety plan, the direct question, ...) resumes nothing: after
+ * it, going back to an exercise or a self-check would be jarring, so what it interrupted
+ * is dropped (the person can start it again). With quiet, an interrupted dialog waits on
+ * without being said again. */
 static int finish(turn *t, int quiet)
 {
     json_t *done = turn_pop(t);
     int called = json_is_true(json_object_get(done, "called"));
-    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
-    const char *id = str(done, "dialog");
-    int after_crisis = !called && safety && id && strcmp(id, safety) == 0;
+    int after_crisis = !called && safety_is_own(t->d, str(done, "dialog"));
     json_decref(done);
     if (after_crisis) {
         flow_reset(t);
@@ -361,6 +360,14 @@ static void enter(turn *t)
             turn_say_data(t, "fallback");
             return;
         }
+        if (json_object_get(st, "crisis")) {
+            /* a yes to "are you having thoughts of ending your life?": the crisis answer,
+             * whose safety plan takes this dialog's place */
+            const json_t *category = json_object_get(st, "crisis");
+            json_decref(turn_pop(t));
+            safety_answer_category(t, json_string_value(category));
+            return;
+        }
         apply_settings(t, st);
         if (str(st, "hear") && hear(t, frame, st))
             return;
@@ -443,6 +450,18 @@ void flow_start_heard(turn *t, const char *id)
 void flow_start(turn *t, const char *id, const char *arg)
 {
     flow_start_with(t, id, "answer", arg);
+}
+
+void flow_start_answered(turn *t, const char *id)
+{
+    const json_t *dialog = dialogs_dialog(t->d, id);
+    const json_t *st = json_object_get(json_object_get(dialog, "states"), str(dialog, "start"));
+    if (!st || strcmp(expect_of(st), "none") == 0) {
+        flow_start(t, id, NULL);
+        return;
+    }
+    turn_push(t, dialog_frame(t, id, NULL, 0));
+    flow_answer(t);
 }
 
 void flow_start_in_group(turn *t, const char *id, const char *arg)
@@ -543,8 +562,7 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
         }
         if (only_one(choices, skip, pick, index))
             return 1;
-        const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
-        if (safety && strcmp(safety, str(frame, "dialog")) == 0)
+        if (safety_is_plan(t->d, str(frame, "dialog")))
             return 0; /* in the safety plan a shrug never ends it */
         memset(pick, 0, sizeof pick); /* no "not sure" choice: a shrug finishes, as below */
     } else if (agree != 2) {
@@ -718,9 +736,7 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     const json_t *commands = dialogs_data(t->d, "commands");
     int rating = strcmp(expect_of(st), "rating") == 0;
     const json_t *again = json_object_get(commands, rating ? "retry_again_rating" : "retry_again");
-    const char *safety = str(dialogs_data(t->d, "crisis"), "dialog");
-    const char *id = str(frame, "dialog");
-    int in_safety_plan = safety && id && strcmp(safety, id) == 0;
+    int in_safety_plan = safety_is_plan(t->d, str(frame, "dialog"));
     json_int_t misses = json_integer_value(json_object_get(frame, "misses")) + 1;
     if (misses >= 3 && again && !in_safety_plan) {
         turn_say_data(t, "retry_leave"); /* they were told they could just say it */
@@ -766,7 +782,7 @@ int flow_would_retry(turn *t)
     const char *expect = expect_of(st);
     size_t index = 0;
     int rc = 1;
-    if (strcmp(expect, "choice") == 0)
+    if (strcmp(expect, "choice") == 0 && !json_object_get(st, "other"))
         rc = choose(t, frame, st, &index);
     else if (strcmp(expect, "rating") == 0)
         rc = match_rating(t->text);
@@ -786,6 +802,8 @@ static void answer_dialog(turn *t, json_t *frame)
         int rc = choose(t, frame, st, &index);
         if (rc < 0) {
             turn_fail(t, rc);
+        } else if (rc == 0 && str(st, "other")) {
+            flow_go(t, frame, str(st, "other")); /* a question that takes any answer */
         } else if (rc == 0) {
             flow_missed(t, frame, st);
         } else {

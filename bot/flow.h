@@ -10,6 +10,11 @@
  * when given) and enters it. An unknown id gets commands.json "fallback". */
 void flow_start(turn *t, const char *id, const char *arg);
 
+/* Pushes dialog id at its start without saying it, and takes the input as the answer to its
+ * first question ("better, thanks" to a check-in the person was asked elsewhere). A dialog
+ * whose start waits for nothing is started as flow_start does. */
+void flow_start_answered(turn *t, const char *id);
+
 /* flow_start with the person's text said kept as variable name of the new run ({opening}
  * of the first-contact dialog), Markdown-escaped like every answer. */
 void flow_start_with(turn *t, const char *id, const char *name, const char *said);
@@ -31,7 +36,8 @@ void flow_start_in_group(turn *t, const char *id, const char *arg);
 void flow_answer(turn *t);
 
 /* 1 when the input fits nothing the top frame waits for, so flow_answer would only ask
- * again: a choice state none of whose choices it selects (by number, word or label), a
+ * again: a choice state without "other" none of whose choices it selects (by number, word
+ * or label), a
  * rating state it gives no 1-7 rating for, or an exercise step it does not move on
  * (exercise_would_retry). 0 for every other frame and state (free text always fits a text
  * state). Changes nothing. */

@@ -347,6 +347,26 @@ size_t intent_classify(const intent_model *m, normalizer *nz, const char *text,
     return got;
 }
 
+size_t intent_probabilities(const intent_model *m, normalizer *nz, const char *text, double *p)
+{
+    norm_text t;
+    feature f[FEATURES_MAX];
+    struct feature_node x[FEATURES_MAX + 2];
+    double by_label[CLASSES_MAX];
+    normalizer_run(nz, text ? text : "", &t);
+    size_t n = features_of(&t, f);
+    if (!m || !m->linear || n == 0)
+        return 0;
+    nodes_of(m, f, n, x);
+    predict_probability(m->linear, x, by_label);
+    size_t classes = (size_t)get_nr_class(m->linear);
+    for (size_t i = 0; i < m->n; i++)
+        p[i] = 0;
+    for (size_t c = 0; c < classes; c++)
+        p[m->linear->label[c]] = by_label[c];
+    return m->n;
+}
+
 /* --- the cache --- */
 
 static const char magic[8] = {'S', 'B', 'I', 'N', 'T', 'N', 'T', '1'};

@@ -61,4 +61,9 @@ const char *intent_name(const intent_model *m, size_t i);
 size_t intent_classify(const intent_model *m, normalizer *n, const char *text,
                        intent_guess *top, size_t k);
 
+/* The probability of every intent of the model for text, in the order of intent_name, into
+ * p (intent_count entries). Returns the count, 0 when text has no words (p untouched). No
+ * allocation. For a caller that needs them all (the crisis check sums the crisis ones). */
+size_t intent_probabilities(const intent_model *m, normalizer *n, const char *text, double *p);
+
 #endif

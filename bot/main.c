@@ -166,6 +166,7 @@ typedef struct signal_ctx {
     sb_core *core;
     const char *dir;    /* the dialogs folder, for SIGHUP */
     const char *crisis; /* [safety] crisis_message, or NULL */
+    const char *abuse;  /* [safety] abuse_message, or NULL */
 } signal_ctx;
 
 static void log_problem(void *ctx, const char *file, const char *state, const char *message)
@@ -183,7 +184,8 @@ static void reload_dialogs(signal_ctx *s)
     sb_dialogs *d = NULL;
     int problems = 0;
     int rc = dialogs_load(s->dir, &d, log_problem, &problems); /* d stays NULL on failure */
-    if (rc == SB_OK && s->crisis && dialogs_set_crisis_message(d, s->crisis) != SB_OK) {
+    if (rc == SB_OK && ((s->crisis && dialogs_set_crisis_message(d, s->crisis) != SB_OK) ||
+                        (s->abuse && dialogs_set_abuse_message(d, s->abuse) != SB_OK))) {
         dialogs_free(d);
         rc = SB_ENOMEM;
     }
@@ -308,7 +310,8 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
     }
     metrics_dialogs((long)dialogs_count(d));
     signal_ctx sig = {.core = core, .dir = dir,
-                      .crisis = config_get(cfg, "safety", "crisis_message")};
+                      .crisis = config_get(cfg, "safety", "crisis_message"),
+                      .abuse = config_get(cfg, "safety", "abuse_message")};
     sigemptyset(&sig.set);
     sigaddset(&sig.set, SIGHUP);
     sigaddset(&sig.set, SIGINT);
@@ -428,6 +431,9 @@ static int run(const options *o, const sb_config *cfg, const char *dir)
     const char *crisis = config_get(cfg, "safety", "crisis_message");
     if (crisis)
         dialogs_set_crisis_message(d, crisis);
+    const char *abuse = config_get(cfg, "safety", "abuse_message");
+    if (abuse)
+        dialogs_set_abuse_message(d, abuse);
     rc = serve(o, cfg, st, d, dir);
 cleanup:
     dialogs_free(d);

@@ -254,11 +254,25 @@ int nudge_on_crisis(store *s, int64_t person, int64_t now)
 {
     nudge_conf c;
     int rc = nudge_conf_load(s, person, &c, 1);
-    if (rc == SB_OK && c.sch.paused_until < now + 86400) {
-        c.sch.paused_until = now + 86400;
+    if (rc == SB_OK) {
+        if (c.sch.paused_until < now + 86400)
+            c.sch.paused_until = now + 86400;
+        c.crisis = now;
         rc = nudge_conf_save(s, person, &c);
         if (rc == SB_OK)
             rc = nudge_conf_reschedule(s, person, &c, now, NULL);
+    }
+    nudge_conf_free(&c);
+    return rc;
+}
+
+int nudge_on_checked(store *s, int64_t person)
+{
+    nudge_conf c;
+    int rc = nudge_conf_load(s, person, &c, 0);
+    if (rc == SB_OK && c.crisis > 0) {
+        c.crisis = 0;
+        rc = nudge_conf_save(s, person, &c);
     }
     nudge_conf_free(&c);
     return rc;

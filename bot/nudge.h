@@ -7,15 +7,17 @@
  * Settings kept per person (store_setting_*):
  *   "timezone"  IANA zone name as validated, e.g. "Europe/Berlin"
  *   "nudge"     JSON object: {"on":true,"time":"09:00","days":"daily"|"weekdays",
- *               "paused_until":UTC,"unanswered":N,"last":UTC,"recent":["n3","e1",...]}
+ *               "paused_until":UTC,"unanswered":N,"last":UTC,"recent":["n3","e1",...],
+ *               "crisis":UTC}
  *               (paused_until/last 0 when unset; recent = last wordings used, pool
- *               letter n/e/f + index, newest last)
+ *               letter n/e/f/c + index, newest last; crisis: a crisis answer the person
+ *               has not been checked on since, absent when none)
  *   "focus"     read only here: the person's focus topic (set elsewhere)
  * and the next due instant in the store's nudge index (store_nudge_set).
  *
  * Wordings: the nudges themselves come from nudges.json ("nudges", "with_exercise" using
- * {exercise}, "with_focus" using {topic}, "backoff": [every-2-days notice, weekly notice]
- * using {days}). The answers to the commands come from views.json by key (a string or a
+ * {exercise}, "with_focus" using {topic}, "after_crisis" for the first nudge after a
+ * crisis, "backoff": [every-2-days notice, weekly notice] using {days}). The answers to the commands come from views.json by key (a string or a
  * list), each with a plain fallback here: nudge_show, nudge_show_off, nudge_on,
  * nudge_on_quiet, nudge_off, nudge_days, nudge_days_daily, nudge_days_weekdays,
  * nudge_need_zone, nudge_next, nudge_paused, nudge_paused_open, nudge_bad_time,
@@ -55,8 +57,13 @@ int nudge_action(store *s, const sb_dialogs *d, int64_t person, const char *acti
  * instant is recomputed. Cheap (one read) when nothing changes. SB_OK, SB_EDB, SB_ENOMEM. */
 int nudge_on_inbound(store *s, int64_t person, int64_t now);
 
-/* A crisis was detected: no nudge for the next 24 hours unless the person resumes. */
+/* A crisis was detected: no nudge for the next 24 hours unless the person resumes, and the
+ * next one asks how they are (nudges.json "after_crisis") instead of about an exercise. */
 int nudge_on_crisis(store *s, int64_t person, int64_t now);
+
+/* The person was asked how they are after a crisis (SB_FX_CHECKED): the next nudge is an
+ * ordinary one again. SB_OK, SB_EDB, SB_ENOMEM. */
+int nudge_on_checked(store *s, int64_t person);
 
 /* Handles up to limit people whose nudge is due at or before now, earliest first: each
  * is sent (outbox row + sink) or skipped by the schedule's rules, and their next instant

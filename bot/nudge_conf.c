@@ -52,6 +52,7 @@ int nudge_conf_load(store *s, int64_t person, nudge_conf *c, int with_zone)
         c->sch.paused_until = json_int(o, "paused_until");
         c->sch.unanswered = (int)json_int(o, "unanswered");
         c->sch.last = json_int(o, "last");
+        c->crisis = json_int(o, "crisis");
         json_t *r = json_object_get(o, "recent");
         if (json_is_array(r))
             c->recent = json_incref(r);
@@ -83,6 +84,10 @@ int nudge_conf_save(store *s, int64_t person, const nudge_conf *c)
                           c->paused, "time", hhmm, "days", c->sch.weekdays ? "weekdays" : "daily",
                           "paused_until", (json_int_t)c->sch.paused_until, "unanswered",
                           c->sch.unanswered, "last", (json_int_t)c->sch.last, "recent", c->recent);
+    if (o && c->crisis > 0 && json_object_set_new(o, "crisis", json_integer(c->crisis)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     int rc = text ? store_setting_set(s, person, "nudge", text) : SB_ENOMEM;

@@ -19,6 +19,8 @@ typedef struct nudge_conf {
     int paused;             /* paused until !resume, no end date */
     char zone[TZ_NAME_MAX]; /* the zone's name, "" while unset */
     json_t *recent;         /* owned array of the last wordings' tags ("n3", "e1", ...) */
+    int64_t crisis;         /* UTC of a crisis answer not yet followed by a check on how
+                               the person is (the next nudge is that check); 0 for none */
 } nudge_conf;
 
 /* Reads the person's settings into *c (with_zone = 0 skips the zone, for the cheap

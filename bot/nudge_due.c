@@ -77,8 +77,9 @@ static int compose(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c,
     if (rc == SB_OK)
         rc = store_setting_get(s, person, "focus", &focus);
     if (rc == SB_OK)
-        rc = nudge_text_compose(d, ex.id[0] ? ex.id : NULL, focus, person, due, backoff_days,
-                                c->recent, text);
+        rc = nudge_text_compose(d, c->crisis > 0, ex.id[0] ? ex.id : NULL, focus, person, due,
+                                backoff_days, c->recent, text);
+    c->crisis = 0; /* asked once; the engine checks again when the person comes back */
     free(focus);
     return rc;
 }

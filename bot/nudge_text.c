@@ -163,8 +163,9 @@ static size_t pick_index(const json_t *pool, char letter, const json_t *recent, 
     return k;
 }
 
-int nudge_text_compose(const sb_dialogs *d, const char *exercise_id, const char *focus,
-                       int64_t person, int64_t due, int backoff_days, json_t *recent, sb_buf *text)
+int nudge_text_compose(const sb_dialogs *d, int after_crisis, const char *exercise_id,
+                       const char *focus, int64_t person, int64_t due, int backoff_days,
+                       json_t *recent, sb_buf *text)
 {
     const json_t *data = dialogs_data(d, "nudges");
     const json_t *exercises = dialogs_data(d, "exercises");
@@ -179,7 +180,10 @@ int nudge_text_compose(const sb_dialogs *d, const char *exercise_id, const char 
         topic = focus;
     char letter = 'n';
     const json_t *pool = json_object_get(data, "nudges");
-    if (exercise && json_array_size(json_object_get(data, "with_exercise")) > 0) {
+    if (after_crisis && json_array_size(json_object_get(data, "after_crisis")) > 0) {
+        letter = 'c'; /* how the person is matters more than any exercise the day after */
+        pool = json_object_get(data, "after_crisis");
+    } else if (exercise && json_array_size(json_object_get(data, "with_exercise")) > 0) {
         letter = 'e';
         pool = json_object_get(data, "with_exercise");
     } else if (topic && json_array_size(json_object_get(data, "with_focus")) > 0) {

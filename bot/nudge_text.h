@@ -48,14 +48,15 @@ typedef struct nudge_answer_vars {
 void nudge_text_answer_vars(const sb_dialogs *d, const nudge_conf *c, int64_t now,
                             int64_t next, nudge_answer_vars *w);
 
-/* Appends the nudge to text: a wording about the exercise exercise_id (shown by its title
- * from exercises.json) when not NULL, else about the focus topic focus when not NULL,
- * else a general one; then the back-off notice when backoff_days > 0 (this nudge changes
+/* Appends the nudge to text: after_crisis set, a check on how the person is (nudges.json
+ * "after_crisis", when it has any); else a wording about the exercise exercise_id (shown
+ * by its title from exercises.json) when not NULL, else about the focus topic focus when
+ * not NULL, else a general one; then the back-off notice when backoff_days > 0 (this nudge changes
  * the rhythm to every backoff_days days). The wording is chosen, varied by person and
  * due, among those not in recent (tags like "n3"), and its tag is appended to recent,
  * which keeps the last few. SB_OK or SB_ENOMEM. */
-int nudge_text_compose(const sb_dialogs *d, const char *exercise_id, const char *focus,
-                       int64_t person, int64_t due, int backoff_days, json_t *recent,
-                       sb_buf *text);
+int nudge_text_compose(const sb_dialogs *d, int after_crisis, const char *exercise_id,
+                       const char *focus, int64_t person, int64_t due, int backoff_days,
+                       json_t *recent, sb_buf *text);
 
 #endif

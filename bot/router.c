@@ -20,7 +20,13 @@ struct router {
     const sb_dialogs *dialogs;
     router_forgot_fn forgot;
     void *forgot_ctx;
+    int64_t last_prune; /* when sent outbox rows were last pruned */
 };
+
+/* Sent replies stay this long (for operators and tests to look at), then go; the prune
+ * runs at most every PRUNE_EVERY seconds. */
+#define OUTBOX_KEEP_SECONDS (24 * 3600)
+#define PRUNE_EVERY 600
 
 typedef struct sent_row {
     int64_t id;
@@ -317,14 +323,17 @@ int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, in
     static unsigned counter;
     for (size_t i = 0; i < b->count; i++) {
         const sb_inbound *ev = &b->events[i];
-        if (ev->kind == SB_IN_MESSAGE && ev->text && ev->room &&
-            engine_is_crisis(r->dialogs, ev->text)) {
+        const char *lines[2];
+        size_t nlines = ev->kind == SB_IN_MESSAGE && ev->text && ev->room
+                            ? engine_crisis_lines(r->dialogs, ev->text, lines)
+                            : 0;
+        for (size_t k = 0; k < nlines; k++) { /* abuse at home: its services too */
             int64_t id = -(now * 1000 + (int64_t)(counter++ % 1000));
-            send(ctx, id, adapter, ev->room, dialogs_crisis_message(r->dialogs));
+            send(ctx, id, adapter, ev->room, lines[k]);
             sb_log("warn", "router", "crisis answer sent without the store adapter=%s", adapter);
             metrics_add(METRIC_CRISIS_ANSWERS, adapter, 1);
-            n++;
         }
+        n += nlines > 0;
     }
     return n;
 }
@@ -408,6 +417,17 @@ int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx)
         }
         nudge_rows_free(&n);
     } while (rc > 0);
+    return rc;
+}
+
+int router_sent(router *r, int64_t id, int64_t now)
+{
+    int rc = id > 0 ? store_outbox_mark_sent(r->store, id, now) : SB_OK;
+    if (now - r->last_prune >= PRUNE_EVERY) {
+        r->last_prune = now;
+        int pruned = store_outbox_prune(r->store, now - OUTBOX_KEEP_SECONDS);
+        rc = rc != SB_OK ? rc : pruned;
+    }
     return rc;
 }
 

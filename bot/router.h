@@ -36,11 +36,16 @@ int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
 void router_on_forget(router *r, router_forgot_fn fn, void *ctx);
 /* For a batch that could not be applied: hands the crisis message to send, with a negative
  * id and without touching the store, for each message of b that is a crisis (invariant 5:
- * sent even if everything else fails). Returns how many were sent. */
+ * sent even if everything else fails), followed by the abuse message for abuse at home.
+ * Returns how many messages of b were answered. */
 int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, int64_t now,
                            router_send_fn send, void *ctx);
 /* Sends the nudges due at now (each in its own transaction with the schedule move). */
 int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx);
+/* An adapter has sent outbox row id (ids <= 0 have no row): marks it sent, and now and then
+ * prunes rows sent more than a day ago. Returns SB_OK or the store's failure (the row then
+ * stays unsent and is sent again, with the same id, after a restart). */
+int router_sent(router *r, int64_t id, int64_t now);
 /* The earliest due nudge (UTC seconds), 0 when none. */
 int router_next_nudge(router *r, int64_t *due);
 

@@ -197,6 +197,8 @@ static const char *lookup(void *ctx, const char *name, size_t len)
         return escaped(t, &t->user_md, t->in && t->in->user ? t->in->user : "");
     if (name_is(name, len, "crisis_message"))
         return dialogs_crisis_message(t->d);
+    if (name_is(name, len, "abuse_message"))
+        return dialogs_abuse_message(t->d);
     if (name_is(name, len, "answer"))
         return escaped(t, &t->text_md, t->text);
     return NULL;

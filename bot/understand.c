@@ -45,6 +45,13 @@ static int model_of(const json_t *examples, const json_t *spellings, double c, n
     return rc;
 }
 
+int understand_train(const json_t *examples, const json_t *spellings, double c, normalizer *n,
+                     intent_model **m)
+{
+    *m = NULL;
+    return model_of(examples, spellings, c, n, m);
+}
+
 int understand_compile(const json_t *examples, const json_t *spellings,
                        const json_t *understanding, const json_t *languages, normalizer **n,
                        intent_model **m, language **l)

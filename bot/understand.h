@@ -26,6 +26,12 @@ int understand_compile(const json_t *examples, const json_t *spellings,
  * understand_compile. The string is copied; SB_ENOMEM or SB_OK. */
 int understand_set_cache(const char *dir);
 
+/* A model trained from examples with cost c (or read from the model cache when one was
+ * made from exactly these examples and spellings): for the crisis check's classifier,
+ * which learns from dialogs/safety/ the same way. SB_OK with *m, SB_EINVAL, SB_ENOMEM. */
+int understand_train(const json_t *examples, const json_t *spellings, double c, normalizer *n,
+                     intent_model **m);
+
 /* The liblinear cost of the understanding data ("cost"), else INTENT_C_DEFAULT. */
 double understand_cost(const json_t *understanding);
 

@@ -13,7 +13,7 @@
 
 /* Variables every dialog text may use without a state saving them. */
 static const char *const builtin_vars[] = {"user", "answer", "reflection", "crisis_message",
-                                           "opening", "left_open", "heard", NULL};
+                                           "abuse_message", "opening", "left_open", "heard", NULL};
 
 /* Actions the router performs (engine.h SB_FX_ACTION, bot/actions.c); "stop" is done by
  * the engine and only exists as a command. */
@@ -25,7 +25,7 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
-                                           "say_unkept", "hear", NULL};
+                                           "say_unkept", "hear", "other", "crisis", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words", NULL};
 
 void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
@@ -259,6 +259,34 @@ static void check_set(dialog_check *c, const char *name, const json_t *set)
     }
 }
 
+/* A state with "crisis" hands over to the crisis answer of a category (true: the last one
+ * answered): it says, waits for and leads to nothing itself. */
+static void check_crisis_state(dialog_check *c, const char *name, const json_t *st)
+{
+    static const char *const alone[] = {"say", "expect", "choices", "next", "call", "final",
+                                        "other", "retry", NULL};
+    const json_t *crisis = json_object_get(st, "crisis");
+    for (size_t i = 0; alone[i]; i++)
+        if (json_object_get(st, alone[i]))
+            validate_problem(c->v, c->file, name,
+                             "a crisis state hands over to the crisis answer: remove %s",
+                             alone[i]);
+    if (json_is_true(crisis))
+        return;
+    const char *id = json_string_value(crisis);
+    const json_t *categories = json_object_get(json_object_get(c->v->data, "crisis"), "categories");
+    int found = 0;
+    size_t i;
+    json_t *category;
+    json_array_foreach(categories, i, category) {
+        const char *cid = json_string_value(json_object_get(category, "id"));
+        found |= id && cid && strcmp(id, cid) == 0;
+    }
+    if (!found)
+        validate_problem(c->v, c->file, name,
+                         "crisis must be true or the id of a category of crisis.json");
+}
+
 static void check_state(dialog_check *c, const char *name, const json_t *st)
 {
     validate_ctx *v = c->v;
@@ -276,8 +304,11 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
         validate_problem(v, f, name, "unknown expect \"%.40s\" (choice, text, rating or none)", e);
     int waits = strcmp(e, "none") != 0;
     int is_final = json_is_true(json_object_get(st, "final"));
+    const json_t *crisis = json_object_get(st, "crisis");
     const json_t *say = json_object_get(st, "say");
-    if (say || waits || !(json_object_get(st, "call") || json_object_get(st, "action") || is_final))
+    if (crisis)
+        check_crisis_state(c, name, st);
+    else if (say || waits || !(json_object_get(st, "call") || json_object_get(st, "action") || is_final))
         validate_texts(v, f, name, "say", say, builtin_vars, c->saved);
     if (json_object_get(st, "retry"))
         validate_texts(v, f, name, "retry", json_object_get(st, "retry"), builtin_vars, c->saved);
@@ -289,6 +320,10 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
     check_choices(c, name, st);
     if (json_object_get(st, "next"))
         check_target(c, name, "next", json_object_get(st, "next"));
+    if (json_object_get(st, "other") && strcmp(e, "choice") != 0)
+        validate_problem(v, f, name, "other only works with expect \"choice\"");
+    else if (json_object_get(st, "other"))
+        check_target(c, name, "other", json_object_get(st, "other"));
 
     const json_t *call = json_object_get(st, "call");
     if (call) {
@@ -317,7 +352,7 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
         validate_problem(v, f, name, "final must be true or false");
     if (is_final && (waits || json_object_get(st, "next") || call))
         validate_problem(v, f, name, "a final state ends the dialog: remove expect, next and call");
-    if (!is_final && !json_object_get(st, "next") && !json_object_get(st, "choices"))
+    if (!is_final && !crisis && !json_object_get(st, "next") && !json_object_get(st, "choices"))
         validate_problem(v, f, name, "not final and no way out: add next (or final: true)");
 
     const json_t *save = json_object_get(st, "save");
@@ -400,6 +435,9 @@ static void each_edge(const graph *g, size_t i, void (*fn)(const graph *, size_t
     long k = state_index(g, json_string_value(json_object_get(st, "next")));
     if (k >= 0)
         fn(g, i, (size_t)k, acc);
+    k = state_index(g, json_string_value(json_object_get(st, "other")));
+    if (k >= 0)
+        fn(g, i, (size_t)k, acc);
     size_t c;
     json_t *ch;
     json_array_foreach(json_object_get(st, "choices"), c, ch) {
@@ -437,7 +475,8 @@ static int leaves(const graph *g, const char *target)
 
 static int leads_out(const graph *g, const json_t *st)
 {
-    if (leaves(g, json_string_value(json_object_get(st, "next"))))
+    if (leaves(g, json_string_value(json_object_get(st, "next"))) ||
+        leaves(g, json_string_value(json_object_get(st, "other"))) || json_object_get(st, "crisis"))
         return 1;
     size_t c;
     json_t *ch;
@@ -465,7 +504,8 @@ static void graph_report(dialog_check *c, graph *g, size_t start)
     }
     for (size_t i = 0; i < g->n; i++) {
         const json_t *st = g->states[i];
-        int has_way = json_object_get(st, "next") || json_object_get(st, "choices");
+        int has_way = json_object_get(st, "next") || json_object_get(st, "choices") ||
+                      json_object_get(st, "crisis");
         if (!g->reach[i])
             validate_problem(c->v, c->file, g->names[i], "no path reaches this state from start");
         else if (!g->ends[i] && has_way && !json_is_true(json_object_get(st, "final")))

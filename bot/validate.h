@@ -36,6 +36,13 @@ void validate_data(validate_ctx *v);
  * (examples.h: intent id -> utterances, and -> their line numbers; both may be NULL). */
 void validate_understanding(validate_ctx *v, const json_t *examples, const json_t *lines);
 
+#define SAFETY_EXAMPLES_MIN 20 /* examples a crisis category (or none) needs at least */
+
+/* The examples of safety/ (category id -> [utterance], line numbers alike): each file a
+ * category of crisis.json or none.txt, none.txt present, at least SAFETY_EXAMPLES_MIN each,
+ * no utterance in two files, and a classifier threshold in crisis.json. */
+void validate_safety_examples(validate_ctx *v, const json_t *examples, const json_t *lines);
+
 /* Checks that value is a text: a non-empty string, or a non-empty list of them, whose
  * {variables} are in vars (NULL-terminated) or keys of saved (may be NULL). what names the
  * field in messages. Returns 1 when fine, else 0. (The size cap of VALIDATE_TEXT_MAX is

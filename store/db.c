@@ -212,11 +212,7 @@ static int configure(store *s, int in_memory)
         snprintf(s->errmsg, sizeof s->errmsg, "cannot switch the file to WAL mode");
         return SB_EDB;
     }
-    rc = sqlite3_exec(s->db,
-                      "PRAGMA synchronous = NORMAL;"
-                      "PRAGMA foreign_keys = ON;"
-                      "PRAGMA secure_delete = ON;",
-                      NULL, NULL, NULL);
+    rc = sqlite3_exec(s->db, STORE_PRAGMAS, NULL, NULL, NULL);
     return rc == SQLITE_OK ? SB_OK : db_fail(s, rc);
 }
 

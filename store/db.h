@@ -10,6 +10,13 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+/* The settings every connection to a store runs once at open, after journal_mode = WAL
+ * (db.c configure says why each is safe). The floor benchmark runs the same. */
+#define STORE_PRAGMAS                                                                        \
+    "PRAGMA synchronous = NORMAL;"                                                           \
+    "PRAGMA foreign_keys = ON;"                                                              \
+    "PRAGMA secure_delete = ON;"
+
 /* Every statement the store runs: an id and its SQL. ?1, ?2 ... are bound in order. */
 #define STORE_STATEMENTS(X)                                                                  \
     X(ST_BEGIN, "BEGIN IMMEDIATE")                                                           \

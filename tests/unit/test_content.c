@@ -1,5 +1,6 @@
 /* test_content.c — the real coaching content in dialogs/, loaded as the coach loads it.
- * Tables: tests/crisis/phrases.tsv (every row through engine_is_crisis), tests/reflection/
+ * Tables: tests/crisis/phrases.tsv (every row through engine_crisis_category),
+ * tests/crisis/around.tsv (the lists around a crisis: ask, downplay, restate), tests/reflection/
  * cases.tsv (every row through the reflection rules), and tables below of plain questions
  * and command phrasings. Rules the issue sets for the content: the seven measures, at
  * least 30 exercises in 7 topics, every dialog reachable, the coach saying it is no
@@ -21,10 +22,12 @@
 #include "engine.h"
 #include "match.h"
 #include "reflect.h"
+#include "safety.h"
 #include "sb.h"
 
 #define DIALOGS "dialogs"
 #define CRISIS_TABLE "tests/crisis/phrases.tsv"
+#define AROUND_TABLE "tests/crisis/around.tsv"
 #define REFLECTION_TABLE "tests/reflection/cases.tsv"
 #define ARTICLES "../shared/articles"
 #define SHINGLE 8 /* words in a row that count as a copied sentence */
@@ -114,17 +117,22 @@ static void test_crisis_table(void **state)
         if (line[0] == '#' || line[0] == '\n')
             continue;
         row r = {.line = number};
-        if (split_row(line, &r) != 2 || (strcmp(r.col[0], "0") != 0 && strcmp(r.col[0], "1") != 0)) {
-            print_message("# %s:%d: want \"1<TAB>text\" or \"0<TAB>text\"\n", CRISIS_TABLE, number);
+        if (split_row(line, &r) != 2 || !r.col[0][0]) {
+            print_message("# %s:%d: want \"CATEGORY<TAB>text\" or \"0<TAB>text\"\n", CRISIS_TABLE,
+                          number);
             wrong++;
             continue;
         }
-        int want = r.col[0][0] == '1';
+        int want = strcmp(r.col[0], "0") != 0;
         want ? positives++ : negatives++;
-        int got = engine_is_crisis(set, r.col[1]);
-        if (got != want) {
+        const char *got = engine_crisis_category(set, r.col[1]);
+        if (!got != !want) {
             print_message("# %s:%d: %s: \"%s\"\n", CRISIS_TABLE, number,
                           want ? "missed crisis" : "false alarm", r.col[1]);
+            wrong++;
+        } else if (want && strcmp(r.col[0], "1") != 0 && strcmp(r.col[0], got) != 0) {
+            print_message("# %s:%d: %s instead of %s: \"%s\"\n", CRISIS_TABLE, number, got,
+                          r.col[0], r.col[1]);
             wrong++;
         }
     }
@@ -133,6 +141,51 @@ static void test_crisis_table(void **state)
                   negatives, wrong);
     assert_true(positives >= 100);
     assert_true(negatives >= 100);
+    assert_int_equal(wrong, 0);
+}
+
+/* The lists around a crisis: LIST<TAB>1|0<TAB>text, through the list's compiled matcher. */
+static void test_crisis_around_table(void **state)
+{
+    (void)state;
+    need_set();
+    static const char *const lists[SAFETY_LISTS] = {"ask", "downplay", "restate"};
+    FILE *f = open_table(AROUND_TABLE);
+    char line[1024];
+    int number = 0, rows[SAFETY_LISTS] = {0}, wrong = 0;
+    while (fgets(line, sizeof line, f)) {
+        number++;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        row r = {.line = number};
+        int list = -1;
+        if (split_row(line, &r) == 3)
+            for (int i = 0; i < SAFETY_LISTS; i++)
+                if (strcmp(r.col[0], lists[i]) == 0)
+                    list = i;
+        if (list < 0 || (strcmp(r.col[1], "0") != 0 && strcmp(r.col[1], "1") != 0)) {
+            print_message("# %s:%d: want \"ask|downplay|restate<TAB>1|0<TAB>text\"\n", AROUND_TABLE,
+                          number);
+            wrong++;
+            continue;
+        }
+        rows[list]++;
+        int want = r.col[1][0] == '1';
+        int got = crisis_match(dialogs_safety_matcher(set, (safety_list)list), r.col[2]);
+        if ((got > 0) != want) {
+            print_message("# %s:%d: %s %s: \"%s\"\n", AROUND_TABLE, number, lists[list],
+                          want ? "missed" : "matched", r.col[2]);
+            wrong++;
+        }
+        if (list == SAFETY_ASK && engine_is_crisis(set, r.col[2])) {
+            print_message("# %s:%d: a crisis, not unclear risk: \"%s\"\n", AROUND_TABLE, number,
+                          r.col[2]);
+            wrong++;
+        }
+    }
+    fclose(f);
+    for (int i = 0; i < SAFETY_LISTS; i++)
+        assert_true(rows[i] >= 10);
     assert_int_equal(wrong, 0);
 }
 
@@ -451,52 +504,80 @@ static void test_not_a_therapist(void **state)
     sb_buf_free(&b);
 }
 
-/* Every state of the safety plan says again how to reach a person: {crisis_message} in all
- * its texts, except the first question, which comes in the same message as the crisis reply
- * (that holds it) and points back to it. Every choice state has retry texts of its own, with
- * the helpline too, so an answer that fits nothing never gets the stock "didn't catch that". */
-static int texts_all_have(const json_t *texts, const char *needle)
+/* The safety plans (each crisis category's dialog) give the crisis line once: the crisis
+ * reply holds it, so their first state and their retries never repeat it (a missed answer
+ * is no risk said again; issue 10: "the helpline paragraph is repeated in each of five
+ * messages"); their later states point back to it instead. Every choice state has retry
+ * texts of its own (or takes any answer), so an answer that fits nothing never gets the
+ * stock "didn't catch that". The plan for abuse at home never shows the person's words
+ * back: no reflection, no {answer}, no saved answer shown. */
+static int texts_any_have(const json_t *texts, const char *needle)
 {
     if (json_is_string(texts))
         return contains_ci(json_string_value(texts), needle);
     size_t i;
     json_t *t;
     json_array_foreach(texts, i, t) {
-        if (!json_is_string(t) || !contains_ci(json_string_value(t), needle))
-            return 0;
+        if (json_is_string(t) && contains_ci(json_string_value(t), needle))
+            return 1;
     }
-    return json_array_size(texts) > 0;
+    return 0;
 }
 
-static void test_safety_plan_repeats_help(void **state)
+static int check_plan(const char *category, const json_t *plan, int quiet)
 {
-    (void)state;
-    need_set();
-    const char *id = json_string_value(json_object_get(dialogs_data(set, "crisis"), "dialog"));
-    const json_t *plan = dialogs_dialog(set, id);
-    assert_non_null(plan);
+    const char *id = json_string_value(json_object_get(plan, "id"));
     const char *start = json_string_value(json_object_get(plan, "start"));
     int wrong = 0;
     const char *name;
     json_t *st;
     json_object_foreach(json_object_get(plan, "states"), name, st) {
-        const json_t *say = json_object_get(st, "say");
         int first = start && strcmp(name, start) == 0;
-        if (!texts_all_have(say, first ? "emergency number" : "{crisis_message}")) {
-            print_message("# %s: %s: a text without the way to reach help\n", id, name);
+        if (first && texts_any_have(json_object_get(st, "say"), "{crisis_message}")) {
+            print_message("# %s: %s: says the crisis line right after the crisis reply\n", id, name);
+            wrong++;
+        }
+        if (texts_any_have(json_object_get(st, "retry"), "{crisis_message}")) {
+            print_message("# %s: %s: a retry repeats the crisis line\n", id, name);
             wrong++;
         }
         const char *expect = json_string_value(json_object_get(st, "expect"));
-        if (expect && strcmp(expect, "choice") == 0 &&
-            !texts_all_have(json_object_get(st, "retry"), "{crisis_message}")) {
-            print_message("# %s: %s: a choice state needs retry texts with {crisis_message}\n", id, name);
+        if (expect && strcmp(expect, "choice") == 0 && !json_object_get(st, "retry") &&
+            !json_object_get(st, "other")) {
+            print_message("# %s: %s: a choice state needs retry texts of its own\n", id, name);
             wrong++;
         }
+        if (quiet && (json_is_true(json_object_get(st, "reflect")) ||
+                      texts_any_have(json_object_get(st, "say"), "{answer}") ||
+                      json_object_get(st, "save") || json_object_get(st, "journal"))) {
+            print_message("# %s (%s): %s: shows or keeps the person's words\n", id, category, name);
+            wrong++;
+        }
+    }
+    return wrong;
+}
+
+static void test_safety_plans_say_help_once(void **state)
+{
+    (void)state;
+    need_set();
+    const json_t *categories = json_object_get(dialogs_data(set, "crisis"), "categories");
+    assert_true(json_array_size(categories) >= 5);
+    int wrong = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(categories, i, c) {
+        const char *id = json_string_value(json_object_get(c, "id"));
+        const json_t *plan = dialogs_dialog(set, json_string_value(json_object_get(c, "dialog")));
+        assert_non_null(plan);
+        wrong += check_plan(id, plan, strcmp(id, "abuse") == 0);
+        if (strcmp(id, "abuse") == 0)
+            assert_true(texts_any_have(json_object_get(c, "reply"), "{abuse_message}"));
     }
     assert_int_equal(wrong, 0);
 }
 
-/* --- every dialog reachable: by a command, a trigger, first contact, the crisis reply,
+/* --- every dialog reachable: by a command, a trigger, first contact, crisis.json,
  * or a dialog:ID / call from a reachable dialog --- */
 
 typedef struct ids {
@@ -564,9 +645,16 @@ static void test_every_dialog_reachable(void **state)
     assert_int_equal(s.n, dialogs_count(set));
     const json_t *commands = dialogs_data(set, "commands");
     reach(&s, json_string_value(json_object_get(commands, "first_contact")));
-    reach(&s, json_string_value(json_object_get(dialogs_data(set, "crisis"), "dialog")));
     reach(&s, json_string_value(json_object_get(commands, "listen")));
     reach(&s, json_string_value(json_object_get(commands, "return")));
+    const json_t *crisis = dialogs_data(set, "crisis");
+    size_t k0;
+    json_t *category;
+    json_array_foreach(json_object_get(crisis, "categories"), k0, category)
+        reach(&s, json_string_value(json_object_get(category, "dialog")));
+    const char *lists[] = {"ask", "downplay", "followup"};
+    for (size_t l = 0; l < 3; l++)
+        reach(&s, json_string_value(json_object_get(json_object_get(crisis, lists[l]), "dialog")));
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(commands, "commands"), i, c)
@@ -760,6 +848,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_clean),
         cmocka_unit_test(test_crisis_table),
+        cmocka_unit_test(test_crisis_around_table),
         cmocka_unit_test(test_reflection_table),
         cmocka_unit_test(test_triggers),
         cmocka_unit_test(test_commands),
@@ -767,7 +856,7 @@ int main(void)
         cmocka_unit_test(test_measures),
         cmocka_unit_test(test_exercises),
         cmocka_unit_test(test_not_a_therapist),
-        cmocka_unit_test(test_safety_plan_repeats_help),
+        cmocka_unit_test(test_safety_plans_say_help_once),
         cmocka_unit_test(test_every_dialog_reachable),
         cmocka_unit_test(test_group_room_general),
         cmocka_unit_test(test_no_copied_sentences),

@@ -59,6 +59,9 @@ static const repair_case repairs[] = {
     {"odd fields", "{\"met\": \"yes\", \"consent\": \"maybe\", \"turn\": \"x\", \"last\": [], \"picked\": 3, \"followup\": {\"exercise\": \"juggling\"}, \"stack\": []}", "WELCOME", NULL},
     {"a call state on top", "{\"met\": true, \"stack\": [{\"dialog\": \"checkin\", \"state\": \"pause\"}]}", "RESET", NULL},
     {"vars of the wrong type", "{\"met\": true, \"stack\": [{\"dialog\": \"naming-the-pattern\", \"state\": \"intro\", \"vars\": 5}]}", "RESET", NULL},
+    {"safety memory of the wrong type", "{\"met\": false, \"safety\": [1], \"stack\": []}", "WELCOME", NULL},
+    {"safety fields of the wrong type", "{\"met\": false, \"safety\": {\"at\": \"x\", \"cat\": 3, \"due\": 1, \"asked\": []}, \"stack\": []}", "WELCOME", NULL},
+    {"safety memory long past", "{\"met\": false, \"safety\": {\"at\": 1000, \"cat\": \"ghost\", \"due\": true}, \"stack\": []}", "WELCOME", NULL},
 };
 
 static void test_repair(void **unused)
@@ -88,6 +91,16 @@ static void test_repair(void **unused)
         else
             assert_null(consent);
         assert_true(json_is_integer(json_object_get(s.state, "turn")));
+        const json_t *safety = json_object_get(s.state, "safety");
+        if (safety) { /* kept only when sound, and only while recent */
+            assert_true(json_is_object(safety));
+            const json_t *at = json_object_get(safety, "at"), *cat = json_object_get(safety, "cat");
+            assert_true(!at || json_is_integer(at));
+            assert_true(!cat || json_is_string(cat));
+            assert_true(!json_object_get(safety, "due") || json_is_true(json_object_get(safety, "due")));
+        }
+        if (strstr(c->name, "long past"))
+            assert_null(safety);
         sb_buf_free(&all);
         engine_step_free(&s);
         json_decref(st);

@@ -229,6 +229,21 @@ static void crisis_reply_survives_a_failed_batch(void **state)
     assert_null(pos);
 }
 
+/* Abuse at home: the fallback carries the services for it too, after the crisis message. */
+static void abuse_reply_survives_a_failed_batch(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(dialogs_set_abuse_message(f->d, "Call the Harbour Line on 0800 111."), SB_OK);
+    sb_inbound ev = {.kind = SB_IN_MESSAGE, .room = "!dm", .sender = "@di:x",
+                     .text = "my husband choked me again last night", .direct = 1};
+    sb_batch b = {.events = &ev, .count = 1};
+    assert_int_equal(router_crisis_fallback(f->r, "test", &b, 1795000000, on_send, &f->out), 1);
+    assert_int_equal(f->out.n, 2);
+    assert_non_null(strstr(f->out.texts[0], dialogs_crisis_message(f->d)));
+    assert_string_equal(f->out.texts[1], "Call the Harbour Line on 0800 111.");
+    assert_true(f->out.ids[0] < 0 && f->out.ids[1] < 0 && f->out.ids[0] != f->out.ids[1]);
+}
+
 static void crisis_first_with_configured_message(void **state)
 {
     fixture *f = *state;
@@ -272,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_changes_commit_and_forget_takes_owned, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(crisis_reply_survives_a_failed_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(abuse_reply_survives_a_failed_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(crisis_first_with_configured_message, setup, teardown),
         cmocka_unit_test_setup_teardown(replies_without_consent_are_transient, setup, teardown),
     };

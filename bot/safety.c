@@ -1,0 +1,383 @@
+/* safety.c — the crisis answer of each category and what follows it (safety.h): a
+ * restatement answered again, one kind check after a downplay, the direct question on
+ * unclear risk, the check when the person comes back. The words are crisis.json's and its
+ * dialogs'; the matching is crisis.c's; starting dialogs is flow.c's. */
+#include "safety.h"
+
+#include "crisis_model.h"
+#include "engine.h"
+#include "flow.h"
+#include "understand.h"
+#include "sb.h"
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static void set(turn *t, json_t *obj, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(obj, key, value))
+        turn_fail(t, SB_ENOMEM);
+}
+
+int safety_check(const sb_dialogs *d, const char *text)
+{
+    return safety_check_how(d, text, NULL);
+}
+
+int safety_check_how(const sb_dialogs *d, const char *text, int *learned)
+{
+    if (learned)
+        *learned = 0;
+    /* The rules first: auditable and precise. When they find nothing, the classifier reads
+     * the message too; either one is enough. A message holding a known figure of speech
+     * ("i cut myself shaving") is the rules' to judge: the classifier only sees its
+     * words. When the rules cannot tell (ENOMEM) that is a crisis; when the classifier
+     * cannot tell, the rules' answer stands. */
+    int figure = 0;
+    int mask = crisis_check(dialogs_crisis_matcher(d), text, &figure);
+    const crisis_model *model = dialogs_crisis_model(d);
+    if (mask != 0 || figure || !model || !text)
+        return mask;
+    const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
+    double threshold = json_number_value(json_object_get(classifier, "threshold"));
+    crisis_guess g;
+    if (threshold > 0 && crisis_model_guess(model, dialogs_normalizer(d), text, &g) == SB_OK &&
+        g.category && g.p >= threshold) {
+        mask = 1 << safety_category_index(d, g.category);
+        if (learned)
+            *learned = 1;
+    }
+    return mask;
+}
+
+int engine_is_crisis(const sb_dialogs *d, const char *text)
+{
+    return safety_check(d, text) != 0; /* safety first: when it cannot tell (ENOMEM), a crisis */
+}
+
+const char *engine_crisis_category(const sb_dialogs *d, const char *text)
+{
+    int mask = safety_check(d, text);
+    if (mask == 0)
+        return NULL;
+    const char *id = str(safety_category(d, mask < 0 ? 0 : safety_primary(mask)), "id");
+    return id ? id : "";
+}
+
+/* 1 when texts (a text or a list) use {abuse_message}. */
+static int uses_abuse_message(const json_t *texts)
+{
+    if (json_is_string(texts))
+        return strstr(json_string_value(texts), "{abuse_message}") != NULL;
+    size_t i;
+    json_t *t;
+    json_array_foreach(texts, i, t) {
+        if (uses_abuse_message(t))
+            return 1;
+    }
+    return 0;
+}
+
+size_t engine_crisis_lines(const sb_dialogs *d, const char *text, const char *lines[2])
+{
+    int mask = safety_check(d, text);
+    if (mask == 0)
+        return 0;
+    lines[0] = dialogs_crisis_message(d);
+    if (mask < 0)
+        return 1;
+    int primary = safety_primary(mask);
+    int abuse = uses_abuse_message(json_object_get(safety_category(d, primary), "reply"));
+    const json_t *other;
+    for (int i = primary + 1; !abuse && (other = safety_category(d, i)) != NULL; i++)
+        abuse = (mask & (1 << i)) && uses_abuse_message(json_object_get(other, "also"));
+    lines[1] = dialogs_abuse_message(d);
+    return abuse ? 2 : 1;
+}
+
+const json_t *safety_category(const sb_dialogs *d, int i)
+{
+    const json_t *c = dialogs_data(d, "crisis");
+    const json_t *categories = json_object_get(c, "categories");
+    if (i < 0)
+        return NULL;
+    if (!categories)
+        return i == 0 ? c : NULL;
+    return json_array_get(categories, (size_t)i);
+}
+
+int safety_category_index(const sb_dialogs *d, const char *id)
+{
+    const json_t *categories = json_object_get(dialogs_data(d, "crisis"), "categories");
+    for (size_t i = 0; id && i < json_array_size(categories) && i < CRISIS_CATEGORIES_MAX; i++) {
+        const char *name = str(json_array_get(categories, i), "id");
+        if (name && strcmp(name, id) == 0)
+            return (int)i;
+    }
+    return 0;
+}
+
+int safety_primary(int mask)
+{
+    for (int i = 0; i < CRISIS_CATEGORIES_MAX; i++)
+        if (mask & (1 << i))
+            return i;
+    return -1;
+}
+
+int safety_is_own(const sb_dialogs *d, const char *id)
+{
+    static const char *const lists[] = {"ask", "downplay", "followup", NULL};
+    const json_t *c = dialogs_data(d, "crisis");
+    for (size_t i = 0; id && lists[i]; i++) {
+        const char *own = str(json_object_get(c, lists[i]), "dialog");
+        if (own && strcmp(own, id) == 0)
+            return 1;
+    }
+    return safety_is_plan(d, id);
+}
+
+int safety_is_plan(const sb_dialogs *d, const char *id)
+{
+    const json_t *category;
+    for (int i = 0; id && (category = safety_category(d, i)) != NULL; i++) {
+        const char *plan = str(category, "dialog");
+        if (plan && strcmp(plan, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The person's "safety" object, made when missing. Borrowed from the state. */
+static json_t *memory(turn *t)
+{
+    json_t *s = json_object_get(t->state, "safety");
+    if (!json_is_object(s)) {
+        s = json_object();
+        set(t, t->state, "safety", s);
+    }
+    return s;
+}
+
+static int64_t number(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+#define LANGUAGE_MIN_WORDS 2 /* words of a language's list a message needs to be taken for it */
+
+/* The code of crisis.json "languages" whose "words" hold most words of the input (at least
+ * LANGUAGE_MIN_WORDS), or NULL: only to add one line in that language to the crisis answer.
+ * Recognising the crisis never depends on it. */
+static const char *language_of(turn *t)
+{
+    const json_t *langs = json_object_get(dialogs_data(t->d, "crisis"), "languages");
+    if (!json_object_size(langs))
+        return NULL;
+    char *folded = crisis_fold(t->text, 1);
+    char *norm = folded ? text_norm_phrase(folded) : NULL;
+    free(folded);
+    if (!norm)
+        return NULL; /* the line is a courtesy: without memory it is left out */
+    const char *best = NULL;
+    size_t best_hits = 0;
+    const char *code;
+    const json_t *lang;
+    json_object_foreach((json_t *)langs, code, lang) {
+        size_t hits = 0, i;
+        const json_t *w;
+        json_array_foreach(json_object_get(lang, "words"), i, w) {
+            hits += json_is_string(w) && text_find_words(norm, json_string_value(w)) >= 0;
+        }
+        if (hits > best_hits) {
+            best = code;
+            best_hits = hits;
+        }
+    }
+    free(norm);
+    return best_hits >= LANGUAGE_MIN_WORDS ? best : NULL;
+}
+
+static void answer(turn *t, int mask)
+{
+    int primary = safety_primary(mask);
+    const json_t *category = safety_category(t->d, primary < 0 ? 0 : primary);
+    char key[80];
+    snprintf(key, sizeof key, "crisis/%.40s", str(category, "id") ? str(category, "id") : "reply");
+    turn_say(t, key, json_object_get(category, "reply"), NULL);
+    const char *lang = language_of(t);
+    if (lang) { /* in the person's language too: one line, with where to find help */
+        snprintf(key, sizeof key, "crisis/language/%.20s", lang);
+        const json_t *langs = json_object_get(dialogs_data(t->d, "crisis"), "languages");
+        turn_say(t, key, json_object_get(json_object_get(langs, lang), "line"), NULL);
+    }
+    const json_t *other;
+    for (int i = primary + 1; mask > 0 && (other = safety_category(t->d, i)) != NULL; i++) {
+        if (!(mask & (1 << i)) || !json_object_get(other, "also"))
+            continue;
+        snprintf(key, sizeof key, "crisis/%.40s/also", str(other, "id") ? str(other, "id") : "");
+        turn_say(t, key, json_object_get(other, "also"), NULL);
+    }
+    turn_effect(t, SB_FX_CRISIS, str(category, "id"), NULL, 0);
+    if (t->in->group)
+        return;
+    /* Remembered for what follows: a downplay is checked once per crisis answer, a
+     * restatement gets this category's answer again, a later conversation starts with a
+     * check. Only the category is kept, never the words. */
+    json_t *s = memory(t);
+    set(t, s, "at", json_integer(t->in->now));
+    if (str(category, "id"))
+        set(t, s, "cat", json_string(str(category, "id")));
+    set(t, s, "due", json_true());
+    json_object_del(s, "checked");
+    const char *id = str(category, "dialog");
+    const char *top = str(turn_top(t), "dialog");
+    if (top && id && strcmp(top, id) == 0)
+        flow_resay(t); /* already in this safety plan: carry on there */
+    else if (id)
+        flow_start(t, id, NULL);
+}
+
+void safety_answer(turn *t, int mask)
+{
+    if (mask < 0) /* could not tell (ENOMEM): safety first */
+        mask = 1;
+    answer(t, mask);
+}
+
+void safety_answer_category(turn *t, const char *id)
+{
+    if (!id)
+        id = str(json_object_get(t->state, "safety"), "cat");
+    answer(t, 1 << safety_category_index(t->d, id));
+}
+
+/* Whether text is in list: 1, 0, or SB_ENOMEM (the turn fails). */
+static int said(turn *t, safety_list list)
+{
+    int rc = crisis_match(dialogs_safety_matcher(t->d, list), t->text);
+    if (rc < 0)
+        turn_fail(t, rc);
+    return rc > 0;
+}
+
+static const json_t *list_data(turn *t, const char *name)
+{
+    return json_object_get(dialogs_data(t->d, "crisis"), name);
+}
+
+int safety_followup_due(turn *t, int64_t gap)
+{
+    const json_t *s = json_object_get(t->state, "safety");
+    return json_is_true(json_object_get(s, "due")) && gap >= SAFETY_DOWNPLAY_WINDOW &&
+           str(list_data(t, "followup"), "dialog") != NULL;
+}
+
+/* Downplaying after a crisis answer: the first time, the check of crisis.json downplay
+ * (its dialog replaces the safety plan: one question, and whatever the answer, no loop);
+ * after that, its "again" line, and what waits is said again. */
+static void downplayed(turn *t, json_t *s)
+{
+    const json_t *downplay = list_data(t, "downplay");
+    if (!json_is_true(json_object_get(s, "checked")) && str(downplay, "dialog")) {
+        set(t, s, "checked", json_true());
+        flow_reset(t);
+        flow_start(t, str(downplay, "dialog"), NULL);
+        return;
+    }
+    turn_say(t, "crisis/downplay/again", json_object_get(downplay, "again"), NULL);
+    if (turn_top(t))
+        flow_resay(t);
+}
+
+#define ASK_MIN_WORDS 3 /* shorter messages are the rules' alone, as for the crisis check */
+
+/* 1 when the classifier sees some risk in the message, below its crisis threshold but at
+ * or above crisis.json classifier "ask": then it is asked about directly instead of
+ * answered as a crisis, so an ordinary answer that merely sounds heavy ("i think it will be
+ * hard") meets a gentle question, never the whole crisis answer. */
+static int unclear_to_classifier(turn *t)
+{
+    const crisis_model *model = dialogs_crisis_model(t->d);
+    const json_t *k = json_object_get(dialogs_data(t->d, "crisis"), "classifier");
+    double ask = json_number_value(json_object_get(k, "ask"));
+    if (!model || ask <= 0)
+        return 0;
+    size_t words = 0;
+    for (const char *p = t->text; *p; p++)
+        words += (p == t->text || p[-1] == ' ') && *p != ' ';
+    crisis_guess g;
+    return words >= ASK_MIN_WORDS &&
+           crisis_model_guess(model, dialogs_normalizer(t->d), t->text, &g) == SB_OK &&
+           g.category && g.p >= ask;
+}
+
+int safety_after(turn *t, int64_t gap)
+{
+    json_t *s = json_object_get(t->state, "safety");
+    int64_t since = t->in->now - number(s, "at");
+    int recent = json_is_object(s) && number(s, "at") > 0 && since >= 0;
+    if (recent && since <= SAFETY_RESTATE_WINDOW && said(t, SAFETY_RESTATE)) {
+        safety_answer_category(t, NULL);
+        return 1;
+    }
+    if (safety_followup_due(t, gap) || t->rc != SB_OK)
+        return t->rc != SB_OK;
+    const char *check = str(list_data(t, "downplay"), "dialog");
+    const char *waiting = str(turn_top(t), "dialog");
+    int checking = check && waiting && strcmp(check, waiting) == 0; /* the check takes it */
+    if (recent && !checking && since <= SAFETY_DOWNPLAY_WINDOW && said(t, SAFETY_DOWNPLAY)) {
+        downplayed(t, s);
+        return 1;
+    }
+    const json_t *ask = list_data(t, "ask");
+    const char *dialog = str(ask, "dialog");
+    const char *top = str(turn_top(t), "dialog");
+    int asked = json_is_object(s) && number(s, "asked") > 0 &&
+                t->in->now - number(s, "asked") < SAFETY_ASK_QUIET;
+    if (!dialog || (top && (safety_is_plan(t->d, top) || strcmp(top, dialog) == 0)) ||
+        !(said(t, SAFETY_ASK) || unclear_to_classifier(t)))
+        return t->rc != SB_OK;
+    if (asked) { /* asked already today: heard, not questioned again */
+        turn_say(t, "crisis/ask/again", json_object_get(ask, "again"), NULL);
+        if (turn_top(t))
+            flow_resay(t);
+        return 1;
+    }
+    set(t, memory(t), "asked", json_integer(t->in->now));
+    flow_start(t, dialog, NULL);
+    return 1;
+}
+
+static void followup_done(turn *t)
+{
+    json_t *s = json_object_get(t->state, "safety");
+    if (json_is_object(s))
+        json_object_del(s, "due");
+    turn_effect(t, SB_FX_CHECKED, NULL, NULL, 0);
+}
+
+void safety_followup(turn *t, int answered)
+{
+    const char *dialog = str(list_data(t, "followup"), "dialog");
+    followup_done(t);
+    flow_reset(t); /* yesterday's safety plan or exercise is not today's first question */
+    if (answered)
+        flow_start_answered(t, dialog);
+    else
+        flow_start(t, dialog, NULL);
+}
+
+void safety_followup_line(turn *t)
+{
+    followup_done(t);
+    turn_say(t, "crisis/followup/line", json_object_get(list_data(t, "followup"), "line"), NULL);
+}
