@@ -137,9 +137,14 @@ int matrix_pickle_key_load(char **key, size_t *len, char *why, size_t why_size)
         *key = sb_strndup(env, *len);
         rc = *key ? SB_OK : SB_ENOMEM;
     } else if (dir && *dir) {
-        snprintf(path, sizeof path, "%s/pickle_key", dir);
-        source = path;
-        rc = read_key_file(path, key, len);
+        /* "pickle-key" as securebase names credentials after their variable (service.c);
+         * "pickle_key" is also read */
+        static const char *const names[] = {"pickle-key", "pickle_key"};
+        for (size_t i = 0; i < 2 && rc == SB_ENOTFOUND; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            source = path;
+            rc = read_key_file(path, key, len);
+        }
     }
     if (rc == SB_OK) {
         trim_end(*key, len);
@@ -152,9 +157,10 @@ int matrix_pickle_key_load(char **key, size_t *len, char *why, size_t why_size)
         matrix_crypto_wipe_free(*key, *len);
     *key = NULL;
     *len = 0;
-    if (rc == SB_ENOTFOUND && !path[0])
+    if (rc == SB_ENOTFOUND)
         snprintf(why, why_size, "set SECUREBASE_PICKLE_KEY or give the systemd credential "
-                 "pickle_key (LoadCredential=)");
+                 "pickle-key (LoadCredential=)%s%s", dir && *dir ? "; there is none in " : "",
+                 dir && *dir ? dir : "");
     else if (rc == SB_EINVAL)
         snprintf(why, why_size, "the pickle key in %s is too short or too long: use %d to %d "
                  "characters, e.g. from openssl rand -base64 32", source, MATRIX_PICKLE_KEY_MIN,

@@ -31,9 +31,9 @@ typedef struct matrix_megolm_in matrix_megolm_in;   /* someone's sending session
 typedef int (*matrix_random_fn)(void *buf, size_t n);
 void matrix_crypto_set_random(matrix_random_fn fn);
 
-/* The pickle key: the environment variable SECUREBASE_PICKLE_KEY, else the file pickle_key
- * in $CREDENTIALS_DIRECTORY (a systemd credential, LoadCredential=), trailing white space
- * removed. Never the database or the config: whoever holds the database alone cannot read
+/* The pickle key: the environment variable SECUREBASE_PICKLE_KEY, else the file pickle-key
+ * (or pickle_key) in $CREDENTIALS_DIRECTORY (a systemd credential, LoadCredential=),
+ * trailing white space removed. Never the database or the config: whoever holds the database alone cannot read
  * the keys in it. Returns SB_OK with *key (caller wipes and frees) and *len; SB_ENOTFOUND when
  * neither is set; SB_EINVAL when shorter than MATRIX_PICKLE_KEY_MIN; SB_EIO/SB_EACCES when the
  * file cannot be read. why (why_size bytes) says which, for the operator. */

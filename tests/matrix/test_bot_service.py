@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """The coach as systemd runs it (contrib/securebase.service), against the test homeserver:
 the working directory is the state directory and the store lands there by default, the
-Matrix password comes only as a credential ($CREDENTIALS_DIRECTORY/matrix-password), stderr
+Matrix password and the encryption pickle key come only as credentials
+($CREDENTIALS_DIRECTORY/matrix-password, pickle-key), stderr
 is the journal (JOURNAL_STREAM), and systemd's notify socket hears READY=1, watchdog pings,
 RELOADING=1/READY=1 around a SIGHUP and STOPPING=1 at SIGTERM; /healthz shows the Matrix
-adapter's last sync answer and batch. A person chats throughout. The password never reaches the log."""
+adapter's last sync answer and batch. A person chats throughout. Neither the password nor the pickle key reaches the log."""
 import json
 import os
 import re
@@ -61,8 +62,9 @@ def main():
     os.makedirs(creds, mode=0o700)
     with open(os.path.join(creds, "matrix-password"), "w") as f:
         f.write(BOT_PASSWORD + "\n")
-    with open(os.path.join(creds, "pickle_key"), "w") as f:  # encryption is on by default
-        f.write("service-test-pickle-key-0123456789abcdef\n")
+    pickle_key = "service pickle key from the credential store, 32+ bytes"
+    with open(os.path.join(creds, "pickle-key"), "w") as f:  # as contrib/securebase.service
+        f.write(pickle_key + "\n")
     notify = Notify(os.path.join(tmp, "notify"))
     log_path = os.path.join(tmp, "journal")
     with Homeserver() as hs:
@@ -79,10 +81,6 @@ def main():
         env.update(NOTIFY_SOCKET=notify.sock.getsockname(), WATCHDOG_USEC="2000000",
                    CREDENTIALS_DIRECTORY=creds, INVOCATION_ID="0123456789abcdef",
                    JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
-        # The unit's CacheDirectory= hands the trained model over as $CACHE_DIRECTORY; here
-        # it is the test run's cache, so the bot is ready in milliseconds, not after training.
-        if os.environ.get("SECUREBASE_MODEL_CACHE"):
-            env["CACHE_DIRECTORY"] = os.environ["SECUREBASE_MODEL_CACHE"]
         binary = BIN if os.path.isabs(BIN) else os.path.join(ROOT, BIN)
         bot = subprocess.Popen([binary, "--config", conf], cwd=state, env=env,
                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
@@ -143,6 +141,8 @@ def main():
             tap.check(lines and all(l.startswith("<") for l in lines),
                       "every log line carries a journal priority", "\n".join(lines[:10]))
             tap.check(BOT_PASSWORD not in journal(), "the password never reaches the log")
+            tap.check("encryption on device=" in journal() and pickle_key not in journal(),
+                      "encryption runs with the pickle key from the credential, never logged")
         finally:
             if bot.poll() is None:
                 bot.kill()

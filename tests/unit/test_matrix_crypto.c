@@ -366,7 +366,7 @@ static void test_pickle_key_sources(void **state)
     assert_non_null(mkdtemp(dir));
     setenv("CREDENTIALS_DIRECTORY", dir, 1);
     assert_int_equal(matrix_pickle_key_load(&key, &len, why, sizeof why), SB_ENOTFOUND);
-    assert_non_null(strstr(why, "pickle_key"));
+    assert_non_null(strstr(why, "pickle-key"));
     char path[600];
     snprintf(path, sizeof path, "%s/pickle_key", dir);
     FILE *f = fopen(path, "w");
@@ -375,6 +375,16 @@ static void test_pickle_key_sources(void **state)
     fclose(f);
     assert_int_equal(matrix_pickle_key_load(&key, &len, why, sizeof why), SB_OK);
     assert_string_equal(key, "credential key from systemd, 32 bytes or more");
+    matrix_crypto_wipe_free(key, len);
+    unlink(path);
+    /* the name securebase gives credentials (SECUREBASE_PICKLE_KEY -> pickle-key) */
+    snprintf(path, sizeof path, "%s/pickle-key", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("the credential under its hyphenated name, 32+\n", f);
+    fclose(f);
+    assert_int_equal(matrix_pickle_key_load(&key, &len, why, sizeof why), SB_OK);
+    assert_string_equal(key, "the credential under its hyphenated name, 32+");
     matrix_crypto_wipe_free(key, len);
     unlink(path);
     rmdir(dir);
