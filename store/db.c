@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const statement_sql[ST_COUNT] = {
@@ -170,6 +171,21 @@ int db_fetch_int(store *s, sqlite3_stmt *q, int64_t *out)
     return rc;
 }
 
+/* The busy handler: a lock is held by the checkpointer's TRUNCATE (checkpointer.h) for a
+ * few milliseconds, or by another process for longer. sqlite's own handler sleeps 1, 2, 5,
+ * 10, 15, 20, 25 ... 100 ms, so a batch arriving during a 10 ms TRUNCATE slept 33 ms; this
+ * one looks again every millisecond, and gives up after BUSY_WAIT_MS as before. */
+#define BUSY_WAIT_MS 5000
+static int wait_briefly(void *ctx, int tries)
+{
+    (void)ctx;
+    if (tries >= BUSY_WAIT_MS)
+        return 0;
+    struct timespec ms = {0, 1000000L};
+    nanosleep(&ms, NULL);
+    return 1;
+}
+
 /* Creates path as an empty file readable by its owner alone, whatever the umask; an
  * existing file is left as it is (its mode included). sqlite is then opened without
  * SQLITE_OPEN_CREATE, so it never creates the main file itself. sqlite gives the -wal
@@ -237,7 +253,7 @@ int store_open(const char *path, store **out)
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_handler(s->db, wait_briefly, NULL);
     if (sqlite3_db_readonly(s->db, "main") == 1) {
         /* sqlite falls back to reading a file it may not write; a coach that cannot
          * write would lose every message, so say so at start. */
@@ -253,6 +269,10 @@ int store_open(const char *path, store **out)
                                &s->stmt[i], NULL) != SQLITE_OK)
             rc = db_fail(s, sqlite3_extended_errcode(s->db));
     }
+    /* Checkpoints run on a connection and thread of their own, off the commit path
+     * (checkpointer.h; docs/storage.md says why durability is unchanged). */
+    if (rc == SB_OK && !in_memory && (rc = checkpointer_start(path, &s->checkpointer)) == SB_OK)
+        checkpointer_attach(s->checkpointer, s->db);
     if (rc != SB_OK)
         goto fail;
     *out = s;
@@ -268,6 +288,7 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    checkpointer_stop(s->checkpointer); /* first: closing the last connection removes the WAL */
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
@@ -296,7 +317,9 @@ int store_schema_version(store *s)
 static int checkpoint(store *s)
 {
     sqlite3_stmt *q = s->stmt[ST_CHECKPOINT];
+    checkpointer_lock(s->checkpointer); /* sqlite runs one checkpoint at a time */
     int rc = db_step(s, q);
+    checkpointer_unlock(s->checkpointer);
     if (rc > 0) {
         s->checkpoint_pending = sqlite3_column_int(q, 0) != 0;
         rc = SB_OK;
