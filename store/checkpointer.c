@@ -177,10 +177,26 @@ int checkpointer_start(const char *path, checkpointer **out)
     return SB_OK;
 }
 
+/* The writer's busy handler: a TRUNCATE holds the lock for a few milliseconds (another
+ * process, for longer). sqlite's own handler sleeps 1, 2, 5, 10, 15, 20, 25 ... 100 ms, so a
+ * batch arriving during a 10 ms TRUNCATE slept 33 ms; this one looks again every
+ * millisecond, and gives up after about WRITER_WAIT_MS as the store's timeout did. */
+#define WRITER_WAIT_MS 5000
+static int wait_briefly(void *ctx, int tries)
+{
+    (void)ctx;
+    if (tries >= WRITER_WAIT_MS)
+        return 0;
+    struct timespec ms = {0, 1000000L};
+    nanosleep(&ms, NULL);
+    return 1;
+}
+
 void checkpointer_attach(checkpointer *c, sqlite3 *writer)
 {
     sqlite3_wal_autocheckpoint(writer, 0);
     sqlite3_wal_hook(writer, on_commit, c);
+    sqlite3_busy_handler(writer, wait_briefly, NULL);
 }
 
 void checkpointer_lock(checkpointer *c)

@@ -27,8 +27,9 @@ typedef struct checkpointer checkpointer;
  * On failure *out is NULL. */
 int checkpointer_start(const char *path, checkpointer **out);
 /* Hands the checkpoints of writer (a connection to the same file, used by one thread) to
- * the checkpointer: wal_autocheckpoint = 0 on it, and its commits tell the checkpointer
- * how big the WAL is. Call once, before writer commits. Cannot fail. */
+ * the checkpointer: wal_autocheckpoint = 0 on it, its commits tell the checkpointer how big
+ * the WAL is, and its busy handler waits for a TRUNCATE in 1 ms steps (about 5 s at most).
+ * Call once, before writer commits. Cannot fail. */
 void checkpointer_attach(checkpointer *c, sqlite3 *writer);
 /* Takes the lock that keeps the checkpointer's thread from checkpointing: for a caller
  * about to run its own checkpoint on the writer (a wipe after a forget), which sqlite

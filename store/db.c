@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char *const statement_sql[ST_COUNT] = {
@@ -171,21 +170,6 @@ int db_fetch_int(store *s, sqlite3_stmt *q, int64_t *out)
     return rc;
 }
 
-/* The busy handler: a lock is held by the checkpointer's TRUNCATE (checkpointer.h) for a
- * few milliseconds, or by another process for longer. sqlite's own handler sleeps 1, 2, 5,
- * 10, 15, 20, 25 ... 100 ms, so a batch arriving during a 10 ms TRUNCATE slept 33 ms; this
- * one looks again every millisecond, and gives up after BUSY_WAIT_MS as before. */
-#define BUSY_WAIT_MS 5000
-static int wait_briefly(void *ctx, int tries)
-{
-    (void)ctx;
-    if (tries >= BUSY_WAIT_MS)
-        return 0;
-    struct timespec ms = {0, 1000000L};
-    nanosleep(&ms, NULL);
-    return 1;
-}
-
 /* Creates path as an empty file readable by its owner alone, whatever the umask; an
  * existing file is left as it is (its mode included). sqlite is then opened without
  * SQLITE_OPEN_CREATE, so it never creates the main file itself. sqlite gives the -wal
@@ -253,7 +237,7 @@ int store_open(const char *path, store **out)
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_handler(s->db, wait_briefly, NULL);
+    sqlite3_busy_timeout(s->db, 5000); /* a file store's checkpointer installs its own */
     if (sqlite3_db_readonly(s->db, "main") == 1) {
         /* sqlite falls back to reading a file it may not write; a coach that cannot
          * write would lose every message, so say so at start. */
