@@ -19,6 +19,8 @@
  * recover from a passing fault, cheap while a full disk waits for an operator. */
 #define BATCH_BACKOFF_MIN_MS 100L
 #define BATCH_BACKOFF_MAX_MS 5000L
+/* Replies reported sent are marked with the next batch, or after this long without one. */
+#define SENT_FLUSH_MS 100L
 
 typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL, ITEM_DIALOGS } item_kind;
 
@@ -506,6 +508,13 @@ static void run_due_nudges(sb_core *c)
         sb_log("warn", "core", "nudge pass failed: %s", sb_strerror(rc));
 }
 
+static void flush_sent(sb_core *c)
+{
+    int rc = router_flush(c->router, clock_now(c->clock));
+    if (rc != SB_OK)
+        sb_log("warn", "core", "could not mark sent replies: %s", sb_strerror(rc));
+}
+
 static int load_resume(sb_core *c)
 {
     for (size_t i = 0; i < c->nadapters; i++) {
@@ -555,6 +564,23 @@ int core_run(sb_core *c)
     }
     for (;;) {
         pthread_mutex_lock(&c->mu);
+        if (!c->head && !c->stop && router_sent_pending(c->router)) {
+            /* Sent marks ride with the next batch; after a quiet spell they get their own
+             * transaction, one for all of them rather than one each. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += SENT_FLUSH_MS * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+            if (!c->head) {
+                pthread_mutex_unlock(&c->mu);
+                flush_sent(c);
+                continue;
+            }
+        }
         while (!c->head && !c->stop) {
             struct timespec ts;
             if (!next_wake(c, &ts))
@@ -625,6 +651,7 @@ int core_run(sb_core *c)
         item_free(rest);
         rest = next;
     }
+    flush_sent(c);
     return c->fatal ? 1 : 0;
 }
 

@@ -15,18 +15,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct sent_mark {
+    int64_t id, at; /* an outbox row an adapter sent, and when it said so */
+} sent_mark;
+
 struct router {
     store *store;
     const sb_dialogs *dialogs;
     router_forgot_fn forgot;
     void *forgot_ctx;
     int64_t last_prune; /* when sent outbox rows were last pruned */
+    sent_mark *marks;   /* rows reported sent, not yet marked so in the store */
+    size_t nmarks, capmarks;
 };
 
 /* Sent replies stay this long (for operators and tests to look at), then go; the prune
  * runs at most every PRUNE_EVERY seconds. */
 #define OUTBOX_KEEP_SECONDS (24 * 3600)
 #define PRUNE_EVERY 600
+/* Sent marks wait for a transaction at most this many; then they get one of their own. */
+#define MARKS_MAX 1024
 
 typedef struct sent_row {
     int64_t id;
@@ -76,6 +84,8 @@ router *router_new(store *s, const sb_dialogs *d)
 
 void router_free(router *r)
 {
+    if (r)
+        free(r->marks);
     free(r);
 }
 
@@ -338,13 +348,31 @@ int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, in
     return n;
 }
 
+/* Marks the rows adapters reported sent, and prunes when it is time; inside the caller's
+ * transaction. A row a forget deleted meanwhile is no failure. */
+static int apply_marks(router *r, int64_t now)
+{
+    int rc = SB_OK;
+    for (size_t i = 0; i < r->nmarks && rc == SB_OK; i++) {
+        rc = store_outbox_mark_sent(r->store, r->marks[i].id, r->marks[i].at);
+        if (rc == SB_ENOTFOUND)
+            rc = SB_OK;
+    }
+    if (rc == SB_OK && now - r->last_prune >= PRUNE_EVERY) {
+        r->last_prune = now;
+        rc = store_outbox_prune(r->store, now - OUTBOX_KEEP_SECONDS);
+    }
+    return rc;
+}
+
 int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
                  router_send_fn send, void *ctx)
 {
     row_list out = {0};
     int rc = store_begin(r->store);
     if (rc == SB_OK) {
-        rc = apply_batch(r, adapter, b, now, &out);
+        rc = apply_marks(r, now);
+        rc = rc == SB_OK ? apply_batch(r, adapter, b, now, &out) : rc;
         rc = rc == SB_OK ? store_commit(r->store) : rc;
         if (rc != SB_OK)
             store_rollback(r->store);
@@ -353,6 +381,7 @@ int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
         rows_free(&out);
         return rc;
     }
+    r->nmarks = 0; /* committed with the batch */
     for (size_t i = 0; i < out.n; i++)
         send(ctx, out.rows[i].id, adapter, out.rows[i].room, out.rows[i].text);
     for (size_t i = 0; i < out.nforgotten && r->forgot; i++)
@@ -422,13 +451,47 @@ int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx)
 
 int router_sent(router *r, int64_t id, int64_t now)
 {
-    int rc = id > 0 ? store_outbox_mark_sent(r->store, id, now) : SB_OK;
-    if (now - r->last_prune >= PRUNE_EVERY) {
-        r->last_prune = now;
-        int pruned = store_outbox_prune(r->store, now - OUTBOX_KEEP_SECONDS);
-        rc = rc != SB_OK ? rc : pruned;
+    if (id <= 0)
+        return SB_OK;
+    if (r->nmarks == r->capmarks) {
+        if (r->nmarks >= MARKS_MAX) {
+            int rc = router_flush(r, now);
+            if (rc != SB_OK)
+                return rc; /* not remembered: sent again with the same id after a restart */
+        }
+        if (r->nmarks == r->capmarks) {
+            size_t cap = r->capmarks ? r->capmarks * 2 : 64;
+            sent_mark *p = realloc(r->marks, cap * sizeof *p);
+            if (!p)
+                return SB_ENOMEM;
+            r->marks = p;
+            r->capmarks = cap;
+        }
     }
-    return rc;
+    r->marks[r->nmarks++] = (sent_mark){id, now};
+    return SB_OK;
+}
+
+int router_sent_pending(const router *r)
+{
+    return r->nmarks > 0;
+}
+
+int router_flush(router *r, int64_t now)
+{
+    if (r->nmarks == 0 && now - r->last_prune < PRUNE_EVERY)
+        return SB_OK;
+    int rc = store_begin(r->store);
+    if (rc != SB_OK)
+        return rc;
+    rc = apply_marks(r, now);
+    rc = rc == SB_OK ? store_commit(r->store) : rc;
+    if (rc != SB_OK) {
+        store_rollback(r->store);
+        return rc;
+    }
+    r->nmarks = 0;
+    return SB_OK;
 }
 
 int router_next_nudge(router *r, int64_t *due)

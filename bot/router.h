@@ -42,10 +42,18 @@ int router_crisis_fallback(router *r, const char *adapter, const sb_batch *b, in
                            router_send_fn send, void *ctx);
 /* Sends the nudges due at now (each in its own transaction with the schedule move). */
 int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx);
-/* An adapter has sent outbox row id (ids <= 0 have no row): marks it sent, and now and then
- * prunes rows sent more than a day ago. Returns SB_OK or the store's failure (the row then
- * stays unsent and is sent again, with the same id, after a restart). */
+/* An adapter has sent outbox row id (ids <= 0 have no row). The mark is kept and written
+ * with the next batch's transaction, or by router_flush, rather than in a commit of its
+ * own; with it, now and then, rows sent more than a day ago are pruned. Until then a crash
+ * leaves the row unsent, and it is sent again with the same id after a restart (the
+ * platform drops the repeat: design.md invariant 4). Returns SB_OK, SB_ENOMEM, or the
+ * store's failure when too many marks waited and writing them failed. */
 int router_sent(router *r, int64_t id, int64_t now);
+/* 1 when marks wait for router_flush. */
+int router_sent_pending(const router *r);
+/* Writes the waiting marks (and prunes when due) in a transaction of their own. SB_OK, or
+ * the store's failure (the marks then wait for the next try). */
+int router_flush(router *r, int64_t now);
 /* The earliest due nudge (UTC seconds), 0 when none. */
 int router_next_nudge(router *r, int64_t *due);
 

@@ -237,7 +237,7 @@ int store_open(const char *path, store **out)
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(s->db, 5000); /* a file store's checkpointer installs its own */
     if (sqlite3_db_readonly(s->db, "main") == 1) {
         /* sqlite falls back to reading a file it may not write; a coach that cannot
          * write would lose every message, so say so at start. */
@@ -253,6 +253,10 @@ int store_open(const char *path, store **out)
                                &s->stmt[i], NULL) != SQLITE_OK)
             rc = db_fail(s, sqlite3_extended_errcode(s->db));
     }
+    /* Checkpoints run on a connection and thread of their own, off the commit path
+     * (checkpointer.h; docs/storage.md says why durability is unchanged). */
+    if (rc == SB_OK && !in_memory && (rc = checkpointer_start(path, &s->checkpointer)) == SB_OK)
+        checkpointer_attach(s->checkpointer, s->db);
     if (rc != SB_OK)
         goto fail;
     *out = s;
@@ -268,6 +272,7 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    checkpointer_stop(s->checkpointer); /* first: closing the last connection removes the WAL */
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
@@ -296,7 +301,9 @@ int store_schema_version(store *s)
 static int checkpoint(store *s)
 {
     sqlite3_stmt *q = s->stmt[ST_CHECKPOINT];
+    checkpointer_lock(s->checkpointer); /* sqlite runs one checkpoint at a time */
     int rc = db_step(s, q);
+    checkpointer_unlock(s->checkpointer);
     if (rc > 0) {
         s->checkpoint_pending = sqlite3_column_int(q, 0) != 0;
         rc = SB_OK;

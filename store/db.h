@@ -5,6 +5,7 @@
 #ifndef SB_STORE_DB_H
 #define SB_STORE_DB_H
 
+#include "checkpointer.h"
 #include "store.h"
 
 #include <sqlite3.h>
@@ -127,6 +128,7 @@ struct store {
     sqlite3_stmt *stmt[ST_COUNT];      /* prepared at open, finalized at close */
     unsigned char iterating[ST_COUNT]; /* a list call is stepping this statement */
     int checkpoint_pending;            /* a forget's rows may still be in the WAL */
+    checkpointer *checkpointer;        /* the WAL's checkpoints; NULL for ":memory:" */
     char errmsg[256];                  /* the last sqlite failure; never row contents */
 };
 

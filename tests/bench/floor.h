@@ -2,7 +2,8 @@
  * Per batch of 100 messages one transaction that upserts 100 engine states and inserts 100
  * outbox rows, with the adapter's resume position (design.md invariant 4), on the store's
  * own file layout, statements (db.h's SQL, prepared once) and connection settings
- * (STORE_PRAGMAS, WAL). No engine, no JSON, no lookups. securebase's throughput is
+ * (STORE_PRAGMAS, WAL) and checkpoints (the store's checkpointer, off the commit path).
+ * No engine, no JSON, no lookups. securebase's throughput is
  * reported as a ratio of this one, measured in the same run (bench_core). */
 #ifndef SB_BENCH_FLOOR_H
 #define SB_BENCH_FLOOR_H
@@ -97,6 +98,11 @@ static inline int floor_run(void *arg, void *out)
                                   NULL) == SQLITE_OK
                  ? 0
                  : -1;
+    checkpointer *cp = NULL;
+    if (rc == 0 && checkpointer_start(a->path, &cp) == SB_OK)
+        checkpointer_attach(cp, db);
+    else
+        rc = -1;
     for (size_t i = 0; rc == 0 && i < sizeof used / sizeof used[0]; i++)
         if (sqlite3_prepare_v3(db, floor_sql[used[i]], -1, SQLITE_PREPARE_PERSISTENT, &q[used[i]],
                                NULL) != SQLITE_OK)
@@ -139,6 +145,7 @@ static inline int floor_run(void *arg, void *out)
     res->batch_p99 = bench_quantile(lat, (size_t)nbatches, 0.99);
     if (rc != 0 && db)
         fprintf(stderr, "floor: %s\n", sqlite3_errmsg(db));
+    checkpointer_stop(cp);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(q[i]);
     sqlite3_close(db);
