@@ -771,6 +771,34 @@ static int64_t note_time(turn *t)
     return gap;
 }
 
+/* A message at a waiting question that is plainly an aside (route_aside: "are you a bot?",
+ * "should I leave him?", "can you just listen"): met with the act's aside, and the question
+ * still waits, said again; it is never taken as the answer. Asking to be listened to leaves
+ * the exercise or dialog for the listening conversation, and inside that one is met as it
+ * is. Not in the dialogs around a crisis (safety_is_own): there what they write is the
+ * talk. Returns 1 when done. */
+static int aside(turn *t)
+{
+    const char *top = str(turn_top(t), "dialog");
+    if (safety_is_own(t->d, top) || is_bang(t->text))
+        return 0;
+    const char *act = route_aside(t);
+    if (!act)
+        return 0;
+    const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+    int listening = listen_id && top && strcmp(top, listen_id) == 0;
+    if (strcmp(act, "listen") == 0 && !listening && listen_id &&
+        dialogs_dialog(t->d, listen_id)) {
+        flow_reset(t); /* as the listen trigger does: what waited is let go */
+        flow_start(t, listen_id, NULL);
+        return 1;
+    }
+    route_say_aside(t, act);
+    if (!listening)
+        flow_resay(t);
+    return 1;
+}
+
 /* Direct input that nothing around a crisis took (safety_after). menu is the menu frame
  * that waited on top (route.h), popped by the caller and taken here: answered or left now. */
 static void direct_input(turn *t, int64_t gap, json_t *menu)
@@ -817,7 +845,7 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         turn_say_data(t, "unknown");
     else if (idle)
         idle_input(t, gap);
-    else if (!returning(t, gap, 0) && !(flow_would_retry(t) && interrupt(t)) &&
+    else if (!returning(t, gap, 0) && !aside(t) && !(flow_would_retry(t) && interrupt(t)) &&
              !(flow_listening(t) && interrupt_listening(t)))
         flow_answer(t);
     if (t->released) { /* left a menu it fitted nothing of three times: what's on their mind */

@@ -408,7 +408,8 @@ static size_t hedge_run(const json_t *hedges, const token *tokens, size_t n, siz
 enum { KEEP = 0, DROP = 1, DROP_KEEP_MARKS = 2 };
 
 /* Marks in drop[] the hedges that open a clause ("I guess it was work", unless the next
- * word is in "hedge_not_before": "I think about her") or close one ("work, I guess", "it
+ * word is in "hedge_not_before": "I think about her", or the hedge is one of
+ * "closing_hedges") or close one ("work, I guess", "it
  * was work I guess because ..."). A hedge inside a clause stays ("you kind of froze"). */
 static void mark_hedges(const json_t *r, const token *tokens, size_t n, unsigned char *drop,
                         int *rc)
@@ -422,6 +423,11 @@ static void mark_hedges(const json_t *r, const token *tokens, size_t n, unsigned
         size_t last = i + run - 1;
         const token *next = last + 1 < n ? &tokens[last + 1] : NULL;
         int start = clause_start(r, tokens, i);
+        /* "closing_hedges" go only where they close a clause ("trapped maybe"): opening one
+         * ("maybe she's right") they carry the meaning, and said back without them the
+         * sentence would claim what the person did not */
+        if (start && hedge_run(json_object_get(r, "closing_hedges"), tokens, n, i) == run)
+            start = 0;
         char word[sizeof next->key + 2];
         if (start && next && text_norm_phrase_to(next->key, word, sizeof word) != (size_t)-1 &&
             in_list_phrase(r, "hedge_not_before", none, word, rc))

@@ -4,6 +4,7 @@
  * never runs a dialog or command itself (engine.c and flow.c do). */
 #include "route.h"
 
+#include "answer.h"
 #include "flow.h"
 #include "match.h"
 #include "reflect.h"
@@ -306,6 +307,48 @@ int route_interrupt(turn *t, route *r)
         g[0].p < number(understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
         return 0;
     return go(t, g[0].intent, r, 1);
+}
+
+#define SURE_ASIDE_QUESTION_DEFAULT 0.45
+
+const char *route_aside(turn *t)
+{
+    const json_t *u = understanding(t);
+    const json_t *asides = json_object_get(u, "asides");
+    if (json_array_size(asides) == 0)
+        return NULL;
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = understand_guess(t->d, t->text, g);
+    if (n == 0 || !act_of(t, g[0].intent))
+        return NULL;
+    size_t i;
+    const json_t *a;
+    const char *act = NULL;
+    json_array_foreach(asides, i, a) {
+        if (json_is_string(a) && strcmp(json_string_value(a), g[0].intent) == 0)
+            act = json_string_value(a);
+    }
+    if (!act)
+        return NULL;
+    if (is_sure(t, g, n))
+        return act;
+    double second = n > 1 ? g[1].p : 0;
+    if (g[0].p < number(u, "sure_aside_question", SURE_ASIDE_QUESTION_DEFAULT) ||
+        g[0].p - second < number(u, "margin", MARGIN_DEFAULT))
+        return NULL;
+    int question = answer_is_question(t->d, t->text);
+    if (question < 0)
+        turn_fail(t, question);
+    return question > 0 ? act : NULL;
+}
+
+void route_say_aside(turn *t, const char *act)
+{
+    const json_t *a = act_of(t, act);
+    const json_t *texts = json_object_get(a, "aside");
+    char key[80];
+    snprintf(key, sizeof key, "acts/%.50s/%s", act, texts ? "aside" : "reply");
+    say(t, key, texts ? texts : json_object_get(a, "reply"));
 }
 
 int route_first(turn *t, route *r)

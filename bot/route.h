@@ -31,6 +31,13 @@ int route_idle(turn *t, route *r);
  * 0 otherwise, nothing said. */
 int route_interrupt(turn *t, route *r);
 
+/* A message while a question waits that is plainly an aside, not an answer: the name (borrowed)
+ * of the chat act of understanding.json "asides" the model is sure of ("sure", or
+ * "sure_aside_question" when it is phrased as a question), else NULL. Says nothing. */
+const char *route_aside(turn *t);
+/* Says the aside of act (its "aside", else its "reply"). */
+void route_say_aside(turn *t, const char *act);
+
 /* A first message that is a command in other words ("can you remind me every morning") or
  * in another language: 1 when it was answered (*r as for route_idle), 0 otherwise. */
 int route_first(turn *t, route *r);

@@ -18,7 +18,7 @@ static const char *const user_vars[] = {"user", NULL};
 static const char *const understanding_fields[] = {
     "kind",   "min_examples", "cost",      "sure", "margin", "maybe", "sure_waiting",
     "confirm", "listen_dialog", "listen", "unclear", "heard", "options", "unsure",
-    "just_talk", "acts", NULL};
+    "just_talk", "acts", "asides", "sure_aside_question", NULL};
 
 static int in(const char *const *list, const char *s)
 {
@@ -74,6 +74,7 @@ static void check_understanding(validate_ctx *v, const json_t *u)
     check_unit(v, f, u, "margin");
     check_unit(v, f, u, "maybe");
     check_unit(v, f, u, "sure_waiting");
+    check_unit(v, f, u, "sure_aside_question");
     validate_texts(v, f, "-", "unclear", json_object_get(u, "unclear"), user_vars, NULL);
     size_t i;
     const json_t *c;
@@ -111,16 +112,29 @@ static void check_understanding(validate_ctx *v, const json_t *u)
         json_t *field;
         const char *name;
         json_object_foreach(value, name, field) {
-            if (strcmp(name, "reply") != 0 && strcmp(name, "then") != 0 && !validate_is_comment(name))
+            if (strcmp(name, "reply") != 0 && strcmp(name, "then") != 0 &&
+                strcmp(name, "aside") != 0 && !validate_is_comment(name))
                 validate_problem(v, f, "-", "%s: unknown field \"%.60s\"", what, name);
         }
         if (json_object_get(value, "reply"))
             validate_texts(v, f, "-", what, json_object_get(value, "reply"), user_vars, NULL);
         else if (!then)
             validate_problem(v, f, "-", "%s needs a reply, a then, or both", what);
+        if (json_object_get(value, "aside"))
+            validate_texts(v, f, "-", what, json_object_get(value, "aside"), user_vars, NULL);
         if (then && (!target || (!json_object_get(v->dialogs, target) && !command_named(v, target))))
             validate_problem(v, f, "-", "%s: then \"%.60s\" is no dialog or command", what,
                              target ? target : "?");
+    }
+    const json_t *asides = json_object_get(u, "asides");
+    if (asides && !json_is_array(asides))
+        validate_problem(v, f, "-", "asides must list chat acts");
+    json_array_foreach(asides, i, c) {
+        const json_t *act = json_object_get(json_object_get(u, "acts"), json_string_value(c) ? json_string_value(c) : "");
+        if (!act)
+            validate_problem(v, f, "-", "asides: entry %zu is no chat act of acts", i + 1);
+        else if (!json_object_get(act, "aside") && !json_object_get(act, "reply"))
+            validate_problem(v, f, "-", "asides: \"%.60s\" needs an aside or a reply", json_string_value(c));
     }
     json_object_foreach((json_t *)json_object_get(u, "heard"), key, value) {
         char what[96];
