@@ -7,6 +7,8 @@
 - an m.forwarded_room_key: a message whose room key the bot never got is answered once with
   "send it again" and a key request, nio forwards the key (its own forwarding code), and the
   next message in that session is read;
+- trust on first use: alice's device id uploaded again with other keys is logged, and the
+  bot's room keys keep going to her first keys only;
 - the pickle key appears neither in the bot's log nor in its database.
 TAP output."""
 import asyncio
@@ -171,12 +173,50 @@ async def forwarded(hs, bot, alice, tap):
               "(that message was in the forwarded session)")
 
 
+async def changed_keys(hs, bot, alice, tap):
+    """alice's device id shows up on the homeserver with other keys (a homeserver or someone
+    with her token swapping them): the bot keeps the keys it saw first, logs the change, and
+    shares nothing with the new ones; alice's real device still reads it."""
+    import olm
+    impostor = olm.Account()
+    ids = impostor.identity_keys
+    device = alice.device_id
+    keys = {"user_id": alice.user_id, "device_id": device,
+            "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
+            "keys": {"curve25519:" + device: ids["curve25519"],
+                     "ed25519:" + device: ids["ed25519"]}}
+    text = json.dumps(keys, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    keys["signatures"] = {alice.user_id: {"ed25519:" + device: impostor.sign(text)}}
+    answer = hs.request("POST", "/_matrix/client/v3/keys/upload", {"device_keys": keys},
+                        headers={"Authorization": "Bearer " + alice.client.access_token})
+    tap.check(answer.status == 200, "(the homeserver took other keys for alice's device)",
+              answer)
+    mark = len(hs.control("GET", "to_device?sender=%s" % bot.user_id)["messages"])
+    # A new room: the bot must share a new room key with alice's devices.
+    room = await create_room(alice, [bot.user_id], encryption())
+    bot.wait_joined(room)
+    await alice.step(0)
+    got = await exchange(alice, bot, room, "!help")
+    shares = hs.control("GET", "to_device?sender=%s" % bot.user_id)["messages"][mark:]
+    targets = [curve for m in shares if m["user_id"] == alice.user_id
+               for curve in m["content"].get("ciphertext", {})]
+    tap.check("a device changed its keys" in bot.log() and
+              ("device=%s" % device) in bot.log(),
+              "a device whose keys changed is logged (trust stays with the first keys)",
+              [line for line in bot.log().splitlines() if "changed its keys" in line])
+    tap.check(got and targets and ids["curve25519"] not in targets and
+              alice.client.olm.account.identity_keys["curve25519"] in targets,
+              "the new room key goes to alice's first keys only, and she reads the answer",
+              (targets, got))
+
+
 async def scenario(hs, bot, tap, folder):
     async with NioPerson(hs, "alice", "alice-password", os.path.join(folder, "alice")) as alice, \
             NioPerson(hs, "bob", "bob-password", os.path.join(folder, "bob")) as bob:
         await rotation(hs, bot, alice, tap)
         await departure(hs, bot, alice, bob, tap)
         await forwarded(hs, bot, alice, tap)
+        await changed_keys(hs, bot, alice, tap)
 
 
 def main():
