@@ -305,8 +305,10 @@ void matrix_e2ee_claim_result(matrix_e2ee *e, const char *answer, size_t len)
 
 /* ---- sharing and encrypting ---- */
 
-/* The room's outbound session, new when there is none or it is due for rotation. */
-static outbound *current_outbound(matrix_e2ee *e, const char *room, int64_t now_ms)
+/* The room's outbound session for n more messages, new when there is none or it is due
+ * for rotation (also when the n would take it past the room's message limit: one reply's
+ * parts share a session, so they start a new one rather than overrun the old). */
+static outbound *current_outbound(matrix_e2ee *e, const char *room, int64_t now_ms, size_t n)
 {
     room_info *r = e2ee_room(e, room);
     outbound *out = e2ee_map_get(&e->outbound, room);
@@ -326,8 +328,9 @@ static outbound *current_outbound(matrix_e2ee *e, const char *room, int64_t now_
         out->messages = messages;
         e2ee_dirty(e, "out|%s", room);
     }
-    if (out && out->count >= 0 && out->count < messages && now_ms - out->created_ms < period &&
-        now_ms >= out->created_ms)
+    if (out && out->count >= 0 && out->count < messages &&
+        (out->count == 0 || out->count + (long)n <= messages) &&
+        now_ms - out->created_ms < period && now_ms >= out->created_ms)
         return out;
     outbound *fresh = calloc(1, sizeof *fresh);
     if (!fresh || matrix_megolm_out_new(&fresh->s) != SB_OK || !(fresh->shared = json_object())) {
@@ -437,7 +440,7 @@ int matrix_e2ee_encrypt(matrix_e2ee *e, const char *room, const char *const *con
 {
     *out = NULL;
     *share_txn = NULL;
-    outbound *o = current_outbound(e, room, now_ms);
+    outbound *o = current_outbound(e, room, now_ms, n);
     if (!o)
         return SB_ENOMEM;
     int rc = share(e, room, o, share_txn);

@@ -459,15 +459,35 @@ static void test_rotation_across_restarts(void **state)
     expect_reads(ann, BOT, m3, "three");
     expect_reads(ann, BOT, m4, "four");
 
-    /* every 10 seconds from now on (the session of "four" was made at NOW): a restart in
+    /* a reply in 3 parts after one message: the parts would take the session past 3, so
+     * they start a new one together */
+    const char *parts[] = {"{\"msgtype\":\"m.notice\",\"body\":\"part a\"}",
+                           "{\"msgtype\":\"m.notice\",\"body\":\"part b\"}",
+                           "{\"msgtype\":\"m.notice\",\"body\":\"part c\"}"};
+    char **three = NULL, *share_txn = NULL;
+    assert_int_equal(matrix_e2ee_encrypt(bot, ROOM, parts, 3, NOW, &three, &share_txn), SB_OK);
+    assert_non_null(share_txn); /* a new session, shared first */
+    deliver(&sv, bot, BOT, share_txn);
+    free(share_txn);
+    assert_string_not_equal(session_of(m4, a), session_of(three[0], b));
+    assert_string_equal(session_of(three[0], a), session_of(three[2], b));
+    receive(&sv, ann, ANN " ANNDEV");
+    expect_reads(ann, BOT, three[2], "part c");
+    char full[64];
+    session_of(three[0], full);
+    matrix_e2ee_strings_free(three, 3);
+    char *m5 = say(&sv, bot, BOT, "five", NULL); /* that session is full: the next is new */
+    assert_string_not_equal(full, session_of(m5, b));
+
+    /* every 10 seconds from now on (the session of "five" was made at NOW): a restart in
      * between does not bring back the week */
     matrix_e2ee_rotation(bot, ROOM, 10000, 0);
     char *t1 = say_at(&sv, bot, BOT, "at one", NOW + 1000, NULL);
+    assert_string_equal(session_of(m5, a), session_of(t1, b));
     bot = restart(&sv, bot);
     prepare(&sv, bot, MEMBERS);
     char *t2 = say_at(&sv, bot, BOT, "at six", NOW + 6000, NULL);
     char *t3 = say_at(&sv, bot, BOT, "at twelve", NOW + 12000, NULL);
-    assert_string_equal(session_of(m4, a), session_of(t1, b));
     assert_string_equal(session_of(t1, a), session_of(t2, b));
     assert_string_not_equal(session_of(t2, a), session_of(t3, b));
     receive(&sv, ann, ANN " ANNDEV");
@@ -483,7 +503,7 @@ static void test_rotation_across_restarts(void **state)
     assert_non_null(json_object_get(json_object_get(body, "device_keys"), ANN));
     json_decref(body);
 
-    char *mine[] = {m1, m2, m3, m4, t1, t2, t3};
+    char *mine[] = {m1, m2, m3, m4, m5, t1, t2, t3};
     for (size_t i = 0; i < sizeof mine / sizeof *mine; i++)
         free(mine[i]);
     matrix_e2ee_free(bot);
