@@ -73,6 +73,8 @@ typedef struct outbound {
     matrix_megolm_out *s;
     int64_t created_ms;
     long count;      /* messages encrypted with it */
+    int64_t period_ms; /* the room's rotation settings when it was made (stored: after a */
+    long messages;     /* restart they hold until the room's m.room.encryption is seen again) */
     json_t *shared;  /* "user|device" -> true: devices that have its key */
 } outbound;
 
@@ -81,6 +83,7 @@ typedef struct room_info {
     char **members;
     size_t n;
     int known;       /* members fetched since the last membership change */
+    int rotation_known; /* its m.room.encryption settings were seen this run */
     int64_t period_ms;
     long messages;
 } room_info;

@@ -275,6 +275,7 @@ void matrix_e2ee_rotation(matrix_e2ee *e, const char *room, int64_t period_ms, l
 {
     room_info *r = e2ee_room(e, room);
     if (r) {
+        r->rotation_known = 1;
         r->period_ms = period_ms;
         r->messages = messages;
     }

@@ -305,14 +305,32 @@ void matrix_e2ee_claim_result(matrix_e2ee *e, const char *answer, size_t len)
 
 /* ---- sharing and encrypting ---- */
 
-/* The room's outbound session, new when there is none or it is due for rotation. */
-static outbound *current_outbound(matrix_e2ee *e, const char *room, int64_t now_ms)
+/* The room's outbound session for n more messages, new when there is none or it is due
+ * for rotation (also when the n would take it past the room's message limit: one reply's
+ * parts share a session, so they start a new one rather than overrun the old). */
+static outbound *current_outbound(matrix_e2ee *e, const char *room, int64_t now_ms, size_t n)
 {
     room_info *r = e2ee_room(e, room);
-    int64_t period = r && r->period_ms > 0 ? r->period_ms : E2EE_ROTATION_MS;
-    long messages = r && r->messages > 0 ? r->messages : E2EE_ROTATION_MSGS;
     outbound *out = e2ee_map_get(&e->outbound, room);
-    if (out && out->count >= 0 && out->count < messages && now_ms - out->created_ms < period)
+    /* The room's settings when seen this run; after a restart (room_info is memory only)
+     * the ones stored with the session, so a room asking for quick rotation keeps it. */
+    int64_t period = E2EE_ROTATION_MS;
+    long messages = E2EE_ROTATION_MSGS;
+    if (r && r->rotation_known) {
+        period = r->period_ms > 0 ? r->period_ms : period;
+        messages = r->messages > 0 ? r->messages : messages;
+    } else if (out) {
+        period = out->period_ms > 0 ? out->period_ms : period;
+        messages = out->messages > 0 ? out->messages : messages;
+    }
+    if (out && (out->period_ms != period || out->messages != messages)) {
+        out->period_ms = period;
+        out->messages = messages;
+        e2ee_dirty(e, "out|%s", room);
+    }
+    if (out && out->count >= 0 && out->count < messages &&
+        (out->count == 0 || out->count + (long)n <= messages) &&
+        now_ms - out->created_ms < period && now_ms >= out->created_ms)
         return out;
     outbound *fresh = calloc(1, sizeof *fresh);
     if (!fresh || matrix_megolm_out_new(&fresh->s) != SB_OK || !(fresh->shared = json_object())) {
@@ -320,6 +338,8 @@ static outbound *current_outbound(matrix_e2ee *e, const char *room, int64_t now_
         return NULL;
     }
     fresh->created_ms = now_ms;
+    fresh->period_ms = period;
+    fresh->messages = messages;
     if (e2ee_map_put(&e->outbound, room, fresh) != SB_OK) {
         e2ee_free_outbound(fresh);
         return NULL;
@@ -420,7 +440,7 @@ int matrix_e2ee_encrypt(matrix_e2ee *e, const char *room, const char *const *con
 {
     *out = NULL;
     *share_txn = NULL;
-    outbound *o = current_outbound(e, room, now_ms);
+    outbound *o = current_outbound(e, room, now_ms, n);
     if (!o)
         return SB_ENOMEM;
     int rc = share(e, room, o, share_txn);

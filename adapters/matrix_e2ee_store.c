@@ -69,9 +69,11 @@ static json_t *save_inbound(matrix_e2ee *e, inbound *in)
 static json_t *save_outbound(matrix_e2ee *e, outbound *out)
 {
     char *pickle = matrix_megolm_out_pickle(out->s, e->pickle_key, e->key_len);
-    json_t *v = pickle ? json_pack("{s:s, s:I, s:I, s:O}", "pickle", pickle, "created",
-                                   (json_int_t)out->created_ms, "count", (json_int_t)out->count,
-                                   "shared", out->shared)
+    json_t *v = pickle ? json_pack("{s:s, s:I, s:I, s:O, s:I, s:I}", "pickle", pickle,
+                                   "created", (json_int_t)out->created_ms, "count",
+                                   (json_int_t)out->count, "shared", out->shared, "period_ms",
+                                   (json_int_t)out->period_ms, "messages",
+                                   (json_int_t)out->messages)
                        : NULL;
     free(pickle);
     return v;
@@ -287,6 +289,8 @@ static int load_outbound(matrix_e2ee *e, const char *room, const json_t *v)
     int rc = matrix_megolm_out_unpickle(pickle, e->pickle_key, e->key_len, &out->s);
     out->created_ms = (int64_t)json_integer_value(json_object_get(v, "created"));
     out->count = (long)json_integer_value(json_object_get(v, "count"));
+    out->period_ms = (int64_t)json_integer_value(json_object_get(v, "period_ms"));
+    out->messages = (long)json_integer_value(json_object_get(v, "messages"));
     out->shared = json_deep_copy(shared);
     if (rc == SB_OK && !out->shared)
         rc = SB_ENOMEM;

@@ -414,7 +414,8 @@ class SyncBuilder:
     def _device_lists(self):
         """Users whose devices the client should refresh: members of rooms it joined, members
         who joined its rooms, users sharing a room (or itself) whose devices or device keys
-        changed (changed); members it no longer shares a room with (left)."""
+        changed (changed); users it no longer shares a room with, because it or they left
+        (left)."""
         if self.since is None:
             return {}
         changed, left = set(), set()
@@ -439,6 +440,9 @@ class SyncBuilder:
                     left.update(m for m in room.members("join") if m != self.user_id)
                 elif membership == "join" and room.membership_at(self.user_id) == "join":
                     changed.add(who)
+                elif membership in ("leave", "ban") and \
+                        room.membership_at(self.user_id) == "join":
+                    left.add(who)  # gone from a room we are in: left unless still shared
         shared = set()
         for room in self.store.rooms.values():
             if room.membership_at(self.user_id) == "join":

@@ -30,12 +30,15 @@ def identity(bot):
     return lines[-1].split("encryption on ", 1)[1] if lines else None
 
 
-def signature_ok(obj, user, device):
+def signature_ok(obj, user, device, device_keys=None):
+    """obj's signature by user's device, with its ed25519 key from obj (device keys) or from
+    device_keys (for a one-time or fallback key)."""
     import json
     import olm
     signed = {k: v for k, v in obj.items() if k not in ("signatures", "unsigned")}
     text = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    key = obj["keys"]["ed25519:" + device] if "keys" in obj else None
+    keys = obj.get("keys", device_keys) or {}
+    key = keys.get("ed25519:" + device)
     try:
         olm.ed25519_verify(key, text, obj["signatures"][user]["ed25519:" + device])
         return True
@@ -109,6 +112,38 @@ def main():
         topped = wait_until(lambda: bot_keys(hs, bot, device)[name]["one_time_keys"]
                             ["signed_curve25519"] >= 50, 30, 0.1, "the top-up")
         tap.check(bool(topped), "one-time keys claimed by others are topped up to 50")
+
+        # Every one-time key claimed, then the fallback key: the server reports it used, and
+        # the bot uploads a new one (and new one-time keys) after its next sync.
+        claimed = None
+        for _ in range(80):
+            got = person.ok("POST", "/keys/claim", {"one_time_keys": {
+                bot.user_id: {device: "signed_curve25519"}}})["one_time_keys"]
+            key = next(iter(got[bot.user_id][device].items()))
+            if key[1].get("fallback"):
+                claimed = key
+                break
+        used = bot_keys(hs, bot, device)[name]
+        tap.check(claimed is not None and used["unused_fallback"] == [] and
+                  used["one_time_keys"]["signed_curve25519"] == 0,
+                  "with every one-time key claimed, the fallback key is handed out", used)
+        person.send_text(room, "!help")
+
+        def fresh_fallback():
+            entry = bot_keys(hs, bot, device)[name]
+            return entry["unused_fallback"] == ["signed_curve25519"] and \
+                entry["one_time_keys"]["signed_curve25519"] >= 50
+        try:
+            wait_until(fresh_fallback, 30, 0.1, "a new fallback key")
+            again = next(iter(person.ok("POST", "/keys/claim", {"one_time_keys": {
+                bot.user_id: {device: "signed_curve25519"}}})["one_time_keys"][bot.user_id]
+                [device].values()))
+            replaced = claimed is not None and again["key"] != claimed[1]["key"]
+        except TimeoutError:
+            replaced = False
+        tap.check(replaced and signature_ok(again, bot.user_id, device, entry["keys"]["keys"]),
+                  "a used fallback key is replaced by a new, signed one, and one-time keys "
+                  "are topped up again", bot_keys(hs, bot, device))
         bot.stop()
 
         # No pickle key, or the wrong one: stop with a message, touch nothing.
@@ -116,8 +151,10 @@ def main():
         tap.check(status == 2 and "pickle key" in out and "SECUREBASE_PICKLE_KEY" in out,
                   "without a pickle key the bot refuses to start and says how to set one",
                   (status, out[-800:]))
-        status, out = run_once(bot, {"SECUREBASE_PICKLE_KEY": "a different pickle key, 32+ bytes"})
-        tap.check(status != 0 and "does not open the stored encryption account" in out,
+        wrong = "a different pickle key, 32+ bytes"
+        status, out = run_once(bot, {"SECUREBASE_PICKLE_KEY": wrong})
+        tap.check(status != 0 and "does not open the stored encryption account" in out and
+                  wrong not in out,
                   "a wrong pickle key stops the bot and names the problem", (status, out[-800:]))
         bot.start()
         wait_until(lambda: bot.log().count("encryption on ") >= 3, 30, 0.1, "the restart")
@@ -134,6 +171,7 @@ def main():
         converse(bot, person, room, ["!help"])
         status = bot.stop()
         tap.check(status == 0, "the bot stops cleanly (exit %s)" % status, bot.log()[-1500:])
+        tap.check(bot.pickle_key not in bot.log(), "the pickle key never reaches the log")
     return tap.done()
 
 

@@ -79,12 +79,24 @@ async def scenario(hs, bot, tap, rng, folder, per_help, opening):
         expected = 0
 
         # 1. Killed after the homeserver took the room key share, before the bot heard.
+        before = hs.stats()["duplicates_dropped"]
         last = await crash_during(hs, bot, {"path_regex": "/sendToDevice/", "method": "PUT",
                                             "user": bot.user_id, "action": "slow_after",
                                             "delay_ms": 4000},
                                   "slow_after", alice, room, "hi")
         wait_handled(bot, room, last, 60)
         expected += opening[0]
+        try:
+            wait_until(lambda: hs.stats()["duplicates_dropped"] > before, 30, 0.05,
+                       "the share sent again")
+        except TimeoutError:
+            pass
+        shares = [m for m in hs.control("GET", "to_device?sender=%s" % bot.user_id)["messages"]
+                  if m["type"] == "m.room.encrypted"]
+        tap.check(hs.stats()["duplicates_dropped"] > before and
+                  len({m["txn"] for m in shares}) == 1,
+                  "the room key share sent again after the kill had the same txn id (dropped "
+                  "as a duplicate: one share, delivered once)", [m["txn"] for m in shares])
         await decrypt_all(alice, bot, room, tap, "killed after the key share")
 
         # 2. Killed after the homeserver took an encrypted reply, before the bot heard.

@@ -172,13 +172,14 @@ static matrix_e2ee *restart(server *sv, matrix_e2ee *e)
 
 /* sender encrypts text for the room; returns the content (caller frees) after delivering
  * the room key share, if any. */
-static char *say(server *sv, matrix_e2ee *e, const char *sender, const char *text, char **txn_out)
+static char *say_at(server *sv, matrix_e2ee *e, const char *sender, const char *text,
+                    int64_t now_ms, char **txn_out)
 {
     char content[256];
     snprintf(content, sizeof content, "{\"msgtype\":\"m.text\",\"body\":\"%s\"}", text);
     const char *contents[] = {content};
     char **out = NULL, *txn = NULL;
-    assert_int_equal(matrix_e2ee_encrypt(e, ROOM, contents, 1, 1795000000000, &out, &txn), SB_OK);
+    assert_int_equal(matrix_e2ee_encrypt(e, ROOM, contents, 1, now_ms, &out, &txn), SB_OK);
     if (txn)
         deliver(sv, e, sender, txn);
     if (txn_out)
@@ -188,6 +189,13 @@ static char *say(server *sv, matrix_e2ee *e, const char *sender, const char *tex
     char *result = out[0];
     free(out);
     return result;
+}
+
+#define NOW 1795000000000
+
+static char *say(server *sv, matrix_e2ee *e, const char *sender, const char *text, char **txn_out)
+{
+    return say_at(sv, e, sender, text, NOW, txn_out);
 }
 
 static void expect_reads(matrix_e2ee *e, const char *sender, const char *content,
@@ -419,6 +427,93 @@ static void test_old_room_keys_pruned(void **state)
     json_decref(sv.state);
 }
 
+/* The room's rotation settings (m.room.encryption) hold across a restart, when the bot's
+ * memory of the room is gone until its state comes again: by message count and by age. A
+ * member's departure from every shared room (device_lists.left) drops their devices, so
+ * they are asked for again before the next share. */
+static void test_rotation_across_restarts(void **state)
+{
+    (void)state;
+    server sv = {json_object(), json_object(), json_object(), json_object()};
+    matrix_e2ee *bot = matrix_e2ee_new(BOT, "BOTDEV", KEY, strlen(KEY));
+    matrix_e2ee *ann = matrix_e2ee_new(ANN, "ANNDEV", KEY, strlen(KEY));
+    assert_int_equal(matrix_e2ee_ready(bot), SB_OK);
+    assert_int_equal(matrix_e2ee_ready(ann), SB_OK);
+    upload(&sv, bot, BOT, "BOTDEV");
+    upload(&sv, ann, ANN, "ANNDEV");
+    char a[64], b[64];
+
+    /* every 3 messages: 2 before a restart, 1 after it in the same session, then a new one */
+    matrix_e2ee_rotation(bot, ROOM, 0, 3);
+    prepare(&sv, bot, MEMBERS);
+    char *m1 = say(&sv, bot, BOT, "one", NULL);
+    char *m2 = say(&sv, bot, BOT, "two", NULL);
+    bot = restart(&sv, bot);
+    prepare(&sv, bot, MEMBERS);
+    char *m3 = say(&sv, bot, BOT, "three", NULL);
+    char *m4 = say(&sv, bot, BOT, "four", NULL);
+    assert_string_equal(session_of(m1, a), session_of(m2, b));
+    assert_string_equal(session_of(m2, a), session_of(m3, b));
+    assert_string_not_equal(session_of(m3, a), session_of(m4, b));
+    receive(&sv, ann, ANN " ANNDEV");
+    expect_reads(ann, BOT, m3, "three");
+    expect_reads(ann, BOT, m4, "four");
+
+    /* a reply in 3 parts after one message: the parts would take the session past 3, so
+     * they start a new one together */
+    const char *parts[] = {"{\"msgtype\":\"m.notice\",\"body\":\"part a\"}",
+                           "{\"msgtype\":\"m.notice\",\"body\":\"part b\"}",
+                           "{\"msgtype\":\"m.notice\",\"body\":\"part c\"}"};
+    char **three = NULL, *share_txn = NULL;
+    assert_int_equal(matrix_e2ee_encrypt(bot, ROOM, parts, 3, NOW, &three, &share_txn), SB_OK);
+    assert_non_null(share_txn); /* a new session, shared first */
+    deliver(&sv, bot, BOT, share_txn);
+    free(share_txn);
+    assert_string_not_equal(session_of(m4, a), session_of(three[0], b));
+    assert_string_equal(session_of(three[0], a), session_of(three[2], b));
+    receive(&sv, ann, ANN " ANNDEV");
+    expect_reads(ann, BOT, three[2], "part c");
+    char full[64];
+    session_of(three[0], full);
+    matrix_e2ee_strings_free(three, 3);
+    char *m5 = say(&sv, bot, BOT, "five", NULL); /* that session is full: the next is new */
+    assert_string_not_equal(full, session_of(m5, b));
+
+    /* every 10 seconds from now on (the session of "five" was made at NOW): a restart in
+     * between does not bring back the week */
+    matrix_e2ee_rotation(bot, ROOM, 10000, 0);
+    char *t1 = say_at(&sv, bot, BOT, "at one", NOW + 1000, NULL);
+    assert_string_equal(session_of(m5, a), session_of(t1, b));
+    bot = restart(&sv, bot);
+    prepare(&sv, bot, MEMBERS);
+    char *t2 = say_at(&sv, bot, BOT, "at six", NOW + 6000, NULL);
+    char *t3 = say_at(&sv, bot, BOT, "at twelve", NOW + 12000, NULL);
+    assert_string_equal(session_of(t1, a), session_of(t2, b));
+    assert_string_not_equal(session_of(t2, a), session_of(t3, b));
+    receive(&sv, ann, ANN " ANNDEV");
+    expect_reads(ann, BOT, t3, "at twelve");
+
+    /* ann no longer shares a room with the bot: her devices go, and are queried again */
+    char *left[] = {ANN};
+    matrix_e2ee_device_lists(bot, NULL, 0, left, 1);
+    matrix_e2ee_need need;
+    json_t *body = NULL;
+    assert_int_equal(matrix_e2ee_prepare(bot, ROOM, &need, &body), SB_OK);
+    assert_int_equal(need, MATRIX_E2EE_QUERY);
+    assert_non_null(json_object_get(json_object_get(body, "device_keys"), ANN));
+    json_decref(body);
+
+    char *mine[] = {m1, m2, m3, m4, m5, t1, t2, t3};
+    for (size_t i = 0; i < sizeof mine / sizeof *mine; i++)
+        free(mine[i]);
+    matrix_e2ee_free(bot);
+    matrix_e2ee_free(ann);
+    json_decref(sv.device_keys);
+    json_decref(sv.one_time_keys);
+    json_decref(sv.inbox);
+    json_decref(sv.state);
+}
+
 static void test_keys_topped_up(void **state)
 {
     (void)state;
@@ -457,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_conversation_across_restarts),
         cmocka_unit_test(test_changed_keys_and_forgeries),
         cmocka_unit_test(test_old_room_keys_pruned),
+        cmocka_unit_test(test_rotation_across_restarts),
         cmocka_unit_test(test_keys_topped_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
