@@ -771,6 +771,38 @@ static int64_t note_time(turn *t)
     return gap;
 }
 
+/* At a question of the first-contact dialog before consent, something the person came to
+ * say ("my therapist suggested I try this"; not a shrug or a hello: route_says_something)
+ * is no wrong answer: the first such message is kept
+ * as the dialog's {opening}, which its "hear" takes up once consent is given, and met with
+ * commands.json "first_text_waiting" before the question's retry. A question back, or a
+ * message when one is kept already, goes the usual way. Returns 1 when it kept one. */
+static int keep_opening(turn *t)
+{
+    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    json_t *frame = turn_top(t);
+    const char *top = str(frame, "dialog");
+    if (!first || !top || strcmp(top, first) != 0 || !flow_would_retry(t) ||
+        json_object_get(t->state, "consent") ||
+        !json_object_get(dialogs_data(t->d, "commands"), "first_text_waiting") ||
+        json_object_get(flow_vars(t, frame), "opening") || !route_says_something(t))
+        return 0;
+    long words = word_count(t->text);
+    int question = words >= OPENING_MIN_WORDS ? answer_is_question(t->d, t->text) : 0;
+    if (words < 0 || question < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return 1;
+    }
+    if (words < OPENING_MIN_WORDS || question)
+        return 0;
+    flow_keep(t, frame, "opening", turn_var_said(t, t->text));
+    if (!json_object_get(flow_vars(t, frame), "opening"))
+        return 0; /* the dialog does not hear an opening */
+    turn_say_data(t, "first_text_waiting");
+    flow_answer(t); /* the question's retry */
+    return 1;
+}
+
 /* A message at a waiting question that is plainly an aside (route_aside: "are you a bot?",
  * "should I leave him?", "can you just listen"): met with the act's aside, and the question
  * still waits, said again; it is never taken as the answer. Asking to be listened to leaves
@@ -845,7 +877,7 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         turn_say_data(t, "unknown");
     else if (idle)
         idle_input(t, gap);
-    else if (!returning(t, gap, 0) && !aside(t) && !(flow_would_retry(t) && interrupt(t)) &&
+    else if (!returning(t, gap, 0) && !keep_opening(t) && !aside(t) && !(flow_would_retry(t) && interrupt(t)) &&
              !(flow_listening(t) && interrupt_listening(t)))
         flow_answer(t);
     if (t->released) { /* left a menu it fitted nothing of three times: what's on their mind */

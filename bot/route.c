@@ -309,6 +309,13 @@ int route_interrupt(turn *t, route *r)
     return go(t, g[0].intent, r, 1);
 }
 
+int route_says_something(turn *t)
+{
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = understand_guess(t->d, t->text, g);
+    return n == 0 || !act_of(t, g[0].intent) || is_listening(g[0].intent);
+}
+
 #define SURE_ASIDE_QUESTION_DEFAULT 0.45
 
 const char *route_aside(turn *t)

@@ -38,6 +38,10 @@ const char *route_aside(turn *t);
 /* Says the aside of act (its "aside", else its "reply"). */
 void route_say_aside(turn *t, const char *act);
 
+/* 1 when text says something of its own: the model's top guess is no chat act other than
+ * venting or asking to be heard ("idk a friend sent me", "ok sure", "hi again" are not). */
+int route_says_something(turn *t);
+
 /* A first message that is a command in other words ("can you remind me every morning") or
  * in another language: 1 when it was answered (*r as for route_idle), 0 otherwise. */
 int route_first(turn *t, route *r);
