@@ -12,7 +12,7 @@
 # Sources are found by wildcard: a new module is a new .c/.h pair in a room of bot/ (core,
 # engine, understand, dialogs, nudge; the base sb/text/log in bot/ itself), store/ or adapters/.
 # Each room is on the include path, so #include "x.h" names a header without its room
-# (docs/design.md, "Rooms"; tests/cli/test_layers.sh checks who may include whom).
+# (docs/design.md, "Rooms"; tests/cli/test_layers.py checks who may include whom).
 
 CC      ?= cc
 PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark libutf8proc libexttextcat olm
