@@ -9,13 +9,17 @@
 #                   generalises: cross-validation and held-out figures
 #   make check-dialogs   validate dialogs/
 #   make install    install under PREFIX (/usr/local), staged under DESTDIR; make uninstall
-# Sources are found by wildcard: a new module is a new .c/.h pair in bot/, store/ or adapters/.
+# Sources are found by wildcard: a new module is a new .c/.h pair in a room of bot/ (core,
+# engine, understand, dialogs, nudge; the base sb/text/log in bot/ itself), store/ or adapters/.
+# Each room is on the include path, so #include "x.h" names a header without its room
+# (docs/design.md, "Rooms"; tests/cli/test_layers.py checks who may include whom).
 
 CC      ?= cc
 PKGS     = libcurl jansson libwebsockets sqlite3 inih libcmark libutf8proc libexttextcat olm
 WARN     = -Wall -Wextra -Werror
 CSTD     = -std=c11 -D_GNU_SOURCE
-INCS     = -Ibot -Istore -Iadapters
+ROOMS    = core engine understand dialogs nudge
+INCS     = -Ibot $(ROOMS:%=-Ibot/%) -Istore -Iadapters
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Snowball and liblinear ship no pkg-config file.
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -llinear -lpthread -lm
@@ -24,8 +28,8 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(INCS) $(PKG_CFLAGS)
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 20
 
-LIB_SRC  = $(filter-out bot/main.c,$(wildcard bot/*.c store/*.c adapters/*.c))
-HDRS     = $(wildcard bot/*.h store/*.h adapters/*.h)
+LIB_SRC  = $(filter-out bot/core/main.c,$(wildcard bot/*.c bot/*/*.c store/*.c adapters/*.c))
+HDRS     = $(wildcard bot/*.h bot/*/*.h store/*.h adapters/*.h)
 OBJ      = $(LIB_SRC:%.c=build/obj/%.o)
 ASAN_OBJ = $(LIB_SRC:%.c=build/asan/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -36,7 +40,7 @@ BENCH_SRC = $(wildcard tests/bench/bench_*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=build/bench/%)
 DEPS     = build/.deps
 TEST_DEPS = build/.test-deps
-# Running as a systemd service: sd_notify readiness and watchdog pings (bot/service.c).
+# Running as a systemd service: sd_notify readiness and watchdog pings (bot/core/service.c).
 PKGS    += libsystemd
 
 .PHONY: all run test fuzz bench eval check-dialogs clean deps test-deps
@@ -55,7 +59,7 @@ $(TEST_DEPS): scripts/install-deps $(DEPS)
 deps: $(DEPS)
 test-deps: $(TEST_DEPS)
 
-build/securebase: $(OBJ) build/obj/bot/main.o
+build/securebase: $(OBJ) build/obj/bot/core/main.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/obj/%.o: %.c $(HDRS) | $(DEPS)
@@ -66,7 +70,7 @@ build/asan/%.o: %.c $(HDRS) | $(DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
-build/asan/securebase: $(ASAN_OBJ) build/asan/bot/main.o
+build/asan/securebase: $(ASAN_OBJ) build/asan/bot/core/main.o
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) | $(TEST_DEPS)

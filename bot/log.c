@@ -2,7 +2,6 @@
  * words; this file adds neither. Safe from any thread: the level is read atomically and
  * each line goes out with one write. */
 #include "log.h"
-#include "adapter.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>

@@ -1,10 +1,15 @@
-/* log.h — how much is logged and in what shape. sb_log() itself is declared in adapter.h,
- * so adapters log without knowing more. A line is "TIME LEVEL MODULE: text key=value ...";
+/* log.h — logging for every module and adapter: sb_log(), and how much is logged and in what
+ * shape. adapter.h includes it, so adapters log without knowing more. A line is "TIME LEVEL MODULE: text key=value ...";
  * under systemd (JOURNAL_STREAM names our stderr) it is "<PRIORITY>MODULE: text ..." and
  * the journal adds the time. Callers put identifiers in key=value fields (person=#12
  * adapter=matrix state=dialog/state), never a person's words and never a secret. */
 #ifndef SB_LOG_H
 #define SB_LOG_H
+
+/* Logging shared by all modules: never pass secrets or a person's words; identifiers go in
+ * key=value fields. level: "debug", "info", "warn", "error". */
+void sb_log(const char *level, const char *module, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 enum { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 

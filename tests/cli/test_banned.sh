@@ -3,7 +3,7 @@
 # strtok, atoi, atol) appear nowhere in the program's sources.
 cd "$(dirname "$0")/../.."
 hits=$(grep -nE '(^|[^_a-z])(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol)\(' \
-    bot/*.c bot/*.h store/*.c store/*.h adapters/*.c adapters/*.h |
+    bot/*.c bot/*.h bot/*/*.c bot/*/*.h store/*.c store/*.h adapters/*.c adapters/*.h |
     grep -Ev '^[^:]*:[0-9]+: *(\*|/\*|//)')
 if [ -z "$hits" ]; then
     echo "ok 1 - no banned calls in bot/, store/, adapters/"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# test_docs.sh — every configuration key the program knows (the table in bot/config.c)
+# test_docs.sh — every configuration key the program knows (the table in bot/core/config.c)
 # is documented in README.md and in securebase.conf.example, and no documented key is
 # unknown to the program.
 set -u
 cd "$(dirname "$0")/../.."
 n=0 bad=0
-keys=$(sed -n 's/^    {"\([a-z]*\)", "\([a-z_]*\)", .*/\1.\2/p' bot/config.c)
+keys=$(sed -n 's/^    {"\([a-z]*\)", "\([a-z_]*\)", .*/\1.\2/p' bot/core/config.c)
 for k in $keys; do
     section=${k%%.*} key=${k#*.}
     n=$((n + 1))

@@ -6,6 +6,8 @@
 #ifndef SB_ADAPTER_H
 #define SB_ADAPTER_H
 
+#include "log.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,10 +111,5 @@ void sb_inbound_free_all(sb_inbound *events, size_t count);
 
 /* Frees a batch and all it owns (for adapters that give up on one). */
 void sb_batch_free(sb_batch *b);
-
-/* Logging shared by all modules (log.h): never pass secrets or a person's words; identifiers
- * go in key=value fields. level: "debug", "info", "warn", "error". */
-void sb_log(const char *level, const char *module, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -75,7 +75,7 @@ int datadir_find_dialogs(const char *flag, const char *configured, const char *e
     for (int up = 1; up <= SOURCE_DEPTH && rc == SB_ENOTFOUND; up++) {
         to_parent(base);
         snprintf(candidate, sizeof candidate, "%s/dialogs", base);
-        snprintf(marker, sizeof marker, "%s/bot/main.c", base);
+        snprintf(marker, sizeof marker, "%s/bot/core/main.c", base);
         if (!exists(marker))
             continue; /* not a source tree: nothing to say about it */
         if (readable_dir(candidate)) {

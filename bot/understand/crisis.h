@@ -47,4 +47,17 @@ char *crisis_fold(const char *text, int join);
  * owns the matcher: compiled at load, freed with the set. */
 const crisis_matcher *dialogs_crisis_matcher(const sb_dialogs *d);
 
+/* The other lists of crisis.json, compiled the same way: what safety.h does after a crisis
+ * answer (ask, downplay, restate). */
+typedef enum safety_list {
+    SAFETY_ASK,      /* crisis.json "ask": unclear risk */
+    SAFETY_DOWNPLAY, /* "downplay": taking it back */
+    SAFETY_RESTATE,  /* "restate": meaning it after all */
+    SAFETY_LISTS
+} safety_list;
+
+/* The compiled lists of crisis.json (never NULL for a loaded set; a list the file lacks
+ * never matches). Defined in dialog.c, which compiles them at load. */
+const crisis_matcher *dialogs_safety_matcher(const sb_dialogs *d, safety_list which);
+
 #endif

@@ -5,15 +5,12 @@
  * themselves live in validate.c / validate_data.c; interpretation lives in the engine. */
 #include "dialog.h"
 
-#include "adapter.h"
+#include "log.h"
 
 #include "crisis.h"
 #include "crisis_model.h"
 #include "examples.h"
-#include "flow.h"
 #include "intent.h"
-#include "match.h"
-#include "safety.h"
 #include "sb.h"
 #include "text.h"
 #include "typo.h"

@@ -5,7 +5,7 @@
  * writing. The settings commands are nudge.c's, the wording nudge_text.c's. */
 #include "nudge.h"
 
-#include "adapter.h"
+#include "log.h"
 #include "clock.h"
 #include "metrics.h"
 #include "nudge_conf.h"

@@ -15,13 +15,6 @@
 
 #include <stdint.h>
 
-typedef enum safety_list {
-    SAFETY_ASK,      /* crisis.json "ask": unclear risk */
-    SAFETY_DOWNPLAY, /* "downplay": taking it back */
-    SAFETY_RESTATE,  /* "restate": meaning it after all */
-    SAFETY_LISTS
-} safety_list;
-
 #define SAFETY_DOWNPLAY_WINDOW (4 * 3600)       /* after a crisis answer: a downplay is checked */
 #define SAFETY_RESTATE_WINDOW (3 * 86400)       /* ... a restatement is a crisis again */
 #define SAFETY_FOLLOWUP_WINDOW (14 * 86400)     /* ... a later conversation starts with a check */
@@ -85,9 +78,5 @@ int safety_followup_due(turn *t, int64_t gap);
  * short form said before a command the person asked for. */
 void safety_followup(turn *t, int answered);
 void safety_followup_line(turn *t);
-
-/* The compiled lists of crisis.json (never NULL for a loaded set; a list the file lacks
- * never matches). Defined in dialog.c, which compiles them at load. */
-const crisis_matcher *dialogs_safety_matcher(const sb_dialogs *d, safety_list which);
 
 #endif
