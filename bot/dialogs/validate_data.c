@@ -429,7 +429,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "hedges",    "hedge_not_before", "noncommittal", "pushback",      "questions",
         "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
         "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
-        "heard_question", "closing_hedges", NULL};
+        "heard_question", "closing_hedges", "asking_words", NULL};
     check_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
@@ -449,7 +449,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     static const char *const lists[] = {"hedges",    "hedge_not_before", "noncommittal",
                                         "pushback",  "questions",        "correction_starts",
                                         "laughs",    "correction_leads", "question_starts",
-                                        "closing_hedges", NULL};
+                                        "closing_hedges", "asking_words", NULL};
     for (size_t i = 0; lists[i]; i++)
         check_words(v, f, lists[i], json_object_get(r, lists[i]), 0);
     static const char *const replies[] = {"question_reply", "pushback_reply", "noncommittal_reply",

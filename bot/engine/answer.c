@@ -122,6 +122,21 @@ int answer_kind_of(const sb_dialogs *d, const char *text)
     return kind;
 }
 
+/* 1 when hay (phrase form) holds one of the words of list as a whole word. */
+static int has_word(const json_t *list, const char *hay)
+{
+    size_t i;
+    const json_t *w;
+    json_array_foreach(list, i, w) {
+        const char *s = json_string_value(w);
+        size_t n = s ? strlen(s) : 0;
+        for (const char *p = n ? strstr(hay, s) : NULL; p; p = strstr(p + 1, s))
+            if ((p == hay || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+                return 1;
+    }
+    return 0;
+}
+
 #define QUESTION_MARK_WORDS 4 /* words a text ending in "?" needs to count as a question */
 
 int answer_is_question(const sb_dialogs *d, const char *text)
@@ -135,9 +150,14 @@ int answer_is_question(const sb_dialogs *d, const char *text)
     size_t len = text ? strlen(text) : 0;
     while (len > 0 && strchr(" \t\r\n", text[len - 1]))
         len--;
-    /* "sad?" is a feeling said hesitantly; "you think he'll come back?" asks */
-    if (!yes && len > 0 && text[len - 1] == '?')
-        yes = count_words(hay, strlen(hay)) >= QUESTION_MARK_WORDS;
+    /* "sad?" is a feeling said hesitantly, and so is "idk, like i want to run??"; "you
+     * think he'll come back?" asks: a "?" makes a question of a few words that speak to
+     * the coach (reflection.json "asking_words") */
+    if (!yes && len > 0 && text[len - 1] == '?' &&
+        count_words(hay, strlen(hay)) >= QUESTION_MARK_WORDS) {
+        const json_t *asking = json_object_get(r, "asking_words");
+        yes = json_array_size(asking) == 0 || has_word(asking, hay);
+    }
     free(hay);
     return yes;
 }

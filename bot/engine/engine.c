@@ -825,7 +825,7 @@ static int aside(turn *t)
         flow_start(t, listen_id, NULL);
         return 1;
     }
-    route_say_aside(t, act);
+    route_say_aside(t, act, listening);
     if (!listening)
         flow_resay(t);
     return 1;

@@ -349,10 +349,10 @@ const char *route_aside(turn *t)
     return question > 0 ? act : NULL;
 }
 
-void route_say_aside(turn *t, const char *act)
+void route_say_aside(turn *t, const char *act, int listening)
 {
     const json_t *a = act_of(t, act);
-    const json_t *texts = json_object_get(a, "aside");
+    const json_t *texts = listening && !is_listening(act) ? NULL : json_object_get(a, "aside");
     char key[80];
     snprintf(key, sizeof key, "acts/%.50s/%s", act, texts ? "aside" : "reply");
     say(t, key, texts ? texts : json_object_get(a, "reply"));

@@ -35,8 +35,10 @@ int route_interrupt(turn *t, route *r);
  * of the chat act of understanding.json "asides" the model is sure of ("sure", or
  * "sure_aside_question" when it is phrased as a question), else NULL. Says nothing. */
 const char *route_aside(turn *t);
-/* Says the aside of act (its "aside", else its "reply"). */
-void route_say_aside(turn *t, const char *act);
+/* Says the aside of act: its "aside" (else its "reply"); while listening (the question that
+ * waits is "go on"), its "reply", which asks its own open question, and the aside only for
+ * asking to be listened to. */
+void route_say_aside(turn *t, const char *act, int listening);
 
 /* 1 when text says something of its own: the model's top guess is no chat act other than
  * venting or asking to be heard ("idk a friend sent me", "ok sure", "hi again" are not). */
