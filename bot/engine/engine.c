@@ -593,8 +593,8 @@ static int returning(turn *t, int64_t gap, int greeting)
     return 1;
 }
 
-/* While the coach listens, a goodbye or a command phrase ("is this a bot?", "what can you
- * do") is still heard as what it is; triggers are not looked for: a vent that happens to
+/* While the coach listens, a goodbye, a command phrase ("is this a bot?", "what can you
+ * do") or a command with the words it takes ("nudge 19:00") is still heard as what it is; triggers are not looked for: a vent that happens to
  * name a topic is still being told. Returns 1 when something was done. */
 static int interrupt_listening(turn *t)
 {
@@ -608,10 +608,13 @@ static int interrupt_listening(turn *t)
     int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
     if (rc < 0)
         turn_fail(t, rc);
-    if (rc == 1 && !arg)
-        command(t, cmd, NULL);
+    /* with words after it, only a command that takes them ("nudge 19:00", "journal ...");
+     * "help me understand why i do this" is still being told */
+    int taken = rc == 1 && (!arg || json_object_get(cmd, "argument"));
+    if (taken)
+        command(t, cmd, arg);
     free(arg);
-    return rc == 1 && !arg;
+    return taken;
 }
 
 /* A greeting (a command with "greeting": true) that is more than hello: after a quiet
