@@ -579,6 +579,16 @@ static int returning(turn *t, int64_t gap, int greeting)
         }
         return 1;
     }
+    const char *listen_id = str(commands, "listen");
+    if (listen_id && strcmp(id, listen_id) == 0) {
+        /* listening days ago is nothing to "pick up": today's talk starts fresh */
+        flow_reset(t);
+        if (greeting || words <= LISTEN_MIN_WORDS)
+            command_or_fallback(t, greeting);
+        else
+            idle_input(t, 0);
+        return 1;
+    }
     if (greeting || words <= LISTEN_MIN_WORDS) {
         flow_start_with(t, back, "left_open", title);
         return 1;
