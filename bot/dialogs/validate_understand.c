@@ -18,7 +18,7 @@ static const char *const user_vars[] = {"user", NULL};
 static const char *const understanding_fields[] = {
     "kind",   "min_examples", "cost",      "sure", "margin", "maybe", "sure_waiting",
     "confirm", "listen_dialog", "listen", "unclear", "heard", "options", "unsure",
-    "just_talk", "acts", "asides", "sure_aside_question", NULL};
+    "just_talk", "acts", "asides", "sure_aside_question", "confirm_offer", NULL};
 
 static int in(const char *const *list, const char *s)
 {
@@ -98,6 +98,8 @@ static void check_understanding(validate_ctx *v, const json_t *u)
                          json_string_value(listen) ? json_string_value(listen) : "?");
     validate_texts(v, f, "-", "listen", json_object_get(u, "listen"), user_vars, NULL);
     validate_texts(v, f, "-", "unsure", json_object_get(u, "unsure"), user_vars, NULL);
+    if (json_object_get(u, "confirm_offer"))
+        validate_texts(v, f, "-", "confirm_offer", json_object_get(u, "confirm_offer"), user_vars, NULL);
     if (!json_is_string(json_object_get(u, "just_talk")))
         validate_problem(v, f, "-", "just_talk must be a text (the label of the choice to just talk)");
     json_object_foreach((json_t *)json_object_get(u, "acts"), key, value) {

@@ -603,8 +603,17 @@ static int returning(turn *t, int64_t gap, int greeting)
     return 1;
 }
 
+/* 1 when the coach listens: at a listening state, or at the menu of the listening dialog. */
+static int in_listening(turn *t)
+{
+    const char *id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = str(turn_top(t), "dialog");
+    return flow_listening(t) || (id && top && strcmp(id, top) == 0);
+}
+
 /* While the coach listens, a goodbye, a command phrase ("is this a bot?", "what can you
- * do") or a command with the words it takes ("nudge 19:00") is still heard as what it is; triggers are not looked for: a vent that happens to
+ * do"), a command with the words it takes ("nudge 19:00") or one in other words the model
+ * is sure of ("give me something short") is still heard as what it is; triggers are not looked for: a vent that happens to
  * name a topic is still being told. Returns 1 when something was done. */
 static int interrupt_listening(turn *t)
 {
@@ -624,6 +633,13 @@ static int interrupt_listening(turn *t)
     if (taken)
         command(t, cmd, arg);
     free(arg);
+    if (!taken && rc == 0 && route_asks_command(t)) {
+        /* a command in other words ("fine. give me something short"): listening is let go
+         * and the message read as if nothing waited, where routing offers or starts it */
+        flow_reset(t);
+        idle_input(t, 0);
+        taken = 1;
+    }
     return taken;
 }
 
@@ -890,8 +906,8 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         turn_say_data(t, "unknown");
     else if (idle)
         idle_input(t, gap);
-    else if (!returning(t, gap, 0) && !keep_opening(t) && !aside(t) && !(flow_would_retry(t) && interrupt(t)) &&
-             !(flow_listening(t) && interrupt_listening(t)))
+    else if (!returning(t, gap, 0) && !keep_opening(t) && !aside(t) && !(in_listening(t) && interrupt_listening(t)) &&
+             !(flow_would_retry(t) && interrupt(t)))
         flow_answer(t);
     if (t->released) { /* left a menu it fitted nothing of three times: what's on their mind */
         t->missed = 1; /* they were just told twice that it did not fit */

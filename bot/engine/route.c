@@ -141,7 +141,7 @@ static int listen(turn *t, route *r, const char *act)
     return 1;
 }
 
-static void offer(turn *t, const char *const *intents, size_t n);
+static void offer(turn *t, const char *const *intents, size_t n, int sure);
 
 /* 1 when intent is one to offer rather than start ("confirm"). */
 static int to_confirm(const turn *t, const char *intent)
@@ -195,7 +195,10 @@ static const char *label_of(const turn *t, const char *intent)
     return str(dialogs_dialog(t->d, intent), "title");
 }
 
-static void offer(turn *t, const char *const *intents, size_t n)
+/* Offers intents as a menu plus "just talk". Unsure: what was heard first, then the
+ * question "unsure". Sure of one that is only confirmed ("confirm"): "confirm_offer", for
+ * a request is no news to say back. */
+static void offer(turn *t, const char *const *intents, size_t n, int sure)
 {
     json_t *frame = json_object();
     json_t *list = json_array();
@@ -204,9 +207,13 @@ static void offer(turn *t, const char *const *intents, size_t n)
         turn_fail(t, SB_ENOMEM);
         return;
     }
-    reflect_input(t); /* what was heard first, then the question (issue 9: reflect, offer) */
     const json_t *u = understanding(t);
-    char *intro = turn_render(t, "understanding/unsure", json_object_get(u, "unsure"), NULL);
+    const char *kind = sure && json_object_get(u, "confirm_offer") ? "confirm_offer" : "unsure";
+    if (strcmp(kind, "unsure") == 0)
+        reflect_input(t); /* what was heard first, then the question (issue 9: reflect, offer) */
+    char key[40];
+    snprintf(key, sizeof key, "understanding/%s", kind);
+    char *intro = turn_render(t, key, json_object_get(u, kind), NULL);
     sb_buf b = {0};
     int rc = intro ? sb_buf_puts(&b, intro) : SB_ENOMEM;
     free(intro);
@@ -268,7 +275,7 @@ int route_idle(turn *t, route *r)
     if (n == 0 || !understanding(t))
         return 0;
     if (is_sure(t, g, n) && to_confirm(t, g[0].intent)) {
-        offer(t, &g[0].intent, 1);
+        offer(t, &g[0].intent, 1, 1);
         return 1;
     }
     if (is_sure(t, g, n))
@@ -280,7 +287,7 @@ int route_idle(turn *t, route *r)
         if (g[i].p >= maybe && label_of(t, g[i].intent))
             options[k++] = g[i].intent;
     if (k >= 2 || (k == 1 && options[0] == g[0].intent)) {
-        offer(t, options, k);
+        offer(t, options, k, 0);
         return 1;
     }
     if (is_listening(g[0].intent))
@@ -307,6 +314,13 @@ int route_interrupt(turn *t, route *r)
         g[0].p < number(understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
         return 0;
     return go(t, g[0].intent, r, 1);
+}
+
+int route_asks_command(turn *t)
+{
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = understand_guess(t->d, t->text, g);
+    return n > 0 && command_named(t, g[0].intent) && is_sure(t, g, n);
 }
 
 int route_says_something(turn *t)
@@ -419,6 +433,17 @@ int route_menu_answer(turn *t, const json_t *menu, route *r)
                                                             "filler_words"),
                                    t->text, NULL, &index);
     json_decref(choices);
+    if (found == 0 && json_array_size(list) == 1) {
+        /* "Just to check: 1. A short exercise": "k", "sure", "yes" take the one offered */
+        size_t rest = 0;
+        const char *said = t->text + answer_laugh_len(t->d, t->text);
+        int agree = match_words(json_object_get(dialogs_data(t->d, "commands"), "agree_words"),
+                                said, &rest);
+        int yes = agree == 2 ? 2 : match_words(json_object_get(dialogs_data(t->d, "reflection"),
+                                                               "yes"), said, &rest);
+        found = agree < 0 || yes < 0 ? SB_ENOMEM : (agree == 2 || yes == 2);
+        index = 0;
+    }
     if (found < 0) {
         turn_fail(t, found);
         return 1;

@@ -40,6 +40,11 @@ const char *route_aside(turn *t);
  * asking to be listened to. */
 void route_say_aside(turn *t, const char *act, int listening);
 
+/* 1 when the model is sure ("sure") that text asks for a command in other words ("fine.
+ * give me something short", "show me what ive written"): a command's name, not only a
+ * dialog's. Says nothing. */
+int route_asks_command(turn *t);
+
 /* 1 when text says something of its own: the model's top guess is no chat act other than
  * venting or asking to be heard ("idk a friend sent me", "ok sure", "hi again" are not). */
 int route_says_something(turn *t);
