@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FEATURE_VERSION 3        /* bump when features_of or the model changes: old caches stop fitting */
+#define FEATURE_VERSION 4        /* bump when features_of or the model changes: old caches stop fitting */
 #define BUCKETS (1u << INTENT_FEATURE_BITS)
 #define FEATURES_MAX 2048        /* features of one message; more are ignored */
 #define CHAR_GRAM_MIN 3
@@ -45,10 +45,13 @@ struct intent_model {
     uint32_t stride;       /* bytes per row: nw rounded up to LANES (zeros after nw) */
     int32_t *label;        /* class -> index into names (nclasses) */
     uint32_t nfeatures;    /* rows */
-    uint32_t *bucket_of;   /* row -> bucket, increasing */
+    unsigned char *rows;   /* nfeatures records of size rec, in increasing bucket order:
+                              uint32_t bucket, float scale (what a quantum of its weights is
+                              worth), int8_t q[stride] (weights in quanta, zeros after nw);
+                              one record is what a feature costs to look up and add: for 56
+                              classes exactly a cache line */
+    size_t rec;            /* bytes of a record: ROW_HEAD + stride */
     uint32_t *first;       /* top PREFIX_BITS of a bucket -> its first row (PREFIXES + 1) */
-    float *scale;          /* row -> what a quantum of its weights is worth */
-    int8_t *q;             /* row * stride + class -> weight in quanta */
     float *bias;           /* class -> bias weight (nw) */
 };
 
@@ -145,12 +148,33 @@ static size_t features_of(const norm_text *t, feature *f)
     return n;
 }
 
+#define ROW_HEAD (sizeof(uint32_t) + sizeof(float)) /* a record's bucket and scale */
+
+static uint32_t row_bucket(const intent_model *m, uint32_t r)
+{
+    uint32_t b;
+    memcpy(&b, m->rows + (size_t)r * m->rec, sizeof b);
+    return b;
+}
+
+static float row_scale(const intent_model *m, uint32_t r)
+{
+    float scale;
+    memcpy(&scale, m->rows + (size_t)r * m->rec + sizeof(uint32_t), sizeof scale);
+    return scale;
+}
+
+static int8_t *row_q(const intent_model *m, uint32_t r)
+{
+    return (int8_t *)(m->rows + (size_t)r * m->rec + ROW_HEAD);
+}
+
 /* The row of bucket b, NO_ROW when no example had it. */
 static uint32_t row_of(const intent_model *m, uint32_t b)
 {
     uint32_t top = b >> (INTENT_FEATURE_BITS - PREFIX_BITS);
     for (uint32_t r = m->first[top]; r < m->first[top + 1]; r++)
-        if (m->bucket_of[r] == b)
+        if (row_bucket(m, r) == b)
             return r;
     return NO_ROW;
 }
@@ -168,8 +192,8 @@ static void probabilities_of(const intent_model *m, const feature *f, size_t n, 
         uint32_t r = row_of(m, f[i].bucket);
         if (r == NO_ROW)
             continue;
-        float v = (float)f[i].value * m->scale[r];
-        const int8_t *q = m->q + (size_t)r * m->stride;
+        float v = (float)f[i].value * row_scale(m, r);
+        const int8_t *q = row_q(m, r);
         for (uint32_t c = 0; c < m->stride / LANES; c++) {
             lane_bytes b;
             memcpy(&b, q + (size_t)c * LANES, sizeof b);
@@ -262,10 +286,8 @@ void intent_free(intent_model *m)
         free(m->names[i]);
     free(m->names);
     free(m->label);
-    free(m->bucket_of);
+    free(m->rows);
     free(m->first);
-    free(m->scale);
-    free(m->q);
     free(m->bias);
     free(m);
 }
@@ -275,27 +297,29 @@ static int model_alloc(intent_model *m)
 {
     size_t rows = m->nfeatures ? m->nfeatures : 1;
     m->label = malloc(m->nclasses * sizeof *m->label);
-    m->bucket_of = malloc(rows * sizeof *m->bucket_of);
-    m->scale = malloc(rows * sizeof *m->scale);
     m->stride = (m->nw + LANES - 1) / LANES * LANES;
-    m->q = calloc(rows * m->stride, sizeof *m->q);
+    m->rec = ROW_HEAD + m->stride;
+    size_t bytes = (rows * m->rec + 63) / 64 * 64;
+    m->rows = aligned_alloc(64, bytes);
+    if (m->rows)
+        memset(m->rows, 0, bytes);
     m->bias = malloc(m->nw * sizeof *m->bias);
-    return m->label && m->bucket_of && m->scale && m->q && m->bias ? SB_OK : SB_ENOMEM;
+    return m->label && m->rows && m->bias ? SB_OK : SB_ENOMEM;
 }
 
-/* Fills m->first from m->bucket_of (increasing). */
+/* Fills m->first from the rows' buckets (increasing). */
 static void index_rows(intent_model *m)
 {
     uint32_t r = 0;
     for (uint32_t top = 0; top <= PREFIXES; top++) {
-        while (r < m->nfeatures && (m->bucket_of[r] >> (INTENT_FEATURE_BITS - PREFIX_BITS)) < top)
+        while (r < m->nfeatures && (row_bucket(m, r) >> (INTENT_FEATURE_BITS - PREFIX_BITS)) < top)
             r++;
         m->first[top] = r;
     }
 }
 
 /* Quantizes the weights w (row * nw + class, liblinear's layout without the bias) into
- * m->scale and m->q. */
+ * the rows' scales and quanta. */
 static void quantize(intent_model *m, const float *w)
 {
     for (uint32_t r = 0; r < m->nfeatures; r++) {
@@ -304,9 +328,9 @@ static void quantize(intent_model *m, const float *w)
         for (uint32_t c = 0; c < m->nw; c++)
             most = fabsf(row[c]) > most ? fabsf(row[c]) : most;
         float scale = most > 0 ? most / 127.0f : 1.0f;
-        m->scale[r] = scale;
+        memcpy(m->rows + (size_t)r * m->rec + sizeof(uint32_t), &scale, sizeof scale);
         for (uint32_t c = 0; c < m->nw; c++)
-            m->q[(size_t)r * m->stride + c] = (int8_t)lrintf(row[c] / scale);
+            row_q(m, r)[c] = (int8_t)lrintf(row[c] / scale);
     }
 }
 
@@ -404,7 +428,7 @@ int intent_train(normalizer *nz, const json_t *examples, double c, intent_model 
             m->label[k++] = (int32_t)i;
     for (uint32_t b = 0; b < BUCKETS; b++)
         if (index_of[b])
-            m->bucket_of[index_of[b] - 1] = b;
+            memcpy(m->rows + (size_t)(index_of[b] - 1) * m->rec, &b, sizeof b);
     free(index_of);
     index_of = NULL;
     index_rows(m);
@@ -516,12 +540,10 @@ int intent_save(const intent_model *m, uint64_t key, const char *path)
         uint32_t len = (uint32_t)strlen(m->names[i]);
         ok = fwrite(&len, sizeof len, 1, fp) == 1 && fwrite(m->names[i], 1, len, fp) == len;
     }
-    size_t nq = (size_t)m->nfeatures * m->stride;
+    size_t bytes = (size_t)m->nfeatures * m->rec;
     ok = ok && fwrite(m->label, sizeof *m->label, m->nclasses, fp) == m->nclasses &&
          fwrite(m->bias, sizeof *m->bias, m->nw, fp) == m->nw &&
-         fwrite(m->bucket_of, sizeof *m->bucket_of, m->nfeatures, fp) == m->nfeatures &&
-         fwrite(m->scale, sizeof *m->scale, m->nfeatures, fp) == m->nfeatures &&
-         fwrite(m->q, sizeof *m->q, nq, fp) == nq;
+         fwrite(m->rows, 1, bytes, fp) == bytes;
     if (fp && fclose(fp) != 0)
         ok = 0;
     if (ok && rename(tmp, path) != 0)
@@ -568,18 +590,16 @@ int intent_load(const json_t *examples, uint64_t key, const char *path, intent_m
         rc = SB_ENOMEM;
         goto done;
     }
-    size_t nq = (size_t)m->nfeatures * m->stride;
+    size_t bytes = (size_t)m->nfeatures * m->rec;
     if (fread(m->label, sizeof *m->label, m->nclasses, fp) != m->nclasses ||
         fread(m->bias, sizeof *m->bias, m->nw, fp) != m->nw ||
-        fread(m->bucket_of, sizeof *m->bucket_of, m->nfeatures, fp) != m->nfeatures ||
-        fread(m->scale, sizeof *m->scale, m->nfeatures, fp) != m->nfeatures ||
-        fread(m->q, sizeof *m->q, nq, fp) != nq || fgetc(fp) != EOF)
+        fread(m->rows, 1, bytes, fp) != bytes || fgetc(fp) != EOF)
         goto done;
     for (uint32_t c = 0; c < m->nclasses; c++)
         if (m->label[c] < 0 || (size_t)m->label[c] >= m->n)
             goto done;
     for (uint32_t i = 0; i < m->nfeatures; i++)
-        if (m->bucket_of[i] >= BUCKETS || (i > 0 && m->bucket_of[i] <= m->bucket_of[i - 1]))
+        if (row_bucket(m, i) >= BUCKETS || (i > 0 && row_bucket(m, i) <= row_bucket(m, i - 1)))
             goto done;
     index_rows(m);
     *out = m;
