@@ -42,14 +42,14 @@ struct intent_model {
     size_t n;
     uint32_t nclasses;     /* classes with examples: liblinear's nr_class */
     uint32_t nw;           /* weights per row: 1 for two classes, else nclasses */
-    uint32_t stride;       /* bytes per row: nw rounded up to LANES (zeros after nw) */
+    uint32_t stride;       /* weight bytes per row: nw rounded up to LANES */
     int32_t *label;        /* class -> index into names (nclasses) */
     uint32_t nfeatures;    /* rows */
     unsigned char *rows;   /* nfeatures records of size rec, in increasing bucket order:
                               uint32_t bucket, float scale (what a quantum of its weights is
                               worth), int8_t q[stride] (weights in quanta, zeros after nw);
-                              one record is what a feature costs to look up and add: for 56
-                              classes exactly a cache line */
+                              one record is what a feature costs to look up and add: for 49
+                              to 56 classes exactly a cache line */
     size_t rec;            /* bytes of a record: ROW_HEAD + stride */
     uint32_t *first;       /* top PREFIX_BITS of a bucket -> its first row (PREFIXES + 1) */
     float *bias;           /* class -> bias weight (nw) */
