@@ -7,7 +7,7 @@
  *
  * Config keys read from [matrix]: homeserver, user_id, password, access_token, device_name,
  * device_id, allowed_users, allowed_servers, msgtype, sync_timeout_ms, backoff_min_ms,
- * backoff_max_ms, encryption. Resume keys kept through the core: next_batch (with the
+ * backoff_max_ms, typing_delay_ms, encryption. Resume keys kept through the core: next_batch (with the
  * receipts owed), device_id, access_token, filter_id; with encryption, the account and
  * sessions are adapter state (matrix_e2ee.h) committed with every batch.
  * With encryption off, device keys are never uploaded (so people's clients open
@@ -296,8 +296,11 @@ static void *thread_main(void *arg)
         if (m->state != ST_WAIT_COMMIT && m->state != ST_DEAD && !m->sync.req.easy &&
             now >= m->sync.not_before)
             matrix_poll_step(m);
+        matrix_poll_typing(m, now);
         matrix_work_step(m, now);
         long wait = 1000;
+        if (m->typing_wait)
+            wait = until(m->typing_at, now, wait);
         if (!m->sync.req.easy && m->state != ST_WAIT_COMMIT)
             wait = until(m->sync.not_before, now, wait);
         if (!m->work.req.easy && (m->head || m->current))
@@ -396,6 +399,7 @@ static void matrix_destroy(sb_adapter *a)
     matrix_job_free(m->head);
     matrix_job_free(m->current);
     matrix_job_free(m->after_commit);
+    matrix_job_free(m->typing_wait);
     matrix_request_clear(&m->sync.req, m->multi);
     matrix_request_clear(&m->work.req, m->multi);
     if (m->multi)
@@ -466,6 +470,7 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     m->sync_timeout_ms = config_get_long(cfg, "matrix", "sync_timeout_ms", 30000);
     m->backoff_min_ms = config_get_long(cfg, "matrix", "backoff_min_ms", 1000);
     m->backoff_max_ms = config_get_long(cfg, "matrix", "backoff_max_ms", 300000);
+    m->typing_delay_ms = config_get_long(cfg, "matrix", "typing_delay_ms", 1500);
     m->rooms = matrix_rooms_new();
     m->multi = curl_multi_init();
     pthread_mutex_init(&m->mu, NULL);
@@ -490,6 +495,8 @@ sb_adapter *matrix_adapter_new(const sb_config *cfg)
     else if (m->sync_timeout_ms < 0 || m->backoff_min_ms < 1 || m->backoff_max_ms < m->backoff_min_ms)
         problem = "[matrix] sync_timeout_ms, backoff_min_ms and backoff_max_ms must be positive, "
                   "backoff_max_ms at least backoff_min_ms";
+    else if (m->typing_delay_ms < 0 || m->typing_delay_ms > TYPING_TIMEOUT_MS)
+        problem = "[matrix] typing_delay_ms must be between 0 and 30000";
     else if (m->encryption && !m->pickle_key) {
         snprintf(encryption_problem, sizeof encryption_problem,
                  "[matrix] encryption = yes needs a pickle key: %s (or set encryption = no)",

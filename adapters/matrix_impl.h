@@ -69,6 +69,7 @@ typedef struct matrix {
     char *config_device;        /* [matrix] device_id as configured, NULL when not set */
     char *allowed_users, *allowed_servers, *msgtype;
     long sync_timeout_ms, backoff_min_ms, backoff_max_ms;
+    long typing_delay_ms;       /* typing shows only for replies slower than this; 0: at once */
     sb_core *core;
     pthread_t thread;
     int started;
@@ -89,6 +90,8 @@ typedef struct matrix {
     int booted, awaiting, first_start;
     uint64_t seq, awaited_seq;
     job *after_commit;          /* receipts and typing-off for the batch awaiting commit */
+    job *typing_wait;           /* typing-on for the batch awaiting commit, not sent yet */
+    int64_t typing_at;          /* when they go out if the commit has not come by then */
     matrix_rooms *rooms;
     json_t *owed;               /* room -> event id: read receipts committed but not yet sent */
     matrix_sync *held;          /* ST_GAP: a sync waiting for its limited timelines to be filled */
@@ -145,6 +148,8 @@ void matrix_fatal(matrix *m, const char *reason);
 void matrix_poll_step(matrix *m);
 void matrix_poll_done(matrix *m, CURLcode result);
 void matrix_poll_committed(matrix *m);
+/* Sends the delayed typing indicators once their time has come (now: monotonic ms). */
+void matrix_poll_typing(matrix *m, int64_t now);
 /* Takes the stored "next_batch" resume value (a since token, or the JSON with the since
  * token and the receipts owed, see matrix_poll.c) at start. */
 void matrix_poll_resume(matrix *m, const char *value);

@@ -151,7 +151,13 @@ static void queue_actions(matrix *m, const matrix_actions *a, job **list)
         if (!j)
             continue; /* joins and leaves come again with the next sync; receipts can wait */
         j->flag = x->on;
-        if (list) { /* after the commit: kept in order */
+        if (!list && j->kind == JOB_TYPING && j->flag && m->typing_delay_ms > 0) {
+            /* A reply that comes quickly needs no typing indicator (two requests saved):
+             * it shows only when the batch is not committed within the delay. */
+            j->next = m->typing_wait;
+            m->typing_wait = j;
+            m->typing_at = matrix_now_ms() + m->typing_delay_ms;
+        } else if (list) { /* after the commit: kept in order */
             job **end = list;
             while (*end)
                 end = &(*end)->next;
@@ -634,12 +640,44 @@ void matrix_poll_done(matrix *m, CURLcode result)
     matrix_lane_retry(m, &m->sync, o, wait, what, status, errcode);
 }
 
+void matrix_poll_typing(matrix *m, int64_t now)
+{
+    while (m->typing_wait && now >= m->typing_at) {
+        job *j = m->typing_wait;
+        m->typing_wait = j->next;
+        j->next = NULL;
+        matrix_job_push(m, j);
+    }
+}
+
+/* 1 when list holds a typing job for room. */
+static int typing_for(const job *list, const char *room)
+{
+    for (; list; list = list->next)
+        if (list->kind == JOB_TYPING && strcmp(list->room, room) == 0)
+            return 1;
+    return 0;
+}
+
 void matrix_poll_committed(matrix *m)
 {
     free(m->since);
     m->since = m->pending_since;
     m->pending_since = NULL;
     m->awaiting = 0;
+    /* Typing never shown needs no typing-off: both go. */
+    for (job **at = &m->after_commit; *at;) {
+        job *j = *at;
+        if (j->kind == JOB_TYPING && !j->flag && typing_for(m->typing_wait, j->room)) {
+            *at = j->next;
+            j->next = NULL;
+            matrix_job_free(j);
+        } else {
+            at = &j->next;
+        }
+    }
+    matrix_job_free(m->typing_wait);
+    m->typing_wait = NULL;
     while (m->after_commit) { /* receipts and typing-off go after the replies just queued */
         job *j = m->after_commit;
         m->after_commit = j->next;

@@ -33,7 +33,9 @@
                      " VALUES (?1, ?2, ?3, ?3)")                                             \
     X(ST_PERSON_IDENTITY, "SELECT adapter, platform_id FROM people WHERE id = ?1")           \
     X(ST_PERSON_TOUCH, "UPDATE people SET last_seen = ?2 WHERE id = ?1")                     \
-    X(ST_PERSON_LAST_SEEN, "SELECT last_seen FROM people WHERE id = ?1")                     \
+    /* last_seen rides on the session row: saving the state after a message sets updated */ \
+    X(ST_PERSON_LAST_SEEN, "SELECT max(p.last_seen, coalesce((SELECT s.updated FROM sessions s" \
+                           " WHERE s.person = p.id), 0)) FROM people p WHERE p.id = ?1")      \
     X(ST_STATE_LOAD, "SELECT state FROM sessions WHERE person = ?1")                         \
     X(ST_STATE_SAVE, "INSERT INTO sessions (person, state, updated) VALUES (?1, ?2, ?3)"     \
                      " ON CONFLICT (person) DO UPDATE"                                       \
@@ -55,7 +57,10 @@
     X(ST_ROOM_SET, "INSERT INTO rooms (adapter, room, direct, person) VALUES (?1, ?2, ?3, ?4)" \
                    " ON CONFLICT (adapter, room) DO UPDATE"                                  \
                    " SET direct = excluded.direct, person = CASE WHEN excluded.direct = 0"    \
-                   " THEN NULL ELSE coalesce(excluded.person, rooms.person) END")            \
+                   " THEN NULL ELSE coalesce(excluded.person, rooms.person) END"            \
+                   " WHERE rooms.direct IS NOT excluded.direct OR rooms.person IS NOT"        \
+                   " (CASE WHEN excluded.direct = 0 THEN NULL"                                \
+                   " ELSE coalesce(excluded.person, rooms.person) END)")                      \
     X(ST_ROOM_GET, "SELECT direct FROM rooms WHERE adapter = ?1 AND room = ?2")              \
     X(ST_ROOM_DELETE, "DELETE FROM rooms WHERE adapter = ?1 AND room = ?2")                  \
     X(ST_ROOM_FLAG_SET, "INSERT OR IGNORE INTO room_flags (adapter, room, flag)"             \
@@ -66,7 +71,8 @@
     X(ST_DIRECT_ROOM, "SELECT r.room FROM rooms r JOIN people p ON p.id = r.person"          \
                       " WHERE r.person = ?1 AND r.direct = 1 AND r.adapter = p.adapter"      \
                       " ORDER BY r.rowid DESC LIMIT 1")                                      \
-    X(ST_OUTBOX_ADD, "INSERT INTO outbox (adapter, room, text, created) VALUES (?1, ?2, ?3, ?4)") \
+    X(ST_OUTBOX_ADD, "INSERT INTO outbox (adapter, room, text, created, transient)"          \
+                     " VALUES (?1, ?2, ?3, ?4, ?5)")                                         \
     X(ST_OUTBOX_PENDING, "SELECT id, room, text FROM outbox"                                 \
                          " WHERE adapter = ?1 AND sent_at IS NULL ORDER BY id")              \
     X(ST_OUTBOX_MARK_SENT, "UPDATE outbox SET sent_at = coalesce(sent_at, ?2),"              \
@@ -91,8 +97,9 @@
     X(ST_NUDGE_DUE, "SELECT person, due FROM nudges WHERE due <= ?1"                         \
                     " ORDER BY due, person LIMIT ?2")                                        \
     X(ST_NUDGE_NEXT, "SELECT min(due) FROM nudges")                                          \
-    X(ST_EXPORT_PERSON, "SELECT id, adapter, platform_id, created, last_seen FROM people"    \
-                        " WHERE id = ?1")                                                    \
+    X(ST_EXPORT_PERSON, "SELECT id, adapter, platform_id, created, max(last_seen,"           \
+                        " coalesce((SELECT s.updated FROM sessions s WHERE s.person = p.id), 0))" \
+                        " AS last_seen FROM people p WHERE id = ?1")                                      \
     X(ST_EXPORT_STATE, "SELECT state, updated FROM sessions WHERE person = ?1")              \
     X(ST_EXPORT_JOURNAL, "SELECT at, prompt, text FROM journal WHERE person = ?1"            \
                          " ORDER BY at, id")                                                 \

@@ -287,15 +287,27 @@ int store_person_direct_room(store *s, int64_t person, char **room)
 
 /* --- outbox --- */
 
-int store_outbox_add(store *s, const char *adapter, const char *room, const char *text,
-                     int64_t now, int64_t *id)
+static int outbox_add(store *s, const char *adapter, const char *room, const char *text,
+                      int64_t now, int transient, int64_t *id)
 {
     if (!s || !adapter || !room || !text)
         return SB_EINVAL;
-    int rc = db_exec(s, ST_OUTBOX_ADD, "ttti", adapter, room, text, now);
+    int rc = db_exec(s, ST_OUTBOX_ADD, "tttii", adapter, room, text, now, (int64_t)(transient != 0));
     if (rc == SB_OK && id)
         *id = sqlite3_last_insert_rowid(s->db);
     return rc;
+}
+
+int store_outbox_add(store *s, const char *adapter, const char *room, const char *text,
+                     int64_t now, int64_t *id)
+{
+    return outbox_add(s, adapter, room, text, now, 0, id);
+}
+
+int store_outbox_add_transient(store *s, const char *adapter, const char *room,
+                               const char *text, int64_t now, int64_t *id)
+{
+    return outbox_add(s, adapter, room, text, now, 1, id);
 }
 
 int store_outbox_pending(store *s, const char *adapter, store_outbox_fn fn, void *ctx)

@@ -38,7 +38,9 @@ int store_person_get(store *s, const char *adapter, const char *platform_id, int
 int store_person_find(store *s, const char *adapter, const char *platform_id, int64_t *person_id);
 /* The adapter and platform id of a person (caller frees both). */
 int store_person_identity(store *s, int64_t person, char **adapter, char **platform_id);
-/* Records when the person last wrote (for nudge quiet rules). */
+/* Records when the person last wrote (for nudge quiet rules). Saving their state does so
+ * too: last_seen is the later of this and the session row's "updated", so the router
+ * writes one row per message, not two. */
 int store_person_touch(store *s, int64_t person, int64_t now);
 int store_person_last_seen(store *s, int64_t person, int64_t *when);
 
@@ -100,6 +102,9 @@ int store_outbox_add(store *s, const char *adapter, const char *room, const char
 typedef int (*store_outbox_fn)(void *ctx, int64_t id, const char *room, const char *text);
 int store_outbox_pending(store *s, const char *adapter, store_outbox_fn fn, void *ctx);
 int store_outbox_mark_sent(store *s, int64_t id, int64_t now);
+/* As store_outbox_add, the row transient from the start (one write, not two). */
+int store_outbox_add_transient(store *s, const char *adapter, const char *room,
+                               const char *text, int64_t now, int64_t *id);
 /* Marks row id transient: its text is blanked when it is marked sent (a reply that may
  * echo the words of a person who has not agreed that the coach keeps them). */
 int store_outbox_set_transient(store *s, int64_t id);

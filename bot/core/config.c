@@ -43,6 +43,7 @@ static const key_spec keys[] = {
     {"matrix", "sync_timeout_ms", NUMBER, NULL, "30000"},
     {"matrix", "backoff_min_ms", NUMBER, NULL, "1000"},
     {"matrix", "backoff_max_ms", NUMBER, NULL, "300000"},
+    {"matrix", "typing_delay_ms", NUMBER, NULL, "1500"},
     {"irc", "url", TEXT, NULL, NULL},
     {"irc", "origin", TEXT, NULL, NULL},
     {"irc", "nick", TEXT, NULL, "securebase"},

@@ -96,10 +96,11 @@ void router_set_dialogs(router *r, const sb_dialogs *d)
 
 /* Queues text for room in the outbox and remembers it for sending after the commit. */
 static int enqueue(router *r, const char *adapter, const char *room, char *text, int64_t now,
-                   row_list *out)
+                   int transient, row_list *out)
 {
     int64_t id;
-    int rc = store_outbox_add(r->store, adapter, room, text, now, &id);
+    int rc = transient ? store_outbox_add_transient(r->store, adapter, room, text, now, &id)
+                       : store_outbox_add(r->store, adapter, room, text, now, &id);
     if (rc != SB_OK) {
         free(text);
         return rc;
@@ -190,8 +191,7 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
         char *text = json_dumps(state, JSON_COMPACT);
         rc = text ? store_state_save(r->store, person, text, now) : SB_ENOMEM;
         free(text);
-        if (rc == SB_OK)
-            rc = store_person_touch(r->store, person, now);
+        /* no store_person_touch: the session row's "updated" is when they last wrote */
         if (rc == SB_OK && ev->direct)
             rc = nudge_on_inbound(r->store, person, now);
     }
@@ -213,10 +213,7 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
         sb_buf_free(&reply);
         return SB_OK;
     }
-    rc = enqueue(r, adapter, ev->room, sb_buf_take(&reply), now, out);
-    if (rc == SB_OK && !keeps)
-        rc = store_outbox_set_transient(r->store, out->rows[out->n - 1].id);
-    return rc;
+    return enqueue(r, adapter, ev->room, sb_buf_take(&reply), now, !keeps, out);
 }
 
 /* The kind word for a text that was cut: views.json input_cut with {words}. Caller frees;
@@ -281,7 +278,7 @@ static int on_encrypted(router *r, const char *adapter, const sb_inbound *ev, in
                                           "new direct chat with me and turn encryption off "
                                           "for it.");
     char *copy = sb_strdup(text);
-    return copy ? enqueue(r, adapter, ev->room, copy, now, out) : SB_ENOMEM;
+    return copy ? enqueue(r, adapter, ev->room, copy, now, 0, out) : SB_ENOMEM;
 }
 
 static int apply_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,

@@ -33,6 +33,7 @@ struct sb_dialogs {
     json_t *data;            /* kind -> data file object */
     json_t *data_files;      /* kind -> file name */
     json_t *triggers;        /* [[phrase-form trigger, dialog id], ...], longest first */
+    json_t *command_words;   /* [[command-form word, index in commands.json "commands"], ...] */
     json_t *vocabulary;      /* every word of the set's files (typo.h), as a set */
     json_t *used_vars;       /* dialog id -> {name: true} for each {name} its texts use */
     crisis_matcher *crisis;  /* compiled crisis.json phrases */
@@ -74,9 +75,11 @@ static sb_dialogs *set_new(void)
     d->data = json_object();
     d->data_files = json_object();
     d->triggers = json_array();
+    d->command_words = json_array();
     d->vocabulary = json_object();
     d->used_vars = json_object();
     if (!d->dialogs || !d->dialog_files || !d->data || !d->data_files || !d->triggers ||
+        !d->command_words ||
         !d->vocabulary || !d->used_vars) {
         dialogs_free(d);
         return NULL;
@@ -93,6 +96,7 @@ void dialogs_free(sb_dialogs *d)
     json_decref(d->data);
     json_decref(d->data_files);
     json_decref(d->triggers);
+    json_decref(d->command_words);
     json_decref(d->vocabulary);
     json_decref(d->used_vars);
     json_decref(d->examples);
@@ -186,6 +190,29 @@ static int trigger_cmp(const void *a, const void *b)
     if (x->len != y->len)
         return x->len < y->len ? 1 : -1;
     return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The command words of commands.json in command form (text_norm_command), once at load
+ * rather than at every message; words that normalise to nothing or do not fit never match
+ * and are left out. */
+static int compile_command_words(sb_dialogs *d)
+{
+    const json_t *list = json_object_get(json_object_get(d->data, "commands"), "commands");
+    size_t i, k;
+    const json_t *cmd, *w;
+    json_array_foreach(list, i, cmd) {
+        json_array_foreach(json_object_get(cmd, "words"), k, w) {
+            char word[COMMAND_WORD_MAX];
+            const char *raw = json_string_value(w);
+            size_t n = raw ? text_norm_command_to(raw, word, sizeof word) : (size_t)-1;
+            if (n == (size_t)-1 || n == 0)
+                continue;
+            json_t *pair = json_pack("[s,I]", word, (json_int_t)i);
+            if (!pair || json_array_append_new(d->command_words, pair))
+                return SB_ENOMEM;
+        }
+    }
+    return SB_OK;
 }
 
 static int compile_triggers(sb_dialogs *d)
@@ -333,6 +360,8 @@ static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
         rc = compile_crisis_model(d);
     if (rc == SB_OK)
         rc = compile_triggers(d);
+    if (rc == SB_OK)
+        rc = compile_command_words(d);
     if (rc == SB_OK)
         rc = typo_collect(d->vocabulary, d->dialogs);
     if (rc == SB_OK)
@@ -536,6 +565,11 @@ const crisis_matcher *dialogs_safety_matcher(const sb_dialogs *d, safety_list wh
 const json_t *dialogs_triggers(const sb_dialogs *d)
 {
     return d->triggers;
+}
+
+const json_t *dialogs_command_words(const sb_dialogs *d)
+{
+    return d->command_words;
 }
 
 const json_t *dialogs_vocabulary(const sb_dialogs *d)

@@ -134,25 +134,25 @@ static int takes(const sb_dialogs *d, const json_t *cmd, const char *rest, int i
 }
 
 /* The command whose word s starts with (longest word wins); *end is the word's length in s.
- * With d, only a command that takes the rest of s (takes(), with idle) counts. */
+ * With check, only a command that takes the rest of s (takes(), with idle) counts. The
+ * words were put in command form at load (dialogs_command_words). */
 static const json_t *longest_prefix(const sb_dialogs *d, const json_t *list, const char *s,
-                                    long *end, int idle)
+                                    long *end, int idle, int check)
 {
     const json_t *best = NULL;
     size_t best_len = 0;
-    size_t i, k;
-    json_t *cmd, *w;
-    json_array_foreach(list, i, cmd) {
-        json_array_foreach(json_object_get(cmd, "words"), k, w) {
-            char word[WORD_MAX];
-            if (!norm_word(json_string_value(w), word, sizeof word))
-                continue;
-            long n = prefix_len(s, word);
-            if (n >= 0 && strlen(word) > best_len && (!d || takes(d, cmd, s + n, idle))) {
-                best = cmd;
-                best_len = strlen(word);
-                *end = n;
-            }
+    size_t i;
+    const json_t *pair;
+    json_array_foreach(dialogs_command_words(d), i, pair) {
+        const char *word = json_string_value(json_array_get(pair, 0));
+        const json_t *cmd = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
+        if (!word || !cmd)
+            continue;
+        long n = prefix_len(s, word);
+        if (n >= 0 && strlen(word) > best_len && (!check || takes(d, cmd, s + n, idle))) {
+            best = cmd;
+            best_len = strlen(word);
+            *end = n;
         }
     }
     return best;
@@ -206,7 +206,7 @@ int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
     long end = 0;
     if (*s == '!') {
         s = skip_space(s + 1);
-        const json_t *c = longest_prefix(NULL, list, s, &end, 1);
+        const json_t *c = longest_prefix(d, list, s, &end, 1, 0);
         return c ? found(c, s + end, cmd, arg) : 0;
     }
     if (!direct)
@@ -214,20 +214,19 @@ int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
     char *norm = text_norm_command(s);
     if (!norm)
         return SB_ENOMEM;
-    size_t i, k;
-    json_t *c, *w;
-    json_array_foreach(list, i, c) {
-        json_array_foreach(json_object_get(c, "words"), k, w) {
-            char word[WORD_MAX];
-            if (norm_word(json_string_value(w), word, sizeof word) && strcmp(norm, word) == 0) {
-                free(norm);
-                *cmd = c;
-                return 1;
-            }
+    size_t i;
+    const json_t *pair;
+    json_array_foreach(dialogs_command_words(d), i, pair) {
+        const char *word = json_string_value(json_array_get(pair, 0));
+        const json_t *c = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
+        if (word && c && strcmp(norm, word) == 0) {
+            free(norm);
+            *cmd = c;
+            return 1;
         }
     }
     free(norm);
-    const json_t *prefixed = longest_prefix(d, list, s, &end, idle);
+    const json_t *prefixed = longest_prefix(d, list, s, &end, idle, 1);
     if (prefixed)
         return found(prefixed, s + end, cmd, arg);
     if (!idle)

@@ -1,19 +1,20 @@
 /* intent.c — the classifier of intent.h: features of a normalised message, training with
  * liblinear, a model cache on disk keyed by the data it was trained from, and classifying.
- * It owns the mapping from hashed features to liblinear's dense indices and the weights;
- * reading the example files and checking them is dialog.c's and validate_understand.c's. */
+ * It owns the mapping from hashed features to liblinear's dense indices (while training)
+ * and the compact weights kept after it; reading the example files and checking them is dialog.c's and validate_understand.c's. */
 #include "intent.h"
 
 #include "sb.h"
 #include "text.h"
 
 #include <linear.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define FEATURE_VERSION 1        /* bump when features_of changes: old caches stop fitting */
+#define FEATURE_VERSION 4        /* bump when features_of or the model changes: old caches stop fitting */
 #define BUCKETS (1u << INTENT_FEATURE_BITS)
 #define FEATURES_MAX 2048        /* features of one message; more are ignored */
 #define CHAR_GRAM_MIN 3
@@ -22,14 +23,36 @@
 #define CLASSES_MAX 256          /* intents a model may have */
 #define NAME_MAX_LEN 64          /* bytes of an intent id */
 #define BIAS 1.0
+#define PREFIX_BITS 14           /* top bits of a bucket indexed to find its row */
+#define PREFIXES (1u << PREFIX_BITS)
+#define NO_ROW UINT32_MAX
+#define LANES 8                  /* classes added at a time (rows are padded to a multiple) */
 
+typedef float lanes __attribute__((vector_size(LANES * sizeof(float))));
+typedef int8_t lane_bytes __attribute__((vector_size(LANES)));
+
+/* After training only the weights stay: liblinear's problem and model are freed once
+ * converted. A row per feature that any example had, in increasing bucket order, holds its
+ * weight for each class as a signed byte times the row's scale (the largest weight of the
+ * row maps to 127: the rounding moves a decision value by far less than the weights of one
+ * word do); the bias weights stay floats. A bucket finds its row through the sorted buckets
+ * and an index of their top bits, so no table of all 2^18 buckets is resident. */
 struct intent_model {
-    struct model *linear;  /* liblinear's model: labels 0..n-1 are indexes into names */
     char **names;          /* intent ids, owned */
     size_t n;
-    uint32_t *index_of;    /* bucket -> liblinear feature index (1-based), 0: never seen */
-    uint32_t *bucket_of;   /* feature index - 1 -> bucket (for saving) */
-    uint32_t nfeatures;
+    uint32_t nclasses;     /* classes with examples: liblinear's nr_class */
+    uint32_t nw;           /* weights per row: 1 for two classes, else nclasses */
+    uint32_t stride;       /* weight bytes per row: nw rounded up to LANES */
+    int32_t *label;        /* class -> index into names (nclasses) */
+    uint32_t nfeatures;    /* rows */
+    unsigned char *rows;   /* nfeatures records of size rec, in increasing bucket order:
+                              uint32_t bucket, float scale (what a quantum of its weights is
+                              worth), int8_t q[stride] (weights in quanta, zeros after nw);
+                              one record is what a feature costs to look up and add: for 49
+                              to 56 classes exactly a cache line */
+    size_t rec;            /* bytes of a record: ROW_HEAD + stride */
+    uint32_t *first;       /* top PREFIX_BITS of a bucket -> its first row (PREFIXES + 1) */
+    float *bias;           /* class -> bias weight (nw) */
 };
 
 typedef struct feature {
@@ -125,23 +148,77 @@ static size_t features_of(const norm_text *t, feature *f)
     return n;
 }
 
-/* The liblinear nodes of f (model indices; unknown buckets dropped, bias appended, -1
- * ends) into x (FEATURES_MAX + 2). Buckets are indexed in increasing order, so x stays
- * sorted. */
-static void nodes_of(const intent_model *m, const feature *f, size_t n, struct feature_node *x)
+#define ROW_HEAD (sizeof(uint32_t) + sizeof(float)) /* a record's bucket and scale */
+
+static uint32_t row_bucket(const intent_model *m, uint32_t r)
 {
-    size_t j = 0;
+    uint32_t b;
+    memcpy(&b, m->rows + (size_t)r * m->rec, sizeof b);
+    return b;
+}
+
+static float row_scale(const intent_model *m, uint32_t r)
+{
+    float scale;
+    memcpy(&scale, m->rows + (size_t)r * m->rec + sizeof(uint32_t), sizeof scale);
+    return scale;
+}
+
+static int8_t *row_q(const intent_model *m, uint32_t r)
+{
+    return (int8_t *)(m->rows + (size_t)r * m->rec + ROW_HEAD);
+}
+
+/* The row of bucket b, NO_ROW when no example had it. */
+static uint32_t row_of(const intent_model *m, uint32_t b)
+{
+    uint32_t top = b >> (INTENT_FEATURE_BITS - PREFIX_BITS);
+    for (uint32_t r = m->first[top]; r < m->first[top + 1]; r++)
+        if (row_bucket(m, r) == b)
+            return r;
+    return NO_ROW;
+}
+
+/* The probability of each intent (by index into names) for the features f[0..n), as
+ * liblinear's predict_probability gives them for L2R_LR: the logistic of each class's
+ * decision value, the second class 1 - the first when there are two, else normalised to
+ * sum 1. Intents without examples get 0. */
+static void probabilities_of(const intent_model *m, const feature *f, size_t n, double *p)
+{
+    /* Floats, LANES classes at a time (GCC/Clang vector extensions; plain SSE2 does them
+     * as two halves): a sum of a few hundred terms loses nothing that matters here. */
+    lanes sums[CLASSES_MAX / LANES] = {0};
     for (size_t i = 0; i < n; i++) {
-        uint32_t index = m->index_of[f[i].bucket];
-        if (index) {
-            x[j].index = (int)index;
-            x[j].value = f[i].value;
-            j++;
+        uint32_t r = row_of(m, f[i].bucket);
+        if (r == NO_ROW)
+            continue;
+        float v = (float)f[i].value * row_scale(m, r);
+        const int8_t *q = row_q(m, r);
+        for (uint32_t c = 0; c < m->stride / LANES; c++) {
+            lane_bytes b;
+            memcpy(&b, q + (size_t)c * LANES, sizeof b);
+            sums[c] += v * __builtin_convertvector(b, lanes);
         }
     }
-    x[j].index = (int)m->nfeatures + 1;
-    x[j].value = BIAS;
-    x[j + 1].index = -1;
+    double dec[CLASSES_MAX];
+    for (uint32_t c = 0; c < m->nw; c++)
+        dec[c] = (double)sums[c / LANES][c % LANES] + (double)m->bias[c] * BIAS;
+    double by_class[CLASSES_MAX];
+    for (uint32_t c = 0; c < m->nw; c++)
+        by_class[c] = 1.0 / (1.0 + exp(-dec[c]));
+    if (m->nclasses == 2) {
+        by_class[1] = 1.0 - by_class[0];
+    } else {
+        double sum = 0;
+        for (uint32_t c = 0; c < m->nclasses; c++)
+            sum += by_class[c];
+        for (uint32_t c = 0; c < m->nclasses; c++)
+            by_class[c] /= sum;
+    }
+    for (size_t i = 0; i < m->n; i++)
+        p[i] = 0;
+    for (uint32_t c = 0; c < m->nclasses; c++)
+        p[m->label[c]] = by_class[c];
 }
 
 /* --- training --- */
@@ -183,8 +260,8 @@ static intent_model *model_new(const json_t *examples)
     if (!m)
         return NULL;
     m->names = calloc(count ? count : 1, sizeof *m->names);
-    m->index_of = calloc(BUCKETS, sizeof *m->index_of);
-    if (!m->names || !m->index_of) {
+    m->first = calloc(PREFIXES + 1, sizeof *m->first);
+    if (!m->names || !m->first) {
         intent_free(m);
         return NULL;
     }
@@ -205,14 +282,79 @@ void intent_free(intent_model *m)
 {
     if (!m)
         return;
-    if (m->linear)
-        free_and_destroy_model(&m->linear);
     for (size_t i = 0; i < m->n; i++)
         free(m->names[i]);
     free(m->names);
-    free(m->index_of);
-    free(m->bucket_of);
+    free(m->label);
+    free(m->rows);
+    free(m->first);
+    free(m->bias);
     free(m);
+}
+
+/* Allocates m's arrays for its nclasses, nw and nfeatures. SB_OK or SB_ENOMEM. */
+static int model_alloc(intent_model *m)
+{
+    size_t rows = m->nfeatures ? m->nfeatures : 1;
+    m->label = malloc(m->nclasses * sizeof *m->label);
+    m->stride = (m->nw + LANES - 1) / LANES * LANES;
+    m->rec = ROW_HEAD + m->stride;
+    size_t bytes = (rows * m->rec + 63) / 64 * 64;
+    m->rows = aligned_alloc(64, bytes);
+    if (m->rows)
+        memset(m->rows, 0, bytes);
+    m->bias = malloc(m->nw * sizeof *m->bias);
+    return m->label && m->rows && m->bias ? SB_OK : SB_ENOMEM;
+}
+
+/* Fills m->first from the rows' buckets (increasing). */
+static void index_rows(intent_model *m)
+{
+    uint32_t r = 0;
+    for (uint32_t top = 0; top <= PREFIXES; top++) {
+        while (r < m->nfeatures && (row_bucket(m, r) >> (INTENT_FEATURE_BITS - PREFIX_BITS)) < top)
+            r++;
+        m->first[top] = r;
+    }
+}
+
+/* Quantizes the weights w (row * nw + class, liblinear's layout without the bias) into
+ * the rows' scales and quanta. */
+static void quantize(intent_model *m, const float *w)
+{
+    for (uint32_t r = 0; r < m->nfeatures; r++) {
+        const float *row = w + (size_t)r * m->nw;
+        float most = 0;
+        for (uint32_t c = 0; c < m->nw; c++)
+            most = fabsf(row[c]) > most ? fabsf(row[c]) : most;
+        float scale = most > 0 ? most / 127.0f : 1.0f;
+        memcpy(m->rows + (size_t)r * m->rec + sizeof(uint32_t), &scale, sizeof scale);
+        for (uint32_t c = 0; c < m->nw; c++)
+            row_q(m, r)[c] = (int8_t)lrintf(row[c] / scale);
+    }
+}
+
+/* Trains one class against the rest (y: +1 for it, -1 else) on prob and stores its weights
+ * as column c of w (nfeatures rows of nw) and bias[c]. liblinear's multi-class
+ * L2R_LR is exactly this, one class at a time; doing it here keeps one column of doubles
+ * alive instead of the whole matrix. SB_OK, SB_EINVAL, SB_ENOMEM. */
+static int train_column(intent_model *m, struct problem *prob, const double *labels, int cls,
+                        double c, float *w, uint32_t col)
+{
+    for (int r = 0; r < prob->l; r++)
+        prob->y[r] = (int)labels[r] == cls ? 1.0 : -1.0;
+    struct parameter param = {.solver_type = L2R_LR, .eps = 0.01, .C = c};
+    if (check_parameter(prob, &param))
+        return SB_EINVAL;
+    struct model *lm = train(prob, &param);
+    if (!lm)
+        return SB_ENOMEM;
+    double sign = lm->nr_class == 2 && lm->label[0] == -1 ? -1.0 : 1.0;
+    for (uint32_t r = 0; r < m->nfeatures; r++)
+        w[(size_t)r * m->nw + col] = (float)(sign * lm->w[r]);
+    m->bias[col] = (float)(sign * lm->w[m->nfeatures]);
+    free_and_destroy_model(&lm);
+    return SB_OK;
 }
 
 int intent_train(normalizer *nz, const json_t *examples, double c, intent_model **out)
@@ -229,69 +371,90 @@ int intent_train(normalizer *nz, const json_t *examples, double c, intent_model 
     intent_model *m = model_new(examples);
     feature *f = malloc(FEATURES_MAX * sizeof *f);
     norm_text *t = malloc(sizeof *t);
-    feature **rows = calloc(total, sizeof *rows);
-    size_t *counts = calloc(total, sizeof *counts);
+    uint32_t *index_of = calloc(BUCKETS, sizeof *index_of); /* while training only */
+    double *labels = calloc(total, sizeof *labels);
     double *y = calloc(total, sizeof *y);
     struct feature_node **x = calloc(total, sizeof *x);
-    if (!m || !f || !t || !rows || !counts || !y || !x)
+    float *w = NULL;
+    if (!m || !f || !t || !index_of || !labels || !y || !x)
         goto done;
+    /* The nodes hold bucket + 1 as their index until the buckets are numbered: numbering
+     * keeps bucket order, so the nodes stay sorted. */
     size_t row = 0, label = 0;
+    int seen[CLASSES_MAX] = {0};
     json_object_foreach((json_t *)examples, name, list) {
         size_t i;
         const json_t *u;
         json_array_foreach(list, i, u) {
             normalizer_run(nz, json_string_value(u) ? json_string_value(u) : "", t);
-            counts[row] = features_of(t, f);
-            rows[row] = malloc((counts[row] ? counts[row] : 1) * sizeof **rows);
-            if (!rows[row])
+            size_t count = features_of(t, f);
+            x[row] = malloc((count + 2) * sizeof **x);
+            if (!x[row])
                 goto done;
-            memcpy(rows[row], f, counts[row] * sizeof *f);
-            for (size_t j = 0; j < counts[row]; j++)
-                m->index_of[f[j].bucket] = 1; /* seen; numbered below */
-            y[row] = (double)label;
+            for (size_t j = 0; j < count; j++) {
+                x[row][j].index = (int)f[j].bucket + 1;
+                x[row][j].value = f[j].value;
+                index_of[f[j].bucket] = 1; /* seen; numbered below */
+            }
+            x[row][count].index = 0; /* the bias, numbered below */
+            x[row][count].value = BIAS;
+            x[row][count + 1].index = -1;
+            labels[row] = (double)label;
+            seen[label] = 1;
             row++;
         }
         label++;
     }
     for (uint32_t b = 0; b < BUCKETS; b++)
-        if (m->index_of[b])
-            m->index_of[b] = ++m->nfeatures;
-    m->bucket_of = malloc((m->nfeatures ? m->nfeatures : 1) * sizeof *m->bucket_of);
-    if (!m->bucket_of)
-        goto done;
-    for (uint32_t b = 0; b < BUCKETS; b++)
-        if (m->index_of[b])
-            m->bucket_of[m->index_of[b] - 1] = b;
+        if (index_of[b])
+            index_of[b] = ++m->nfeatures;
     for (size_t r = 0; r < total; r++) {
-        x[r] = malloc((counts[r] + 2) * sizeof **x);
-        if (!x[r])
-            goto done;
-        nodes_of(m, rows[r], counts[r], x[r]);
+        struct feature_node *node = x[r];
+        for (; node->index > 0; node++)
+            node->index = (int)index_of[node->index - 1];
+        node->index = (int)m->nfeatures + 1;
     }
-    struct problem prob = {.l = (int)total, .n = (int)m->nfeatures + 1, .y = y, .x = x,
-                           .bias = BIAS};
-    struct parameter param = {.solver_type = L2R_LR, .eps = 0.01, .C = c};
-    set_print_string_function(quiet);
-    if (check_parameter(&prob, &param)) {
+    for (size_t i = 0; i < m->n; i++)
+        m->nclasses += seen[i] != 0;
+    m->nw = m->nclasses == 2 ? 1 : m->nclasses;
+    if (m->nclasses < 2) {
         rc = SB_EINVAL;
         goto done;
     }
-    m->linear = train(&prob, &param);
-    if (!m->linear)
+    if (model_alloc(m) != SB_OK)
         goto done;
+    for (size_t i = 0, k = 0; i < m->n; i++)
+        if (seen[i])
+            m->label[k++] = (int32_t)i;
+    for (uint32_t b = 0; b < BUCKETS; b++)
+        if (index_of[b])
+            memcpy(m->rows + (size_t)(index_of[b] - 1) * m->rec, &b, sizeof b);
+    free(index_of);
+    index_of = NULL;
+    index_rows(m);
+    w = malloc(((size_t)m->nfeatures * m->nw + 1) * sizeof *w);
+    if (!w)
+        goto done;
+    struct problem prob = {.l = (int)total, .n = (int)m->nfeatures + 1, .y = y, .x = x,
+                           .bias = BIAS};
+    set_print_string_function(quiet);
+    for (uint32_t col = 0; col < m->nw; col++) {
+        rc = train_column(m, &prob, labels, m->label[col], c, w, col);
+        if (rc != SB_OK)
+            goto done;
+    }
+    quantize(m, w);
     rc = SB_OK;
     *out = m;
     m = NULL;
 done:
-    for (size_t r = 0; r < total && rows; r++) {
-        free(rows[r]);
-        if (x)
-            free(x[r]);
-    }
-    free(rows);
+    for (size_t r = 0; r < total && x; r++)
+        free(x[r]);
     free(x);
-    free(counts);
+    free(w);
+    free(labels);
     free(y);
+    free(index_of);
     free(t);
     free(f);
     intent_free(m);
@@ -320,28 +483,28 @@ size_t intent_classify(const intent_model *m, normalizer *nz, const char *text,
 {
     norm_text t;
     feature f[FEATURES_MAX];
-    struct feature_node x[FEATURES_MAX + 2];
     double p[CLASSES_MAX];
     if (k > INTENT_TOP_MAX)
         k = INTENT_TOP_MAX;
     normalizer_run(nz, text ? text : "", &t);
     size_t n = features_of(&t, f);
-    if (!m || !m->linear || n == 0 || k == 0)
+    if (!m || n == 0 || k == 0)
         return 0;
-    nodes_of(m, f, n, x);
-    predict_probability(m->linear, x, p);
-    size_t classes = (size_t)get_nr_class(m->linear), got = 0;
-    for (size_t i = 0; i < k && i < classes; i++) {
-        size_t best = classes;
-        for (size_t c = 0; c < classes; c++) {
+    probabilities_of(m, f, n, p);
+    /* Classes in liblinear's order (first appearance in the examples), the first of equals
+     * winning, as before. */
+    size_t got = 0;
+    for (size_t i = 0; i < k && i < m->nclasses; i++) {
+        size_t best = m->nclasses;
+        for (size_t c = 0; c < m->nclasses; c++) {
             int taken = 0;
             for (size_t j = 0; j < got; j++)
-                taken |= top[j].intent == m->names[m->linear->label[c]];
-            if (!taken && (best == classes || p[c] > p[best]))
+                taken |= top[j].intent == m->names[m->label[c]];
+            if (!taken && (best == m->nclasses || p[m->label[c]] > p[m->label[best]]))
                 best = c;
         }
-        top[got].intent = m->names[m->linear->label[best]];
-        top[got].p = p[best];
+        top[got].intent = m->names[m->label[best]];
+        top[got].p = p[m->label[best]];
         got++;
     }
     return got;
@@ -351,31 +514,17 @@ size_t intent_probabilities(const intent_model *m, normalizer *nz, const char *t
 {
     norm_text t;
     feature f[FEATURES_MAX];
-    struct feature_node x[FEATURES_MAX + 2];
-    double by_label[CLASSES_MAX];
     normalizer_run(nz, text ? text : "", &t);
     size_t n = features_of(&t, f);
-    if (!m || !m->linear || n == 0)
+    if (!m || n == 0)
         return 0;
-    nodes_of(m, f, n, x);
-    predict_probability(m->linear, x, by_label);
-    size_t classes = (size_t)get_nr_class(m->linear);
-    for (size_t i = 0; i < m->n; i++)
-        p[i] = 0;
-    for (size_t c = 0; c < classes; c++)
-        p[m->linear->label[c]] = by_label[c];
+    probabilities_of(m, f, n, p);
     return m->n;
 }
 
 /* --- the cache --- */
 
-static const char magic[8] = {'S', 'B', 'I', 'N', 'T', 'N', 'T', '1'};
-
-static size_t weights_of(const struct model *lm)
-{
-    size_t nw = lm->nr_class == 2 ? 1 : (size_t)lm->nr_class;
-    return ((size_t)lm->nr_feature + 1) * nw;
-}
+static const char magic[8] = {'S', 'B', 'I', 'N', 'T', 'N', 'T', '2'};
 
 int intent_save(const intent_model *m, uint64_t key, const char *path)
 {
@@ -384,18 +533,17 @@ int intent_save(const intent_model *m, uint64_t key, const char *path)
         return SB_EIO;
     FILE *fp = fopen(tmp, "wb");
     int ok = fp != NULL;
-    const struct model *lm = m->linear;
-    uint32_t head[4] = {FEATURE_VERSION, (uint32_t)m->n, m->nfeatures, (uint32_t)lm->nr_class};
+    uint32_t head[4] = {FEATURE_VERSION, (uint32_t)m->n, m->nfeatures, m->nclasses};
     ok = ok && fwrite(magic, sizeof magic, 1, fp) == 1 && fwrite(&key, sizeof key, 1, fp) == 1 &&
          fwrite(head, sizeof head, 1, fp) == 1;
     for (size_t i = 0; ok && i < m->n; i++) {
         uint32_t len = (uint32_t)strlen(m->names[i]);
         ok = fwrite(&len, sizeof len, 1, fp) == 1 && fwrite(m->names[i], 1, len, fp) == len;
     }
-    size_t nw = weights_of(lm);
-    ok = ok && fwrite(lm->label, sizeof *lm->label, (size_t)lm->nr_class, fp) == (size_t)lm->nr_class &&
-         fwrite(m->bucket_of, sizeof *m->bucket_of, m->nfeatures, fp) == m->nfeatures &&
-         fwrite(lm->w, sizeof *lm->w, nw, fp) == nw;
+    size_t bytes = (size_t)m->nfeatures * m->rec;
+    ok = ok && fwrite(m->label, sizeof *m->label, m->nclasses, fp) == m->nclasses &&
+         fwrite(m->bias, sizeof *m->bias, m->nw, fp) == m->nw &&
+         fwrite(m->rows, 1, bytes, fp) == bytes;
     if (fp && fclose(fp) != 0)
         ok = 0;
     if (ok && rename(tmp, path) != 0)
@@ -414,18 +562,17 @@ int intent_load(const json_t *examples, uint64_t key, const char *path, intent_m
         return SB_ENOTFOUND;
     int rc = SB_ENOTFOUND;
     intent_model *m = model_new(examples);
-    struct model *lm = calloc(1, sizeof *lm);
     char got_magic[sizeof magic];
     uint64_t got_key = 0;
     uint32_t head[4];
-    if (!m || !lm) {
+    if (!m) {
         rc = SB_ENOMEM;
         goto done;
     }
     if (fread(got_magic, sizeof got_magic, 1, fp) != 1 || memcmp(got_magic, magic, sizeof magic) ||
         fread(&got_key, sizeof got_key, 1, fp) != 1 || got_key != key ||
         fread(head, sizeof head, 1, fp) != 1 || head[0] != FEATURE_VERSION || head[1] != m->n ||
-        head[2] == 0 || head[2] > BUCKETS || head[3] != m->n)
+        head[2] == 0 || head[2] > BUCKETS || head[3] < 2 || head[3] > m->n)
         goto done;
     for (size_t i = 0; i < m->n; i++) {
         char name[NAME_MAX_LEN + 1];
@@ -437,38 +584,28 @@ int intent_load(const json_t *examples, uint64_t key, const char *path, intent_m
             goto done;
     }
     m->nfeatures = head[2];
-    lm->param.solver_type = L2R_LR;
-    lm->nr_class = (int)head[3];
-    lm->nr_feature = (int)m->nfeatures;
-    lm->bias = BIAS;
-    size_t nw = weights_of(lm);
-    lm->label = malloc((size_t)lm->nr_class * sizeof *lm->label);
-    m->bucket_of = malloc(m->nfeatures * sizeof *m->bucket_of);
-    lm->w = malloc(nw * sizeof *lm->w);
-    if (!lm->label || !m->bucket_of || !lm->w) {
+    m->nclasses = head[3];
+    m->nw = m->nclasses == 2 ? 1 : m->nclasses;
+    if (model_alloc(m) != SB_OK) {
         rc = SB_ENOMEM;
         goto done;
     }
-    if (fread(lm->label, sizeof *lm->label, (size_t)lm->nr_class, fp) != (size_t)lm->nr_class ||
-        fread(m->bucket_of, sizeof *m->bucket_of, m->nfeatures, fp) != m->nfeatures ||
-        fread(lm->w, sizeof *lm->w, nw, fp) != nw || fgetc(fp) != EOF)
+    size_t bytes = (size_t)m->nfeatures * m->rec;
+    if (fread(m->label, sizeof *m->label, m->nclasses, fp) != m->nclasses ||
+        fread(m->bias, sizeof *m->bias, m->nw, fp) != m->nw ||
+        fread(m->rows, 1, bytes, fp) != bytes || fgetc(fp) != EOF)
         goto done;
-    for (int i = 0; i < lm->nr_class; i++)
-        if (lm->label[i] < 0 || (size_t)lm->label[i] >= m->n)
+    for (uint32_t c = 0; c < m->nclasses; c++)
+        if (m->label[c] < 0 || (size_t)m->label[c] >= m->n)
             goto done;
-    for (uint32_t i = 0; i < m->nfeatures; i++) {
-        if (m->bucket_of[i] >= BUCKETS || (i > 0 && m->bucket_of[i] <= m->bucket_of[i - 1]))
+    for (uint32_t i = 0; i < m->nfeatures; i++)
+        if (row_bucket(m, i) >= BUCKETS || (i > 0 && row_bucket(m, i) <= row_bucket(m, i - 1)))
             goto done;
-        m->index_of[m->bucket_of[i]] = i + 1;
-    }
-    m->linear = lm;
-    lm = NULL;
+    index_rows(m);
     *out = m;
     m = NULL;
     rc = SB_OK;
 done:
-    if (lm)
-        free_and_destroy_model(&lm);
     intent_free(m);
     fclose(fp);
     return rc;

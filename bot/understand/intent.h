@@ -1,7 +1,10 @@
 /* intent.h — intents learned from authored examples (design.md invariant 5): a linear
  * classifier (liblinear, L2-regularised logistic regression) over the normal form of
  * normalize.h: stemmed word unigrams and bigrams and character 3-5-grams, hashed into a
- * fixed space and L2-normalised per kind. The examples are dialogs/intents/<intent>.txt
+ * fixed space and L2-normalised per kind. Once trained, liblinear's problem and model are
+ * freed: a model keeps a row of signed bytes (and a scale) per feature any example had, so
+ * the resident size is about features x intents bytes, not eight times that plus a table of
+ * all buckets. The examples are dialogs/intents/<intent>.txt
  * (loaded by dialog.c); what a guess leads to is the engine's business (route.c).
  * A trained model is immutable; classifying needs the set's normalizer (one thread at a
  * time, see normalize.h). */

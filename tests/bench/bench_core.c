@@ -86,8 +86,12 @@ typedef struct opened {
 static int open_all(const char *path, opened *o)
 {
     memset(o, 0, sizeof *o);
-    if (understand_set_cache(getenv("SECUREBASE_MODEL_CACHE") ? getenv("SECUREBASE_MODEL_CACHE")
-                                                                : "build/model-cache") != SB_OK ||
+    /* The model cache as production has it (main.c makes its folder): a run measures the
+     * coach serving, not training at every start. */
+    const char *cache = getenv("SECUREBASE_MODEL_CACHE") ? getenv("SECUREBASE_MODEL_CACHE")
+                                                          : "build/model-cache";
+    mkdir(cache, 0700);
+    if (understand_set_cache(cache) != SB_OK ||
         store_open(path, &o->st) != SB_OK || dialogs_load("dialogs", &o->d, NULL, NULL) != SB_OK ||
         !(o->r = router_new(o->st, o->d))) {
         fprintf(stderr, "bench_core: cannot open %s or load dialogs/\n", path);

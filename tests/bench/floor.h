@@ -126,6 +126,7 @@ static inline int floor_run(void *arg, void *out)
             sqlite3_bind_text(q[ST_OUTBOX_ADD], 2, room, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(q[ST_OUTBOX_ADD], 3, reply, -1, SQLITE_STATIC);
             sqlite3_bind_int64(q[ST_OUTBOX_ADD], 4, now);
+            sqlite3_bind_int64(q[ST_OUTBOX_ADD], 5, 0); /* transient */
             rc = rc ? rc : floor_exec(q[ST_OUTBOX_ADD]);
         }
         char pos[32];

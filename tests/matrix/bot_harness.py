@@ -72,7 +72,10 @@ class Bot:
         self.dialogs = dialogs or os.environ.get("SECUREBASE_DIALOGS",
                                                  os.path.join(ROOT, "dialogs"))
         settings = {"homeserver": hs.url, "user_id": self.user_id, "device_name": "securebase test",
-                    "sync_timeout_ms": "2000", "backoff_min_ms": "50", "backoff_max_ms": "400"}
+                    "sync_timeout_ms": "2000", "backoff_min_ms": "50", "backoff_max_ms": "400",
+                    # typing at once, as tests of the indicator expect; test_bot_requests.py
+                    # runs the default delay
+                    "typing_delay_ms": "0"}
         settings.update(extra or {})
         self.settings = settings
         # The pickle key of the bot's encryption state: per bot, like a deployment's secret.

@@ -116,6 +116,44 @@ static void test_key_and_cache(void **unused)
     json_decref(edited);
 }
 
+/* Two intents make one weight column (liblinear's binary case): the other intent's
+ * probability is its complement, and each side still wins its own words. A cache file of
+ * the first format (liblinear's doubles) is not read as a model. */
+static void test_two_intents_and_old_cache(void **unused)
+{
+    (void)unused;
+    json_t *set = small_set();
+    json_object_del(set, "pull-away");
+    normalizer *n = NULL;
+    intent_model *m = NULL, *back = NULL;
+    assert_int_equal(normalizer_new(NULL, &n), SB_OK);
+    assert_int_equal(intent_train(n, set, 8.0, &m), SB_OK);
+    double p[2];
+    assert_int_equal(intent_probabilities(m, n, "thank you so much", p), 2);
+    assert_true(p[0] + p[1] > 0.999999 && p[0] + p[1] < 1.000001);
+    intent_guess g[INTENT_TOP_MAX];
+    assert_int_equal(intent_classify(m, n, "thank you so much", g, 2), 2);
+    assert_string_equal(g[0].intent, "thanks");
+    assert_int_equal(intent_classify(m, n, "bye for tonight", g, 1), 1);
+    assert_string_equal(g[0].intent, "bye");
+
+    char path[] = "/tmp/sb-intent-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    uint64_t key = intent_key(set, NULL, 8.0);
+    uint32_t head[4] = {1, 2, 10, 2};
+    assert_int_equal(write(fd, "SBINTNT1", 8), 8);
+    assert_int_equal(write(fd, &key, sizeof key), (ssize_t)sizeof key);
+    assert_int_equal(write(fd, head, sizeof head), (ssize_t)sizeof head);
+    close(fd);
+    assert_int_equal(intent_load(set, key, path, &back), SB_ENOTFOUND);
+    assert_null(back);
+    unlink(path);
+    intent_free(m);
+    normalizer_free(n);
+    json_decref(set);
+}
+
 /* The moments of issue 9 on the real set: each lands in an intent that answers it. */
 static void test_real_set(void **unused)
 {
@@ -154,6 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paraphrase),
         cmocka_unit_test(test_key_and_cache),
+        cmocka_unit_test(test_two_intents_and_old_cache),
         cmocka_unit_test(test_real_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

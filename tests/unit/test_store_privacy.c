@@ -29,8 +29,8 @@ static void test_export(void **state)
     json_t *p = json_object_get(e, "person");
     assert_int_equal(json_integer_value(json_object_get(p, "id")), ada);
     assert_string_equal(json_string_value(json_object_get(p, "platform_id")), "ada");
-    /* times as ISO 8601 UTC */
-    assert_string_equal(json_string_value(json_object_get(p, "last_seen")), "1970-01-01T00:33:20Z");
+    /* times as ISO 8601 UTC; last seen when the state was last saved (2001), after the touch */
+    assert_string_equal(json_string_value(json_object_get(p, "last_seen")), "1970-01-01T00:33:21Z");
     json_t *st = json_object_get(json_object_get(e, "session"), "state");
     assert_true(json_is_object(st));
     assert_string_equal(json_string_value(json_object_get(st, "dialog")), "intro");
