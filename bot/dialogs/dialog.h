@@ -35,6 +35,12 @@ const json_t *dialogs_data(const sb_dialogs *d, const char *kind);
 /* The parsed JSON of dialog id, or NULL. Borrowed. */
 const json_t *dialogs_dialog(const sb_dialogs *d, const char *id);
 
+#define COMMAND_WORD_MAX 256 /* bytes of a command word in command form; longer never match */
+
+/* The command words of commands.json in command form (text_norm_command), as [[word, index
+ * of its command in "commands"], ...] in file order, compiled once at load. */
+const json_t *dialogs_command_words(const sb_dialogs *d);
+
 /* Number of dialogs (kind "dialog") in the set. */
 size_t dialogs_count(const sb_dialogs *d);
 

@@ -78,10 +78,5 @@ int match_words(const json_t *words, const char *text, size_t *rest);
  * which compiles them at load. */
 const json_t *dialogs_triggers(const sb_dialogs *d);
 
-#define COMMAND_WORD_MAX 256 /* bytes of a command word in command form; longer never match */
-
-/* The command words of commands.json in command form, as [[word, index of its command in
- * "commands"], ...] in file order. Defined in dialog.c, which compiles them at load. */
-const json_t *dialogs_command_words(const sb_dialogs *d);
 
 #endif
