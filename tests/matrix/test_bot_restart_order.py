@@ -5,20 +5,68 @@ replies they belong to"). The bot commits many messages while every reply it sen
 refused with a 500 (so the replies wait in the outbox and the receipts stay owed), is
 killed with SIGKILL, and starts again with the homeserver healthy: when its read receipt
 reaches the last message, every reply must already be in the room, and none twice.
-The order depended on a race between the core handing those replies back to the adapter
-and the adapter's first sync; with many replies waiting the adapter often won (1 run in 2
-with 1,500 under load before the fix; now the receipts wait for the core's word).
-RESTART_ORDER_MESSAGES changes how many messages wait (default 1000). TAP output."""
+The order was a race between the core handing those replies back to the adapter (one log
+line each) and the adapter's first sync (one log line); here the bot's log is read slowly,
+as by a stalled journal, so the hand-back takes seconds and the first sync always comes in
+the middle of it, as it did under heavy load. RESTART_ORDER_MESSAGES changes how many
+messages wait (default 300). TAP output."""
+import fcntl
 import os
+import signal
 import sqlite3
+import subprocess
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bot_harness import Bot, Tap, converse, receipt, wait_handled  # noqa: E402
+from bot_harness import BIN, ROOT, Bot, Tap, converse, receipt, wait_handled  # noqa: E402
 from hs_client import Homeserver, wait_until  # noqa: E402
 
-MESSAGES = int(os.environ.get("RESTART_ORDER_MESSAGES", "1000"))
+MESSAGES = int(os.environ.get("RESTART_ORDER_MESSAGES", "300"))
+
+
+class SlowLogBot(Bot):
+    """The bot with its log on a small pipe that, once slow is set, is read 256 bytes every
+    10 ms: a thread that logs blocks until its line is read, as with a stalled journal."""
+    slow = False
+
+    def start(self):
+        self.settings["homeserver"] = self.hs.url
+        self.write_config()
+        env = dict(os.environ)
+        env["SECUREBASE_MATRIX_PASSWORD"] = self.password
+        env["SECUREBASE_PICKLE_KEY"] = self.pickle_key
+        env.pop("SECUREBASE_MATRIX_TOKEN", None)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        binary = BIN if os.path.isabs(BIN) else os.path.join(ROOT, BIN)
+        self.process = subprocess.Popen(
+            [binary, "--config", self.config, "--db", self.db, "--dialogs", self.dialogs],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env)
+        pipe = self.process.stdout
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+        threading.Thread(target=self._drain, args=(pipe,), daemon=True).start()
+        return self
+
+    def _drain(self, pipe):
+        with open(self.log_path, "ab") as log:
+            while True:
+                data = os.read(pipe.fileno(), 256 if self.slow else 65536)
+                if not data:
+                    break
+                log.write(data)
+                log.flush()
+                if self.slow:
+                    time.sleep(0.01)
+        pipe.close()
+
+    def kill(self):
+        if self.process:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        self.process = None
 
 
 def unsent(bot):
@@ -32,7 +80,7 @@ def unsent(bot):
 
 def main():
     tap = Tap()
-    with Homeserver() as hs, Bot(hs) as bot:
+    with Homeserver() as hs, SlowLogBot(hs) as bot:
         person = hs.person("waiting")
         room = person.create_dm(bot.user_id)
         bot.wait_joined(room, timeout=60)
@@ -57,6 +105,7 @@ def main():
                   "%d messages committed, their replies and receipt not sent when the bot is "
                   "killed" % MESSAGES, "receipt %r, last %r" % (owed, last))
 
+        bot.slow = True
         bot.start()
         wait_handled(bot, room, last, timeout=180)
         at_receipt = len(bot.replies(room)) - before
