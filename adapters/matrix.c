@@ -150,17 +150,20 @@ static void matrix_committed(sb_adapter *a, uint64_t seq)
     pthread_mutex_lock(&m->mu);
     if (seq > m->committed)
         m->committed = seq;
+    m->core_started = 1;
     pthread_mutex_unlock(&m->mu);
     curl_multi_wakeup(m->multi);
 }
 
-/* Moves queued sends onto the work queue; returns 1 when stopping. */
+/* Moves queued sends onto the work queue, and once the core has started, the receipts
+ * the last run owed behind them; returns 1 when stopping. */
 static int take_inbox(matrix *m, uint64_t *committed)
 {
     pthread_mutex_lock(&m->mu);
     job *in = m->in_head;
     m->in_head = m->in_tail = NULL;
     *committed = m->committed;
+    int started = m->core_started;
     int stopping = m->stopping;
     json_t *forgotten = NULL;
     if (json_array_size(m->forgotten)) {
@@ -178,6 +181,14 @@ static int take_inbox(matrix *m, uint64_t *committed)
         job *next = in->next;
         matrix_job_push(m, in);
         in = next;
+    }
+    /* A receipt the last run owed marks messages whose replies it may not have sent: the
+     * core re-sends those before it says it has started (under mu, so they are all in the
+     * inbox taken above or earlier), and the receipt follows them, as it would have. */
+    while (started && m->owed_jobs) {
+        job *j = m->owed_jobs;
+        m->owed_jobs = j->next;
+        matrix_job_push(m, j);
     }
     return stopping;
 }
@@ -400,6 +411,7 @@ static void matrix_destroy(sb_adapter *a)
     matrix_job_free(m->current);
     matrix_job_free(m->after_commit);
     matrix_job_free(m->typing_wait);
+    matrix_job_free(m->owed_jobs);
     matrix_request_clear(&m->sync.req, m->multi);
     matrix_request_clear(&m->work.req, m->multi);
     if (m->multi)

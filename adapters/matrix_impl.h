@@ -74,9 +74,11 @@ typedef struct matrix {
     pthread_t thread;
     int started;
     CURLM *multi;
-    pthread_mutex_t mu;        /* guards the four fields below */
+    pthread_mutex_t mu;        /* guards the five fields below */
     job *in_head, *in_tail;    /* sends queued by the core thread */
     uint64_t committed;        /* highest committed batch seq */
+    int core_started;          /* committed() was called: every reply pending from before
+                                * this start has been handed to send() (adapter.h) */
     int stopping;
     /* adapter thread only from here */
     sync_state state;
@@ -92,6 +94,8 @@ typedef struct matrix {
     job *after_commit;          /* receipts and typing-off for the batch awaiting commit */
     job *typing_wait;           /* typing-on for the batch awaiting commit, not sent yet */
     int64_t typing_at;          /* when they go out if the commit has not come by then */
+    job *owed_jobs;             /* receipts and typing-off the last run owed (its resume
+                                 * value): queued once core_started, after its replies */
     matrix_rooms *rooms;
     json_t *owed;               /* room -> event id: read receipts committed but not yet sent */
     matrix_sync *held;          /* ST_GAP: a sync waiting for its limited timelines to be filled */

@@ -205,13 +205,14 @@ void matrix_poll_resume(matrix *m, const char *value)
     }
     /* A receipt still owed means the last run died after answering there and before its
      * after-commit jobs went out: the typing indicator it set is still on, so it goes off
-     * too (pushed first, it is sent after the receipt). */
+     * too (pushed first, it is sent after the receipt). They wait in m->owed_jobs until the
+     * core has handed over the replies they follow (matrix.c take_inbox). */
     json_object_foreach(owed, room, event) {
         job *off = matrix_job_new(JOB_TYPING, room);
         if (off) {
             off->flag = 0;
-            off->next = m->after_commit;
-            m->after_commit = off;
+            off->next = m->owed_jobs;
+            m->owed_jobs = off;
         }
         job *j = matrix_job_new(JOB_RECEIPT, room);
         if (j && !(j->event_id = sb_strdup(json_string_value(event)))) {
@@ -219,8 +220,8 @@ void matrix_poll_resume(matrix *m, const char *value)
             continue;
         }
         if (j) {
-            j->next = m->after_commit;
-            m->after_commit = j;
+            j->next = m->owed_jobs;
+            m->owed_jobs = j;
         }
     }
     json_decref(v);
@@ -291,11 +292,6 @@ static int apply_sync(matrix *m, matrix_sync *s, int boot)
         int idle = !announce && batch.count == 0 && m->since && strcmp(m->since, s->next_batch) == 0;
         if (boot && !m->first_start) {
             m->state = after_sync(m); /* carry on from the stored position */
-            while (m->after_commit) { /* receipts owed by the last run, after its replies */
-                job *j = m->after_commit;
-                m->after_commit = j->next;
-                matrix_job_push(m, j);
-            }
         } else if (idle) {
             m->state = after_sync(m);
         } else {

@@ -549,12 +549,21 @@ int core_run(sb_core *c)
             break;
         }
     }
-    if (!c->fatal) {
-        /* Replies committed before a crash or restart go out again with their own ids. */
-        for (size_t i = 0; i < c->nadapters; i++) {
-            pending_ctx p = {c, c->adapters[i]};
-            store_outbox_pending(c->store, c->adapters[i]->name, send_pending_row, &p);
+    /* Replies committed before a crash or restart go out again with their own ids, all of
+     * them before committed(0) says so (adapter.h): an adapter may hold back what must
+     * follow them (Matrix: the read receipts the last run owed). A store that cannot list
+     * them stops the coach rather than leave them unsent for a whole run. */
+    for (size_t i = 0; i < c->nadapters && !c->fatal; i++) {
+        pending_ctx p = {c, c->adapters[i]};
+        int rc = store_outbox_pending(c->store, c->adapters[i]->name, send_pending_row, &p);
+        if (rc != SB_OK) {
+            sb_log("error", "core", "cannot read the replies waiting in the outbox for %s: "
+                   "%s (%s)", c->adapters[i]->name, sb_strerror(rc), store_errmsg(c->store));
+            c->fatal = 1;
+            core_request_stop(c);
         }
+    }
+    if (!c->fatal) {
         run_due_nudges(c);
         for (size_t i = 0; i < c->nadapters; i++)
             c->adapters[i]->committed(c->adapters[i], 0);

@@ -489,6 +489,9 @@ class Handler(BaseHTTPRequestHandler):
         if parts == ["restart"] and method == "POST":
             server.restart(self.connection, int((body or {}).get("down_ms", 0)))
             return 200, {}
+        if parts == ["up"] and method == "POST":  # a down time ends now
+            server.down_until = 0.0
+            return 200, {}
         if parts == ["stats"]:
             if method == "DELETE":
                 server.stats.reset()

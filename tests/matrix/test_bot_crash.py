@@ -102,6 +102,14 @@ def crash_run(tap, rng, scope, total):
 
         expected = baseline[0] + baseline[1] + per_help * (per_person - len(OPENING))
         totals = [len(bot.replies(room)) for _, room in people]
+        if totals != [expected] * PEOPLE:  # for the reader: late (after the receipt) or lost?
+            try:
+                wait_until(lambda: [len(bot.replies(room)) for _, room in people]
+                           == [expected] * PEOPLE, 120, 0.5, "the late replies")
+            except TimeoutError:
+                pass
+            print("# replies per person 120 s later: %r" % [len(bot.replies(room))
+                                                           for _, room in people], flush=True)
         tap.check(totals == [expected] * PEOPLE,
                   "%s scope: every message has its replies, none lost, none twice (%d per person)"
                   % (scope, expected),
