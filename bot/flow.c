@@ -8,6 +8,7 @@
 #include "exercise.h"
 #include "match.h"
 #include "reflect.h"
+#include "route.h"
 #include "safety.h"
 #include "sb.h"
 #include "text.h"
@@ -537,7 +538,8 @@ static int only_one(const json_t *choices, const unsigned char *skip, const unsi
     return count == 1;
 }
 
-/* An answer of commands.json "unsure_words" ("idk", "not sure") picks the one choice marked
+/* An answer of commands.json "unsure_words" ("idk", "not sure"), or one the model is sure
+ * means "unsure" ("honestly idk why im here"), picks the one choice marked
  * "unsure": true ("I can't find one", "Tell me more first"). One of "agree_words" ("ok",
  * "sure", "fine") picks, after a question, the one choice that has "yes" among its words;
  * else the one choice that closes the dialog ("That's enough for now"): a shrug at a menu is
@@ -553,6 +555,8 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
     int agree = match_words(json_object_get(commands, "agree_words"), said, &rest);
     if (unsure < 0 || agree < 0)
         return SB_ENOMEM;
+    if (unsure != 2 && agree != 2 && route_means(t, "unsure"))
+        unsure = 2;
     unsigned char pick[CHOICES_MAX] = {0};
     size_t i;
     json_t *ch;

@@ -308,6 +308,13 @@ int route_interrupt(turn *t, route *r)
     return go(t, g[0].intent, r, 1);
 }
 
+int route_means(turn *t, const char *intent)
+{
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = understand_guess(t->d, t->text, g);
+    return n > 0 && understanding(t) && strcmp(g[0].intent, intent) == 0 && is_sure(t, g, n);
+}
+
 int route_first(turn *t, route *r)
 {
     memset(r, 0, sizeof *r);

@@ -35,6 +35,11 @@ int route_interrupt(turn *t, route *r);
  * in another language: 1 when it was answered (*r as for route_idle), 0 otherwise. */
 int route_first(turn *t, route *r);
 
+/* 1 when the model is sure (by "sure" and "margin") that the input means intent (an
+ * intents/ name, e.g. "unsure" for "honestly idk why im here"), 0 otherwise or without
+ * understanding. Says nothing. */
+int route_means(turn *t, const char *intent);
+
 /* Menu frames ({"menu": [intent, ...]}) wait on top of an otherwise empty stack. */
 int route_is_menu(const json_t *frame);
 /* 1 when frame is a menu this set can still offer. */
