@@ -595,7 +595,10 @@ static int returning(turn *t, int64_t gap, int greeting)
 
 /* While the coach listens, a goodbye or a command phrase ("is this a bot?", "what can you
  * do") is still heard as what it is; triggers are not looked for: a vent that happens to
- * name a topic is still being told. Returns 1 when something was done. */
+ * name a topic is still being told. A question back that the model is sure asks for a
+ * dialog ("what does the research say?", "is there something practical I could do this
+ * week?") is a request, not more of the story: it starts on top, and listening resumes
+ * after. Returns 1 when something was done. */
 static int interrupt_listening(turn *t)
 {
     if (is_closing(t)) {
@@ -611,7 +614,17 @@ static int interrupt_listening(turn *t)
     if (rc == 1 && !arg)
         command(t, cmd, NULL);
     free(arg);
-    return rc == 1 && !arg;
+    if (rc != 0)
+        return rc == 1 && !arg;
+    int question = answer_is_question(t->d, t->text);
+    if (question < 0)
+        turn_fail(t, question);
+    route r;
+    if (question <= 0 || !route_interrupt(t, &r))
+        return 0;
+    set_aside(t);
+    start(t, &r, -1);
+    return 1;
 }
 
 /* A greeting (a command with "greeting": true) that is more than hello: after a quiet
