@@ -380,6 +380,10 @@ int route_menu_answer(turn *t, const json_t *menu, route *r)
         turn_fail(t, found);
         return 1;
     }
+    if (found == 0 && json_array_size(list) == 1 && route_means(t, "yes")) {
+        found = 1; /* "Is it closer to this? 1. A daily nudge": "yes" is that one */
+        index = 0;
+    }
     if (found == 0)
         return 0;
     if (index < json_array_size(list))

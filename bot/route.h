@@ -46,7 +46,8 @@ int route_is_menu(const json_t *frame);
 int route_menu_ok(const sb_dialogs *d, const json_t *frame);
 
 /* The answer to menu (a frame the engine popped; borrowed): 1 with *r when the answer picked
- * one of its intents or "just talk", 0 when it picked none (then it is read as idle input). */
+ * one of its intents or "just talk" (a sure "yes" picks the one intent of a menu of one), 0
+ * when it picked none (then it is read as idle input). */
 int route_menu_answer(turn *t, const json_t *menu, route *r);
 
 #endif
