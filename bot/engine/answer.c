@@ -71,20 +71,20 @@ static size_t count_words(const char *hay, size_t len)
     return n;
 }
 
-/* 1 when phrases of a or b cover all of hay, one after the other. */
+/* 1 when phrases of a or b cover all of hay, one after the other, at least one of a. */
 static int covered(const json_t *a, const json_t *b, const char *hay)
 {
-    if (!*hay)
-        return 0;
+    int from_a = 0; /* "yeah" or "honestly" alone is no shrug: a hedge needs company */
     while (*hay) {
         size_t n = longest_start(a, hay), m = longest_start(b, hay);
         size_t k = n > m ? n : m;
         if (k == 0)
             return 0;
+        from_a |= n > 0;
         hay += k;
         hay += *hay == ' ';
     }
-    return 1;
+    return from_a;
 }
 
 /* 1 when text, as a whole, is a word of commands.json list name. */

@@ -613,8 +613,11 @@ static int in_listening(turn *t)
 
 /* While the coach listens, a goodbye, a command phrase ("is this a bot?", "what can you
  * do"), a command with the words it takes ("nudge 19:00") or one in other words the model
- * is sure of ("give me something short") is still heard as what it is; triggers are not looked for: a vent that happens to
- * name a topic is still being told. Returns 1 when something was done. */
+ * is sure of ("give me something short") is still heard as what it is; triggers are not
+ * looked for: a vent that happens to name a topic is still being told. A question back that
+ * the model is sure asks for a dialog ("what does the research say?", "is there something
+ * practical I could do this week?") is a request, not more of the story: it starts on top,
+ * and listening resumes after. Returns 1 when something was done. */
 static int interrupt_listening(turn *t)
 {
     if (is_closing(t)) {
@@ -633,14 +636,24 @@ static int interrupt_listening(turn *t)
     if (taken)
         command(t, cmd, arg);
     free(arg);
-    if (!taken && rc == 0 && route_asks_command(t)) {
+    if (rc != 0)
+        return taken;
+    if (route_asks_command(t)) {
         /* a command in other words ("fine. give me something short"): listening is let go
          * and the message read as if nothing waited, where routing offers or starts it */
         flow_reset(t);
         idle_input(t, 0);
-        taken = 1;
+        return 1;
     }
-    return taken;
+    int question = answer_is_question(t->d, t->text);
+    if (question < 0)
+        turn_fail(t, question);
+    route r;
+    if (question <= 0 || !route_interrupt(t, &r))
+        return 0;
+    set_aside(t);
+    start(t, &r, -1);
+    return 1;
 }
 
 /* A greeting (a command with "greeting": true) that is more than hello: after a quiet
@@ -848,6 +861,8 @@ static int aside(turn *t)
         return 0;
     const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
     int listening = listen_id && top && strcmp(top, listen_id) == 0;
+    if (strcmp(act, "listen") == 0 && listening && !flow_listening(t))
+        return 0; /* at the listening menu it is "Keep talking" (flow_own_words) */
     if (strcmp(act, "listen") == 0 && !listening && listen_id &&
         dialogs_dialog(t->d, listen_id)) {
         flow_reset(t); /* as the listen trigger does: what waited is let go */

@@ -8,6 +8,7 @@
 #include "exercise.h"
 #include "match.h"
 #include "reflect.h"
+#include "route.h"
 #include "safety.h"
 #include "sb.h"
 #include "text.h"
@@ -537,7 +538,25 @@ static int only_one(const json_t *choices, const unsigned char *skip, const unsi
     return count == 1;
 }
 
-/* An answer of commands.json "unsure_words" ("idk", "not sure") picks the one choice marked
+#define SENTENCE_WORDS 3 /* words before the model, not the word lists, reads a shrug */
+
+/* 1 when text has SENTENCE_WORDS words or more ("maybe" is a word list's to read). */
+static int sentence(const char *text)
+{
+    size_t words = 0;
+    for (const char *p = text; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        if (*p)
+            words++;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+            p++;
+    }
+    return words >= SENTENCE_WORDS;
+}
+
+/* An answer of commands.json "unsure_words" ("idk", "not sure"), or a sentence the model is sure
+ * means "unsure" ("honestly idk why im here") where a choice is marked so, picks the one choice marked
  * "unsure": true ("I can't find one", "Tell me more first"). One of "agree_words" ("ok",
  * "sure", "fine") picks, after a question, the one choice that has "yes" among its words;
  * else the one choice that closes the dialog ("That's enough for now"): a shrug at a menu is
@@ -556,6 +575,12 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
     unsigned char pick[CHOICES_MAX] = {0};
     size_t i;
     json_t *ch;
+    int has_unsure = 0; /* the model's "unsure" only picks such a choice, never closes */
+    json_array_foreach(choices, i, ch) {
+        has_unsure |= json_is_true(json_object_get(ch, "unsure"));
+    }
+    if (unsure != 2 && agree != 2 && has_unsure && sentence(t->text) && route_means(t, "unsure"))
+        unsure = 2;
     if (unsure == 2) {
         json_array_foreach(choices, i, ch) {
             pick[i] = json_is_true(json_object_get(ch, "unsure"));

@@ -372,6 +372,13 @@ void route_say_aside(turn *t, const char *act, int listening)
     say(t, key, texts ? texts : json_object_get(a, "reply"));
 }
 
+int route_means(turn *t, const char *intent)
+{
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = understand_guess(t->d, t->text, g);
+    return n > 0 && understanding(t) && strcmp(g[0].intent, intent) == 0 && is_sure(t, g, n);
+}
+
 int route_first(turn *t, route *r)
 {
     memset(r, 0, sizeof *r);
@@ -434,14 +441,16 @@ int route_menu_answer(turn *t, const json_t *menu, route *r)
                                    t->text, NULL, &index);
     json_decref(choices);
     if (found == 0 && json_array_size(list) == 1) {
-        /* "Just to check: 1. A short exercise": "k", "sure", "yes" take the one offered */
+        /* "Is this what you're after? 1. A daily nudge": "k", "sure", "yes" (as a word of
+         * agree_words or reflection.json "yes", or as the model reads it) take that one */
         size_t rest = 0;
         const char *said = t->text + answer_laugh_len(t->d, t->text);
         int agree = match_words(json_object_get(dialogs_data(t->d, "commands"), "agree_words"),
                                 said, &rest);
         int yes = agree == 2 ? 2 : match_words(json_object_get(dialogs_data(t->d, "reflection"),
                                                                "yes"), said, &rest);
-        found = agree < 0 || yes < 0 ? SB_ENOMEM : (agree == 2 || yes == 2);
+        found = agree < 0 || yes < 0 ? SB_ENOMEM
+                                     : (agree == 2 || yes == 2 || route_means(t, "yes"));
         index = 0;
     }
     if (found < 0) {

@@ -53,13 +53,19 @@ int route_says_something(turn *t);
  * in another language: 1 when it was answered (*r as for route_idle), 0 otherwise. */
 int route_first(turn *t, route *r);
 
+/* 1 when the model is sure (by "sure" and "margin") that the input means intent (an
+ * intents/ name, e.g. "unsure" for "honestly idk why im here"), 0 otherwise or without
+ * understanding. Says nothing. */
+int route_means(turn *t, const char *intent);
+
 /* Menu frames ({"menu": [intent, ...]}) wait on top of an otherwise empty stack. */
 int route_is_menu(const json_t *frame);
 /* 1 when frame is a menu this set can still offer. */
 int route_menu_ok(const sb_dialogs *d, const json_t *frame);
 
 /* The answer to menu (a frame the engine popped; borrowed): 1 with *r when the answer picked
- * one of its intents or "just talk", 0 when it picked none (then it is read as idle input). */
+ * one of its intents or "just talk" (a sure "yes" picks the one intent of a menu of one), 0
+ * when it picked none (then it is read as idle input). */
 int route_menu_answer(turn *t, const json_t *menu, route *r);
 
 #endif

@@ -6,7 +6,8 @@
  * that are not also an example word for word (short acts like "thanks" or "help" are
  * written alike by independent writers; the second figure is the honest one), and, through
  * the real engine, how many held-out vent lines would get commands.json "fallback". Figures only; exit 0
- * unless something could not be read. Usage: eval [dialogs-dir] [heldout.tsv] [folds]. */
+ * unless something could not be read. Usage: eval [dialogs-dir] [heldout.tsv] [folds];
+ * EVAL_CV_MISSES=1 also lists every example cross-validation misses. */
 #include "dialog.h"
 #include "engine.h"
 #include "intent.h"
@@ -97,6 +98,9 @@ static size_t cross_validate(const json_t *examples, normalizer *n, double c, in
                 x->second = got > 1 ? index_of(examples, top[1].intent) : (size_t)-1;
                 x->p1 = got ? top[0].p : 0;
                 x->p2 = got > 1 ? top[1].p : 0;
+                if (x->top != x->truth && getenv("EVAL_CV_MISSES")) /* to read and fix examples */
+                    printf("cv miss: %s -> %s %.2f: %s\n", name, got ? top[0].intent : "-", x->p1,
+                           json_string_value(u));
             }
         }
         intent_free(m);
