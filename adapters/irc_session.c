@@ -195,11 +195,6 @@ const char *irc_session_reason(const irc_session *s)
     return s->reason;
 }
 
-const char *irc_session_nick(const irc_session *s)
-{
-    return s->nick;
-}
-
 int64_t irc_backoff_ms(unsigned attempt, int64_t min_ms, int64_t max_ms, uint32_t random)
 {
     if (min_ms < 1)

@@ -82,8 +82,6 @@ int irc_session_queue_line(irc_session *s, const char *line);
 int irc_session_take_event(irc_session *s, irc_event *out);
 void irc_event_clear(irc_event *e);
 
-/* The nick the server knows us by now. Borrowed. */
-const char *irc_session_nick(const irc_session *s);
 /* 1 when target names a channel on this server (CHANTYPES, default "#&"). */
 int irc_session_is_channel(const irc_session *s, const char *target);
 /* How a reply to target is sent: "NOTICE" to channels, "PRIVMSG" to people. Static. */

@@ -9,14 +9,19 @@ A transcript reads like the conversation it checks:
     > what the person types
     < text that must appear (case-insensitive substring) in the replies to that input
     <! text that must not appear in those replies
+    <= the whole reply, exactly (runs of white space count as one space); several "<="
+                                 lines are the reply's lines, in order
     -- restart                   the process ends; a new one starts on the same database
     -- restart at ISO            ... and the new one starts with its fake clock at ISO, as
                                  after downtime (the nudges due meanwhile were not sent)
     > /clock ISO, > /clock +1d   moves the fake clock of the running process (--fake-clock):
                                  nudges due on the way go out at their instant
 
-Each input with expectations is one TAP test. The binary is $SECUREBASE_BIN
-(default build/asan/securebase); each run must exit 0 with nothing from a sanitizer.
+Each input with expectations is one TAP test, and every input must have one: an input
+without any is an error (a "<!" alone is enough where nothing may be said). The binary is
+$SECUREBASE_BIN (default build/asan/securebase); each run must exit 0 with nothing from a
+sanitizer. With --show, nothing is checked: every input is printed with the replies it got,
+for writing a transcript's expectations.
 """
 import os
 import re
@@ -46,7 +51,11 @@ def parse(path):
                 segments.append([])
                 starts.append(line[len("-- restart at "):].strip())
             elif line.startswith("> "):
-                segments[-1].append({"say": line[2:], "line": number, "want": [], "not": []})
+                segments[-1].append({"say": line[2:], "line": number, "want": [], "not": [],
+                                     "exact": None})
+            elif line.startswith("<= ") or line.rstrip() == "<=":
+                turn = segments[-1][-1]
+                turn["exact"] = (turn["exact"] + "\n" if turn["exact"] is not None else "") + line[3:]
             elif line.startswith("<! "):
                 segments[-1][-1]["not"].append(line[3:].strip())
             elif line.startswith("< "):
@@ -58,6 +67,10 @@ def parse(path):
 
 def squash(text):
     return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def spaces(text):
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def run(db, user, args, turns):
@@ -87,7 +100,28 @@ def run(db, user, args, turns):
     return p, replies
 
 
+def show(path):
+    user, args, segments = parse(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "t.db")
+        for seg, start in segments:
+            seg_args = list(args)
+            if start:
+                if "--fake-clock" in seg_args:
+                    seg_args[seg_args.index("--fake-clock") + 1] = start
+                else:
+                    seg_args += ["--fake-clock", start]
+            _, replies = run(db, user, seg_args, seg)
+            for turn, got in zip(seg, replies):
+                print(f"{path}:{turn['line']} > {turn['say']}")
+                for line in (got or "(nothing)").strip().split("\n"):
+                    print("    " + line)
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--show":
+        return show(sys.argv[2])
     path = sys.argv[1]
     user, args, segments = parse(path)
     n = 0
@@ -109,12 +143,14 @@ def main():
                 print(f"not ok {n} - {path}: the run exited {p.returncode}")
                 print("# " + p.stderr[-2000:].replace("\n", "\n# "))
             for turn, got in zip(seg, replies):
-                if not turn["want"] and not turn["not"]:
-                    continue
                 n += 1
                 text = squash(got or "")
                 missing = [w for w in turn["want"] if squash(w) not in text]
                 present = [w for w in turn["not"] if squash(w) in text]
+                if turn["exact"] is not None and spaces(turn["exact"]) != spaces(got or ""):
+                    missing.append("exactly: " + turn["exact"].replace("\n", "\n#     "))
+                if not turn["want"] and not turn["not"] and turn["exact"] is None:
+                    missing.append("(an expectation: every input has one)")
                 if missing or present or got is None:
                     failed += 1
                     print(f"not ok {n} - {path}:{turn['line']} > {turn['say']}")

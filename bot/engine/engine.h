@@ -61,8 +61,8 @@ json_t *engine_new_state(void);
  * unknown or malformed state is reset to idle with a gentle reply. */
 int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb_step *out);
 
-/* Starts dialog id for the person as if they had asked for it (used by the router for
- * actions such as "reply 1 to start today's exercise"). Same contract as engine_step. */
+/* Starts dialog id for the person as if they had asked for it. Same contract as
+ * engine_step. No production caller: the engine tests enter a dialog with it ("@start:"). */
 int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id,
                  const sb_input *in, sb_step *out);
 
