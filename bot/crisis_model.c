@@ -13,10 +13,120 @@
 
 #define CLASSES_MAX 32 /* categories and none */
 
+#define CONCEPTS_MAX 64 /* concepts of crisis.json classifier "concepts" looked at */
+#define CONCEPT_PREFIX "zq" /* a concept's token: "zq" and its name, a word no language has */
+
+/* One word of a concept: borrowed from the concepts JSON the model holds a reference to. */
+typedef struct concept_word {
+    const char *word;
+    size_t len;      /* bytes of word, without the * of a prefix */
+    int prefix;      /* 1: any word starting with it */
+    unsigned concept; /* index of its concept, < CONCEPTS_MAX */
+} concept_word;
+
 struct crisis_model {
     intent_model *intents;
-    size_t none; /* index of "none" among the model's intents */
+    size_t none;          /* index of "none" among the model's intents */
+    json_t *concepts;     /* concept -> [word or prefix*], a reference; NULL for none */
+    const char *names[CONCEPTS_MAX]; /* concept names, borrowed from concepts */
+    concept_word *words;  /* every word of every concept, owned */
+    size_t nwords;
 };
+
+/* Reads concepts into m (a reference, names and words). SB_OK or SB_ENOMEM. */
+static int concepts_load(crisis_model *m, const json_t *concepts)
+{
+    size_t total = 0, k = 0;
+    const char *name;
+    const json_t *list;
+    json_object_foreach((json_t *)concepts, name, list) {
+        total += json_array_size(list);
+    }
+    m->words = calloc(total ? total : 1, sizeof *m->words);
+    if (!m->words)
+        return SB_ENOMEM;
+    m->concepts = json_incref((json_t *)concepts);
+    json_object_foreach((json_t *)concepts, name, list) {
+        if (!json_is_array(list) || json_array_size(list) == 0)
+            continue;
+        if (k >= CONCEPTS_MAX)
+            break;
+        m->names[k] = name;
+        size_t i;
+        const json_t *w;
+        json_array_foreach(list, i, w) {
+            size_t len = json_string_length(w);
+            if (!json_is_string(w) || len == 0)
+                continue;
+            concept_word *c = &m->words[m->nwords++];
+            c->word = json_string_value(w);
+            c->prefix = len > 1 && c->word[len - 1] == '*';
+            c->len = len - (size_t)c->prefix;
+            c->concept = (unsigned)k;
+        }
+        k++;
+    }
+    return SB_OK;
+}
+
+/* text (folded) followed by one token for each concept one of its words belongs to, so
+ * that what the examples teach about "hit" in one language carries to the words of the
+ * same concept in another. Returns a new string (the caller frees it) or NULL on ENOMEM. */
+static char *with_concepts(const crisis_model *m, const char *text)
+{
+    sb_buf out = {0};
+    int rc = sb_buf_append(&out, text, strlen(text));
+    unsigned long long seen = 0;
+    for (const char *p = text; rc == SB_OK && *p;) {
+        size_t len = 0;
+        while (p[len] && (((unsigned char)p[len] >= 0x80) || (p[len] >= 'a' && p[len] <= 'z') ||
+                          (p[len] >= '0' && p[len] <= '9')))
+            len++;
+        for (size_t i = 0; len && i < m->nwords; i++) {
+            const concept_word *c = &m->words[i];
+            if ((seen & (1ULL << c->concept)) || len < c->len || (!c->prefix && len != c->len) ||
+                memcmp(p, c->word, c->len) != 0)
+                continue;
+            seen |= 1ULL << c->concept;
+            rc = rc == SB_OK ? sb_buf_append(&out, " " CONCEPT_PREFIX, 3) : rc;
+            rc = rc == SB_OK ? sb_buf_puts(&out, m->names[c->concept]) : rc;
+        }
+        p += len;
+        p += *p != '\0';
+    }
+    if (rc != SB_OK) {
+        free(out.data);
+        return NULL;
+    }
+    return out.data;
+}
+
+/* examples (category -> [utterance]) folded, with their concept tokens. New or NULL. */
+static json_t *examples_with_concepts(const crisis_model *m, const json_t *examples)
+{
+    json_t *all = json_object();
+    int ok = all != NULL;
+    const char *name;
+    const json_t *list;
+    json_object_foreach((json_t *)examples, name, list) {
+        json_t *copy = json_array();
+        ok = ok && copy && json_object_set_new(all, name, copy) == 0;
+        size_t i;
+        const json_t *u;
+        json_array_foreach(list, i, u) {
+            char *folded = ok ? crisis_fold(json_string_value(u), 1) : NULL;
+            char *text = folded ? with_concepts(m, folded) : NULL;
+            free(folded);
+            ok = ok && text && json_array_append_new(copy, json_string(text)) == 0;
+            free(text);
+        }
+    }
+    if (!ok) {
+        json_decref(all);
+        return NULL;
+    }
+    return all;
+}
 
 json_t *crisis_model_examples(const json_t *safety, const json_t *chat)
 {
@@ -39,8 +149,8 @@ json_t *crisis_model_examples(const json_t *safety, const json_t *chat)
     return all;
 }
 
-int crisis_model_new(const json_t *examples, const json_t *spellings, double c, normalizer *n,
-                     crisis_model **out)
+int crisis_model_new(const json_t *examples, const json_t *spellings, double c,
+                     const json_t *concepts, normalizer *n, crisis_model **out)
 {
     *out = NULL;
     if (!json_object_get(examples, CRISIS_MODEL_NONE) || json_object_size(examples) < 2 ||
@@ -49,7 +159,13 @@ int crisis_model_new(const json_t *examples, const json_t *spellings, double c, 
     crisis_model *m = calloc(1, sizeof *m);
     if (!m)
         return SB_ENOMEM;
-    int rc = understand_train(examples, spellings, c, n, &m->intents);
+    int rc = json_object_size(concepts) ? concepts_load(m, concepts) : SB_OK;
+    json_t *taught = rc == SB_OK && m->nwords ? examples_with_concepts(m, examples) : NULL;
+    if (rc == SB_OK && m->nwords && !taught)
+        rc = SB_ENOMEM;
+    if (rc == SB_OK)
+        rc = understand_train(taught ? taught : examples, spellings, c, n, &m->intents);
+    json_decref(taught);
     for (size_t i = 0; rc == SB_OK && i < intent_count(m->intents); i++)
         if (strcmp(intent_name(m->intents, i), CRISIS_MODEL_NONE) == 0)
             m->none = i;
@@ -66,6 +182,8 @@ void crisis_model_free(crisis_model *m)
     if (!m)
         return;
     intent_free(m->intents);
+    json_decref(m->concepts);
+    free(m->words);
     free(m);
 }
 
@@ -81,6 +199,11 @@ static int read_window(const crisis_model *m, normalizer *n, const char *text, s
     char *window = sb_strndup(text, len);
     char *folded = window ? crisis_fold(window, 1) : NULL;
     free(window);
+    if (folded && m->nwords) {
+        char *taught = with_concepts(m, folded);
+        free(folded);
+        folded = taught;
+    }
     if (!folded)
         return SB_ENOMEM;
     double p[CLASSES_MAX];
