@@ -6,6 +6,7 @@
 
 #include "crisis.h"
 #include "sb.h"
+#include "text.h"
 #include "understand.h"
 
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #define CLASSES_MAX 32 /* categories and none */
 
 #define CONCEPTS_MAX 64 /* concepts of crisis.json classifier "concepts" looked at */
+#define FOLD_PIECE 240 /* bytes folded at a time (normalize_fold reads at most NORM_INPUT_MAX) */
+#define WORD_MAX 64 /* bytes of a word looked up squeezed; longer ones only as written */
 #define CONCEPT_PREFIX "zq" /* a concept's token: "zq" and its name, a word no language has */
 
 /* One word of a concept: borrowed from the concepts JSON the model holds a reference to. */
@@ -82,10 +85,26 @@ static char *with_concepts(const crisis_model *m, const char *text)
         while (p[len] && (((unsigned char)p[len] >= 0x80) || (p[len] >= 'a' && p[len] <= 'z') ||
                           (p[len] >= '0' && p[len] <= '9')))
             len++;
+        /* the word with its runs of three or more letters as one ("aliiive" is "alive") */
+        char squeezed[WORD_MAX];
+        size_t slen = 0;
+        for (size_t i = 0; len < WORD_MAX && i < len;) {
+            size_t j = i;
+            while (j < len && p[j] == p[i])
+                j++;
+            for (size_t k = i; k < (j - i >= 3 ? i + 1 : j); k++)
+                squeezed[slen++] = p[k];
+            i = j;
+        }
         for (size_t i = 0; len && i < m->nwords; i++) {
             const concept_word *c = &m->words[i];
-            if ((seen & (1ULL << c->concept)) || len < c->len || (!c->prefix && len != c->len) ||
-                memcmp(p, c->word, c->len) != 0)
+            if (seen & (1ULL << c->concept))
+                continue;
+            int as_written = len >= c->len && (c->prefix || len == c->len) &&
+                             memcmp(p, c->word, c->len) == 0;
+            int as_squeezed = slen && slen >= c->len && (c->prefix || slen == c->len) &&
+                              memcmp(squeezed, c->word, c->len) == 0;
+            if (!as_written && !as_squeezed)
                 continue;
             seen |= 1ULL << c->concept;
             rc = rc == SB_OK ? sb_buf_append(&out, " " CONCEPT_PREFIX, 3) : rc;
@@ -235,12 +254,49 @@ static size_t words_in(const char *s, size_t len)
     return words;
 }
 
+/* text with its Unicode folded (normalize_fold, piece by piece so that no length is cut):
+ * full-width letters and spaces read as ASCII before words and sentences are counted.
+ * New string or NULL on ENOMEM. */
+static char *folded_whole(const char *text)
+{
+    sb_buf out = {0};
+    int rc = sb_buf_append(&out, "", 0);
+    char piece[FOLD_PIECE + 1], folded[NORM_BYTES_MAX];
+    for (size_t len = strlen(text); rc == SB_OK && len > 0;) {
+        size_t k = text_utf8_cut(text, len, FOLD_PIECE);
+        if (k == 0)
+            break;
+        memcpy(piece, text, k);
+        piece[k] = '\0';
+        rc = sb_buf_append(&out, folded, normalize_fold(piece, folded, sizeof folded));
+        text += k;
+        len -= k;
+    }
+    if (rc != SB_OK) {
+        free(out.data);
+        return NULL;
+    }
+    return out.data;
+}
+
+static int guess_folded(const crisis_model *m, normalizer *n, const char *text, crisis_guess *g);
+
 int crisis_model_guess(const crisis_model *m, normalizer *n, const char *text, crisis_guess *g)
 {
     g->p = 0;
     g->category = NULL;
     if (!m || !text)
         return SB_OK;
+    char *folded = folded_whole(text);
+    if (!folded)
+        return SB_ENOMEM;
+    int rc = guess_folded(m, n, folded, g);
+    free(folded);
+    return rc;
+}
+
+static int guess_folded(const crisis_model *m, normalizer *n, const char *text, crisis_guess *g)
+{
     /* A word or two ("tonight", "the pills") carries no statement a model could read:
      * short messages are the rules' alone. */
     int rc = words_in(text, strlen(text)) >= CRISIS_MODEL_WINDOW_WORDS
