@@ -316,7 +316,8 @@ static int compile_crisis_model(sb_dialogs *d)
     double cost = json_number_value(json_object_get(classifier, "cost"));
     json_t *examples = crisis_model_examples(d->safety_examples, d->examples);
     int rc = examples ? crisis_model_new(examples, json_object_get(d->data, "spellings"),
-                                         cost > 0 ? cost : INTENT_C_DEFAULT, d->normalizer,
+                                         cost > 0 ? cost : INTENT_C_DEFAULT,
+                                         json_object_get(classifier, "concepts"), d->normalizer,
                                          &d->crisis_model)
                       : SB_ENOMEM;
     json_decref(examples);

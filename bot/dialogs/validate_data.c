@@ -297,11 +297,11 @@ static void check_crisis_list(validate_ctx *v, const char *f, const json_t *c, c
         validate_texts(v, f, "-", what, json_object_get(list, text), crisis_vars, NULL);
 }
 
-/* "classifier": {"threshold": 0 < t < 1, "ask": 0 < a < threshold, "cost": > 0} for the
- * examples of safety/. */
+/* "classifier": {"threshold": 0 < t < 1, "ask": 0 < a < threshold, "cost": > 0,
+ * "concepts": {name: [word, ...]}} for the examples of safety/. */
 static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t *c)
 {
-    static const char *const fields[] = {"threshold", "ask", "cost", NULL};
+    static const char *const fields[] = {"threshold", "ask", "cost", "concepts", NULL};
     const json_t *k = json_object_get(c, "classifier");
     if (!k)
         return;
@@ -319,6 +319,26 @@ static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t
     if (ask && (!json_is_number(ask) || json_number_value(ask) <= 0 ||
                 json_number_value(ask) >= json_number_value(t)))
         validate_problem(v, f, "-", "classifier: ask must be a number above 0 and below threshold");
+    const json_t *concepts = json_object_get(k, "concepts");
+    if (concepts && (!json_is_object(concepts) || json_object_size(concepts) > 64))
+        validate_problem(v, f, "-", "classifier: concepts must be an object of at most 64 lists");
+    const char *name;
+    const json_t *words;
+    json_object_foreach((json_t *)concepts, name, words) {
+        if (validate_is_comment(name))
+            continue;
+        size_t i;
+        const json_t *w;
+        int ok = json_is_array(words) && json_array_size(words) > 0;
+        for (const char *p = name; ok && *p; p++)
+            ok = (*p >= 'a' && *p <= 'z');
+        json_array_foreach(words, i, w) {
+            ok = ok && json_is_string(w) && json_string_length(w) > 0;
+        }
+        if (!ok)
+            validate_problem(v, f, "-",
+                             "classifier: concept %s must be named in a-z and list words", name);
+    }
 }
 
 /* "languages": {"es": {"words": [...], "line": [...]}}: words that tell the language, and

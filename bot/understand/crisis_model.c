@@ -6,6 +6,7 @@
 
 #include "crisis.h"
 #include "sb.h"
+#include "text.h"
 #include "understand.h"
 
 #include <stdlib.h>
@@ -13,10 +14,138 @@
 
 #define CLASSES_MAX 32 /* categories and none */
 
+#define CONCEPTS_MAX 64 /* concepts of crisis.json classifier "concepts" looked at */
+#define FOLD_PIECE 240 /* bytes folded at a time (normalize_fold reads at most NORM_INPUT_MAX) */
+#define WORD_MAX 64 /* bytes of a word looked up squeezed; longer ones only as written */
+#define CONCEPT_PREFIX "zq" /* a concept's token: "zq" and its name, a word no language has */
+
+/* One word of a concept: borrowed from the concepts JSON the model holds a reference to. */
+typedef struct concept_word {
+    const char *word;
+    size_t len;      /* bytes of word, without the * of a prefix */
+    int prefix;      /* 1: any word starting with it */
+    unsigned concept; /* index of its concept, < CONCEPTS_MAX */
+} concept_word;
+
 struct crisis_model {
     intent_model *intents;
-    size_t none; /* index of "none" among the model's intents */
+    size_t none;          /* index of "none" among the model's intents */
+    json_t *concepts;     /* concept -> [word or prefix*], a reference; NULL for none */
+    const char *names[CONCEPTS_MAX]; /* concept names, borrowed from concepts */
+    concept_word *words;  /* every word of every concept, owned */
+    size_t nwords;
 };
+
+/* Reads concepts into m (a reference, names and words). SB_OK or SB_ENOMEM. */
+static int concepts_load(crisis_model *m, const json_t *concepts)
+{
+    size_t total = 0, k = 0;
+    const char *name;
+    const json_t *list;
+    json_object_foreach((json_t *)concepts, name, list) {
+        total += json_array_size(list);
+    }
+    m->words = calloc(total ? total : 1, sizeof *m->words);
+    if (!m->words)
+        return SB_ENOMEM;
+    m->concepts = json_incref((json_t *)concepts);
+    json_object_foreach((json_t *)concepts, name, list) {
+        if (!json_is_array(list) || json_array_size(list) == 0)
+            continue;
+        if (k >= CONCEPTS_MAX)
+            break;
+        m->names[k] = name;
+        size_t i;
+        const json_t *w;
+        json_array_foreach(list, i, w) {
+            size_t len = json_string_length(w);
+            if (!json_is_string(w) || len == 0)
+                continue;
+            concept_word *c = &m->words[m->nwords++];
+            c->word = json_string_value(w);
+            c->prefix = len > 1 && c->word[len - 1] == '*';
+            c->len = len - (size_t)c->prefix;
+            c->concept = (unsigned)k;
+        }
+        k++;
+    }
+    return SB_OK;
+}
+
+/* text (folded) followed by one token for each concept one of its words belongs to, so
+ * that what the examples teach about "hit" in one language carries to the words of the
+ * same concept in another. Returns a new string (the caller frees it) or NULL on ENOMEM. */
+static char *with_concepts(const crisis_model *m, const char *text)
+{
+    sb_buf out = {0};
+    int rc = sb_buf_append(&out, text, strlen(text));
+    unsigned long long seen = 0;
+    for (const char *p = text; rc == SB_OK && *p;) {
+        size_t len = 0;
+        while (p[len] && (((unsigned char)p[len] >= 0x80) || (p[len] >= 'a' && p[len] <= 'z') ||
+                          (p[len] >= '0' && p[len] <= '9')))
+            len++;
+        /* the word with its runs of three or more letters as one ("aliiive" is "alive") */
+        char squeezed[WORD_MAX];
+        size_t slen = 0;
+        for (size_t i = 0; len < WORD_MAX && i < len;) {
+            size_t j = i;
+            while (j < len && p[j] == p[i])
+                j++;
+            for (size_t k = i; k < (j - i >= 3 ? i + 1 : j); k++)
+                squeezed[slen++] = p[k];
+            i = j;
+        }
+        for (size_t i = 0; len && i < m->nwords; i++) {
+            const concept_word *c = &m->words[i];
+            if (seen & (1ULL << c->concept))
+                continue;
+            int as_written = len >= c->len && (c->prefix || len == c->len) &&
+                             memcmp(p, c->word, c->len) == 0;
+            int as_squeezed = slen && slen >= c->len && (c->prefix || slen == c->len) &&
+                              memcmp(squeezed, c->word, c->len) == 0;
+            if (!as_written && !as_squeezed)
+                continue;
+            seen |= 1ULL << c->concept;
+            rc = rc == SB_OK ? sb_buf_append(&out, " " CONCEPT_PREFIX, 3) : rc;
+            rc = rc == SB_OK ? sb_buf_puts(&out, m->names[c->concept]) : rc;
+        }
+        p += len;
+        p += *p != '\0';
+    }
+    if (rc != SB_OK) {
+        free(out.data);
+        return NULL;
+    }
+    return out.data;
+}
+
+/* examples (category -> [utterance]) folded, with their concept tokens. New or NULL. */
+static json_t *examples_with_concepts(const crisis_model *m, const json_t *examples)
+{
+    json_t *all = json_object();
+    int ok = all != NULL;
+    const char *name;
+    const json_t *list;
+    json_object_foreach((json_t *)examples, name, list) {
+        json_t *copy = json_array();
+        ok = ok && copy && json_object_set_new(all, name, copy) == 0;
+        size_t i;
+        const json_t *u;
+        json_array_foreach(list, i, u) {
+            char *folded = ok ? crisis_fold(json_string_value(u), 1) : NULL;
+            char *text = folded ? with_concepts(m, folded) : NULL;
+            free(folded);
+            ok = ok && text && json_array_append_new(copy, json_string(text)) == 0;
+            free(text);
+        }
+    }
+    if (!ok) {
+        json_decref(all);
+        return NULL;
+    }
+    return all;
+}
 
 json_t *crisis_model_examples(const json_t *safety, const json_t *chat)
 {
@@ -39,8 +168,8 @@ json_t *crisis_model_examples(const json_t *safety, const json_t *chat)
     return all;
 }
 
-int crisis_model_new(const json_t *examples, const json_t *spellings, double c, normalizer *n,
-                     crisis_model **out)
+int crisis_model_new(const json_t *examples, const json_t *spellings, double c,
+                     const json_t *concepts, normalizer *n, crisis_model **out)
 {
     *out = NULL;
     if (!json_object_get(examples, CRISIS_MODEL_NONE) || json_object_size(examples) < 2 ||
@@ -49,7 +178,13 @@ int crisis_model_new(const json_t *examples, const json_t *spellings, double c, 
     crisis_model *m = calloc(1, sizeof *m);
     if (!m)
         return SB_ENOMEM;
-    int rc = understand_train(examples, spellings, c, n, &m->intents);
+    int rc = json_object_size(concepts) ? concepts_load(m, concepts) : SB_OK;
+    json_t *taught = rc == SB_OK && m->nwords ? examples_with_concepts(m, examples) : NULL;
+    if (rc == SB_OK && m->nwords && !taught)
+        rc = SB_ENOMEM;
+    if (rc == SB_OK)
+        rc = understand_train(taught ? taught : examples, spellings, c, n, &m->intents);
+    json_decref(taught);
     for (size_t i = 0; rc == SB_OK && i < intent_count(m->intents); i++)
         if (strcmp(intent_name(m->intents, i), CRISIS_MODEL_NONE) == 0)
             m->none = i;
@@ -66,6 +201,8 @@ void crisis_model_free(crisis_model *m)
     if (!m)
         return;
     intent_free(m->intents);
+    json_decref(m->concepts);
+    free(m->words);
     free(m);
 }
 
@@ -81,6 +218,11 @@ static int read_window(const crisis_model *m, normalizer *n, const char *text, s
     char *window = sb_strndup(text, len);
     char *folded = window ? crisis_fold(window, 1) : NULL;
     free(window);
+    if (folded && m->nwords) {
+        char *taught = with_concepts(m, folded);
+        free(folded);
+        folded = taught;
+    }
     if (!folded)
         return SB_ENOMEM;
     double p[CLASSES_MAX];
@@ -112,12 +254,49 @@ static size_t words_in(const char *s, size_t len)
     return words;
 }
 
+/* text with its Unicode folded (normalize_fold, piece by piece so that no length is cut):
+ * full-width letters and spaces read as ASCII before words and sentences are counted.
+ * New string or NULL on ENOMEM. */
+static char *folded_whole(const char *text)
+{
+    sb_buf out = {0};
+    int rc = sb_buf_append(&out, "", 0);
+    char piece[FOLD_PIECE + 1], folded[NORM_BYTES_MAX];
+    for (size_t len = strlen(text); rc == SB_OK && len > 0;) {
+        size_t k = text_utf8_cut(text, len, FOLD_PIECE);
+        if (k == 0)
+            break;
+        memcpy(piece, text, k);
+        piece[k] = '\0';
+        rc = sb_buf_append(&out, folded, normalize_fold(piece, folded, sizeof folded));
+        text += k;
+        len -= k;
+    }
+    if (rc != SB_OK) {
+        free(out.data);
+        return NULL;
+    }
+    return out.data;
+}
+
+static int guess_folded(const crisis_model *m, normalizer *n, const char *text, crisis_guess *g);
+
 int crisis_model_guess(const crisis_model *m, normalizer *n, const char *text, crisis_guess *g)
 {
     g->p = 0;
     g->category = NULL;
     if (!m || !text)
         return SB_OK;
+    char *folded = folded_whole(text);
+    if (!folded)
+        return SB_ENOMEM;
+    int rc = guess_folded(m, n, folded, g);
+    free(folded);
+    return rc;
+}
+
+static int guess_folded(const crisis_model *m, normalizer *n, const char *text, crisis_guess *g)
+{
     /* A word or two ("tonight", "the pills") carries no statement a model could read:
      * short messages are the rules' alone. */
     int rc = words_in(text, strlen(text)) >= CRISIS_MODEL_WINDOW_WORDS

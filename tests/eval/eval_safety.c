@@ -56,6 +56,8 @@ static size_t cross_validate(const sb_dialogs *d, long folds, double c, scored *
     json_t *examples = crisis_model_examples(dialogs_safety_examples(d), dialogs_examples(d));
     size_t lookalikes = json_array_size(json_object_get(dialogs_safety_examples(d), CRISIS_MODEL_NONE));
     const json_t *spellings = dialogs_data(d, "spellings");
+    const json_t *concepts =
+        json_object_get(json_object_get(dialogs_data(d, "crisis"), "classifier"), "concepts");
     size_t count = 0;
     for (long fold = 0; fold < folds; fold++) {
         json_t *train = json_object();
@@ -72,7 +74,7 @@ static size_t cross_validate(const sb_dialogs *d, long folds, double c, scored *
             json_object_set_new(train, name, keep);
         }
         crisis_model *m = NULL;
-        if (crisis_model_new(train, spellings, c, dialogs_normalizer(d), &m) != SB_OK) {
+        if (crisis_model_new(train, spellings, c, concepts, dialogs_normalizer(d), &m) != SB_OK) {
             fprintf(stderr, "eval_safety: training fold %ld failed\n", fold);
             exit(1);
         }
