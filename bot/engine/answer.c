@@ -128,11 +128,11 @@ static int has_word(const json_t *list, const char *hay)
     size_t i;
     const json_t *w;
     json_array_foreach(list, i, w) {
+        char word[64];
         const char *s = json_string_value(w);
-        size_t n = s ? strlen(s) : 0;
-        for (const char *p = n ? strstr(hay, s) : NULL; p; p = strstr(p + 1, s))
-            if ((p == hay || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
-                return 1;
+        size_t n = s ? text_norm_phrase_to(s, word, sizeof word) : (size_t)-1;
+        if (n != (size_t)-1 && n > 0 && text_find_words(hay, word) >= 0)
+            return 1;
     }
     return 0;
 }

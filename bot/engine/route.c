@@ -53,6 +53,18 @@ static const json_t *command_named(const turn *t, const char *name)
     return NULL;
 }
 
+/* The model's guesses for t->text into g (INTENT_TOP_MAX), read once per text and turn. */
+static size_t guess(turn *t, intent_guess *g)
+{
+    if (!t->guessed || strcmp(t->guessed, t->text) != 0) {
+        free(t->guessed);
+        t->guessed = sb_strdup(t->text);
+        t->nguesses = understand_guess(t->d, t->text, t->guesses); /* no copy: read again */
+    }
+    memcpy(g, t->guesses, t->nguesses * sizeof *g);
+    return t->nguesses;
+}
+
 static const json_t *act_of(const turn *t, const char *intent)
 {
     return json_object_get(json_object_get(understanding(t), "acts"), intent);
@@ -271,7 +283,7 @@ int route_idle(turn *t, route *r)
     if (other_language(t))
         return 1;
     intent_guess g[INTENT_TOP_MAX];
-    size_t n = understand_guess(t->d, t->text, g);
+    size_t n = guess(t, g);
     if (n == 0 || !understanding(t))
         return 0;
     if (is_sure(t, g, n) && to_confirm(t, g[0].intent)) {
@@ -303,7 +315,7 @@ int route_interrupt(turn *t, route *r)
     if (other_language(t))
         return 1;
     intent_guess g[INTENT_TOP_MAX];
-    size_t n = understand_guess(t->d, t->text, g);
+    size_t n = guess(t, g);
     const char *top = str(turn_top(t), "dialog");
     const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
     if (n == 0 || !dialogs_dialog(t->d, g[0].intent) || act_of(t, g[0].intent) ||
@@ -319,14 +331,14 @@ int route_interrupt(turn *t, route *r)
 int route_asks_command(turn *t)
 {
     intent_guess g[INTENT_TOP_MAX];
-    size_t n = understand_guess(t->d, t->text, g);
+    size_t n = guess(t, g);
     return n > 0 && command_named(t, g[0].intent) && is_sure(t, g, n);
 }
 
 int route_says_something(turn *t)
 {
     intent_guess g[INTENT_TOP_MAX];
-    size_t n = understand_guess(t->d, t->text, g);
+    size_t n = guess(t, g);
     return n == 0 || !act_of(t, g[0].intent) || is_listening(g[0].intent);
 }
 
@@ -339,7 +351,7 @@ const char *route_aside(turn *t)
     if (json_array_size(asides) == 0)
         return NULL;
     intent_guess g[INTENT_TOP_MAX];
-    size_t n = understand_guess(t->d, t->text, g);
+    size_t n = guess(t, g);
     if (n == 0 || !act_of(t, g[0].intent))
         return NULL;
     size_t i;
@@ -375,7 +387,7 @@ void route_say_aside(turn *t, const char *act, int listening)
 int route_means(turn *t, const char *intent)
 {
     intent_guess g[INTENT_TOP_MAX];
-    size_t n = understand_guess(t->d, t->text, g);
+    size_t n = guess(t, g);
     return n > 0 && understanding(t) && strcmp(g[0].intent, intent) == 0 && is_sure(t, g, n);
 }
 
@@ -385,7 +397,7 @@ int route_first(turn *t, route *r)
     if (other_language(t))
         return 1;
     intent_guess g[INTENT_TOP_MAX];
-    size_t n = understand_guess(t->d, t->text, g);
+    size_t n = guess(t, g);
     if (n == 0 || !is_sure(t, g, n) || !command_named(t, g[0].intent) ||
         dialogs_dialog(t->d, g[0].intent))
         return 0;

@@ -7,6 +7,7 @@
 #define SB_TURN_H
 
 #include "engine.h"
+#include "intent.h"
 
 #include <jansson.h>
 
@@ -37,6 +38,10 @@ typedef struct turn {
                           input is to be read as if nothing waited */
     int missed;        /* the coach's previous reply was commands.json "fallback" (state
                           "missed"): it is not said twice in a row */
+    char *guessed;     /* the text the model last read this turn (owned), and what it guessed:
+                          routing asks about one message several times, the model reads it once */
+    intent_guess guesses[INTENT_TOP_MAX];
+    size_t nguesses;
 } turn;
 
 /* Starts a turn on a copy of state (NULL or malformed: see engine.c). Returns SB_OK or
