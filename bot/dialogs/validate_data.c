@@ -22,7 +22,7 @@ static const char *const no_vars[] = {NULL};
 
 static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",      "action",
                                              "group", "private", "reply",   "description", "argument",
-                                             "exact", "greeting", NULL};
+                                             "exact", "greeting", "argument_time", NULL};
 
 static int has(const char *const *list, const char *s)
 {
@@ -136,6 +136,16 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
     const char *kind = json_string_value(argument);
     if (argument && (!kind || (strcmp(kind, "text") != 0 && strcmp(kind, "topic") != 0)))
         validate_problem(v, f, "-", "%s: argument must be \"text\" or \"topic\"", what);
+    const json_t *at = json_object_get(cmd, "argument_time");
+    if (at) {
+        static const char *const at_fields[] = {"before", "pm", NULL};
+        if (!json_is_object(at) || !argument)
+            validate_problem(v, f, "-", "%s: argument_time must be an object, on a command with an argument", what);
+        else
+            check_keys(v, f, at, at_fields, "argument_time");
+        for (size_t i = 0; json_is_object(at) && at_fields[i]; i++)
+            check_words(v, f, at_fields[i], json_object_get(at, at_fields[i]), 1);
+    }
     const char *flags[] = {"group", "private", "exact", "greeting"};
     for (size_t i = 0; i < 4; i++) {
         const json_t *flag = json_object_get(cmd, flags[i]);
@@ -157,7 +167,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "agree_words", "first_command", "first_text",
                                          "first_text_waiting", "group_continue", "listen", "fallback_again",
                                          "closing_words", "closing", "set_aside", "return",
-                                         "return_dropped", NULL};
+                                         "return_dropped", "thinking_words", "retry_thinking", NULL};
     check_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
@@ -176,13 +186,13 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
     check_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
     check_words(v, f, "known_words", json_object_get(c, "known_words"), 0);
     static const char *const lists[] = {"skip_words", "unsure_words", "open_question_words",
-                                        "agree_words", "closing_words", NULL};
+                                        "agree_words", "closing_words", "thinking_words", NULL};
     for (size_t i = 0; lists[i]; i++)
         check_words(v, f, lists[i], json_object_get(c, lists[i]), 0);
     static const char *const texts[] = {"skip",        "yes_no_text",   "retry_again",
                                         "retry_again_rating", "retry_leave", "first_command",
                                         "first_text",  "first_text_waiting", "group_continue",
-                                        "fallback_again", "closing", "set_aside", NULL};
+                                        "fallback_again", "closing", "set_aside", "retry_thinking", NULL};
     for (size_t i = 0; texts[i]; i++)
         if (json_object_get(c, texts[i]))
             validate_texts(v, f, "-", texts[i], json_object_get(c, texts[i]), user_vars, NULL);
@@ -449,10 +459,13 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "hedges",    "hedge_not_before", "noncommittal", "pushback",      "questions",
         "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
         "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
-        "heard_question", "closing_hedges", "asking_words", NULL};
+        "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words", NULL};
     check_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
+    check_swaps(v, f, "question_swaps", json_object_get(r, "question_swaps"), 0);
+    check_words(v, f, "question_words", json_object_get(r, "question_words"), 0);
+    check_words(v, f, "leading_words", json_object_get(r, "leading_words"), 0);
     check_words(v, f, "feelings", json_object_get(r, "feelings"), 1);
     check_words(v, f, "negations", json_object_get(r, "negations"), 0);
     check_words(v, f, "clause_words", json_object_get(r, "clause_words"), 0);

@@ -18,7 +18,7 @@ static const char *const user_vars[] = {"user", NULL};
 static const char *const understanding_fields[] = {
     "kind",   "min_examples", "cost",      "sure", "margin", "maybe", "sure_waiting",
     "confirm", "listen_dialog", "listen", "unclear", "heard", "options", "unsure",
-    "just_talk", "acts", "asides", "sure_aside_question", "confirm_offer", NULL};
+    "just_talk", "acts", "asides", "asides_listening", "sure_aside_question", "confirm_offer", NULL};
 
 static int in(const char *const *list, const char *s)
 {
@@ -128,15 +128,19 @@ static void check_understanding(validate_ctx *v, const json_t *u)
             validate_problem(v, f, "-", "%s: then \"%.60s\" is no dialog or command", what,
                              target ? target : "?");
     }
-    const json_t *asides = json_object_get(u, "asides");
-    if (asides && !json_is_array(asides))
-        validate_problem(v, f, "-", "asides must list chat acts");
-    json_array_foreach(asides, i, c) {
-        const json_t *act = json_object_get(json_object_get(u, "acts"), json_string_value(c) ? json_string_value(c) : "");
-        if (!act)
-            validate_problem(v, f, "-", "asides: entry %zu is no chat act of acts", i + 1);
-        else if (!json_object_get(act, "aside") && !json_object_get(act, "reply"))
-            validate_problem(v, f, "-", "asides: \"%.60s\" needs an aside or a reply", json_string_value(c));
+    static const char *const lists[] = {"asides", "asides_listening", NULL};
+    for (size_t l = 0; lists[l]; l++) {
+        const json_t *asides = json_object_get(u, lists[l]);
+        if (asides && !json_is_array(asides))
+            validate_problem(v, f, "-", "%s must list chat acts", lists[l]);
+        json_array_foreach(asides, i, c) {
+            const char *name = json_string_value(c) ? json_string_value(c) : "";
+            const json_t *act = json_object_get(json_object_get(u, "acts"), name);
+            if (!act)
+                validate_problem(v, f, "-", "%s: entry %zu is no chat act of acts", lists[l], i + 1);
+            else if (!json_object_get(act, "aside") && !json_object_get(act, "reply"))
+                validate_problem(v, f, "-", "%s: \"%.60s\" needs an aside or a reply", lists[l], name);
+        }
     }
     json_object_foreach((json_t *)json_object_get(u, "heard"), key, value) {
         char what[96];

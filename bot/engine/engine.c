@@ -252,6 +252,9 @@ static void command(turn *t, const json_t *cmd, const char *arg)
         exercise_say_general(t, arg); /* one anyone may try: nothing of the person's */
         return;
     }
+    char clock[16]; /* "nudge me at 8am": the time in it (commands.json "argument_time") */
+    if (arg && match_time(cmd, arg, clock, sizeof clock))
+        arg = clock;
     if (action)
         turn_effect(t, SB_FX_ACTION, action, arg, 0);
     turn_say(t, key, reply, NULL);
@@ -398,7 +401,7 @@ static void command_or_greeting(turn *t, const json_t *cmd, const char *arg, int
 static void start(turn *t, const route *r, int64_t gap)
 {
     if (r->command)
-        command_or_greeting(t, r->command, NULL, gap);
+        command_or_greeting(t, r->command, r->arg, gap);
     else if (r->dialog && r->heard)
         flow_start_heard(t, r->dialog);
     else if (r->dialog)
@@ -516,7 +519,8 @@ static int interrupt(turn *t)
         return 1;
     route r;
     if (route_interrupt(t, &r)) {
-        set_aside(t);
+        if (r.dialog || str(r.command, "dialog"))
+            set_aside(t); /* an action ("nudge") leaves the question as it was */
         start(t, &r, -1);
         return 1;
     }
@@ -856,11 +860,11 @@ static int aside(turn *t)
     const char *top = str(turn_top(t), "dialog");
     if (safety_is_own(t->d, top) || is_bang(t->text))
         return 0;
-    const char *act = route_aside(t);
-    if (!act)
-        return 0;
     const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
     int listening = listen_id && top && strcmp(top, listen_id) == 0;
+    const char *act = route_aside(t, listening);
+    if (!act)
+        return 0;
     if (strcmp(act, "listen") == 0 && listening && !flow_listening(t))
         return 0; /* at the listening menu it is "Keep talking" (flow_own_words) */
     if (strcmp(act, "listen") == 0 && !listening && listen_id &&

@@ -762,6 +762,17 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     int rating = strcmp(expect_of(st), "rating") == 0;
     const json_t *again = json_object_get(commands, rating ? "retry_again_rating" : "retry_again");
     int in_safety_plan = safety_is_plan(t->d, str(frame, "dialog"));
+    /* "hmm", "um": thinking aloud is no miss; the choices again, without "didn't catch" */
+    size_t rest = 0;
+    int thinking = match_words(json_object_get(commands, "thinking_words"),
+                               t->text + answer_laugh_len(t->d, t->text), &rest);
+    if (thinking < 0)
+        turn_fail(t, thinking);
+    if (thinking == 2 && json_object_get(commands, "retry_thinking")) {
+        say_with_choices(t, st, turn_render(t, "commands/retry_thinking",
+                                            json_object_get(commands, "retry_thinking"), NULL));
+        return;
+    }
     json_int_t misses = json_integer_value(json_object_get(frame, "misses")) + 1;
     if (misses >= 3 && again && !in_safety_plan) {
         turn_say_data(t, "retry_leave"); /* they were told they could just say it */

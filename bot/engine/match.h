@@ -69,6 +69,13 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
  * in it ("I'd say 5"). Returns 1..7, 0 when text holds no usable rating, SB_ENOMEM. */
 int match_rating(const char *text);
 
+/* A clock time in free text, for a command with "argument_time" ({"before": [words],
+ * "pm": [words]}): "8:30", "8.30", "8am", "8 pm", or a bare hour after a word of "before"
+ * ("at 8"); a bare hour of 1-11 is afternoon or evening when a word of "pm" is in the text
+ * ("every evening at 8"). Writes it as "H:MM" or "H:MM pm" to out. Returns 1 when found,
+ * 0 when not (or without "argument_time"). */
+int match_time(const json_t *cmd, const char *text, char *out, size_t size);
+
 /* Whether text (any form) is one of words: 2 for the whole input, 1 when it starts with
  * one followed by more (then *rest is the byte offset in text after the word and its
  * punctuation), 0 when neither, SB_ENOMEM. */

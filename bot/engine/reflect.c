@@ -19,6 +19,7 @@
 static const char *const default_negations[] = {
     "not", "never", "no", "dont", "didnt", "doesnt", "wasnt", "isnt", "arent", "werent",
     "hardly", "barely", "without", NULL};
+static const char *const no_words[] = {NULL};
 static const char *const default_clause_words[] = {
     "and", "but", "that", "because", "when", "if", "so", "or", "while", "though",
     "although", "since", "until", "before", "after", "cause", NULL};
@@ -202,6 +203,13 @@ static const char *swap_for(const json_t *r, const token *tokens, size_t n, size
         len += kl;
     }
     key[len] = '\0';
+    /* "was i wrong", "why was i so cold": an inversion asks, so it swaps at the start of a
+     * clause or after a question word; in "how my day was i just say fine" the "i" starts a
+     * clause of its own, and "was" stays */
+    const char *asked = json_string_value(json_object_get(json_object_get(r, "question_swaps"), key));
+    if (asked && (clause_start(r, tokens, i) ||
+                  in_words(json_object_get(r, "question_words"), no_words, tokens[i - 1].key)))
+        return asked;
     if (run == 1 && !clause_start(r, tokens, i)) {
         const char *obj = json_string_value(json_object_get(json_object_get(r, "object_swaps"), key));
         if (obj)
@@ -416,7 +424,15 @@ static void mark_hedges(const json_t *r, const token *tokens, size_t n, unsigned
 {
     static const char *const none[] = {NULL};
     const json_t *hedges = json_object_get(r, "hedges");
+    /* "because it is fine mostly", "well, she left": a word that only links the answer to
+     * the question ("leading_words") is not said back, when something follows it */
+    for (size_t i = 0, run; i < n && (run = hedge_run(json_object_get(r, "leading_words"),
+                                                       tokens, n, i)) > 0 && i + run < n;
+         i += run)
+        memset(drop + i, DROP, run);
     for (size_t i = 0; i < n && *rc == SB_OK; i++) {
+        if (drop[i])
+            continue;
         size_t run = hedge_run(hedges, tokens, n, i);
         if (!run)
             continue;

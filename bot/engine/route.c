@@ -153,7 +153,7 @@ static int listen(turn *t, route *r, const char *act)
     return 1;
 }
 
-static void offer(turn *t, const char *const *intents, size_t n, int sure);
+static void offer(turn *t, const char *const *intents, size_t n, int sure, const char *arg);
 
 /* 1 when intent is one to offer rather than start ("confirm"). */
 static int to_confirm(const turn *t, const char *intent)
@@ -210,7 +210,7 @@ static const char *label_of(const turn *t, const char *intent)
 /* Offers intents as a menu plus "just talk". Unsure: what was heard first, then the
  * question "unsure". Sure of one that is only confirmed ("confirm"): "confirm_offer", for
  * a request is no news to say back. */
-static void offer(turn *t, const char *const *intents, size_t n, int sure)
+static void offer(turn *t, const char *const *intents, size_t n, int sure, const char *arg)
 {
     json_t *frame = json_object();
     json_t *list = json_array();
@@ -237,6 +237,12 @@ static void offer(turn *t, const char *const *intents, size_t n, int sure)
     if (rc == SB_OK)
         rc = sb_buf_printf(&b, "\n%zu. %s", n + 1, str(u, "just_talk") ? str(u, "just_talk") : "");
     if (rc != SB_OK) {
+        sb_buf_free(&b);
+        json_decref(frame);
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    if (arg && json_object_set_new(frame, "arg", json_string(arg))) {
         sb_buf_free(&b);
         json_decref(frame);
         turn_fail(t, SB_ENOMEM);
@@ -287,7 +293,9 @@ int route_idle(turn *t, route *r)
     if (n == 0 || !understanding(t))
         return 0;
     if (is_sure(t, g, n) && to_confirm(t, g[0].intent)) {
-        offer(t, &g[0].intent, 1, 1);
+        char clock[16]; /* "remind me every morning at 8": the 8 is kept for the yes */
+        int timed = match_time(command_named(t, g[0].intent), t->text, clock, sizeof clock);
+        offer(t, &g[0].intent, 1, 1, timed ? clock : NULL);
         return 1;
     }
     if (is_sure(t, g, n))
@@ -299,7 +307,7 @@ int route_idle(turn *t, route *r)
         if (g[i].p >= maybe && label_of(t, g[i].intent))
             options[k++] = g[i].intent;
     if (k >= 2 || (k == 1 && options[0] == g[0].intent)) {
-        offer(t, options, k, 0);
+        offer(t, options, k, 0, NULL);
         return 1;
     }
     if (is_listening(g[0].intent))
@@ -318,13 +326,17 @@ int route_interrupt(turn *t, route *r)
     size_t n = guess(t, g);
     const char *top = str(turn_top(t), "dialog");
     const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
-    if (n == 0 || !dialogs_dialog(t->d, g[0].intent) || act_of(t, g[0].intent) ||
-        to_confirm(t, g[0].intent) || (top && strcmp(top, g[0].intent) == 0) ||
-        (top && first && strcmp(top, first) == 0))
+    /* a command in other words ("remind me every morning at 8") is one too, at the
+     * sureness a waiting question asks for; it runs on top, its time found in the words */
+    const json_t *cmd = n > 0 ? command_named(t, g[0].intent) : NULL;
+    if (n == 0 || (!dialogs_dialog(t->d, g[0].intent) && !cmd) || act_of(t, g[0].intent) ||
+        (to_confirm(t, g[0].intent) && !cmd) || (top && strcmp(top, g[0].intent) == 0) ||
+        (top && first && strcmp(top, first) == 0 && flow_waits_consequence(t)))
         return 0;
     if (!is_sure(t, g, n) ||
         g[0].p < number(understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
         return 0;
+    r->arg = cmd && match_time(cmd, t->text, r->clock, sizeof r->clock) ? r->clock : NULL;
     return go(t, g[0].intent, r, 1);
 }
 
@@ -344,11 +356,11 @@ int route_says_something(turn *t)
 
 #define SURE_ASIDE_QUESTION_DEFAULT 0.45
 
-const char *route_aside(turn *t)
+const char *route_aside(turn *t, int listening)
 {
     const json_t *u = understanding(t);
     const json_t *asides = json_object_get(u, "asides");
-    if (json_array_size(asides) == 0)
+    if (json_array_size(asides) == 0 && json_array_size(json_object_get(u, "asides_listening")) == 0)
         return NULL;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
@@ -359,6 +371,12 @@ const char *route_aside(turn *t)
     const char *act = NULL;
     json_array_foreach(asides, i, a) {
         if (json_is_string(a) && strcmp(json_string_value(a), g[0].intent) == 0)
+            act = json_string_value(a);
+    }
+    /* "this is kinda dumb" while listening is said to the coach, not about the story;
+     * at an exercise's question pushback is the answer's to take (answer.h) */
+    json_array_foreach(json_object_get(u, "asides_listening"), i, a) {
+        if (listening && json_is_string(a) && strcmp(json_string_value(a), g[0].intent) == 0)
             act = json_string_value(a);
     }
     if (!act)
@@ -471,7 +489,9 @@ int route_menu_answer(turn *t, const json_t *menu, route *r)
     }
     if (found == 0)
         return 0;
-    if (index < json_array_size(list))
+    if (index < json_array_size(list)) {
+        r->arg = json_array_size(list) == 1 ? str(menu, "arg") : NULL;
         return go(t, json_string_value(json_array_get(list, index)), r, 1);
+    }
     return listen(t, r, "listen");
 }

@@ -17,6 +17,8 @@ typedef struct route {
     const char *dialog;    /* a dialog id (borrowed from the set), or NULL */
     const json_t *command; /* a command of commands.json (borrowed), or NULL */
     int heard;             /* the dialog starts with the message as the first thing heard */
+    const char *arg;       /* the command's argument found in the message ("at 8"), or NULL */
+    char clock[16];        /* where arg is kept when it was found here */
 } route;
 
 /* Idle input (nothing waits) that no command or trigger placed. Returns 1 when it was
@@ -25,16 +27,18 @@ typedef struct route {
 int route_idle(turn *t, route *r);
 
 /* An answer that fits nothing a waiting dialog asks: 1 with *r when the model is sure (by
- * "sure_waiting") of a dialog that is not already waiting, nor to be confirmed, nor while the
- * first-contact dialog waits (never a command, chat act or listening), after the line said
- * back; 1 with nothing to start when it was in another language and got the line in it;
- * 0 otherwise, nothing said. */
+ * "sure_waiting") of a dialog that is not already waiting nor to be confirmed, or of a
+ * command (with its time as r->arg when "argument_time" finds one), never while the
+ * first-contact dialog waits for its consequential answer (consent), never a chat act or
+ * listening, after the line said back; 1 with nothing to start when it was in another
+ * language and got the line in it; 0 otherwise, nothing said. */
 int route_interrupt(turn *t, route *r);
 
 /* A message while a question waits that is plainly an aside, not an answer: the name (borrowed)
  * of the chat act of understanding.json "asides" the model is sure of ("sure", or
- * "sure_aside_question" when it is phrased as a question), else NULL. Says nothing. */
-const char *route_aside(turn *t);
+ * "sure_aside_question" when it is phrased as a question), else NULL; listening (the
+ * listening dialog waits), those of "asides_listening" too. Says nothing. */
+const char *route_aside(turn *t, int listening);
 /* Says the aside of act: its "aside" (else its "reply"); while listening (the question that
  * waits is "go on"), its "reply", which asks its own open question, and the aside only for
  * asking to be listened to. */
