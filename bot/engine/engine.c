@@ -456,10 +456,15 @@ static int question_while_listening(turn *t)
 }
 
 /* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
- * will resume afterwards. */
+ * will resume afterwards. The welcome's closing menu (first_contact, consent answered) is not
+ * set aside but let go: what started answers its "where would you like to start?". */
 static void set_aside(turn *t)
 {
-    if (json_object_get(turn_top(t), "dialog"))
+    const char *top = str(turn_top(t), "dialog");
+    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    if (top && first && strcmp(top, first) == 0 && !flow_waits_consequence(t))
+        flow_reset(t); /* the welcome's "where would you like to start?" is answered by it */
+    else if (top)
         turn_say_data(t, "set_aside");
 }
 

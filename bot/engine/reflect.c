@@ -228,6 +228,11 @@ static int sentence_word(const json_t *r, const token *t, int *rc)
            in_list_phrase(r, "lowercase_starts", default_lowercase_starts, word, rc);
 }
 
+static int ends_sentence(const token *t)
+{
+    return t->len > 0 && strchr(".!?", t->start[t->len - 1]) != NULL;
+}
+
 /* Appends the swapped text of all tokens to b. */
 static int swap_all(const json_t *r, const token *tokens, size_t n, sb_buf *b)
 {
@@ -244,8 +249,14 @@ static int swap_all(const json_t *r, const token *tokens, size_t n, sb_buf *b)
             const token *first = &tokens[i], *last = &tokens[i + run - 1];
             if (rc == SB_OK)
                 rc = sb_buf_append(b, first->start, first->core_off);
+            size_t at = b->len;
             if (rc == SB_OK)
                 rc = sb_buf_puts(b, swap);
+            /* "I did it. I told her" -> "you did it. You told her": a sentence inside the
+             * echo keeps its capital (the echo's own first word is the template's to place) */
+            if (rc == SB_OK && i > 0 && ends_sentence(&tokens[i - 1]) && b->data[at] >= 'a' &&
+                b->data[at] <= 'z')
+                b->data[at] = (char)(b->data[at] - 'a' + 'A');
             if (rc == SB_OK)
                 rc = sb_buf_append(b, last->start + last->core_off + last->core_len,
                                    last->len - last->core_off - last->core_len);
@@ -357,11 +368,6 @@ static const char *find_feeling(const json_t *r, const char *text, int *rc)
 static int has_trailing_mark(const token *t)
 {
     return t->core_off + t->core_len < t->len;
-}
-
-static int ends_sentence(const token *t)
-{
-    return t->len > 0 && strchr(".!?", t->start[t->len - 1]) != NULL;
 }
 
 static size_t token_count(const char *s)
