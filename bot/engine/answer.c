@@ -387,7 +387,7 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
         /* "lol", "yeah", "ok 👍": no echo; the next question carries on */
         free(echo_md);
         echo_md = NULL;
-    } else if (!feeling && lettered_words(echo) <= NOD_WORDS && starts_yes(r, text)) {
+    } else if (!feeling && lettered_words(text) <= NOD_WORDS && starts_yes(r, text)) {
         /* "yeah thats it": a nod to what was said before, not news to echo */
         free(echo_md);
         echo_md = NULL;
