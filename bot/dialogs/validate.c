@@ -25,7 +25,7 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
-                                           "say_unkept", "hear", "other", "crisis", NULL};
+                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words", NULL};
 
 void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
@@ -317,6 +317,11 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
     if (json_object_get(st, "say_recent"))
         validate_texts(v, f, name, "say_recent", json_object_get(st, "say_recent"), builtin_vars,
                        c->saved);
+    if (json_object_get(st, "say_heard_one") && !say)
+        validate_problem(v, f, name, "say_heard_one needs a say for more than one");
+    if (json_object_get(st, "say_heard_one"))
+        validate_texts(v, f, name, "say_heard_one", json_object_get(st, "say_heard_one"),
+                       builtin_vars, c->saved);
     check_choices(c, name, st);
     if (json_object_get(st, "next"))
         check_target(c, name, "next", json_object_get(st, "next"));

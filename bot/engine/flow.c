@@ -110,6 +110,14 @@ static void say_with_choices(turn *t, const json_t *st, char *text)
     turn_reply_owned(t, sb_buf_take(&b));
 }
 
+/* 1 when the listening summary {heard} holds a single line (answer.c keeps it as "\n- "
+ * items). */
+static int heard_one(turn *t, json_t *frame)
+{
+    const char *heard = str(flow_vars(t, frame), "heard");
+    return heard && strstr(heard, "\n- ") == heard && !strstr(heard + 1, "\n- ");
+}
+
 /* A state's "say" (or its retry), with the numbered choices under it for a choice state. */
 void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
 {
@@ -122,6 +130,9 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
     if (!retry && json_is_true(json_object_get(frame, "unkept")) && json_object_get(st, "say_unkept")) {
         texts = json_object_get(st, "say_unkept"); /* their words were not kept */
         snprintf(key, sizeof key, "%.90s/%.90s/unkept", str(frame, "dialog"), str(frame, "state"));
+    } else if (!retry && json_object_get(st, "say_heard_one") && heard_one(t, frame)) {
+        texts = json_object_get(st, "say_heard_one"); /* no "gather up" of a single line */
+        snprintf(key, sizeof key, "%.90s/%.90s/heard_one", str(frame, "dialog"), str(frame, "state"));
     } else if (!retry && t->recent && json_object_get(st, "say_recent")) {
         texts = json_object_get(st, "say_recent"); /* no "glad you came back" minutes later */
         snprintf(key, sizeof key, "%.90s/%.90s/recent", str(frame, "dialog"), str(frame, "state"));
