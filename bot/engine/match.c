@@ -410,6 +410,12 @@ static int is_filler(const json_t *filler, const char *word)
     json_array_foreach(filler, i, w) {
         char norm[WORD_MAX];
         const char *s = json_string_value(w);
+        /* a filler word opening with a letter or digit has it first in its phrase form:
+         * most are told apart without making that form */
+        unsigned char c = s ? (unsigned char)s[0] : 0;
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (plain && lower(c) != (unsigned char)word[0])
+            continue;
         size_t n = s ? text_norm_phrase_to(s, norm, sizeof norm) : (size_t)-1;
         if (n != (size_t)-1 && strcmp(norm, word) == 0)
             return 1;
@@ -524,6 +530,10 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
             words[n++] = p;
         p = end ? end + 1 : p + strlen(p);
     }
+    if (n == 0) { /* no word to share with any choice */
+        free(answer);
+        return 0;
+    }
     int rc = 0;
     size_t best = 0, best_i = 0, ties = 0, i;
     json_t *ch;
@@ -537,7 +547,7 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
         json_t *w;
         json_array_foreach(json_object_get(ch, "words"), k, w) {
             norm = ok ? text_norm_phrase(json_string_value(w) ? json_string_value(w) : "") : NULL;
-            ok = norm && sb_buf_printf(&hay, " %s", norm) == SB_OK;
+            ok = norm && sb_buf_puts(&hay, " ") == SB_OK && sb_buf_puts(&hay, norm) == SB_OK;
             free(norm);
         }
         if (!ok) {
