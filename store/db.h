@@ -31,6 +31,11 @@
     X(ST_PERSON_FIND, "SELECT id FROM people WHERE adapter = ?1 AND platform_id = ?2")       \
     X(ST_PERSON_ADD, "INSERT INTO people (adapter, platform_id, created, last_seen)"         \
                      " VALUES (?1, ?2, ?3, ?3)")                                             \
+    /* what a message needs to know of its sender, in one statement (store_person_visit) */ \
+    X(ST_PERSON_VISIT, "SELECT p.id, (SELECT state FROM sessions WHERE person = p.id),"        \
+                       " (SELECT person FROM rooms WHERE adapter = ?1 AND room = ?3"           \
+                       " AND direct = 1), (SELECT value FROM settings WHERE person = p.id"     \
+                       " AND key = ?4) FROM people p WHERE p.adapter = ?1 AND p.platform_id = ?2") \
     X(ST_PERSON_IDENTITY, "SELECT adapter, platform_id FROM people WHERE id = ?1")           \
     X(ST_PERSON_TOUCH, "UPDATE people SET last_seen = ?2 WHERE id = ?1")                     \
     /* last_seen rides on the session row: saving the state after a message sets updated */ \

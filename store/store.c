@@ -33,6 +33,42 @@ int store_person_get(store *s, const char *adapter, const char *platform_id, int
     return rc;
 }
 
+int store_person_visit(store *s, const char *adapter, const char *platform_id, const char *room,
+                       const char *setting_key, store_visit *v)
+{
+    if (v)
+        memset(v, 0, sizeof *v);
+    if (!s || !adapter || !platform_id || !room || !setting_key || !v)
+        return SB_EINVAL;
+    sqlite3_stmt *q = s->stmt[ST_PERSON_VISIT];
+    int rc = db_bind(s, q, "tttt", adapter, platform_id, room, setting_key);
+    if (rc == SB_OK)
+        rc = db_step(s, q);
+    if (rc == 0)
+        rc = SB_ENOTFOUND;
+    if (rc > 0) {
+        const char *state = db_text(q, 1), *setting = db_text(q, 3);
+        v->person = sqlite3_column_int64(q, 0);
+        v->room_person = sqlite3_column_int64(q, 2); /* NULL reads as 0 */
+        v->state = state ? sb_strdup(state) : NULL;
+        v->setting = setting ? sb_strdup(setting) : NULL;
+        rc = (state && !v->state) || (setting && !v->setting) ? SB_ENOMEM : SB_OK;
+    }
+    db_finish(q);
+    if (rc != SB_OK)
+        store_visit_free(v);
+    return rc;
+}
+
+void store_visit_free(store_visit *v)
+{
+    if (!v)
+        return;
+    free(v->state);
+    free(v->setting);
+    memset(v, 0, sizeof *v);
+}
+
 int store_person_identity(store *s, int64_t person, char **adapter, char **platform_id)
 {
     if (!s || !adapter || !platform_id)

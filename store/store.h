@@ -36,6 +36,20 @@ int store_person_get(store *s, const char *adapter, const char *platform_id, int
                      int64_t *person_id);
 /* Looks a person up without creating; SB_ENOTFOUND when absent. */
 int store_person_find(store *s, const char *adapter, const char *platform_id, int64_t *person_id);
+/* What handling a message from a known person reads, in one statement: their id, their
+ * engine state (NULL for none), the person a direct room belongs to (0 when room is no
+ * direct room of anyone's) and their setting key (NULL for none). */
+typedef struct store_visit {
+    int64_t person;
+    char *state;       /* owned; free with store_visit_free */
+    int64_t room_person;
+    char *setting;     /* owned */
+} store_visit;
+/* Fills v for the person known on adapter as platform_id writing in room; SB_ENOTFOUND
+ * (v zeroed) when there is no such person yet. */
+int store_person_visit(store *s, const char *adapter, const char *platform_id, const char *room,
+                       const char *setting_key, store_visit *v);
+void store_visit_free(store_visit *v);
 /* The adapter and platform id of a person (caller frees both). */
 int store_person_identity(store *s, int64_t person, char **adapter, char **platform_id);
 /* Records when the person last wrote (for nudge quiet rules). Saving their state does so

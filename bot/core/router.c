@@ -148,17 +148,25 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
     /* In a group room only "!" commands and lines addressed to the bot are ours. */
     if (!ev->direct && !ev->addressed && ev->text[0] != '!')
         return SB_OK;
-    int64_t person;
-    int rc = store_person_get(r->store, adapter, ev->sender, now, &person);
-    if (rc != SB_OK)
+    /* One statement reads what the message needs (id, state, whose direct room this is,
+     * the nudge setting); a new person is then created. */
+    store_visit v;
+    int rc = store_person_visit(r->store, adapter, ev->sender, ev->room, "nudge", &v);
+    if (rc == SB_ENOTFOUND)
+        rc = store_person_get(r->store, adapter, ev->sender, now, &v.person);
+    int64_t person = v.person;
+    /* the room row is written only when it changes (it is a direct room, theirs) */
+    if (rc == SB_OK && ev->direct && v.room_person != person)
+        rc = store_room_set(r->store, adapter, ev->room, 1, person);
+    if (rc != SB_OK) {
+        store_visit_free(&v);
         return rc;
-    if (ev->direct && (rc = store_room_set(r->store, adapter, ev->room, 1, person)) != SB_OK)
-        return rc;
-    char *saved = NULL;
-    if ((rc = store_state_load(r->store, person, &saved)) != SB_OK)
-        return rc;
-    json_t *state = saved ? json_loads(saved, 0, NULL) : NULL;
-    free(saved);
+    }
+    json_t *state = v.state ? json_loads(v.state, 0, NULL) : NULL;
+    free(v.state);
+    v.state = NULL;
+    int nudge_pending = nudge_inbound_pending(v.setting);
+    store_visit_free(&v);
     if (!state || !json_is_object(state)) {
         json_decref(state);
         state = engine_new_state();
@@ -192,7 +200,7 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
         rc = text ? store_state_save(r->store, person, text, now) : SB_ENOMEM;
         free(text);
         /* no store_person_touch: the session row's "updated" is when they last wrote */
-        if (rc == SB_OK && ev->direct)
+        if (rc == SB_OK && ev->direct && nudge_pending)
             rc = nudge_on_inbound(r->store, person, now);
     }
     /* Without consent a reply may still echo the person's words: such a row keeps its

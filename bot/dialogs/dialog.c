@@ -34,6 +34,7 @@ struct sb_dialogs {
     json_t *data_files;      /* kind -> file name */
     json_t *triggers;        /* [[phrase-form trigger, dialog id], ...], longest first */
     json_t *command_words;   /* [[command-form word, index in commands.json "commands"], ...] */
+    json_t *command_phrases; /* [[phrase-form phrase, index in "commands"], ...] */
     json_t *vocabulary;      /* every word of the set's files (typo.h), as a set */
     json_t *used_vars;       /* dialog id -> {name: true} for each {name} its texts use */
     crisis_matcher *crisis;  /* compiled crisis.json phrases */
@@ -76,10 +77,11 @@ static sb_dialogs *set_new(void)
     d->data_files = json_object();
     d->triggers = json_array();
     d->command_words = json_array();
+    d->command_phrases = json_array();
     d->vocabulary = json_object();
     d->used_vars = json_object();
     if (!d->dialogs || !d->dialog_files || !d->data || !d->data_files || !d->triggers ||
-        !d->command_words ||
+        !d->command_words || !d->command_phrases ||
         !d->vocabulary || !d->used_vars) {
         dialogs_free(d);
         return NULL;
@@ -97,6 +99,7 @@ void dialogs_free(sb_dialogs *d)
     json_decref(d->data_files);
     json_decref(d->triggers);
     json_decref(d->command_words);
+    json_decref(d->command_phrases);
     json_decref(d->vocabulary);
     json_decref(d->used_vars);
     json_decref(d->examples);
@@ -209,6 +212,16 @@ static int compile_command_words(sb_dialogs *d)
                 continue;
             json_t *pair = json_pack("[s,I]", word, (json_int_t)i);
             if (!pair || json_array_append_new(d->command_words, pair))
+                return SB_ENOMEM;
+        }
+        json_array_foreach(json_object_get(cmd, "phrases"), k, w) {
+            char phrase[COMMAND_WORD_MAX];
+            const char *raw = json_string_value(w);
+            size_t n = raw ? text_norm_phrase_to(raw, phrase, sizeof phrase) : (size_t)-1;
+            if (n == (size_t)-1 || n == 0)
+                continue;
+            json_t *pair = json_pack("[s,I]", phrase, (json_int_t)i);
+            if (!pair || json_array_append_new(d->command_phrases, pair))
                 return SB_ENOMEM;
         }
     }
@@ -566,6 +579,11 @@ const crisis_matcher *dialogs_safety_matcher(const sb_dialogs *d, safety_list wh
 const json_t *dialogs_triggers(const sb_dialogs *d)
 {
     return d->triggers;
+}
+
+const json_t *dialogs_command_phrases(const sb_dialogs *d)
+{
+    return d->command_phrases;
 }
 
 const json_t *dialogs_command_words(const sb_dialogs *d)

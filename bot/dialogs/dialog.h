@@ -41,6 +41,11 @@ const json_t *dialogs_dialog(const sb_dialogs *d, const char *id);
  * of its command in "commands"], ...] in file order, compiled once at load. */
 const json_t *dialogs_command_words(const sb_dialogs *d);
 
+/* The phrases of commands.json in phrase form (text_norm_phrase), as [[phrase, index of its
+ * command in "commands"], ...] in file order, compiled once at load; phrases that normalise
+ * to nothing or longer than COMMAND_WORD_MAX bytes never match and are left out. */
+const json_t *dialogs_command_phrases(const sb_dialogs *d);
+
 /* Number of dialogs (kind "dialog") in the set. */
 size_t dialogs_count(const sb_dialogs *d);
 

@@ -159,7 +159,8 @@ int typo_fix(const sb_dialogs *d, const char *text, char **fixed)
                 changed = 1;
             }
         }
-        rc = sb_buf_printf(&out, "%s%s", out.len ? " " : "", use);
+        rc = out.len ? sb_buf_puts(&out, " ") : SB_OK;
+        rc = rc == SB_OK ? sb_buf_puts(&out, use) : rc;
         p = end ? end + 1 : p + len;
     }
     free(norm);

@@ -1028,7 +1028,7 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
         return SB_ENOMEM;
     /* Safety first (design.md invariant 5): before first contact, consent or anything else. */
     int learned = 0;
-    int rc = safety_check_how(d, t.text, &learned);
+    int rc = safety_check_turn(&t, &learned);
     /* Inside the safety plan of that very category, the classifier alone does not start
      * the crisis answer again: more words about it are no new risk (the rules, and so a
      * plain "i want to die", still do). */

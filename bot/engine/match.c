@@ -180,6 +180,23 @@ static int found(const json_t *c, const char *rest, const json_t **cmd, char **a
     return 1;
 }
 
+/* The longest of phrases (phrase form, in bytes) found in hay, itself in phrase form; 0
+ * when none is. */
+static long phrases_in(const json_t *phrases, const char *hay)
+{
+    long best = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(phrases, i, p) {
+        char needle[WORD_MAX];
+        const char *s = json_string_value(p);
+        size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
+        if (n != (size_t)-1 && (long)n > best && text_find_words(hay, needle) >= 0)
+            best = (long)n;
+    }
+    return best;
+}
+
 /* A slip in a command word (typo.h): the corrected text counts only as a whole command
  * word, a word with a topic argument ("exersise body") or a phrase ("give me an exersise"),
  * never as a word with a text argument ("journals are dumb" is no journal entry). */
@@ -190,7 +207,7 @@ static int match_typo(const sb_dialogs *d, const char *s, const json_t **cmd, ch
     if (rc == 1)
         rc = match_command(d, fixed, MATCH_WAITING, 1, cmd, arg);
     if (rc == 0 && fixed)
-        rc = match_command_phrase(dialogs_data(d, "commands"), fixed, cmd);
+        rc = match_command_phrase(d, fixed, cmd);
     free(fixed);
     return rc;
 }
@@ -201,8 +218,7 @@ int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
     int idle = mode == MATCH_IDLE;
     *cmd = NULL;
     *arg = NULL;
-    const json_t *commands = dialogs_data(d, "commands");
-    const json_t *list = json_object_get(commands, "commands");
+    const json_t *list = json_object_get(dialogs_data(d, "commands"), "commands");
     const char *s = skip_space(text ? text : "");
     long end = 0;
     if (*s == '!') {
@@ -232,25 +248,36 @@ int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
         return found(prefixed, s + end, cmd, arg);
     if (!idle)
         return 0;
-    int rc = match_command_phrase(commands, s, cmd);
+    int rc = match_command_phrase(d, s, cmd);
     return rc == 0 ? match_typo(d, s, cmd, arg) : rc;
 }
 
-int match_command_phrase(const json_t *commands, const char *text, const json_t **cmd)
+int match_command_phrase(const sb_dialogs *d, const char *text, const json_t **cmd)
 {
     *cmd = NULL;
-    long best = 0;
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(commands, "commands"), i, c) {
-        long n = match_phrases(json_object_get(c, "phrases"), text ? text : "");
-        if (n < 0)
-            return SB_ENOMEM;
-        if (n > best) {
+    const json_t *list = json_object_get(dialogs_data(d, "commands"), "commands");
+    const json_t *phrases = dialogs_command_phrases(d);
+    if (json_array_size(phrases) == 0)
+        return 0;
+    char *hay = text_norm_phrase(text ? text : "");
+    if (!hay)
+        return SB_ENOMEM;
+    /* The longest phrase found wins, the first in file order among equals (the phrases
+     * were put in phrase form at load). */
+    size_t best = 0, i;
+    const json_t *pair;
+    json_array_foreach(phrases, i, pair) {
+        const char *phrase = json_string_value(json_array_get(pair, 0));
+        size_t n = phrase ? strlen(phrase) : 0;
+        if (n <= best || text_find_words(hay, phrase) < 0)
+            continue;
+        const json_t *c = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
+        if (c) {
             best = n;
             *cmd = c;
         }
     }
+    free(hay);
     return *cmd != NULL;
 }
 
@@ -276,16 +303,7 @@ long match_phrases(const json_t *phrases, const char *text)
     char *hay = text_norm_phrase(text);
     if (!hay)
         return SB_ENOMEM;
-    long best = 0;
-    size_t i;
-    json_t *p;
-    json_array_foreach(phrases, i, p) {
-        char needle[WORD_MAX];
-        const char *s = json_string_value(p);
-        size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
-        if (n != (size_t)-1 && text_find_words(hay, needle) >= 0 && (long)n > best)
-            best = (long)n;
-    }
+    long best = phrases_in(phrases, hay);
     free(hay);
     return best;
 }
@@ -393,6 +411,12 @@ static int is_filler(const json_t *filler, const char *word)
     json_array_foreach(filler, i, w) {
         char norm[WORD_MAX];
         const char *s = json_string_value(w);
+        /* a filler word opening with a letter or digit has it first in its phrase form:
+         * most are told apart without making that form */
+        unsigned char c = s ? (unsigned char)s[0] : 0;
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (plain && lower(c) != (unsigned char)word[0])
+            continue;
         size_t n = s ? text_norm_phrase_to(s, norm, sizeof norm) : (size_t)-1;
         if (n != (size_t)-1 && strcmp(norm, word) == 0)
             return 1;
@@ -507,6 +531,10 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
             words[n++] = p;
         p = end ? end + 1 : p + strlen(p);
     }
+    if (n == 0) { /* no word to share with any choice */
+        free(answer);
+        return 0;
+    }
     int rc = 0;
     size_t best = 0, best_i = 0, ties = 0, i;
     json_t *ch;
@@ -520,7 +548,7 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
         json_t *w;
         json_array_foreach(json_object_get(ch, "words"), k, w) {
             norm = ok ? text_norm_phrase(json_string_value(w) ? json_string_value(w) : "") : NULL;
-            ok = norm && sb_buf_printf(&hay, " %s", norm) == SB_OK;
+            ok = norm && sb_buf_puts(&hay, " ") == SB_OK && sb_buf_puts(&hay, norm) == SB_OK;
             free(norm);
         }
         if (!ok) {

@@ -27,10 +27,10 @@ enum match_mode {
 int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
                   const json_t **cmd, char **arg);
 
-/* The command one of whose "phrases" occurs in text (the longest phrase wins); commands is
- * the commands.json object (may be NULL). Returns 1 with *cmd (borrowed), 0 when none,
- * SB_ENOMEM. */
-int match_command_phrase(const json_t *commands, const char *text, const json_t **cmd);
+/* The command one of whose "phrases" occurs in text (the longest phrase wins, the first in
+ * commands.json among equals; the phrases as d compiled them, dialogs_command_phrases).
+ * Returns 1 with *cmd (borrowed), 0 when none, SB_ENOMEM. */
+int match_command_phrase(const sb_dialogs *d, const char *text, const json_t **cmd);
 
 /* The dialog whose trigger occurs in text at word boundaries (phrase form, longest trigger
  * first). Returns 1 with *dialog_id (borrowed from d), 0 when none, SB_ENOMEM. */

@@ -31,7 +31,35 @@ int safety_check(const sb_dialogs *d, const char *text)
     return safety_check_how(d, text, NULL);
 }
 
+/* The crisis classifier's reading of text into g, through t's memo when t is not NULL
+ * (t->text is then text). SB_OK or SB_ENOMEM. */
+static int classifier_read(const sb_dialogs *d, turn *t, const char *text, crisis_guess *g)
+{
+    if (t && t->crisis_of && t->crisis_of == text) {
+        *g = t->crisis;
+        return SB_OK;
+    }
+    int rc = crisis_model_guess(dialogs_crisis_model(d), dialogs_normalizer(d), text, g);
+    if (t && rc == SB_OK) {
+        t->crisis = *g;
+        t->crisis_of = text;
+    }
+    return rc;
+}
+
+static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learned);
+
 int safety_check_how(const sb_dialogs *d, const char *text, int *learned)
+{
+    return check_how(d, NULL, text, learned);
+}
+
+int safety_check_turn(turn *t, int *learned)
+{
+    return check_how(t->d, t, t->text, learned);
+}
+
+static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learned)
 {
     if (learned)
         *learned = 0;
@@ -48,7 +76,7 @@ int safety_check_how(const sb_dialogs *d, const char *text, int *learned)
     const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
     double threshold = json_number_value(json_object_get(classifier, "threshold"));
     crisis_guess g;
-    if (threshold > 0 && crisis_model_guess(model, dialogs_normalizer(d), text, &g) == SB_OK &&
+    if (threshold > 0 && classifier_read(d, t, text, &g) == SB_OK &&
         g.category && g.p >= threshold) {
         mask = 1 << safety_category_index(d, g.category);
         if (learned)
@@ -316,7 +344,7 @@ static int unclear_to_classifier(turn *t)
         words += (p == t->text || p[-1] == ' ') && *p != ' ';
     crisis_guess g;
     return words >= ASK_MIN_WORDS &&
-           crisis_model_guess(model, dialogs_normalizer(t->d), t->text, &g) == SB_OK &&
+           classifier_read(t->d, t, t->text, &g) == SB_OK &&
            g.category && g.p >= ask;
 }
 

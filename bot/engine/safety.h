@@ -29,6 +29,9 @@ int safety_check(const sb_dialogs *d, const char *text);
 /* safety_check that also tells, in *learned (may be NULL), whether only the classifier
  * found it (the rules found nothing). */
 int safety_check_how(const sb_dialogs *d, const char *text, int *learned);
+/* safety_check_how on the turn's text, keeping what the classifier read in the turn for
+ * the question whether to ask (safety_after), which then does not read it again. */
+int safety_check_turn(turn *t, int *learned);
 
 /* The category object of crisis.json with index i (its "id", "reply", "dialog", "also"):
  * categories[i], or for a file without categories the file itself as category 0. NULL when

@@ -6,6 +6,7 @@
 #ifndef SB_TURN_H
 #define SB_TURN_H
 
+#include "crisis_model.h"
 #include "engine.h"
 #include "intent.h"
 
@@ -42,6 +43,10 @@ typedef struct turn {
                           routing asks about one message several times, the model reads it once */
     intent_guess guesses[INTENT_TOP_MAX];
     size_t nguesses;
+    const char *crisis_of; /* the text (t->text) whose reading by the crisis classifier is
+                              in crisis: the check and the question whether to ask both
+                              want it, and the model reads it once; NULL for none */
+    crisis_guess crisis;
 } turn;
 
 /* Starts a turn on a copy of state (NULL or malformed: see engine.c). Returns SB_OK or

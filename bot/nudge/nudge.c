@@ -250,6 +250,17 @@ done:
     return rc;
 }
 
+int nudge_inbound_pending(const char *setting)
+{
+    if (!setting)
+        return 0;
+    json_t *o = json_loads(setting, 0, NULL);
+    const json_t *u = json_object_get(o, "unanswered");
+    int pending = !json_is_object(o) ? 0 : json_is_integer(u) && (int)json_integer_value(u) != 0;
+    json_decref(o);
+    return pending;
+}
+
 int nudge_on_crisis(store *s, int64_t person, int64_t now)
 {
     nudge_conf c;

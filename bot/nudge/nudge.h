@@ -56,6 +56,10 @@ int nudge_action(store *s, const sb_dialogs *d, int64_t person, const char *acti
 /* The person wrote to the coach: back-off returns to the daily rhythm and the next
  * instant is recomputed. Cheap (one read) when nothing changes. SB_OK, SB_EDB, SB_ENOMEM. */
 int nudge_on_inbound(store *s, int64_t person, int64_t now);
+/* Whether nudge_on_inbound has anything to do for a person whose "nudge" setting, read
+ * before the message, is setting (NULL for none): only when nudges went unanswered (no
+ * message step raises that count; only the due pass does). */
+int nudge_inbound_pending(const char *setting);
 
 /* A crisis was detected: no nudge for the next 24 hours unless the person resumes, and the
  * next one asks how they are (nudges.json "after_crisis") instead of about an exercise. */

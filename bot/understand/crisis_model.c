@@ -9,6 +9,7 @@
 #include "text.h"
 #include "understand.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,11 @@ struct crisis_model {
     const char *names[CONCEPTS_MAX]; /* concept names, borrowed from concepts */
     concept_word *words;  /* every word of every concept, owned */
     size_t nwords;
+    /* words by their first byte: by_first[b] .. by_first[b + 1] index into order, which
+     * lists the words' indices in increasing order within each byte (so a message's word
+     * meets the concepts in the order of words[], as a scan of them all would) */
+    uint32_t by_first[257];
+    uint32_t *order;      /* nwords indices, owned */
 };
 
 /* Reads concepts into m (a reference, names and words). SB_OK or SB_ENOMEM. */
@@ -69,6 +75,17 @@ static int concepts_load(crisis_model *m, const json_t *concepts)
         }
         k++;
     }
+    m->order = malloc((m->nwords ? m->nwords : 1) * sizeof *m->order);
+    if (!m->order)
+        return SB_ENOMEM;
+    for (size_t i = 0; i < m->nwords; i++)
+        m->by_first[(unsigned char)m->words[i].word[0] + 1]++;
+    for (unsigned b = 1; b <= 256; b++)
+        m->by_first[b] += m->by_first[b - 1];
+    uint32_t at[256];
+    memcpy(at, m->by_first, sizeof at);
+    for (size_t i = 0; i < m->nwords; i++)
+        m->order[at[(unsigned char)m->words[i].word[0]]++] = (uint32_t)i;
     return SB_OK;
 }
 
@@ -96,8 +113,11 @@ static char *with_concepts(const crisis_model *m, const char *text)
                 squeezed[slen++] = p[k];
             i = j;
         }
-        for (size_t i = 0; len && i < m->nwords; i++) {
-            const concept_word *c = &m->words[i];
+        /* a word and its squeezed form start with the same byte, as must a concept word
+         * that matches either */
+        unsigned char first = (unsigned char)*p;
+        for (uint32_t k = len ? m->by_first[first] : 0; len && k < m->by_first[first + 1]; k++) {
+            const concept_word *c = &m->words[m->order[k]];
             if (seen & (1ULL << c->concept))
                 continue;
             int as_written = len >= c->len && (c->prefix || len == c->len) &&
@@ -203,6 +223,7 @@ void crisis_model_free(crisis_model *m)
     intent_free(m->intents);
     json_decref(m->concepts);
     free(m->words);
+    free(m->order);
     free(m);
 }
 

@@ -71,10 +71,30 @@ static void add(feature *f, size_t *n, uint64_t h)
     }
 }
 
-static int by_bucket(const void *a, const void *b)
+#define RADIX_BITS ((INTENT_FEATURE_BITS + 1) / 2)
+#define RADIX (1u << RADIX_BITS)
+
+/* Sorts f[0..n) (n <= FEATURES_MAX) by bucket: two stable counting passes over the halves
+ * of a bucket's bits, cheaper than qsort's calls of a comparison (the features of every
+ * message are sorted three times). */
+static void sort_by_bucket(feature *f, size_t n)
 {
-    const feature *x = a, *y = b;
-    return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
+    feature tmp[FEATURES_MAX];
+    feature *from = f, *to = tmp;
+    for (unsigned shift = 0; shift < INTENT_FEATURE_BITS; shift += RADIX_BITS) {
+        uint32_t count[RADIX + 1] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((from[i].bucket >> shift) & (RADIX - 1)) + 1]++;
+        for (unsigned b = 1; b <= RADIX; b++)
+            count[b] += count[b - 1];
+        for (size_t i = 0; i < n; i++)
+            to[count[(from[i].bucket >> shift) & (RADIX - 1)]++] = from[i];
+        feature *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != f)
+        memcpy(f, from, n * sizeof *f);
 }
 
 /* Sorts f[0..n) by bucket and adds up duplicates; returns the new count. */
@@ -82,7 +102,7 @@ static size_t merge(feature *f, size_t n)
 {
     if (n == 0)
         return 0;
-    qsort(f, n, sizeof *f, by_bucket);
+    sort_by_bucket(f, n);
     size_t out = 0;
     for (size_t i = 1; i < n; i++) {
         if (f[i].bucket == f[out].bucket)

@@ -389,8 +389,18 @@ static void test_backoff_and_reset(void **state)
         assert_int_equal(says_week, i == 5);
     }
     f->now = iso("2026-05-24T18:00:00Z");
+    /* unanswered nudges: the router asks nudge_on_inbound (nudge_inbound_pending) */
+    char *setting = NULL;
+    assert_int_equal(store_setting_get(f->s, who, "nudge", &setting), SB_OK);
+    assert_true(nudge_inbound_pending(setting));
+    free(setting);
     assert_int_equal(nudge_on_inbound(f->s, who, f->now), SB_OK);
     assert_int_equal(due_of(f, who), iso("2026-05-25T10:00:00Z"));
+    assert_int_equal(store_setting_get(f->s, who, "nudge", &setting), SB_OK);
+    assert_false(nudge_inbound_pending(setting));
+    free(setting);
+    assert_false(nudge_inbound_pending(NULL));
+    assert_false(nudge_inbound_pending("not json"));
     /* inbound with nothing backed off changes nothing */
     assert_int_equal(nudge_on_inbound(f->s, who, f->now), SB_OK);
     assert_int_equal(due_of(f, who), iso("2026-05-25T10:00:00Z"));

@@ -347,6 +347,48 @@ static void test_people_and_settings(void **state)
     store_close(s);
 }
 
+/* What a message reads of its sender in one statement: the same as the reads it stands for. */
+static void test_person_visit(void **state)
+{
+    (void)state;
+    store *s = open_ok(":memory:");
+    store_visit v;
+    assert_int_equal(store_person_visit(s, "console", "ada", "room-a", "nudge", &v), SB_ENOTFOUND);
+    assert_int_equal(v.person, 0);
+    assert_null(v.state);
+    int64_t ada = person(s, "ada"), bob = person(s, "bob");
+    assert_int_equal(store_person_visit(s, "console", "ada", "room-a", "nudge", &v), SB_OK);
+    assert_int_equal(v.person, ada);
+    assert_null(v.state);
+    assert_null(v.setting);
+    assert_int_equal(v.room_person, 0); /* no such room yet */
+    store_visit_free(&v);
+    assert_int_equal(store_state_save(s, ada, "{\"a\":1}", 3), SB_OK);
+    assert_int_equal(store_setting_set(s, ada, "nudge", "{\"unanswered\":2}"), SB_OK);
+    assert_int_equal(store_setting_set(s, ada, "consent", "yes"), SB_OK);
+    assert_int_equal(store_room_set(s, "console", "room-a", 1, ada), SB_OK);
+    assert_int_equal(store_room_set(s, "console", "room-g", 0, 0), SB_OK);
+    assert_int_equal(store_person_visit(s, "console", "ada", "room-a", "nudge", &v), SB_OK);
+    assert_int_equal(v.person, ada);
+    assert_string_equal(v.state, "{\"a\":1}");
+    assert_string_equal(v.setting, "{\"unanswered\":2}");
+    assert_int_equal(v.room_person, ada);
+    store_visit_free(&v);
+    assert_null(v.state);
+    /* a group room is nobody's direct room; bob in ada's room sees her there */
+    assert_int_equal(store_person_visit(s, "console", "ada", "room-g", "nudge", &v), SB_OK);
+    assert_int_equal(v.room_person, 0);
+    store_visit_free(&v);
+    assert_int_equal(store_person_visit(s, "console", "bob", "room-a", "nudge", &v), SB_OK);
+    assert_int_equal(v.person, bob);
+    assert_int_equal(v.room_person, ada);
+    assert_null(v.setting);
+    store_visit_free(&v);
+    assert_int_equal(store_person_visit(s, "matrix", "ada", "room-a", "nudge", &v), SB_ENOTFOUND);
+    assert_int_equal(store_person_visit(NULL, "console", "ada", "room-a", "nudge", &v), SB_EINVAL);
+    store_close(s);
+}
+
 /* --- outbox --- */
 
 static void test_outbox(void **state)
@@ -673,6 +715,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_persistence_every_row, setup, teardown),
         cmocka_unit_test(test_memory_store),
         cmocka_unit_test(test_people_and_settings),
+        cmocka_unit_test(test_person_visit),
         cmocka_unit_test(test_outbox),
         cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
         cmocka_unit_test(test_nudges),
