@@ -31,6 +31,23 @@ int safety_check(const sb_dialogs *d, const char *text)
     return safety_check_how(d, text, NULL);
 }
 
+/* The category whose thoughts the direct question asks about ("are you having thoughts of
+ * ending your life?"): hopelessness is read as near to it, never to a plan or to abuse. */
+#define SAFETY_UNCLEAR_CATEGORY "suicide"
+
+/* 1 when text holds hopelessness the coach asks about directly (crisis.json "ask" phrases:
+ * "whats even the point anymore"), the classifier reads it as thoughts of suicide and is
+ * not sure beyond classifier "unclear": then it is the direct question's, not the crisis
+ * answer's. 0 without "unclear", for any other category ("whats the point, the pills are
+ * ready" is a plan) and when the phrases cannot be read (ENOMEM): safety first. */
+static int hopeless_only(const sb_dialogs *d, const json_t *classifier, const char *text,
+                         const crisis_guess *g)
+{
+    double unclear = json_number_value(json_object_get(classifier, "unclear"));
+    return unclear > 0 && g->p < unclear && strcmp(g->category, SAFETY_UNCLEAR_CATEGORY) == 0 &&
+           crisis_match(dialogs_safety_matcher(d, SAFETY_ASK), text) > 0;
+}
+
 int safety_check_how(const sb_dialogs *d, const char *text, int *learned)
 {
     if (learned)
@@ -49,7 +66,7 @@ int safety_check_how(const sb_dialogs *d, const char *text, int *learned)
     double threshold = json_number_value(json_object_get(classifier, "threshold"));
     crisis_guess g;
     if (threshold > 0 && crisis_model_guess(model, dialogs_normalizer(d), text, &g) == SB_OK &&
-        g.category && g.p >= threshold) {
+        g.category && g.p >= threshold && !hopeless_only(d, classifier, text, &g)) {
         mask = 1 << safety_category_index(d, g.category);
         if (learned)
             *learned = 1;
