@@ -54,20 +54,17 @@ int safety_check_how(const sb_dialogs *d, const char *text, int *learned)
         *learned = 0;
     /* The rules first: auditable and precise. When they find nothing, the classifier reads
      * the message too; either one is enough. A message holding a known figure of speech
-     * ("i cut myself shaving") is the rules' to judge unless the classifier is sure beyond
-     * classifier "unclear" ("ive been wanting to die for weeks" holds "to die for"); without
-     * "unclear" it is the rules' alone. When the rules cannot tell (ENOMEM) that is a
-     * crisis; when the classifier cannot tell, the rules' answer stands. */
+     * ("i cut myself shaving") is the rules' to judge: the classifier, even when sure,
+     * reads "i cut myself shaving" as a crisis (tests/crisis/phrases.tsv). When the rules
+     * cannot tell (ENOMEM) that is a crisis; when the classifier cannot tell, the rules'
+     * answer stands. */
     int figure = 0;
     int mask = crisis_check(dialogs_crisis_matcher(d), text, &figure);
     const crisis_model *model = dialogs_crisis_model(d);
     const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
-    double unclear = json_number_value(json_object_get(classifier, "unclear"));
-    if (mask != 0 || (figure && unclear <= 0) || !model || !text)
+    if (mask != 0 || figure || !model || !text)
         return mask;
     double threshold = json_number_value(json_object_get(classifier, "threshold"));
-    if (figure && threshold > 0)
-        threshold = unclear > threshold ? unclear : threshold;
     crisis_guess g;
     if (threshold > 0 && crisis_model_guess(model, dialogs_normalizer(d), text, &g) == SB_OK &&
         g.category && g.p >= threshold && !hopeless_only(d, classifier, text, &g)) {

@@ -58,8 +58,6 @@ typedef struct scored {
  * (ordinary messages), none.txt as "none" (look-alikes). */
 static size_t cross_validate(const sb_dialogs *d, long folds, double c, scored *s)
 {
-    double unclear = json_number_value(
-        json_object_get(json_object_get(dialogs_data(d, "crisis"), "classifier"), "unclear"));
     json_t *examples = crisis_model_examples(dialogs_safety_examples(d), dialogs_examples(d));
     size_t lookalikes = json_array_size(json_object_get(dialogs_safety_examples(d), CRISIS_MODEL_NONE));
     const json_t *spellings = dialogs_data(d, "spellings");
@@ -100,9 +98,7 @@ static size_t cross_validate(const sb_dialogs *d, long folds, double c, scored *
                 x->rules = mask != 0;
                 crisis_guess g;
                 crisis_model_guess(m, dialogs_normalizer(d), text, &g);
-                /* as safety_check: a figure of speech is the rules' unless the classifier is
-                 * sure beyond "unclear" */
-                x->p = figure && (unclear <= 0 || g.p < unclear) ? 0 : g.p;
+                x->p = figure ? 0 : g.p; /* as safety_check: a figure of speech is the rules' */
                 const char *rule_cat =
                     mask > 0 ? json_string_value(json_object_get(
                                    safety_category(d, safety_primary(mask)), "id"))
