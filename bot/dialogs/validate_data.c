@@ -307,11 +307,13 @@ static void check_crisis_list(validate_ctx *v, const char *f, const json_t *c, c
         validate_texts(v, f, "-", what, json_object_get(list, text), crisis_vars, NULL);
 }
 
-/* "classifier": {"threshold": 0 < t < 1, "ask": 0 < a < threshold, "cost": > 0,
+/* "classifier": {"threshold": 0 < t < 1, "ask": 0 < a < threshold, "unclear": threshold..1,
+ * "cost": > 0,
  * "concepts": {name: [word, ...]}} for the examples of safety/. */
 static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t *c)
 {
-    static const char *const fields[] = {"threshold", "ask", "cost", "concepts", NULL};
+    static const char *const fields[] = {"threshold", "ask", "unclear", "cost", "concepts",
+                                         NULL};
     const json_t *k = json_object_get(c, "classifier");
     if (!k)
         return;
@@ -329,6 +331,10 @@ static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t
     if (ask && (!json_is_number(ask) || json_number_value(ask) <= 0 ||
                 json_number_value(ask) >= json_number_value(t)))
         validate_problem(v, f, "-", "classifier: ask must be a number above 0 and below threshold");
+    const json_t *unclear = json_object_get(k, "unclear");
+    if (unclear && (!json_is_number(unclear) || json_number_value(unclear) < json_number_value(t) ||
+                    json_number_value(unclear) > 1))
+        validate_problem(v, f, "-", "classifier: unclear must be a number from threshold to 1");
     const json_t *concepts = json_object_get(k, "concepts");
     if (concepts && (!json_is_object(concepts) || json_object_size(concepts) > 64))
         validate_problem(v, f, "-", "classifier: concepts must be an object of at most 64 lists");

@@ -31,6 +31,23 @@ int safety_check(const sb_dialogs *d, const char *text)
     return safety_check_how(d, text, NULL);
 }
 
+/* The category whose thoughts the direct question asks about ("are you having thoughts of
+ * ending your life?"): hopelessness is read as near to it, never to a plan or to abuse. */
+#define SAFETY_UNCLEAR_CATEGORY "suicide"
+
+/* 1 when text holds hopelessness the coach asks about directly (crisis.json "ask" phrases:
+ * "whats even the point anymore"), the classifier reads it as thoughts of suicide and is
+ * not sure beyond classifier "unclear": then it is the direct question's, not the crisis
+ * answer's. 0 without "unclear", for any other category ("whats the point, the pills are
+ * ready" is a plan) and when the phrases cannot be read (ENOMEM): safety first. */
+static int hopeless_only(const sb_dialogs *d, const json_t *classifier, const char *text,
+                         const crisis_guess *g)
+{
+    double unclear = json_number_value(json_object_get(classifier, "unclear"));
+    return unclear > 0 && g->p < unclear && strcmp(g->category, SAFETY_UNCLEAR_CATEGORY) == 0 &&
+           crisis_match(dialogs_safety_matcher(d, SAFETY_ASK), text) > 0;
+}
+
 /* The crisis classifier's reading of text into g, through t's memo when t is not NULL
  * (t->text is then text). SB_OK or SB_ENOMEM. */
 static int classifier_read(const sb_dialogs *d, turn *t, const char *text, crisis_guess *g)
@@ -65,19 +82,20 @@ static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learne
         *learned = 0;
     /* The rules first: auditable and precise. When they find nothing, the classifier reads
      * the message too; either one is enough. A message holding a known figure of speech
-     * ("i cut myself shaving") is the rules' to judge: the classifier only sees its
-     * words. When the rules cannot tell (ENOMEM) that is a crisis; when the classifier
-     * cannot tell, the rules' answer stands. */
+     * ("i cut myself shaving") is the rules' to judge: the classifier, even when sure,
+     * reads "i cut myself shaving" as a crisis (tests/crisis/phrases.tsv). When the rules
+     * cannot tell (ENOMEM) that is a crisis; when the classifier cannot tell, the rules'
+     * answer stands. */
     int figure = 0;
     int mask = crisis_check(dialogs_crisis_matcher(d), text, &figure);
     const crisis_model *model = dialogs_crisis_model(d);
+    const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
     if (mask != 0 || figure || !model || !text)
         return mask;
-    const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
     double threshold = json_number_value(json_object_get(classifier, "threshold"));
     crisis_guess g;
     if (threshold > 0 && classifier_read(d, t, text, &g) == SB_OK &&
-        g.category && g.p >= threshold) {
+        g.category && g.p >= threshold && !hopeless_only(d, classifier, text, &g)) {
         mask = 1 << safety_category_index(d, g.category);
         if (learned)
             *learned = 1;

@@ -81,6 +81,29 @@ static int is_symbol(utf8proc_category_t c)
     return c >= UTF8PROC_CATEGORY_SM && c <= UTF8PROC_CATEGORY_SO;
 }
 
+/* The plain letters of a letter Unicode does not decompose (so folding keeps it) but people
+ * often type without its stroke or dot: Polish "ł", Turkish "ı", Danish "ø", "æ", "œ";
+ * NULL for any other. "głową" and "glowa", "kıymak" and "kiymak" then read the same. */
+static const char *plain_letters(int32_t c)
+{
+    switch (c) {
+    case 0x0142: /* ł */
+        return "l";
+    case 0x0131: /* ı */
+        return "i";
+    case 0x00f8: /* ø */
+        return "o";
+    case 0x0111: /* đ */
+        return "d";
+    case 0x00e6: /* æ */
+        return "ae";
+    case 0x0153: /* œ */
+        return "oe";
+    default:
+        return NULL;
+    }
+}
+
 /* Appends folded s[0..len) to b, piece by piece (cut after a space where one is near). */
 static int fold_pieces(sb_buf *b, const char *s, size_t len)
 {
@@ -122,7 +145,8 @@ char *crisis_fold(const char *text, int join)
             break;
         utf8proc_category_t cat = utf8proc_category(c);
         if (is_kept(cat) || c == '\'') {
-            rc = sb_buf_append(&out, (const char *)p, (size_t)k);
+            const char *plain = plain_letters(c);
+            rc = plain ? sb_buf_puts(&out, plain) : sb_buf_append(&out, (const char *)p, (size_t)k);
             last = c;
             p += k;
             continue;

@@ -27,6 +27,10 @@
 #define TARGET_FALSE_CHAT 0.01 /* ... and on ordinary messages */
 #define GROUPS_MAX 32
 
+/* 1 when each line's verdict is printed (EVAL_SAFETY_SHOW=1; refused for a held-out file,
+ * whose lines must never be looked at, and then also the cross-validated misses). */
+static int show_lines;
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -46,6 +50,7 @@ typedef struct scored {
     int rules;
     double p;
     int right_category; /* the category the check would answer with is the true one */
+    char *text;         /* the example (owned; NULL unless shown with EVAL_SAFETY_SHOW) */
 } scored;
 
 /* Cross-validation over what the model learns from (crisis_model_examples): the safety
@@ -87,6 +92,7 @@ static size_t cross_validate(const sb_dialogs *d, long folds, double c, scored *
                 const char *text = json_string_value(u);
                 scored *x = &s[count++];
                 x->truth = is_none(name) && i >= lookalikes ? "chat" : name;
+                x->text = show_lines ? sb_strndup(text, strlen(text)) : NULL;
                 int figure = 0;
                 int mask = crisis_check(dialogs_crisis_matcher(d), text, &figure);
                 x->rules = mask != 0;
@@ -293,6 +299,12 @@ static void heldout(const sb_dialogs *d, const char *path)
             c->right += got && strcmp(got, truth) == 0;
             l->right += got && strcmp(got, truth) == 0;
         }
+        if (show_lines && (got != NULL) == is_none(truth)) {
+            crisis_guess g;
+            crisis_model_guess(dialogs_crisis_model(d), dialogs_normalizer(d), text, &g);
+            printf("%s\t%s\t%s\t%.2f %s\t%s\n", got ? "ALARM" : "MISS", truth, lang, g.p,
+                   g.category ? g.category : "-", text);
+        }
     }
     fclose(fp);
     printf("\nheld-out (%s), through the real check, rules and classifier:\n", path);
@@ -317,6 +329,8 @@ int main(int argc, char **argv)
     const char *dir = argc > 1 ? argv[1] : "dialogs";
     const char *held = argc > 2 ? argv[2] : "tests/crisis/heldout.tsv";
     long folds = FOLDS_DEFAULT;
+    const char *show = getenv("EVAL_SAFETY_SHOW");
+    show_lines = show && strcmp(show, "1") == 0 && !strstr(held, "heldout");
     if (argc > 3 && sb_parse_long(argv[3], 2, 20, &folds) != SB_OK)
         folds = FOLDS_DEFAULT;
     double t0 = now_s();
@@ -353,7 +367,15 @@ int main(int argc, char **argv)
     double best = thresholds(s, n);
     if (threshold > best + 1e-9 || threshold < best - 1e-9)
         printf("  crisis.json's threshold %.2f differs from it\n", threshold);
+    if (show_lines)
+        for (size_t i = 0; i < n; i++)
+            if (!is_none(s[i].truth) ? !s[i].rules && s[i].p < threshold
+                                     : s[i].rules || s[i].p >= threshold)
+                printf("CV-%s\t%s\t%.2f\t%s\n", is_none(s[i].truth) ? "ALARM" : "MISS",
+                       s[i].truth, s[i].p, s[i].text ? s[i].text : "");
     heldout(d, held);
+    for (size_t i = 0; i < n; i++)
+        free(s[i].text);
     free(s);
     dialogs_free(d);
     return 0;
