@@ -66,6 +66,14 @@ static int classifier_read(const sb_dialogs *d, turn *t, const char *text, crisi
 
 static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learned);
 
+/* 1 when a dialog around a crisis waits for t: there hopelessness said again is no longer
+ * unclear, and it is never asked about (aside() and the ask step leave those dialogs alone),
+ * so the classifier's reading stands. */
+static int in_safety_dialog(turn *t)
+{
+    return t && safety_is_own(t->d, json_string_value(json_object_get(turn_top(t), "dialog")));
+}
+
 int safety_check_how(const sb_dialogs *d, const char *text, int *learned)
 {
     return check_how(d, NULL, text, learned);
@@ -95,7 +103,8 @@ static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learne
     double threshold = json_number_value(json_object_get(classifier, "threshold"));
     crisis_guess g;
     if (threshold > 0 && classifier_read(d, t, text, &g) == SB_OK &&
-        g.category && g.p >= threshold && !hopeless_only(d, classifier, text, &g)) {
+        g.category && g.p >= threshold &&
+        (in_safety_dialog(t) || !hopeless_only(d, classifier, text, &g))) {
         mask = 1 << safety_category_index(d, g.category);
         if (learned)
             *learned = 1;
