@@ -858,7 +858,7 @@ static int keep_opening(turn *t)
  * "should I leave him?", "can you just listen"): met with the act's aside, and the question
  * still waits, said again; it is never taken as the answer. Asking to be listened to leaves
  * the exercise or dialog for the listening conversation, and inside that one is met as it
- * is. Not in the dialogs around a crisis (safety_is_own): there what they write is the
+ * is (at its menu, the menu is said again). Not in the dialogs around a crisis (safety_is_own): there what they write is the
  * talk. Returns 1 when done. */
 static int aside(turn *t)
 {
@@ -878,8 +878,12 @@ static int aside(turn *t)
         flow_start(t, listen_id, NULL);
         return 1;
     }
-    route_say_aside(t, act, listening);
-    if (!listening)
+    /* in the listening conversation's own words the aside is part of the talk; at its menu
+     * ("Where would you like to go from here?") it is an aside like anywhere else: answered,
+     * and the menu said again */
+    int talking = listening && flow_listening(t);
+    route_say_aside(t, act, talking);
+    if (!talking)
         flow_resay(t);
     return 1;
 }

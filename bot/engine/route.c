@@ -65,6 +65,19 @@ static size_t guess(turn *t, intent_guess *g)
     return t->nguesses;
 }
 
+/* 1 when the message has words in the normal form understanding reads (not only emoji or
+ * punctuation). */
+static int has_words(const turn *t)
+{
+    norm_text *w = malloc(sizeof *w);
+    if (!w)
+        return 0;
+    normalizer_run(dialogs_normalizer(t->d), t->text, w);
+    int any = w->nwords > 0;
+    free(w);
+    return any;
+}
+
 static const json_t *act_of(const turn *t, const char *intent)
 {
     return json_object_get(json_object_get(understanding(t), "acts"), intent);
@@ -290,8 +303,11 @@ int route_idle(turn *t, route *r)
         return 1;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    if (n == 0 || !understanding(t))
+    if (!understanding(t))
         return 0;
+    if (n == 0) /* words, none of which any example has ("asdf"): asked about like any
+                   message too far from every intent; no words at all are not routed */
+        return has_words(t) ? listen(t, r, NULL) : 0;
     if (is_sure(t, g, n) && to_confirm(t, g[0].intent)) {
         char clock[16]; /* "remind me every morning at 8": the 8 is kept for the yes */
         int timed = match_time(command_named(t, g[0].intent), t->text, clock, sizeof clock);

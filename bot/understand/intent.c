@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FEATURE_VERSION 4        /* bump when features_of or the model changes: old caches stop fitting */
+#define FEATURE_VERSION 5        /* bump when features_of or the model changes: old caches stop fitting */
 #define BUCKETS (1u << INTENT_FEATURE_BITS)
 #define FEATURES_MAX 2048        /* features of one message; more are ignored */
 #define CHAR_GRAM_MIN 3
@@ -53,7 +53,11 @@ struct intent_model {
     size_t rec;            /* bytes of a record: ROW_HEAD + stride */
     uint32_t *first;       /* top PREFIX_BITS of a bucket -> its first row (PREFIXES + 1) */
     float *bias;           /* class -> bias weight (nw) */
+    unsigned char *known;  /* bit per bucket: a word of some example (a unigram) hashes there
+                              (KNOWN_BYTES); a message with none of them is not guessed at */
 };
+
+#define KNOWN_BYTES (BUCKETS / 8)
 
 typedef struct feature {
     uint32_t bucket;
@@ -125,12 +129,51 @@ static void scale_unit(feature *f, size_t n)
         f[i].value *= inv;
 }
 
+static const uint64_t seed_word = TEXT_HASH_SEED ^ 0x5157;
+
+/* The bucket of each stem of t (a word unigram's) to fn. */
+static void each_word(const norm_text *t, void (*fn)(void *ctx, uint32_t bucket), void *ctx)
+{
+    for (const char *p = t->stems; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len)
+            fn(ctx, (uint32_t)(text_hash(p, len, seed_word) & (BUCKETS - 1)));
+        p += len + (p[len] == ' ');
+    }
+}
+
+static void mark_known(void *ctx, uint32_t bucket)
+{
+    unsigned char *known = ctx;
+    known[bucket / 8] |= (unsigned char)(1u << (bucket % 8));
+}
+
+typedef struct known_ctx {
+    const unsigned char *known;
+    int any;
+} known_ctx;
+
+static void find_known(void *ctx, uint32_t bucket)
+{
+    known_ctx *k = ctx;
+    k->any |= (k->known[bucket / 8] >> (bucket % 8)) & 1;
+}
+
+/* 1 when some word of t was a word of some example: a message made only of words the
+ * examples never used (gibberish, another language) gets no guess rather than the guess of
+ * its letters alone. */
+static int has_known_word(const intent_model *m, const norm_text *t)
+{
+    known_ctx k = {m->known, 0};
+    each_word(t, find_known, &k);
+    return k.any;
+}
+
 /* The features of t into f (FEATURES_MAX): word uni- and bigrams of the stems (with the
  * start and end of the message as words), and character n-grams of the words, each kind
  * scaled to unit length, then the whole. Sorted by bucket; returns the count. */
 static size_t features_of(const norm_text *t, feature *f)
 {
-    static const uint64_t seed_word = TEXT_HASH_SEED ^ 0x5157;
     static const uint64_t seed_pair = TEXT_HASH_SEED ^ 0xb16a;
     static const uint64_t seed_char = TEXT_HASH_SEED ^ 0xc4a7;
     size_t n = 0;
@@ -309,6 +352,7 @@ void intent_free(intent_model *m)
     free(m->rows);
     free(m->first);
     free(m->bias);
+    free(m->known);
     free(m);
 }
 
@@ -324,7 +368,9 @@ static int model_alloc(intent_model *m)
     if (m->rows)
         memset(m->rows, 0, bytes);
     m->bias = malloc(m->nw * sizeof *m->bias);
-    return m->label && m->rows && m->bias ? SB_OK : SB_ENOMEM;
+    if (!m->known)
+        m->known = calloc(KNOWN_BYTES, 1);
+    return m->label && m->rows && m->bias && m->known ? SB_OK : SB_ENOMEM;
 }
 
 /* Fills m->first from the rows' buckets (increasing). */
@@ -402,11 +448,15 @@ int intent_train(normalizer *nz, const json_t *examples, double c, intent_model 
      * keeps bucket order, so the nodes stay sorted. */
     size_t row = 0, label = 0;
     int seen[CLASSES_MAX] = {0};
+    m->known = calloc(KNOWN_BYTES, 1);
+    if (!m->known)
+        goto done;
     json_object_foreach((json_t *)examples, name, list) {
         size_t i;
         const json_t *u;
         json_array_foreach(list, i, u) {
             normalizer_run(nz, json_string_value(u) ? json_string_value(u) : "", t);
+            each_word(t, mark_known, m->known);
             size_t count = features_of(t, f);
             x[row] = malloc((count + 2) * sizeof **x);
             if (!x[row])
@@ -508,7 +558,7 @@ size_t intent_classify(const intent_model *m, normalizer *nz, const char *text,
         k = INTENT_TOP_MAX;
     normalizer_run(nz, text ? text : "", &t);
     size_t n = features_of(&t, f);
-    if (!m || n == 0 || k == 0)
+    if (!m || n == 0 || k == 0 || !has_known_word(m, &t))
         return 0;
     probabilities_of(m, f, n, p);
     /* Classes in liblinear's order (first appearance in the examples), the first of equals
@@ -563,7 +613,7 @@ int intent_save(const intent_model *m, uint64_t key, const char *path)
     size_t bytes = (size_t)m->nfeatures * m->rec;
     ok = ok && fwrite(m->label, sizeof *m->label, m->nclasses, fp) == m->nclasses &&
          fwrite(m->bias, sizeof *m->bias, m->nw, fp) == m->nw &&
-         fwrite(m->rows, 1, bytes, fp) == bytes;
+         fwrite(m->rows, 1, bytes, fp) == bytes && fwrite(m->known, 1, KNOWN_BYTES, fp) == KNOWN_BYTES;
     if (fp && fclose(fp) != 0)
         ok = 0;
     if (ok && rename(tmp, path) != 0)
@@ -613,7 +663,8 @@ int intent_load(const json_t *examples, uint64_t key, const char *path, intent_m
     size_t bytes = (size_t)m->nfeatures * m->rec;
     if (fread(m->label, sizeof *m->label, m->nclasses, fp) != m->nclasses ||
         fread(m->bias, sizeof *m->bias, m->nw, fp) != m->nw ||
-        fread(m->rows, 1, bytes, fp) != bytes || fgetc(fp) != EOF)
+        fread(m->rows, 1, bytes, fp) != bytes || fread(m->known, 1, KNOWN_BYTES, fp) != KNOWN_BYTES ||
+        fgetc(fp) != EOF)
         goto done;
     for (uint32_t c = 0; c < m->nclasses; c++)
         if (m->label[c] < 0 || (size_t)m->label[c] >= m->n)

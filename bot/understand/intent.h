@@ -59,8 +59,9 @@ size_t intent_count(const intent_model *m);
 const char *intent_name(const intent_model *m, size_t i);
 
 /* The k (<= INTENT_TOP_MAX) most probable intents of text, most probable first, into top;
- * returns how many were filled (0 when text has no words). Probabilities sum to 1 over
- * all intents. No allocation. */
+ * returns how many were filled (0 when text has no words, or none that some example has:
+ * gibberish is not guessed at from its letters). Probabilities sum to 1 over all intents.
+ * No allocation. */
 size_t intent_classify(const intent_model *m, normalizer *n, const char *text,
                        intent_guess *top, size_t k);
 

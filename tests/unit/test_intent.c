@@ -61,6 +61,11 @@ static void test_paraphrase(void **unused)
     }
     intent_guess g[INTENT_TOP_MAX];
     assert_int_equal(intent_classify(m, n, "  ...  ", g, INTENT_TOP_MAX), 0);
+    /* No word any example has: not guessed at from its letters alone ("blah" shares
+     * letters with nothing meant), while one known word among strange ones is enough. */
+    assert_int_equal(intent_classify(m, n, "blah blah", g, INTENT_TOP_MAX), 0);
+    assert_int_equal(intent_classify(m, n, "zorp thanks", g, INTENT_TOP_MAX), 3);
+    assert_string_equal(g[0].intent, "thanks");
     intent_free(m);
     normalizer_free(n);
     json_decref(set);
