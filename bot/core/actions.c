@@ -12,22 +12,9 @@
 #include <strings.h>
 #include <time.h>
 
-const char *actions_view(const sb_dialogs *d, const char *key, unsigned pick, const char *fallback)
+static const char *view(action_ctx *a, const char *key)
 {
-    const json_t *v = json_object_get(dialogs_data(d, "views"), key);
-    if (json_is_string(v))
-        return json_string_value(v);
-    if (json_is_array(v) && json_array_size(v) > 0) {
-        const json_t *e = json_array_get(v, pick % json_array_size(v));
-        if (json_is_string(e))
-            return json_string_value(e);
-    }
-    return fallback;
-}
-
-static const char *view(action_ctx *a, const char *key, const char *fallback)
-{
-    return actions_view(a->dialogs, key, (unsigned)a->now, fallback);
+    return dialogs_view(a->dialogs, key, (unsigned)a->now);
 }
 
 static void say(action_ctx *a, const char *text)
@@ -104,36 +91,30 @@ static int do_journal(action_ctx *a, const char *arg)
         const json_t *next = json_object_get(*a->state, "journal_next");
         if (!json_is_integer(next) || json_integer_value(next) <= 0 ||
             json_integer_value(next) > INT32_MAX) {
-            say(a, view(a, "journal_no_more",
-                        "That's all of your journal: there are no older entries. Say "
-                        "*journal* to see the newest again."));
+            say(a, view(a, "journal_no_more"));
             return SB_OK;
         }
         offset = (int)json_integer_value(next);
     } else if (arg && *arg) {
         if (!consented(a)) {
-            say(a, view(a, "journal_no_consent",
-                        "I'm not keeping what you write at the moment. If you'd like me "
-                        "to remember journal entries, say *consent*."));
+            say(a, view(a, "journal_no_consent"));
             return SB_OK;
         }
         int rc = store_journal_add(a->store, a->person, "journal", arg, a->now);
         if (rc == SB_OK)
-            say(a, view(a, "journal_added", "Saved to your journal."));
+            say(a, view(a, "journal_added"));
         return rc;
     }
     if (!consented(a) && offset == 0) {
         /* Older entries may exist from before consent was withdrawn; show those, but
          * don't promise that new answers land here. */
-        say(a, view(a, "journal_off",
-                    "I'm not keeping what you write at the moment, so there's no journal to "
-                    "show. Say *privacy* to change that."));
+        say(a, view(a, "journal_off"));
     }
     size_t before = a->reply->len;
     if (offset == 0)
-        say(a, view(a, "journal_header", "Your most recent journal entries:"));
+        say(a, view(a, "journal_header"));
     else
-        say(a, view(a, "journal_header_older", "Older journal entries:"));
+        say(a, view(a, "journal_header_older"));
     journal_page page = {.a = a, .start = a->reply->len};
     int rc = store_journal_page(a->store, a->person, offset, JOURNAL_PAGE_ENTRIES + 1,
                                 journal_line, &page);
@@ -141,7 +122,7 @@ static int do_journal(action_ctx *a, const char *arg)
         return rc;
     if (page.more) {
         json_object_set_new(*a->state, "journal_next", json_integer(offset + page.shown));
-        say(a, view(a, "journal_more", "There's more: say *journal more* for older entries."));
+        say(a, view(a, "journal_more"));
     } else {
         json_object_del(*a->state, "journal_next");
     }
@@ -150,15 +131,12 @@ static int do_journal(action_ctx *a, const char *arg)
         if (a->reply->data)
             a->reply->data[before] = '\0';
         if (offset > 0) {
-            say(a, view(a, "journal_no_more",
-                        "That's all of your journal: there are no older entries."));
+            say(a, view(a, "journal_no_more"));
             return SB_OK;
         }
         if (!consented(a))
             return SB_OK;
-        say(a, view(a, "journal_empty",
-                    "Your journal is empty so far. Write `!journal` followed by a thought to "
-                    "add one."));
+        say(a, view(a, "journal_empty"));
     }
     return SB_OK;
 }
@@ -235,14 +213,10 @@ static int do_progress(action_ctx *a)
     if (rc != SB_OK)
         return rc;
     if (p.n == 0) {
-        say(a, view(a, "progress_empty",
-                    "There are no check-ins yet. Say *checkin* to rate how things feel today; "
-                    "after a few weeks you'll see how they move."));
+        say(a, view(a, "progress_empty"));
         return SB_OK;
     }
-    say(a, view(a, "progress_header",
-                "Your self-ratings (1–7), first to latest. These are your own impressions, "
-                "not a clinical test."));
+    say(a, view(a, "progress_header"));
     for (int i = 0; i < p.n; i++) {
         series *s = &p.s[i];
         int last = s->values[s->n - 1];
@@ -252,18 +226,16 @@ static int do_progress(action_ctx *a)
         sparkline(a->reply, s->values, s->n);
         const char *trend;
         if (s->count < 2)
-            trend = view(a, "progress_single", "one rating so far");
+            trend = view(a, "progress_single");
         else if (change > 0)
-            trend = view(a, "progress_up", "higher than when you started");
+            trend = view(a, "progress_up");
         else if (change < 0)
-            trend = view(a, "progress_down", "lower than when you started");
+            trend = view(a, "progress_down");
         else
-            trend = view(a, "progress_same", "about where you started");
+            trend = view(a, "progress_same");
         sb_buf_printf(a->reply, " — %s", trend);
     }
-    say(a, view(a, "progress_footer",
-                "Numbers wobble from week to week; the direction over a month says more than "
-                "any single day."));
+    say(a, view(a, "progress_footer"));
     return SB_OK;
 }
 
@@ -299,7 +271,7 @@ static int do_export(action_ctx *a)
     json_decref(all);
     if (!text)
         return SB_ENOMEM;
-    say(a, view(a, "export_intro", "Here is everything I keep about you, as JSON:"));
+    say(a, view(a, "export_intro"));
     sb_buf_printf(a->reply, "\n\n```json\n%s\n```", text);
     free(text);
     return SB_OK;
@@ -311,9 +283,7 @@ static int do_forget(action_ctx *a)
     if (rc != SB_OK)
         return rc;
     a->forgotten = 1;
-    say(a, view(a, "forget_done",
-                "Done. Everything I kept about you is deleted. If you write again, we start "
-                "fresh."));
+    say(a, view(a, "forget_done"));
     return SB_OK;
 }
 
@@ -345,7 +315,7 @@ static int recency(const recent *r, const char *id)
 static int do_exercise_list(action_ctx *a)
 {
     const json_t *topics = json_object_get(dialogs_data(a->dialogs, "exercises"), "topics");
-    say(a, view(a, "exercise_topics", "Pick a topic with `!exercise TOPIC`:"));
+    say(a, view(a, "exercise_topics"));
     size_t i;
     const json_t *t;
     json_array_foreach(topics, i, t) {
@@ -405,7 +375,7 @@ static int do_exercise(action_ctx *a, const char *arg)
         for (char *p = topic; *p; p++)
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
         if (!has_topic(a, topic)) {
-            say(a, view(a, "exercise_unknown_topic", "I don't have a topic by that name."));
+            say(a, view(a, "exercise_unknown_topic"));
             return do_exercise_list(a);
         }
     }
@@ -425,7 +395,7 @@ static int do_exercise(action_ctx *a, const char *arg)
     if (!id)
         id = pick_exercise(a, topic[0] ? topic : NULL, &r);
     if (!id) {
-        say(a, view(a, "exercise_none", "I couldn't find an exercise for that just now."));
+        say(a, view(a, "exercise_none"));
         return SB_OK;
     }
     sb_step step;
@@ -445,8 +415,7 @@ static int do_exercise(action_ctx *a, const char *arg)
 int actions_run(action_ctx *a, const char *name, const char *arg)
 {
     if (!a->direct) {
-        say(a, view(a, "group_private",
-                    "That's personal, so let's keep it to a direct chat: message me privately."));
+        say(a, view(a, "group_private"));
         return SB_OK;
     }
     if (strcmp(name, "journal") == 0)

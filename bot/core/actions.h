@@ -27,10 +27,6 @@ typedef struct action_ctx {
  * caller rolls the batch back). Unknown actions append a gentle text and succeed. */
 int actions_run(action_ctx *a, const char *name, const char *arg);
 
-/* A text of views.json by key (a string, or a list whose entry is picked by pick),
- * or fallback when the key is absent. Borrowed. */
-const char *actions_view(const sb_dialogs *d, const char *key, unsigned pick, const char *fallback);
-
 /* Applies the effects of a step (journal, rating, setting, exercise log, action, crisis)
  * to the store and appends action replies. */
 int actions_apply(action_ctx *a, const sb_step *step);

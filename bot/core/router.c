@@ -228,8 +228,7 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
  * NULL on ENOMEM. */
 static char *cut_note(router *r, size_t words, int64_t now)
 {
-    const char *view = actions_view(r->dialogs, "input_cut", (unsigned)now,
-                                    "That was long, so I kept the first {words} words.");
+    const char *view = dialogs_view(r->dialogs, "input_cut", (unsigned)now);
     char count[32];
     snprintf(count, sizeof count, "%zu", words);
     sb_buf b = {0};
@@ -278,13 +277,8 @@ static int on_encrypted(router *r, const char *adapter, const sb_inbound *ev, in
     if ((rc = store_room_flag_set(r->store, adapter, ev->room, flag)) != SB_OK)
         return rc;
     const char *text = unreadable
-                           ? actions_view(r->dialogs, "unreadable", 0,
-                                          "I couldn't read your last message; try sending it "
-                                          "again.")
-                           : actions_view(r->dialogs, "encrypted", 0,
-                                          "I can't read encrypted messages yet. Please open a "
-                                          "new direct chat with me and turn encryption off "
-                                          "for it.");
+                           ? dialogs_view(r->dialogs, "unreadable", 0)
+                           : dialogs_view(r->dialogs, "encrypted", 0);
     char *copy = sb_strdup(text);
     return copy ? enqueue(r, adapter, ev->room, copy, now, 0, out) : SB_ENOMEM;
 }

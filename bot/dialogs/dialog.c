@@ -354,6 +354,8 @@ static int set_finish(sb_dialogs *d, validate_ctx *v, int need_core)
             validate_problem(v, "commands.json", "-", "missing: no file of kind \"commands\"");
         if (!json_object_get(d->data, "crisis"))
             validate_problem(v, "crisis.json", "-", "missing: no file of kind \"crisis\"");
+        if (!json_object_get(d->data, "views"))
+            validate_problem(v, "views.json", "-", "missing: no file of kind \"views\"");
     }
     validate_dialogs(v);
     validate_data(v);
@@ -506,6 +508,14 @@ int dialogs_load_buffer(const char *name, const char *bytes, size_t len, sb_dial
 const json_t *dialogs_data(const sb_dialogs *d, const char *kind)
 {
     return d && kind ? json_object_get(d->data, kind) : NULL;
+}
+
+const char *dialogs_view(const sb_dialogs *d, const char *key, unsigned pick)
+{
+    const json_t *v = json_object_get(dialogs_data(d, "views"), key);
+    if (json_is_array(v) && json_array_size(v) > 0)
+        v = json_array_get(v, pick % json_array_size(v));
+    return json_is_string(v) ? json_string_value(v) : "";
 }
 
 const json_t *dialogs_dialog(const sb_dialogs *d, const char *id)

@@ -32,6 +32,11 @@ void dialogs_free(sb_dialogs *d);
  * "reflection", "exercises", "nudges", "views", ...), or NULL. Borrowed: valid until dialogs_free. */
 const json_t *dialogs_data(const sb_dialogs *d, const char *kind);
 
+/* The text of views.json under key: a string, or one of a list chosen by pick. Every key
+ * the code asks for is required by validation (validate_data.c), so a loaded set always
+ * has it; "" only when d is NULL or key is not a view. Borrowed: valid until dialogs_free. */
+const char *dialogs_view(const sb_dialogs *d, const char *key, unsigned pick);
+
 /* The parsed JSON of dialog id, or NULL. Borrowed. */
 const json_t *dialogs_dialog(const sb_dialogs *d, const char *id);
 

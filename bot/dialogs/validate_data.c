@@ -591,34 +591,32 @@ static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
             validate_texts(v, f, "-", steps_what, json_object_get(x, optional[k]), no_vars, NULL);
         }
     }
+    /* The texts the exercise flow says are required: the engine has no words of its own. */
     const json_t *flow = json_object_get(e, "flow");
-    if (flow) {
-        static const char *const flow_texts[] = {"hint", "how", "thanks", "how_again", "another",
-                                                 "hard", "comment", "group_outro", NULL};
-        if (json_object_get(flow, "group_intro"))
-            validate_texts(v, f, "-", "flow: group_intro", json_object_get(flow, "group_intro"), intro_vars, NULL);
-        check_words(v, f, "flow: another_words", json_object_get(flow, "another_words"), 0);
-        check_words(v, f, "flow: hard_words", json_object_get(flow, "hard_words"), 0);
-        if (json_object_get(flow, "intro"))
-            validate_texts(v, f, "-", "flow: intro", json_object_get(flow, "intro"), intro_vars, NULL);
-        if (json_object_get(flow, "in_progress"))
-            validate_texts(v, f, "-", "flow: in_progress", json_object_get(flow, "in_progress"),
-                           progress_vars, NULL);
-        if (json_object_get(flow, "followup_report"))
-            validate_texts(v, f, "-", "flow: followup_report", json_object_get(flow, "followup_report"),
-                           title_vars, NULL);
-        if (json_object_get(flow, "followup_intro"))
-            validate_texts(v, f, "-", "flow: followup_intro", json_object_get(flow, "followup_intro"),
-                           title_vars, NULL);
-        for (size_t k = 0; flow_texts[k]; k++) {
-            char what[64];
-            snprintf(what, sizeof what, "flow: %s", flow_texts[k]);
-            if (json_object_get(flow, flow_texts[k]))
-                validate_texts(v, f, "-", what, json_object_get(flow, flow_texts[k]), no_vars, NULL);
-        }
-        check_words(v, f, "flow: next_words", json_object_get(flow, "next_words"), 0);
-        check_words(v, f, "flow: why_words", json_object_get(flow, "why_words"), 0);
+    static const struct {
+        const char *name;
+        const char *const *vars;
+        int required;
+    } flow_texts[] = {
+        {"intro", intro_vars, 1},          {"hint", no_vars, 1},
+        {"how", no_vars, 1},               {"thanks", no_vars, 1},
+        {"how_again", no_vars, 1},         {"in_progress", progress_vars, 1},
+        {"group_intro", intro_vars, 0},    {"followup_report", title_vars, 0},
+        {"followup_intro", title_vars, 0}, {"another", no_vars, 0},
+        {"hard", no_vars, 0},              {"comment", no_vars, 0},
+        {"group_outro", no_vars, 0},
+    };
+    for (size_t k = 0; k < sizeof flow_texts / sizeof flow_texts[0]; k++) {
+        char what[64];
+        snprintf(what, sizeof what, "flow: %s", flow_texts[k].name);
+        const json_t *text = json_object_get(flow, flow_texts[k].name);
+        if (text || flow_texts[k].required)
+            validate_texts(v, f, "-", what, text, flow_texts[k].vars, NULL);
     }
+    check_words(v, f, "flow: next_words", json_object_get(flow, "next_words"), 1);
+    check_words(v, f, "flow: another_words", json_object_get(flow, "another_words"), 0);
+    check_words(v, f, "flow: hard_words", json_object_get(flow, "hard_words"), 0);
+    check_words(v, f, "flow: why_words", json_object_get(flow, "why_words"), 0);
 done:
     json_decref(topics);
     json_decref(ids);
@@ -639,6 +637,62 @@ static void check_measures(validate_ctx *v, const char *f, const json_t *m)
     if (ids)
         check_items(v, f, "measures", json_object_get(m, "measures"), fields, ids);
     json_decref(ids);
+}
+
+static const char *const settings_vars[] = {"time",  "zone",      "days",         "next_local",
+                                            "next_utc", "until", "now_local", "example_date", NULL};
+static const char *const zone_vars[] = {"given", "suggestion", NULL};
+static const char *const words_vars[] = {"words", NULL};
+static const char *const nudge_vars[] = {"exercise", "topic", "days", NULL};
+
+/* Every view the code says, with the variables its text may use. All are required, so no
+ * English waits in C as a fallback (design.md invariant 2: every word lives in dialogs/). */
+static const struct {
+    const char *key;
+    const char *const *vars;
+} view_keys[] = {
+    {"journal_header", no_vars},       {"journal_empty", no_vars},
+    {"journal_added", no_vars},        {"journal_off", no_vars},
+    {"journal_header_older", no_vars}, {"journal_more", no_vars},
+    {"journal_no_more", no_vars},      {"journal_no_consent", no_vars},
+    {"progress_empty", no_vars},       {"progress_header", no_vars},
+    {"progress_single", no_vars},      {"progress_up", no_vars},
+    {"progress_down", no_vars},        {"progress_same", no_vars},
+    {"progress_footer", no_vars},      {"export_intro", no_vars},
+    {"forget_done", no_vars},          {"exercise_topics", no_vars},
+    {"exercise_unknown_topic", no_vars}, {"exercise_none", no_vars},
+    {"input_cut", words_vars},         {"group_private", no_vars},
+    {"encrypted", no_vars},            {"unreadable", no_vars},
+    {"unknown_action", no_vars},       {"nudge_days_daily", no_vars},
+    {"nudge_days_weekdays", no_vars},  {"nudge_show", settings_vars},
+    {"nudge_show_off", settings_vars}, {"nudge_on", settings_vars},
+    {"nudge_on_quiet", settings_vars}, {"nudge_off", settings_vars},
+    {"nudge_days", settings_vars},     {"nudge_bad_time", no_vars},
+    {"nudge_need_zone", settings_vars}, {"nudge_next", settings_vars},
+    {"nudge_paused", settings_vars},   {"nudge_paused_open", settings_vars},
+    {"nudge_fallback", nudge_vars},    {"timezone_show", settings_vars},
+    {"timezone_unset", no_vars},       {"timezone_set", settings_vars},
+    {"timezone_suggest", zone_vars},   {"timezone_unknown", zone_vars},
+    {"pause_set", settings_vars},      {"pause_open", settings_vars},
+    {"pause_bad", settings_vars},      {"resume", settings_vars},
+    {"resume_off", settings_vars},     {"resume_not_paused", settings_vars},
+};
+
+static void check_views(validate_ctx *v, const char *f, const json_t *views)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)views, key, value) {
+        size_t k = 0;
+        while (k < sizeof view_keys / sizeof view_keys[0] && strcmp(view_keys[k].key, key) != 0)
+            k++;
+        if (k == sizeof view_keys / sizeof view_keys[0] && strcmp(key, "kind") != 0 &&
+            !validate_is_comment(key))
+            validate_problem(v, f, "-", "unknown view \"%.60s\": nothing says it", key);
+    }
+    for (size_t k = 0; k < sizeof view_keys / sizeof view_keys[0]; k++)
+        validate_texts(v, f, "-", view_keys[k].key, json_object_get(views, view_keys[k].key),
+                       view_keys[k].vars, NULL);
 }
 
 /* Walks every string of a file: none longer than the text cap; with empty_too, none empty.
@@ -698,6 +752,8 @@ void validate_data(validate_ctx *v)
             check_exercises(v, f, data);
         else if (strcmp(kind, "measures") == 0)
             check_measures(v, f, data);
+        else if (strcmp(kind, "views") == 0)
+            check_views(v, f, data);
         walk_file(v, f, data, strcmp(kind, "nudges") == 0 || strcmp(kind, "views") == 0);
     }
     const char *id;

@@ -34,14 +34,6 @@
 
 #define FOLLOWUP_MAX_AGE (30 * 24 * 3600)
 
-static const char default_intro[] = "**{title}** (about {minutes} minutes)";
-static const char default_hint[] = "Reply *next* when you're ready, or *stop*.";
-static const char default_how[] = "How did it go?";
-static const char default_thanks[] = "Thank you for giving it a go.";
-static const char default_how_again[] = "A word or two is plenty: how was it?";
-static const char default_in_progress[] = "We're in the middle of **{title}**, step {step} of {steps}.";
-static const char default_next_words[] = "[\"next\", \"done\", \"ok\", \"okay\", \"ready\"]";
-
 const json_t *exercise_find(const sb_dialogs *d, const char *id)
 {
     size_t i;
@@ -75,35 +67,36 @@ int exercise_frame_ok(const sb_dialogs *d, const json_t *frame)
            (size_t)json_integer_value(step) < step_count(x) && (!how || json_is_boolean(how));
 }
 
-/* The flow text name from exercises.json, else a default (new reference; NULL on ENOMEM). */
-static json_t *flow_text(turn *t, const char *name, const char *fallback)
+/* The flow text name from exercises.json (new reference; NULL on ENOMEM). Validation
+ * requires every text the engine says without asking; a missing one is "". */
+static json_t *flow_text(turn *t, const char *name)
 {
     const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
     json_t *text = json_object_get(flow, name);
     if (text)
         return json_incref(text);
-    text = json_string(fallback);
+    text = json_string("");
     if (!text)
         turn_fail(t, SB_ENOMEM);
     return text;
 }
 
-/* Says flow text name (else fallback; nothing when both are NULL) with vars (may be NULL). */
-static void say_flow_vars(turn *t, const char *name, const char *fallback, const json_t *vars)
+/* Says flow text name (nothing when exercises.json has none) with vars (may be NULL). */
+static void say_flow_vars(turn *t, const char *name, const json_t *vars)
 {
     char key[64];
     snprintf(key, sizeof key, "exercises/%s", name);
     const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
-    if (!fallback && !json_object_get(flow, name))
+    if (!json_object_get(flow, name))
         return;
-    json_t *text = flow_text(t, name, fallback);
+    json_t *text = flow_text(t, name);
     turn_say(t, key, text, vars);
     json_decref(text);
 }
 
-static void say_flow(turn *t, const char *name, const char *fallback)
+static void say_flow(turn *t, const char *name)
 {
-    say_flow_vars(t, name, fallback, NULL);
+    say_flow_vars(t, name, NULL);
 }
 
 /* One step as a message: the intro first when with_intro, then the step, then the hint. */
@@ -117,7 +110,7 @@ static void say_step(turn *t, const json_t *x, size_t step, int with_intro)
                  (long long)json_integer_value(json_object_get(x, "minutes")));
         const char *title = json_string_value(json_object_get(x, "title"));
         json_t *vars = json_pack("{s:s, s:s}", "title", title ? title : "", "minutes", minutes);
-        json_t *intro = flow_text(t, "intro", default_intro);
+        json_t *intro = flow_text(t, "intro");
         char *text = vars && intro ? turn_render(t, "exercises/intro", intro, vars) : NULL;
         if (!text || rc != SB_OK)
             rc = SB_ENOMEM;
@@ -130,7 +123,7 @@ static void say_step(turn *t, const json_t *x, size_t step, int with_intro)
     const char *step_text = json_string_value(json_array_get(json_object_get(x, "steps"), step));
     if (rc == SB_OK)
         rc = sb_buf_puts(&b, step_text ? step_text : "");
-    json_t *hint = flow_text(t, "hint", default_hint);
+    json_t *hint = flow_text(t, "hint");
     char *hint_text = hint ? turn_render(t, "exercises/hint", hint, NULL) : NULL;
     json_decref(hint);
     if (!hint_text)
@@ -165,18 +158,8 @@ static int is_next_word(turn *t)
 {
     const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
     const json_t *words = json_object_get(flow, "next_words");
-    json_t *defaults = NULL;
-    if (!words) {
-        defaults = json_loads(default_next_words, 0, NULL);
-        if (!defaults) {
-            turn_fail(t, SB_ENOMEM);
-            return 0;
-        }
-        words = defaults;
-    }
     size_t rest = 0;
     int rc = match_words(words, t->text, &rest);
-    json_decref(defaults);
     if (rc < 0)
         turn_fail(t, rc);
     return rc == 2;
@@ -227,7 +210,7 @@ static void followup_answer(turn *t, json_t *frame)
         turn_reply_owned(t, echo_md ? reflect_render(r, echo_md, feeling, pick) : NULL);
         free(echo_md);
     } else {
-        say_flow(t, "thanks", default_thanks);
+        say_flow(t, "thanks");
     }
     free(echo);
     free(feeling);
@@ -268,9 +251,9 @@ static void say_why(turn *t, const json_t *frame, const json_t *x)
     snprintf(key, sizeof key, "why/%.100s", json_string_value(json_object_get(x, "id")));
     turn_say(t, key, json_object_get(x, "why"), NULL);
     if (json_is_true(json_object_get(frame, "how")))
-        say_flow(t, "how", default_how);
+        say_flow(t, "how");
     else
-        say_flow(t, "hint", default_hint);
+        say_flow(t, "hint");
 }
 
 /* The answer to "how did it go?": journaled (prompt: the title) when it is one. A next word
@@ -279,7 +262,7 @@ static void say_why(turn *t, const json_t *frame, const json_t *x)
 static void how_answer(turn *t, json_t *frame, const json_t *x)
 {
     if (is_blank(t->text)) {
-        say_flow(t, "how", default_how);
+        say_flow(t, "how");
         return;
     }
     int kind = answer_kind_of(t->d, t->text);
@@ -295,14 +278,14 @@ static void how_answer(turn *t, json_t *frame, const json_t *x)
     if (nothing && kind == ANSWER_PLAIN && !json_is_true(json_object_get(frame, "asked"))) {
         if (json_object_set_new(frame, "asked", json_true()))
             turn_fail(t, SB_ENOMEM);
-        say_flow(t, "how_again", default_how_again);
+        say_flow(t, "how_again");
         return;
     }
     if (kind == ANSWER_UNSURE || kind == ANSWER_PUSHBACK)
         answer_say_kind(t, kind);
     if (!nothing)
         turn_journal(t, frame, json_string_value(json_object_get(x, "title")), t->text);
-    say_flow(t, "thanks", default_thanks);
+    say_flow(t, "thanks");
     end_frame(t);
 }
 
@@ -328,20 +311,20 @@ static void step_comment(turn *t, json_t *frame)
     const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
     (void)frame;
     if (json_object_get(flow, "another") && is_flow_word(t, "another_words", 0)) {
-        say_flow(t, "another", NULL);
+        say_flow(t, "another");
         json_decref(turn_pop(t)); /* engine.c notes it as stopped */
         turn_effect(t, SB_FX_ACTION, "exercise", NULL, 0);
         return;
     }
     if (json_object_get(flow, "hard") && is_flow_word(t, "hard_words", 1)) {
-        say_flow(t, "hard", NULL);
+        say_flow(t, "hard");
         return;
     }
     if (json_object_get(flow, "comment") && !is_blank(t->text)) {
-        say_flow(t, "comment", NULL);
+        say_flow(t, "comment");
         return;
     }
-    say_flow(t, "hint", default_hint);
+    say_flow(t, "hint");
 }
 
 void exercise_answer(turn *t, json_t *frame)
@@ -379,7 +362,7 @@ void exercise_answer(turn *t, json_t *frame)
     }
     if (json_object_set_new(frame, "how", json_true()))
         turn_fail(t, SB_ENOMEM);
-    say_flow(t, "how", default_how);
+    say_flow(t, "how");
 }
 
 int exercise_would_retry(turn *t, const json_t *frame)
@@ -400,7 +383,7 @@ void exercise_resay(turn *t, json_t *frame)
         return;
     }
     if (json_is_true(json_object_get(frame, "how"))) {
-        say_flow(t, "how", default_how);
+        say_flow(t, "how");
         return;
     }
     const json_t *x = exercise_find(t->d, json_string_value(json_object_get(frame, "exercise")));
@@ -442,7 +425,7 @@ int followup_ask(turn *t)
     json_t *vars = json_pack("{s:s}", "title", title ? title : "");
     if (!vars)
         turn_fail(t, SB_ENOMEM);
-    say_flow_vars(t, "followup_intro", NULL, vars);
+    say_flow_vars(t, "followup_intro", vars);
     json_decref(vars);
     exercise_resay(t, turn_top(t));
     return 1;
@@ -474,7 +457,8 @@ void exercise_say_general(turn *t, const char *topic)
     snprintf(minutes, sizeof minutes, "%lld", (long long)json_integer_value(json_object_get(x, "minutes")));
     const char *title = json_string_value(json_object_get(x, "title"));
     json_t *vars = json_pack("{s:s, s:s}", "title", title ? title : "", "minutes", minutes);
-    json_t *intro = flow_text(t, "group_intro", default_intro);
+    const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
+    json_t *intro = flow_text(t, json_object_get(flow, "group_intro") ? "group_intro" : "intro");
     char *text = vars && intro ? turn_render(t, "exercises/group_intro", intro, vars) : NULL;
     sb_buf b = {0};
     int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
@@ -494,7 +478,7 @@ void exercise_say_general(turn *t, const char *topic)
         return;
     }
     turn_reply_owned(t, sb_buf_take(&b));
-    say_flow(t, "group_outro", NULL);
+    say_flow(t, "group_outro");
 }
 
 int followup_take(turn *t)
@@ -515,7 +499,7 @@ int followup_take(turn *t)
     json_t *vars = json_pack("{s:s}", "title", title ? title : "");
     if (!vars)
         turn_fail(t, SB_ENOMEM);
-    say_flow_vars(t, "followup_report", NULL, vars);
+    say_flow_vars(t, "followup_report", vars);
     json_decref(vars);
     if (turn_top(t))
         followup_answer(t, turn_top(t));
@@ -542,7 +526,7 @@ void exercise_where(turn *t, json_t *frame)
                              "steps", of);
     if (!vars)
         turn_fail(t, SB_ENOMEM);
-    say_flow_vars(t, "in_progress", default_in_progress, vars);
+    say_flow_vars(t, "in_progress", vars);
     json_decref(vars);
     exercise_resay(t, frame);
 }

@@ -12,7 +12,6 @@
 
 /* Said only when a step would otherwise stay silent and the set has no fallback text
  * (a set loaded from one buffer); dialogs_load always brings commands.json. */
-static const char last_resort[] = "I'm here. Say *help* to see what I can do.";
 
 int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in)
 {
@@ -49,11 +48,11 @@ int turn_end(turn *t, sb_step *out)
 {
     memset(out, 0, sizeof *out);
     if (t->rc == SB_OK && t->nreplies == 0 && t->neffects == 0) {
+        /* commands.json's fallback is required in a full set; a set loaded from one
+         * buffer (tests, fuzzing) may have none, and then the turn says nothing. */
         const json_t *fallback = json_object_get(dialogs_data(t->d, "commands"), "fallback");
         if (fallback)
             turn_say(t, "commands/fallback", fallback, NULL);
-        else
-            turn_reply(t, last_resort);
     }
     int rc = t->rc;
     if (rc == SB_OK) {
@@ -239,8 +238,6 @@ void turn_say_data(turn *t, const char *name)
     const json_t *texts = json_object_get(dialogs_data(t->d, "commands"), name);
     if (texts)
         turn_say(t, key, texts, NULL);
-    else if (strcmp(name, "fallback") == 0)
-        turn_reply(t, last_resort);
 }
 
 json_t *turn_stack(turn *t)

@@ -31,7 +31,7 @@ static const char *trimmed(const char *arg, char *buf, size_t size)
 
 /* Answers with the settings (and the next nudge when one is scheduled). */
 static int show(store *s, const sb_dialogs *d, int64_t person, const nudge_conf *c, int64_t now,
-                const char *key, const char *fallback, sb_buf *reply)
+                const char *key, sb_buf *reply)
 {
     int64_t next = 0;
     int rc = store_nudge_get(s, person, &next);
@@ -39,21 +39,17 @@ static int show(store *s, const sb_dialogs *d, int64_t person, const nudge_conf 
         return rc;
     nudge_answer_vars w;
     nudge_text_answer_vars(d, c, now, next, &w);
-    rc = nudge_text_say(reply, d, key, now, fallback, w.v, w.n);
+    rc = nudge_text_say(reply, d, key, now, w.v, w.n);
     if (rc == SB_OK && c->on && !c->sch.zone)
         rc = nudge_text_say(reply, d, "nudge_need_zone", now,
-                            "Which time zone are you in? Tell me with `!timezone Area/City`, for "
-                            "example `!timezone Europe/Berlin`.",
                             w.v, w.n);
     else if (rc == SB_OK && c->paused)
-        rc = nudge_text_say(reply, d, "nudge_paused_open", now,
-                            "Nudges are paused until you say `!resume`.", w.v, w.n);
+        rc = nudge_text_say(reply, d, "nudge_paused_open", now, w.v, w.n);
     else if (rc == SB_OK && c->on && c->sch.paused_until > now)
-        rc = nudge_text_say(reply, d, "nudge_paused", now, "Paused until {until} ({zone}).", w.v,
+        rc = nudge_text_say(reply, d, "nudge_paused", now, w.v,
                             w.n);
     if (rc == SB_OK && next > 0)
-        rc = nudge_text_say(reply, d, "nudge_next", now,
-                            "Next nudge: {next_local} ({zone}), that is {next_utc} UTC.", w.v, w.n);
+        rc = nudge_text_say(reply, d, "nudge_next", now, w.v, w.n);
     return rc;
 }
 
@@ -64,45 +60,31 @@ static int do_nudge(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c
     trimmed(arg, buf, sizeof buf);
     int minute, rc = SB_OK;
     if (!buf[0])
-        return c->on ? show(s, d, person, c, now, "nudge_show", "Nudges: {time}, {days}.", reply)
-                     : show(s, d, person, c, now, "nudge_show_off",
-                            "Nudges are off. Turn them on with `!nudge HH:MM`, for example "
-                            "`!nudge 09:00`.",
-                            reply);
-    const char *key, *fallback;
+        return c->on ? show(s, d, person, c, now, "nudge_show", reply)
+                     : show(s, d, person, c, now, "nudge_show_off", reply);
+    const char *key;
     if (!strcasecmp(buf, "off") || !strcasecmp(buf, "stop")) {
         c->on = 0;
         key = "nudge_off";
-        fallback = "Nudges are off. `!nudge HH:MM` turns them on again.";
     } else if (!strcasecmp(buf, "daily") || !strcasecmp(buf, "weekdays") ||
                !strcasecmp(buf, "weekday")) {
         c->sch.weekdays = tolower((unsigned char)buf[0]) == 'w';
         key = "nudge_days";
-        fallback = "Nudges {days} from now on.";
     } else if (!strcasecmp(buf, "on") && c->sch.minute >= 0) {
         c->on = 1;
         key = "nudge_on";
-        fallback = "Nudges are on: {time}, {days}.";
     } else if (schedule_parse_time(buf, &minute) == SB_OK) {
         c->on = 1;
         c->sch.minute = minute;
         key = schedule_is_quiet(minute) ? "nudge_on_quiet" : "nudge_on";
-        fallback = schedule_is_quiet(minute)
-                       ? "Nudges are on: {time}, {days}. That is in the quiet hours "
-                         "(22:00-07:00), but you chose it, so I'll use it."
-                       : "Nudges are on: {time}, {days}.";
     } else {
-        return nudge_text_say(
-            reply, d, "nudge_bad_time", now,
-            "I didn't catch that. Try `!nudge 09:00` (24-hour clock), `!nudge off`, "
-            "`!nudge weekdays` or `!nudge daily`.",
-            NULL, 0);
+        return nudge_text_say(reply, d, "nudge_bad_time", now, NULL, 0);
     }
     nudge_conf_refresh(c);
     rc = nudge_conf_save(s, person, c);
     if (rc == SB_OK)
         rc = nudge_conf_reschedule(s, person, c, now, NULL);
-    return rc == SB_OK ? show(s, d, person, c, now, key, fallback, reply) : rc;
+    return rc == SB_OK ? show(s, d, person, c, now, key, reply) : rc;
 }
 
 static int do_timezone(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c,
@@ -112,11 +94,8 @@ static int do_timezone(store *s, const sb_dialogs *d, int64_t person, nudge_conf
     trimmed(arg, buf, sizeof buf);
     if (!buf[0])
         return c->zone[0]
-                   ? show(s, d, person, c, now, "timezone_show",
-                          "Your time zone: {zone} (it is {now_local} there now).", reply)
+                   ? show(s, d, person, c, now, "timezone_show", reply)
                    : nudge_text_say(reply, d, "timezone_unset", now,
-                                    "No time zone yet. Set yours with `!timezone Area/City`, for "
-                                    "example `!timezone Europe/Berlin`.",
                                     NULL, 0);
     int rc = tzname_validate(buf, canon, sizeof canon);
     if (rc == SB_ENOMEM || rc == SB_EIO)
@@ -129,12 +108,8 @@ static int do_timezone(store *s, const sb_dialogs *d, int64_t person, nudge_conf
         nudge_var v[2] = {{"given", plain ? buf : "?"}, {"suggestion", guess}};
         if (tzname_suggest(buf, guess, sizeof guess) == SB_OK)
             return nudge_text_say(reply, d, "timezone_suggest", now,
-                                  "I don't know a time zone called `{given}`. Did you mean "
-                                  "`{suggestion}`? Then say `!timezone {suggestion}`.",
                                   v, 2);
         return nudge_text_say(reply, d, "timezone_unknown", now,
-                              "I don't know a time zone called `{given}`. Zone names look like "
-                              "`Europe/Berlin` or `America/New_York`.",
                               v, 1);
     }
     rc = store_setting_set(s, person, "timezone", canon);
@@ -144,8 +119,7 @@ static int do_timezone(store *s, const sb_dialogs *d, int64_t person, nudge_conf
     if (tz_get(canon, &c->sch.zone) != SB_OK)
         return SB_EIO;
     rc = nudge_conf_reschedule(s, person, c, now, NULL);
-    return rc == SB_OK ? show(s, d, person, c, now, "timezone_set",
-                              "Time zone set: {zone} (it is {now_local} there now).", reply)
+    return rc == SB_OK ? show(s, d, person, c, now, "timezone_set", reply)
                        : rc;
 }
 
@@ -155,24 +129,17 @@ static int do_pause(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c
     char buf[64];
     trimmed(arg, buf, sizeof buf);
     if (!c->on) /* nothing to pause; a pause kept for later would surprise them then */
-        return show(s, d, person, c, now, "nudge_show_off",
-                    "Nudges are off. Turn them on with `!nudge HH:MM`, for example "
-                    "`!nudge 09:00`.",
-                    reply);
-    const char *key = "pause_set", *fallback = "Nudges paused until {until} ({zone}). "
-                                               "`!resume` brings them back sooner.";
+        return show(s, d, person, c, now, "nudge_show_off", reply);
+    const char *key = "pause_set";
     if (!buf[0]) {
         c->paused = 1;
         key = "pause_open";
-        fallback = "Nudges paused until you say `!resume`.";
     } else {
         int64_t until;
         if (schedule_parse_pause(buf, c->sch.zone, now, &until) != SB_OK) {
             nudge_answer_vars w;
             nudge_text_answer_vars(d, c, now, 0, &w);
             return nudge_text_say(reply, d, "pause_bad", now,
-                                  "For how long? Try `!pause 3d`, `!pause 2w` or `!pause until "
-                                  "{example_date}`; a pause can last up to a year.",
                                   w.v, w.n);
         }
         c->sch.paused_until = until;
@@ -185,7 +152,7 @@ static int do_pause(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c
         return rc;
     nudge_answer_vars w;
     nudge_text_answer_vars(d, c, now, 0, &w);
-    return nudge_text_say(reply, d, key, now, fallback, w.v, w.n);
+    return nudge_text_say(reply, d, key, now, w.v, w.n);
 }
 
 static int do_resume(store *s, const sb_dialogs *d, int64_t person, nudge_conf *c, int64_t now,
@@ -201,10 +168,8 @@ static int do_resume(store *s, const sb_dialogs *d, int64_t person, nudge_conf *
     if (rc != SB_OK)
         return rc;
     if (!c->on)
-        return show(s, d, person, c, now, "resume_off",
-                    "Nothing to resume: nudges are off. `!nudge HH:MM` turns them on.", reply);
-    return show(s, d, person, c, now, was_paused ? "resume" : "resume_not_paused",
-                was_paused ? "Nudges are back." : "Nudges weren't paused.", reply);
+        return show(s, d, person, c, now, "resume_off", reply);
+    return show(s, d, person, c, now, was_paused ? "resume" : "resume_not_paused", reply);
 }
 
 int nudge_action(store *s, const sb_dialogs *d, int64_t person, const char *action, const char *arg,
@@ -225,7 +190,7 @@ int nudge_action(store *s, const sb_dialogs *d, int64_t person, const char *acti
     else if (!strcmp(action, "resume"))
         rc = do_resume(s, d, person, &c, now, reply);
     else
-        rc = nudge_text_say(reply, d, "unknown_action", now, "I can't do that yet.", NULL, 0);
+        rc = nudge_text_say(reply, d, "unknown_action", now, NULL, 0);
 done:
     nudge_conf_free(&c);
     return rc;

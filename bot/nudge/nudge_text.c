@@ -1,5 +1,5 @@
 /* nudge_text.c — the nudge module's words. The settings answers come from views.json by
- * key (a plain fallback here for each), filled with the answer variables; the daily
+ * key, filled with the answer variables; the daily
  * nudge comes from nudges.json: a wording about the person's current exercise or focus
  * when there is one, never one of the last few used, plus a notice when back-off
  * changes the rhythm. Which exercise is current, and storing anything, is the caller's. */
@@ -38,23 +38,12 @@ int nudge_text_fill(sb_buf *out, const char *tmpl, const nudge_var *vars, size_t
     return rc;
 }
 
-/* A text of views.json by key (a string, or a list picked from by pick), else fallback.
- * (The same lookup as actions_view; repeated so that the nudge files need only the dialogs.) */
-const char *nudge_text_view(const sb_dialogs *d, const char *key, unsigned pick,
-                            const char *fallback)
-{
-    const json_t *v = d ? json_object_get(dialogs_data(d, "views"), key) : NULL;
-    if (json_is_array(v) && json_array_size(v) > 0)
-        v = json_array_get(v, pick % json_array_size(v));
-    return json_is_string(v) ? json_string_value(v) : fallback;
-}
-
 int nudge_text_say(sb_buf *reply, const sb_dialogs *d, const char *key, int64_t now,
-                   const char *fallback, const nudge_var *vars, size_t n)
+                   const nudge_var *vars, size_t n)
 {
     int rc = reply->len ? sb_buf_puts(reply, "\n\n") : SB_OK;
     return rc == SB_OK
-               ? nudge_text_fill(reply, nudge_text_view(d, key, (unsigned)now, fallback), vars, n)
+               ? nudge_text_fill(reply, dialogs_view(d, key, (unsigned)now), vars, n)
                : rc;
 }
 
@@ -89,8 +78,8 @@ void nudge_text_answer_vars(const sb_dialogs *d, const nudge_conf *c, int64_t no
         snprintf(w->example_date, sizeof w->example_date, "%04d-%02d-01", ahead.year,
                  ahead.month);
     }
-    const char *days = c->sch.weekdays ? nudge_text_view(d, "nudge_days_weekdays", 0, "on weekdays")
-                                       : nudge_text_view(d, "nudge_days_daily", 0, "every day");
+    const char *days = c->sch.weekdays ? dialogs_view(d, "nudge_days_weekdays", 0)
+                                       : dialogs_view(d, "nudge_days_daily", 0);
     const nudge_var v[8] = {{"time", w->time},
                             {"zone", c->zone[0] ? c->zone : "UTC"},
                             {"days", days},
@@ -207,10 +196,7 @@ int nudge_text_compose(const sb_dialogs *d, int after_crisis, const char *exerci
     }
     int rc = nudge_text_fill(text,
                              wording ? wording
-                                     : nudge_text_view(d, "nudge_fallback", (unsigned)due,
-                                                       "A small step for today: how are "
-                                                       "you, really? Reply whenever you "
-                                                       "like."),
+                                     : dialogs_view(d, "nudge_fallback", (unsigned)due),
                              v, 3);
     const json_t *notice = json_object_get(data, "backoff");
     if (rc == SB_OK && backoff_days > 0 && json_array_size(notice) > 0) {

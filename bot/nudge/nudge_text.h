@@ -1,5 +1,5 @@
 /* nudge_text.h — the words of the nudge module: the answers to the settings commands
- * (views.json by key, each with a plain fallback) with their variables, and the daily
+ * (views.json by key) with their variables, and the daily
  * nudge itself (nudges.json, rotating, about the person's exercise or focus). No store,
  * no clock: dialogs and values in, Markdown out. Private to the nudge files. */
 #ifndef SB_NUDGE_TEXT_H
@@ -22,15 +22,10 @@ typedef struct nudge_var {
  * a "{" without "}" stay as written. SB_OK or SB_ENOMEM (out keeps what was appended). */
 int nudge_text_fill(sb_buf *out, const char *tmpl, const nudge_var *vars, size_t n);
 
-/* The text of views.json under key: a string, or one of a list chosen by pick; fallback
- * when d is NULL or the key is missing or holds no text. Borrowed from d or fallback. */
-const char *nudge_text_view(const sb_dialogs *d, const char *key, unsigned pick,
-                            const char *fallback);
-
 /* Appends a paragraph to reply (a blank line first when reply is not empty): the view
  * under key (its list varied by now), filled with vars. SB_OK or SB_ENOMEM. */
 int nudge_text_say(sb_buf *reply, const sb_dialogs *d, const char *key, int64_t now,
-                   const char *fallback, const nudge_var *vars, size_t n);
+                   const nudge_var *vars, size_t n);
 
 /* The variables every settings answer may use, as text: {time} {zone} {days}
  * {next_local} {next_utc} {until} {now_local}; times "YYYY-MM-DD HH:MM" in the person's

@@ -133,7 +133,8 @@ static const broken_case cases[] = {
     {"intent-unknown", 1, "intents/ghost.txt", "-", "unknown intent \"ghost\"", 1},
     {"intent-few", 1, "intents/bye.txt", "-", "only 2 examples; an intent needs at least 3", 1},
     {"intent-duplicate", 1, "intents/welcome.txt", "-", "line 4: \"See you!\" is also an example of bye", 1},
-    {"missing-commands", 0, "commands.json", "-", "missing: no file of kind \"commands\"", 2},
+    {"missing-view", 1, "views.json", "-", "missing journal_header", 1},
+    {"missing-commands", 0, "commands.json", "-", "missing: no file of kind \"commands\"", 3},
     {"generated:too-big", 1, "big.json", "-", "file is larger than 1 MiB", 1},
 };
 
@@ -246,7 +247,8 @@ static const buffer_case buffers[] = {
     {"{\"kind\": 7}", SB_EPARSE, "-", "kind must be a text"},
     {"{\"kind\": \"dialog\", \"title\": \"A\"}", SB_EPARSE, "-", "missing id"},
     {"{\"kind\": \"dialog\", \"id\": \"a\", \"id\": \"b\"}", SB_EPARSE, "-", "invalid JSON at line 1"},
-    {"{\"kind\": \"views\", \"title\": \"Progress\"}", SB_OK, NULL, NULL},
+    {"{\"kind\": \"views\", \"title\": \"Progress\"}", SB_EPARSE, "-", "unknown view \"title\""},
+    {"{\"kind\": \"views\"}", SB_EPARSE, "-", "missing journal_header"},
     {"{\"kind\": \"measures\", \"measures\": []}", SB_EPARSE, "-", "measures must be a non-empty list"},
 };
 

@@ -39,7 +39,8 @@ typedef struct sent {
 typedef struct fixture {
     char path[64];
     store *s;
-    sb_dialogs *d;
+    sb_dialogs *d;     /* nudges_json alone: the daily nudges */
+    sb_dialogs *words; /* dialogs/views.json alone: the settings answers */
     sent log[2048];
     size_t n;
     int64_t now; /* the fake clock */
@@ -73,6 +74,14 @@ static int setup(void **state)
     assert_int_equal(store_open(f->path, &f->s), SB_OK);
     assert_int_equal(dialogs_load_buffer("nudges.json", nudges_json, sizeof nudges_json - 1,
                                          &f->d, NULL, NULL), SB_OK);
+    /* The real views.json, loaded alone: the settings answers are the coach's own. */
+    FILE *views = fopen("dialogs/views.json", "rb");
+    assert_non_null(views);
+    static char bytes[65536];
+    size_t len = fread(bytes, 1, sizeof bytes, views);
+    assert_true(len > 0 && len < sizeof bytes);
+    fclose(views);
+    assert_int_equal(dialogs_load_buffer("views.json", bytes, len, &f->words, NULL, NULL), SB_OK);
     *state = f;
     return 0;
 }
@@ -82,6 +91,7 @@ static int teardown(void **state)
     fixture *f = *state;
     store_close(f->s);
     dialogs_free(f->d);
+    dialogs_free(f->words);
     char p[96];
     unlink(f->path);
     snprintf(p, sizeof p, "%s-wal", f->path);
@@ -119,7 +129,7 @@ static const char *command(fixture *f, int64_t who, const char *action, const ch
     static char out[1024];
     sb_buf reply = {0};
     assert_int_equal(store_begin(f->s), SB_OK);
-    assert_int_equal(nudge_action(f->s, f->d, who, action, arg, f->now, &reply), SB_OK);
+    assert_int_equal(nudge_action(f->s, f->words, who, action, arg, f->now, &reply), SB_OK);
     assert_int_equal(store_commit(f->s), SB_OK);
     snprintf(out, sizeof out, "%s", reply.data ? reply.data : "");
     sb_buf_free(&reply);
@@ -155,7 +165,7 @@ static void test_commands(void **state)
 {
     fixture *f = *state;
     static const step steps[] = {
-        {"2026-03-27T12:00:00Z", "nudge", NULL, "!nudge HH:MM", NULL},
+        {"2026-03-27T12:00:00Z", "nudge", NULL, "!nudge 09:00", NULL},
         /* nothing to pause while nudges are off, and no pause is kept for later: the
          * zone step below schedules the 28th */
         {"2026-03-27T12:00:00Z", "pause", "3d", "Nudges are off", NULL},
@@ -184,7 +194,7 @@ static void test_commands(void **state)
         {"2026-03-27T12:00:00Z", "nudge", "25:00", "!nudge 09:00", "2026-03-27T13:00:00Z"},
         {"2026-03-27T12:00:00Z", "nudge", "7:30pm", "19:30", "2026-03-27T23:30:00Z"},
         {"2026-03-27T12:00:00Z", "nudge", "23:00", "quiet hours", "2026-03-28T03:00:00Z"},
-        {"2026-03-27T12:00:00Z", "nudge", "off", "!nudge HH:MM", NULL},
+        {"2026-03-27T12:00:00Z", "nudge", "off", "!nudge 09:00", NULL},
         {"2026-03-27T12:00:00Z", "resume", NULL, "off", NULL},
         {"2026-03-27T12:00:00Z", "pause", NULL, "Nudges are off", NULL},
         {"2026-03-27T12:00:00Z", "nudge", "on", "23:00", "2026-03-28T03:00:00Z"},

@@ -6,6 +6,7 @@
 #include "router.h"
 #include "sb.h"
 #include "store.h"
+#include "understand.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -279,6 +280,10 @@ static void replies_without_consent_are_transient(void **state)
 
 int main(void)
 {
+    /* Every setup loads dialogs/: the trained model comes from tests/run's cache, not a
+     * training under ASan per test. */
+    if (getenv("SECUREBASE_MODEL_CACHE"))
+        understand_set_cache(getenv("SECUREBASE_MODEL_CACHE"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(one_row_per_message_with_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(group_rooms_stay_impersonal, setup, teardown),
