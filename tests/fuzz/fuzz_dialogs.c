@@ -31,8 +31,12 @@ static void run_some_steps(const sb_dialogs *d)
         int action = 0;
         for (size_t k = 0; k < s.neffects; k++)
             action |= s.effects[k].kind == SB_FX_ACTION;
-        if (s.nreplies == 0 && !action)
-            abort(); /* never silence */
+        /* never silence, where the set has words to say it with: a full set must have
+         * commands.json "fallback"; a one-file set without it has no English in C to fall
+         * back on (every word lives in dialogs/) */
+        if (s.nreplies == 0 && !action &&
+            json_object_get(dialogs_data(d, "commands"), "fallback"))
+            abort();
         char *text = json_dumps(s.state, JSON_COMPACT);
         if (!text)
             abort();
