@@ -301,3 +301,8 @@ uint64_t text_hash(const void *p, size_t n, uint64_t seed)
     }
     return h;
 }
+
+int text_is_blank(const char *s)
+{
+    return s[strspn(s, " \t\r\n")] == '\0';
+}

@@ -28,6 +28,9 @@ char *text_norm_phrase(const char *s);
  * an empty needle never matches. */
 long text_find_words(const char *hay, const char *needle);
 
+/* 1 when s holds nothing but spaces, tabs and line breaks (or nothing). */
+int text_is_blank(const char *s);
+
 /* Length of the longest prefix of s[0..len) that is at most max bytes and does not end
  * inside a UTF-8 sequence. Cannot fail. */
 size_t text_utf8_cut(const char *s, size_t len, size_t max);

@@ -31,11 +31,6 @@ static const char *str(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static int is_blank(const char *s)
-{
-    return s[strspn(s, " \t\r\n")] == '\0';
-}
-
 /* --- what kind of answer --- */
 
 static size_t laugh_len(const json_t *r, const char *text);
@@ -501,7 +496,7 @@ static void reflection_stands(turn *t, json_t *frame, const json_t *st)
 void answer_reflection(turn *t, json_t *frame, const json_t *st)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
-    if (is_blank(t->text)) {
+    if (text_is_blank(t->text)) {
         answer_resay_reflection(t, frame);
         return;
     }
@@ -529,7 +524,7 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
             turn_fail(t, SB_ENOMEM);
             return;
         }
-        if (no == 2 || (no == 1 && is_blank(said + no_rest))) {
+        if (no == 2 || (no == 1 && text_is_blank(said + no_rest))) {
             set(t, frame, "reflect", json_string("correct"));
             turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
             return;
@@ -619,7 +614,7 @@ static int yes_no_to_open_question(turn *t, const json_t *frame, const json_t *s
 
 void answer_text(turn *t, json_t *frame, const json_t *st)
 {
-    if (is_blank(t->text)) {
+    if (text_is_blank(t->text)) {
         flow_say_state(t, frame, st, 0);
         return;
     }

@@ -165,11 +165,6 @@ static int is_next_word(turn *t)
     return rc == 2;
 }
 
-static int is_blank(const char *s)
-{
-    return s[strspn(s, " \t\r\n")] == '\0';
-}
-
 static void end_frame(turn *t)
 {
     json_decref(turn_pop(t));
@@ -181,7 +176,7 @@ static void followup_answer(turn *t, json_t *frame)
 {
     const json_t *x = exercise_find(t->d, json_string_value(json_object_get(frame, "followup")));
     const char *question = json_string_value(json_object_get(x, "followup"));
-    if (is_blank(t->text)) {
+    if (text_is_blank(t->text)) {
         exercise_resay(t, frame);
         return;
     }
@@ -261,7 +256,7 @@ static void say_why(turn *t, const json_t *frame, const json_t *x)
  * words. "skip", "idk" or pushback end it unsaved too; a question back is answered. */
 static void how_answer(turn *t, json_t *frame, const json_t *x)
 {
-    if (is_blank(t->text)) {
+    if (text_is_blank(t->text)) {
         say_flow(t, "how");
         return;
     }
@@ -320,7 +315,7 @@ static void step_comment(turn *t, json_t *frame)
         say_flow(t, "hard");
         return;
     }
-    if (json_object_get(flow, "comment") && !is_blank(t->text)) {
+    if (json_object_get(flow, "comment") && !text_is_blank(t->text)) {
         say_flow(t, "comment");
         return;
     }
