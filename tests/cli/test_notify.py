@@ -26,25 +26,16 @@ def check(what, cond, detail=""):
             print("#   " + line)
 
 
-def receive_until_ready(sock, seconds):
-    """Datagrams up to and including the first READY=1 (or none after seconds)."""
+def receive(sock, seconds, until=None):
+    """Every datagram that arrives within seconds, with its arrival time; with until, up to
+    and including the first one that starts with it."""
     got, end = [], time.monotonic() + seconds
     while time.monotonic() < end:
         ready, _, _ = select.select([sock], [], [], max(0.0, end - time.monotonic()))
         if ready:
             got.append((time.monotonic(), sock.recv(4096).decode()))
-            if got[-1][1].startswith("READY=1"):
+            if until and got[-1][1].startswith(until):
                 break
-    return got
-
-
-def receive(sock, seconds):
-    """Every datagram that arrives within seconds, with its arrival time."""
-    got, end = [], time.monotonic() + seconds
-    while time.monotonic() < end:
-        ready, _, _ = select.select([sock], [], [], max(0.0, end - time.monotonic()))
-        if ready:
-            got.append((time.monotonic(), sock.recv(4096).decode()))
     return got
 
 
@@ -60,7 +51,7 @@ def main():
                            stderr=subprocess.PIPE)
     # Loading the dialogs (and training the models when no cache holds them) takes a while
     # under ASan on a busy machine: the pings are counted over 3 s from READY, not from start.
-    messages = receive_until_ready(sock, 60.0)
+    messages = receive(sock, 60.0, until="READY=1")
     messages += receive(sock, 3.0)
     texts = [m for _, m in messages]
     check("READY=1 comes first, with a status", texts and texts[0].startswith("READY=1")
