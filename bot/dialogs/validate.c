@@ -25,8 +25,9 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
-                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", NULL};
-static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words", NULL};
+                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", "quote", NULL};
+static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words",
+                                            "opening", "feelings", NULL};
 
 void validate_problem(validate_ctx *v, const char *file, const char *state, const char *fmt, ...)
 {
@@ -222,6 +223,14 @@ static void check_choices(dialog_check *c, const char *name, const json_t *st)
             validate_problem(c->v, c->file, name, "%s: own_words must be true or false", what);
         if (json_is_true(own) && !leads_to_text(c, st, ch))
             validate_problem(c->v, c->file, name, "%s: own_words needs a next state of this dialog that expects text", what);
+        static const char *const own_flags[] = {"opening", "feelings", NULL};
+        for (const char *const *f = own_flags; *f; f++) {
+            const json_t *flag = json_object_get(ch, *f);
+            if (flag && !json_is_boolean(flag))
+                validate_problem(c->v, c->file, name, "%s: %s must be true or false", what, *f);
+            else if (flag && !json_is_true(own))
+                validate_problem(c->v, c->file, name, "%s: %s is only for the own_words choice", what, *f);
+        }
         const json_t *label = json_object_get(ch, "label");
         if (!json_is_string(label) || json_string_length(label) == 0)
             validate_problem(c->v, c->file, name, "%s has an empty or missing label", what);
@@ -317,6 +326,9 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
     if (json_object_get(st, "say_recent"))
         validate_texts(v, f, name, "say_recent", json_object_get(st, "say_recent"), builtin_vars,
                        c->saved);
+    const json_t *quote = json_object_get(st, "quote");
+    if (quote && (!json_is_boolean(quote) || strcmp(e, "text") != 0))
+        validate_problem(v, f, name, "quote must be true or false, on a text state");
     if (json_object_get(st, "say_heard_one") && !say)
         validate_problem(v, f, name, "say_heard_one needs a say for more than one");
     if (json_object_get(st, "say_heard_one"))

@@ -18,7 +18,8 @@ static const char *const user_vars[] = {"user", NULL};
 static const char *const understanding_fields[] = {
     "kind",   "min_examples", "cost",      "sure", "margin", "maybe", "sure_waiting",
     "confirm", "listen_dialog", "listen", "unclear", "heard", "options", "unsure",
-    "just_talk", "acts", "asides", "asides_listening", "sure_aside_question", "confirm_offer", NULL};
+    "just_talk", "acts", "asides", "asides_listening", "sure_aside_question", "confirm_offer",
+    "feeling_intents", NULL};
 
 static int in(const char *const *list, const char *s)
 {
@@ -85,6 +86,13 @@ static void check_understanding(validate_ctx *v, const json_t *u)
         else if (!json_object_get(json_object_get(u, "options"), name) &&
                  !json_object_get(v->dialogs, name))
             validate_problem(v, f, "-", "confirm: \"%.60s\" needs a label in options", name);
+    }
+    const json_t *feeling = json_object_get(u, "feeling_intents");
+    if (feeling && !json_is_array(feeling))
+        validate_problem(v, f, "-", "feeling_intents must list intents");
+    json_array_foreach(feeling, i, c) {
+        if (!json_is_string(c) || !known_intent(v, u, json_string_value(c)))
+            validate_problem(v, f, "-", "feeling_intents: entry %zu is no intent", i + 1);
     }
     const json_t *min = json_object_get(u, "min_examples");
     if (min && (!json_is_integer(min) || json_integer_value(min) < 1))

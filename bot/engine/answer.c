@@ -157,6 +157,40 @@ int answer_is_question(const sb_dialogs *d, const char *text)
     return yes;
 }
 
+/* A question put to the coach where a question of the dialog waits ("you think she hates
+ * me?" at "what did you feel?"): 1 when it was met with reflection.json "heard_question"
+ * and the waiting question asked again (the check only, after a reflection), so it is
+ * not saved as the answer. Once per state: asked back a second time, it is the answer.
+ * Never in a safety plan, which takes every answer as it comes, nor where the state asks
+ * for words meant for someone else ("quote": the message to send). SB_ENOMEM. */
+static int met_question_back(turn *t, json_t *frame, const json_t *st)
+{
+    if (json_is_true(json_object_get(st, "quote"))) /* "could you give me a lift?" to Jo */
+        return 0;
+    const json_t *r = dialogs_data(t->d, "reflection");
+    const json_t *texts = json_object_get(r, "heard_question");
+    const char *state = str(frame, "state");
+    const char *asked = str(frame, "asked_back");
+    if (!texts || !state || (asked && strcmp(asked, state) == 0) ||
+        safety_is_plan(t->d, str(frame, "dialog")))
+        return 0;
+    int question = answer_is_question(t->d, t->text);
+    char *hay = question > 0 ? text_norm_phrase(t->text) : NULL;
+    if (question > 0 && !hay)
+        return SB_ENOMEM;
+    int coach = hay && has_word(json_object_get(r, "asking_words"), hay); /* to the coach */
+    free(hay);
+    if (question <= 0 || !coach)
+        return question < 0 ? question : 0;
+    set(t, frame, "asked_back", json_string(state));
+    turn_say(t, "reflection/heard_question", texts, NULL);
+    if (str(frame, "reflect") && strcmp(str(frame, "reflect"), "check") == 0)
+        turn_say(t, "reflection/check", json_object_get(r, "check"), NULL);
+    else
+        flow_ask_again(t);
+    return 1;
+}
+
 void answer_say_kind(turn *t, int kind)
 {
     static const char *const names[] = {NULL, "question_reply", "pushback_reply",
@@ -513,6 +547,12 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         reflection_stands(t, frame, st);
         return;
     }
+    int back = met_question_back(t, frame, st);
+    if (back != 0) {
+        if (back < 0)
+            turn_fail(t, back);
+        return;
+    }
     const char *said = t->text + laugh_len(r, t->text); /* "jaja no, i mean ..." */
     const char *correction = said;
     if (strcmp(str(frame, "reflect"), "check") == 0) {
@@ -642,6 +682,13 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
         turn_say_data(t, "yes_no_text");
         return;
     }
+    const char *reflect = str(st, "reflect");
+    int back = reflect && strcmp(reflect, "echo") == 0 ? 0 : met_question_back(t, frame, st);
+    if (back != 0) { /* the listening dialog's echo meets a question back its own way */
+        if (back < 0)
+            turn_fail(t, back);
+        return;
+    }
     if (str(st, "save"))
         flow_keep(t, frame, str(st, "save"), turn_var_said(t, t->text));
     flow_keep(t, frame, "answer", turn_var_said(t, t->text));
@@ -654,7 +701,6 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
         begin_reflection(t, frame, st);
         return;
     }
-    const char *reflect = str(st, "reflect");
     if (reflect && strcmp(reflect, "echo") == 0) {
         if (str(st, "journal"))
             turn_journal(t, frame, str(st, "journal"), t->text);

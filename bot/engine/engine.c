@@ -351,15 +351,18 @@ static int listen(turn *t)
      * a try at the menu's answer ("yes but wait"), are asked again instead */
     /* at a menu of where-to-start ("hello again, what would you like to do?") a few words
      * of how it is going ("not great tbh", "we fought again") are what is on their mind */
-    long least = top && flow_waits_choice(t) && !flow_takes_yes_no(t) ? LISTEN_MIN_WORDS
-                                                                       : LISTEN_OVER_MIN_WORDS;
+    /* so is how they feel, said instead of an answer ("i feel kinda numb tbh") */
+    long least = top && flow_waits_choice(t) &&
+                         (!flow_takes_yes_no(t) || (names_feeling(t) && route_reads_feeling(t)))
+                     ? LISTEN_MIN_WORDS
+                     : LISTEN_OVER_MIN_WORDS;
     if (top && (words < least || flow_about_choices(t) ||
                 (starts_yes_no(t) && flow_takes_yes_no(t))))
         return 0;
     /* A menu that someone talks past to say what is on their mind is let go: after a
      * real conversation, "back to where we were" and the old menu would be cold. */
     flow_reset(t);
-    flow_start_heard(t, id);
+    flow_start_heard(t, id, NULL, 0);
     return 1;
 }
 
@@ -402,8 +405,8 @@ static void start(turn *t, const route *r, int64_t gap)
 {
     if (r->command)
         command_or_greeting(t, r->command, r->arg, gap);
-    else if (r->dialog && r->heard)
-        flow_start_heard(t, r->dialog);
+    else if (r->dialog && (r->heard || r->opening))
+        flow_start_heard(t, r->dialog, r->said, !r->heard);
     else if (r->dialog)
         flow_start(t, r->dialog, NULL);
 }
@@ -424,7 +427,7 @@ static void idle_input(turn *t, int64_t gap)
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1 && listen_heard(t, id))
-        flow_start_heard(t, id);
+        flow_start_heard(t, id, NULL, 0);
     else if (rc == 1)
         flow_start(t, id, NULL);
     else if (reports_back(t))

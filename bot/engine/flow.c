@@ -210,6 +210,13 @@ void flow_resay(turn *t)
         flow_say_state(t, frame, frame_state(t, frame), 0);
 }
 
+void flow_ask_again(turn *t)
+{
+    json_t *frame = turn_top(t);
+    if (json_object_get(frame, "dialog"))
+        say_state_again(t, frame, frame_state(t, frame));
+}
+
 /* --- moving between states --- */
 
 void flow_reset(turn *t)
@@ -347,13 +354,7 @@ static int hear(turn *t, json_t *frame, const json_t *st)
     }
     said[k] = '\0';
     json_decref(turn_pop(t));
-    char *own = t->text, *own_md = t->text_md;
-    t->text = said;
-    t->text_md = NULL;
-    flow_start_heard(t, listen);
-    free(t->text_md);
-    t->text = own;
-    t->text_md = own_md;
+    flow_start_heard(t, listen, said, 0);
     free(said);
     return 1;
 }
@@ -440,13 +441,31 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
     enter(t);
 }
 
-void flow_start_heard(turn *t, const char *id)
+static int choose_own_words(turn *t, const json_t *choices, size_t *index);
+
+/* 1 when the start state st is a menu whose "own_words" choice is also marked "opening" and
+ * the input is words of its own for it (choose_own_words), with that choice's index. */
+static int opening_choice(turn *t, const json_t *st, size_t *index)
+{
+    if (strcmp(expect_of(st), "choice") != 0)
+        return 0;
+    const json_t *choices = json_object_get(st, "choices");
+    int rc = choose_own_words(t, choices, index);
+    if (rc < 0)
+        turn_fail(t, rc);
+    return rc > 0 && json_is_true(json_object_get(json_array_get(choices, *index), "opening"));
+}
+
+static void start_heard(turn *t, const char *id, int opening_only)
 {
     const json_t *dialog = dialogs_dialog(t->d, id);
     const char *start = str(dialog, "start");
     const json_t *st = start ? json_object_get(json_object_get(dialog, "states"), start) : NULL;
-    if (!st || strcmp(expect_of(st), "text") != 0) {
-        flow_start(t, id, NULL);
+    size_t index = 0;
+    int text = !opening_only && st && strcmp(expect_of(st), "text") == 0;
+    if (!st || (!text && !opening_choice(t, st, &index))) {
+        if (t->rc == SB_OK)
+            flow_start(t, id, NULL);
         return;
     }
     json_t *top = turn_top(t);
@@ -455,8 +474,33 @@ void flow_start_heard(turn *t, const char *id)
         json_decref(turn_pop(t));
     turn_push(t, dialog_frame(t, id, NULL, 0));
     json_t *frame = turn_top(t);
-    if (frame)
-        answer_dialog(t, frame);
+    if (!frame)
+        return;
+    if (!text) { /* "my friend invited me and i never replied": the moment it asks for */
+        const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
+        go_to(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+    }
+    answer_dialog(t, frame);
+}
+
+void flow_start_heard(turn *t, const char *id, const char *said, int opening_only)
+{
+    if (!said) {
+        start_heard(t, id, opening_only);
+        return;
+    }
+    char *own = t->text, *own_md = t->text_md, *copy = sb_strdup(said);
+    if (!copy) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    t->text = copy;
+    t->text_md = NULL;
+    start_heard(t, id, opening_only);
+    free(t->text_md);
+    free(copy);
+    t->text = own;
+    t->text_md = own_md;
 }
 
 void flow_start(turn *t, const char *id, const char *arg)
@@ -667,8 +711,12 @@ static int choose_own_words(turn *t, const json_t *choices, size_t *index)
     for (const char *p = norm; *p; p++)
         words += *p == ' ';
     free(norm);
-    if (words < OWN_WORDS_MIN && !names_feeling(t)) /* "numb" at "keep talking?" is talk */
+    int feeling = names_feeling(t);
+    if (words < OWN_WORDS_MIN && !feeling) /* "numb" at "keep talking?" is talk */
         return 0;
+    if (feeling && json_is_false(json_object_get(json_array_get(choices, found), "feelings")) &&
+        route_reads_feeling(t))
+        return 0; /* "i feel kinda numb tbh" is no idea for a step: said, not planned */
     *index = found;
     return 1;
 }

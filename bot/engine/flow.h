@@ -19,16 +19,24 @@ void flow_start_answered(turn *t, const char *id);
  * of the first-contact dialog), Markdown-escaped like every answer. */
 void flow_start_with(turn *t, const char *id, const char *name, const char *said);
 
-/* Starts dialog id with the input (t->text) as the answer to its first state, which is
- * not said: what the person wrote already answers it (the listening dialog, reached by free
- * text). A dialog whose start is no text state is started as by flow_start. */
-void flow_start_heard(turn *t, const char *id);
+/* Starts dialog id with what the person wrote (said, or the input t->text when NULL) as the
+ * answer to its first state, which is not said: those words already answer it (the
+ * listening dialog, reached by free text). A start menu whose "own_words" choice is marked
+ * "opening" takes words of their own as that choice and the answer to its text state ("my
+ * friend invited me and i never replied" is the moment a withdrawal journal asks for);
+ * opening_only: only such a menu, a start text state is asked as usual. Any other dialog
+ * is started as by flow_start. */
+void flow_start_heard(turn *t, const char *id, const char *said, int opening_only);
 
 /* flow_start on a scratch stack, for a group room: the person's own stack is left as it is,
  * so nothing of a private conversation is said or advanced there. A state that would wait
  * for an answer shows its text without choices (nobody could answer them there), followed
  * by commands.json "group_continue" ("message me directly to go on"). */
 void flow_start_in_group(turn *t, const char *id, const char *arg);
+
+/* Asks the top dialog frame's waiting question again in short, as when it resumes (its
+ * last question, "In that moment, what did you feel?"), with its choices. */
+void flow_ask_again(turn *t);
 
 /* The input (t->text) answers the top frame: a choice, text or rating state, a reflection
  * check, or an exercise/follow-up frame. What follows is entered; a finished interrupting

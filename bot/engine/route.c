@@ -203,9 +203,10 @@ static int go(turn *t, const char *intent, route *r, int heard)
         snprintf(key, sizeof key, "heard/%.60s", intent);
         say(t, key, json_object_get(json_object_get(understanding(t), "heard"), intent));
     }
-    if (dialogs_dialog(t->d, intent))
+    if (dialogs_dialog(t->d, intent)) {
         r->dialog = intent;
-    else
+        r->opening = heard;
+    } else
         r->command = command_named(t, intent);
     return 1;
 }
@@ -255,7 +256,8 @@ static void offer(turn *t, const char *const *intents, size_t n, int sure, const
         turn_fail(t, SB_ENOMEM);
         return;
     }
-    if (arg && json_object_set_new(frame, "arg", json_string(arg))) {
+    if ((arg && json_object_set_new(frame, "arg", json_string(arg))) ||
+        (!sure && json_object_set_new(frame, "said", json_string(t->text)))) {
         sb_buf_free(&b);
         json_decref(frame);
         turn_fail(t, SB_ENOMEM);
@@ -425,6 +427,19 @@ int route_means(turn *t, const char *intent)
     return n > 0 && understanding(t) && strcmp(g[0].intent, intent) == 0 && is_sure(t, g, n);
 }
 
+int route_reads_feeling(turn *t)
+{
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = guess(t, g);
+    size_t i;
+    const json_t *name;
+    json_array_foreach(json_object_get(understanding(t), "feeling_intents"), i, name) {
+        if (n > 0 && json_is_string(name) && strcmp(json_string_value(name), g[0].intent) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int route_first(turn *t, route *r)
 {
     memset(r, 0, sizeof *r);
@@ -507,6 +522,7 @@ int route_menu_answer(turn *t, const json_t *menu, route *r)
         return 0;
     if (index < json_array_size(list)) {
         r->arg = json_array_size(list) == 1 ? str(menu, "arg") : NULL;
+        r->said = str(menu, "said"); /* what they wrote before "is it one of these?" */
         return go(t, json_string_value(json_array_get(list, index)), r, 1);
     }
     return listen(t, r, "listen");

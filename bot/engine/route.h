@@ -17,6 +17,9 @@ typedef struct route {
     const char *dialog;    /* a dialog id (borrowed from the set), or NULL */
     const json_t *command; /* a command of commands.json (borrowed), or NULL */
     int heard;             /* the dialog starts with the message as the first thing heard */
+    int opening;           /* the dialog was chosen by what the message means: a start menu
+                              marked "opening" takes it (flow_start_heard) */
+    const char *said;      /* that message, when it came before the menu answered (borrowed) */
     const char *arg;       /* the command's argument found in the message ("at 8"), or NULL */
     char clock[16];        /* where arg is kept when it was found here */
 } route;
@@ -52,6 +55,11 @@ int route_asks_command(turn *t);
 /* 1 when text says something of its own: the model's top guess is no chat act other than
  * venting or asking to be heard ("idk a friend sent me", "ok sure", "hi again" are not). */
 int route_says_something(turn *t);
+
+/* 1 when the model's best guess for the input (however sure) is one of understanding.json
+ * "feeling_intents" (venting, naming a feeling): the words say how the person feels, not
+ * what they want or plan ("i feel kinda numb tbh", not "tell my sister im sad"). */
+int route_reads_feeling(turn *t);
 
 /* A first message that is a command in other words ("can you remind me every morning") or
  * in another language: 1 when it was answered (*r as for route_idle), 0 otherwise. */

@@ -103,6 +103,8 @@ static const broken_case cases[] = {
     {"crisis-message", 1, "crisis.json", "-", "reply 1 must contain {crisis_message}", 1},
     {"unreachable", 1, "talk.json", "orphan", "no path reaches this state", 1},
     {"dead-end", 1, "talk.json", "ask", "not final and no way out", 1},
+    {"opening-without-own-words", 1, "talk.json", "ask", "choice 1: opening is only for the own_words choice", 1},
+    {"quote-on-choice", 1, "talk.json", "ask", "quote must be true or false, on a text state", 1},
     {"no-final", 1, "talk.json", "ping", "no path from here reaches a final state", 2},
     {"loop-never-waits", 1, "talk.json", "spin", "a loop of states that never wait", 3},
     {"duplicate-id", 1, "b-talk.json", "-", "duplicate dialog id \"talk\" (also in a-talk.json)", 1},
