@@ -25,7 +25,8 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
-                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", "quote", NULL};
+                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", "quote",
+                                           "opening", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words",
                                             "opening", "feelings", NULL};
 
@@ -326,6 +327,9 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
     if (json_object_get(st, "say_recent"))
         validate_texts(v, f, name, "say_recent", json_object_get(st, "say_recent"), builtin_vars,
                        c->saved);
+    const json_t *opening = json_object_get(st, "opening");
+    if (opening && (!json_is_boolean(opening) || strcmp(e, "text") != 0))
+        validate_problem(v, f, name, "opening must be true or false, on a text state");
     const json_t *quote = json_object_get(st, "quote");
     if (quote && (!json_is_boolean(quote) || strcmp(e, "text") != 0))
         validate_problem(v, f, name, "quote must be true or false, on a text state");

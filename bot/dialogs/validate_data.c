@@ -165,7 +165,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "open_question_words", "skip", "yes_no_text",
                                          "retry_again", "retry_again_rating", "retry_leave",
                                          "agree_words", "first_command", "first_text",
-                                         "first_text_waiting", "group_continue", "listen", "fallback_again",
+                                         "first_text_waiting", "first_text_more", "group_continue", "listen", "fallback_again",
                                          "closing_words", "closing", "set_aside", "return",
                                          "return_dropped", "thinking_words", "retry_thinking", NULL};
     check_keys(v, f, c, fields, "commands.json");
@@ -191,7 +191,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
         check_words(v, f, lists[i], json_object_get(c, lists[i]), 0);
     static const char *const texts[] = {"skip",        "yes_no_text",   "retry_again",
                                         "retry_again_rating", "retry_leave", "first_command",
-                                        "first_text",  "first_text_waiting", "group_continue",
+                                        "first_text",  "first_text_waiting", "first_text_more", "group_continue",
                                         "fallback_again", "closing", "set_aside", "retry_thinking", NULL};
     for (size_t i = 0; texts[i]; i++)
         if (json_object_get(c, texts[i]))

@@ -219,6 +219,20 @@ static void pass_over(turn *t, json_t *frame, const json_t *st)
     flow_go(t, frame, str(st, "next"));
 }
 
+int answer_names_feeling(turn *t)
+{
+    char *echo = NULL, *feeling = NULL;
+    const json_t *r = dialogs_data(t->d, "reflection");
+    if (!r)
+        return 0;
+    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
+        turn_fail(t, SB_ENOMEM);
+    int named = feeling != NULL;
+    free(echo);
+    free(feeling);
+    return named;
+}
+
 /* --- reflection --- */
 
 int answer_say_brief(turn *t, const char *echo, const char *feeling)

@@ -62,4 +62,8 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st);
 /* Says the reflection and its check question again (frame waits for it). */
 void answer_resay_reflection(turn *t, json_t *frame);
 
+/* 1 when the input names a feeling of reflection.json without a negation before it ("sad",
+ * "numb", "relieved, a bit exposed"); 0 otherwise (turn_fail on ENOMEM). */
+int answer_names_feeling(turn *t);
+
 #endif

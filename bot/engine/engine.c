@@ -311,20 +311,6 @@ static int starts_yes_no(turn *t)
     return yes > 0 || no > 0;
 }
 
-/* 1 when the input names a feeling of reflection.json ("sad", "numb"). */
-static int names_feeling(turn *t)
-{
-    char *echo = NULL, *feeling = NULL;
-    const json_t *r = dialogs_data(t->d, "reflection");
-    if (!r)
-        return 0;
-    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
-        turn_fail(t, SB_ENOMEM);
-    int named = feeling != NULL;
-    free(echo);
-    free(feeling);
-    return named;
-}
 
 /* Free text that no trigger, command or waiting question takes: the listening dialog
  * (commands.json "listen") hears it when it is a few words or more, or when the coach has
@@ -345,15 +331,15 @@ static int listen(turn *t)
         turn_fail(t, SB_ENOMEM);
         return 1;
     }
-    if (words < LISTEN_MIN_WORDS && !(t->missed && words >= 2) && !names_feeling(t))
+    if (words < LISTEN_MIN_WORDS && !(t->missed && words >= 2) && !answer_names_feeling(t))
         return 0;
     /* over a waiting question only what is plainly something else to say: a few words, or
      * a try at the menu's answer ("yes but wait"), are asked again instead */
     /* at a menu of where-to-start ("hello again, what would you like to do?") a few words
      * of how it is going ("not great tbh", "we fought again") are what is on their mind */
     /* so is how they feel, said instead of an answer ("i feel kinda numb tbh") */
-    long least = top && flow_waits_choice(t) &&
-                         (!flow_takes_yes_no(t) || (names_feeling(t) && route_reads_feeling(t)))
+    int felt = answer_names_feeling(t) && route_reads_feeling(t);
+    long least = top && flow_waits_choice(t) && (!flow_takes_yes_no(t) || felt)
                      ? LISTEN_MIN_WORDS
                      : LISTEN_OVER_MIN_WORDS;
     if (top && (words < least || flow_about_choices(t) ||
@@ -829,17 +815,19 @@ static int64_t note_time(turn *t)
  * say ("my therapist suggested I try this"; not a shrug or a hello: route_says_something)
  * is no wrong answer: the first such message is kept
  * as the dialog's {opening}, which its "hear" takes up once consent is given, and met with
- * commands.json "first_text_waiting" before the question's retry. A question back, or a
- * message when one is kept already, goes the usual way. Returns 1 when it kept one. */
+ * commands.json "first_text_waiting" before the question's retry; what they go on to say
+ * is added to it, met with "first_text_more". A question back goes the usual way. Returns
+ * 1 when it kept one. */
 static int keep_opening(turn *t)
 {
     const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
     json_t *frame = turn_top(t);
     const char *top = str(frame, "dialog");
+    const json_t *commands = dialogs_data(t->d, "commands");
+    const char *kept = str(flow_vars(t, frame), "opening");
     if (!first || !top || strcmp(top, first) != 0 || !flow_would_retry(t) ||
-        json_object_get(t->state, "consent") ||
-        !json_object_get(dialogs_data(t->d, "commands"), "first_text_waiting") ||
-        json_object_get(flow_vars(t, frame), "opening") || !route_says_something(t))
+        json_object_get(t->state, "consent") || !json_object_get(commands, "first_text_waiting") ||
+        (kept && !json_object_get(commands, "first_text_more")) || !route_says_something(t))
         return 0;
     long words = word_count(t->text);
     int question = words >= OPENING_MIN_WORDS ? answer_is_question(t->d, t->text) : 0;
@@ -849,10 +837,23 @@ static int keep_opening(turn *t)
     }
     if (words < OPENING_MIN_WORDS || question)
         return 0;
-    flow_keep(t, frame, "opening", turn_var_said(t, t->text));
-    if (!json_object_get(flow_vars(t, frame), "opening"))
-        return 0; /* the dialog does not hear an opening */
-    turn_say_data(t, "first_text_waiting");
+    if (kept) { /* they go on talking: all of it is heard once consent is given */
+        char *md = text_escape_markdown(t->text); /* kept is escaped already */
+        char *more = md ? sb_asprintf("%s\n%s", kept, md) : NULL;
+        json_t *both = more ? json_stringn(more, text_utf8_cut(more, strlen(more), TURN_VAR_MAX))
+                            : NULL;
+        free(md);
+        free(more);
+        if (!both || json_object_set_new(flow_vars(t, frame), "opening", both)) {
+            turn_fail(t, SB_ENOMEM);
+            return 1;
+        }
+    } else {
+        flow_keep(t, frame, "opening", turn_var_said(t, t->text));
+        if (!json_object_get(flow_vars(t, frame), "opening"))
+            return 0; /* the dialog does not hear an opening */
+    }
+    turn_say_data(t, kept ? "first_text_more" : "first_text_waiting");
     flow_answer(t); /* the question's retry */
     return 1;
 }

@@ -462,7 +462,8 @@ static void start_heard(turn *t, const char *id, int opening_only)
     const char *start = str(dialog, "start");
     const json_t *st = start ? json_object_get(json_object_get(dialog, "states"), start) : NULL;
     size_t index = 0;
-    int text = !opening_only && st && strcmp(expect_of(st), "text") == 0;
+    int text = st && strcmp(expect_of(st), "text") == 0 &&
+               (!opening_only || json_is_true(json_object_get(st, "opening")));
     if (!st || (!text && !opening_choice(t, st, &index))) {
         if (t->rc == SB_OK)
             flow_start(t, id, NULL);
@@ -671,20 +672,6 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
 
 #define OWN_WORDS_MIN 3 /* words of an answer that an "own_words" choice takes as said */
 
-/* 1 when the input names a feeling of reflection.json ("numb"). */
-static int names_feeling(turn *t)
-{
-    const json_t *r = dialogs_data(t->d, "reflection");
-    char *echo = NULL, *feeling = NULL;
-    if (!r || reflect_parts(r, t->text, &echo, &feeling) != SB_OK) {
-        free(echo);
-        return 0;
-    }
-    int named = feeling != NULL;
-    free(echo);
-    free(feeling);
-    return named;
-}
 
 /* The one choice marked "own_words" ("Yes, I have a moment in mind", "Keep talking"), when
  * the answer is a few words of its own: the person went straight to what that choice
@@ -711,7 +698,7 @@ static int choose_own_words(turn *t, const json_t *choices, size_t *index)
     for (const char *p = norm; *p; p++)
         words += *p == ' ';
     free(norm);
-    int feeling = names_feeling(t);
+    int feeling = answer_names_feeling(t);
     if (words < OWN_WORDS_MIN && !feeling) /* "numb" at "keep talking?" is talk */
         return 0;
     if (feeling && json_is_false(json_object_get(json_array_get(choices, found), "feelings")) &&
@@ -833,6 +820,13 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
         return;
     }
     json_int_t misses = json_integer_value(json_object_get(frame, "misses")) + 1;
+    if (frame == turn_top(t) && flow_waits_consequence(t)) {
+        /* consent or forget: never let go of unanswered nor met with a vague "I don't
+         * follow"; the state's own retry says how to answer it */
+        set(t, frame, "misses", json_integer(misses));
+        flow_say_state(t, frame, st, 1);
+        return;
+    }
     if (misses >= 3 && again && !in_safety_plan) {
         turn_say_data(t, "retry_leave"); /* they were told they could just say it */
         flow_reset(t);

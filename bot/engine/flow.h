@@ -24,7 +24,8 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
  * listening dialog, reached by free text). A start menu whose "own_words" choice is marked
  * "opening" takes words of their own as that choice and the answer to its text state ("my
  * friend invited me and i never replied" is the moment a withdrawal journal asks for);
- * opening_only: only such a menu, a start text state is asked as usual. Any other dialog
+ * opening_only: only such a menu, or a start text state marked "opening" ("I did it, I
+ * told her" is the report a "how did it go?" asks for); other text states are asked. Any other dialog
  * is started as by flow_start. */
 void flow_start_heard(turn *t, const char *id, const char *said, int opening_only);
 

@@ -134,11 +134,14 @@ static void reflect_input(turn *t)
  * own reply) and an open question of "listen". */
 #define HEARD_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
 
+
 static int listen(turn *t, route *r, const char *act)
 {
     const json_t *u = understanding(t);
     const char *dialog = str(u, "listen_dialog");
     long words = words_of(t->text);
+    if (!act && words < UNCLEAR_WORDS && answer_names_feeling(t))
+        words = UNCLEAR_WORDS;
     if (dialog && dialogs_dialog(t->d, dialog) && (act || words >= UNCLEAR_WORDS)) {
         /* the listening conversation hears the message itself, unless it only asked to be
          * heard ("can you just listen"): then it asks what is on their mind */
