@@ -512,9 +512,13 @@ static int interrupt(turn *t)
     if (flow_own_words(t) || question_while_listening(t))
         return 1;
     route r;
+    size_t before = t->nreplies;
     if (route_interrupt(t, &r)) {
+        size_t said = t->nreplies;
         if (r.dialog || str(r.command, "dialog"))
             set_aside(t); /* an action ("nudge") leaves the question as it was */
+        if (t->nreplies > said) /* said first: the line heard then belongs to what starts */
+            turn_reply_move_last(t, before);
         start(t, &r, -1);
         return 1;
     }

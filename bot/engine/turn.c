@@ -100,6 +100,15 @@ void turn_reply_owned(turn *t, char *text)
     t->replies[t->nreplies++] = text;
 }
 
+void turn_reply_move_last(turn *t, size_t at)
+{
+    if (at + 1 >= t->nreplies)
+        return;
+    char *last = t->replies[t->nreplies - 1];
+    memmove(t->replies + at + 1, t->replies + at, (t->nreplies - 1 - at) * sizeof *t->replies);
+    t->replies[at] = last;
+}
+
 void turn_reply(turn *t, const char *text)
 {
     if (t->rc == SB_OK)

@@ -63,6 +63,9 @@ void turn_fail(turn *t, int rc);
 /* Replies and effects (copies of the strings are taken). */
 void turn_reply(turn *t, const char *text);
 void turn_reply_owned(turn *t, char *text); /* takes text; NULL means ENOMEM */
+/* Moves the last reply said to index at (the replies from at on move one down): a line that
+ * belongs before what was already said ("I'll keep our place" before the new dialog). */
+void turn_reply_move_last(turn *t, size_t at);
 void turn_effect(turn *t, sb_effect_kind kind, const char *key, const char *value, long number);
 
 /* Index of the variant to use for texts (a string or a list) under key: derived from a
