@@ -77,12 +77,24 @@ static void add(feature *f, size_t *n, uint64_t h)
 
 #define RADIX_BITS ((INTENT_FEATURE_BITS + 1) / 2)
 #define RADIX (1u << RADIX_BITS)
+#define SMALL_SORT 64 /* this many features or fewer are sorted by insertion */
 
 /* Sorts f[0..n) (n <= FEATURES_MAX) by bucket: two stable counting passes over the halves
  * of a bucket's bits, cheaper than qsort's calls of a comparison (the features of every
- * message are sorted three times). */
+ * message are sorted three times); a short list by insertion, cheaper still than clearing
+ * and summing the radix tables. Both are stable, so duplicates add up in the same order. */
 static void sort_by_bucket(feature *f, size_t n)
 {
+    if (n <= SMALL_SORT) { /* a message's few features: stable insertion, no radix tables */
+        for (size_t i = 1; i < n; i++) {
+            feature x = f[i];
+            size_t j = i;
+            for (; j > 0 && f[j - 1].bucket > x.bucket; j--)
+                f[j] = f[j - 1];
+            f[j] = x;
+        }
+        return;
+    }
     feature tmp[FEATURES_MAX];
     feature *from = f, *to = tmp;
     for (unsigned shift = 0; shift < INTENT_FEATURE_BITS; shift += RADIX_BITS) {
