@@ -69,6 +69,7 @@ int turn_end(turn *t, sb_step *out)
     free(t->text_md);
     free(t->user_md);
     free(t->guessed);
+    free(t->chosen_by);
     memset(t, 0, sizeof *t);
     return rc;
 }

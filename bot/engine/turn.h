@@ -47,6 +47,12 @@ typedef struct turn {
                               in crisis: the check and the question whether to ask both
                               want it, and the model reads it once; NULL for none */
     crisis_guess crisis;
+    char *chosen_by;   /* the text (owned copy) whose choice at state chosen_at was read, and
+                          what it chose: whether an answer would be retried and the answer
+                          itself ask the same question (flow.c choose) */
+    const json_t *chosen_at;
+    int chosen_rc;
+    size_t chosen_index;
 } turn;
 
 /* Starts a turn on a copy of state (NULL or malformed: see engine.c). Returns SB_OK or
