@@ -157,8 +157,15 @@ static int in_list_phrase(const json_t *r, const char *name, const char *const *
     size_t i;
     json_t *w;
     json_array_foreach(list, i, w) {
-        char *norm = json_string_value(w) ? text_norm_phrase(json_string_value(w)) : NULL;
-        if (json_string_value(w) && !norm) {
+        const char *s = json_string_value(w);
+        char buf[256]; /* most list words fit: no allocation for them */
+        if (s && text_norm_phrase_to(s, buf, sizeof buf) != (size_t)-1) {
+            if (strcmp(buf, word) == 0)
+                return 1;
+            continue;
+        }
+        char *norm = s ? text_norm_phrase(s) : NULL;
+        if (s && !norm) {
             *rc = SB_ENOMEM;
             return 0;
         }
