@@ -144,15 +144,17 @@ static const json_t *longest_prefix(const sb_dialogs *d, const json_t *list, con
     size_t best_len = 0;
     size_t i;
     const json_t *pair;
-    json_array_foreach(dialogs_command_words(d), i, pair) {
+    const json_t *words = dialogs_command_words(d);
+    json_array_foreach(words, i, pair) {
         const char *word = json_string_value(json_array_get(pair, 0));
-        const json_t *cmd = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
-        if (!word || !cmd)
+        long n = word ? prefix_len(s, word) : -1;
+        size_t len = n >= 0 ? strlen(word) : 0;
+        if (n < 0 || len <= best_len)
             continue;
-        long n = prefix_len(s, word);
-        if (n >= 0 && strlen(word) > best_len && (!check || takes(d, cmd, s + n, idle))) {
+        const json_t *cmd = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
+        if (cmd && (!check || takes(d, cmd, s + n, idle))) {
             best = cmd;
-            best_len = strlen(word);
+            best_len = len;
             *end = n;
         }
     }
@@ -233,10 +235,13 @@ int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
         return SB_ENOMEM;
     size_t i;
     const json_t *pair;
-    json_array_foreach(dialogs_command_words(d), i, pair) {
+    const json_t *words = dialogs_command_words(d);
+    json_array_foreach(words, i, pair) {
         const char *word = json_string_value(json_array_get(pair, 0));
+        if (!word || word[0] != norm[0] || strcmp(norm, word) != 0)
+            continue;
         const json_t *c = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
-        if (word && c && strcmp(norm, word) == 0) {
+        if (c) {
             free(norm);
             *cmd = c;
             return 1;
@@ -266,10 +271,12 @@ int match_command_phrase(const sb_dialogs *d, const char *text, const json_t **c
      * were put in phrase form at load). */
     size_t best = 0, i;
     const json_t *pair;
+    unsigned char starts[256];
+    text_word_starts(hay, starts);
     json_array_foreach(phrases, i, pair) {
         const char *phrase = json_string_value(json_array_get(pair, 0));
         size_t n = phrase ? strlen(phrase) : 0;
-        if (n <= best || text_find_words(hay, phrase) < 0)
+        if (n <= best || !starts[(unsigned char)phrase[0]] || text_find_words(hay, phrase) < 0)
             continue;
         const json_t *c = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
         if (c) {

@@ -342,10 +342,8 @@ static const char *find_feeling(const json_t *r, const char *text, int *rc)
     long best_at = -1;
     size_t i;
     json_t *f;
-    unsigned char starts[256] = {0}; /* the bytes hay's words open with */
-    for (const char *p = hay; *p; p++)
-        if (p == hay || p[-1] == ' ')
-            starts[(unsigned char)*p] = 1;
+    unsigned char starts[256];
+    text_word_starts(hay, starts);
     json_array_foreach(json_object_get(r, "feelings"), i, f) {
         const char *feeling = json_string_value(f);
         unsigned char c = feeling ? (unsigned char)feeling[0] : 0;
