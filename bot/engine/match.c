@@ -507,6 +507,36 @@ static int same_word(const char *a, size_t an, const char *b, size_t bn)
     return sa == sb && memcmp(a, b, sa) == 0;
 }
 
+#define HAY_WORDS_MAX 128 /* words of a choice's label and words compared by their stems */
+
+/* The words of hay (phrase form, space-separated) with their stems' lengths, for
+ * holds_stem: their count, or (size_t)-1 when there are more than HAY_WORDS_MAX. */
+static size_t stems_of(const char *hay, const char **at, size_t *stem)
+{
+    size_t count = 0;
+    for (const char *p = hay; *p; count++) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (count == HAY_WORDS_MAX)
+            return (size_t)-1;
+        at[count] = p;
+        stem[count] = stem_len(p, n);
+        p += n + (end != NULL);
+    }
+    return count;
+}
+
+/* 1 when one of the count words at[] (stems of length stem[]) is word by its stem (of
+ * length wstem): same_word, with each stem found once. */
+static int holds_stem(const char *const *at, const size_t *stem, size_t count, const char *word,
+                      size_t wstem)
+{
+    for (size_t i = 0; i < count; i++)
+        if (stem[i] == wstem && memcmp(at[i], word, wstem) == 0)
+            return 1;
+    return 0;
+}
+
 /* 1 when hay (phrase form, space-separated) holds word by its stem. */
 static int holds_word(const char *hay, const char *word)
 {
@@ -529,14 +559,18 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
     if (!answer)
         return SB_ENOMEM;
     const char *words[OVERLAP_WORDS_MAX];
+    size_t wstem[OVERLAP_WORDS_MAX];
     size_t n = 0;
     for (char *p = answer; *p && n < OVERLAP_WORDS_MAX;) {
         char *end = strchr(p, ' ');
         if (end)
             *end = '\0';
-        if (strlen(p) >= STEM_MIN && !is_filler(filler, p))
+        size_t len = strlen(p);
+        if (len >= STEM_MIN && !is_filler(filler, p)) {
+            wstem[n] = stem_len(p, len);
             words[n++] = p;
-        p = end ? end + 1 : p + strlen(p);
+        }
+        p = end ? end + 1 : p + len;
     }
     if (n == 0) { /* no word to share with any choice */
         free(answer);
@@ -564,8 +598,12 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
             break;
         }
         size_t score = 0;
+        const char *at[HAY_WORDS_MAX];
+        size_t stem[HAY_WORDS_MAX];
+        size_t count = stems_of(hay.data ? hay.data : "", at, stem);
         for (size_t j = 0; j < n; j++)
-            score += holds_word(hay.data ? hay.data : "", words[j]);
+            score += count != (size_t)-1 ? holds_stem(at, stem, count, words[j], wstem[j])
+                                         : holds_word(hay.data ? hay.data : "", words[j]);
         sb_buf_free(&hay);
         if (score * 2 >= n && score > *shared)
             *shared = score;
