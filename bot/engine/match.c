@@ -39,6 +39,14 @@ static const char *skip_space(const char *s)
     return s;
 }
 
+/* 0 when raw's command form cannot open with c (raw opens with another byte than space
+ * that, lowered, is not c): most data words are told apart without making that form. */
+static int may_open(const char *raw, unsigned char c)
+{
+    unsigned char r = raw ? (unsigned char)raw[0] : 0;
+    return r == '\0' || is_space(r) || lower(r) == c;
+}
+
 /* The command form of a data word into buf; 0 when it does not fit (it then never matches). */
 static int norm_word(const char *word, char *buf, size_t cap)
 {
@@ -340,7 +348,7 @@ int match_trigger(const sb_dialogs *d, const char *text, const char **dialog_id)
 static int compare_word(const char *norm, const char *raw, size_t *len)
 {
     char word[WORD_MAX];
-    if (!norm_word(raw, word, sizeof word))
+    if (!may_open(raw, (unsigned char)norm[0]) || !norm_word(raw, word, sizeof word))
         return 0;
     if (strcmp(norm, word) == 0)
         return 2;
@@ -794,7 +802,8 @@ int match_words(const json_t *words, const char *text, size_t *rest)
     json_t *w;
     json_array_foreach(words, i, w) {
         char word[WORD_MAX];
-        if (!norm_word(json_string_value(w), word, sizeof word))
+        if (!may_open(json_string_value(w), lower((unsigned char)*s)) ||
+            !norm_word(json_string_value(w), word, sizeof word))
             continue;
         if (strcmp(norm, word) == 0) {
             result = 2;
