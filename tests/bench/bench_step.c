@@ -8,6 +8,7 @@
 #include "bench.h"
 #include "dialog.h"
 #include "engine.h"
+#include "lines.h"
 #include "sb.h"
 #include "text.h"
 #include "understand.h"
@@ -18,15 +19,6 @@
 #include <sys/stat.h>
 
 #define START 1795000000
-
-/* The lines bench_core's people say. */
-static const char *const lines[] = {
-    "hi", "yes", "1", "When my partner asks how I feel I change the subject", "5",
-    "help", "stop", "I felt tight in my chest when she hugged me", "no", "4",
-    "give me an exercise", "next", "done", "it went better than I thought", "!progress",
-    "what is avoidant attachment", "I guess I just prefer to handle things alone", "2",
-};
-#define NLINES (sizeof lines / sizeof lines[0])
 
 static uint64_t hash_str(const char *s, uint64_t h)
 {
