@@ -135,6 +135,14 @@ long text_find_words(const char *hay, const char *needle)
     return -1;
 }
 
+void text_word_starts(const char *hay, unsigned char starts[256])
+{
+    memset(starts, 0, 256);
+    for (const char *p = hay; *p; p++)
+        if (p == hay || p[-1] == ' ')
+            starts[(unsigned char)*p] = 1;
+}
+
 size_t text_utf8_cut(const char *s, size_t len, size_t max)
 {
     if (len <= max)

@@ -28,6 +28,11 @@ char *text_norm_phrase(const char *s);
  * an empty needle never matches. */
 long text_find_words(const char *hay, const char *needle);
 
+/* Sets starts[c] to 1 for each byte c that a word of hay (phrase or command form) opens
+ * with, others to 0: a needle whose first byte is not among them is not found by
+ * text_find_words, so a long list is mostly told apart without a search. */
+void text_word_starts(const char *hay, unsigned char starts[256]);
+
 /* 1 when s holds nothing but spaces, tabs and line breaks (or nothing). */
 int text_is_blank(const char *s);
 

@@ -27,10 +27,13 @@
 
 #define FILE_MAX (1024 * 1024) /* bytes in one dialog file */
 
+#define DATA_KINDS 10 /* entries of data_kinds below */
+
 struct sb_dialogs {
     json_t *dialogs;         /* id -> dialog object */
     json_t *dialog_files;    /* id -> file name */
     json_t *data;            /* kind -> data file object */
+    const json_t *by_kind[DATA_KINDS]; /* the same, by index in data_kinds (dialogs_data) */
     json_t *data_files;      /* kind -> file name */
     json_t *triggers;        /* [[phrase-form trigger, dialog id], ...], longest first */
     json_t *command_words;   /* [[command-form word, index in commands.json "commands"], ...] */
@@ -54,16 +57,17 @@ struct sb_dialogs {
 /* crisis.json's lists by safety_list, in order. */
 static const char *const safety_lists[SAFETY_LISTS] = {"ask", "downplay", "restate"};
 
-static const char *const data_kinds[] = {"commands",  "crisis",    "reflection",    "exercises",
-                                         "measures",  "nudges",    "views",         "spellings",
-                                         "languages", "understanding", NULL};
+static const char *const data_kinds[DATA_KINDS + 1] = {
+    "commands", "crisis", "reflection", "exercises", "measures", "nudges", "views",
+    "spellings", "languages", "understanding", NULL};
 
-static int is_data_kind(const char *kind)
+/* The index of kind in data_kinds, or -1. */
+static int data_kind(const char *kind)
 {
-    for (size_t i = 0; data_kinds[i]; i++)
-        if (strcmp(kind, data_kinds[i]) == 0)
-            return 1;
-    return 0;
+    for (int i = 0; data_kinds[i]; i++)
+        if (kind[0] == data_kinds[i][0] && strcmp(kind, data_kinds[i]) == 0)
+            return i;
+    return -1;
 }
 
 static sb_dialogs *set_new(void)
@@ -159,7 +163,7 @@ static int add_file(sb_dialogs *d, validate_ctx *v, const char *name, const char
         }
         if (json_object_set(d->dialogs, id, root) || json_object_set_new(d->dialog_files, id, json_string(name)))
             rc = SB_ENOMEM;
-    } else if (is_data_kind(kind)) {
+    } else if (data_kind(kind) >= 0) {
         const char *other = json_string_value(json_object_get(d->data_files, kind));
         if (other) {
             validate_problem(v, name, "-", "a second file of kind \"%s\" (the first is %.200s)",
@@ -168,6 +172,8 @@ static int add_file(sb_dialogs *d, validate_ctx *v, const char *name, const char
         }
         if (json_object_set(d->data, kind, root) || json_object_set_new(d->data_files, kind, json_string(name)))
             rc = SB_ENOMEM;
+        else
+            d->by_kind[data_kind(kind)] = root;
     } else {
         validate_problem(v, name, "-",
                          "unknown kind \"%.80s\" (dialog, commands, crisis, reflection, "
@@ -507,7 +513,9 @@ int dialogs_load_buffer(const char *name, const char *bytes, size_t len, sb_dial
 
 const json_t *dialogs_data(const sb_dialogs *d, const char *kind)
 {
-    return d && kind ? json_object_get(d->data, kind) : NULL;
+    /* asked for several times a step: an index, not a hash of the name, finds it */
+    int i = d && kind ? data_kind(kind) : -1;
+    return i >= 0 ? d->by_kind[i] : d && kind ? json_object_get(d->data, kind) : NULL;
 }
 
 const char *dialogs_view(const sb_dialogs *d, const char *key, unsigned pick)

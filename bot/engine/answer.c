@@ -49,6 +49,12 @@ static size_t longest_start(const json_t *list, const char *hay)
     json_array_foreach(list, i, p) {
         char needle[256];
         const char *s = json_string_value(p);
+        /* a phrase opening with a letter or digit has it first, lowered, in its phrase
+         * form: most are told apart from hay without making that form */
+        unsigned char c = s ? (unsigned char)s[0] : 0;
+        if (((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) &&
+            (unsigned char)hay[0] != (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c))
+            continue;
         size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
         if (n == (size_t)-1 || n == 0 || n <= best || strncmp(hay, needle, n) != 0 ||
             (hay[n] != '\0' && hay[n] != ' '))

@@ -105,6 +105,40 @@ static void set(turn *t, json_t *obj, const char *key, json_t *value)
         turn_fail(t, SB_ENOMEM);
 }
 
+/* match_command of the turn's text (direct), looked for once per mode: *arg is a copy the
+ * caller frees. */
+static int command_of(turn *t, int mode, const json_t **cmd, char **arg)
+{
+    *cmd = NULL;
+    *arg = NULL;
+    if (!t->commanded_by || strcmp(t->commanded_by, t->text) != 0) {
+        free(t->commanded_by);
+        free(t->commanded[0].arg);
+        free(t->commanded[1].arg);
+        memset(t->commanded, 0, sizeof t->commanded);
+        t->commanded_by = sb_strdup(t->text);
+    }
+    int m = mode == MATCH_IDLE;
+    if (!t->commanded_by || !t->commanded[m].known) {
+        const json_t *c = NULL;
+        char *a = NULL;
+        int rc = match_command(t->d, t->text, mode, 1, &c, &a);
+        if (rc < 0 || !t->commanded_by) {
+            *cmd = c;
+            *arg = a;
+            return rc;
+        }
+        t->commanded[m].known = 1;
+        t->commanded[m].rc = rc;
+        t->commanded[m].cmd = c;
+        t->commanded[m].arg = a;
+    }
+    *cmd = t->commanded[m].cmd;
+    if (t->commanded[m].arg && !(*arg = sb_strdup(t->commanded[m].arg)))
+        return SB_ENOMEM;
+    return t->commanded[m].rc;
+}
+
 /* --- repair --- */
 
 /* Frames are stored only in states that wait: for an answer, or (below the top) on the
@@ -483,7 +517,7 @@ static int interrupt(turn *t)
     }
     const json_t *cmd = NULL;
     char *arg = NULL;
-    int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+    int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
     const char *dialog = str(cmd, "dialog");
     if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
         if (dialog)
@@ -533,7 +567,7 @@ static void command_or_fallback(turn *t, int greeting)
 {
     const json_t *cmd = NULL;
     char *arg = NULL;
-    int rc = greeting ? match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg) : 0;
+    int rc = greeting ? command_of(t, MATCH_IDLE, &cmd, &arg) : 0;
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
@@ -629,7 +663,7 @@ static int interrupt_listening(turn *t)
     }
     const json_t *cmd = NULL;
     char *arg = NULL;
-    int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+    int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
     if (rc < 0)
         turn_fail(t, rc);
     /* with words after it, only a command that takes them ("nudge 19:00", "journal ...");
@@ -729,7 +763,7 @@ static int first_contact(turn *t)
     const json_t *cmd = NULL;
     char *arg = NULL;
     const char *trigger = NULL;
-    int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+    int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
     if (rc == 0)
         rc = match_trigger(t->d, t->text, &trigger);
     long words = rc >= 0 ? word_count(t->text) : -1;
@@ -907,7 +941,7 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
     route r;
     int due = safety_followup_due(t, gap) && !is_bang(t->text);
     if (due) {
-        int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+        int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
         if (rc < 0 || followup_after_crisis(t, rc == 1 ? cmd : NULL)) {
             if (rc < 0)
                 turn_fail(t, rc);
@@ -924,11 +958,11 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         json_decref(menu);
         return;
     }
-    int rc = match_command(t->d, t->text, idle ? MATCH_IDLE : MATCH_WAITING, 1, &cmd, &arg);
+    int rc = command_of(t, idle ? MATCH_IDLE : MATCH_WAITING, &cmd, &arg);
     if (rc == 0 && !idle && flow_waits_choice(t)) {
         /* "journal I called my brother back today" at a menu is a journal entry, not the
          * menu's "Read my journal": a command word with its argument is a command there */
-        rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
+        rc = command_of(t, MATCH_IDLE, &cmd, &arg);
         if (rc == 1 && !arg)
             rc = 0;
     }
@@ -961,7 +995,7 @@ static void group_input(turn *t)
     const json_t *cmd = NULL;
     char *arg = NULL;
     const char *id = NULL;
-    int rc = match_command(t->d, t->text, MATCH_WAITING, 1, &cmd, &arg);
+    int rc = command_of(t, MATCH_WAITING, &cmd, &arg);
     if (rc == 0 && !is_bang(t->text))
         rc = match_trigger(t->d, t->text, &id);
     if (rc < 0)

@@ -711,7 +711,7 @@ static int choose_own_words(turn *t, const json_t *choices, size_t *index)
 /* The choice the input selects: by number, word or label start (match_choice), else the
  * one label that holds all of its significant words (match_choice_label), else by an
  * unsure or agreeing answer (choose_by_mood), never a consequential choice those ways. */
-static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
+static int choose_now(turn *t, const json_t *frame, const json_t *st, size_t *index)
 {
     const json_t *choices = json_object_get(st, "choices");
     int rc = match_choice(choices, t->text, index);
@@ -730,6 +730,25 @@ static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
     size_t shared = 0;
     if (rc == 0)
         rc = match_choice_overlap(choices, filler, t->text, skip, index, &shared);
+    return rc;
+}
+
+/* choose, read once per text and state: the engine asks whether an answer would be retried
+ * before it answers it (st, from the dialogs, names the frame's dialog too). */
+static int choose(turn *t, const json_t *frame, const json_t *st, size_t *index)
+{
+    if (t->chosen_by && t->chosen_at == st && strcmp(t->chosen_by, t->text) == 0) {
+        *index = t->chosen_index;
+        return t->chosen_rc;
+    }
+    int rc = choose_now(t, frame, st, index);
+    if (rc >= 0) {
+        free(t->chosen_by);
+        t->chosen_by = sb_strdup(t->text);
+        t->chosen_at = st;
+        t->chosen_rc = rc;
+        t->chosen_index = rc == 1 ? *index : 0;
+    }
     return rc;
 }
 

@@ -39,6 +39,14 @@ static const char *skip_space(const char *s)
     return s;
 }
 
+/* 0 when raw's command form cannot open with c (raw opens with another byte than space
+ * that, lowered, is not c): most data words are told apart without making that form. */
+static int may_open(const char *raw, unsigned char c)
+{
+    unsigned char r = raw ? (unsigned char)raw[0] : 0;
+    return r == '\0' || is_space(r) || lower(r) == c;
+}
+
 /* The command form of a data word into buf; 0 when it does not fit (it then never matches). */
 static int norm_word(const char *word, char *buf, size_t cap)
 {
@@ -144,15 +152,17 @@ static const json_t *longest_prefix(const sb_dialogs *d, const json_t *list, con
     size_t best_len = 0;
     size_t i;
     const json_t *pair;
-    json_array_foreach(dialogs_command_words(d), i, pair) {
+    const json_t *words = dialogs_command_words(d);
+    json_array_foreach(words, i, pair) {
         const char *word = json_string_value(json_array_get(pair, 0));
-        const json_t *cmd = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
-        if (!word || !cmd)
+        long n = word ? prefix_len(s, word) : -1;
+        size_t len = n >= 0 ? strlen(word) : 0;
+        if (n < 0 || len <= best_len)
             continue;
-        long n = prefix_len(s, word);
-        if (n >= 0 && strlen(word) > best_len && (!check || takes(d, cmd, s + n, idle))) {
+        const json_t *cmd = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
+        if (cmd && (!check || takes(d, cmd, s + n, idle))) {
             best = cmd;
-            best_len = strlen(word);
+            best_len = len;
             *end = n;
         }
     }
@@ -233,10 +243,13 @@ int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
         return SB_ENOMEM;
     size_t i;
     const json_t *pair;
-    json_array_foreach(dialogs_command_words(d), i, pair) {
+    const json_t *words = dialogs_command_words(d);
+    json_array_foreach(words, i, pair) {
         const char *word = json_string_value(json_array_get(pair, 0));
+        if (!word || word[0] != norm[0] || strcmp(norm, word) != 0)
+            continue;
         const json_t *c = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
-        if (word && c && strcmp(norm, word) == 0) {
+        if (c) {
             free(norm);
             *cmd = c;
             return 1;
@@ -266,10 +279,12 @@ int match_command_phrase(const sb_dialogs *d, const char *text, const json_t **c
      * were put in phrase form at load). */
     size_t best = 0, i;
     const json_t *pair;
+    unsigned char starts[256];
+    text_word_starts(hay, starts);
     json_array_foreach(phrases, i, pair) {
         const char *phrase = json_string_value(json_array_get(pair, 0));
         size_t n = phrase ? strlen(phrase) : 0;
-        if (n <= best || text_find_words(hay, phrase) < 0)
+        if (n <= best || !starts[(unsigned char)phrase[0]] || text_find_words(hay, phrase) < 0)
             continue;
         const json_t *c = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
         if (c) {
@@ -333,7 +348,7 @@ int match_trigger(const sb_dialogs *d, const char *text, const char **dialog_id)
 static int compare_word(const char *norm, const char *raw, size_t *len)
 {
     char word[WORD_MAX];
-    if (!norm_word(raw, word, sizeof word))
+    if (!may_open(raw, (unsigned char)norm[0]) || !norm_word(raw, word, sizeof word))
         return 0;
     if (strcmp(norm, word) == 0)
         return 2;
@@ -500,6 +515,36 @@ static int same_word(const char *a, size_t an, const char *b, size_t bn)
     return sa == sb && memcmp(a, b, sa) == 0;
 }
 
+#define HAY_WORDS_MAX 128 /* words of a choice's label and words compared by their stems */
+
+/* The words of hay (phrase form, space-separated) with their stems' lengths, for
+ * holds_stem: their count, or (size_t)-1 when there are more than HAY_WORDS_MAX. */
+static size_t stems_of(const char *hay, const char **at, size_t *stem)
+{
+    size_t count = 0;
+    for (const char *p = hay; *p; count++) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (count == HAY_WORDS_MAX)
+            return (size_t)-1;
+        at[count] = p;
+        stem[count] = stem_len(p, n);
+        p += n + (end != NULL);
+    }
+    return count;
+}
+
+/* 1 when one of the count words at[] (stems of length stem[]) is word by its stem (of
+ * length wstem): same_word, with each stem found once. */
+static int holds_stem(const char *const *at, const size_t *stem, size_t count, const char *word,
+                      size_t wstem)
+{
+    for (size_t i = 0; i < count; i++)
+        if (stem[i] == wstem && memcmp(at[i], word, wstem) == 0)
+            return 1;
+    return 0;
+}
+
 /* 1 when hay (phrase form, space-separated) holds word by its stem. */
 static int holds_word(const char *hay, const char *word)
 {
@@ -522,14 +567,18 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
     if (!answer)
         return SB_ENOMEM;
     const char *words[OVERLAP_WORDS_MAX];
+    size_t wstem[OVERLAP_WORDS_MAX];
     size_t n = 0;
     for (char *p = answer; *p && n < OVERLAP_WORDS_MAX;) {
         char *end = strchr(p, ' ');
         if (end)
             *end = '\0';
-        if (strlen(p) >= STEM_MIN && !is_filler(filler, p))
+        size_t len = strlen(p);
+        if (len >= STEM_MIN && !is_filler(filler, p)) {
+            wstem[n] = stem_len(p, len);
             words[n++] = p;
-        p = end ? end + 1 : p + strlen(p);
+        }
+        p = end ? end + 1 : p + len;
     }
     if (n == 0) { /* no word to share with any choice */
         free(answer);
@@ -557,8 +606,12 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
             break;
         }
         size_t score = 0;
+        const char *at[HAY_WORDS_MAX];
+        size_t stem[HAY_WORDS_MAX];
+        size_t count = stems_of(hay.data ? hay.data : "", at, stem);
         for (size_t j = 0; j < n; j++)
-            score += holds_word(hay.data ? hay.data : "", words[j]);
+            score += count != (size_t)-1 ? holds_stem(at, stem, count, words[j], wstem[j])
+                                         : holds_word(hay.data ? hay.data : "", words[j]);
         sb_buf_free(&hay);
         if (score * 2 >= n && score > *shared)
             *shared = score;
@@ -749,7 +802,8 @@ int match_words(const json_t *words, const char *text, size_t *rest)
     json_t *w;
     json_array_foreach(words, i, w) {
         char word[WORD_MAX];
-        if (!norm_word(json_string_value(w), word, sizeof word))
+        if (!may_open(json_string_value(w), lower((unsigned char)*s)) ||
+            !norm_word(json_string_value(w), word, sizeof word))
             continue;
         if (strcmp(norm, word) == 0) {
             result = 2;

@@ -157,8 +157,15 @@ static int in_list_phrase(const json_t *r, const char *name, const char *const *
     size_t i;
     json_t *w;
     json_array_foreach(list, i, w) {
-        char *norm = json_string_value(w) ? text_norm_phrase(json_string_value(w)) : NULL;
-        if (json_string_value(w) && !norm) {
+        const char *s = json_string_value(w);
+        char buf[256]; /* most list words fit: no allocation for them */
+        if (s && text_norm_phrase_to(s, buf, sizeof buf) != (size_t)-1) {
+            if (strcmp(buf, word) == 0)
+                return 1;
+            continue;
+        }
+        char *norm = s ? text_norm_phrase(s) : NULL;
+        if (s && !norm) {
             *rc = SB_ENOMEM;
             return 0;
         }
@@ -335,8 +342,14 @@ static const char *find_feeling(const json_t *r, const char *text, int *rc)
     long best_at = -1;
     size_t i;
     json_t *f;
+    unsigned char starts[256];
+    text_word_starts(hay, starts);
     json_array_foreach(json_object_get(r, "feelings"), i, f) {
         const char *feeling = json_string_value(f);
+        unsigned char c = feeling ? (unsigned char)feeling[0] : 0;
+        c = c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+        if (((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) && !starts[c])
+            continue; /* no word of hay opens as this feeling's phrase form does */
         char *needle = feeling ? text_norm_phrase(feeling) : NULL;
         if (feeling && !needle) {
             *rc = SB_ENOMEM;
@@ -378,6 +391,18 @@ static size_t token_count(const char *s)
     return n;
 }
 
+/* 0 when s opens with a letter or digit that, lowered, is not c: its phrase form cannot open
+ * with c, and it is told apart without making that form; else 1. */
+static int plain_start(const char *s, unsigned char c)
+{
+    unsigned char s0 = s ? (unsigned char)s[0] : 0;
+    if ((s0 >= 'A' && s0 <= 'Z'))
+        s0 = (unsigned char)(s0 - 'A' + 'a');
+    else if (!((s0 >= 'a' && s0 <= 'z') || (s0 >= '0' && s0 <= '9')))
+        return 1;
+    return s0 == c;
+}
+
 /* 1 when tokens[i..] spell phrase (phrase form, one space between words), with no marks
  * between its words ("i guess", not "i, guess"); *run is then the tokens it spans. */
 static int spells(const char *phrase, const token *tokens, size_t n, size_t i, size_t *run)
@@ -408,9 +433,14 @@ static size_t hedge_run(const json_t *hedges, const token *tokens, size_t n, siz
 {
     size_t best = 0, k;
     json_t *h;
+    char first[sizeof tokens->key + 2]; /* tokens[i] in phrase form: a hedge must open with it */
+    if (i >= n || text_norm_phrase_to(tokens[i].key, first, sizeof first) == (size_t)-1)
+        return 0;
     json_array_foreach(hedges, k, h) {
         char phrase[128];
         const char *s = json_string_value(h);
+        if (!plain_start(s, (unsigned char)first[0]))
+            continue;
         size_t len = s ? text_norm_phrase_to(s, phrase, sizeof phrase) : (size_t)-1;
         size_t run = 0;
         if (len != (size_t)-1 && len > 0 && spells(phrase, tokens, n, i, &run) && run > best)

@@ -69,6 +69,10 @@ int turn_end(turn *t, sb_step *out)
     free(t->text_md);
     free(t->user_md);
     free(t->guessed);
+    free(t->chosen_by);
+    free(t->commanded_by);
+    free(t->commanded[0].arg);
+    free(t->commanded[1].arg);
     memset(t, 0, sizeof *t);
     return rc;
 }

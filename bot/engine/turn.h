@@ -47,6 +47,20 @@ typedef struct turn {
                               in crisis: the check and the question whether to ask both
                               want it, and the model reads it once; NULL for none */
     crisis_guess crisis;
+    char *chosen_by;   /* the text (owned copy) whose choice at state chosen_at was read, and
+                          what it chose: whether an answer would be retried and the answer
+                          itself ask the same question (flow.c choose) */
+    const json_t *chosen_at;
+    int chosen_rc;
+    size_t chosen_index;
+    char *commanded_by; /* the text (owned copy) whose command was looked for, and what was
+                           found for each match_mode (known[mode]): the engine asks up to
+                           eight times a step (engine.c command_of) */
+    struct {
+        int known, rc;
+        const json_t *cmd;
+        char *arg; /* owned */
+    } commanded[2];
 } turn;
 
 /* Starts a turn on a copy of state (NULL or malformed: see engine.c). Returns SB_OK or

@@ -75,14 +75,26 @@ static void add(feature *f, size_t *n, uint64_t h)
     }
 }
 
-#define RADIX_BITS ((INTENT_FEATURE_BITS + 1) / 2)
+#define RADIX_BITS ((INTENT_FEATURE_BITS + 2) / 3)
 #define RADIX (1u << RADIX_BITS)
+#define SMALL_SORT 64 /* this many features or fewer are sorted by insertion */
 
 /* Sorts f[0..n) (n <= FEATURES_MAX) by bucket: two stable counting passes over the halves
  * of a bucket's bits, cheaper than qsort's calls of a comparison (the features of every
- * message are sorted three times). */
+ * message are sorted three times); a short list by insertion, cheaper still than clearing
+ * and summing the radix tables. Both are stable, so duplicates add up in the same order. */
 static void sort_by_bucket(feature *f, size_t n)
 {
+    if (n <= SMALL_SORT) { /* a message's few features: stable insertion, no radix tables */
+        for (size_t i = 1; i < n; i++) {
+            feature x = f[i];
+            size_t j = i;
+            for (; j > 0 && f[j - 1].bucket > x.bucket; j--)
+                f[j] = f[j - 1];
+            f[j] = x;
+        }
+        return;
+    }
     feature tmp[FEATURES_MAX];
     feature *from = f, *to = tmp;
     for (unsigned shift = 0; shift < INTENT_FEATURE_BITS; shift += RADIX_BITS) {
@@ -115,6 +127,24 @@ static size_t merge(feature *f, size_t n)
             f[++out] = f[i];
     }
     return out + 1;
+}
+
+/* f[0..a) and f[a..a+b), each sorted by bucket without duplicates, as one such list:
+ * what merge gives for them, by a linear pass instead of a sort (equal buckets add up in
+ * the same order, the first list's first). Returns the new count. */
+static size_t merge_sorted(feature *f, size_t a, size_t b)
+{
+    feature tmp[FEATURES_MAX];
+    size_t i = 0, j = a, out = 0;
+    while (i < a || j < a + b) {
+        feature x = j >= a + b || (i < a && f[i].bucket <= f[j].bucket) ? f[i++] : f[j++];
+        if (out > 0 && tmp[out - 1].bucket == x.bucket)
+            tmp[out - 1].value += x.value;
+        else
+            tmp[out++] = x;
+    }
+    memcpy(f, tmp, out * sizeof *f);
+    return out;
 }
 
 static void scale_unit(feature *f, size_t n)
@@ -206,7 +236,7 @@ static size_t features_of(const norm_text *t, feature *f)
             add(f, &n, text_hash(padded + i, k, seed_char));
     size_t chars = merge(f + start, n - start);
     scale_unit(f + start, chars);
-    n = merge(f, words + chars);
+    n = merge_sorted(f, words, chars);
     scale_unit(f, n);
     return n;
 }

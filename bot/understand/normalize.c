@@ -25,10 +25,31 @@ struct normalizer {
     json_t *spellings;          /* folded chat spelling -> folded words it stands for */
 };
 
+/* Printable ASCII (' ' to '~') folds to itself with A-Z lowered: no compatibility form,
+ * mark, ignorable or control character to deal with. Most messages are that; this saves
+ * them the decomposition. Returns the length written, or (size_t)-1 when text[0..len) is
+ * not all printable ASCII. */
+static size_t fold_ascii(const char *text, size_t len, char *out, size_t cap)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e)
+            return (size_t)-1;
+    size_t keep = len < cap - 1 ? len : cap - 1;
+    for (size_t i = 0; i < keep; i++) {
+        unsigned char c = (unsigned char)text[i];
+        out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    out[keep] = '\0';
+    return keep;
+}
+
 size_t normalize_fold(const char *text, char *out, size_t cap)
 {
     int32_t buf[FOLD_CODEPOINTS];
     size_t len = text_utf8_cut(text, strnlen(text, NORM_INPUT_MAX + 1), NORM_INPUT_MAX);
+    size_t ascii = fold_ascii(text, len, out, cap);
+    if (ascii != (size_t)-1)
+        return ascii;
     utf8proc_ssize_t n;
     out[0] = '\0';
     for (;;) { /* a text whose compatibility forms do not fit is looked at in part */

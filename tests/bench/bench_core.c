@@ -17,6 +17,7 @@
 #include "dialog.h"
 #include "engine.h"
 #include "floor.h"
+#include "lines.h"
 #include "router.h"
 #include "sb.h"
 #include "store.h"
@@ -33,15 +34,6 @@
 #define STEP_SAMPLES 20000
 #define START 1795000000
 #define STEP 300 /* seconds of fake clock per batch */
-
-/* What people say: greetings, choices, free text, ratings, commands. */
-static const char *const lines[] = {
-    "hi", "yes", "1", "When my partner asks how I feel I change the subject", "5",
-    "help", "stop", "I felt tight in my chest when she hugged me", "no", "4",
-    "give me an exercise", "next", "done", "it went better than I thought", "!progress",
-    "what is avoidant attachment", "I guess I just prefer to handle things alone", "2",
-};
-#define NLINES (sizeof lines / sizeof lines[0])
 
 typedef struct core_args {
     const char *path;

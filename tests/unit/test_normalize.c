@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,28 @@ static void test_fold(void **unused)
     }
     char small[4];
     assert_int_equal(normalize_fold("héllo", small, sizeof small), 3);
+    assert_string_equal(small, "hel");
+}
+
+/* Printable ASCII takes a short way (no decomposition): it must fold exactly as the long
+ * way does, which a character outside ASCII at the end ("é" folds to "e") forces. */
+static void test_fold_ascii_as_unicode(void **unused)
+{
+    (void)unused;
+    char ascii[100], mixed[104], fast[256], slow[256];
+    size_t n = 0;
+    for (int c = 0x20; c <= 0x7e; c++)
+        ascii[n++] = (char)c;
+    ascii[n] = '\0';
+    snprintf(mixed, sizeof mixed, "%s\xc3\xa9", ascii);
+    size_t fn = normalize_fold(ascii, fast, sizeof fast);
+    size_t sn = normalize_fold(mixed, slow, sizeof slow);
+    assert_int_equal(sn, fn + 1);
+    assert_int_equal(slow[fn], 'e');
+    slow[fn] = '\0';
+    assert_string_equal(fast, slow);
+    char small[4];
+    assert_int_equal(normalize_fold("HELLO", small, sizeof small), 3);
     assert_string_equal(small, "hel");
 }
 
@@ -95,6 +118,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_fold_ascii_as_unicode),
         cmocka_unit_test(test_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
