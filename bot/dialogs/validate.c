@@ -25,7 +25,7 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
-                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", "quote",
+                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", "quote", "say_unsure",
                                            "opening", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words",
                                             "opening", "feelings", NULL};
@@ -333,6 +333,11 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
     const json_t *quote = json_object_get(st, "quote");
     if (quote && (!json_is_boolean(quote) || strcmp(e, "text") != 0))
         validate_problem(v, f, name, "quote must be true or false, on a text state");
+    if (json_object_get(st, "say_unsure") && !say)
+        validate_problem(v, f, name, "say_unsure needs a say for other answers");
+    if (json_object_get(st, "say_unsure"))
+        validate_texts(v, f, name, "say_unsure", json_object_get(st, "say_unsure"),
+                       builtin_vars, c->saved);
     if (json_object_get(st, "say_heard_one") && !say)
         validate_problem(v, f, name, "say_heard_one needs a say for more than one");
     if (json_object_get(st, "say_heard_one"))

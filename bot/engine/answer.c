@@ -222,7 +222,9 @@ static void pass_over(turn *t, json_t *frame, const json_t *st)
     const char *skipped = str(dialogs_data(t->d, "commands"), "skipped_answer");
     if (save)
         flow_keep(t, frame, save, turn_var(t, skipped ? skipped : ""));
+    t->unsure = 1;
     flow_go(t, frame, str(st, "next"));
+    t->unsure = 0;
 }
 
 int answer_names_feeling(turn *t)
@@ -714,7 +716,9 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
     flow_keep(t, frame, "answer", turn_var_said(t, t->text));
     if (kind == ANSWER_UNSURE) { /* their words, kept for later texts, but not journaled */
         answer_say_kind(t, kind);
+        t->unsure = 1;
         flow_go(t, frame, str(st, "next"));
+        t->unsure = 0;
         return;
     }
     if (json_is_true(json_object_get(st, "reflect"))) {

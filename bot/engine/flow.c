@@ -133,6 +133,9 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
     } else if (!retry && json_object_get(st, "say_heard_one") && heard_one(t, frame)) {
         texts = json_object_get(st, "say_heard_one"); /* no "gather up" of a single line */
         snprintf(key, sizeof key, "%.90s/%.90s/heard_one", str(frame, "dialog"), str(frame, "state"));
+    } else if (!retry && t->unsure && json_object_get(st, "say_unsure")) {
+        texts = json_object_get(st, "say_unsure"); /* no "you're saying it straight" to "idk" */
+        snprintf(key, sizeof key, "%.90s/%.90s/unsure", str(frame, "dialog"), str(frame, "state"));
     } else if (!retry && t->recent && json_object_get(st, "say_recent")) {
         texts = json_object_get(st, "say_recent"); /* no "glad you came back" minutes later */
         snprintf(key, sizeof key, "%.90s/%.90s/recent", str(frame, "dialog"), str(frame, "state"));

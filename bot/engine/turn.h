@@ -35,6 +35,8 @@ typedef struct turn {
                           not shown, since they could not be answered there */
     int recent;        /* the person's previous direct input came less than four hours ago
                           (a state's "say_recent" is said instead of its "say") */
+    int unsure;        /* the answer just taken said nothing of its own ("idk", "skip"):
+                          the next state says its "say_unsure", without praise for it */
     int released;      /* the dialogs were left after repeated misses (flow_missed): the
                           input is to be read as if nothing waited */
     int missed;        /* the coach's previous reply was commands.json "fallback" (state
