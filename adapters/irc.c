@@ -10,6 +10,7 @@
  * ping_interval and ping_timeout (seconds), reconnect_min_ms, reconnect_max_ms, ca_file. */
 #include "irc.h"
 
+#include "backoff.h"
 #include "irc_line.h"
 #include "irc_sendq.h"
 #include "irc_session.h"
@@ -114,7 +115,7 @@ static void schedule_tick(irc_impl *im)
 
 static void schedule_reconnect(irc_impl *im, const char *why)
 {
-    int64_t delay = irc_backoff_ms(im->attempt++, im->reconnect_min_ms, im->reconnect_max_ms,
+    int64_t delay = backoff_ms(im->attempt++, im->reconnect_min_ms, im->reconnect_max_ms,
                                    next_random(im));
     sb_log("warn", "irc", "%s; reconnecting in %lld ms", why, (long long)delay);
     im->waiting = 1;

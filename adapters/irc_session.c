@@ -195,21 +195,6 @@ const char *irc_session_reason(const irc_session *s)
     return s->reason;
 }
 
-int64_t irc_backoff_ms(unsigned attempt, int64_t min_ms, int64_t max_ms, uint32_t random)
-{
-    if (min_ms < 1)
-        min_ms = 1;
-    if (max_ms < min_ms)
-        max_ms = min_ms;
-    int64_t delay = min_ms;
-    for (unsigned i = 0; i < attempt && delay < max_ms; i++)
-        delay *= 2;
-    if (delay > max_ms)
-        delay = max_ms;
-    int64_t half = delay / 2;
-    return delay - half + (int64_t)(random % (uint64_t)(half + 1));
-}
-
 /* ---- events ---- */
 
 void irc_event_clear(irc_event *e)

@@ -2,6 +2,8 @@
  * the classification of its result (rate limit, backoff, re-login, refusal). It knows HTTP
  * and the Matrix error shapes; what to request, and what to do about it, is matrix.c's. */
 #include "matrix_http.h"
+
+#include "backoff.h"
 #include "matrix_parse.h"
 
 #include <stdlib.h>
@@ -50,18 +52,7 @@ matrix_outcome matrix_outcome_of(int transport_ok, long status, const char *body
 
 long matrix_backoff_ms(int failures, long min_ms, long max_ms, unsigned random)
 {
-    if (min_ms < 1)
-        min_ms = 1;
-    if (max_ms < min_ms)
-        max_ms = min_ms;
-    long delay = min_ms;
-    for (int i = 1; i < failures && delay < max_ms; i++)
-        delay = delay > max_ms / 2 ? max_ms : delay * 2;
-    if (delay > max_ms)
-        delay = max_ms;
-    long half = delay / 2;
-    long jittered = half + (long)(random % (unsigned long)(delay - half + 1));
-    return jittered > 0 ? jittered : 1;
+    return (long)backoff_ms(failures > 1 ? (unsigned)failures - 1 : 0, min_ms, max_ms, random);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)

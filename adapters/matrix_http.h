@@ -28,9 +28,7 @@ matrix_outcome matrix_outcome_of(int transport_ok, long status, const char *body
                                  long header_wait_ms, long *wait_ms, char *errcode,
                                  size_t errcode_size);
 
-/* Exponential backoff with jitter for the n-th consecutive failure (n >= 1): min_ms doubling
- * per failure up to max_ms, then a uniformly drawn point in the upper half of that delay
- * (random is any 32-bit value). Pure; returns at least 1. */
+/* backoff_ms (backoff.h) for the n-th consecutive failure (n >= 1, not 0-based). */
 long matrix_backoff_ms(int failures, long min_ms, long max_ms, unsigned random);
 
 /* One request in flight. Zero-initialise; the fields after start are read-only to callers. */
