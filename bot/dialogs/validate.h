@@ -43,6 +43,13 @@ void validate_understanding(validate_ctx *v, const json_t *examples, const json_
  * no utterance in two files, and a classifier threshold in crisis.json. */
 void validate_safety_examples(validate_ctx *v, const json_t *examples, const json_t *lines);
 
+/* The examples of name (list, read from file; numbers their line numbers) against seen, a
+ * JSON object from phrase form to the name it is an example of: an utterance that is
+ * already another name's is reported ("also an example of NAME", or "in NAME.txt" when
+ * files), the others are added. Shared by intents/ and safety/. */
+void validate_examples_unique(validate_ctx *v, json_t *seen, const char *file, const char *name,
+                              const json_t *list, const json_t *numbers, int files);
+
 /* Checks that value is a text: a non-empty string, or a non-empty list of them, whose
  * {variables} are in vars (NULL-terminated) or keys of saved (may be NULL). what names the
  * field in messages. Returns 1 when fine, else 0. (The size cap of VALIDATE_TEXT_MAX is

@@ -796,21 +796,7 @@ void validate_safety_examples(validate_ctx *v, const json_t *examples, const jso
         if (json_array_size(list) < SAFETY_EXAMPLES_MIN)
             validate_problem(v, file, "-", "only %zu examples; a category needs at least %d",
                              json_array_size(list), SAFETY_EXAMPLES_MIN);
-        const json_t *numbers = json_object_get(lines, name);
-        const json_t *text;
-        json_array_foreach(list, i, text) {
-            char *form = seen ? text_norm_phrase(json_string_value(text)) : NULL;
-            if (!form)
-                continue;
-            const char *other = json_string_value(json_object_get(seen, form));
-            if (other && strcmp(other, name) != 0)
-                validate_problem(v, file, "-", "line %lld: \"%.80s\" is also an example in %.60s.txt",
-                                 (long long)json_integer_value(json_array_get(numbers, i)),
-                                 json_string_value(text), other);
-            else if (!other)
-                json_object_set_new(seen, form, json_string(name));
-            free(form);
-        }
+        validate_examples_unique(v, seen, file, name, list, json_object_get(lines, name), 1);
     }
     json_decref(seen);
 }
