@@ -6,6 +6,7 @@
 #include "matrix_json.h"
 
 #include "sb.h"
+#include "sb_json.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -19,15 +20,9 @@ static char *dup_string(const json_t *v)
     return json_is_string(v) ? sb_strndup(json_string_value(v), json_string_length(v)) : NULL;
 }
 
-static const char *get_string(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static int string_is(const json_t *obj, const char *key, const char *want)
 {
-    const char *s = get_string(obj, key);
+    const char *s = sb_json_str(obj, key);
     return s && strcmp(s, want) == 0;
 }
 
@@ -179,9 +174,9 @@ static int classify_message(const json_t *ev, const char *self, matrix_event *ou
 {
     const json_t *content = json_object_get(ev, "content");
     const json_t *unsigned_ = json_object_get(ev, "unsigned");
-    const char *msgtype = get_string(content, "msgtype");
-    const char *body = get_string(content, "body");
-    const char *rel = get_string(path_get(content, "m.relates_to", NULL), "rel_type");
+    const char *msgtype = sb_json_str(content, "msgtype");
+    const char *body = sb_json_str(content, "body");
+    const char *rel = sb_json_str(path_get(content, "m.relates_to", NULL), "rel_type");
 
     if (json_object_get(unsigned_, "redacted_because") || json_object_get(ev, "redacted_because") ||
         (json_is_object(content) && json_object_size(content) == 0)) {
@@ -237,7 +232,7 @@ static int classify_member(const json_t *ev, matrix_event *out)
 static int classify(const json_t *ev, const char *self, matrix_event *out)
 {
     memset(out, 0, sizeof *out);
-    const char *type = get_string(ev, "type");
+    const char *type = sb_json_str(ev, "type");
     const json_t *id = json_object_get(ev, "event_id");
     const json_t *sender = json_object_get(ev, "sender");
     if ((json_is_string(id) && !(out->event_id = dup_string(id))) ||
@@ -377,8 +372,8 @@ static long count_joined(const json_t *state, const json_t *timeline)
         size_t i;
         const json_t *ev;
         json_array_foreach(lists[l], i, ev) {
-            const char *key = get_string(ev, "state_key");
-            const char *m = get_string(json_object_get(ev, "content"), "membership");
+            const char *key = sb_json_str(ev, "state_key");
+            const char *m = sb_json_str(json_object_get(ev, "content"), "membership");
             if (string_is(ev, "type", "m.room.member") && key && m)
                 json_object_set_new(last, key, json_string(m));
         }
@@ -449,7 +444,7 @@ static int parse_joined_room(const char *room_id, const json_t *room, const char
     size_t i;
     const json_t *ev;
     json_array_foreach(timeline, i, ev) {
-        if (has_event_id(r, get_string(ev, "event_id")))
+        if (has_event_id(r, sb_json_str(ev, "event_id")))
             continue; /* Synapse repeats the bot's own join right after joining */
         matrix_event *e = &r->events[r->event_count];
         if (classify(ev, self, e) != SB_OK)
@@ -679,7 +674,7 @@ int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errco
         json_decref(root);
         return SB_EPARSE;
     }
-    const char *code = get_string(root, "errcode");
+    const char *code = sb_json_str(root, "errcode");
     if (code && errcode_size)
         snprintf(errcode, errcode_size, "%s", code);
     const json_t *ms = json_object_get(root, "retry_after_ms");

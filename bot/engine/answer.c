@@ -12,6 +12,7 @@
 #include "reflect.h"
 #include "safety.h"
 #include "sb.h"
+#include "sb_json.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -19,17 +20,6 @@
 #include <string.h>
 
 #define PUSHBACK_EXTRA_WORDS 4 /* words after a pushback phrase that still make it pushback */
-
-static void set(turn *t, json_t *obj, const char *key, json_t *value)
-{
-    if (!value || json_object_set_new(obj, key, value))
-        turn_fail(t, SB_ENOMEM);
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
 
 /* --- what kind of answer --- */
 
@@ -178,11 +168,11 @@ void answer_say_kind(turn *t, int kind)
  * (or nothing), so later texts read "(no answer)" rather than a blank. */
 static void pass_over(turn *t, json_t *frame, const json_t *st)
 {
-    const char *save = str(st, "save");
-    const char *skipped = str(dialogs_data(t->d, "commands"), "skipped_answer");
+    const char *save = sb_json_str(st, "save");
+    const char *skipped = sb_json_str(dialogs_data(t->d, "commands"), "skipped_answer");
     if (save)
         flow_keep(t, frame, save, turn_var(t, skipped ? skipped : ""));
-    flow_go(t, frame, str(st, "next"));
+    flow_go(t, frame, sb_json_str(st, "next"));
 }
 
 /* --- reflection --- */
@@ -216,9 +206,9 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
     if (!*echo || !r || answer_say_brief(t, echo, feeling)) {
         free(echo);
         free(feeling);
-        if (str(st, "journal"))
-            turn_journal(t, frame, str(st, "journal"), t->text);
-        flow_go(t, frame, str(st, "next"));
+        if (sb_json_str(st, "journal"))
+            turn_journal(t, frame, sb_json_str(st, "journal"), t->text);
+        flow_go(t, frame, sb_json_str(st, "next"));
         return;
     }
     const char *list = feeling ? "feeling_templates" : "templates";
@@ -233,12 +223,12 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
         turn_reply_owned(t, sb_asprintf("%s %s", reflection, check));
         /* kept only while the check waits: to say it again, and (with consent) to journal
          * the answer once it is confirmed */
-        set(t, frame, "reflection", turn_var(t, reflection));
+        turn_set(t, frame, "reflection", turn_var(t, reflection));
         flow_keep(t, frame, "reflection", turn_var(t, reflection));
-        set(t, frame, "reflect", json_string("check"));
-        const char *consent = str(t->state, "consent");
-        if (str(st, "journal") && consent && strcmp(consent, "yes") == 0)
-            set(t, frame, "pending", json_string(t->text));
+        turn_set(t, frame, "reflect", json_string("check"));
+        const char *consent = sb_json_str(t->state, "consent");
+        if (sb_json_str(st, "journal") && consent && strcmp(consent, "yes") == 0)
+            turn_set(t, frame, "pending", json_string(t->text));
     } else {
         turn_fail(t, SB_ENOMEM);
     }
@@ -258,7 +248,7 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
  * list, each cut at a word to HEARD_ITEM bytes, for the summary that gathers them up. */
 static void keep_heard(turn *t, json_t *frame, const char *echo)
 {
-    const char *old = str(flow_vars(t, frame), "heard");
+    const char *old = sb_json_str(flow_vars(t, frame), "heard");
     const char *from = old ? old : "";
     size_t lines = 0;
     for (const char *p = from; *p; p++)
@@ -417,8 +407,8 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
         size_t pick = turn_pick(t, key, json_object_get(r, list));
         turn_reply_owned(t, reflect_render(r, echo_md, feeling, pick));
     }
-    if (echo_md && *echo && str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), turn_var(t, echo_md));
+    if (echo_md && *echo && sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), turn_var(t, echo_md));
     if (echo_md && (strchr(echo, ' ') || feeling))
         keep_heard(t, frame, echo_md);
     free(echo_md);
@@ -429,15 +419,15 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
 void answer_resay_reflection(turn *t, json_t *frame)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
-    const char *phase = str(frame, "reflect");
+    const char *phase = sb_json_str(frame, "reflect");
     if (phase && strcmp(phase, "correct") == 0) {
         turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
         return;
     }
     char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
-    const char *reflection = str(frame, "reflection");
+    const char *reflection = sb_json_str(frame, "reflection");
     if (!reflection) /* a state stored by an older version keeps it among the vars */
-        reflection = str(flow_vars(t, frame), "reflection");
+        reflection = sb_json_str(flow_vars(t, frame), "reflection");
     if (check)
         turn_reply_owned(t, sb_asprintf("%s %s", reflection ? reflection : "", check));
     free(check);
@@ -483,9 +473,9 @@ static size_t lead_len(const json_t *r, const char *text)
  * answer stands as they first gave it. */
 static void reflection_stands(turn *t, json_t *frame, const json_t *st)
 {
-    if (str(st, "journal"))
-        turn_journal(t, frame, str(st, "journal"), str(frame, "pending") ? str(frame, "pending") : "");
-    flow_go(t, frame, str(st, "next"));
+    if (sb_json_str(st, "journal"))
+        turn_journal(t, frame, sb_json_str(st, "journal"), sb_json_str(frame, "pending") ? sb_json_str(frame, "pending") : "");
+    flow_go(t, frame, sb_json_str(st, "next"));
 }
 
 /* The person's answer to "did I get that right?", or to the "how would you put it?" that
@@ -515,7 +505,7 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
     }
     const char *said = t->text + laugh_len(r, t->text); /* "jaja no, i mean ..." */
     const char *correction = said;
-    if (strcmp(str(frame, "reflect"), "check") == 0) {
+    if (strcmp(sb_json_str(frame, "reflect"), "check") == 0) {
         size_t yes_rest = 0, no_rest = 0;
         int yes = match_words(json_object_get(r, "yes"), said, &yes_rest);
         int no = match_words(json_object_get(r, "no"), said, &no_rest);
@@ -525,7 +515,7 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
             return;
         }
         if (no == 2 || (no == 1 && text_is_blank(said + no_rest))) {
-            set(t, frame, "reflect", json_string("correct"));
+            turn_set(t, frame, "reflect", json_string("correct"));
             turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
             return;
         }
@@ -541,13 +531,13 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         return;
     }
     correction += lead_len(r, correction); /* "no, i mean i get scared": "i get scared" */
-    if (str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), turn_var_said(t, correction));
+    if (sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), turn_var_said(t, correction));
     flow_keep(t, frame, "answer", turn_var_said(t, correction));
-    if (str(st, "journal"))
-        turn_journal(t, frame, str(st, "journal"), correction);
+    if (sb_json_str(st, "journal"))
+        turn_journal(t, frame, sb_json_str(st, "journal"), correction);
     turn_say(t, "reflection/thanks", json_object_get(r, "thanks"), NULL);
-    flow_go(t, frame, str(st, "next"));
+    flow_go(t, frame, sb_json_str(st, "next"));
 }
 
 /* --- text and rating states --- */
@@ -602,7 +592,7 @@ static int yes_no_to_open_question(turn *t, const json_t *frame, const json_t *s
 {
     const json_t *r = dialogs_data(t->d, "reflection");
     if (json_is_true(json_object_get(frame, "nudged")) || !json_object_get(dialogs_data(t->d, "commands"), "yes_no_text") ||
-        safety_is_plan(t->d, str(frame, "dialog")))
+        safety_is_plan(t->d, sb_json_str(frame, "dialog")))
         return 0;
     size_t rest = 0;
     int yes = match_words(json_object_get(r, "yes"), t->text, &rest);
@@ -638,33 +628,33 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
         return;
     }
     if (nudge) {
-        set(t, frame, "nudged", json_true());
+        turn_set(t, frame, "nudged", json_true());
         turn_say_data(t, "yes_no_text");
         return;
     }
-    if (str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), turn_var_said(t, t->text));
+    if (sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), turn_var_said(t, t->text));
     flow_keep(t, frame, "answer", turn_var_said(t, t->text));
     if (kind == ANSWER_UNSURE) { /* their words, kept for later texts, but not journaled */
         answer_say_kind(t, kind);
-        flow_go(t, frame, str(st, "next"));
+        flow_go(t, frame, sb_json_str(st, "next"));
         return;
     }
     if (json_is_true(json_object_get(st, "reflect"))) {
         begin_reflection(t, frame, st);
         return;
     }
-    const char *reflect = str(st, "reflect");
+    const char *reflect = sb_json_str(st, "reflect");
     if (reflect && strcmp(reflect, "echo") == 0) {
-        if (str(st, "journal"))
-            turn_journal(t, frame, str(st, "journal"), t->text);
+        if (sb_json_str(st, "journal"))
+            turn_journal(t, frame, sb_json_str(st, "journal"), t->text);
         answer_echo(t, frame, st, t->text);
-        flow_go(t, frame, str(st, "next"));
+        flow_go(t, frame, sb_json_str(st, "next"));
         return;
     }
-    if (str(st, "journal"))
-        turn_journal(t, frame, str(st, "journal"), t->text);
-    flow_go(t, frame, str(st, "next"));
+    if (sb_json_str(st, "journal"))
+        turn_journal(t, frame, sb_json_str(st, "journal"), t->text);
+    flow_go(t, frame, sb_json_str(st, "next"));
 }
 
 void answer_rating(turn *t, json_t *frame, const json_t *st)
@@ -686,10 +676,10 @@ void answer_rating(turn *t, json_t *frame, const json_t *st)
         return;
     }
     char number[4] = {(char)('0' + rating), '\0'};
-    if (str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), json_string(number));
+    if (sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), json_string(number));
     flow_keep(t, frame, "answer", turn_var_said(t, t->text));
-    if (str(st, "measure"))
-        turn_effect(t, SB_FX_RATING, str(st, "measure"), NULL, rating);
-    flow_go(t, frame, str(st, "next"));
+    if (sb_json_str(st, "measure"))
+        turn_effect(t, SB_FX_RATING, sb_json_str(st, "measure"), NULL, rating);
+    flow_go(t, frame, sb_json_str(st, "next"));
 }

@@ -63,6 +63,7 @@
 #include "route.h"
 #include "safety.h"
 #include "sb.h"
+#include "sb_json.h"
 #include "text.h"
 #include "turn.h"
 
@@ -94,34 +95,23 @@ void engine_step_free(sb_step *s)
     memset(s, 0, sizeof *s);
 }
 
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-static void set(turn *t, json_t *obj, const char *key, json_t *value)
-{
-    if (!value || json_object_set_new(obj, key, value))
-        turn_fail(t, SB_ENOMEM);
-}
-
 /* --- repair --- */
 
 /* Frames are stored only in states that wait: for an answer, or (below the top) on the
  * dialog they called. */
 static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame, int top)
 {
-    const json_t *dialog = dialogs_dialog(d, str(frame, "dialog"));
-    const char *name = str(frame, "state");
+    const json_t *dialog = dialogs_dialog(d, sb_json_str(frame, "dialog"));
+    const char *name = sb_json_str(frame, "state");
     const json_t *st = name ? json_object_get(json_object_get(dialog, "states"), name) : NULL;
-    const char *expect = str(st, "expect");
+    const char *expect = sb_json_str(st, "expect");
     int answers = expect && strcmp(expect, "none") != 0;
     if (!st || !(answers || (!top && json_object_get(st, "call"))))
         return 0;
     const json_t *vars = json_object_get(frame, "vars");
     if (vars && !json_is_object(vars))
         return 0;
-    const char *phase = str(frame, "reflect");
+    const char *phase = sb_json_str(frame, "reflect");
     const json_t *pending = json_object_get(frame, "pending");
     if (json_object_get(frame, "reflect"))
         return phase && (strcmp(phase, "check") == 0 || strcmp(phase, "correct") == 0) &&
@@ -162,27 +152,27 @@ static int repair(turn *t)
 {
     json_t *s = t->state;
     if (!json_is_integer(json_object_get(s, "v")))
-        set(t, s, "v", json_integer(1));
+        turn_set(t, s, "v", json_integer(1));
     if (!json_is_boolean(json_object_get(s, "met")))
-        set(t, s, "met", json_false());
-    const char *consent = str(s, "consent");
+        turn_set(t, s, "met", json_false());
+    const char *consent = sb_json_str(s, "consent");
     if (json_object_get(s, "consent") &&
         (!consent || (strcmp(consent, "yes") != 0 && strcmp(consent, "no") != 0)))
         json_object_del(s, "consent");
     json_int_t count = json_integer_value(json_object_get(s, "turn"));
-    set(t, s, "turn", json_integer(count >= 0 && count < INT32_MAX ? count + 1 : 1));
+    turn_set(t, s, "turn", json_integer(count >= 0 && count < INT32_MAX ? count + 1 : 1));
     if (json_object_get(s, "last") && !json_is_integer(json_object_get(s, "last")))
         json_object_del(s, "last");
     if (json_object_get(s, "picked") && !json_is_object(json_object_get(s, "picked")))
         json_object_del(s, "picked");
     const json_t *followup = json_object_get(s, "followup");
-    const json_t *fdialog = dialogs_dialog(t->d, str(followup, "dialog"));
-    const json_t *fstate = json_object_get(json_object_get(fdialog, "states"), str(followup, "state"));
-    const char *fexpect = str(fstate, "expect");
+    const json_t *fdialog = dialogs_dialog(t->d, sb_json_str(followup, "dialog"));
+    const json_t *fstate = json_object_get(json_object_get(fdialog, "states"), sb_json_str(followup, "state"));
+    const char *fexpect = sb_json_str(fstate, "expect");
     int dialog_ok = fexpect && strcmp(fexpect, "text") == 0 &&
                     (!json_object_get(followup, "vars") || json_is_object(json_object_get(followup, "vars")));
     if (followup && (!json_is_integer(json_object_get(followup, "at")) ||
-                     !(exercise_find(t->d, str(followup, "exercise")) || dialog_ok)))
+                     !(exercise_find(t->d, sb_json_str(followup, "exercise")) || dialog_ok)))
         json_object_del(s, "followup");
     repair_safety(t);
 
@@ -203,7 +193,7 @@ static int repair(turn *t)
     }
     if (ok)
         return 0;
-    set(t, s, "stack", json_array());
+    turn_set(t, s, "stack", json_array());
     return stack != NULL;
 }
 
@@ -225,9 +215,9 @@ static int where(turn *t)
 
 static void command(turn *t, const json_t *cmd, const char *arg)
 {
-    const char *name = str(cmd, "name");
-    const char *action = str(cmd, "action");
-    const char *dialog = str(cmd, "dialog");
+    const char *name = sb_json_str(cmd, "name");
+    const char *action = sb_json_str(cmd, "action");
+    const char *dialog = sb_json_str(cmd, "dialog");
     const json_t *reply = json_object_get(cmd, "reply");
     char key[120];
     snprintf(key, sizeof key, "command/%.100s", name ? name : "");
@@ -280,7 +270,7 @@ static void fallback(turn *t)
         turn_say_data(t, "fallback_again");
     else
         turn_say_data(t, "fallback");
-    set(t, t->state, "missed", json_true());
+    turn_set(t, t->state, "missed", json_true());
 }
 
 /* 1 when the input is a short goodbye: a phrase of commands.json "closing_words" ("that's
@@ -331,8 +321,8 @@ static int names_feeling(turn *t)
  * just said it did not follow. Returns 1 when it started. */
 static int listen(turn *t)
 {
-    const char *id = str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = str(turn_top(t), "dialog");
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     if (turn_top(t) && !top) /* an exercise step: a comment on it is the exercise's to take */
         return 0;
     /* never over the safety plan, nor over a question that sets something (consent): it
@@ -386,7 +376,7 @@ static int reports_back(turn *t)
  * request to be heard: then the message is the first thing heard. */
 static int listen_heard(turn *t, const char *id)
 {
-    const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
     if (!listen_id || strcmp(listen_id, id) != 0)
         return 0;
     long words = word_count(t->text);
@@ -439,8 +429,8 @@ static void idle_input(turn *t, int64_t gap)
  * reflection.json "heard_question" and the menu again, not "that didn't fit". */
 static int question_while_listening(turn *t)
 {
-    const char *id = str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = str(turn_top(t), "dialog");
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     const json_t *texts = json_object_get(dialogs_data(t->d, "reflection"), "heard_question");
     if (!id || !top || strcmp(id, top) != 0 || !texts)
         return 0;
@@ -460,8 +450,8 @@ static int question_while_listening(turn *t)
  * set aside but let go: what started answers its "where would you like to start?". */
 static void set_aside(turn *t)
 {
-    const char *top = str(turn_top(t), "dialog");
-    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
     if (top && first && strcmp(top, first) == 0 && !flow_waits_consequence(t))
         flow_reset(t); /* the welcome's "where would you like to start?" is answered by it */
     else if (top)
@@ -476,7 +466,7 @@ static void set_aside(turn *t)
  * that already waits (asking again serves better). Returns 1 when something started. */
 static int interrupt(turn *t)
 {
-    const char *top = str(turn_top(t), "dialog");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     if (safety_is_plan(t->d, top))
         return flow_own_words(t); /* "keep talking with me": what they wrote is the talk */
     if (is_closing(t)) { /* "thanks, that's all for today": a goodbye, not a wrong answer */
@@ -484,7 +474,7 @@ static int interrupt(turn *t)
         turn_say_data(t, "closing");
         return 1;
     }
-    const char *back = str(dialogs_data(t->d, "commands"), "return");
+    const char *back = sb_json_str(dialogs_data(t->d, "commands"), "return");
     if (top && back && strcmp(top, back) == 0) {
         /* asked "pick it up or start fresh?", they say something else ("not great tbh"):
          * that is today's conversation, and the old one is let go */
@@ -495,7 +485,7 @@ static int interrupt(turn *t)
     const json_t *cmd = NULL;
     char *arg = NULL;
     int rc = match_command(t->d, t->text, MATCH_IDLE, 1, &cmd, &arg);
-    const char *dialog = str(cmd, "dialog");
+    const char *dialog = sb_json_str(cmd, "dialog");
     if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
         if (dialog)
             set_aside(t);
@@ -512,7 +502,7 @@ static int interrupt(turn *t)
         return 1;
     }
     if (rc == 1 && !(top && strcmp(id, top) == 0)) {
-        const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+        const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
         if (listen_id && strcmp(id, listen_id) == 0)
             flow_reset(t); /* see listen(): the menu is let go, not brought back after */
         else
@@ -524,7 +514,7 @@ static int interrupt(turn *t)
         return 1;
     route r;
     if (route_interrupt(t, &r)) {
-        if (r.dialog || str(r.command, "dialog"))
+        if (r.dialog || sb_json_str(r.command, "dialog"))
             set_aside(t); /* an action ("nudge") leaves the question as it was */
         start(t, &r, -1);
         return 1;
@@ -559,19 +549,19 @@ static void command_or_fallback(turn *t, int greeting)
 static int returning(turn *t, int64_t gap, int greeting)
 {
     const json_t *commands = dialogs_data(t->d, "commands");
-    const char *back = str(commands, "return");
+    const char *back = sb_json_str(commands, "return");
     json_t *top = turn_top(t);
-    const char *id = str(top, "dialog");
+    const char *id = sb_json_str(top, "dialog");
     if (gap < FOLLOWUP_GAP || !id || !back || !dialogs_dialog(t->d, back) ||
         strcmp(id, back) == 0 || safety_is_plan(t->d, id))
         return 0;
     const json_t *dialog = dialogs_dialog(t->d, id);
-    const json_t *st = json_object_get(json_object_get(dialog, "states"), str(top, "state"));
-    const char *expect = str(st, "expect");
+    const json_t *st = json_object_get(json_object_get(dialog, "states"), sb_json_str(top, "state"));
+    const char *expect = sb_json_str(st, "expect");
     int text = json_object_get(top, "reflect") || (expect && strcmp(expect, "text") == 0);
     if (!greeting && !text && !flow_would_retry(t))
         return 0;
-    const char *title = str(dialog, "title") ? str(dialog, "title") : id;
+    const char *title = sb_json_str(dialog, "title") ? sb_json_str(dialog, "title") : id;
     long words = word_count(t->text);
     if (words < 0) {
         turn_fail(t, SB_ENOMEM);
@@ -588,7 +578,7 @@ static int returning(turn *t, int64_t gap, int greeting)
         }
         return 1;
     }
-    const char *listen_id = str(commands, "listen");
+    const char *listen_id = sb_json_str(commands, "listen");
     if (listen_id && strcmp(id, listen_id) == 0) {
         /* listening days ago is nothing to "pick up": today's talk starts fresh */
         flow_reset(t);
@@ -615,8 +605,8 @@ static int returning(turn *t, int64_t gap, int greeting)
 /* 1 when the coach listens: at a listening state, or at the menu of the listening dialog. */
 static int in_listening(turn *t)
 {
-    const char *id = str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = str(turn_top(t), "dialog");
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     return flow_listening(t) || (id && top && strcmp(id, top) == 0);
 }
 
@@ -728,9 +718,9 @@ static int is_greeting(turn *t)
 static int first_contact(turn *t)
 {
     const json_t *commands = dialogs_data(t->d, "commands");
-    const char *first = str(commands, "first_contact");
+    const char *first = sb_json_str(commands, "first_contact");
     if (!first) {
-        set(t, t->state, "met", json_true());
+        turn_set(t, t->state, "met", json_true());
         return 0;
     }
     const json_t *cmd = NULL;
@@ -749,7 +739,7 @@ static int first_contact(turn *t)
     if ((cmd || trigger) && !greeting) {
         if (!json_is_true(json_object_get(t->state, "hello")))
             turn_say_data(t, "first_command");
-        set(t, t->state, "hello", json_true());
+        turn_set(t, t->state, "hello", json_true());
         if (cmd)
             command(t, cmd, arg);
         else
@@ -763,12 +753,12 @@ static int first_contact(turn *t)
         if (r.command || r.dialog) {
             if (!json_is_true(json_object_get(t->state, "hello")))
                 turn_say_data(t, "first_command");
-            set(t, t->state, "hello", json_true());
+            turn_set(t, t->state, "hello", json_true());
             start(t, &r, -1);
         }
         return 1;
     }
-    set(t, t->state, "met", json_true());
+    turn_set(t, t->state, "met", json_true());
     json_object_del(t->state, "hello");
     if (!greeting && words >= OPENING_MIN_WORDS && json_object_get(commands, "first_text")) {
         turn_say_data(t, "first_text");
@@ -815,7 +805,7 @@ static int64_t note_time(turn *t)
 {
     const json_t *last = json_object_get(t->state, "last");
     int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
-    set(t, t->state, "last", json_integer(t->in->now));
+    turn_set(t, t->state, "last", json_integer(t->in->now));
     t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
     t->missed = json_is_true(json_object_get(t->state, "missed"));
     json_object_del(t->state, "missed");
@@ -830,9 +820,9 @@ static int64_t note_time(turn *t)
  * message when one is kept already, goes the usual way. Returns 1 when it kept one. */
 static int keep_opening(turn *t)
 {
-    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
     json_t *frame = turn_top(t);
-    const char *top = str(frame, "dialog");
+    const char *top = sb_json_str(frame, "dialog");
     if (!first || !top || strcmp(top, first) != 0 || !flow_would_retry(t) ||
         json_object_get(t->state, "consent") ||
         !json_object_get(dialogs_data(t->d, "commands"), "first_text_waiting") ||
@@ -862,10 +852,10 @@ static int keep_opening(turn *t)
  * talk. Returns 1 when done. */
 static int aside(turn *t)
 {
-    const char *top = str(turn_top(t), "dialog");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     if (safety_is_own(t->d, top) || is_bang(t->text))
         return 0;
-    const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
     int listening = listen_id && top && strcmp(top, listen_id) == 0;
     const char *act = route_aside(t, listening);
     if (!act)
@@ -975,7 +965,7 @@ static int holds_exercise(const json_t *stack, const char *id)
     size_t i;
     json_t *frame;
     json_array_foreach(stack, i, frame) {
-        const char *x = str(frame, "exercise");
+        const char *x = sb_json_str(frame, "exercise");
         if (x && strcmp(x, id) == 0)
             return 1;
     }
@@ -991,7 +981,7 @@ static void note_stopped(turn *t, const json_t *before)
     size_t i;
     json_t *frame;
     json_array_foreach(json_object_get(before, "stack"), i, frame) {
-        const char *id = str(frame, "exercise");
+        const char *id = sb_json_str(frame, "exercise");
         if (!id || json_is_true(json_object_get(frame, "how")) ||
             holds_exercise(json_object_get(t->state, "stack"), id))
             continue;
@@ -1007,8 +997,8 @@ static void note_stopped(turn *t, const json_t *before)
 /* 1 when the top frame is the safety plan of the category mask stands for. */
 static int in_own_plan(turn *t, int mask)
 {
-    const char *top = str(turn_top(t), "dialog");
-    const char *plan = str(safety_category(t->d, safety_primary(mask)), "dialog");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    const char *plan = sb_json_str(safety_category(t->d, safety_primary(mask)), "dialog");
     return top && plan && strcmp(top, plan) == 0;
 }
 
@@ -1045,7 +1035,7 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
             json_decref(turn_pop(&t));
         safety_answer(&t, rc);
         if (!t.in->group)
-            set(&t, t.state, "last", json_integer(t.in->now));
+            turn_set(&t, t.state, "last", json_integer(t.in->now));
     } else if (t.in->group) {
         group_input(&t);
     } else {

@@ -79,6 +79,12 @@ void turn_fail(turn *t, int rc)
         t->rc = rc;
 }
 
+void turn_set(turn *t, json_t *obj, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(obj, key, value))
+        turn_fail(t, SB_ENOMEM);
+}
+
 void turn_reply_owned(turn *t, char *text)
 {
     if (t->rc != SB_OK || !text) {

@@ -59,6 +59,8 @@ int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input
 int turn_end(turn *t, sb_step *out);
 
 void turn_fail(turn *t, int rc);
+/* obj.key = value, taking value; a NULL value (ENOMEM making it) or a failed set fails the turn. */
+void turn_set(turn *t, json_t *obj, const char *key, json_t *value);
 
 /* Replies and effects (copies of the strings are taken). */
 void turn_reply(turn *t, const char *text);
