@@ -9,6 +9,7 @@
 
 #include "flow.h"
 #include "match.h"
+#include "person.h"
 #include "reflect.h"
 #include "safety.h"
 #include "sb.h"
@@ -226,8 +227,7 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
         turn_set(t, frame, "reflection", turn_var(t, reflection));
         flow_keep(t, frame, "reflection", turn_var(t, reflection));
         turn_set(t, frame, "reflect", json_string("check"));
-        const char *consent = sb_json_str(t->state, "consent");
-        if (sb_json_str(st, "journal") && consent && strcmp(consent, "yes") == 0)
+        if (sb_json_str(st, "journal") && person_consents(t->state))
             turn_set(t, frame, "pending", json_string(t->text));
     } else {
         turn_fail(t, SB_ENOMEM);

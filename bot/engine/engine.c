@@ -8,43 +8,8 @@
  * crisis answers and what follows them in safety.c, the bookkeeping of a step (replies,
  * effects, variant picks, the stack) in turn.c.
  *
- * The person's state, a JSON object the store keeps as text:
- *   "v": 1                    shape version
- *   "met": true               first contact has run (commands.json first_contact)
- *   "hello": true             before it: the one-line hello for a first command was said
- *   "consent": "yes" | "no"   absent until a state's "set" decides it; journal needs "yes"
- *   "turn": 42                engine calls so far; with input.now it seeds variant picks
- *   "last": 1767225600        input.now of the previous direct input (follow-up gap)
- *   "missed": true            the previous reply was commands.json "fallback" (never twice)
- *   "picked": {"key": 1}      last variant used per text ("dialog/state", "commands/x")
- *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation, or
- *               {"dialog": "id", "state": "name", "at": ..., "vars": {...} | "unkept": true}
- *                             a planned step's check-back (a state's "followup"; its words
- *                             only with consent)
- *   "safety": {"at": 1767225600, "cat": "suicide", "due": true, "checked": true,
- *              "asked": 1767225600}   after a crisis answer (safety.h): when, its category
- *                             id (never the words), the check of the next conversation still
- *                             to come, the one check after a downplay made; and when the
- *                             direct question on unclear risk was last asked. Dropped after
- *                             SAFETY_FOLLOWUP_WINDOW.
- *   "stack": [frame, ...]     bottom first, at most 4 (turn.h); the top frame waits
- * Frames:
- *   {"dialog": "id", "state": "name", "vars": {"name": "text", ...},   Markdown: what the
- *                              person wrote is stored escaped (turn_var_said)
- *    "called": true            pushed by a "call" state: when it ends, the caller goes on
- *                              to its call state's next; otherwise the frame interrupted
- *                              the one below, which then resumes (commands.json "resume"
- *                              and its question again)
- *    "told": true              "no_consent" was said in this run
- *    "nudged": true            a bare yes/no to an open question was asked about (answer.c)
- *    "misses": 2               answers in a row that fit nothing asked (flow_missed)
- *    "reflect": "check" | "correct", "reflection": "Markdown", "pending": "text"}
- *                              a reflection awaiting yes/no: the coach's reflection, and the
- *                              answer as written only when it is to be journaled (consent)
- * Of what the person wrote, "vars" keeps only what a text of the dialog still shows
- * (flow_keep); all of it goes with the frame when the dialog ends, stops or is dropped.
- *   {"exercise": "id", "step": 0, "how": true, "asked": true, "told": true}   see exercise.c
- *   {"followup": "id", "told": true}                          see exercise.c
+ * The person's state, a JSON object the store keeps as text, and its frames: person.h,
+ * whose module is the only code that knows its shape.
  * A state that does not fit (unknown dialog or state, a dialog changed since) is repaired:
  * the stack is dropped, commands.json "reset" is said if the set has one, and the input is
  * handled as if the person were idle — they get an answer, never an error.
@@ -59,6 +24,7 @@
 #include "exercise.h"
 #include "flow.h"
 #include "match.h"
+#include "person.h"
 #include "reflect.h"
 #include "route.h"
 #include "safety.h"
@@ -76,7 +42,7 @@
 
 json_t *engine_new_state(void)
 {
-    return json_pack("{s:i, s:b, s:i, s:[]}", "v", 1, "met", 0, "turn", 0, "stack");
+    return person_new();
 }
 
 void engine_step_free(sb_step *s)
@@ -123,7 +89,7 @@ static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame, int top)
 /* The "safety" memory: fields of the wrong type go, and all of it once it is old. */
 static void repair_safety(turn *t)
 {
-    json_t *safety = json_object_get(t->state, "safety");
+    json_t *safety = person_get(t->state, PERSON_SAFETY);
     if (!safety)
         return;
     const json_t *at = json_object_get(safety, "at");
@@ -132,7 +98,7 @@ static void repair_safety(turn *t)
     if (json_is_integer(asked) && json_integer_value(asked) > newest)
         newest = (int64_t)json_integer_value(asked);
     if (!json_is_object(safety) || t->in->now - newest > SAFETY_FOLLOWUP_WINDOW) {
-        json_object_del(t->state, "safety");
+        person_drop(t->state, PERSON_SAFETY);
         return;
     }
     if (at && !json_is_integer(at))
@@ -151,21 +117,8 @@ static void repair_safety(turn *t)
 static int repair(turn *t)
 {
     json_t *s = t->state;
-    if (!json_is_integer(json_object_get(s, "v")))
-        turn_set(t, s, "v", json_integer(1));
-    if (!json_is_boolean(json_object_get(s, "met")))
-        turn_set(t, s, "met", json_false());
-    const char *consent = sb_json_str(s, "consent");
-    if (json_object_get(s, "consent") &&
-        (!consent || (strcmp(consent, "yes") != 0 && strcmp(consent, "no") != 0)))
-        json_object_del(s, "consent");
-    json_int_t count = json_integer_value(json_object_get(s, "turn"));
-    turn_set(t, s, "turn", json_integer(count >= 0 && count < INT32_MAX ? count + 1 : 1));
-    if (json_object_get(s, "last") && !json_is_integer(json_object_get(s, "last")))
-        json_object_del(s, "last");
-    if (json_object_get(s, "picked") && !json_is_object(json_object_get(s, "picked")))
-        json_object_del(s, "picked");
-    const json_t *followup = json_object_get(s, "followup");
+    turn_fail(t, person_repair(s));
+    const json_t *followup = person_get(s, PERSON_FOLLOWUP);
     const json_t *fdialog = dialogs_dialog(t->d, sb_json_str(followup, "dialog"));
     const json_t *fstate = json_object_get(json_object_get(fdialog, "states"), sb_json_str(followup, "state"));
     const char *fexpect = sb_json_str(fstate, "expect");
@@ -173,10 +126,10 @@ static int repair(turn *t)
                     (!json_object_get(followup, "vars") || json_is_object(json_object_get(followup, "vars")));
     if (followup && (!json_is_integer(json_object_get(followup, "at")) ||
                      !(exercise_find(t->d, sb_json_str(followup, "exercise")) || dialog_ok)))
-        json_object_del(s, "followup");
+        person_drop(s, PERSON_FOLLOWUP);
     repair_safety(t);
 
-    const json_t *stack = json_object_get(s, "stack");
+    const json_t *stack = person_stack(s);
     int ok = json_is_array(stack) && json_array_size(stack) <= TURN_STACK_MAX;
     size_t i;
     json_t *frame;
@@ -193,7 +146,7 @@ static int repair(turn *t)
     }
     if (ok)
         return 0;
-    turn_set(t, s, "stack", json_array());
+    turn_fail(t, person_stack_reset(s, NULL));
     return stack != NULL;
 }
 
@@ -270,7 +223,7 @@ static void fallback(turn *t)
         turn_say_data(t, "fallback_again");
     else
         turn_say_data(t, "fallback");
-    turn_set(t, t->state, "missed", json_true());
+    turn_fail(t, person_set(t->state, PERSON_MISSED, 1));
 }
 
 /* 1 when the input is a short goodbye: a phrase of commands.json "closing_words" ("that's
@@ -361,7 +314,7 @@ static int listen(turn *t)
  * He helped, it was fine". Taken as the follow-up's answer; 1 when it was. */
 static int reports_back(turn *t)
 {
-    const json_t *pending = json_object_get(t->state, "followup");
+    const json_t *pending = person_get(t->state, PERSON_FOLLOWUP);
     if (!pending || t->in->now - json_integer_value(json_object_get(pending, "at")) < REPORT_MIN_GAP)
         return 0;
     long words = word_count(t->text);
@@ -567,7 +520,7 @@ static int returning(turn *t, int64_t gap, int greeting)
         turn_fail(t, SB_ENOMEM);
         return 1;
     }
-    if (json_object_get(t->state, "followup")) {
+    if (person_get(t->state, PERSON_FOLLOWUP)) {
         /* what they set out to do since matters more than a menu left days ago */
         flow_reset(t);
         if (greeting || words <= LISTEN_MIN_WORDS) {
@@ -720,7 +673,7 @@ static int first_contact(turn *t)
     const json_t *commands = dialogs_data(t->d, "commands");
     const char *first = sb_json_str(commands, "first_contact");
     if (!first) {
-        turn_set(t, t->state, "met", json_true());
+        turn_fail(t, person_set(t->state, PERSON_MET, 1));
         return 0;
     }
     const json_t *cmd = NULL;
@@ -737,9 +690,9 @@ static int first_contact(turn *t)
         return 1;
     }
     if ((cmd || trigger) && !greeting) {
-        if (!json_is_true(json_object_get(t->state, "hello")))
+        if (!person_is(t->state, PERSON_HELLO))
             turn_say_data(t, "first_command");
-        turn_set(t, t->state, "hello", json_true());
+        turn_fail(t, person_set(t->state, PERSON_HELLO, 1));
         if (cmd)
             command(t, cmd, arg);
         else
@@ -751,15 +704,15 @@ static int first_contact(turn *t)
     route r;
     if (!greeting && route_first(t, &r)) { /* a command in other words, another language */
         if (r.command || r.dialog) {
-            if (!json_is_true(json_object_get(t->state, "hello")))
+            if (!person_is(t->state, PERSON_HELLO))
                 turn_say_data(t, "first_command");
-            turn_set(t, t->state, "hello", json_true());
+            turn_fail(t, person_set(t->state, PERSON_HELLO, 1));
             start(t, &r, -1);
         }
         return 1;
     }
-    turn_set(t, t->state, "met", json_true());
-    json_object_del(t->state, "hello");
+    turn_fail(t, person_set(t->state, PERSON_MET, 1));
+    person_set(t->state, PERSON_HELLO, 0);
     if (!greeting && words >= OPENING_MIN_WORDS && json_object_get(commands, "first_text")) {
         turn_say_data(t, "first_text");
         flow_start_with(t, first, "opening", t->text);
@@ -803,12 +756,12 @@ static int followup_after_crisis(turn *t, const json_t *cmd)
 /* Time since the person's previous direct input (-1 for none), now remembered as the last. */
 static int64_t note_time(turn *t)
 {
-    const json_t *last = json_object_get(t->state, "last");
-    int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
-    turn_set(t, t->state, "last", json_integer(t->in->now));
+    int64_t last = person_last(t->state);
+    int64_t gap = last >= 0 ? t->in->now - last : -1;
+    turn_fail(t, person_set_last(t->state, t->in->now));
     t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
-    t->missed = json_is_true(json_object_get(t->state, "missed"));
-    json_object_del(t->state, "missed");
+    t->missed = person_is(t->state, PERSON_MISSED);
+    person_set(t->state, PERSON_MISSED, 0);
     return gap;
 }
 
@@ -824,7 +777,7 @@ static int keep_opening(turn *t)
     json_t *frame = turn_top(t);
     const char *top = sb_json_str(frame, "dialog");
     if (!first || !top || strcmp(top, first) != 0 || !flow_would_retry(t) ||
-        json_object_get(t->state, "consent") ||
+        person_consent(t->state) ||
         !json_object_get(dialogs_data(t->d, "commands"), "first_text_waiting") ||
         json_object_get(flow_vars(t, frame), "opening") || !route_says_something(t))
         return 0;
@@ -882,7 +835,6 @@ static int aside(turn *t)
  * that waited on top (route.h), popped by the caller and taken here: answered or left now. */
 static void direct_input(turn *t, int64_t gap, json_t *menu)
 {
-    json_t *s = t->state;
     int idle = turn_top(t) == NULL;
     const json_t *cmd = NULL;
     char *arg = NULL;
@@ -902,7 +854,7 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         arg = NULL;
         idle = turn_top(t) == NULL;
     }
-    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text) && first_contact(t)) {
+    if (!person_is(t->state, PERSON_MET) && idle && !is_bang(t->text) && first_contact(t)) {
         json_decref(menu);
         return;
     }
@@ -980,10 +932,10 @@ static void note_stopped(turn *t, const json_t *before)
 {
     size_t i;
     json_t *frame;
-    json_array_foreach(json_object_get(before, "stack"), i, frame) {
+    json_array_foreach(person_stack(before), i, frame) {
         const char *id = sb_json_str(frame, "exercise");
         if (!id || json_is_true(json_object_get(frame, "how")) ||
-            holds_exercise(json_object_get(t->state, "stack"), id))
+            holds_exercise(person_stack(t->state), id))
             continue;
         int done = 0;
         for (size_t k = 0; k < t->neffects; k++)
@@ -1035,7 +987,7 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
             json_decref(turn_pop(&t));
         safety_answer(&t, rc);
         if (!t.in->group)
-            turn_set(&t, t.state, "last", json_integer(t.in->now));
+            turn_fail(&t, person_set_last(t.state, t.in->now));
     } else if (t.in->group) {
         group_input(&t);
     } else {

@@ -1,12 +1,13 @@
 /* flow.c — runs dialogs (flow.h): entering states and following those that do not wait
  * (say-only, call, final, dialog:ID), the answers to choice, text and rating states, the
  * reflect-and-check exchange, and resuming an interrupted dialog. States change only
- * through go_to() and enter(). The state's JSON shape is documented in engine.c. */
+ * through go_to() and enter(). The state's JSON shape is documented in person.h. */
 #include "flow.h"
 
 #include "answer.h"
 #include "exercise.h"
 #include "match.h"
+#include "person.h"
 #include "reflect.h"
 #include "route.h"
 #include "safety.h"
@@ -272,8 +273,8 @@ static void apply_settings(turn *t, const json_t *st)
         const char *v = json_string_value(value);
         if (!v)
             continue;
-        if (strcmp(key, "consent") == 0)
-            turn_set(t, t->state, "consent", json_string(v));
+        if (strcmp(key, "consent") == 0 && person_set_consent(t->state, v) == SB_ENOMEM)
+            turn_fail(t, SB_ENOMEM);
         turn_effect(t, SB_FX_SETTING, key, v, 0);
     }
 }
@@ -286,15 +287,14 @@ static void answer_dialog(turn *t, json_t *frame);
  * asked in its "say_unkept" words. Replaces an older pending follow-up. */
 static void remember_followup(turn *t, json_t *frame, const char *target)
 {
-    const char *consent = sb_json_str(t->state, "consent");
-    int keep = consent && strcmp(consent, "yes") == 0;
+    int keep = person_consents(t->state);
     json_t *pending = json_pack("{s:s, s:s, s:I}", "dialog", sb_json_str(frame, "dialog"), "state",
                                 target, "at", (json_int_t)t->in->now);
     if (pending && keep)
         turn_set(t, pending, "vars", json_deep_copy(flow_vars(t, frame)));
     else if (pending)
         turn_set(t, pending, "unkept", json_true());
-    turn_set(t, t->state, "followup", pending);
+    turn_fail(t, person_put(t->state, PERSON_FOLLOWUP, pending));
 }
 
 void flow_followup(turn *t, const json_t *pending, int heard)
@@ -469,14 +469,14 @@ void flow_start_answered(turn *t, const char *id)
 void flow_start_in_group(turn *t, const char *id, const char *arg)
 {
     json_t *own = json_incref(turn_stack(t));
-    turn_set(t, t->state, "stack", json_array());
+    turn_fail(t, person_stack_reset(t->state, NULL));
     t->scratch = 1;
     flow_start(t, id, arg);
     t->scratch = 0;
     if (json_array_size(turn_stack(t)) > 0) /* it would wait for an answer: not here */
         turn_say_data(t, "group_continue");
     if (own)
-        turn_set(t, t->state, "stack", own);
+        turn_fail(t, person_stack_reset(t->state, own));
 }
 
 /* --- answers to a waiting dialog state --- */

@@ -7,6 +7,7 @@
 #include "crisis_model.h"
 #include "engine.h"
 #include "flow.h"
+#include "person.h"
 #include "sb_json.h"
 #include "understand.h"
 #include "sb.h"
@@ -203,10 +204,10 @@ int safety_is_plan(const sb_dialogs *d, const char *id)
 /* The person's "safety" object, made when missing. Borrowed from the state. */
 static json_t *memory(turn *t)
 {
-    json_t *s = json_object_get(t->state, "safety");
+    json_t *s = person_get(t->state, PERSON_SAFETY);
     if (!json_is_object(s)) {
         s = json_object();
-        turn_set(t, t->state, "safety", s);
+        turn_fail(t, person_put(t->state, PERSON_SAFETY, s));
     }
     return s;
 }
@@ -295,7 +296,7 @@ void safety_answer(turn *t, int mask)
 void safety_answer_category(turn *t, const char *id)
 {
     if (!id)
-        id = sb_json_str(json_object_get(t->state, "safety"), "cat");
+        id = sb_json_str(person_get(t->state, PERSON_SAFETY), "cat");
     answer(t, 1 << safety_category_index(t->d, id));
 }
 
@@ -315,7 +316,7 @@ static const json_t *list_data(turn *t, const char *name)
 
 int safety_followup_due(turn *t, int64_t gap)
 {
-    const json_t *s = json_object_get(t->state, "safety");
+    const json_t *s = person_get(t->state, PERSON_SAFETY);
     return json_is_true(json_object_get(s, "due")) && gap >= SAFETY_DOWNPLAY_WINDOW &&
            sb_json_str(list_data(t, "followup"), "dialog") != NULL;
 }
@@ -361,7 +362,7 @@ static int unclear_to_classifier(turn *t)
 
 int safety_after(turn *t, int64_t gap)
 {
-    json_t *s = json_object_get(t->state, "safety");
+    json_t *s = person_get(t->state, PERSON_SAFETY);
     int64_t since = t->in->now - sb_json_int(s, "at", 0);
     int recent = json_is_object(s) && sb_json_int(s, "at", 0) > 0 && since >= 0;
     if (recent && since <= SAFETY_RESTATE_WINDOW && said(t, SAFETY_RESTATE)) {
@@ -398,7 +399,7 @@ int safety_after(turn *t, int64_t gap)
 
 static void followup_done(turn *t)
 {
-    json_t *s = json_object_get(t->state, "safety");
+    json_t *s = person_get(t->state, PERSON_SAFETY);
     if (json_is_object(s))
         json_object_del(s, "due");
     turn_effect(t, SB_FX_CHECKED, NULL, NULL, 0);
