@@ -55,6 +55,8 @@ typedef struct sb_buf {
 int sb_buf_append(sb_buf *b, const char *s, size_t n); /* SB_ENOMEM leaves b unchanged */
 int sb_buf_puts(sb_buf *b, const char *s);
 int sb_buf_printf(sb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* text as a paragraph of its own: a blank line first unless b is empty. */
+int sb_buf_paragraph(sb_buf *b, const char *text);
 void sb_buf_free(sb_buf *b);
 /* Hands the contents to the caller (never NULL on success: "" for an empty buffer). */
 char *sb_buf_take(sb_buf *b);
