@@ -4,8 +4,11 @@
 #include "matrix_http.h"
 
 #include "backoff.h"
+#include "matrix_json.h"
 #include "matrix_parse.h"
+#include "sb_json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +51,55 @@ matrix_outcome matrix_outcome_of(int transport_ok, long status, const char *body
     if (status == 401)
         return MATRIX_UNAUTHORIZED;
     return MATRIX_REFUSED;
+}
+
+int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errcode_size,
+                       long *retry_after_ms)
+{
+    if (errcode_size)
+        errcode[0] = '\0';
+    *retry_after_ms = -1;
+    json_t *root = matrix_json_load(json, len);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return SB_EPARSE;
+    }
+    const char *code = sb_json_str(root, "errcode");
+    if (code && errcode_size)
+        snprintf(errcode, errcode_size, "%s", code);
+    const json_t *ms = json_object_get(root, "retry_after_ms");
+    if (json_is_integer(ms) && json_integer_value(ms) >= 0 && json_integer_value(ms) <= 86400000)
+        *retry_after_ms = (long)json_integer_value(ms);
+    json_decref(root);
+    return SB_OK;
+}
+
+long matrix_retry_after_ms(const char *value, time_t now)
+{
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    long seconds;
+    char digits[16];
+    size_t n = strspn(value, "0123456789");
+    if (n > 0 && n < sizeof digits && value[n + strspn(value + n, " \t\r\n")] == '\0') {
+        memcpy(digits, value, n);
+        digits[n] = '\0';
+        if (sb_parse_long(digits, 0, 86400, &seconds) == SB_OK)
+            return seconds * 1000;
+        return -1;
+    }
+    struct tm tm = {0};
+    const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end)
+        return -1;
+    time_t when = timegm(&tm);
+    if (when == (time_t)-1)
+        return -1;
+    if (when <= now)
+        return 0;
+    return when - now > 86400 ? 86400000L : (long)(when - now) * 1000;
 }
 
 long matrix_backoff_ms(int failures, long min_ms, long max_ms, unsigned random)
