@@ -432,10 +432,7 @@ static void *thread_main(void *arg)
 
 static void lws_log_emit(int level, const char *line)
 {
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        n--;
-    sb_log(level == LLL_ERR ? "error" : "warn", "lws", "%.*s", (int)n, line);
+    sb_log_line(level == LLL_ERR ? "error" : "warn", "lws", line);
 }
 
 static int irc_start(sb_adapter *a, sb_core *core)
