@@ -214,6 +214,11 @@ uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const ch
     return seq;
 }
 
+int matrix_keep_resume(matrix *m, const char *key, const char *value)
+{
+    return matrix_post_batch(m, NULL, key, value) ? SB_OK : SB_ENOMEM;
+}
+
 /* ---- requests ---- */
 
 int matrix_lane_start(matrix *m, lane *l, const char *method, sb_buf *path, json_t *body, int auth,
