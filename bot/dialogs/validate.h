@@ -32,6 +32,21 @@ void validate_dialogs(validate_ctx *v);
 /* Checks every data file of the set and its references into the dialogs. */
 void validate_data(validate_ctx *v);
 
+/* Checks exercises.json, measures.json (validate_exercises.c) and views.json
+ * (validate_views.c); f is the file's name. */
+void validate_exercises(validate_ctx *v, const char *f, const json_t *exercises);
+void validate_measures(validate_ctx *v, const char *f, const json_t *measures);
+void validate_views(validate_ctx *v, const char *f, const json_t *views);
+
+/* Reports every field of obj that is neither in known (NULL-terminated) nor a comment: a
+ * misspelt optional field ("filler_word") would otherwise be ignored without a word. where
+ * names obj in the message. */
+void validate_keys(validate_ctx *v, const char *f, const json_t *obj, const char *const *known,
+                   const char *where);
+/* A list of non-empty texts (words, phrases), required or not; returns 1 when fine. */
+int validate_words(validate_ctx *v, const char *file, const char *what, const json_t *list,
+                   int required);
+
 /* Checks understanding.json, spellings.json, languages.json and the examples of intents/
  * (examples.h: intent id -> utterances, and -> their line numbers; both may be NULL). */
 void validate_understanding(validate_ctx *v, const json_t *examples, const json_t *lines);
