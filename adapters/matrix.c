@@ -235,12 +235,16 @@ int matrix_lane_start(matrix *m, lane *l, const char *method, sb_buf *path, json
     else
         free(text);
     free(url);
-    if (rc != SB_OK) {
-        l->failures++;
-        l->not_before = matrix_now_ms() + matrix_backoff_ms(l->failures, m->backoff_min_ms,
-                                                    m->backoff_max_ms, rand_r(&m->random_state));
-    }
+    if (rc != SB_OK)
+        matrix_lane_back_off(m, l);
     return rc;
+}
+
+void matrix_lane_back_off(matrix *m, lane *l)
+{
+    l->failures++;
+    l->not_before = matrix_now_ms() + matrix_backoff_ms(l->failures, m->backoff_min_ms,
+                                                        m->backoff_max_ms, rand_r(&m->random_state));
 }
 
 void matrix_lane_retry(matrix *m, lane *l, matrix_outcome o, long wait_ms, const char *what,

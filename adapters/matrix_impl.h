@@ -139,6 +139,8 @@ uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const ch
  * committed with the next batch, read back at the next start with sb_core_resume_get.
  * SB_OK or SB_ENOMEM (not kept: asked for again at the next start). */
 int matrix_keep_resume(matrix *m, const char *key, const char *value);
+/* One more failure on lane l: its next request waits out the backoff. */
+void matrix_lane_back_off(matrix *m, lane *l);
 /* Starts a request on lane l: path (freed) below the homeserver, body (taken, may be NULL),
  * with the token when auth. On failure the lane is backed off. SB_OK or SB_ENOMEM/SB_ENET. */
 int matrix_lane_start(matrix *m, lane *l, const char *method, sb_buf *path, json_t *body,

@@ -40,6 +40,20 @@ static json_t *filter_json(void)
                      "lazy_load_members", 1, "ephemeral", "types", "account_data", "types");
 }
 
+/* Starts the sync lane's request when its path and body were made (rc SB_OK); otherwise
+ * nothing is started, and the lane backs off as after a failed request. */
+static void start(matrix *m, int rc, const char *method, sb_buf *path, json_t *body, int auth,
+                  long timeout_ms, size_t cap)
+{
+    if (rc == SB_OK) {
+        matrix_lane_start(m, &m->sync, method, path, body, auth, timeout_ms, cap);
+        return;
+    }
+    sb_buf_free(path);
+    json_decref(body);
+    matrix_lane_back_off(m, &m->sync);
+}
+
 void matrix_poll_step(matrix *m)
 {
     sb_buf path = {0};
@@ -54,13 +68,13 @@ void matrix_poll_step(matrix *m)
             json_object_set_new(body, "device_id", json_string(m->device_id));
         if (!body || sb_buf_puts(&path, API "login") != SB_OK)
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "POST", &path, body, 0, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        start(m, rc, "POST", &path, body, 0, REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     }
     case ST_WHOAMI:
         if (sb_buf_puts(&path, API "account/whoami") != SB_OK)
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        start(m, rc, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     case ST_KEYS:
         /* The keys are made, then committed, then uploaded: a one-time key the server hands
@@ -84,14 +98,14 @@ void matrix_poll_step(matrix *m)
             return;
         if (sb_buf_puts(&path, API "keys/upload") != SB_OK)
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "POST", &path, json_incref(m->keys_body), 1,
+        start(m, rc, "POST", &path, json_incref(m->keys_body), 1,
                           REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     case ST_FILTER:
         if (sb_buf_puts(&path, API "user/") != SB_OK || matrix_url_segment(&path, m->self) ||
             sb_buf_puts(&path, "/filter") != SB_OK)
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "POST", &path, filter_json(), 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        start(m, rc, "POST", &path, filter_json(), 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     case ST_BOOT:
     case ST_SYNC: {
@@ -103,7 +117,7 @@ void matrix_poll_step(matrix *m)
              (sb_buf_puts(&path, "&since=") != SB_OK ||
               matrix_url_segment(&path, m->since) != SB_OK)))
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, timeout + REQUEST_TIMEOUT_MS, SYNC_CAP);
+        start(m, rc, "GET", &path, NULL, 1, timeout + REQUEST_TIMEOUT_MS, SYNC_CAP);
         break;
     }
     case ST_GAP: {
@@ -116,15 +130,13 @@ void matrix_poll_step(matrix *m)
             sb_buf_puts(&path, "&from=") != SB_OK || matrix_url_segment(&path, m->gap_from) ||
             sb_buf_puts(&path, "&to=") != SB_OK || matrix_url_segment(&path, m->since))
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SYNC_CAP);
+        start(m, rc, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SYNC_CAP);
         break;
     }
     case ST_WAIT_COMMIT:
     case ST_DEAD:
         break;
     }
-    if (rc != SB_OK)
-        matrix_request_clear(&m->sync.req, m->multi); /* start() backed the lane off */
 }
 
 static void queue_actions(matrix *m, const matrix_actions *a, job **list)
