@@ -1,6 +1,9 @@
 /* sb.h — the project-wide error convention and a few bounded string helpers.
  * Every fallible function returns SB_OK (0) or a negative SB_E* code; sb_strerror()
- * names it. Nothing here allocates except sb_strdup/sb_strndup/sb_asprintf. */
+ * names it. Where a function also answers a question, its header says so and the answer
+ * is positive (1: found, a row, more to come), never mistaken for an error: test rc < 0.
+ * Where resources are taken, a function frees them at one cleanup label at its end.
+ * Nothing here allocates except sb_strdup/sb_strndup/sb_asprintf. */
 #ifndef SB_H
 #define SB_H
 
