@@ -257,16 +257,10 @@ static int starts_yes_no(turn *t)
 /* 1 when the input names a feeling of reflection.json ("sad", "numb"). */
 static int names_feeling(turn *t)
 {
-    char *echo = NULL, *feeling = NULL;
-    const json_t *r = dialogs_data(t->d, "reflection");
-    if (!r)
-        return 0;
-    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
-        turn_fail(t, SB_ENOMEM);
-    int named = feeling != NULL;
-    free(echo);
-    free(feeling);
-    return named;
+    int named = reflect_names_feeling(dialogs_data(t->d, "reflection"), t->text);
+    if (named < 0)
+        turn_fail(t, named);
+    return named > 0;
 }
 
 /* Free text that no trigger, command or waiting question takes: the listening dialog
@@ -1005,32 +999,35 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     return turn_end(&t, out);
 }
 
-int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id,
-                 const sb_input *in, sb_step *out)
+/* Starts dialog or exercise id (exercise 1) for the person as if they had asked for it;
+ * in a group room a dialog runs on a scratch stack, an exercise is only offered in private. */
+static int start_named(const sb_dialogs *d, const json_t *state, const sb_input *in,
+                       sb_step *out, const char *id, int exercise)
 {
     turn t;
     int repaired;
     if (begin(&t, d, state, in, out, &repaired) != SB_OK)
         return SB_ENOMEM;
-    if (t.in->group)
-        flow_start_in_group(&t, dialog_id, NULL);
+    if (exercise && t.in->group)
+        turn_say_data(&t, "group_private");
+    else if (exercise)
+        exercise_start(&t, id);
+    else if (t.in->group)
+        flow_start_in_group(&t, id, NULL);
     else
-        flow_start(&t, dialog_id, NULL);
+        flow_start(&t, id, NULL);
     note_stopped(&t, state);
     return turn_end(&t, out);
+}
+
+int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id,
+                 const sb_input *in, sb_step *out)
+{
+    return start_named(d, state, in, out, dialog_id, 0);
 }
 
 int engine_start_exercise(const sb_dialogs *d, const json_t *state, const char *exercise_id,
                           const sb_input *in, sb_step *out)
 {
-    turn t;
-    int repaired;
-    if (begin(&t, d, state, in, out, &repaired) != SB_OK)
-        return SB_ENOMEM;
-    if (t.in->group)
-        turn_say_data(&t, "group_private");
-    else
-        exercise_start(&t, exercise_id);
-    note_stopped(&t, state);
-    return turn_end(&t, out);
+    return start_named(d, state, in, out, exercise_id, 1);
 }

@@ -617,21 +617,6 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
 
 #define OWN_WORDS_MIN 3 /* words of an answer that an "own_words" choice takes as said */
 
-/* 1 when the input names a feeling of reflection.json ("numb"). */
-static int names_feeling(turn *t)
-{
-    const json_t *r = dialogs_data(t->d, "reflection");
-    char *echo = NULL, *feeling = NULL;
-    if (!r || reflect_parts(r, t->text, &echo, &feeling) != SB_OK) {
-        free(echo);
-        return 0;
-    }
-    int named = feeling != NULL;
-    free(echo);
-    free(feeling);
-    return named;
-}
-
 /* The one choice marked "own_words" ("Yes, I have a moment in mind", "Keep talking"), when
  * the answer is a few words of its own: the person went straight to what that choice
  * asks for. Returns 1 with *index, 0 when none, SB_ENOMEM. */
@@ -657,7 +642,9 @@ static int choose_own_words(turn *t, const json_t *choices, size_t *index)
     for (const char *p = norm; *p; p++)
         words += *p == ' ';
     free(norm);
-    if (words < OWN_WORDS_MIN && !names_feeling(t)) /* "numb" at "keep talking?" is talk */
+    /* a feeling named ("numb" at "keep talking?") is talk, however short */
+    if (words < OWN_WORDS_MIN &&
+        reflect_names_feeling(dialogs_data(t->d, "reflection"), t->text) <= 0)
         return 0;
     *index = found;
     return 1;
