@@ -10,6 +10,7 @@
  * ping_interval and ping_timeout (seconds), reconnect_min_ms, reconnect_max_ms, ca_file. */
 #include "irc.h"
 
+#include "backoff.h"
 #include "irc_line.h"
 #include "irc_sendq.h"
 #include "irc_session.h"
@@ -114,7 +115,7 @@ static void schedule_tick(irc_impl *im)
 
 static void schedule_reconnect(irc_impl *im, const char *why)
 {
-    int64_t delay = irc_backoff_ms(im->attempt++, im->reconnect_min_ms, im->reconnect_max_ms,
+    int64_t delay = backoff_ms(im->attempt++, im->reconnect_min_ms, im->reconnect_max_ms,
                                    next_random(im));
     sb_log("warn", "irc", "%s; reconnecting in %lld ms", why, (long long)delay);
     im->waiting = 1;
@@ -431,10 +432,7 @@ static void *thread_main(void *arg)
 
 static void lws_log_emit(int level, const char *line)
 {
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        n--;
-    sb_log(level == LLL_ERR ? "error" : "warn", "lws", "%.*s", (int)n, line);
+    sb_log_line(level == LLL_ERR ? "error" : "warn", "lws", line);
 }
 
 static int irc_start(sb_adapter *a, sb_core *core)

@@ -1,9 +1,10 @@
 /* irc_session.c — the client side of the IRC protocol for one connection: registration
  * with IRCv3 capability negotiation and SASL PLAIN, nick collisions, keep-alive, channel
  * membership, CTCP, and PRIVMSG → chat events. It decides what to say and when, never how
- * bytes travel (irc.c) or how replies are paced and split (irc_sendq, irc_split). The SASL
- * password is only ever written into the AUTHENTICATE line it is meant for. */
+ * bytes travel (irc.c) or how replies are paced and split (irc_sendq, irc_split).
+ * Registration (CAP, SASL, nick collisions, 001 and 005) is irc_register.c's. */
 #include "irc_session.h"
+#include "irc_session_impl.h"
 
 #include "irc_line.h"
 #include "irc_split.h"
@@ -13,33 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define LINES_MAX 64       /* protocol lines waiting; a flood of PINGs cannot grow it */
-#define CTCP_LINES_MAX 16  /* CTCP answers are dropped beyond this many waiting lines */
-#define NICK_ATTEMPTS 20
-#define CAP_LS_MAX 8192    /* bytes of offered capabilities kept */
-#define WANTED_CAPS "message-tags server-time account-tag extended-join chghost"
-
-struct irc_session {
-    irc_session_config cfg; /* strings owned */
-    irc_session_state state;
-    const char *reason;
-    char reason_buf[160];
-    char nick[64];
-    unsigned nick_attempt;
-    char user[64], host[256]; /* as the server shows us; "" until known */
-    char chantypes[16], casemapping[24];
-    size_t userlen, hostlen;
-    sb_buf cap_ls;          /* capabilities offered, accumulated over CAP LS lines */
-    int cap_end_sent, sasl_wanted, sasl_started, sasl_ok;
-    int64_t connected_at, last_rx, ping_sent_at;
-    int64_t regain_at; /* when to ask for the configured nick again while using another */
-    char *lines[LINES_MAX];
-    size_t nlines;
-    irc_event *events;
-    size_t nevents, events_cap;
-    irc_message msg; /* the line being handled (large, so not on the stack) */
-};
 
 static char *copy_or_null(const char *s)
 {
@@ -105,7 +79,7 @@ void irc_session_free(irc_session *s)
     free(s);
 }
 
-static void set_state(irc_session *s, irc_session_state state, const char *reason)
+void irc_session_set_state(irc_session *s, irc_session_state state, const char *reason)
 {
     if (s->state == IRC_STATE_FATAL)
         return;
@@ -129,9 +103,8 @@ int irc_session_queue_line(irc_session *s, const char *line)
     return SB_OK;
 }
 
-/* Formats and queues "COMMAND params..." (NULL-terminated list). */
-static int send_cmd(irc_session *s, const char *command, const char *p1, const char *p2,
-                    const char *p3, const char *p4)
+int irc_session_send(irc_session *s, const char *command, const char *p1, const char *p2,
+                     const char *p3, const char *p4)
 {
     const char *params[] = {p1, p2, p3, p4};
     size_t n = 0;
@@ -173,16 +146,16 @@ void irc_session_connected(irc_session *s, int64_t now_ms)
     s->cap_end_sent = s->sasl_wanted = s->sasl_started = s->sasl_ok = 0;
     s->connected_at = s->last_rx = now_ms;
     s->ping_sent_at = 0;
-    send_cmd(s, "CAP", "LS", "302", NULL, NULL);
-    send_cmd(s, "NICK", s->nick, NULL, NULL, NULL);
-    send_cmd(s, "USER", s->cfg.username, "0", "*", s->cfg.realname);
+    irc_session_send(s, "CAP", "LS", "302", NULL, NULL);
+    irc_session_send(s, "NICK", s->nick, NULL, NULL, NULL);
+    irc_session_send(s, "USER", s->cfg.username, "0", "*", s->cfg.realname);
 }
 
 void irc_session_disconnected(irc_session *s)
 {
     clear_lines(s);
     if (s->state != IRC_STATE_FATAL)
-        set_state(s, IRC_STATE_IDLE, NULL);
+        irc_session_set_state(s, IRC_STATE_IDLE, NULL);
 }
 
 irc_session_state irc_session_get_state(const irc_session *s)
@@ -193,21 +166,6 @@ irc_session_state irc_session_get_state(const irc_session *s)
 const char *irc_session_reason(const irc_session *s)
 {
     return s->reason;
-}
-
-int64_t irc_backoff_ms(unsigned attempt, int64_t min_ms, int64_t max_ms, uint32_t random)
-{
-    if (min_ms < 1)
-        min_ms = 1;
-    if (max_ms < min_ms)
-        max_ms = min_ms;
-    int64_t delay = min_ms;
-    for (unsigned i = 0; i < attempt && delay < max_ms; i++)
-        delay *= 2;
-    if (delay > max_ms)
-        delay = max_ms;
-    int64_t half = delay / 2;
-    return delay - half + (int64_t)(random % (uint64_t)(half + 1));
 }
 
 /* ---- events ---- */
@@ -273,196 +231,6 @@ size_t irc_session_budget(const irc_session *s, const char *target)
                             s->userlen, s->hostlen, irc_session_reply_command(s, target), target);
 }
 
-/* ---- registration ---- */
-
-static void fail(irc_session *s, const char *reason)
-{
-    set_state(s, IRC_STATE_FATAL, reason);
-    send_cmd(s, "QUIT", "securebase cannot log in", NULL, NULL, NULL);
-}
-
-static void cap_end(irc_session *s)
-{
-    if (s->cap_end_sent)
-        return;
-    s->cap_end_sent = 1;
-    send_cmd(s, "CAP", "END", NULL, NULL, NULL);
-}
-
-/* The complete CAP LS list is in: requests what we can use. */
-static void cap_request(irc_session *s)
-{
-    const char *list = s->cap_ls.data ? s->cap_ls.data : "";
-    const char *value;
-    size_t vlen;
-    int have_sasl = s->cfg.sasl_user && s->cfg.sasl_password;
-    if (have_sasl && irc_cap_find(list, "sasl", &value, &vlen)) {
-        char mechs[128];
-        snprintf(mechs, sizeof mechs, ",%.*s,", (int)(vlen < 120 ? vlen : 120), value);
-        s->sasl_wanted = vlen == 0 || strstr(mechs, ",PLAIN,") != NULL;
-    }
-    if (s->cfg.sasl_required && !s->sasl_wanted) {
-        fail(s, "sasl_required is set but the server offers no SASL PLAIN");
-        return;
-    }
-    sb_buf req = {0};
-    if (s->sasl_wanted)
-        sb_buf_puts(&req, "sasl");
-    char wanted[] = WANTED_CAPS;
-    for (char *w = wanted; *w;) {
-        size_t len = strcspn(w, " ");
-        char save = w[len];
-        w[len] = '\0';
-        if (irc_cap_find(list, w, &value, &vlen))
-            sb_buf_printf(&req, "%s%s", req.len ? " " : "", w);
-        w[len] = save;
-        w += len + (save ? 1 : 0);
-    }
-    if (req.len)
-        send_cmd(s, "CAP", "REQ", req.data, NULL, NULL);
-    else
-        cap_end(s);
-    sb_buf_free(&req);
-}
-
-/* AUTHENTICATE +: sends authzid NUL authcid NUL password in 400-byte pieces, then wipes
- * every copy of the password it made. */
-static void sasl_send_credentials(irc_session *s)
-{
-    sb_buf plain = {0};
-    const char *u = s->cfg.sasl_user, *pw = s->cfg.sasl_password;
-    sb_buf_append(&plain, u, strlen(u));
-    sb_buf_append(&plain, "", 1);
-    sb_buf_append(&plain, u, strlen(u));
-    sb_buf_append(&plain, "", 1);
-    sb_buf_append(&plain, pw, strlen(pw));
-    char *encoded = plain.data ? irc_base64(plain.data, plain.len) : NULL;
-    size_t len = encoded ? strlen(encoded) : 0;
-    char piece[401];
-    for (size_t at = 0; at < len; at += 400) {
-        size_t n = len - at < 400 ? len - at : 400;
-        memcpy(piece, encoded + at, n);
-        piece[n] = '\0';
-        send_cmd(s, "AUTHENTICATE", piece, NULL, NULL, NULL);
-    }
-    if (len % 400 == 0)
-        send_cmd(s, "AUTHENTICATE", "+", NULL, NULL, NULL);
-    if (plain.data)
-        memset(plain.data, 0, plain.len);
-    if (encoded)
-        memset(encoded, 0, len);
-    memset(piece, 0, sizeof piece);
-    sb_buf_free(&plain);
-    free(encoded);
-}
-
-static void on_cap(irc_session *s, const irc_message *m)
-{
-    if (m->nparams < 3)
-        return;
-    const char *sub = m->params[1];
-    if (strcmp(sub, "LS") == 0 && !s->cap_end_sent) {
-        int more = m->nparams >= 4 && strcmp(m->params[2], "*") == 0;
-        const char *caps = m->params[m->nparams - 1];
-        if (s->cap_ls.len < CAP_LS_MAX) { /* a server cannot make the list grow forever */
-            if (s->cap_ls.len)
-                sb_buf_puts(&s->cap_ls, " ");
-            sb_buf_puts(&s->cap_ls, caps);
-        }
-        if (!more)
-            cap_request(s);
-    } else if (strcmp(sub, "ACK") == 0 && !s->cap_end_sent) {
-        const char *value;
-        size_t vlen;
-        if (s->sasl_wanted && irc_cap_find(m->params[2], "sasl", &value, &vlen)) {
-            s->sasl_started = 1;
-            send_cmd(s, "AUTHENTICATE", "PLAIN", NULL, NULL, NULL);
-        } else {
-            cap_end(s);
-        }
-    } else if (strcmp(sub, "NAK") == 0 && !s->cap_end_sent) {
-        if (s->cfg.sasl_required)
-            fail(s, "the server refused the SASL capability");
-        else
-            cap_end(s);
-    }
-}
-
-static void sasl_result(irc_session *s, int ok)
-{
-    if (!s->sasl_started || s->sasl_ok)
-        return;
-    s->sasl_started = 0;
-    s->sasl_ok = ok;
-    if (!ok && s->cfg.sasl_required)
-        fail(s, "SASL authentication failed (check sasl_user and the password)");
-    else
-        cap_end(s);
-}
-
-static void next_nick(irc_session *s)
-{
-    if (++s->nick_attempt > NICK_ATTEMPTS) {
-        set_state(s, IRC_STATE_RECONNECT, "every nick tried is in use");
-        return;
-    }
-    if (s->nick_attempt <= 2)
-        snprintf(s->nick, sizeof s->nick, "%s%s", s->cfg.nick, s->nick_attempt == 1 ? "_" : "__");
-    else
-        snprintf(s->nick, sizeof s->nick, "%s%u", s->cfg.nick, s->nick_attempt);
-    send_cmd(s, "NICK", s->nick, NULL, NULL, NULL);
-}
-
-/* 001: "Welcome ... nick!user@host" usually ends with our full mask. */
-static void on_welcome(irc_session *s, const irc_message *m)
-{
-    if (s->cfg.sasl_required && !s->sasl_ok) {
-        fail(s, "the server registered us without SASL although sasl_required is set");
-        return;
-    }
-    snprintf(s->nick, sizeof s->nick, "%s", m->params[0]);
-    if (m->nparams >= 2) {
-        const char *mask = strrchr(m->params[1], ' ');
-        mask = mask ? mask + 1 : m->params[1];
-        const char *bang = strchr(mask, '!'), *at = bang ? strchr(bang, '@') : NULL;
-        if (bang && at && at[1]) {
-            snprintf(s->user, sizeof s->user, "%.*s", (int)(at - bang - 1), bang + 1);
-            snprintf(s->host, sizeof s->host, "%s", at + 1);
-        }
-    }
-    set_state(s, IRC_STATE_READY, NULL);
-    s->regain_at = s->last_rx + s->cfg.ping_interval_ms;
-    char *channels = copy_or_null(s->cfg.channels);
-    for (char *c = channels; c && *c;) {
-        c += strspn(c, " ,");
-        size_t len = strcspn(c, " ,");
-        if (!len)
-            break;
-        char save = c[len];
-        c[len] = '\0';
-        send_cmd(s, "JOIN", c, NULL, NULL, NULL);
-        c[len] = save;
-        c += len;
-    }
-    free(channels);
-}
-
-static void on_isupport(irc_session *s, const irc_message *m)
-{
-    for (size_t i = 1; i < m->nparams; i++) {
-        const char *t = m->params[i];
-        long v;
-        if (strncmp(t, "CHANTYPES=", 10) == 0)
-            snprintf(s->chantypes, sizeof s->chantypes, "%s", t + 10);
-        else if (strncmp(t, "CASEMAPPING=", 12) == 0)
-            snprintf(s->casemapping, sizeof s->casemapping, "%s", t + 12);
-        else if (strncmp(t, "USERLEN=", 8) == 0 && sb_parse_long(t + 8, 1, 255, &v) == SB_OK)
-            s->userlen = (size_t)v + 1;
-        else if (strncmp(t, "HOSTLEN=", 8) == 0 && sb_parse_long(t + 8, 1, 255, &v) == SB_OK)
-            s->hostlen = (size_t)v;
-    }
-}
-
 /* ---- messages ---- */
 
 static int is_self(const irc_session *s, const char *nick)
@@ -494,7 +262,7 @@ static int on_ctcp(irc_session *s, const char *from, const char *text)
         snprintf(reply, sizeof reply, "\x01" "CLIENTINFO CLIENTINFO PING VERSION\x01");
     else
         return SB_OK;
-    int rc = send_cmd(s, "NOTICE", from, reply, NULL, NULL);
+    int rc = irc_session_send(s, "NOTICE", from, reply, NULL, NULL);
     return rc == SB_ENOMEM ? rc : SB_OK;
 }
 
@@ -534,21 +302,21 @@ static int dispatch(irc_session *s, const irc_message *m)
     const char *c = m->command;
     const char *p0 = m->nparams > 0 ? m->params[0] : "";
     if (strcmp(c, "PING") == 0)
-        return send_cmd(s, "PONG", m->nparams ? p0 : s->nick, NULL, NULL, NULL);
+        return irc_session_send(s, "PONG", m->nparams ? p0 : s->nick, NULL, NULL, NULL);
     if (strcmp(c, "PRIVMSG") == 0)
         return on_privmsg(s, m);
     if (strcmp(c, "CAP") == 0)
-        on_cap(s, m);
+        irc_register_cap(s, m);
     else if (strcmp(c, "AUTHENTICATE") == 0 && s->sasl_started && strcmp(p0, "+") == 0)
-        sasl_send_credentials(s);
+        irc_register_authenticate(s);
     else if (strcmp(c, "903") == 0 || strcmp(c, "907") == 0)
-        sasl_result(s, 1);
+        irc_register_sasl_result(s, 1);
     else if (!strcmp(c, "902") || !strcmp(c, "904") || !strcmp(c, "905") || !strcmp(c, "906"))
-        sasl_result(s, 0);
+        irc_register_sasl_result(s, 0);
     else if (strcmp(c, "001") == 0 && m->nparams >= 1 && s->state == IRC_STATE_REGISTERING)
-        on_welcome(s, m);
+        irc_register_welcome(s, m);
     else if (strcmp(c, "005") == 0)
-        on_isupport(s, m);
+        irc_register_isupport(s, m);
     else if (strcmp(c, "396") == 0 && m->nparams >= 2 && *m->params[1])
         snprintf(s->host, sizeof s->host, "%s", m->params[1]);
     else if (strcmp(c, "CHGHOST") == 0 && is_self(s, m->nick) && m->nparams >= 2) {
@@ -557,12 +325,12 @@ static int dispatch(irc_session *s, const irc_message *m)
     }
     else if ((!strcmp(c, "433") || !strcmp(c, "436") || !strcmp(c, "437")) &&
              s->state == IRC_STATE_REGISTERING)
-        next_nick(s);
+        irc_register_next_nick(s);
     else if (strcmp(c, "432") == 0 && s->state == IRC_STATE_REGISTERING)
-        fail(s, "the server does not accept the configured nick");
+        irc_register_fail(s, "the server does not accept the configured nick");
     else if (strcmp(c, "421") == 0 && strcmp(m->nparams > 1 ? m->params[1] : "", "CAP") == 0 &&
              s->cfg.sasl_required)
-        fail(s, "sasl_required is set but the server knows no CAP");
+        irc_register_fail(s, "sasl_required is set but the server knows no CAP");
     else if (strcmp(c, "NICK") == 0 && is_self(s, m->nick) && m->nparams >= 1)
         snprintf(s->nick, sizeof s->nick, "%s", p0);
     else if ((strcmp(c, "NICK") == 0 || strcmp(c, "QUIT") == 0) && m->nick &&
@@ -578,7 +346,7 @@ static int dispatch(irc_session *s, const irc_message *m)
                (strcmp(c, "KICK") == 0 && m->nparams >= 2 && is_self(s, m->params[1])))
         return push_event(s, IRC_EVENT_LEFT, p0, NULL, NULL, NULL, 0);
     else if (strcmp(c, "ERROR") == 0)
-        set_state(s, IRC_STATE_RECONNECT, "the server closed the link");
+        irc_session_set_state(s, IRC_STATE_RECONNECT, "the server closed the link");
     return SB_OK;
 }
 
@@ -603,15 +371,15 @@ static int wants_regain(const irc_session *s)
 void irc_session_tick(irc_session *s, int64_t now_ms)
 {
     if (wants_regain(s) && now_ms >= s->regain_at &&
-        send_cmd(s, "NICK", s->cfg.nick, NULL, NULL, NULL) == SB_OK)
+        irc_session_send(s, "NICK", s->cfg.nick, NULL, NULL, NULL) == SB_OK)
         s->regain_at = now_ms + s->cfg.ping_interval_ms;
     if (s->state == IRC_STATE_REGISTERING && now_ms - s->connected_at >= s->cfg.ping_timeout_ms) {
-        set_state(s, IRC_STATE_RECONNECT, "registration timed out");
+        irc_session_set_state(s, IRC_STATE_RECONNECT, "registration timed out");
     } else if (s->state == IRC_STATE_READY) {
         if (s->ping_sent_at && now_ms - s->ping_sent_at >= s->cfg.ping_timeout_ms)
-            set_state(s, IRC_STATE_RECONNECT, "ping timeout");
+            irc_session_set_state(s, IRC_STATE_RECONNECT, "ping timeout");
         else if (!s->ping_sent_at && now_ms - s->last_rx >= s->cfg.ping_interval_ms &&
-                 send_cmd(s, "PING", "securebase", NULL, NULL, NULL) == SB_OK)
+                 irc_session_send(s, "PING", "securebase", NULL, NULL, NULL) == SB_OK)
             s->ping_sent_at = now_ms;
     }
 }

@@ -90,9 +90,4 @@ const char *irc_session_reply_command(const irc_session *s, const char *target);
  * server shows it (the longest allowed when not yet known). */
 size_t irc_session_budget(const irc_session *s, const char *target);
 
-/* Pure helpers, public for the table tests. */
-/* Reconnect delay for the attempt-th retry (0-based): min_ms doubling up to max_ms, then
- * spread over [delay/2, delay] by random (any 32-bit value). */
-int64_t irc_backoff_ms(unsigned attempt, int64_t min_ms, int64_t max_ms, uint32_t random);
-
 #endif

@@ -271,31 +271,6 @@ char *markdown_to_plain(const char *md)
     return sb_buf_take(&p.out);
 }
 
-static int is_ascii_punct(unsigned char c)
-{
-    return (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) ||
-           (c >= 0x7b && c <= 0x7e);
-}
-
-char *markdown_escape(const char *text)
-{
-    if (!text)
-        return NULL;
-    sb_buf b = {0};
-    int rc = sb_buf_append(&b, "", 0);
-    for (const char *s = text; *s && rc == SB_OK; s++) {
-        if (is_ascii_punct((unsigned char)*s))
-            rc = sb_buf_append(&b, "\\", 1);
-        if (rc == SB_OK)
-            rc = sb_buf_append(&b, s, 1);
-    }
-    if (rc != SB_OK) {
-        sb_buf_free(&b);
-        return NULL;
-    }
-    return sb_buf_take(&b);
-}
-
 char *markdown_escape_html(const char *text)
 {
     if (!text)

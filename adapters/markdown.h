@@ -1,6 +1,7 @@
 /* markdown.h — the coach's Markdown, rendered for each platform: HTML (Matrix formatted_body,
  * CommonMark via cmark, raw HTML and unsafe link schemes dropped) and plain text (IRC, console,
- * Matrix body), plus the escaping helpers for text a person wrote that is echoed back.
+ * Matrix body), plus HTML escaping (text a person wrote is escaped for Markdown by
+ * text_escape_markdown of text.h).
  * Pure functions: no I/O, no global state; safe from any thread. */
 #ifndef SB_MARKDOWN_H
 #define SB_MARKDOWN_H
@@ -19,12 +20,6 @@ char *markdown_to_html(const char *md);
  * trailing newline. Unsafe link targets are left out. Newlines remain; callers that need
  * one line (IRC) split on '\n'. Returns a malloc'd string or NULL (md NULL, no memory). */
 char *markdown_to_plain(const char *md);
-
-/* Escapes text a person wrote so that, placed inside the coach's Markdown, it renders as
- * exactly that text: every ASCII punctuation character gets a backslash. Returns a malloc'd
- * string or NULL (text NULL, no memory). markdown_to_plain(markdown_escape(t)) == t for
- * text without leading spaces or blank-line runs. */
-char *markdown_escape(const char *text);
 
 /* Escapes & < > " ' as HTML entities. Returns a malloc'd string or NULL (text NULL, no memory). */
 char *markdown_escape_html(const char *text);

@@ -214,6 +214,11 @@ uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const ch
     return seq;
 }
 
+int matrix_keep_resume(matrix *m, const char *key, const char *value)
+{
+    return matrix_post_batch(m, NULL, key, value) ? SB_OK : SB_ENOMEM;
+}
+
 /* ---- requests ---- */
 
 int matrix_lane_start(matrix *m, lane *l, const char *method, sb_buf *path, json_t *body, int auth,
@@ -230,12 +235,16 @@ int matrix_lane_start(matrix *m, lane *l, const char *method, sb_buf *path, json
     else
         free(text);
     free(url);
-    if (rc != SB_OK) {
-        l->failures++;
-        l->not_before = matrix_now_ms() + matrix_backoff_ms(l->failures, m->backoff_min_ms,
-                                                    m->backoff_max_ms, rand_r(&m->random_state));
-    }
+    if (rc != SB_OK)
+        matrix_lane_back_off(m, l);
     return rc;
+}
+
+void matrix_lane_back_off(matrix *m, lane *l)
+{
+    l->failures++;
+    l->not_before = matrix_now_ms() + matrix_backoff_ms(l->failures, m->backoff_min_ms,
+                                                        m->backoff_max_ms, rand_r(&m->random_state));
 }
 
 void matrix_lane_retry(matrix *m, lane *l, matrix_outcome o, long wait_ms, const char *what,

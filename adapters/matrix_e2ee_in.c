@@ -7,15 +7,11 @@
 #include "matrix_e2ee_impl.h"
 
 #include "sb.h"
+#include "sb_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
 
 /* Decrypts an Olm message from the device with curve key sender_key: with a session we
  * have, else (a pre-key message) with a new inbound one. *plain is the payload text. */
@@ -53,12 +49,12 @@ static int olm_decrypt(matrix_e2ee *e, const char *sender_key, int type, const c
  * sender_key belongs to (trust on first use when that device is not known yet). */
 static int payload_ok(matrix_e2ee *e, const json_t *p, const char *sender, const char *sender_key)
 {
-    const char *ed = str(json_object_get(p, "keys"), "ed25519");
-    if (!str(p, "type") || !json_is_object(json_object_get(p, "content")) || !ed ||
-        !str(p, "sender") || strcmp(str(p, "sender"), sender) != 0 || !str(p, "recipient") ||
-        strcmp(str(p, "recipient"), e->user) != 0 ||
-        !str(json_object_get(p, "recipient_keys"), "ed25519") ||
-        strcmp(str(json_object_get(p, "recipient_keys"), "ed25519"),
+    const char *ed = sb_json_str(json_object_get(p, "keys"), "ed25519");
+    if (!sb_json_str(p, "type") || !json_is_object(json_object_get(p, "content")) || !ed ||
+        !sb_json_str(p, "sender") || strcmp(sb_json_str(p, "sender"), sender) != 0 || !sb_json_str(p, "recipient") ||
+        strcmp(sb_json_str(p, "recipient"), e->user) != 0 ||
+        !sb_json_str(json_object_get(p, "recipient_keys"), "ed25519") ||
+        strcmp(sb_json_str(json_object_get(p, "recipient_keys"), "ed25519"),
                matrix_account_ed25519(e->account)) != 0)
         return 0;
     const char *owner = NULL;
@@ -70,7 +66,7 @@ static int payload_ok(matrix_e2ee *e, const json_t *p, const char *sender, const
     }
     /* A device we know under its id but with other keys: its keys changed (or someone
      * claims its id). Trust stays with the first keys. */
-    const char *named = str(p, "sender_device");
+    const char *named = sb_json_str(p, "sender_device");
     const user_devices *u = named && !d ? e2ee_map_get(&e->users, sender) : NULL;
     for (size_t i = 0; u && i < u->n; i++)
         if (strcmp(u->items[i].id, named) == 0) {
@@ -85,10 +81,10 @@ static int payload_ok(matrix_e2ee *e, const json_t *p, const char *sender, const
 static int room_key(matrix_e2ee *e, const json_t *content, const char *sender,
                     const char *sender_key, const char *ed)
 {
-    const char *room = str(content, "room_id"), *id = str(content, "session_id");
-    const char *key = str(content, "session_key");
-    if (!room || !id || !key || !str(content, "algorithm") ||
-        strcmp(str(content, "algorithm"), MATRIX_MEGOLM_ALGORITHM) != 0)
+    const char *room = sb_json_str(content, "room_id"), *id = sb_json_str(content, "session_id");
+    const char *key = sb_json_str(content, "session_key");
+    if (!room || !id || !key || !sb_json_str(content, "algorithm") ||
+        strcmp(sb_json_str(content, "algorithm"), MATRIX_MEGOLM_ALGORITHM) != 0)
         return 0;
     matrix_megolm_in *s = NULL;
     if (matrix_megolm_in_new(key, &s) != SB_OK)
@@ -112,8 +108,8 @@ static int room_key(matrix_e2ee *e, const json_t *content, const char *sender,
 /* m.forwarded_room_key: only for a session we asked for, from the user we asked. */
 static int forwarded_key(matrix_e2ee *e, const json_t *content, const char *sender)
 {
-    const char *room = str(content, "room_id"), *id = str(content, "session_id");
-    const char *key = str(content, "session_key"), *original = str(content, "sender_key");
+    const char *room = sb_json_str(content, "room_id"), *id = sb_json_str(content, "session_id");
+    const char *key = sb_json_str(content, "session_key"), *original = sb_json_str(content, "sender_key");
     const json_t *asked = id ? json_object_get(e->requested, id) : NULL;
     if (!room || !key || !original || !json_is_string(asked) ||
         strcmp(json_string_value(asked), sender) != 0)
@@ -127,7 +123,7 @@ static int forwarded_key(matrix_e2ee *e, const json_t *content, const char *send
         matrix_megolm_in_free(s);
         return 0;
     }
-    if (e2ee_inbound_add(e, room, sender, original, str(content, "sender_claimed_ed25519_key"),
+    if (e2ee_inbound_add(e, room, sender, original, sb_json_str(content, "sender_claimed_ed25519_key"),
                          s, -1) != SB_OK)
         return 0;
     sb_log("info", "matrix", "forwarded room key received room=%s", room);
@@ -137,16 +133,16 @@ static int forwarded_key(matrix_e2ee *e, const json_t *content, const char *send
 /* One to-device event; returns 1 when it added a room key. */
 static int to_device_event(matrix_e2ee *e, const json_t *ev)
 {
-    const char *sender = str(ev, "sender");
+    const char *sender = sb_json_str(ev, "sender");
     const json_t *content = json_object_get(ev, "content");
-    const char *algorithm = str(content, "algorithm"), *sender_key = str(content, "sender_key");
-    if (!sender || !str(ev, "type") || strcmp(str(ev, "type"), "m.room.encrypted") != 0 ||
+    const char *algorithm = sb_json_str(content, "algorithm"), *sender_key = sb_json_str(content, "sender_key");
+    if (!sender || !sb_json_str(ev, "type") || strcmp(sb_json_str(ev, "type"), "m.room.encrypted") != 0 ||
         !algorithm || strcmp(algorithm, MATRIX_OLM_ALGORITHM) != 0 || !sender_key)
         return 0;
     const json_t *mine = json_object_get(json_object_get(content, "ciphertext"),
                                          matrix_account_curve25519(e->account));
     const json_t *type = json_object_get(mine, "type");
-    const char *body = str(mine, "body");
+    const char *body = sb_json_str(mine, "body");
     if (!json_is_integer(type) || !body)
         return 0;
     char *plain = NULL;
@@ -160,9 +156,9 @@ static int to_device_event(matrix_e2ee *e, const json_t *ev)
     matrix_crypto_wipe_string(plain);
     int added = 0;
     if (json_is_object(p) && payload_ok(e, p, sender, sender_key)) {
-        const char *kind = str(p, "type");
+        const char *kind = sb_json_str(p, "type");
         const json_t *inner = json_object_get(p, "content");
-        const char *ed = str(json_object_get(p, "keys"), "ed25519");
+        const char *ed = sb_json_str(json_object_get(p, "keys"), "ed25519");
         if (strcmp(kind, "m.room_key") == 0)
             added = room_key(e, inner, sender, sender_key, ed);
         else if (strcmp(kind, "m.forwarded_room_key") == 0)
@@ -220,8 +216,8 @@ int matrix_e2ee_decrypt(matrix_e2ee *e, const char *room, const char *sender,
 {
     *plain = NULL;
     json_t *c = json_loads(content, 0, NULL);
-    const char *algorithm = str(c, "algorithm"), *session = str(c, "session_id");
-    const char *cipher = str(c, "ciphertext");
+    const char *algorithm = sb_json_str(c, "algorithm"), *session = sb_json_str(c, "session_id");
+    const char *cipher = sb_json_str(c, "ciphertext");
     if (!algorithm || strcmp(algorithm, MATRIX_MEGOLM_ALGORITHM) != 0 || !session || !cipher) {
         json_decref(c);
         return SB_EPARSE;
@@ -230,7 +226,7 @@ int matrix_e2ee_decrypt(matrix_e2ee *e, const char *room, const char *sender,
     snprintf(key, sizeof key, "%s|%s", room, session);
     inbound *in = e2ee_map_get(&e->inbound, key);
     if (!in) {
-        request_key(e, room, sender, str(c, "sender_key"), session);
+        request_key(e, room, sender, sb_json_str(c, "sender_key"), session);
         json_decref(c);
         return SB_ENOTFOUND;
     }
@@ -243,8 +239,8 @@ int matrix_e2ee_decrypt(matrix_e2ee *e, const char *room, const char *sender,
     /* The session must be the sender's, and the event this room's: a homeserver could
      * otherwise replay someone's message into another room or under another name. */
     json_t *event = json_loads(text, 0, NULL);
-    const char *in_room = str(event, "room_id");
-    if (!json_is_object(event) || !in_room || strcmp(in_room, room) != 0 || !str(event, "type") ||
+    const char *in_room = sb_json_str(event, "room_id");
+    if (!json_is_object(event) || !in_room || strcmp(in_room, room) != 0 || !sb_json_str(event, "type") ||
         !json_is_object(json_object_get(event, "content")) ||
         (in->sender[0] && strcmp(in->sender, sender) != 0)) {
         json_decref(event);

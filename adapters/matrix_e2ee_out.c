@@ -7,17 +7,13 @@
 #include "matrix_e2ee_impl.h"
 
 #include "sb.h"
+#include "sb_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CLAIM_ALGORITHM "signed_curve25519"
-
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
 
 /* The devices of user we encrypt to: every one but this one, with keys we trust. */
 static int wanted_device(const matrix_e2ee *e, const char *user, const device *d)
@@ -129,10 +125,10 @@ static int device_keys_ok(const json_t *keys, const char *user, const char *id, 
     char curve_id[512], ed_id[512];
     snprintf(curve_id, sizeof curve_id, "curve25519:%s", id);
     snprintf(ed_id, sizeof ed_id, "ed25519:%s", id);
-    *curve = str(json_object_get(keys, "keys"), curve_id);
-    *ed = str(json_object_get(keys, "keys"), ed_id);
-    if (!*curve || !*ed || !str(keys, "user_id") || strcmp(str(keys, "user_id"), user) != 0 ||
-        !str(keys, "device_id") || strcmp(str(keys, "device_id"), id) != 0)
+    *curve = sb_json_str(json_object_get(keys, "keys"), curve_id);
+    *ed = sb_json_str(json_object_get(keys, "keys"), ed_id);
+    if (!*curve || !*ed || !sb_json_str(keys, "user_id") || strcmp(sb_json_str(keys, "user_id"), user) != 0 ||
+        !sb_json_str(keys, "device_id") || strcmp(sb_json_str(keys, "device_id"), id) != 0)
         return 0;
     int olm = 0, megolm = 0;
     size_t i;
@@ -285,8 +281,8 @@ void matrix_e2ee_claim_result(matrix_e2ee *e, const char *answer, size_t len)
         json_object_foreach((json_t *)json_object_get(json_object_get(all, user), id), name, key) {
             matrix_olm *s = NULL;
             if (made || strncmp(name, CLAIM_ALGORITHM ":", sizeof CLAIM_ALGORITHM) != 0 ||
-                !str(key, "key") || matrix_verify_json(key, user, ed_id, d->ed) != SB_OK ||
-                matrix_olm_outbound(e->account, d->curve, str(key, "key"), &s) != SB_OK)
+                !sb_json_str(key, "key") || matrix_verify_json(key, user, ed_id, d->ed) != SB_OK ||
+                matrix_olm_outbound(e->account, d->curve, sb_json_str(key, "key"), &s) != SB_OK)
                 continue;
             made = e2ee_olm_add(e, d->curve, s) == SB_OK;
             if (made)

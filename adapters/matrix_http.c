@@ -2,8 +2,13 @@
  * the classification of its result (rate limit, backoff, re-login, refusal). It knows HTTP
  * and the Matrix error shapes; what to request, and what to do about it, is matrix.c's. */
 #include "matrix_http.h"
-#include "matrix_parse.h"
 
+#include "backoff.h"
+#include "matrix_json.h"
+#include "matrix_parse.h"
+#include "sb_json.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,20 +53,58 @@ matrix_outcome matrix_outcome_of(int transport_ok, long status, const char *body
     return MATRIX_REFUSED;
 }
 
+int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errcode_size,
+                       long *retry_after_ms)
+{
+    if (errcode_size)
+        errcode[0] = '\0';
+    *retry_after_ms = -1;
+    json_t *root = matrix_json_load(json, len);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return SB_EPARSE;
+    }
+    const char *code = sb_json_str(root, "errcode");
+    if (code && errcode_size)
+        snprintf(errcode, errcode_size, "%s", code);
+    const json_t *ms = json_object_get(root, "retry_after_ms");
+    if (json_is_integer(ms) && json_integer_value(ms) >= 0 && json_integer_value(ms) <= 86400000)
+        *retry_after_ms = (long)json_integer_value(ms);
+    json_decref(root);
+    return SB_OK;
+}
+
+long matrix_retry_after_ms(const char *value, time_t now)
+{
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    long seconds;
+    char digits[16];
+    size_t n = strspn(value, "0123456789");
+    if (n > 0 && n < sizeof digits && value[n + strspn(value + n, " \t\r\n")] == '\0') {
+        memcpy(digits, value, n);
+        digits[n] = '\0';
+        if (sb_parse_long(digits, 0, 86400, &seconds) == SB_OK)
+            return seconds * 1000;
+        return -1;
+    }
+    struct tm tm = {0};
+    const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end)
+        return -1;
+    time_t when = timegm(&tm);
+    if (when == (time_t)-1)
+        return -1;
+    if (when <= now)
+        return 0;
+    return when - now > 86400 ? 86400000L : (long)(when - now) * 1000;
+}
+
 long matrix_backoff_ms(int failures, long min_ms, long max_ms, unsigned random)
 {
-    if (min_ms < 1)
-        min_ms = 1;
-    if (max_ms < min_ms)
-        max_ms = min_ms;
-    long delay = min_ms;
-    for (int i = 1; i < failures && delay < max_ms; i++)
-        delay = delay > max_ms / 2 ? max_ms : delay * 2;
-    if (delay > max_ms)
-        delay = max_ms;
-    long half = delay / 2;
-    long jittered = half + (long)(random % (unsigned long)(delay - half + 1));
-    return jittered > 0 ? jittered : 1;
+    return (long)backoff_ms(failures > 1 ? (unsigned)failures - 1 : 0, min_ms, max_ms, random);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)

@@ -7,6 +7,7 @@
 #include "sb.h"
 
 #include <curl/curl.h>
+#include <time.h>
 
 typedef enum matrix_outcome {
     MATRIX_OK,           /* 2xx */
@@ -28,9 +29,18 @@ matrix_outcome matrix_outcome_of(int transport_ok, long status, const char *body
                                  long header_wait_ms, long *wait_ms, char *errcode,
                                  size_t errcode_size);
 
-/* Exponential backoff with jitter for the n-th consecutive failure (n >= 1): min_ms doubling
- * per failure up to max_ms, then a uniformly drawn point in the upper half of that delay
- * (random is any 32-bit value). Pure; returns at least 1. */
+/* Reads a Matrix error body {"errcode": ..., "retry_after_ms": ...}. Copies errcode (cut to
+ * errcode_size-1 bytes; "" when absent) and sets *retry_after_ms (-1 when absent or not a
+ * non-negative integer). Returns SB_OK, or SB_EPARSE when the body is not a JSON object
+ * (errcode "" and -1 then). */
+int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errcode_size,
+                       long *retry_after_ms);
+
+/* The wait a Retry-After header value asks for, in milliseconds: delta-seconds or an
+ * HTTP-date (compared with now). Returns -1 when the value is neither; 0 for a past date. */
+long matrix_retry_after_ms(const char *value, time_t now);
+
+/* backoff_ms (backoff.h) for the n-th consecutive failure (n >= 1, not 0-based). */
 long matrix_backoff_ms(int failures, long min_ms, long max_ms, unsigned random);
 
 /* One request in flight. Zero-initialise; the fields after start are read-only to callers. */

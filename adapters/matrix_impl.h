@@ -135,6 +135,12 @@ void matrix_queue_pending(matrix *m, int front, job **list);
  * may be NULL) and every encryption state change since the last batch to the core.
  * Returns the batch's seq, 0 when memory ran out (nothing posted). */
 uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const char *value);
+/* Keeps a resume value (the device id, the access token, the filter id) through the core:
+ * committed with the next batch, read back at the next start with sb_core_resume_get.
+ * SB_OK or SB_ENOMEM (not kept: asked for again at the next start). */
+int matrix_keep_resume(matrix *m, const char *key, const char *value);
+/* One more failure on lane l: its next request waits out the backoff. */
+void matrix_lane_back_off(matrix *m, lane *l);
 /* Starts a request on lane l: path (freed) below the homeserver, body (taken, may be NULL),
  * with the token when auth. On failure the lane is backed off. SB_OK or SB_ENOMEM/SB_ENET. */
 int matrix_lane_start(matrix *m, lane *l, const char *method, sb_buf *path, json_t *body,
@@ -163,5 +169,13 @@ void matrix_gap_clear(matrix *m);
 /* The work lane (matrix_work.c): start the next job when due; handle its finished request. */
 void matrix_work_step(matrix *m, int64_t now);
 void matrix_work_done(matrix *m, CURLcode result);
+
+/* The sync lane's next state once signed in (keys: a key upload may come first). */
+sync_state matrix_state_after(matrix *m, int keys);
+/* Signing in (matrix_login.c): the answer of login, of whoami. SB_OK or an SB_E* code. */
+int matrix_login_answer(matrix *m, const char *body, size_t len);
+int matrix_whoami_answer(matrix *m, const char *body, size_t len);
+/* *slot = value (taken), kept through the core under key when it changed. */
+void matrix_remember(matrix *m, const char *key, char **slot, char *value);
 
 #endif

@@ -3,31 +3,25 @@
  * "never answer notices, own events, edits, redactions" are tested on recorded transcripts
  * without a network. The adapter (matrix.c) owns the HTTP, timing and room bookkeeping. */
 #include "matrix_parse.h"
+#include "matrix_invite.h"
 #include "matrix_json.h"
 
 #include "sb.h"
+#include "sb_json.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static char *dup_string(const json_t *v)
 {
     return json_is_string(v) ? sb_strndup(json_string_value(v), json_string_length(v)) : NULL;
 }
 
-static const char *get_string(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static int string_is(const json_t *obj, const char *key, const char *want)
 {
-    const char *s = get_string(obj, key);
+    const char *s = sb_json_str(obj, key);
     return s && strcmp(s, want) == 0;
 }
 
@@ -49,98 +43,6 @@ void matrix_event_clear(matrix_event *e)
     free(e->prev_membership);
     free(e->encrypted);
     memset(e, 0, sizeof *e);
-}
-
-/* ---- mentions and addressing ---- */
-
-static int word_char(unsigned char c)
-{
-    return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '=' || c >= 0x80;
-}
-
-/* Finds needle in hay as a whole word (case-insensitive); returns its start or NULL. */
-static const char *find_word(const char *hay, const char *needle, size_t n)
-{
-    if (!hay || !needle || n == 0)
-        return NULL;
-    for (const char *p = hay; *p; p++) {
-        if (strncasecmp(p, needle, n) != 0)
-            continue;
-        int before_ok = p == hay || !word_char((unsigned char)p[-1]);
-        int after_ok = !word_char((unsigned char)p[n]) || p[n] == '\0';
-        /* a trailing '.' or ':' ends a sentence or an address, not the name */
-        if (!after_ok && (p[n] == '.' || p[n] == ':'))
-            after_ok = !word_char((unsigned char)p[n + 1]) || p[n + 1] == '\0';
-        if (before_ok && after_ok)
-            return p;
-    }
-    return NULL;
-}
-
-static size_t localpart_len(const char *self)
-{
-    if (!self || self[0] != '@')
-        return 0;
-    const char *colon = strchr(self, ':');
-    return colon ? (size_t)(colon - self - 1) : strlen(self) - 1;
-}
-
-static int names_bot(const char *body, const char *self, const char *display_name)
-{
-    if (!body || !self)
-        return 0;
-    if (strstr(body, self))
-        return 1;
-    size_t lp = localpart_len(self);
-    if (lp && find_word(body, self + 1, lp))
-        return 1;
-    return display_name && *display_name && find_word(body, display_name, strlen(display_name));
-}
-
-int matrix_addressed(const char *body, int mentions_bot, const char *self, const char *display_name)
-{
-    if (!body)
-        return 0;
-    const char *p = body;
-    while (*p == ' ' || *p == '\t' || *p == '\n')
-        p++;
-    return *p == '!' || mentions_bot || names_bot(body, self, display_name);
-}
-
-/* Length of a leading name followed by ':' or ',' (and spaces), 0 when absent. */
-static size_t leading_address(const char *body, const char *name, size_t n)
-{
-    if (!name || n == 0 || strncasecmp(body, name, n) != 0)
-        return 0;
-    if (body[n] != ':' && body[n] != ',')
-        return 0;
-    size_t i = n + 1;
-    while (body[i] == ' ' || body[i] == '\t')
-        i++;
-    return i;
-}
-
-const char *matrix_strip_address(const char *body, const char *self, const char *display_name)
-{
-    if (!body)
-        return NULL;
-    const char *p = body;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    size_t skip = 0;
-    if (self) {
-        size_t lp = localpart_len(self);
-        skip = leading_address(p, self, strlen(self));
-        if (!skip && p[0] == '@') {
-            size_t after_at = leading_address(p + 1, self + 1, lp);
-            skip = after_at ? 1 + after_at : 0;
-        }
-        if (!skip)
-            skip = leading_address(p, self + 1, lp);
-    }
-    if (!skip && display_name)
-        skip = leading_address(p, display_name, strlen(display_name));
-    return skip ? p + skip : body;
 }
 
 /* ---- events ---- */
@@ -179,9 +81,9 @@ static int classify_message(const json_t *ev, const char *self, matrix_event *ou
 {
     const json_t *content = json_object_get(ev, "content");
     const json_t *unsigned_ = json_object_get(ev, "unsigned");
-    const char *msgtype = get_string(content, "msgtype");
-    const char *body = get_string(content, "body");
-    const char *rel = get_string(path_get(content, "m.relates_to", NULL), "rel_type");
+    const char *msgtype = sb_json_str(content, "msgtype");
+    const char *body = sb_json_str(content, "body");
+    const char *rel = sb_json_str(path_get(content, "m.relates_to", NULL), "rel_type");
 
     if (json_object_get(unsigned_, "redacted_because") || json_object_get(ev, "redacted_because") ||
         (json_is_object(content) && json_object_size(content) == 0)) {
@@ -209,7 +111,7 @@ static int classify_message(const json_t *ev, const char *self, matrix_event *ou
     out->body = sb_strdup(strip_reply_fallback(content, body));
     if (!out->body)
         return SB_ENOMEM;
-    out->mentions_bot = mentions_list_has(content, self) || names_bot(out->body, self, NULL);
+    out->mentions_bot = mentions_list_has(content, self) || matrix_names_bot(out->body, self, NULL);
     return SB_OK;
 }
 
@@ -237,7 +139,7 @@ static int classify_member(const json_t *ev, matrix_event *out)
 static int classify(const json_t *ev, const char *self, matrix_event *out)
 {
     memset(out, 0, sizeof *out);
-    const char *type = get_string(ev, "type");
+    const char *type = sb_json_str(ev, "type");
     const json_t *id = json_object_get(ev, "event_id");
     const json_t *sender = json_object_get(ev, "sender");
     if ((json_is_string(id) && !(out->event_id = dup_string(id))) ||
@@ -377,8 +279,8 @@ static long count_joined(const json_t *state, const json_t *timeline)
         size_t i;
         const json_t *ev;
         json_array_foreach(lists[l], i, ev) {
-            const char *key = get_string(ev, "state_key");
-            const char *m = get_string(json_object_get(ev, "content"), "membership");
+            const char *key = sb_json_str(ev, "state_key");
+            const char *m = sb_json_str(json_object_get(ev, "content"), "membership");
             if (string_is(ev, "type", "m.room.member") && key && m)
                 json_object_set_new(last, key, json_string(m));
         }
@@ -449,7 +351,7 @@ static int parse_joined_room(const char *room_id, const json_t *room, const char
     size_t i;
     const json_t *ev;
     json_array_foreach(timeline, i, ev) {
-        if (has_event_id(r, get_string(ev, "event_id")))
+        if (has_event_id(r, sb_json_str(ev, "event_id")))
             continue; /* Synapse repeats the bot's own join right after joining */
         matrix_event *e = &r->events[r->event_count];
         if (classify(ev, self, e) != SB_OK)
@@ -668,55 +570,6 @@ int matrix_messages_parse(const char *json, size_t len, const char *self, matrix
 
 /* ---- small answers ---- */
 
-int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errcode_size,
-                       long *retry_after_ms)
-{
-    if (errcode_size)
-        errcode[0] = '\0';
-    *retry_after_ms = -1;
-    json_t *root = matrix_json_load(json, len);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return SB_EPARSE;
-    }
-    const char *code = get_string(root, "errcode");
-    if (code && errcode_size)
-        snprintf(errcode, errcode_size, "%s", code);
-    const json_t *ms = json_object_get(root, "retry_after_ms");
-    if (json_is_integer(ms) && json_integer_value(ms) >= 0 && json_integer_value(ms) <= 86400000)
-        *retry_after_ms = (long)json_integer_value(ms);
-    json_decref(root);
-    return SB_OK;
-}
-
-long matrix_retry_after_ms(const char *value, time_t now)
-{
-    if (!value)
-        return -1;
-    while (*value == ' ' || *value == '\t')
-        value++;
-    long seconds;
-    char digits[16];
-    size_t n = strspn(value, "0123456789");
-    if (n > 0 && n < sizeof digits && value[n + strspn(value + n, " \t\r\n")] == '\0') {
-        memcpy(digits, value, n);
-        digits[n] = '\0';
-        if (sb_parse_long(digits, 0, 86400, &seconds) == SB_OK)
-            return seconds * 1000;
-        return -1;
-    }
-    struct tm tm = {0};
-    const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!end)
-        return -1;
-    time_t when = timegm(&tm);
-    if (when == (time_t)-1)
-        return -1;
-    if (when <= now)
-        return 0;
-    return when - now > 86400 ? 86400000L : (long)(when - now) * 1000;
-}
-
 int matrix_field_parse(const char *json, size_t len, const char *key, char **out)
 {
     *out = NULL;
@@ -731,45 +584,4 @@ int matrix_field_parse(const char *json, size_t len, const char *key, char **out
         rc = (*out = dup_string(v)) ? SB_OK : SB_ENOMEM;
     json_decref(root);
     return rc;
-}
-
-const char *matrix_user_server(const char *user)
-{
-    if (!user || user[0] != '@')
-        return NULL;
-    const char *colon = strchr(user, ':');
-    return colon && colon[1] ? colon + 1 : NULL;
-}
-
-/* 1 when item appears in the comma/space separated list. */
-static int list_has(const char *list, const char *item)
-{
-    size_t n = strlen(item);
-    for (const char *p = list; p && *p;) {
-        p += strspn(p, ", \t");
-        size_t len = strcspn(p, ", \t");
-        if (len == n && strncmp(p, item, n) == 0)
-            return 1;
-        if (len == 1 && *p == '*')
-            return 1;
-        p += len;
-    }
-    return 0;
-}
-
-int matrix_user_allowed(const char *user, const char *allowed_users, const char *allowed_servers,
-                        const char *self)
-{
-    const char *server = matrix_user_server(user);
-    if (!server)
-        return 0;
-    int no_users = !allowed_users || !allowed_users[strspn(allowed_users, ", \t")];
-    int no_servers = !allowed_servers || !allowed_servers[strspn(allowed_servers, ", \t")];
-    if (no_users && no_servers) {
-        const char *own = matrix_user_server(self);
-        return own && strcmp(own, server) == 0;
-    }
-    if (!no_users && list_has(allowed_users, user))
-        return 1;
-    return !no_servers && list_has(allowed_servers, server);
 }

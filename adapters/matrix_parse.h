@@ -105,38 +105,9 @@ void matrix_event_clear(matrix_event *e);
 int matrix_messages_parse(const char *json, size_t len, const char *self, matrix_event **events,
                           size_t *count, char **end);
 
-/* Reads a Matrix error body {"errcode": ..., "retry_after_ms": ...}. Copies errcode (cut to
- * errcode_size-1 bytes; "" when absent) and sets *retry_after_ms (-1 when absent or not a
- * non-negative integer). Returns SB_OK, or SB_EPARSE when the body is not a JSON object
- * (errcode "" and -1 then). */
-int matrix_error_parse(const char *json, size_t len, char *errcode, size_t errcode_size,
-                       long *retry_after_ms);
-
-/* The wait a Retry-After header value asks for, in milliseconds: delta-seconds or an
- * HTTP-date (compared with now). Returns -1 when the value is neither; 0 for a past date. */
-long matrix_retry_after_ms(const char *value, time_t now);
-
 /* Reads the string member key of a JSON object body (filter_id, user_id, event_id, ...).
  * Returns SB_OK with a malloc'd *out, SB_ENOTFOUND when absent or not a string,
  * SB_EPARSE when the body is not a JSON object, SB_ENOMEM. */
 int matrix_field_parse(const char *json, size_t len, const char *key, char **out);
-
-/* 1 when user (a Matrix user id) may invite the bot: listed in allowed_users, or on a server
- * in allowed_servers ("*" allows every server). Lists are separated by commas or spaces.
- * When both lists are NULL or empty, only users on self's own server are allowed. */
-int matrix_user_allowed(const char *user, const char *allowed_users, const char *allowed_servers,
-                        const char *self);
-
-/* The server name of a user id ("@a:example.org" -> "example.org"), NULL when malformed.
- * Borrowed: points into user. */
-const char *matrix_user_server(const char *user);
-
-/* Whether a group-room message is for the bot: a "!" command, an m.mentions hit (already in
- * mentions_bot) or the bot's user id / localpart / display_name (may be NULL) as a word. */
-int matrix_addressed(const char *body, int mentions_bot, const char *self, const char *display_name);
-
-/* The body with a leading address to the bot ("bot: ", "@bot:server, ") removed, so that
- * "botuser: !help" reaches the core as "!help". Borrowed: points into body. */
-const char *matrix_strip_address(const char *body, const char *self, const char *display_name);
 
 #endif

@@ -1,7 +1,8 @@
 /* matrix_poll.c — the Matrix adapter's sync lane, one request at a time: log in (password),
  * check the token (whoami), upload the filter, a boot sync without since (rooms rebuilt,
  * history skipped), then /sync with since after each commit; a timeline cut short (limited)
- * is completed from /messages before the sync goes to the core as one batch. */
+ * is completed from /messages before the sync goes to the core as one batch. What login and
+ * whoami answer is matrix_login.c's. */
 #include "matrix_crypto.h"
 #include "matrix_impl.h"
 #include "metrics.h"
@@ -16,8 +17,7 @@ static const char *const state_names[] = {"login", "whoami", "key upload", "filt
                                           "boot sync", "sync", "messages", "wait for commit",
                                           "stopped"};
 
-/* Where the sync lane goes once signed in; keys: a key upload may come first. */
-static sync_state state_after(matrix *m, int keys)
+sync_state matrix_state_after(matrix *m, int keys)
 {
     if (keys && m->e2ee && matrix_e2ee_needs_upload(m->e2ee))
         return ST_KEYS;
@@ -30,11 +30,6 @@ static sync_state state_after(matrix *m, int keys)
     return m->awaiting ? ST_WAIT_COMMIT : ST_SYNC;
 }
 
-static sync_state state_after_auth(matrix *m)
-{
-    return state_after(m, 1);
-}
-
 static json_t *filter_json(void)
 {
     return json_pack("{s:{s:[]}, s:{s:[s]}, s:{s:{s:b}, s:{s:i, s:[s,s,s,s], s:b}, "
@@ -43,6 +38,20 @@ static json_t *filter_json(void)
                      "lazy_load_members", 1, "timeline", "limit", TIMELINE_LIMIT, "types",
                      "m.room.message", "m.room.member", "m.room.encrypted", "m.room.encryption",
                      "lazy_load_members", 1, "ephemeral", "types", "account_data", "types");
+}
+
+/* Starts the sync lane's request when its path and body were made (rc SB_OK); otherwise
+ * nothing is started, and the lane backs off as after a failed request. */
+static void start(matrix *m, int rc, const char *method, sb_buf *path, json_t *body, int auth,
+                  long timeout_ms, size_t cap)
+{
+    if (rc == SB_OK) {
+        matrix_lane_start(m, &m->sync, method, path, body, auth, timeout_ms, cap);
+        return;
+    }
+    sb_buf_free(path);
+    json_decref(body);
+    matrix_lane_back_off(m, &m->sync);
 }
 
 void matrix_poll_step(matrix *m)
@@ -59,13 +68,13 @@ void matrix_poll_step(matrix *m)
             json_object_set_new(body, "device_id", json_string(m->device_id));
         if (!body || sb_buf_puts(&path, API "login") != SB_OK)
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "POST", &path, body, 0, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        start(m, rc, "POST", &path, body, 0, REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     }
     case ST_WHOAMI:
         if (sb_buf_puts(&path, API "account/whoami") != SB_OK)
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        start(m, rc, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     case ST_KEYS:
         /* The keys are made, then committed, then uploaded: a one-time key the server hands
@@ -74,7 +83,7 @@ void matrix_poll_step(matrix *m)
             m->keys_body = matrix_e2ee_upload_body(m->e2ee);
             m->keys_seq = m->keys_body ? matrix_post_batch(m, NULL, NULL, NULL) : 0;
             if (!m->keys_body) { /* nothing to upload after all (or no memory: next time) */
-                m->state = state_after(m, 0);
+                m->state = matrix_state_after(m, 0);
                 return;
             }
             if (!m->keys_seq) {
@@ -89,14 +98,14 @@ void matrix_poll_step(matrix *m)
             return;
         if (sb_buf_puts(&path, API "keys/upload") != SB_OK)
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "POST", &path, json_incref(m->keys_body), 1,
+        start(m, rc, "POST", &path, json_incref(m->keys_body), 1,
                           REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     case ST_FILTER:
         if (sb_buf_puts(&path, API "user/") != SB_OK || matrix_url_segment(&path, m->self) ||
             sb_buf_puts(&path, "/filter") != SB_OK)
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "POST", &path, filter_json(), 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
+        start(m, rc, "POST", &path, filter_json(), 1, REQUEST_TIMEOUT_MS, SMALL_CAP);
         break;
     case ST_BOOT:
     case ST_SYNC: {
@@ -108,7 +117,7 @@ void matrix_poll_step(matrix *m)
              (sb_buf_puts(&path, "&since=") != SB_OK ||
               matrix_url_segment(&path, m->since) != SB_OK)))
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, timeout + REQUEST_TIMEOUT_MS, SYNC_CAP);
+        start(m, rc, "GET", &path, NULL, 1, timeout + REQUEST_TIMEOUT_MS, SYNC_CAP);
         break;
     }
     case ST_GAP: {
@@ -121,15 +130,13 @@ void matrix_poll_step(matrix *m)
             sb_buf_puts(&path, "&from=") != SB_OK || matrix_url_segment(&path, m->gap_from) ||
             sb_buf_puts(&path, "&to=") != SB_OK || matrix_url_segment(&path, m->since))
             rc = SB_ENOMEM;
-        matrix_lane_start(m, &m->sync, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SYNC_CAP);
+        start(m, rc, "GET", &path, NULL, 1, REQUEST_TIMEOUT_MS, SYNC_CAP);
         break;
     }
     case ST_WAIT_COMMIT:
     case ST_DEAD:
         break;
     }
-    if (rc != SB_OK)
-        matrix_request_clear(&m->sync.req, m->multi); /* start() backed the lane off */
 }
 
 static void queue_actions(matrix *m, const matrix_actions *a, job **list)
@@ -431,132 +438,27 @@ static int on_sync(matrix *m, const char *body, size_t len, int boot)
     return apply_sync(m, s, boot);
 }
 
-static void remember(matrix *m, const char *key, char **slot, char *value)
-{
-    int changed = !*slot || strcmp(*slot, value) != 0;
-    free(*slot);
-    *slot = value;
-    if (changed)
-        matrix_post_batch(m, NULL, key, value); /* kept with the next commit, read at the next start */
-}
-
-/* With encryption on, once whoami named the user and device: the e2ee machine from the
- * stored state (or a new account), and the to-device messages a crash left unsent queued
- * first, before any reply that relies on them. */
-static int crypto_start(matrix *m)
-{
-    if (!m->encryption || m->e2ee)
-        return SB_OK;
-    if (!m->device_id) {
-        matrix_fatal(m, "matrix: encryption needs the device id and the homeserver did not say "
-                        "it; set [matrix] device_id");
-        return SB_OK;
-    }
-    m->e2ee = matrix_e2ee_new(m->self, m->device_id, m->pickle_key, m->pickle_key_len);
-    if (!m->e2ee)
-        return SB_ENOMEM;
-    size_t i;
-    json_t *pair;
-    json_array_foreach(m->stored, i, pair) {
-        const char *key = json_string_value(json_array_get(pair, 0));
-        int rc = matrix_e2ee_load(m->e2ee, key, json_string_value(json_array_get(pair, 1)));
-        if (rc == SB_EAUTH && strcmp(key, "account") == 0) {
-            matrix_fatal(m, "matrix: the pickle key does not open the stored encryption account; "
-                            "start with the pickle key it was made with, or set [matrix] "
-                            "device_id to a new device name for a new identity "
-                            "(docs/matrix.md: pickle key)");
-            return SB_OK;
-        }
-        if (rc != SB_OK)
-            sb_log("warn", "matrix", "stored encryption state is unreadable: left out kind=%.3s reason=\"%s\"",
-                   key, sb_strerror(rc));
-    }
-    int rc = matrix_e2ee_ready(m->e2ee);
-    if (rc != SB_OK) { /* whoami again, then all of this again */
-        matrix_e2ee_free(m->e2ee);
-        m->e2ee = NULL;
-        return rc;
-    }
-    json_array_clear(m->stored);
-    sb_log("info", "matrix", "encryption on device=%s curve25519=%s ed25519=%s", m->device_id,
-           matrix_e2ee_curve25519(m->e2ee), matrix_e2ee_ed25519(m->e2ee));
-    matrix_queue_pending(m, 1, NULL);
-    return SB_OK;
-}
-
 static int on_answer(matrix *m, const char *body, size_t len)
 {
     char *v = NULL;
     int rc = SB_OK;
     switch (m->state) {
     case ST_LOGIN:
-        if ((rc = matrix_field_parse(body, len, "access_token", &v)) != SB_OK)
-            return rc;
-        remember(m, "access_token", &m->token, v); /* kept (store is 0600), never logged */
-        m->token_stored = 0;
-        if (matrix_field_parse(body, len, "device_id", &v) == SB_OK)
-            remember(m, "device_id", &m->device_id, v);
-        m->state = ST_WHOAMI;
-        return SB_OK;
+        return matrix_login_answer(m, body, len);
     case ST_WHOAMI:
-        if (matrix_field_parse(body, len, "device_id", &v) == SB_OK) {
-            if (m->config_device && strcmp(m->config_device, v) != 0 && m->token_stored &&
-                m->password) {
-                /* device_id changed in the config since the stored login (a new identity
-                 * wanted, docs/matrix.md): log in as that device */
-                sb_log("info", "matrix", "the stored login is device %s, configured is %s: "
-                       "logging in", v, m->config_device);
-                free(v);
-                free(m->token);
-                m->token = NULL;
-                m->token_stored = 0;
-                char *wanted = sb_strdup(m->config_device);
-                if (wanted)
-                    remember(m, "device_id", &m->device_id, wanted);
-                m->state = ST_LOGIN;
-                return wanted ? SB_OK : SB_ENOMEM;
-            }
-            if (!m->device_id || strcmp(m->device_id, v) != 0)
-                remember(m, "device_id", &m->device_id, v); /* the token's own device */
-            else
-                free(v);
-        }
-        v = NULL;
-        if ((rc = matrix_field_parse(body, len, "user_id", &v)) != SB_OK)
-            return rc;
-        if (m->user_id && strcmp(m->user_id, v) != 0 && m->token_stored) {
-            /* user_id changed in the config since the stored login: log in as the new one */
-            sb_log("info", "matrix", "the stored login is %s, configured is %s: logging in", v,
-                   m->user_id);
-            free(v);
-            free(m->token);
-            m->token = NULL;
-            m->token_stored = 0;
-            m->state = ST_LOGIN;
-            return SB_OK;
-        }
-        if (m->user_id && strcmp(m->user_id, v) != 0)
-            sb_log("warn", "matrix", "configured as %s but the token belongs to %s", m->user_id, v);
-        free(m->self);
-        m->self = v;
-        sb_log("info", "matrix", "signed in as %s", m->self);
-        if ((rc = crypto_start(m)) != SB_OK)
-            return rc;
-        if (m->state != ST_DEAD)
-            m->state = state_after_auth(m);
-        return SB_OK;
+        return matrix_whoami_answer(m, body, len);
     case ST_KEYS:
         matrix_e2ee_uploaded(m->e2ee, body, len);
         json_decref(m->keys_body);
         m->keys_body = NULL;
-        m->state = state_after(m, 0);
+        m->state = matrix_state_after(m, 0);
         return SB_OK;
     case ST_FILTER:
         if ((rc = matrix_field_parse(body, len, "filter_id", &v)) != SB_OK)
             return rc;
-        remember(m, "filter_id", &m->filter_id, v);
+        matrix_remember(m, "filter_id", &m->filter_id, v);
         m->filter_stored = 0;
-        m->state = state_after_auth(m);
+        m->state = matrix_state_after(m, 1);
         return SB_OK;
     case ST_BOOT:
         return on_sync(m, body, len, 1);
@@ -608,7 +510,7 @@ void matrix_poll_done(matrix *m, CURLcode result)
             if (matrix_e2ee_upload_refused(m->e2ee)) {
                 sb_log("warn", "matrix", "the homeserver refused our one-time keys (HTTP %ld "
                        "%s): dropped, new ones follow", status, errcode);
-                m->state = state_after(m, 0);
+                m->state = matrix_state_after(m, 0);
                 return;
             }
             char reason[256];

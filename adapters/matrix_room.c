@@ -4,6 +4,7 @@
  * "!" commands and mentions reach the core. Sending the actions is matrix.c's job. */
 #include "matrix_room.h"
 
+#include "matrix_invite.h"
 #include "sb.h"
 
 #include <stdlib.h>

@@ -97,3 +97,11 @@ void sb_log(const char *lvl, const char *module, const char *fmt, ...)
     ssize_t ignored = write(2, line, len);
     (void)ignored;
 }
+
+void sb_log_line(const char *level, const char *module, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    sb_log(level, module, "%.*s", (int)n, line);
+}

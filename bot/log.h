@@ -11,6 +11,10 @@
 void sb_log(const char *level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* sb_log of a line a library hands over (libwebsockets' log callback): its trailing line
+ * breaks taken off. */
+void sb_log_line(const char *level, const char *module, const char *line);
+
 enum { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
 /* The level named by name: "debug", "info", "warn" (or "warning"), "error"; "0" is warn and

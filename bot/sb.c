@@ -121,3 +121,9 @@ char *sb_buf_take(sb_buf *b)
     b->len = b->cap = 0;
     return p;
 }
+
+int sb_buf_paragraph(sb_buf *b, const char *text)
+{
+    int rc = b->len ? sb_buf_puts(b, "\n\n") : SB_OK;
+    return rc == SB_OK ? sb_buf_puts(b, text) : rc;
+}

@@ -1,6 +1,9 @@
 /* sb.h — the project-wide error convention and a few bounded string helpers.
  * Every fallible function returns SB_OK (0) or a negative SB_E* code; sb_strerror()
- * names it. Nothing here allocates except sb_strdup/sb_strndup/sb_asprintf. */
+ * names it. Where a function also answers a question, its header says so and the answer
+ * is positive (1: found, a row, more to come), never mistaken for an error: test rc < 0.
+ * Where resources are taken, a function frees them at one cleanup label at its end.
+ * Nothing here allocates except sb_strdup/sb_strndup/sb_asprintf. */
 #ifndef SB_H
 #define SB_H
 
@@ -55,6 +58,8 @@ typedef struct sb_buf {
 int sb_buf_append(sb_buf *b, const char *s, size_t n); /* SB_ENOMEM leaves b unchanged */
 int sb_buf_puts(sb_buf *b, const char *s);
 int sb_buf_printf(sb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* text as a paragraph of its own: a blank line first unless b is empty. */
+int sb_buf_paragraph(sb_buf *b, const char *text);
 void sb_buf_free(sb_buf *b);
 /* Hands the contents to the caller (never NULL on success: "" for an empty buffer). */
 char *sb_buf_take(sb_buf *b);

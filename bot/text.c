@@ -243,28 +243,37 @@ int text_each_var(const char *s, text_var_fn fn, void *ctx)
     return 0;
 }
 
-char *text_substitute(const char *tmpl, text_lookup_fn lookup, void *ctx)
+int text_substitute_to(sb_buf *out, const char *tmpl, text_lookup_fn lookup, void *ctx,
+                       int keep_unknown)
 {
-    sb_buf b = {0};
-    int rc = sb_buf_append(&b, "", 0);
+    int rc = sb_buf_append(out, "", 0);
     const char *p = tmpl;
     while (rc == SB_OK && *p) {
         const char *brace = strchr(p, '{');
         if (!brace) {
-            rc = sb_buf_puts(&b, p);
+            rc = sb_buf_puts(out, p);
             break;
         }
         size_t k = var_at(brace);
-        rc = sb_buf_append(&b, p, (size_t)(brace - p) + (k ? 0 : 1));
+        rc = sb_buf_append(out, p, (size_t)(brace - p) + (k ? 0 : 1));
         if (rc != SB_OK)
             break;
         if (k) {
             const char *value = lookup(ctx, brace + 1, k - 2);
-            rc = sb_buf_puts(&b, value ? value : "");
+            if (value)
+                rc = sb_buf_puts(out, value);
+            else if (keep_unknown)
+                rc = sb_buf_append(out, brace, k);
         }
         p = brace + (k ? k : 1);
     }
-    if (rc != SB_OK) {
+    return rc;
+}
+
+char *text_substitute(const char *tmpl, text_lookup_fn lookup, void *ctx)
+{
+    sb_buf b = {0};
+    if (text_substitute_to(&b, tmpl, lookup, ctx, 0) != SB_OK) {
         sb_buf_free(&b);
         return NULL;
     }

@@ -5,6 +5,8 @@
 #ifndef SB_TEXT_H
 #define SB_TEXT_H
 
+#include "sb.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +55,10 @@ int text_each_var(const char *s, text_var_fn fn, void *ctx);
 typedef const char *(*text_lookup_fn)(void *ctx, const char *name, size_t len);
 /* Copy of tmpl with each {name} replaced by lookup's value. NULL on ENOMEM. */
 char *text_substitute(const char *tmpl, text_lookup_fn lookup, void *ctx);
+/* The same appended to out (an sb_buf of sb.h); an unknown {name} stays as written when
+ * keep_unknown, else it is "". SB_OK or SB_ENOMEM (out keeps what was appended). */
+int text_substitute_to(sb_buf *out, const char *tmpl, text_lookup_fn lookup, void *ctx,
+                       int keep_unknown);
 
 /* A copy of s for inserting into the coach's Markdown so that it renders as exactly s: a
  * backslash before every ASCII punctuation character ("*hi*" -> "\\*hi\\*", "<b>" ->

@@ -89,6 +89,7 @@
     X(ST_RESUME_SET, "INSERT INTO resume (adapter, key, value) VALUES (?1, ?2, ?3)"          \
                      " ON CONFLICT (adapter, key) DO UPDATE SET value = excluded.value")     \
     X(ST_RESUME_GET, "SELECT value FROM resume WHERE adapter = ?1 AND key = ?2")             \
+    X(ST_RESUME_LIST, "SELECT key, value, '' FROM resume WHERE adapter = ?1 ORDER BY key")   \
     X(ST_ADAPTER_STATE_SET, "INSERT INTO adapter_state (adapter, key, owner, value)"          \
                             " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (adapter, key) DO UPDATE"   \
                             " SET owner = excluded.owner, value = excluded.value")           \

@@ -436,12 +436,14 @@ int store_adapter_state_set(store *s, const char *adapter, const char *key, cons
     return db_exec(s, ST_ADAPTER_STATE_SET, "tttt", adapter, key, owner ? owner : "", value);
 }
 
-int store_adapter_state_each(store *s, const char *adapter, store_adapter_state_fn fn, void *ctx)
+/* Walks the (key, value, owner) rows of statement stmt for adapter (resume, state). */
+static int each_key(store *s, enum statement stmt, const char *adapter,
+                    store_adapter_state_fn fn, void *ctx)
 {
     if (!s || !adapter || !fn)
         return SB_EINVAL;
-    sqlite3_stmt *q = s->stmt[ST_ADAPTER_STATE_LIST];
-    int rc = db_iterate_begin(s, ST_ADAPTER_STATE_LIST);
+    sqlite3_stmt *q = s->stmt[stmt];
+    int rc = db_iterate_begin(s, stmt);
     if (rc != SB_OK)
         return rc;
     rc = db_bind(s, q, "t", adapter);
@@ -452,7 +454,17 @@ int store_adapter_state_each(store *s, const char *adapter, store_adapter_state_
         const char *key = db_text(q, 0), *value = db_text(q, 1), *owner = db_text(q, 2);
         rc = key && value && owner ? fn(ctx, key, value, owner) : SB_ENOMEM;
     }
-    return db_iterate_end(s, ST_ADAPTER_STATE_LIST, rc > 0 ? SB_OK : rc);
+    return db_iterate_end(s, stmt, rc > 0 ? SB_OK : rc);
+}
+
+int store_adapter_state_each(store *s, const char *adapter, store_adapter_state_fn fn, void *ctx)
+{
+    return each_key(s, ST_ADAPTER_STATE_LIST, adapter, fn, ctx);
+}
+
+int store_resume_each(store *s, const char *adapter, store_adapter_state_fn fn, void *ctx)
+{
+    return each_key(s, ST_RESUME_LIST, adapter, fn, ctx);
 }
 
 /* --- nudges --- */

@@ -130,6 +130,11 @@ int store_outbox_count(store *s, const char *adapter, int64_t *sent, int64_t *un
 /* --- adapter resume positions (Matrix next_batch, ...) --- */
 int store_resume_set(store *s, const char *adapter, const char *key, const char *value);
 int store_resume_get(store *s, const char *adapter, const char *key, char **value); /* NULL when unset */
+/* Calls fn(ctx, key, value, "") for every resume position of adapter, in key order; fn
+ * returning non-zero stops the walk with that code. (fn's type is below.) */
+typedef int (*store_adapter_state_fn)(void *ctx, const char *key, const char *value,
+                                      const char *owner);
+int store_resume_each(store *s, const char *adapter, store_adapter_state_fn fn, void *ctx);
 
 /* --- adapter state: what an adapter keeps besides its resume position (adapter.h) --- */
 /* Sets key to value, belonging to the person with platform id owner (NULL or "": nobody),
@@ -138,8 +143,6 @@ int store_adapter_state_set(store *s, const char *adapter, const char *key, cons
                             const char *value);
 /* Calls fn for every key of adapter in key order (owner "" for nobody); fn returning
  * non-zero stops the walk with that code. */
-typedef int (*store_adapter_state_fn)(void *ctx, const char *key, const char *value,
-                                      const char *owner);
 int store_adapter_state_each(store *s, const char *adapter, store_adapter_state_fn fn, void *ctx);
 
 /* --- nudges: next due UTC instant per person, indexed --- */

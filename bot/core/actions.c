@@ -3,7 +3,9 @@
  * dialogs/views.json; this file adds only the person's own data and numbers. Nudge
  * settings are delegated to nudge.c. Nothing personal is shown outside a direct chat. */
 #include "actions.h"
+#include "exercise_pick.h"
 #include "nudge.h"
+#include "person.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -17,17 +19,21 @@ static const char *view(action_ctx *a, const char *key)
     return dialogs_view(a->dialogs, key, (unsigned)a->now);
 }
 
+/* Keeps the first failure to append to the reply (action_ctx.rc). */
+static void keep(action_ctx *a, int rc)
+{
+    if (rc != SB_OK && a->rc == SB_OK)
+        a->rc = rc;
+}
+
 static void say(action_ctx *a, const char *text)
 {
-    if (a->reply->len)
-        sb_buf_puts(a->reply, "\n\n");
-    sb_buf_puts(a->reply, text);
+    keep(a, sb_buf_paragraph(a->reply, text));
 }
 
 static int consented(action_ctx *a)
 {
-    const json_t *c = json_object_get(*a->state, "consent");
-    return json_is_string(c) && strcmp(json_string_value(c), "yes") == 0;
+    return person_consents(*a->state);
 }
 
 /* --- journal --- */
@@ -66,8 +72,8 @@ static int journal_line(void *ctx, int64_t when, const char *prompt, const char 
         free(safe_prompt);
         return SB_ENOMEM;
     }
-    sb_buf_printf(a->reply, "\n- **%s**%s%s: %s", day, *safe_prompt ? " · " : "", safe_prompt,
-                  safe);
+    keep(a, sb_buf_printf(a->reply, "\n- **%s**%s%s: %s", day, *safe_prompt ? " · " : "", safe_prompt,
+                          safe));
     free(safe);
     free(safe_prompt);
     page->shown++;
@@ -88,13 +94,12 @@ static int do_journal(action_ctx *a, const char *arg)
 {
     int offset = 0;
     if (arg && *arg && asks_more(arg)) {
-        const json_t *next = json_object_get(*a->state, "journal_next");
-        if (!json_is_integer(next) || json_integer_value(next) <= 0 ||
-            json_integer_value(next) > INT32_MAX) {
+        int64_t next = person_journal_next(*a->state);
+        if (next <= 0) {
             say(a, view(a, "journal_no_more"));
             return SB_OK;
         }
-        offset = (int)json_integer_value(next);
+        offset = (int)next;
     } else if (arg && *arg) {
         if (!consented(a)) {
             say(a, view(a, "journal_no_consent"));
@@ -121,10 +126,10 @@ static int do_journal(action_ctx *a, const char *arg)
     if (rc != SB_OK)
         return rc;
     if (page.more) {
-        json_object_set_new(*a->state, "journal_next", json_integer(offset + page.shown));
+        person_set_journal_next(*a->state, offset + page.shown);
         say(a, view(a, "journal_more"));
     } else {
-        json_object_del(*a->state, "journal_next");
+        person_set_journal_next(*a->state, 0);
     }
     if (page.shown == 0) {
         a->reply->len = before;
@@ -197,13 +202,15 @@ static const char *measure_label(action_ctx *a, const char *id)
 }
 
 /* Appends a sparkline of values 1..7 using the eight block characters. */
-static void sparkline(sb_buf *b, const int *v, int n)
+static int sparkline(sb_buf *b, const int *v, int n)
 {
     static const char *const bars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-    for (int i = 0; i < n; i++) {
+    int rc = SB_OK;
+    for (int i = 0; i < n && rc == SB_OK; i++) {
         int level = (v[i] - 1) * 7 / 6; /* 1 -> 0, 7 -> 7 */
-        sb_buf_puts(b, bars[level < 0 ? 0 : level > 7 ? 7 : level]);
+        rc = sb_buf_puts(b, bars[level < 0 ? 0 : level > 7 ? 7 : level]);
     }
+    return rc;
 }
 
 static int do_progress(action_ctx *a)
@@ -221,9 +228,9 @@ static int do_progress(action_ctx *a)
         series *s = &p.s[i];
         int last = s->values[s->n - 1];
         int change = last - s->first;
-        sb_buf_printf(a->reply, "\n- **%s**: %d → %d (%+d) ", measure_label(a, s->measure),
-                      s->first, last, change);
-        sparkline(a->reply, s->values, s->n);
+        keep(a, sb_buf_printf(a->reply, "\n- **%s**: %d → %d (%+d) ", measure_label(a, s->measure),
+                              s->first, last, change));
+        keep(a, sparkline(a->reply, s->values, s->n));
         const char *trend;
         if (s->count < 2)
             trend = view(a, "progress_single");
@@ -233,7 +240,7 @@ static int do_progress(action_ctx *a)
             trend = view(a, "progress_down");
         else
             trend = view(a, "progress_same");
-        sb_buf_printf(a->reply, " — %s", trend);
+        keep(a, sb_buf_printf(a->reply, " — %s", trend));
     }
     say(a, view(a, "progress_footer"));
     return SB_OK;
@@ -241,38 +248,19 @@ static int do_progress(action_ctx *a)
 
 /* --- export / forget --- */
 
-/* The engine state's instants ("last", "followup"."at": UTC seconds) as ISO 8601 UTC,
- * like every other time of the export. */
-static void state_times_iso(json_t *state)
-{
-    json_t *followup = json_object_get(state, "followup");
-    json_t *holders[] = {state, followup};
-    const char *keys[] = {"last", "at"};
-    for (size_t i = 0; i < 2; i++) {
-        json_t *v = json_object_get(holders[i], keys[i]);
-        if (!json_is_integer(v))
-            continue;
-        char iso[32];
-        time_t t = (time_t)json_integer_value(v);
-        struct tm tm;
-        if (gmtime_r(&t, &tm) && strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm))
-            json_object_set_new(holders[i], keys[i], json_string(iso));
-    }
-}
-
 static int do_export(action_ctx *a)
 {
     json_t *all = NULL;
     int rc = store_export(a->store, a->person, &all);
     if (rc != SB_OK)
         return rc;
-    state_times_iso(json_object_get(json_object_get(all, "session"), "state"));
+    person_times_iso(json_object_get(json_object_get(all, "session"), "state"));
     char *text = json_dumps(all, JSON_INDENT(1) | JSON_SORT_KEYS);
     json_decref(all);
     if (!text)
         return SB_ENOMEM;
     say(a, view(a, "export_intro"));
-    sb_buf_printf(a->reply, "\n\n```json\n%s\n```", text);
+    keep(a, sb_buf_printf(a->reply, "\n\n```json\n%s\n```", text));
     free(text);
     return SB_OK;
 }
@@ -303,15 +291,6 @@ static int recent_row(void *ctx, int64_t when, const char *exercise, const char 
     return 0;
 }
 
-/* Position of id in the recent list (0 = newest), or -1. */
-static int recency(const recent *r, const char *id)
-{
-    for (int i = 0; i < r->n; i++)
-        if (strcmp(r->ids[i], id) == 0)
-            return i;
-    return -1;
-}
-
 static int do_exercise_list(action_ctx *a)
 {
     const json_t *topics = json_object_get(dialogs_data(a->dialogs, "exercises"), "topics");
@@ -319,38 +298,21 @@ static int do_exercise_list(action_ctx *a)
     size_t i;
     const json_t *t;
     json_array_foreach(topics, i, t) {
-        sb_buf_printf(a->reply, "\n- **%s** — %s",
+        keep(a, sb_buf_printf(a->reply, "\n- **%s** — %s",
                       json_string_value(json_object_get(t, "id")) ?: "",
-                      json_string_value(json_object_get(t, "title")) ?: "");
+                              json_string_value(json_object_get(t, "title")) ?: ""));
     }
     return SB_OK;
 }
 
-/* Chooses the exercise least recently given, preferring topic (or the person's focus). */
+/* exercise_pick with what the person was given lately, spread by person and day. */
 static const char *pick_exercise(action_ctx *a, const char *topic, const recent *r)
 {
-    const json_t *list = json_object_get(dialogs_data(a->dialogs, "exercises"), "exercises");
-    const char *best = NULL;
-    int best_score = -1000000;
-    size_t i;
-    const json_t *e;
-    json_array_foreach(list, i, e) {
-        const char *id = json_string_value(json_object_get(e, "id"));
-        const char *t = json_string_value(json_object_get(e, "topic"));
-        if (!id)
-            continue;
-        if (topic && (!t || strcmp(t, topic) != 0))
-            continue;
-        int pos = recency(r, id);
-        int score = pos < 0 ? 1000 : pos * 10; /* never given beats given long ago */
-        /* Spread equal scores by person and day so two people don't get the same list. */
-        score += (int)((i * 7 + (size_t)a->person + (size_t)(a->now / 86400)) % 7);
-        if (score > best_score) {
-            best_score = score;
-            best = id;
-        }
-    }
-    return best;
+    const char *ids[20];
+    for (int i = 0; i < r->n; i++)
+        ids[i] = r->ids[i];
+    return exercise_pick(json_object_get(dialogs_data(a->dialogs, "exercises"), "exercises"),
+                         topic, ids, (size_t)r->n, (uint64_t)a->person + (uint64_t)(a->now / 86400));
 }
 
 static int has_topic(action_ctx *a, const char *topic)
@@ -412,7 +374,7 @@ static int do_exercise(action_ctx *a, const char *arg)
     return rc;
 }
 
-int actions_run(action_ctx *a, const char *name, const char *arg)
+static int run(action_ctx *a, const char *name, const char *arg)
 {
     if (!a->direct) {
         say(a, view(a, "group_private"));
@@ -436,6 +398,12 @@ int actions_run(action_ctx *a, const char *name, const char *arg)
         say(a, out.data);
     sb_buf_free(&out);
     return rc;
+}
+
+int actions_run(action_ctx *a, const char *name, const char *arg)
+{
+    int rc = run(a, name, arg);
+    return rc != SB_OK ? rc : a->rc;
 }
 
 int actions_apply(action_ctx *a, const sb_step *step)
@@ -478,5 +446,5 @@ int actions_apply(action_ctx *a, const sb_step *step)
             break;
         }
     }
-    return rc;
+    return rc != SB_OK ? rc : a->rc;
 }

@@ -21,6 +21,8 @@ typedef struct action_ctx {
     const sb_input *input;
     sb_buf *reply;       /* Markdown appended here */
     int forgotten;       /* set by "forget": the person no longer exists */
+    int rc;              /* the first failure to append to reply (SB_ENOMEM), returned by
+                            actions_run and actions_apply: a reply is never cut silently */
 } action_ctx;
 
 /* Runs action name with arg (may be NULL). Returns SB_OK, or SB_EDB/SB_ENOMEM (the

@@ -19,6 +19,8 @@
  * recover from a passing fault, cheap while a full disk waits for an operator. */
 #define BATCH_BACKOFF_MIN_MS 100L
 #define BATCH_BACKOFF_MAX_MS 5000L
+#define NUDGE_BACKOFF_MIN_S 1  /* a failed nudge pass is tried again after this, doubling */
+#define NUDGE_BACKOFF_MAX_S 60 /* up to this, so a store that keeps failing is no spin */
 /* Replies reported sent are marked with the next batch, or after this long without one. */
 #define SENT_FLUSH_MS 100L
 
@@ -56,6 +58,8 @@ struct sb_core {
     int fatal;
     core_hooks hooks;
     struct timespec next_tick;  /* CLOCK_REALTIME: when hooks.tick is due next */
+    int64_t nudge_retry_at;     /* after a failed nudge pass: no pass before (clock seconds) */
+    int64_t nudge_backoff_s;    /* the wait after the last failure, 0 after a good pass */
 };
 
 static void push(sb_core *c, item *it)
@@ -301,6 +305,8 @@ static int next_wake(sb_core *c, struct timespec *ts)
     } else if (!c->clock->fake) {
         int64_t due = 0;
         if (router_next_nudge(c->router, &due) == SB_OK && due > 0) {
+            if (due < c->nudge_retry_at)
+                due = c->nudge_retry_at;
             ts->tv_sec = (time_t)due;
             ts->tv_nsec = 0;
             have = 1;
@@ -501,11 +507,24 @@ static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
     a->committed(a, b->seq);
 }
 
+/* A pass over the due nudges; after a failure the next pass waits, doubling the wait, so
+ * a due nudge the store cannot take does not wake the loop at once again and again. */
 static void run_due_nudges(sb_core *c)
 {
-    int rc = router_nudges(c->router, clock_now(c->clock), send_row, c);
-    if (rc != SB_OK)
-        sb_log("warn", "core", "nudge pass failed: %s", sb_strerror(rc));
+    int64_t now = clock_now(c->clock);
+    if (now < c->nudge_retry_at)
+        return;
+    int rc = router_nudges(c->router, now, send_row, c);
+    if (rc == SB_OK) {
+        c->nudge_retry_at = c->nudge_backoff_s = 0;
+        return;
+    }
+    c->nudge_backoff_s = c->nudge_backoff_s ? c->nudge_backoff_s * 2 : NUDGE_BACKOFF_MIN_S;
+    if (c->nudge_backoff_s > NUDGE_BACKOFF_MAX_S)
+        c->nudge_backoff_s = NUDGE_BACKOFF_MAX_S;
+    c->nudge_retry_at = now + c->nudge_backoff_s;
+    sb_log("warn", "core", "nudge pass failed: %s (%s); tried again in %lld s", sb_strerror(rc),
+           store_errmsg(c->store), (long long)c->nudge_backoff_s);
 }
 
 static void flush_sent(sb_core *c)
@@ -515,19 +534,27 @@ static void flush_sent(sb_core *c)
         sb_log("warn", "core", "could not mark sent replies: %s", sb_strerror(rc));
 }
 
+typedef struct resume_load {
+    sb_core *c;
+    const char *adapter;
+} resume_load;
+
+static int resume_row(void *ctx, const char *key, const char *value, const char *owner)
+{
+    (void)owner;
+    resume_load *l = ctx;
+    resume_remember(l->c, l->adapter, key, value);
+    return 0;
+}
+
+/* Every resume position each adapter committed, whatever its keys: the adapter names them. */
 static int load_resume(sb_core *c)
 {
     for (size_t i = 0; i < c->nadapters; i++) {
-        static const char *const keys[] = {"next_batch", "device_id", "access_token",
-                                           "filter_id", "synced"};
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-            char *v = NULL;
-            if (store_resume_get(c->store, c->adapters[i]->name, keys[k], &v) != SB_OK)
-                return SB_EDB;
-            if (v)
-                resume_remember(c, c->adapters[i]->name, keys[k], v);
-            free(v);
-        }
+        resume_load l = {c, c->adapters[i]->name};
+        int rc = store_resume_each(c->store, c->adapters[i]->name, resume_row, &l);
+        if (rc != SB_OK)
+            return rc;
     }
     return SB_OK;
 }

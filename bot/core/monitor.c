@@ -125,10 +125,7 @@ static void *serve(void *arg)
 
 static void lws_log_emit(int level, const char *line)
 {
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        n--;
-    sb_log(level == LLL_ERR ? "error" : "warn", "lws", "%.*s", (int)n, line);
+    sb_log_line(level == LLL_ERR ? "error" : "warn", "lws", line);
 }
 
 /* Splits "HOST:PORT" or "[V6]:PORT" into host (hostsize bytes) and port. */
@@ -207,11 +204,6 @@ int monitor_start(const char *listen, long stale_seconds, monitor **out, char *e
            v6 ? "]" : "", m->port);
     *out = m;
     return SB_OK;
-}
-
-int monitor_port(const monitor *m)
-{
-    return m ? m->port : -1;
 }
 
 void monitor_stop(monitor *m)

@@ -16,8 +16,6 @@ typedef struct monitor monitor;
  * bytes) then says why and *out is NULL. Stop and free with monitor_stop. */
 int monitor_start(const char *listen, long stale_seconds, monitor **out, char *err,
                   size_t errsize);
-/* The port it listens on (useful after port 0). */
-int monitor_port(const monitor *m);
 /* Stops the thread, closes the listener and frees m. NULL is fine. */
 void monitor_stop(monitor *m);
 

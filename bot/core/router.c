@@ -9,7 +9,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "nudge.h"
+#include "person.h"
 #include "sb.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,8 +125,7 @@ static void log_step(const char *adapter, int64_t person, const sb_step *step)
         }
     if (!log_enabled("debug"))
         return;
-    const json_t *stack = json_object_get(step->state, "stack");
-    const json_t *top = json_array_get(stack, json_array_size(stack) - 1);
+    const json_t *top = person_top(step->state);
     const char *dialog = json_string_value(json_object_get(top, "dialog"));
     const char *exercise = json_string_value(json_object_get(top, "exercise"));
     const char *name = json_string_value(json_object_get(top, "state"));
@@ -184,14 +185,12 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
     step.state = NULL;
 
     sb_buf reply = {0};
-    for (size_t i = 0; i < step.nreplies; i++) {
-        if (reply.len)
-            sb_buf_puts(&reply, "\n\n");
-        sb_buf_puts(&reply, step.replies[i]);
-    }
+    for (size_t i = 0; i < step.nreplies && rc == SB_OK; i++)
+        rc = sb_buf_paragraph(&reply, step.replies[i]);
     action_ctx a = {.store = r->store, .dialogs = r->dialogs, .person = person, .now = now,
                     .direct = ev->direct, .state = &state, .input = &in, .reply = &reply};
-    rc = actions_apply(&a, &step);
+    if (rc == SB_OK)
+        rc = actions_apply(&a, &step);
     engine_step_free(&step);
     if (rc == SB_OK && a.forgotten && out->nforgotten < sizeof out->forgotten / sizeof *out->forgotten)
         out->forgotten[out->nforgotten++] = ev->sender;
@@ -205,17 +204,15 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
     }
     /* Without consent a reply may still echo the person's words: such a row keeps its
      * text only until it is sent (design.md invariant 6). */
-    const json_t *consent = json_object_get(state, "consent");
-    int keeps = a.forgotten ? 0 : json_is_string(consent) && !strcmp(json_string_value(consent), "yes");
+    int keeps = a.forgotten ? 0 : person_consents(state);
     json_decref(state);
     if (rc != SB_OK) {
         sb_buf_free(&reply);
         return rc;
     }
-    if (note && !a.forgotten) {
-        if (reply.len)
-            sb_buf_puts(&reply, "\n\n");
-        sb_buf_puts(&reply, note);
+    if (note && !a.forgotten && (rc = sb_buf_paragraph(&reply, note)) != SB_OK) {
+        sb_buf_free(&reply);
+        return rc;
     }
     if (reply.len == 0) {
         sb_buf_free(&reply);
@@ -226,21 +223,17 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
 
 /* The kind word for a text that was cut: views.json input_cut with {words}. Caller frees;
  * NULL on ENOMEM. */
+static const char *words_of(void *ctx, const char *name, size_t len)
+{
+    return len == 5 && strncmp(name, "words", 5) == 0 ? ctx : NULL;
+}
+
 static char *cut_note(router *r, size_t words, int64_t now)
 {
     const char *view = dialogs_view(r->dialogs, "input_cut", (unsigned)now);
     char count[32];
     snprintf(count, sizeof count, "%zu", words);
-    sb_buf b = {0};
-    const char *at = strstr(view, "{words}");
-    if (at) {
-        sb_buf_append(&b, view, (size_t)(at - view));
-        sb_buf_puts(&b, count);
-        sb_buf_puts(&b, at + 7);
-    } else {
-        sb_buf_puts(&b, view);
-    }
-    return b.data ? sb_buf_take(&b) : NULL;
+    return text_substitute(view, words_of, count);
 }
 
 static int on_message(router *r, const char *adapter, const sb_inbound *ev, int64_t now,

@@ -638,3 +638,26 @@ language *dialogs_language(const sb_dialogs *d)
 {
     return d->language;
 }
+
+#define LISTED_WORD_MAX 256 /* longer list words never match */
+
+int dialogs_word_listed(const json_t *list, const char *word)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(list, i, w) {
+        char norm[LISTED_WORD_MAX];
+        const char *s = json_string_value(w);
+        /* a word opening with an ASCII letter or digit has it first, lowercase, in its
+         * phrase form: most are told apart without making that form */
+        unsigned char c = s ? (unsigned char)s[0] : 0;
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        unsigned char first = (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+        if (plain && first != (unsigned char)word[0])
+            continue;
+        size_t n = s ? text_norm_phrase_to(s, norm, sizeof norm) : (size_t)-1;
+        if (n != (size_t)-1 && strcmp(norm, word) == 0)
+            return 1;
+    }
+    return 0;
+}

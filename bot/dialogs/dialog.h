@@ -64,4 +64,8 @@ const char *dialogs_crisis_message(const sb_dialogs *d);
 int dialogs_set_abuse_message(sb_dialogs *d, const char *message);
 const char *dialogs_abuse_message(const sb_dialogs *d);
 
+/* 1 when word (phrase form, text.h) is one of list's words (a JSON list of strings, such
+ * as commands.json "known_words" or a state's filler words), compared in phrase form. */
+int dialogs_word_listed(const json_t *list, const char *word);
+
 #endif

@@ -91,21 +91,6 @@ static int letters_only(const char *s)
     return 1;
 }
 
-/* 1 when word (phrase form) is in list (a JSON list of words, compared in phrase form). */
-static int listed(const json_t *list, const char *word)
-{
-    size_t i;
-    json_t *w;
-    json_array_foreach(list, i, w) {
-        char norm[TYPO_WORD_MAX];
-        const char *s = json_string_value(w);
-        size_t n = s ? text_norm_phrase_to(s, norm, sizeof norm) : (size_t)-1;
-        if (n != (size_t)-1 && strcmp(norm, word) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* The command word that word is a slip of, or NULL (none, or words of two commands). */
 static const char *command_word_for(const json_t *commands, const char *word, char *buf,
                                     size_t cap)
@@ -152,7 +137,7 @@ int typo_fix(const sb_dialogs *d, const char *text, char **fixed)
         const char *use = p;
         size_t len = strlen(p);
         if (len >= TYPO_MIN_LEN && len < TYPO_WORD_MAX && letters_only(p) &&
-            !json_object_get(vocabulary, p) && !listed(known, p)) {
+            !json_object_get(vocabulary, p) && !dialogs_word_listed(known, p)) {
             const char *fix = command_word_for(commands, p, word, sizeof word);
             if (fix) {
                 use = fix;

@@ -32,6 +32,21 @@ void validate_dialogs(validate_ctx *v);
 /* Checks every data file of the set and its references into the dialogs. */
 void validate_data(validate_ctx *v);
 
+/* Checks exercises.json, measures.json (validate_exercises.c) and views.json
+ * (validate_views.c); f is the file's name. */
+void validate_exercises(validate_ctx *v, const char *f, const json_t *exercises);
+void validate_measures(validate_ctx *v, const char *f, const json_t *measures);
+void validate_views(validate_ctx *v, const char *f, const json_t *views);
+
+/* Reports every field of obj that is neither in known (NULL-terminated) nor a comment: a
+ * misspelt optional field ("filler_word") would otherwise be ignored without a word. where
+ * names obj in the message. */
+void validate_keys(validate_ctx *v, const char *f, const json_t *obj, const char *const *known,
+                   const char *where);
+/* A list of non-empty texts (words, phrases), required or not; returns 1 when fine. */
+int validate_words(validate_ctx *v, const char *file, const char *what, const json_t *list,
+                   int required);
+
 /* Checks understanding.json, spellings.json, languages.json and the examples of intents/
  * (examples.h: intent id -> utterances, and -> their line numbers; both may be NULL). */
 void validate_understanding(validate_ctx *v, const json_t *examples, const json_t *lines);
@@ -42,6 +57,13 @@ void validate_understanding(validate_ctx *v, const json_t *examples, const json_
  * category of crisis.json or none.txt, none.txt present, at least SAFETY_EXAMPLES_MIN each,
  * no utterance in two files, and a classifier threshold in crisis.json. */
 void validate_safety_examples(validate_ctx *v, const json_t *examples, const json_t *lines);
+
+/* The examples of name (list, read from file; numbers their line numbers) against seen, a
+ * JSON object from phrase form to the name it is an example of: an utterance that is
+ * already another name's is reported ("also an example of NAME", or "in NAME.txt" when
+ * files), the others are added. Shared by intents/ and safety/. */
+void validate_examples_unique(validate_ctx *v, json_t *seen, const char *file, const char *name,
+                              const json_t *list, const json_t *numbers, int files);
 
 /* Checks that value is a text: a non-empty string, or a non-empty list of them, whose
  * {variables} are in vars (NULL-terminated) or keys of saved (may be NULL). what names the

@@ -15,10 +15,7 @@ static const char *const user_vars[] = {"user", "answer", "crisis_message", "abu
 static const char *const crisis_vars[] = {"user", "crisis_message", "abuse_message", NULL};
 static const char *const echo_vars[] = {"echo", NULL};
 static const char *const feeling_vars[] = {"echo", "feeling", NULL};
-static const char *const intro_vars[] = {"title", "minutes", NULL};
-static const char *const progress_vars[] = {"title", "step", "steps", NULL};
 static const char *const title_vars[] = {"title", NULL};
-static const char *const no_vars[] = {NULL};
 
 static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",      "action",
                                              "group", "private", "reply",   "description", "argument",
@@ -32,10 +29,8 @@ static int has(const char *const *list, const char *s)
     return 0;
 }
 
-/* Reports every field of obj that is neither in known nor a comment: a misspelt optional
- * field ("filler_word") would otherwise be ignored without a word. */
-static void check_keys(validate_ctx *v, const char *f, const json_t *obj, const char *const *known,
-                       const char *where)
+void validate_keys(validate_ctx *v, const char *f, const json_t *obj, const char *const *known,
+                   const char *where)
 {
     const char *key;
     json_t *value;
@@ -45,9 +40,8 @@ static void check_keys(validate_ctx *v, const char *f, const json_t *obj, const 
     }
 }
 
-/* A list of non-empty texts (words, phrases); returns 1 when fine. */
-static int check_words(validate_ctx *v, const char *file, const char *what, const json_t *list,
-                       int required)
+int validate_words(validate_ctx *v, const char *file, const char *what, const json_t *list,
+                   int required)
 {
     if (!list && !required)
         return 1;
@@ -92,7 +86,7 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
     char words_what[160];
     snprintf(words_what, sizeof words_what, "%s: words", what);
     const json_t *words = json_object_get(cmd, "words");
-    if (check_words(v, f, words_what, words, 1)) {
+    if (validate_words(v, f, words_what, words, 1)) {
         size_t i;
         json_t *w;
         json_array_foreach(words, i, w) {
@@ -112,7 +106,7 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
         }
     }
     snprintf(words_what, sizeof words_what, "%s: phrases", what);
-    check_words(v, f, words_what, json_object_get(cmd, "phrases"), 0);
+    validate_words(v, f, words_what, json_object_get(cmd, "phrases"), 0);
     const json_t *dialog = json_object_get(cmd, "dialog");
     const json_t *action = json_object_get(cmd, "action");
     const json_t *reply = json_object_get(cmd, "reply");
@@ -142,9 +136,9 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
         if (!json_is_object(at) || !argument)
             validate_problem(v, f, "-", "%s: argument_time must be an object, on a command with an argument", what);
         else
-            check_keys(v, f, at, at_fields, "argument_time");
+            validate_keys(v, f, at, at_fields, "argument_time");
         for (size_t i = 0; json_is_object(at) && at_fields[i]; i++)
-            check_words(v, f, at_fields[i], json_object_get(at, at_fields[i]), 1);
+            validate_words(v, f, at_fields[i], json_object_get(at, at_fields[i]), 1);
     }
     const char *flags[] = {"group", "private", "exact", "greeting"};
     for (size_t i = 0; i < 4; i++) {
@@ -168,7 +162,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "first_text_waiting", "first_text_more", "group_continue", "listen", "fallback_again",
                                          "closing_words", "closing", "set_aside", "return",
                                          "return_dropped", "thinking_words", "retry_thinking", NULL};
-    check_keys(v, f, c, fields, "commands.json");
+    validate_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
     if (json_object_get(c, "reset"))
@@ -183,12 +177,12 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
         check_dialog_ref(v, f, "return", json_object_get(c, "return"));
     if (json_object_get(c, "return_dropped"))
         validate_texts(v, f, "-", "return_dropped", json_object_get(c, "return_dropped"), title_vars, NULL);
-    check_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
-    check_words(v, f, "known_words", json_object_get(c, "known_words"), 0);
+    validate_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
+    validate_words(v, f, "known_words", json_object_get(c, "known_words"), 0);
     static const char *const lists[] = {"skip_words", "unsure_words", "open_question_words",
                                         "agree_words", "closing_words", "thinking_words", NULL};
     for (size_t i = 0; lists[i]; i++)
-        check_words(v, f, lists[i], json_object_get(c, lists[i]), 0);
+        validate_words(v, f, lists[i], json_object_get(c, lists[i]), 0);
     static const char *const texts[] = {"skip",        "yes_no_text",   "retry_again",
                                         "retry_again_rating", "retry_leave", "first_command",
                                         "first_text",  "first_text_waiting", "first_text_more", "group_continue",
@@ -219,7 +213,7 @@ static void check_contains(validate_ctx *v, const char *f, const char *what, con
 static void check_phrases(validate_ctx *v, const char *f, const char *what, const json_t *phrases,
                           int required)
 {
-    if (!check_words(v, f, what, phrases, required))
+    if (!validate_words(v, f, what, phrases, required))
         return;
     size_t i;
     json_t *p;
@@ -271,7 +265,7 @@ static void check_crisis_categories(validate_ctx *v, const char *f, const json_t
             validate_problem(v, f, "-", "category \"%.40s\" is listed twice", id);
         else if (seen)
             json_object_set_new(seen, id, json_true());
-        check_keys(v, f, category, fields, what);
+        validate_keys(v, f, category, fields, what);
         snprintf(what, sizeof what, "category \"%.40s\": ", id);
         check_crisis_answer(v, f, what, category);
     }
@@ -292,13 +286,13 @@ static void check_crisis_list(validate_ctx *v, const char *f, const json_t *c, c
         validate_problem(v, f, "-", "%s must be an object", name);
         return;
     }
-    check_keys(v, f, list, fields, name);
+    validate_keys(v, f, list, fields, name);
     snprintf(what, sizeof what, "%s: phrases", name);
     if (phrases)
         check_phrases(v, f, what, json_object_get(list, "phrases"), 1);
     snprintf(what, sizeof what, "%s: not", name);
     if (phrases)
-        check_words(v, f, what, json_object_get(list, "not"), 0);
+        validate_words(v, f, what, json_object_get(list, "not"), 0);
     snprintf(what, sizeof what, "%s: dialog", name);
     if (dialog)
         check_dialog_ref(v, f, what, json_object_get(list, "dialog"));
@@ -321,7 +315,7 @@ static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t
         validate_problem(v, f, "-", "classifier must be an object");
         return;
     }
-    check_keys(v, f, k, fields, "classifier");
+    validate_keys(v, f, k, fields, "classifier");
     const json_t *t = json_object_get(k, "threshold"), *cost = json_object_get(k, "cost");
     if (!json_is_number(t) || json_number_value(t) <= 0 || json_number_value(t) >= 1)
         validate_problem(v, f, "-", "classifier: threshold must be a number between 0 and 1");
@@ -378,9 +372,9 @@ static void check_crisis_languages(validate_ctx *v, const char *f, const json_t 
             validate_problem(v, f, "-", "%s must be an object", what);
             continue;
         }
-        check_keys(v, f, lang, fields, what);
+        validate_keys(v, f, lang, fields, what);
         snprintf(what, sizeof what, "languages: %.8s: words", code);
-        check_words(v, f, what, json_object_get(lang, "words"), 1);
+        validate_words(v, f, what, json_object_get(lang, "words"), 1);
         snprintf(what, sizeof what, "languages: %.8s: line", code);
         validate_texts(v, f, "-", what, json_object_get(lang, "line"), crisis_vars, NULL);
     }
@@ -397,7 +391,7 @@ static void check_crisis(validate_ctx *v, const char *f, const json_t *c)
     static const char *const downplay_fields[] = {"phrases", "not", "dialog", "again", NULL};
     static const char *const restate_fields[] = {"phrases", "not", NULL};
     static const char *const followup_fields[] = {"dialog", "line", NULL};
-    check_keys(v, f, c, fields, "crisis.json");
+    validate_keys(v, f, c, fields, "crisis.json");
     const json_t *categories = json_object_get(c, "categories");
     if (categories) {
         check_crisis_categories(v, f, categories);
@@ -410,7 +404,7 @@ static void check_crisis(validate_ctx *v, const char *f, const json_t *c)
     } else {
         check_crisis_answer(v, f, "", c);
     }
-    check_words(v, f, "not", json_object_get(c, "not"), 0);
+    validate_words(v, f, "not", json_object_get(c, "not"), 0);
     check_crisis_list(v, f, c, "ask", ask_fields, 1, 1, "again");
     check_crisis_list(v, f, c, "downplay", downplay_fields, 1, 1, "again");
     check_crisis_list(v, f, c, "restate", restate_fields, 1, 0, NULL);
@@ -466,19 +460,19 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
         "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
         "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words", NULL};
-    check_keys(v, f, r, fields, "reflection.json");
+    validate_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
     check_swaps(v, f, "question_swaps", json_object_get(r, "question_swaps"), 0);
-    check_words(v, f, "question_words", json_object_get(r, "question_words"), 0);
-    check_words(v, f, "leading_words", json_object_get(r, "leading_words"), 0);
-    check_words(v, f, "feelings", json_object_get(r, "feelings"), 1);
-    check_words(v, f, "negations", json_object_get(r, "negations"), 0);
-    check_words(v, f, "clause_words", json_object_get(r, "clause_words"), 0);
-    check_words(v, f, "linking_words", json_object_get(r, "linking_words"), 0);
-    check_words(v, f, "lowercase_starts", json_object_get(r, "lowercase_starts"), 0);
-    check_words(v, f, "yes", json_object_get(r, "yes"), 1);
-    check_words(v, f, "no", json_object_get(r, "no"), 1);
+    validate_words(v, f, "question_words", json_object_get(r, "question_words"), 0);
+    validate_words(v, f, "leading_words", json_object_get(r, "leading_words"), 0);
+    validate_words(v, f, "feelings", json_object_get(r, "feelings"), 1);
+    validate_words(v, f, "negations", json_object_get(r, "negations"), 0);
+    validate_words(v, f, "clause_words", json_object_get(r, "clause_words"), 0);
+    validate_words(v, f, "linking_words", json_object_get(r, "linking_words"), 0);
+    validate_words(v, f, "lowercase_starts", json_object_get(r, "lowercase_starts"), 0);
+    validate_words(v, f, "yes", json_object_get(r, "yes"), 1);
+    validate_words(v, f, "no", json_object_get(r, "no"), 1);
     check_contains(v, f, "templates", json_object_get(r, "templates"), echo_vars, "{echo}");
     check_contains(v, f, "feeling_templates", json_object_get(r, "feeling_templates"),
                    feeling_vars, "{feeling}");
@@ -490,7 +484,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
                                         "laughs",    "correction_leads", "question_starts",
                                         "closing_hedges", "asking_words", NULL};
     for (size_t i = 0; lists[i]; i++)
-        check_words(v, f, lists[i], json_object_get(r, lists[i]), 0);
+        validate_words(v, f, lists[i], json_object_get(r, lists[i]), 0);
     static const char *const replies[] = {"question_reply", "pushback_reply", "noncommittal_reply",
                                           "heard_reply", "heard_question", NULL};
     for (size_t i = 0; replies[i]; i++)
@@ -501,198 +495,6 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     if (json_object_get(r, "heard_feeling_reply"))
         check_contains(v, f, "heard_feeling_reply", json_object_get(r, "heard_feeling_reply"),
                        feeling_vars, "{feeling}");
-}
-
-/* Checks a list of objects with unique "id"s and the given text fields; collects the ids. */
-static void check_items(validate_ctx *v, const char *f, const char *what, const json_t *list,
-                        const char *const *fields, json_t *ids)
-{
-    if (!json_is_array(list) || json_array_size(list) == 0) {
-        validate_problem(v, f, "-", "%s must be a non-empty list", what);
-        return;
-    }
-    size_t i;
-    json_t *item;
-    json_array_foreach(list, i, item) {
-        const char *id = json_string_value(json_object_get(item, "id"));
-        if (!json_is_object(item) || !id || !*id) {
-            validate_problem(v, f, "-", "%s: entry %zu needs an id", what, i + 1);
-            continue;
-        }
-        if (json_object_get(ids, id))
-            validate_problem(v, f, "-", "%s: duplicate id \"%.60s\"", what, id);
-        json_object_set_new(ids, id, json_true());
-        for (size_t k = 0; fields[k]; k++) {
-            char field_what[160];
-            snprintf(field_what, sizeof field_what, "%s \"%.60s\": %s", what, id, fields[k]);
-            validate_texts(v, f, "-", field_what, json_object_get(item, fields[k]), no_vars, NULL);
-        }
-    }
-}
-
-static void check_exercises(validate_ctx *v, const char *f, const json_t *e)
-{
-    static const char *const topic_fields[] = {"title", "description", NULL};
-    static const char *const exercise_fields[] = {"title", NULL};
-    static const char *const fields[] = {"kind", "flow", "topics", "exercises", NULL};
-    static const char *const flow_fields[] = {"intro",      "hint",      "how",       "thanks",
-                                              "next_words", "how_again", "why_words",
-                                              "in_progress", "followup_intro", "another_words",
-                                              "another", "hard_words", "hard", "comment",
-                                              "group_intro", "group_outro", "followup_report",
-                                              NULL};
-    static const char *const topic_keys[] = {"id", "title", "description", NULL};
-    static const char *const exercise_keys[] = {"id",    "topic",    "title", "minutes",
-                                                "steps", "followup", "why",   NULL};
-    check_keys(v, f, e, fields, "exercises.json");
-    size_t k;
-    json_t *item;
-    json_array_foreach(json_object_get(e, "topics"), k, item) {
-        check_keys(v, f, item, topic_keys, "a topic");
-    }
-    json_array_foreach(json_object_get(e, "exercises"), k, item) {
-        check_keys(v, f, item, exercise_keys, "an exercise");
-    }
-    if (json_object_get(e, "flow"))
-        check_keys(v, f, json_object_get(e, "flow"), flow_fields, "flow");
-    json_t *topics = json_object(), *ids = json_object();
-    if (!topics || !ids)
-        goto done;
-    check_items(v, f, "topics", json_object_get(e, "topics"), topic_fields, topics);
-    const json_t *list = json_object_get(e, "exercises");
-    check_items(v, f, "exercises", list, exercise_fields, ids);
-    size_t i;
-    json_t *x;
-    json_array_foreach(list, i, x) {
-        const char *id = json_string_value(json_object_get(x, "id"));
-        if (!id)
-            continue;
-        char what[120];
-        snprintf(what, sizeof what, "exercise \"%.60s\"", id);
-        const char *topic = json_string_value(json_object_get(x, "topic"));
-        if (!topic || !json_object_get(topics, topic))
-            validate_problem(v, f, "-", "%s: unknown topic \"%.60s\"", what, topic ? topic : "?");
-        const json_t *minutes = json_object_get(x, "minutes");
-        if (!json_is_integer(minutes) || json_integer_value(minutes) < 1 ||
-            json_integer_value(minutes) > 240)
-            validate_problem(v, f, "-", "%s: minutes must be a whole number from 1 to 240", what);
-        const json_t *steps = json_object_get(x, "steps");
-        char steps_what[160];
-        snprintf(steps_what, sizeof steps_what, "%s: steps", what);
-        if (!json_is_array(steps))
-            validate_problem(v, f, "-", "%s must be a list of texts", steps_what);
-        else
-            validate_texts(v, f, "-", steps_what, steps, no_vars, NULL);
-        static const char *const optional[] = {"followup", "why", NULL};
-        for (size_t k = 0; optional[k]; k++) {
-            if (!json_object_get(x, optional[k]))
-                continue;
-            snprintf(steps_what, sizeof steps_what, "%s: %s", what, optional[k]);
-            validate_texts(v, f, "-", steps_what, json_object_get(x, optional[k]), no_vars, NULL);
-        }
-    }
-    /* The texts the exercise flow says are required: the engine has no words of its own. */
-    const json_t *flow = json_object_get(e, "flow");
-    static const struct {
-        const char *name;
-        const char *const *vars;
-        int required;
-    } flow_texts[] = {
-        {"intro", intro_vars, 1},          {"hint", no_vars, 1},
-        {"how", no_vars, 1},               {"thanks", no_vars, 1},
-        {"how_again", no_vars, 1},         {"in_progress", progress_vars, 1},
-        {"group_intro", intro_vars, 0},    {"followup_report", title_vars, 0},
-        {"followup_intro", title_vars, 0}, {"another", no_vars, 0},
-        {"hard", no_vars, 0},              {"comment", no_vars, 0},
-        {"group_outro", no_vars, 0},
-    };
-    for (size_t k = 0; k < sizeof flow_texts / sizeof flow_texts[0]; k++) {
-        char what[64];
-        snprintf(what, sizeof what, "flow: %s", flow_texts[k].name);
-        const json_t *text = json_object_get(flow, flow_texts[k].name);
-        if (text || flow_texts[k].required)
-            validate_texts(v, f, "-", what, text, flow_texts[k].vars, NULL);
-    }
-    check_words(v, f, "flow: next_words", json_object_get(flow, "next_words"), 1);
-    check_words(v, f, "flow: another_words", json_object_get(flow, "another_words"), 0);
-    check_words(v, f, "flow: hard_words", json_object_get(flow, "hard_words"), 0);
-    check_words(v, f, "flow: why_words", json_object_get(flow, "why_words"), 0);
-done:
-    json_decref(topics);
-    json_decref(ids);
-}
-
-static void check_measures(validate_ctx *v, const char *f, const json_t *m)
-{
-    static const char *const fields[] = {"label", NULL};
-    static const char *const keys[] = {"kind", "measures", NULL};
-    static const char *const measure_keys[] = {"id", "label", "low", "high", NULL};
-    check_keys(v, f, m, keys, "measures.json");
-    size_t i;
-    json_t *item;
-    json_array_foreach(json_object_get(m, "measures"), i, item) {
-        check_keys(v, f, item, measure_keys, "a measure");
-    }
-    json_t *ids = json_object();
-    if (ids)
-        check_items(v, f, "measures", json_object_get(m, "measures"), fields, ids);
-    json_decref(ids);
-}
-
-static const char *const settings_vars[] = {"time",  "zone",      "days",         "next_local",
-                                            "next_utc", "until", "now_local", "example_date", NULL};
-static const char *const zone_vars[] = {"given", "suggestion", NULL};
-static const char *const words_vars[] = {"words", NULL};
-static const char *const nudge_vars[] = {"exercise", "topic", "days", NULL};
-
-/* Every view the code says, with the variables its text may use. All are required, so no
- * English waits in C as a fallback (design.md invariant 2: every word lives in dialogs/). */
-static const struct {
-    const char *key;
-    const char *const *vars;
-} view_keys[] = {
-    {"journal_header", no_vars},       {"journal_empty", no_vars},
-    {"journal_added", no_vars},        {"journal_off", no_vars},
-    {"journal_header_older", no_vars}, {"journal_more", no_vars},
-    {"journal_no_more", no_vars},      {"journal_no_consent", no_vars},
-    {"progress_empty", no_vars},       {"progress_header", no_vars},
-    {"progress_single", no_vars},      {"progress_up", no_vars},
-    {"progress_down", no_vars},        {"progress_same", no_vars},
-    {"progress_footer", no_vars},      {"export_intro", no_vars},
-    {"forget_done", no_vars},          {"exercise_topics", no_vars},
-    {"exercise_unknown_topic", no_vars}, {"exercise_none", no_vars},
-    {"input_cut", words_vars},         {"group_private", no_vars},
-    {"encrypted", no_vars},            {"unreadable", no_vars},
-    {"unknown_action", no_vars},       {"nudge_days_daily", no_vars},
-    {"nudge_days_weekdays", no_vars},  {"nudge_show", settings_vars},
-    {"nudge_show_off", settings_vars}, {"nudge_on", settings_vars},
-    {"nudge_on_quiet", settings_vars}, {"nudge_off", settings_vars},
-    {"nudge_days", settings_vars},     {"nudge_bad_time", no_vars},
-    {"nudge_need_zone", settings_vars}, {"nudge_next", settings_vars},
-    {"nudge_paused", settings_vars},   {"nudge_paused_open", settings_vars},
-    {"nudge_fallback", nudge_vars},    {"timezone_show", settings_vars},
-    {"timezone_unset", no_vars},       {"timezone_set", settings_vars},
-    {"timezone_suggest", zone_vars},   {"timezone_unknown", zone_vars},
-    {"pause_set", settings_vars},      {"pause_open", settings_vars},
-    {"pause_bad", settings_vars},      {"resume", settings_vars},
-    {"resume_off", settings_vars},     {"resume_not_paused", settings_vars},
-};
-
-static void check_views(validate_ctx *v, const char *f, const json_t *views)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach((json_t *)views, key, value) {
-        size_t k = 0;
-        while (k < sizeof view_keys / sizeof view_keys[0] && strcmp(view_keys[k].key, key) != 0)
-            k++;
-        if (k == sizeof view_keys / sizeof view_keys[0] && strcmp(key, "kind") != 0 &&
-            !validate_is_comment(key))
-            validate_problem(v, f, "-", "unknown view \"%.60s\": nothing says it", key);
-    }
-    for (size_t k = 0; k < sizeof view_keys / sizeof view_keys[0]; k++)
-        validate_texts(v, f, "-", view_keys[k].key, json_object_get(views, view_keys[k].key),
-                       view_keys[k].vars, NULL);
 }
 
 /* Walks every string of a file: none longer than the text cap; with empty_too, none empty.
@@ -749,11 +551,11 @@ void validate_data(validate_ctx *v)
         else if (strcmp(kind, "reflection") == 0)
             check_reflection(v, f, data);
         else if (strcmp(kind, "exercises") == 0)
-            check_exercises(v, f, data);
+            validate_exercises(v, f, data);
         else if (strcmp(kind, "measures") == 0)
-            check_measures(v, f, data);
+            validate_measures(v, f, data);
         else if (strcmp(kind, "views") == 0)
-            check_views(v, f, data);
+            validate_views(v, f, data);
         walk_file(v, f, data, strcmp(kind, "nudges") == 0 || strcmp(kind, "views") == 0);
     }
     const char *id;
@@ -796,21 +598,7 @@ void validate_safety_examples(validate_ctx *v, const json_t *examples, const jso
         if (json_array_size(list) < SAFETY_EXAMPLES_MIN)
             validate_problem(v, file, "-", "only %zu examples; a category needs at least %d",
                              json_array_size(list), SAFETY_EXAMPLES_MIN);
-        const json_t *numbers = json_object_get(lines, name);
-        const json_t *text;
-        json_array_foreach(list, i, text) {
-            char *form = seen ? text_norm_phrase(json_string_value(text)) : NULL;
-            if (!form)
-                continue;
-            const char *other = json_string_value(json_object_get(seen, form));
-            if (other && strcmp(other, name) != 0)
-                validate_problem(v, file, "-", "line %lld: \"%.80s\" is also an example in %.60s.txt",
-                                 (long long)json_integer_value(json_array_get(numbers, i)),
-                                 json_string_value(text), other);
-            else if (!other)
-                json_object_set_new(seen, form, json_string(name));
-            free(form);
-        }
+        validate_examples_unique(v, seen, file, name, list, json_object_get(lines, name), 1);
     }
     json_decref(seen);
 }

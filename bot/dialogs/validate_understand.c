@@ -224,10 +224,25 @@ static void check_languages(validate_ctx *v, const json_t *l)
     }
 }
 
-/* The form two utterances are compared in for duplicates; NULL on ENOMEM. */
-static char *dup_form(const char *s)
+void validate_examples_unique(validate_ctx *v, json_t *seen, const char *file, const char *name,
+                              const json_t *list, const json_t *numbers, int files)
 {
-    return text_norm_phrase(s);
+    size_t i;
+    const json_t *text;
+    json_array_foreach(list, i, text) {
+        char *form = seen ? text_norm_phrase(json_string_value(text)) : NULL;
+        if (!form)
+            continue;
+        const char *other = json_string_value(json_object_get(seen, form));
+        if (other && strcmp(other, name) != 0)
+            validate_problem(v, file, "-", "line %lld: \"%.80s\" is also an example %s%.60s%s",
+                             (long long)json_integer_value(json_array_get(numbers, i)),
+                             json_string_value(text), files ? "in " : "of ", other,
+                             files ? ".txt" : "");
+        else if (!other)
+            json_object_set_new(seen, form, json_string(name));
+        free(form);
+    }
 }
 
 static void check_examples(validate_ctx *v, const json_t *u, const json_t *examples,
@@ -250,22 +265,7 @@ static void check_examples(validate_ctx *v, const json_t *u, const json_t *examp
         if ((json_int_t)json_array_size(list) < min)
             validate_problem(v, file, "-", "only %zu examples; an intent needs at least %lld",
                              json_array_size(list), (long long)min);
-        const json_t *numbers = json_object_get(lines, name);
-        size_t i;
-        const json_t *text;
-        json_array_foreach(list, i, text) {
-            char *form = seen ? dup_form(json_string_value(text)) : NULL;
-            if (!form)
-                continue;
-            const char *other = json_string_value(json_object_get(seen, form));
-            if (other && strcmp(other, name) != 0)
-                validate_problem(v, file, "-", "line %lld: \"%.80s\" is also an example of %.60s",
-                                 (long long)json_integer_value(json_array_get(numbers, i)),
-                                 json_string_value(text), other);
-            else if (!other)
-                json_object_set_new(seen, form, json_string(name));
-            free(form);
-        }
+        validate_examples_unique(v, seen, file, name, list, json_object_get(lines, name), 0);
     }
     json_decref(seen);
 }

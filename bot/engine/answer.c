@@ -9,9 +9,11 @@
 
 #include "flow.h"
 #include "match.h"
+#include "person.h"
 #include "reflect.h"
 #include "safety.h"
 #include "sb.h"
+#include "sb_json.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -19,17 +21,6 @@
 #include <string.h>
 
 #define PUSHBACK_EXTRA_WORDS 4 /* words after a pushback phrase that still make it pushback */
-
-static void set(turn *t, json_t *obj, const char *key, json_t *value)
-{
-    if (!value || json_object_set_new(obj, key, value))
-        turn_fail(t, SB_ENOMEM);
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
 
 /* --- what kind of answer --- */
 
@@ -175,10 +166,10 @@ static int met_question_back(turn *t, json_t *frame, const json_t *st)
         return 0;
     const json_t *r = dialogs_data(t->d, "reflection");
     const json_t *texts = json_object_get(r, "heard_question");
-    const char *state = str(frame, "state");
-    const char *asked = str(frame, "asked_back");
+    const char *state = sb_json_str(frame, "state");
+    const char *asked = sb_json_str(frame, "asked_back");
     if (!texts || !state || (asked && strcmp(asked, state) == 0) ||
-        safety_is_plan(t->d, str(frame, "dialog")))
+        safety_is_plan(t->d, sb_json_str(frame, "dialog")))
         return 0;
     int question = answer_is_question(t->d, t->text);
     char *hay = question > 0 ? text_norm_phrase(t->text) : NULL;
@@ -188,9 +179,9 @@ static int met_question_back(turn *t, json_t *frame, const json_t *st)
     free(hay);
     if (question <= 0 || !coach)
         return question < 0 ? question : 0;
-    set(t, frame, "asked_back", json_string(state));
+    turn_set(t, frame, "asked_back", json_string(state));
     turn_say(t, "reflection/heard_question", texts, NULL);
-    if (str(frame, "reflect") && strcmp(str(frame, "reflect"), "check") == 0)
+    if (sb_json_str(frame, "reflect") && strcmp(sb_json_str(frame, "reflect"), "check") == 0)
         turn_say(t, "reflection/check", json_object_get(r, "check"), NULL);
     else
         flow_ask_again(t);
@@ -218,27 +209,21 @@ void answer_say_kind(turn *t, int kind)
  * (or nothing), so later texts read "(no answer)" rather than a blank. */
 static void pass_over(turn *t, json_t *frame, const json_t *st)
 {
-    const char *save = str(st, "save");
-    const char *skipped = str(dialogs_data(t->d, "commands"), "skipped_answer");
+    const char *save = sb_json_str(st, "save");
+    const char *skipped = sb_json_str(dialogs_data(t->d, "commands"), "skipped_answer");
     if (save)
         flow_keep(t, frame, save, turn_var(t, skipped ? skipped : ""));
     t->unsure = 1;
-    flow_go(t, frame, str(st, "next"));
+    flow_go(t, frame, sb_json_str(st, "next"));
     t->unsure = 0;
 }
 
 int answer_names_feeling(turn *t)
 {
-    char *echo = NULL, *feeling = NULL;
-    const json_t *r = dialogs_data(t->d, "reflection");
-    if (!r)
-        return 0;
-    if (reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
-        turn_fail(t, SB_ENOMEM);
-    int named = feeling != NULL;
-    free(echo);
-    free(feeling);
-    return named;
+    int named = reflect_names_feeling(dialogs_data(t->d, "reflection"), t->text);
+    if (named < 0)
+        turn_fail(t, named);
+    return named > 0;
 }
 
 /* --- reflection --- */
@@ -272,9 +257,9 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
     if (!*echo || !r || answer_say_brief(t, echo, feeling)) {
         free(echo);
         free(feeling);
-        if (str(st, "journal"))
-            turn_journal(t, frame, str(st, "journal"), t->text);
-        flow_go(t, frame, str(st, "next"));
+        if (sb_json_str(st, "journal"))
+            turn_journal(t, frame, sb_json_str(st, "journal"), t->text);
+        flow_go(t, frame, sb_json_str(st, "next"));
         return;
     }
     const char *list = feeling ? "feeling_templates" : "templates";
@@ -289,12 +274,11 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
         turn_reply_owned(t, sb_asprintf("%s %s", reflection, check));
         /* kept only while the check waits: to say it again, and (with consent) to journal
          * the answer once it is confirmed */
-        set(t, frame, "reflection", turn_var(t, reflection));
+        turn_set(t, frame, "reflection", turn_var(t, reflection));
         flow_keep(t, frame, "reflection", turn_var(t, reflection));
-        set(t, frame, "reflect", json_string("check"));
-        const char *consent = str(t->state, "consent");
-        if (str(st, "journal") && consent && strcmp(consent, "yes") == 0)
-            set(t, frame, "pending", json_string(t->text));
+        turn_set(t, frame, "reflect", json_string("check"));
+        if (sb_json_str(st, "journal") && person_consents(t->state))
+            turn_set(t, frame, "pending", json_string(t->text));
     } else {
         turn_fail(t, SB_ENOMEM);
     }
@@ -314,7 +298,7 @@ static void begin_reflection(turn *t, json_t *frame, const json_t *st)
  * list, each cut at a word to HEARD_ITEM bytes, for the summary that gathers them up. */
 static void keep_heard(turn *t, json_t *frame, const char *echo)
 {
-    const char *old = str(flow_vars(t, frame), "heard");
+    const char *old = sb_json_str(flow_vars(t, frame), "heard");
     const char *from = old ? old : "";
     size_t lines = 0;
     for (const char *p = from; *p; p++)
@@ -473,8 +457,8 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
         size_t pick = turn_pick(t, key, json_object_get(r, list));
         turn_reply_owned(t, reflect_render(r, echo_md, feeling, pick));
     }
-    if (echo_md && *echo && str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), turn_var(t, echo_md));
+    if (echo_md && *echo && sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), turn_var(t, echo_md));
     if (echo_md && (strchr(echo, ' ') || feeling))
         keep_heard(t, frame, echo_md);
     free(echo_md);
@@ -485,15 +469,15 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
 void answer_resay_reflection(turn *t, json_t *frame)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
-    const char *phase = str(frame, "reflect");
+    const char *phase = sb_json_str(frame, "reflect");
     if (phase && strcmp(phase, "correct") == 0) {
         turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
         return;
     }
     char *check = turn_render(t, "reflection/check", json_object_get(r, "check"), NULL);
-    const char *reflection = str(frame, "reflection");
+    const char *reflection = sb_json_str(frame, "reflection");
     if (!reflection) /* a state stored by an older version keeps it among the vars */
-        reflection = str(flow_vars(t, frame), "reflection");
+        reflection = sb_json_str(flow_vars(t, frame), "reflection");
     if (check)
         turn_reply_owned(t, sb_asprintf("%s %s", reflection ? reflection : "", check));
     free(check);
@@ -539,9 +523,9 @@ static size_t lead_len(const json_t *r, const char *text)
  * answer stands as they first gave it. */
 static void reflection_stands(turn *t, json_t *frame, const json_t *st)
 {
-    if (str(st, "journal"))
-        turn_journal(t, frame, str(st, "journal"), str(frame, "pending") ? str(frame, "pending") : "");
-    flow_go(t, frame, str(st, "next"));
+    if (sb_json_str(st, "journal"))
+        turn_journal(t, frame, sb_json_str(st, "journal"), sb_json_str(frame, "pending") ? sb_json_str(frame, "pending") : "");
+    flow_go(t, frame, sb_json_str(st, "next"));
 }
 
 /* The person's answer to "did I get that right?", or to the "how would you put it?" that
@@ -577,7 +561,7 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
     }
     const char *said = t->text + laugh_len(r, t->text); /* "jaja no, i mean ..." */
     const char *correction = said;
-    if (strcmp(str(frame, "reflect"), "check") == 0) {
+    if (strcmp(sb_json_str(frame, "reflect"), "check") == 0) {
         size_t yes_rest = 0, no_rest = 0;
         int yes = match_words(json_object_get(r, "yes"), said, &yes_rest);
         int no = match_words(json_object_get(r, "no"), said, &no_rest);
@@ -587,7 +571,7 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
             return;
         }
         if (no == 2 || (no == 1 && text_is_blank(said + no_rest))) {
-            set(t, frame, "reflect", json_string("correct"));
+            turn_set(t, frame, "reflect", json_string("correct"));
             turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
             return;
         }
@@ -603,13 +587,13 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         return;
     }
     correction += lead_len(r, correction); /* "no, i mean i get scared": "i get scared" */
-    if (str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), turn_var_said(t, correction));
+    if (sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), turn_var_said(t, correction));
     flow_keep(t, frame, "answer", turn_var_said(t, correction));
-    if (str(st, "journal"))
-        turn_journal(t, frame, str(st, "journal"), correction);
+    if (sb_json_str(st, "journal"))
+        turn_journal(t, frame, sb_json_str(st, "journal"), correction);
     turn_say(t, "reflection/thanks", json_object_get(r, "thanks"), NULL);
-    flow_go(t, frame, str(st, "next"));
+    flow_go(t, frame, sb_json_str(st, "next"));
 }
 
 /* --- text and rating states --- */
@@ -664,7 +648,7 @@ static int yes_no_to_open_question(turn *t, const json_t *frame, const json_t *s
 {
     const json_t *r = dialogs_data(t->d, "reflection");
     if (json_is_true(json_object_get(frame, "nudged")) || !json_object_get(dialogs_data(t->d, "commands"), "yes_no_text") ||
-        safety_is_plan(t->d, str(frame, "dialog")))
+        safety_is_plan(t->d, sb_json_str(frame, "dialog")))
         return 0;
     size_t rest = 0;
     int yes = match_words(json_object_get(r, "yes"), t->text, &rest);
@@ -700,24 +684,24 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
         return;
     }
     if (nudge) {
-        set(t, frame, "nudged", json_true());
+        turn_set(t, frame, "nudged", json_true());
         turn_say_data(t, "yes_no_text");
         return;
     }
-    const char *reflect = str(st, "reflect");
+    const char *reflect = sb_json_str(st, "reflect");
     int back = reflect && strcmp(reflect, "echo") == 0 ? 0 : met_question_back(t, frame, st);
     if (back != 0) { /* the listening dialog's echo meets a question back its own way */
         if (back < 0)
             turn_fail(t, back);
         return;
     }
-    if (str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), turn_var_said(t, t->text));
+    if (sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), turn_var_said(t, t->text));
     flow_keep(t, frame, "answer", turn_var_said(t, t->text));
     if (kind == ANSWER_UNSURE) { /* their words, kept for later texts, but not journaled */
         answer_say_kind(t, kind);
         t->unsure = 1;
-        flow_go(t, frame, str(st, "next"));
+        flow_go(t, frame, sb_json_str(st, "next"));
         t->unsure = 0;
         return;
     }
@@ -726,15 +710,15 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
         return;
     }
     if (reflect && strcmp(reflect, "echo") == 0) {
-        if (str(st, "journal"))
-            turn_journal(t, frame, str(st, "journal"), t->text);
+        if (sb_json_str(st, "journal"))
+            turn_journal(t, frame, sb_json_str(st, "journal"), t->text);
         answer_echo(t, frame, st, t->text);
-        flow_go(t, frame, str(st, "next"));
+        flow_go(t, frame, sb_json_str(st, "next"));
         return;
     }
-    if (str(st, "journal"))
-        turn_journal(t, frame, str(st, "journal"), t->text);
-    flow_go(t, frame, str(st, "next"));
+    if (sb_json_str(st, "journal"))
+        turn_journal(t, frame, sb_json_str(st, "journal"), t->text);
+    flow_go(t, frame, sb_json_str(st, "next"));
 }
 
 void answer_rating(turn *t, json_t *frame, const json_t *st)
@@ -756,10 +740,10 @@ void answer_rating(turn *t, json_t *frame, const json_t *st)
         return;
     }
     char number[4] = {(char)('0' + rating), '\0'};
-    if (str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), json_string(number));
+    if (sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), json_string(number));
     flow_keep(t, frame, "answer", turn_var_said(t, t->text));
-    if (str(st, "measure"))
-        turn_effect(t, SB_FX_RATING, str(st, "measure"), NULL, rating);
-    flow_go(t, frame, str(st, "next"));
+    if (sb_json_str(st, "measure"))
+        turn_effect(t, SB_FX_RATING, sb_json_str(st, "measure"), NULL, rating);
+    flow_go(t, frame, sb_json_str(st, "next"));
 }

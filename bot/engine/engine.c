@@ -8,43 +8,8 @@
  * crisis answers and what follows them in safety.c, the bookkeeping of a step (replies,
  * effects, variant picks, the stack) in turn.c.
  *
- * The person's state, a JSON object the store keeps as text:
- *   "v": 1                    shape version
- *   "met": true               first contact has run (commands.json first_contact)
- *   "hello": true             before it: the one-line hello for a first command was said
- *   "consent": "yes" | "no"   absent until a state's "set" decides it; journal needs "yes"
- *   "turn": 42                engine calls so far; with input.now it seeds variant picks
- *   "last": 1767225600        input.now of the previous direct input (follow-up gap)
- *   "missed": true            the previous reply was commands.json "fallback" (never twice)
- *   "picked": {"key": 1}      last variant used per text ("dialog/state", "commands/x")
- *   "followup": {"exercise": "id", "at": 1767225600}   to ask at the next conversation, or
- *               {"dialog": "id", "state": "name", "at": ..., "vars": {...} | "unkept": true}
- *                             a planned step's check-back (a state's "followup"; its words
- *                             only with consent)
- *   "safety": {"at": 1767225600, "cat": "suicide", "due": true, "checked": true,
- *              "asked": 1767225600}   after a crisis answer (safety.h): when, its category
- *                             id (never the words), the check of the next conversation still
- *                             to come, the one check after a downplay made; and when the
- *                             direct question on unclear risk was last asked. Dropped after
- *                             SAFETY_FOLLOWUP_WINDOW.
- *   "stack": [frame, ...]     bottom first, at most 4 (turn.h); the top frame waits
- * Frames:
- *   {"dialog": "id", "state": "name", "vars": {"name": "text", ...},   Markdown: what the
- *                              person wrote is stored escaped (turn_var_said)
- *    "called": true            pushed by a "call" state: when it ends, the caller goes on
- *                              to its call state's next; otherwise the frame interrupted
- *                              the one below, which then resumes (commands.json "resume"
- *                              and its question again)
- *    "told": true              "no_consent" was said in this run
- *    "nudged": true            a bare yes/no to an open question was asked about (answer.c)
- *    "misses": 2               answers in a row that fit nothing asked (flow_missed)
- *    "reflect": "check" | "correct", "reflection": "Markdown", "pending": "text"}
- *                              a reflection awaiting yes/no: the coach's reflection, and the
- *                              answer as written only when it is to be journaled (consent)
- * Of what the person wrote, "vars" keeps only what a text of the dialog still shows
- * (flow_keep); all of it goes with the frame when the dialog ends, stops or is dropped.
- *   {"exercise": "id", "step": 0, "how": true, "asked": true, "told": true}   see exercise.c
- *   {"followup": "id", "told": true}                          see exercise.c
+ * The person's state, a JSON object the store keeps as text, and its frames: person.h,
+ * whose module is the only code that knows its shape.
  * A state that does not fit (unknown dialog or state, a dialog changed since) is repaired:
  * the stack is dropped, commands.json "reset" is said if the set has one, and the input is
  * handled as if the person were idle — they get an answer, never an error.
@@ -59,10 +24,13 @@
 #include "exercise.h"
 #include "flow.h"
 #include "match.h"
+#include "person.h"
 #include "reflect.h"
+#include "repair.h"
 #include "route.h"
 #include "safety.h"
 #include "sb.h"
+#include "sb_json.h"
 #include "text.h"
 #include "turn.h"
 
@@ -75,7 +43,7 @@
 
 json_t *engine_new_state(void)
 {
-    return json_pack("{s:i, s:b, s:i, s:[]}", "v", 1, "met", 0, "turn", 0, "stack");
+    return person_new();
 }
 
 void engine_step_free(sb_step *s)
@@ -92,17 +60,6 @@ void engine_step_free(sb_step *s)
     }
     free(s->effects);
     memset(s, 0, sizeof *s);
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-static void set(turn *t, json_t *obj, const char *key, json_t *value)
-{
-    if (!value || json_object_set_new(obj, key, value))
-        turn_fail(t, SB_ENOMEM);
 }
 
 /* match_command of the turn's text (direct), looked for once per mode: *arg is a copy the
@@ -139,108 +96,6 @@ static int command_of(turn *t, int mode, const json_t **cmd, char **arg)
     return t->commanded[m].rc;
 }
 
-/* --- repair --- */
-
-/* Frames are stored only in states that wait: for an answer, or (below the top) on the
- * dialog they called. */
-static int dialog_frame_ok(const sb_dialogs *d, const json_t *frame, int top)
-{
-    const json_t *dialog = dialogs_dialog(d, str(frame, "dialog"));
-    const char *name = str(frame, "state");
-    const json_t *st = name ? json_object_get(json_object_get(dialog, "states"), name) : NULL;
-    const char *expect = str(st, "expect");
-    int answers = expect && strcmp(expect, "none") != 0;
-    if (!st || !(answers || (!top && json_object_get(st, "call"))))
-        return 0;
-    const json_t *vars = json_object_get(frame, "vars");
-    if (vars && !json_is_object(vars))
-        return 0;
-    const char *phase = str(frame, "reflect");
-    const json_t *pending = json_object_get(frame, "pending");
-    if (json_object_get(frame, "reflect"))
-        return phase && (strcmp(phase, "check") == 0 || strcmp(phase, "correct") == 0) &&
-               expect && strcmp(expect, "text") == 0 && (!pending || json_is_string(pending)) &&
-               (pending || json_is_string(json_object_get(frame, "reflection")));
-    return 1;
-}
-
-/* The "safety" memory: fields of the wrong type go, and all of it once it is old. */
-static void repair_safety(turn *t)
-{
-    json_t *safety = json_object_get(t->state, "safety");
-    if (!safety)
-        return;
-    const json_t *at = json_object_get(safety, "at");
-    const json_t *asked = json_object_get(safety, "asked");
-    int64_t newest = json_is_integer(at) ? (int64_t)json_integer_value(at) : 0;
-    if (json_is_integer(asked) && json_integer_value(asked) > newest)
-        newest = (int64_t)json_integer_value(asked);
-    if (!json_is_object(safety) || t->in->now - newest > SAFETY_FOLLOWUP_WINDOW) {
-        json_object_del(t->state, "safety");
-        return;
-    }
-    if (at && !json_is_integer(at))
-        json_object_del(safety, "at");
-    if (asked && !json_is_integer(asked))
-        json_object_del(safety, "asked");
-    if (json_object_get(safety, "cat") && !json_is_string(json_object_get(safety, "cat")))
-        json_object_del(safety, "cat");
-    if (!json_is_true(json_object_get(safety, "due")))
-        json_object_del(safety, "due");
-    if (!json_is_true(json_object_get(safety, "checked")))
-        json_object_del(safety, "checked");
-}
-
-/* Makes the working state fit this set of dialogs. Returns 1 when a stack was dropped. */
-static int repair(turn *t)
-{
-    json_t *s = t->state;
-    if (!json_is_integer(json_object_get(s, "v")))
-        set(t, s, "v", json_integer(1));
-    if (!json_is_boolean(json_object_get(s, "met")))
-        set(t, s, "met", json_false());
-    const char *consent = str(s, "consent");
-    if (json_object_get(s, "consent") &&
-        (!consent || (strcmp(consent, "yes") != 0 && strcmp(consent, "no") != 0)))
-        json_object_del(s, "consent");
-    json_int_t count = json_integer_value(json_object_get(s, "turn"));
-    set(t, s, "turn", json_integer(count >= 0 && count < INT32_MAX ? count + 1 : 1));
-    if (json_object_get(s, "last") && !json_is_integer(json_object_get(s, "last")))
-        json_object_del(s, "last");
-    if (json_object_get(s, "picked") && !json_is_object(json_object_get(s, "picked")))
-        json_object_del(s, "picked");
-    const json_t *followup = json_object_get(s, "followup");
-    const json_t *fdialog = dialogs_dialog(t->d, str(followup, "dialog"));
-    const json_t *fstate = json_object_get(json_object_get(fdialog, "states"), str(followup, "state"));
-    const char *fexpect = str(fstate, "expect");
-    int dialog_ok = fexpect && strcmp(fexpect, "text") == 0 &&
-                    (!json_object_get(followup, "vars") || json_is_object(json_object_get(followup, "vars")));
-    if (followup && (!json_is_integer(json_object_get(followup, "at")) ||
-                     !(exercise_find(t->d, str(followup, "exercise")) || dialog_ok)))
-        json_object_del(s, "followup");
-    repair_safety(t);
-
-    const json_t *stack = json_object_get(s, "stack");
-    int ok = json_is_array(stack) && json_array_size(stack) <= TURN_STACK_MAX;
-    size_t i;
-    json_t *frame;
-    json_array_foreach(stack, i, frame) {
-        if (!ok)
-            break;
-        int top = i + 1 == json_array_size(stack);
-        if (json_is_object(frame) && route_is_menu(frame)) /* a menu waits alone */
-            ok = json_array_size(stack) == 1 && route_menu_ok(t->d, frame);
-        else
-            ok = json_is_object(frame) && (json_object_get(frame, "dialog")
-                                               ? dialog_frame_ok(t->d, frame, top)
-                                               : exercise_frame_ok(t->d, frame));
-    }
-    if (ok)
-        return 0;
-    set(t, s, "stack", json_array());
-    return stack != NULL;
-}
-
 /* --- what an input leads to --- */
 
 /* "Where were we?": what the top frame waits for, with the exercise and step it is at.
@@ -259,9 +114,9 @@ static int where(turn *t)
 
 static void command(turn *t, const json_t *cmd, const char *arg)
 {
-    const char *name = str(cmd, "name");
-    const char *action = str(cmd, "action");
-    const char *dialog = str(cmd, "dialog");
+    const char *name = sb_json_str(cmd, "name");
+    const char *action = sb_json_str(cmd, "action");
+    const char *dialog = sb_json_str(cmd, "dialog");
     const json_t *reply = json_object_get(cmd, "reply");
     char key[120];
     snprintf(key, sizeof key, "command/%.100s", name ? name : "");
@@ -314,7 +169,7 @@ static void fallback(turn *t)
         turn_say_data(t, "fallback_again");
     else
         turn_say_data(t, "fallback");
-    set(t, t->state, "missed", json_true());
+    turn_fail(t, person_set(t->state, PERSON_MISSED, 1));
 }
 
 /* 1 when the input is a short goodbye: a phrase of commands.json "closing_words" ("that's
@@ -351,8 +206,8 @@ static int starts_yes_no(turn *t)
  * just said it did not follow. Returns 1 when it started. */
 static int listen(turn *t)
 {
-    const char *id = str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = str(turn_top(t), "dialog");
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     if (turn_top(t) && !top) /* an exercise step: a comment on it is the exercise's to take */
         return 0;
     /* never over the safety plan, nor over a question that sets something (consent): it
@@ -394,7 +249,7 @@ static int listen(turn *t)
  * He helped, it was fine". Taken as the follow-up's answer; 1 when it was. */
 static int reports_back(turn *t)
 {
-    const json_t *pending = json_object_get(t->state, "followup");
+    const json_t *pending = person_get(t->state, PERSON_FOLLOWUP);
     if (!pending || t->in->now - json_integer_value(json_object_get(pending, "at")) < REPORT_MIN_GAP)
         return 0;
     long words = word_count(t->text);
@@ -409,7 +264,7 @@ static int reports_back(turn *t)
  * request to be heard: then the message is the first thing heard. */
 static int listen_heard(turn *t, const char *id)
 {
-    const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
     if (!listen_id || strcmp(listen_id, id) != 0)
         return 0;
     long words = word_count(t->text);
@@ -462,8 +317,8 @@ static void idle_input(turn *t, int64_t gap)
  * reflection.json "heard_question" and the menu again, not "that didn't fit". */
 static int question_while_listening(turn *t)
 {
-    const char *id = str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = str(turn_top(t), "dialog");
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     const json_t *texts = json_object_get(dialogs_data(t->d, "reflection"), "heard_question");
     if (!id || !top || strcmp(id, top) != 0 || !texts)
         return 0;
@@ -483,8 +338,8 @@ static int question_while_listening(turn *t)
  * set aside but let go: what started answers its "where would you like to start?". */
 static void set_aside(turn *t)
 {
-    const char *top = str(turn_top(t), "dialog");
-    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
     if (top && first && strcmp(top, first) == 0 && !flow_waits_consequence(t))
         flow_reset(t); /* the welcome's "where would you like to start?" is answered by it */
     else if (top)
@@ -499,7 +354,7 @@ static void set_aside(turn *t)
  * that already waits (asking again serves better). Returns 1 when something started. */
 static int interrupt(turn *t)
 {
-    const char *top = str(turn_top(t), "dialog");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     if (safety_is_plan(t->d, top))
         return flow_own_words(t); /* "keep talking with me": what they wrote is the talk */
     if (is_closing(t)) { /* "thanks, that's all for today": a goodbye, not a wrong answer */
@@ -507,7 +362,7 @@ static int interrupt(turn *t)
         turn_say_data(t, "closing");
         return 1;
     }
-    const char *back = str(dialogs_data(t->d, "commands"), "return");
+    const char *back = sb_json_str(dialogs_data(t->d, "commands"), "return");
     if (top && back && strcmp(top, back) == 0) {
         /* asked "pick it up or start fresh?", they say something else ("not great tbh"):
          * that is today's conversation, and the old one is let go */
@@ -518,7 +373,7 @@ static int interrupt(turn *t)
     const json_t *cmd = NULL;
     char *arg = NULL;
     int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
-    const char *dialog = str(cmd, "dialog");
+    const char *dialog = sb_json_str(cmd, "dialog");
     if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
         if (dialog)
             set_aside(t);
@@ -535,7 +390,7 @@ static int interrupt(turn *t)
         return 1;
     }
     if (rc == 1 && !(top && strcmp(id, top) == 0)) {
-        const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+        const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
         if (listen_id && strcmp(id, listen_id) == 0)
             flow_reset(t); /* see listen(): the menu is let go, not brought back after */
         else
@@ -549,7 +404,7 @@ static int interrupt(turn *t)
     size_t before = t->nreplies;
     if (route_interrupt(t, &r)) {
         size_t said = t->nreplies;
-        if (r.dialog || str(r.command, "dialog"))
+        if (r.dialog || sb_json_str(r.command, "dialog"))
             set_aside(t); /* an action ("nudge") leaves the question as it was */
         if (t->nreplies > said) /* said first: the line heard then belongs to what starts */
             turn_reply_move_last(t, before);
@@ -586,25 +441,25 @@ static void command_or_fallback(turn *t, int greeting)
 static int returning(turn *t, int64_t gap, int greeting)
 {
     const json_t *commands = dialogs_data(t->d, "commands");
-    const char *back = str(commands, "return");
+    const char *back = sb_json_str(commands, "return");
     json_t *top = turn_top(t);
-    const char *id = str(top, "dialog");
+    const char *id = sb_json_str(top, "dialog");
     if (gap < FOLLOWUP_GAP || !id || !back || !dialogs_dialog(t->d, back) ||
         strcmp(id, back) == 0 || safety_is_plan(t->d, id))
         return 0;
     const json_t *dialog = dialogs_dialog(t->d, id);
-    const json_t *st = json_object_get(json_object_get(dialog, "states"), str(top, "state"));
-    const char *expect = str(st, "expect");
+    const json_t *st = json_object_get(json_object_get(dialog, "states"), sb_json_str(top, "state"));
+    const char *expect = sb_json_str(st, "expect");
     int text = json_object_get(top, "reflect") || (expect && strcmp(expect, "text") == 0);
     if (!greeting && !text && !flow_would_retry(t))
         return 0;
-    const char *title = str(dialog, "title") ? str(dialog, "title") : id;
+    const char *title = sb_json_str(dialog, "title") ? sb_json_str(dialog, "title") : id;
     long words = word_count(t->text);
     if (words < 0) {
         turn_fail(t, SB_ENOMEM);
         return 1;
     }
-    if (json_object_get(t->state, "followup")) {
+    if (person_get(t->state, PERSON_FOLLOWUP)) {
         /* what they set out to do since matters more than a menu left days ago */
         flow_reset(t);
         if (greeting || words <= LISTEN_MIN_WORDS) {
@@ -615,7 +470,7 @@ static int returning(turn *t, int64_t gap, int greeting)
         }
         return 1;
     }
-    const char *listen_id = str(commands, "listen");
+    const char *listen_id = sb_json_str(commands, "listen");
     if (listen_id && strcmp(id, listen_id) == 0) {
         /* listening days ago is nothing to "pick up": today's talk starts fresh */
         flow_reset(t);
@@ -642,8 +497,8 @@ static int returning(turn *t, int64_t gap, int greeting)
 /* 1 when the coach listens: at a listening state, or at the menu of the listening dialog. */
 static int in_listening(turn *t)
 {
-    const char *id = str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = str(turn_top(t), "dialog");
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     return flow_listening(t) || (id && top && strcmp(id, top) == 0);
 }
 
@@ -755,9 +610,9 @@ static int is_greeting(turn *t)
 static int first_contact(turn *t)
 {
     const json_t *commands = dialogs_data(t->d, "commands");
-    const char *first = str(commands, "first_contact");
+    const char *first = sb_json_str(commands, "first_contact");
     if (!first) {
-        set(t, t->state, "met", json_true());
+        turn_fail(t, person_set(t->state, PERSON_MET, 1));
         return 0;
     }
     const json_t *cmd = NULL;
@@ -774,9 +629,9 @@ static int first_contact(turn *t)
         return 1;
     }
     if ((cmd || trigger) && !greeting) {
-        if (!json_is_true(json_object_get(t->state, "hello")))
+        if (!person_is(t->state, PERSON_HELLO))
             turn_say_data(t, "first_command");
-        set(t, t->state, "hello", json_true());
+        turn_fail(t, person_set(t->state, PERSON_HELLO, 1));
         if (cmd)
             command(t, cmd, arg);
         else
@@ -788,15 +643,15 @@ static int first_contact(turn *t)
     route r;
     if (!greeting && route_first(t, &r)) { /* a command in other words, another language */
         if (r.command || r.dialog) {
-            if (!json_is_true(json_object_get(t->state, "hello")))
+            if (!person_is(t->state, PERSON_HELLO))
                 turn_say_data(t, "first_command");
-            set(t, t->state, "hello", json_true());
+            turn_fail(t, person_set(t->state, PERSON_HELLO, 1));
             start(t, &r, -1);
         }
         return 1;
     }
-    set(t, t->state, "met", json_true());
-    json_object_del(t->state, "hello");
+    turn_fail(t, person_set(t->state, PERSON_MET, 1));
+    person_set(t->state, PERSON_HELLO, 0);
     if (!greeting && words >= OPENING_MIN_WORDS && json_object_get(commands, "first_text")) {
         turn_say_data(t, "first_text");
         flow_start_with(t, first, "opening", t->text);
@@ -840,12 +695,12 @@ static int followup_after_crisis(turn *t, const json_t *cmd)
 /* Time since the person's previous direct input (-1 for none), now remembered as the last. */
 static int64_t note_time(turn *t)
 {
-    const json_t *last = json_object_get(t->state, "last");
-    int64_t gap = json_is_integer(last) ? t->in->now - json_integer_value(last) : -1;
-    set(t, t->state, "last", json_integer(t->in->now));
+    int64_t last = person_last(t->state);
+    int64_t gap = last >= 0 ? t->in->now - last : -1;
+    turn_fail(t, person_set_last(t->state, t->in->now));
     t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
-    t->missed = json_is_true(json_object_get(t->state, "missed"));
-    json_object_del(t->state, "missed");
+    t->missed = person_is(t->state, PERSON_MISSED);
+    person_set(t->state, PERSON_MISSED, 0);
     return gap;
 }
 
@@ -858,13 +713,13 @@ static int64_t note_time(turn *t)
  * 1 when it kept one. */
 static int keep_opening(turn *t)
 {
-    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
     json_t *frame = turn_top(t);
-    const char *top = str(frame, "dialog");
+    const char *top = sb_json_str(frame, "dialog");
     const json_t *commands = dialogs_data(t->d, "commands");
-    const char *kept = str(flow_vars(t, frame), "opening");
+    const char *kept = sb_json_str(flow_vars(t, frame), "opening");
     if (!first || !top || strcmp(top, first) != 0 || !flow_would_retry(t) ||
-        json_object_get(t->state, "consent") || !json_object_get(commands, "first_text_waiting") ||
+        person_consent(t->state) || !json_object_get(commands, "first_text_waiting") ||
         (kept && !json_object_get(commands, "first_text_more")) || !route_says_something(t))
         return 0;
     long words = word_count(t->text);
@@ -904,10 +759,10 @@ static int keep_opening(turn *t)
  * talk. Returns 1 when done. */
 static int aside(turn *t)
 {
-    const char *top = str(turn_top(t), "dialog");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     if (safety_is_own(t->d, top) || is_bang(t->text))
         return 0;
-    const char *listen_id = str(dialogs_data(t->d, "commands"), "listen");
+    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
     int listening = listen_id && top && strcmp(top, listen_id) == 0;
     const char *act = route_aside(t, listening);
     if (!act)
@@ -934,7 +789,6 @@ static int aside(turn *t)
  * that waited on top (route.h), popped by the caller and taken here: answered or left now. */
 static void direct_input(turn *t, int64_t gap, json_t *menu)
 {
-    json_t *s = t->state;
     int idle = turn_top(t) == NULL;
     const json_t *cmd = NULL;
     char *arg = NULL;
@@ -954,7 +808,7 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         arg = NULL;
         idle = turn_top(t) == NULL;
     }
-    if (!json_is_true(json_object_get(s, "met")) && idle && !is_bang(t->text) && first_contact(t)) {
+    if (!person_is(t->state, PERSON_MET) && idle && !is_bang(t->text) && first_contact(t)) {
         json_decref(menu);
         return;
     }
@@ -1017,7 +871,7 @@ static int holds_exercise(const json_t *stack, const char *id)
     size_t i;
     json_t *frame;
     json_array_foreach(stack, i, frame) {
-        const char *x = str(frame, "exercise");
+        const char *x = sb_json_str(frame, "exercise");
         if (x && strcmp(x, id) == 0)
             return 1;
     }
@@ -1032,10 +886,10 @@ static void note_stopped(turn *t, const json_t *before)
 {
     size_t i;
     json_t *frame;
-    json_array_foreach(json_object_get(before, "stack"), i, frame) {
-        const char *id = str(frame, "exercise");
+    json_array_foreach(person_stack(before), i, frame) {
+        const char *id = sb_json_str(frame, "exercise");
         if (!id || json_is_true(json_object_get(frame, "how")) ||
-            holds_exercise(json_object_get(t->state, "stack"), id))
+            holds_exercise(person_stack(t->state), id))
             continue;
         int done = 0;
         for (size_t k = 0; k < t->neffects; k++)
@@ -1049,8 +903,8 @@ static void note_stopped(turn *t, const json_t *before)
 /* 1 when the top frame is the safety plan of the category mask stands for. */
 static int in_own_plan(turn *t, int mask)
 {
-    const char *top = str(turn_top(t), "dialog");
-    const char *plan = str(safety_category(t->d, safety_primary(mask)), "dialog");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    const char *plan = sb_json_str(safety_category(t->d, safety_primary(mask)), "dialog");
     return top && plan && strcmp(top, plan) == 0;
 }
 
@@ -1062,7 +916,7 @@ static int begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_inp
     memset(out, 0, sizeof *out);
     if (turn_begin(t, d, state, in ? in : &none) != SB_OK)
         return SB_ENOMEM;
-    *repaired = repair(t);
+    *repaired = repair_state(t);
     return SB_OK;
 }
 
@@ -1087,7 +941,7 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
             json_decref(turn_pop(&t));
         safety_answer(&t, rc);
         if (!t.in->group)
-            set(&t, t.state, "last", json_integer(t.in->now));
+            turn_fail(&t, person_set_last(t.state, t.in->now));
     } else if (t.in->group) {
         group_input(&t);
     } else {
@@ -1105,32 +959,35 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     return turn_end(&t, out);
 }
 
-int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id,
-                 const sb_input *in, sb_step *out)
+/* Starts dialog or exercise id (exercise 1) for the person as if they had asked for it;
+ * in a group room a dialog runs on a scratch stack, an exercise is only offered in private. */
+static int start_named(const sb_dialogs *d, const json_t *state, const sb_input *in,
+                       sb_step *out, const char *id, int exercise)
 {
     turn t;
     int repaired;
     if (begin(&t, d, state, in, out, &repaired) != SB_OK)
         return SB_ENOMEM;
-    if (t.in->group)
-        flow_start_in_group(&t, dialog_id, NULL);
+    if (exercise && t.in->group)
+        turn_say_data(&t, "group_private");
+    else if (exercise)
+        exercise_start(&t, id);
+    else if (t.in->group)
+        flow_start_in_group(&t, id, NULL);
     else
-        flow_start(&t, dialog_id, NULL);
+        flow_start(&t, id, NULL);
     note_stopped(&t, state);
     return turn_end(&t, out);
+}
+
+int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id,
+                 const sb_input *in, sb_step *out)
+{
+    return start_named(d, state, in, out, dialog_id, 0);
 }
 
 int engine_start_exercise(const sb_dialogs *d, const json_t *state, const char *exercise_id,
                           const sb_input *in, sb_step *out)
 {
-    turn t;
-    int repaired;
-    if (begin(&t, d, state, in, out, &repaired) != SB_OK)
-        return SB_ENOMEM;
-    if (t.in->group)
-        turn_say_data(&t, "group_private");
-    else
-        exercise_start(&t, exercise_id);
-    note_stopped(&t, state);
-    return turn_end(&t, out);
+    return start_named(d, state, in, out, exercise_id, 1);
 }

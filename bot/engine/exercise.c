@@ -23,6 +23,7 @@
 #include "answer.h"
 #include "flow.h"
 #include "match.h"
+#include "person.h"
 #include "reflect.h"
 #include "sb.h"
 #include "text.h"
@@ -352,8 +353,7 @@ void exercise_answer(turn *t, json_t *frame)
     turn_effect(t, SB_FX_EXERCISE_DONE, id, NULL, 0);
     if (json_is_string(json_object_get(x, "followup"))) {
         json_t *pending = json_pack("{s:s, s:I}", "exercise", id, "at", (json_int_t)t->in->now);
-        if (!pending || json_object_set_new(t->state, "followup", pending))
-            turn_fail(t, SB_ENOMEM);
+        turn_fail(t, person_put(t->state, PERSON_FOLLOWUP, pending));
     }
     if (json_object_set_new(frame, "how", json_true()))
         turn_fail(t, SB_ENOMEM);
@@ -391,7 +391,7 @@ static int dialog_followup(turn *t, json_t *pending, int heard)
 {
     json_int_t at = json_integer_value(json_object_get(pending, "at"));
     json_incref(pending);
-    json_object_del(t->state, "followup");
+    person_drop(t->state, PERSON_FOLLOWUP);
     int run = t->in->now - at <= FOLLOWUP_MAX_AGE;
     if (run)
         flow_followup(t, pending, heard);
@@ -401,7 +401,7 @@ static int dialog_followup(turn *t, json_t *pending, int heard)
 
 int followup_ask(turn *t)
 {
-    json_t *pending = json_object_get(t->state, "followup");
+    json_t *pending = person_get(t->state, PERSON_FOLLOWUP);
     if (!pending)
         return 0;
     if (json_object_get(pending, "dialog"))
@@ -412,7 +412,7 @@ int followup_ask(turn *t)
     int ask = x && json_is_string(json_object_get(x, "followup")) &&
               t->in->now - at <= FOLLOWUP_MAX_AGE;
     json_t *frame = ask ? json_pack("{s:s}", "followup", id) : NULL;
-    json_object_del(t->state, "followup"); /* frame holds a copy of id; x lives in the set */
+    person_drop(t->state, PERSON_FOLLOWUP); /* frame holds a copy of id; x lives in the set */
     if (!ask)
         return 0;
     turn_push(t, frame);
@@ -478,7 +478,7 @@ void exercise_say_general(turn *t, const char *topic)
 
 int followup_take(turn *t)
 {
-    json_t *pending = json_object_get(t->state, "followup");
+    json_t *pending = person_get(t->state, PERSON_FOLLOWUP);
     if (json_object_get(pending, "dialog"))
         return dialog_followup(t, pending, 1);
     const char *id = json_string_value(json_object_get(pending, "exercise"));
@@ -488,7 +488,7 @@ int followup_take(turn *t)
         t->in->now - at > FOLLOWUP_MAX_AGE)
         return 0;
     json_t *frame = json_pack("{s:s}", "followup", id);
-    json_object_del(t->state, "followup");
+    person_drop(t->state, PERSON_FOLLOWUP);
     turn_push(t, frame);
     const char *title = json_string_value(json_object_get(x, "title"));
     json_t *vars = json_pack("{s:s}", "title", title ? title : "");

@@ -1,16 +1,18 @@
 /* flow.c — runs dialogs (flow.h): entering states and following those that do not wait
  * (say-only, call, final, dialog:ID), the answers to choice, text and rating states, the
  * reflect-and-check exchange, and resuming an interrupted dialog. States change only
- * through go_to() and enter(). The state's JSON shape is documented in engine.c. */
+ * through go_to() and enter(). The state's JSON shape is documented in person.h. */
 #include "flow.h"
 
 #include "answer.h"
 #include "exercise.h"
 #include "match.h"
+#include "person.h"
 #include "reflect.h"
 #include "route.h"
 #include "safety.h"
 #include "sb.h"
+#include "sb_json.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -19,27 +21,16 @@
 
 #define ENTRY_MAX 64 /* states entered in one step before it counts as a loop */
 
-static void set(turn *t, json_t *obj, const char *key, json_t *value)
-{
-    if (!value || json_object_set_new(obj, key, value))
-        turn_fail(t, SB_ENOMEM);
-}
-
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
 static const char *expect_of(const json_t *st)
 {
-    const char *e = str(st, "expect");
+    const char *e = sb_json_str(st, "expect");
     return e ? e : "none";
 }
 
 static const json_t *frame_state(turn *t, const json_t *frame)
 {
-    const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
-    const char *name = str(frame, "state");
+    const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
+    const char *name = sb_json_str(frame, "state");
     return name ? json_object_get(json_object_get(dialog, "states"), name) : NULL;
 }
 
@@ -48,7 +39,7 @@ json_t *flow_vars(turn *t, json_t *frame)
     json_t *vars = json_object_get(frame, "vars");
     if (!json_is_object(vars)) {
         vars = json_object();
-        set(t, frame, "vars", vars);
+        turn_set(t, frame, "vars", vars);
     }
     return vars;
 }
@@ -60,8 +51,8 @@ void flow_keep(turn *t, json_t *frame, const char *name, json_t *value)
         turn_fail(t, SB_ENOMEM);
         return;
     }
-    if (json_object_get(dialogs_used_vars(t->d, str(frame, "dialog")), name)) {
-        set(t, vars, name, value);
+    if (json_object_get(dialogs_used_vars(t->d, sb_json_str(frame, "dialog")), name)) {
+        turn_set(t, vars, name, value);
         return;
     }
     json_decref(value);
@@ -71,10 +62,10 @@ void flow_keep(turn *t, json_t *frame, const char *name, json_t *value)
 /* A fresh frame for dialog id at its start; {answer} is arg when given. */
 static json_t *dialog_frame(turn *t, const char *id, const char *arg, int called)
 {
-    const char *start = str(dialogs_dialog(t->d, id), "start");
+    const char *start = sb_json_str(dialogs_dialog(t->d, id), "start");
     json_t *frame = json_pack("{s:s, s:s, s:{}}", "dialog", id, "state", start ? start : "", "vars");
     if (frame && called)
-        set(t, frame, "called", json_true());
+        turn_set(t, frame, "called", json_true());
     if (frame && arg)
         flow_keep(t, frame, "answer", turn_var_said(t, arg));
     return frame;
@@ -95,7 +86,7 @@ static void say_with_choices(turn *t, const json_t *st, char *text)
         json_array_foreach(json_object_get(st, "choices"), i, ch) {
             if (rc == SB_OK)
                 rc = sb_buf_printf(&b, "%s%zu. %s", i == 0 ? (b.len ? "\n\n" : "") : "\n", i + 1,
-                                   str(ch, "label") ? str(ch, "label") : "");
+                                   sb_json_str(ch, "label") ? sb_json_str(ch, "label") : "");
         }
     }
     if (rc != SB_OK) {
@@ -114,7 +105,7 @@ static void say_with_choices(turn *t, const json_t *st, char *text)
  * items). */
 static int heard_one(turn *t, json_t *frame)
 {
-    const char *heard = str(flow_vars(t, frame), "heard");
+    const char *heard = sb_json_str(flow_vars(t, frame), "heard");
     return heard && strstr(heard, "\n- ") == heard && !strstr(heard + 1, "\n- ");
 }
 
@@ -122,23 +113,23 @@ static int heard_one(turn *t, json_t *frame)
 void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
 {
     char key[200];
-    snprintf(key, sizeof key, "%.90s/%.90s%s", str(frame, "dialog"), str(frame, "state"),
+    snprintf(key, sizeof key, "%.90s/%.90s%s", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"),
              retry ? "/retry" : "");
     const json_t *texts = json_object_get(st, retry ? "retry" : "say");
     if (retry && !texts)
         texts = json_object_get(dialogs_data(t->d, "commands"), "retry");
     if (!retry && json_is_true(json_object_get(frame, "unkept")) && json_object_get(st, "say_unkept")) {
         texts = json_object_get(st, "say_unkept"); /* their words were not kept */
-        snprintf(key, sizeof key, "%.90s/%.90s/unkept", str(frame, "dialog"), str(frame, "state"));
+        snprintf(key, sizeof key, "%.90s/%.90s/unkept", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
     } else if (!retry && json_object_get(st, "say_heard_one") && heard_one(t, frame)) {
         texts = json_object_get(st, "say_heard_one"); /* no "gather up" of a single line */
-        snprintf(key, sizeof key, "%.90s/%.90s/heard_one", str(frame, "dialog"), str(frame, "state"));
+        snprintf(key, sizeof key, "%.90s/%.90s/heard_one", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
     } else if (!retry && t->unsure && json_object_get(st, "say_unsure")) {
         texts = json_object_get(st, "say_unsure"); /* no "you're saying it straight" to "idk" */
-        snprintf(key, sizeof key, "%.90s/%.90s/unsure", str(frame, "dialog"), str(frame, "state"));
+        snprintf(key, sizeof key, "%.90s/%.90s/unsure", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
     } else if (!retry && t->recent && json_object_get(st, "say_recent")) {
         texts = json_object_get(st, "say_recent"); /* no "glad you came back" minutes later */
-        snprintf(key, sizeof key, "%.90s/%.90s/recent", str(frame, "dialog"), str(frame, "state"));
+        snprintf(key, sizeof key, "%.90s/%.90s/recent", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
     }
     if (!texts && !json_object_get(st, "choices"))
         return;
@@ -190,7 +181,7 @@ static char *resume_part(const char *text, int choice)
 static void say_state_again(turn *t, json_t *frame, const json_t *st)
 {
     char key[200];
-    snprintf(key, sizeof key, "%.90s/%.90s", str(frame, "dialog"), str(frame, "state"));
+    snprintf(key, sizeof key, "%.90s/%.90s", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
     const json_t *texts = json_object_get(st, "say");
     char *text = texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup("");
     char *part = text ? resume_part(text, strcmp(expect_of(st), "choice") == 0) : NULL;
@@ -236,14 +227,14 @@ static void go_to(turn *t, json_t *frame, const char *target)
     json_object_del(frame, "nudged");
     json_object_del(frame, "misses");
     if (target && strncmp(target, "dialog:", 7) == 0) {
-        const char *start = str(dialogs_dialog(t->d, target + 7), "start");
-        set(t, frame, "dialog", json_string(target + 7));
-        set(t, frame, "state", json_string(start ? start : ""));
-        set(t, frame, "vars", json_object());
+        const char *start = sb_json_str(dialogs_dialog(t->d, target + 7), "start");
+        turn_set(t, frame, "dialog", json_string(target + 7));
+        turn_set(t, frame, "state", json_string(start ? start : ""));
+        turn_set(t, frame, "vars", json_object());
         json_object_del(frame, "told");
         return;
     }
-    set(t, frame, "state", json_string(target ? target : ""));
+    turn_set(t, frame, "state", json_string(target ? target : ""));
 }
 
 /* Pops the finished top frame. Returns 1 when the frame below goes on (it had called the
@@ -256,7 +247,7 @@ static int finish(turn *t, int quiet)
 {
     json_t *done = turn_pop(t);
     int called = json_is_true(json_object_get(done, "called"));
-    int after_crisis = !called && safety_is_own(t->d, str(done, "dialog"));
+    int after_crisis = !called && safety_is_own(t->d, sb_json_str(done, "dialog"));
     json_decref(done);
     if (after_crisis) {
         flow_reset(t);
@@ -266,7 +257,7 @@ static int finish(turn *t, int quiet)
     if (!top)
         return 0;
     if (called && json_object_get(top, "dialog")) {
-        go_to(t, top, str(frame_state(t, top), "next"));
+        go_to(t, top, sb_json_str(frame_state(t, top), "next"));
         return 1;
     }
     if (!quiet)
@@ -292,8 +283,8 @@ static void apply_settings(turn *t, const json_t *st)
         const char *v = json_string_value(value);
         if (!v)
             continue;
-        if (strcmp(key, "consent") == 0)
-            set(t, t->state, "consent", json_string(v));
+        if (strcmp(key, "consent") == 0 && person_set_consent(t->state, v) == SB_ENOMEM)
+            turn_fail(t, SB_ENOMEM);
         turn_effect(t, SB_FX_SETTING, key, v, 0);
     }
 }
@@ -306,26 +297,25 @@ static void answer_dialog(turn *t, json_t *frame);
  * asked in its "say_unkept" words. Replaces an older pending follow-up. */
 static void remember_followup(turn *t, json_t *frame, const char *target)
 {
-    const char *consent = str(t->state, "consent");
-    int keep = consent && strcmp(consent, "yes") == 0;
-    json_t *pending = json_pack("{s:s, s:s, s:I}", "dialog", str(frame, "dialog"), "state",
+    int keep = person_consents(t->state);
+    json_t *pending = json_pack("{s:s, s:s, s:I}", "dialog", sb_json_str(frame, "dialog"), "state",
                                 target, "at", (json_int_t)t->in->now);
     if (pending && keep)
-        set(t, pending, "vars", json_deep_copy(flow_vars(t, frame)));
+        turn_set(t, pending, "vars", json_deep_copy(flow_vars(t, frame)));
     else if (pending)
-        set(t, pending, "unkept", json_true());
-    set(t, t->state, "followup", pending);
+        turn_set(t, pending, "unkept", json_true());
+    turn_fail(t, person_put(t->state, PERSON_FOLLOWUP, pending));
 }
 
 void flow_followup(turn *t, const json_t *pending, int heard)
 {
     const json_t *kept = json_object_get(pending, "vars");
     json_t *vars = json_is_object(kept) ? json_deep_copy(kept) : json_object();
-    json_t *frame = vars ? json_pack("{s:s, s:s, s:o}", "dialog", str(pending, "dialog"), "state",
-                                     str(pending, "state"), "vars", vars)
+    json_t *frame = vars ? json_pack("{s:s, s:s, s:o}", "dialog", sb_json_str(pending, "dialog"), "state",
+                                     sb_json_str(pending, "state"), "vars", vars)
                          : NULL;
     if (frame && json_is_true(json_object_get(pending, "unkept")))
-        set(t, frame, "unkept", json_true());
+        turn_set(t, frame, "unkept", json_true());
     turn_push(t, frame);
     frame = turn_top(t);
     if (!frame)
@@ -341,7 +331,7 @@ void flow_followup(turn *t, const json_t *pending, int heard)
  * it, so the first thing a person said is answered, not dropped. Returns 1 when it did. */
 static int hear(turn *t, json_t *frame, const json_t *st)
 {
-    const char *listen = str(dialogs_data(t->d, "commands"), "listen");
+    const char *listen = sb_json_str(dialogs_data(t->d, "commands"), "listen");
     char *said = listen && dialogs_dialog(t->d, listen)
                      ? turn_render(t, "hear", json_object_get(st, "hear"), flow_vars(t, frame))
                      : NULL;
@@ -385,17 +375,17 @@ static void enter(turn *t)
             return;
         }
         apply_settings(t, st);
-        if (str(st, "hear") && hear(t, frame, st))
+        if (sb_json_str(st, "hear") && hear(t, frame, st))
             return;
-        if (str(st, "followup"))
-            remember_followup(t, frame, str(st, "followup"));
+        if (sb_json_str(st, "followup"))
+            remember_followup(t, frame, sb_json_str(st, "followup"));
         if (json_is_true(json_object_get(st, "fresh"))) { /* what it interrupted is let go */
             json_t *stack = turn_stack(t);
             while (json_array_size(stack) > 1)
                 json_array_remove(stack, 0);
             json_object_del(frame, "called");
         }
-        const char *action = str(st, "action");
+        const char *action = sb_json_str(st, "action");
         if (action)
             turn_effect(t, SB_FX_ACTION, action, NULL, 0);
         if (json_object_get(st, "say"))
@@ -407,7 +397,7 @@ static void enter(turn *t)
             flow_reset(t);
             return;
         }
-        const char *call = str(st, "call");
+        const char *call = sb_json_str(st, "call");
         if (call && dialogs_dialog(t->d, call) && json_array_size(turn_stack(t)) < TURN_STACK_MAX) {
             turn_push(t, dialog_frame(t, call, NULL, 1));
             continue;
@@ -420,7 +410,7 @@ static void enter(turn *t)
             continue;
         }
         if (call || strcmp(expect_of(st), "none") == 0) {
-            go_to(t, frame, str(st, "next")); /* a call too deep for the stack is skipped */
+            go_to(t, frame, sb_json_str(st, "next")); /* a call too deep for the stack is skipped */
             continue;
         }
         return;
@@ -434,7 +424,7 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
         return;
     }
     json_t *top = turn_top(t);
-    const char *top_id = str(top, "dialog");
+    const char *top_id = sb_json_str(top, "dialog");
     if (top_id && strcmp(top_id, id) == 0 && !json_is_true(json_object_get(top, "called")))
         json_decref(turn_pop(t));
     json_t *frame = dialog_frame(t, id, NULL, 0);
@@ -462,7 +452,7 @@ static int opening_choice(turn *t, const json_t *st, size_t *index)
 static void start_heard(turn *t, const char *id, int opening_only)
 {
     const json_t *dialog = dialogs_dialog(t->d, id);
-    const char *start = str(dialog, "start");
+    const char *start = sb_json_str(dialog, "start");
     const json_t *st = start ? json_object_get(json_object_get(dialog, "states"), start) : NULL;
     size_t index = 0;
     int text = st && strcmp(expect_of(st), "text") == 0 &&
@@ -473,7 +463,7 @@ static void start_heard(turn *t, const char *id, int opening_only)
         return;
     }
     json_t *top = turn_top(t);
-    const char *top_id = str(top, "dialog");
+    const char *top_id = sb_json_str(top, "dialog");
     if (top_id && strcmp(top_id, id) == 0 && !json_is_true(json_object_get(top, "called")))
         json_decref(turn_pop(t));
     turn_push(t, dialog_frame(t, id, NULL, 0));
@@ -482,7 +472,7 @@ static void start_heard(turn *t, const char *id, int opening_only)
         return;
     if (!text) { /* "my friend invited me and i never replied": the moment it asks for */
         const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
-        go_to(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+        go_to(t, frame, sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next"));
     }
     answer_dialog(t, frame);
 }
@@ -515,7 +505,7 @@ void flow_start(turn *t, const char *id, const char *arg)
 void flow_start_answered(turn *t, const char *id)
 {
     const json_t *dialog = dialogs_dialog(t->d, id);
-    const json_t *st = json_object_get(json_object_get(dialog, "states"), str(dialog, "start"));
+    const json_t *st = json_object_get(json_object_get(dialog, "states"), sb_json_str(dialog, "start"));
     if (!st || strcmp(expect_of(st), "none") == 0) {
         flow_start(t, id, NULL);
         return;
@@ -527,14 +517,14 @@ void flow_start_answered(turn *t, const char *id)
 void flow_start_in_group(turn *t, const char *id, const char *arg)
 {
     json_t *own = json_incref(turn_stack(t));
-    set(t, t->state, "stack", json_array());
+    turn_fail(t, person_stack_reset(t->state, NULL));
     t->scratch = 1;
     flow_start(t, id, arg);
     t->scratch = 0;
     if (json_array_size(turn_stack(t)) > 0) /* it would wait for an answer: not here */
         turn_say_data(t, "group_continue");
     if (own)
-        set(t, t->state, "stack", own);
+        turn_fail(t, person_stack_reset(t->state, own));
 }
 
 /* --- answers to a waiting dialog state --- */
@@ -551,11 +541,11 @@ void flow_go(turn *t, json_t *frame, const char *target)
  * action (consent, forget, ...): such a choice wants its number or one of its words. */
 static int consequential(turn *t, const json_t *frame, const json_t *st, const json_t *ch)
 {
-    const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
-    const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
+    const char *next = sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next");
+    const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
     if (next && strncmp(next, "dialog:", 7) == 0) {
         dialog = dialogs_dialog(t->d, next + 7);
-        next = str(dialog, "start");
+        next = sb_json_str(dialog, "start");
     }
     const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next) : NULL;
     return json_object_get(target, "set") || json_object_get(target, "action");
@@ -565,8 +555,8 @@ static int consequential(turn *t, const json_t *frame, const json_t *st, const j
  * same dialog that runs no action ("That's enough for now"). */
 static int closing(turn *t, const json_t *frame, const json_t *st, const json_t *ch)
 {
-    const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
-    const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
+    const char *next = sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next");
+    const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
     const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next) : NULL;
     return json_is_true(json_object_get(target, "final")) && !json_object_get(target, "action");
 }
@@ -646,7 +636,7 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
         }
         if (only_one(choices, skip, pick, index))
             return 1;
-        if (safety_is_plan(t->d, str(frame, "dialog")))
+        if (safety_is_plan(t->d, sb_json_str(frame, "dialog")))
             return 0; /* in the safety plan a shrug never ends it */
         memset(pick, 0, sizeof pick); /* no "not sure" choice: a shrug finishes, as below */
     } else if (agree != 2) {
@@ -674,7 +664,6 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
 }
 
 #define OWN_WORDS_MIN 3 /* words of an answer that an "own_words" choice takes as said */
-
 
 /* The one choice marked "own_words" ("Yes, I have a moment in mind", "Keep talking"), when
  * the answer is a few words of its own: the person went straight to what that choice
@@ -769,9 +758,9 @@ int flow_own_words(turn *t)
         return 0;
     }
     const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
-    if (str(st, "save"))
-        flow_keep(t, frame, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
-    go_to(t, frame, str(ch, "next") ? str(ch, "next") : str(st, "next"));
+    if (sb_json_str(st, "save"))
+        flow_keep(t, frame, sb_json_str(st, "save"), json_string(sb_json_str(ch, "label") ? sb_json_str(ch, "label") : ""));
+    go_to(t, frame, sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next"));
     answer_dialog(t, frame); /* the text state it leads to is answered already */
     return 1;
 }
@@ -785,11 +774,11 @@ int flow_waits_consequence(turn *t)
     size_t i;
     const json_t *ch;
     json_array_foreach(json_object_get(st, "choices"), i, ch) {
-        const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
-        const json_t *dialog = dialogs_dialog(t->d, str(frame, "dialog"));
+        const char *next = sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next");
+        const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
         const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next)
                                     : NULL;
-        const char *action = str(target, "action");
+        const char *action = sb_json_str(target, "action");
         if (json_object_get(target, "set") || (action && strcmp(action, "forget") == 0))
             return 1;
     }
@@ -829,7 +818,7 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     const json_t *commands = dialogs_data(t->d, "commands");
     int rating = strcmp(expect_of(st), "rating") == 0;
     const json_t *again = json_object_get(commands, rating ? "retry_again_rating" : "retry_again");
-    int in_safety_plan = safety_is_plan(t->d, str(frame, "dialog"));
+    int in_safety_plan = safety_is_plan(t->d, sb_json_str(frame, "dialog"));
     /* "hmm", "um": thinking aloud is no miss; the choices again, without "didn't catch" */
     size_t rest = 0;
     int thinking = match_words(json_object_get(commands, "thinking_words"),
@@ -845,7 +834,7 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     if (frame == turn_top(t) && flow_waits_consequence(t)) {
         /* consent or forget: never let go of unanswered nor met with a vague "I don't
          * follow"; the state's own retry says how to answer it */
-        set(t, frame, "misses", json_integer(misses));
+        turn_set(t, frame, "misses", json_integer(misses));
         flow_say_state(t, frame, st, 1);
         return;
     }
@@ -855,7 +844,7 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
         t->released = 1;
         return;
     }
-    set(t, frame, "misses", json_integer(misses));
+    turn_set(t, frame, "misses", json_integer(misses));
     if (misses % 2 == 0 && again) {
         char key[64];
         snprintf(key, sizeof key, "commands/%s", rating ? "retry_again_rating" : "retry_again");
@@ -870,7 +859,7 @@ int flow_listening(turn *t)
     json_t *frame = turn_top(t);
     if (!frame || !json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
         return 0;
-    const char *reflect = str(frame_state(t, frame), "reflect");
+    const char *reflect = sb_json_str(frame_state(t, frame), "reflect");
     return reflect && strcmp(reflect, "echo") == 0;
 }
 
@@ -906,22 +895,22 @@ static void answer_dialog(turn *t, json_t *frame)
 {
     const json_t *st = frame_state(t, frame);
     const char *expect = expect_of(st);
-    if (str(frame, "reflect")) {
+    if (sb_json_str(frame, "reflect")) {
         answer_reflection(t, frame, st);
     } else if (strcmp(expect, "choice") == 0) {
         size_t index = 0;
         int rc = choose(t, frame, st, &index);
         if (rc < 0) {
             turn_fail(t, rc);
-        } else if (rc == 0 && str(st, "other")) {
-            flow_go(t, frame, str(st, "other")); /* a question that takes any answer */
+        } else if (rc == 0 && sb_json_str(st, "other")) {
+            flow_go(t, frame, sb_json_str(st, "other")); /* a question that takes any answer */
         } else if (rc == 0) {
             flow_missed(t, frame, st);
         } else {
             const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
-            const char *next = str(ch, "next") ? str(ch, "next") : str(st, "next");
-            if (str(st, "save"))
-                flow_keep(t, frame, str(st, "save"), json_string(str(ch, "label") ? str(ch, "label") : ""));
+            const char *next = sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next");
+            if (sb_json_str(st, "save"))
+                flow_keep(t, frame, sb_json_str(st, "save"), json_string(sb_json_str(ch, "label") ? sb_json_str(ch, "label") : ""));
             flow_keep(t, frame, "answer", turn_var_said(t, t->text));
             flow_go(t, frame, next);
         }

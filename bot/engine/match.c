@@ -418,27 +418,6 @@ int match_choice(const json_t *choices, const char *text, size_t *index)
 
 #define LABEL_WORDS_MAX 12 /* significant words of an answer that is compared with labels */
 
-/* 1 when word (phrase form) is one of filler's words. */
-static int is_filler(const json_t *filler, const char *word)
-{
-    size_t i;
-    json_t *w;
-    json_array_foreach(filler, i, w) {
-        char norm[WORD_MAX];
-        const char *s = json_string_value(w);
-        /* a filler word opening with a letter or digit has it first in its phrase form:
-         * most are told apart without making that form */
-        unsigned char c = s ? (unsigned char)s[0] : 0;
-        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (plain && lower(c) != (unsigned char)word[0])
-            continue;
-        size_t n = s ? text_norm_phrase_to(s, norm, sizeof norm) : (size_t)-1;
-        if (n != (size_t)-1 && strcmp(norm, word) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 int match_choice_label(const json_t *choices, const json_t *filler, const char *text,
                        const unsigned char *skip, size_t *index)
 {
@@ -452,7 +431,7 @@ int match_choice_label(const json_t *choices, const json_t *filler, const char *
         char *end = strchr(p, ' ');
         if (end)
             *end = '\0';
-        if (!is_filler(filler, p)) {
+        if (!dialogs_word_listed(filler, p)) {
             too_many = n == LABEL_WORDS_MAX;
             if (!too_many)
                 words[n++] = p;
@@ -574,7 +553,7 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
         if (end)
             *end = '\0';
         size_t len = strlen(p);
-        if (len >= STEM_MIN && !is_filler(filler, p)) {
+        if (len >= STEM_MIN && !dialogs_word_listed(filler, p)) {
             wstem[n] = stem_len(p, len);
             words[n++] = p;
         }

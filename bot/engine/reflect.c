@@ -653,3 +653,15 @@ char *engine_reflect(const sb_dialogs *d, const char *text)
     free(feeling);
     return out;
 }
+
+int reflect_names_feeling(const json_t *reflection, const char *text)
+{
+    if (!reflection)
+        return 0;
+    char *echo = NULL, *feeling = NULL;
+    int rc = reflect_parts(reflection, text, &echo, &feeling);
+    int named = feeling != NULL;
+    free(echo);
+    free(feeling);
+    return rc != SB_OK ? rc : named;
+}

@@ -18,6 +18,9 @@
  * "was", "being") in *feeling (NULL when none). Both owned by the caller.
  * *echo may be "" when text has no words. Returns SB_OK or SB_ENOMEM (both NULL). */
 int reflect_parts(const json_t *reflection, const char *text, char **echo, char **feeling);
+/* 1 when text names a feeling of reflection ("sad", "numb": reflect_parts' feeling), 0 when
+ * not (or reflection is NULL), SB_ENOMEM. */
+int reflect_names_feeling(const json_t *reflection, const char *text);
 
 /* The reflection: template number pick (modulo the list) of "feeling_templates" when
  * feeling is non-NULL, else of "templates", with {echo} and {feeling} filled in as given

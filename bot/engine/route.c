@@ -9,6 +9,7 @@
 #include "match.h"
 #include "reflect.h"
 #include "sb.h"
+#include "sb_json.h"
 #include "text.h"
 #include "understand.h"
 
@@ -25,20 +26,9 @@
 #define REFLECT_MIN_WORDS 3 /* words a message needs before listening reflects it */
 #define MENU_MAX INTENT_TOP_MAX
 
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
 static const json_t *understanding(const turn *t)
 {
     return dialogs_data(t->d, "understanding");
-}
-
-static double number(const json_t *u, const char *key, double fallback)
-{
-    const json_t *v = json_object_get(u, key);
-    return json_is_number(v) ? json_number_value(v) : fallback;
 }
 
 static const json_t *command_named(const turn *t, const char *name)
@@ -46,7 +36,7 @@ static const json_t *command_named(const turn *t, const char *name)
     size_t i;
     const json_t *cmd;
     json_array_foreach(json_object_get(dialogs_data(t->d, "commands"), "commands"), i, cmd) {
-        const char *n = str(cmd, "name");
+        const char *n = sb_json_str(cmd, "name");
         if (n && strcmp(n, name) == 0)
             return cmd;
     }
@@ -138,7 +128,7 @@ static void reflect_input(turn *t)
 static int listen(turn *t, route *r, const char *act)
 {
     const json_t *u = understanding(t);
-    const char *dialog = str(u, "listen_dialog");
+    const char *dialog = sb_json_str(u, "listen_dialog");
     long words = words_of(t->text);
     if (!act && words < UNCLEAR_WORDS && answer_names_feeling(t))
         words = UNCLEAR_WORDS;
@@ -194,7 +184,7 @@ static int go(turn *t, const char *intent, route *r, int heard)
         char key[80];
         snprintf(key, sizeof key, "acts/%.60s", intent);
         say(t, key, json_object_get(act, "reply"));
-        const char *then = str(act, "then");
+        const char *then = sb_json_str(act, "then");
         if (then && command_named(t, then))
             r->command = command_named(t, then);
         else if (then)
@@ -218,10 +208,10 @@ static int go(turn *t, const char *intent, route *r, int heard)
  * commands without an "options" label). */
 static const char *label_of(const turn *t, const char *intent)
 {
-    const char *label = str(json_object_get(understanding(t), "options"), intent);
+    const char *label = sb_json_str(json_object_get(understanding(t), "options"), intent);
     if (label || act_of(t, intent))
         return act_of(t, intent) ? NULL : label;
-    return str(dialogs_dialog(t->d, intent), "title");
+    return sb_json_str(dialogs_dialog(t->d, intent), "title");
 }
 
 /* Offers intents as a menu plus "just talk". Unsure: what was heard first, then the
@@ -252,7 +242,7 @@ static void offer(turn *t, const char *const *intents, size_t n, int sure, const
             rc = SB_ENOMEM;
     }
     if (rc == SB_OK)
-        rc = sb_buf_printf(&b, "\n%zu. %s", n + 1, str(u, "just_talk") ? str(u, "just_talk") : "");
+        rc = sb_buf_printf(&b, "\n%zu. %s", n + 1, sb_json_str(u, "just_talk") ? sb_json_str(u, "just_talk") : "");
     if (rc != SB_OK) {
         sb_buf_free(&b);
         json_decref(frame);
@@ -297,8 +287,8 @@ static int is_sure(const turn *t, const intent_guess *g, size_t n)
 {
     const json_t *u = understanding(t);
     double second = n > 1 ? g[1].p : 0;
-    return g[0].p >= number(u, "sure", SURE_DEFAULT) &&
-           g[0].p - second >= number(u, "margin", MARGIN_DEFAULT);
+    return g[0].p >= sb_json_number(u, "sure", SURE_DEFAULT) &&
+           g[0].p - second >= sb_json_number(u, "margin", MARGIN_DEFAULT);
 }
 
 int route_idle(turn *t, route *r)
@@ -321,7 +311,7 @@ int route_idle(turn *t, route *r)
     }
     if (is_sure(t, g, n))
         return go(t, g[0].intent, r, 1);
-    double maybe = number(understanding(t), "maybe", MAYBE_DEFAULT);
+    double maybe = sb_json_number(understanding(t), "maybe", MAYBE_DEFAULT);
     const char *options[MENU_MAX];
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
@@ -345,8 +335,8 @@ int route_interrupt(turn *t, route *r)
         return 1;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    const char *top = str(turn_top(t), "dialog");
-    const char *first = str(dialogs_data(t->d, "commands"), "first_contact");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
     /* a command in other words ("remind me every morning at 8") is one too, at the
      * sureness a waiting question asks for; it runs on top, its time found in the words */
     const json_t *cmd = n > 0 ? command_named(t, g[0].intent) : NULL;
@@ -355,7 +345,7 @@ int route_interrupt(turn *t, route *r)
         (top && first && strcmp(top, first) == 0 && flow_waits_consequence(t)))
         return 0;
     if (!is_sure(t, g, n) ||
-        g[0].p < number(understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
+        g[0].p < sb_json_number(understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
         return 0;
     r->arg = cmd && match_time(cmd, t->text, r->clock, sizeof r->clock) ? r->clock : NULL;
     return go(t, g[0].intent, r, 1);
@@ -405,8 +395,8 @@ const char *route_aside(turn *t, int listening)
     if (is_sure(t, g, n))
         return act;
     double second = n > 1 ? g[1].p : 0;
-    if (g[0].p < number(u, "sure_aside_question", SURE_ASIDE_QUESTION_DEFAULT) ||
-        g[0].p - second < number(u, "margin", MARGIN_DEFAULT))
+    if (g[0].p < sb_json_number(u, "sure_aside_question", SURE_ASIDE_QUESTION_DEFAULT) ||
+        g[0].p - second < sb_json_number(u, "margin", MARGIN_DEFAULT))
         return NULL;
     int question = answer_is_question(t->d, t->text);
     if (question < 0)
@@ -492,7 +482,7 @@ int route_menu_answer(turn *t, const json_t *menu, route *r)
                                                                     label ? label : "", "words")))
             rc = SB_ENOMEM;
     }
-    const char *talk = str(understanding(t), "just_talk");
+    const char *talk = sb_json_str(understanding(t), "just_talk");
     if (rc == SB_OK &&
         json_array_append_new(choices, json_pack("{s:s, s:[s, s, s]}", "label", talk ? talk : "",
                                                  "words", "talk", "just talk", "neither")))
@@ -524,8 +514,8 @@ int route_menu_answer(turn *t, const json_t *menu, route *r)
     if (found == 0)
         return 0;
     if (index < json_array_size(list)) {
-        r->arg = json_array_size(list) == 1 ? str(menu, "arg") : NULL;
-        r->said = str(menu, "said"); /* what they wrote before "is it one of these?" */
+        r->arg = json_array_size(list) == 1 ? sb_json_str(menu, "arg") : NULL;
+        r->said = sb_json_str(menu, "said"); /* what they wrote before "is it one of these?" */
         return go(t, json_string_value(json_array_get(list, index)), r, 1);
     }
     return listen(t, r, "listen");

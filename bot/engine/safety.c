@@ -7,6 +7,8 @@
 #include "crisis_model.h"
 #include "engine.h"
 #include "flow.h"
+#include "person.h"
+#include "sb_json.h"
 #include "understand.h"
 #include "sb.h"
 #include "text.h"
@@ -14,17 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *str(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-static void set(turn *t, json_t *obj, const char *key, json_t *value)
-{
-    if (!value || json_object_set_new(obj, key, value))
-        turn_fail(t, SB_ENOMEM);
-}
 
 int safety_check(const sb_dialogs *d, const char *text)
 {
@@ -122,7 +113,7 @@ const char *engine_crisis_category(const sb_dialogs *d, const char *text)
     int mask = safety_check(d, text);
     if (mask == 0)
         return NULL;
-    const char *id = str(safety_category(d, mask < 0 ? 0 : safety_primary(mask)), "id");
+    const char *id = sb_json_str(safety_category(d, mask < 0 ? 0 : safety_primary(mask)), "id");
     return id ? id : "";
 }
 
@@ -172,7 +163,7 @@ int safety_category_index(const sb_dialogs *d, const char *id)
 {
     const json_t *categories = json_object_get(dialogs_data(d, "crisis"), "categories");
     for (size_t i = 0; id && i < json_array_size(categories) && i < CRISIS_CATEGORIES_MAX; i++) {
-        const char *name = str(json_array_get(categories, i), "id");
+        const char *name = sb_json_str(json_array_get(categories, i), "id");
         if (name && strcmp(name, id) == 0)
             return (int)i;
     }
@@ -192,7 +183,7 @@ int safety_is_own(const sb_dialogs *d, const char *id)
     static const char *const lists[] = {"ask", "downplay", "followup", NULL};
     const json_t *c = dialogs_data(d, "crisis");
     for (size_t i = 0; id && lists[i]; i++) {
-        const char *own = str(json_object_get(c, lists[i]), "dialog");
+        const char *own = sb_json_str(json_object_get(c, lists[i]), "dialog");
         if (own && strcmp(own, id) == 0)
             return 1;
     }
@@ -203,7 +194,7 @@ int safety_is_plan(const sb_dialogs *d, const char *id)
 {
     const json_t *category;
     for (int i = 0; id && (category = safety_category(d, i)) != NULL; i++) {
-        const char *plan = str(category, "dialog");
+        const char *plan = sb_json_str(category, "dialog");
         if (plan && strcmp(plan, id) == 0)
             return 1;
     }
@@ -213,18 +204,12 @@ int safety_is_plan(const sb_dialogs *d, const char *id)
 /* The person's "safety" object, made when missing. Borrowed from the state. */
 static json_t *memory(turn *t)
 {
-    json_t *s = json_object_get(t->state, "safety");
+    json_t *s = person_get(t->state, PERSON_SAFETY);
     if (!json_is_object(s)) {
         s = json_object();
-        set(t, t->state, "safety", s);
+        turn_fail(t, person_put(t->state, PERSON_SAFETY, s));
     }
     return s;
-}
-
-static int64_t number(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
 #define LANGUAGE_MIN_WORDS 2 /* words of a language's list a message needs to be taken for it */
@@ -266,7 +251,7 @@ static void answer(turn *t, int mask)
     int primary = safety_primary(mask);
     const json_t *category = safety_category(t->d, primary < 0 ? 0 : primary);
     char key[80];
-    snprintf(key, sizeof key, "crisis/%.40s", str(category, "id") ? str(category, "id") : "reply");
+    snprintf(key, sizeof key, "crisis/%.40s", sb_json_str(category, "id") ? sb_json_str(category, "id") : "reply");
     turn_say(t, key, json_object_get(category, "reply"), NULL);
     const char *lang = language_of(t);
     if (lang) { /* in the person's language too: one line, with where to find help */
@@ -278,23 +263,23 @@ static void answer(turn *t, int mask)
     for (int i = primary + 1; mask > 0 && (other = safety_category(t->d, i)) != NULL; i++) {
         if (!(mask & (1 << i)) || !json_object_get(other, "also"))
             continue;
-        snprintf(key, sizeof key, "crisis/%.40s/also", str(other, "id") ? str(other, "id") : "");
+        snprintf(key, sizeof key, "crisis/%.40s/also", sb_json_str(other, "id") ? sb_json_str(other, "id") : "");
         turn_say(t, key, json_object_get(other, "also"), NULL);
     }
-    turn_effect(t, SB_FX_CRISIS, str(category, "id"), NULL, 0);
+    turn_effect(t, SB_FX_CRISIS, sb_json_str(category, "id"), NULL, 0);
     if (t->in->group)
         return;
     /* Remembered for what follows: a downplay is checked once per crisis answer, a
      * restatement gets this category's answer again, a later conversation starts with a
      * check. Only the category is kept, never the words. */
     json_t *s = memory(t);
-    set(t, s, "at", json_integer(t->in->now));
-    if (str(category, "id"))
-        set(t, s, "cat", json_string(str(category, "id")));
-    set(t, s, "due", json_true());
+    turn_set(t, s, "at", json_integer(t->in->now));
+    if (sb_json_str(category, "id"))
+        turn_set(t, s, "cat", json_string(sb_json_str(category, "id")));
+    turn_set(t, s, "due", json_true());
     json_object_del(s, "checked");
-    const char *id = str(category, "dialog");
-    const char *top = str(turn_top(t), "dialog");
+    const char *id = sb_json_str(category, "dialog");
+    const char *top = sb_json_str(turn_top(t), "dialog");
     if (top && id && strcmp(top, id) == 0)
         flow_resay(t); /* already in this safety plan: carry on there */
     else if (id)
@@ -311,7 +296,7 @@ void safety_answer(turn *t, int mask)
 void safety_answer_category(turn *t, const char *id)
 {
     if (!id)
-        id = str(json_object_get(t->state, "safety"), "cat");
+        id = sb_json_str(person_get(t->state, PERSON_SAFETY), "cat");
     answer(t, 1 << safety_category_index(t->d, id));
 }
 
@@ -331,9 +316,9 @@ static const json_t *list_data(turn *t, const char *name)
 
 int safety_followup_due(turn *t, int64_t gap)
 {
-    const json_t *s = json_object_get(t->state, "safety");
+    const json_t *s = person_get(t->state, PERSON_SAFETY);
     return json_is_true(json_object_get(s, "due")) && gap >= SAFETY_DOWNPLAY_WINDOW &&
-           str(list_data(t, "followup"), "dialog") != NULL;
+           sb_json_str(list_data(t, "followup"), "dialog") != NULL;
 }
 
 /* Downplaying after a crisis answer: the first time, the check of crisis.json downplay
@@ -342,10 +327,10 @@ int safety_followup_due(turn *t, int64_t gap)
 static void downplayed(turn *t, json_t *s)
 {
     const json_t *downplay = list_data(t, "downplay");
-    if (!json_is_true(json_object_get(s, "checked")) && str(downplay, "dialog")) {
-        set(t, s, "checked", json_true());
+    if (!json_is_true(json_object_get(s, "checked")) && sb_json_str(downplay, "dialog")) {
+        turn_set(t, s, "checked", json_true());
         flow_reset(t);
-        flow_start(t, str(downplay, "dialog"), NULL);
+        flow_start(t, sb_json_str(downplay, "dialog"), NULL);
         return;
     }
     turn_say(t, "crisis/downplay/again", json_object_get(downplay, "again"), NULL);
@@ -377,27 +362,27 @@ static int unclear_to_classifier(turn *t)
 
 int safety_after(turn *t, int64_t gap)
 {
-    json_t *s = json_object_get(t->state, "safety");
-    int64_t since = t->in->now - number(s, "at");
-    int recent = json_is_object(s) && number(s, "at") > 0 && since >= 0;
+    json_t *s = person_get(t->state, PERSON_SAFETY);
+    int64_t since = t->in->now - sb_json_int(s, "at", 0);
+    int recent = json_is_object(s) && sb_json_int(s, "at", 0) > 0 && since >= 0;
     if (recent && since <= SAFETY_RESTATE_WINDOW && said(t, SAFETY_RESTATE)) {
         safety_answer_category(t, NULL);
         return 1;
     }
     if (safety_followup_due(t, gap) || t->rc != SB_OK)
         return t->rc != SB_OK;
-    const char *check = str(list_data(t, "downplay"), "dialog");
-    const char *waiting = str(turn_top(t), "dialog");
+    const char *check = sb_json_str(list_data(t, "downplay"), "dialog");
+    const char *waiting = sb_json_str(turn_top(t), "dialog");
     int checking = check && waiting && strcmp(check, waiting) == 0; /* the check takes it */
     if (recent && !checking && since <= SAFETY_DOWNPLAY_WINDOW && said(t, SAFETY_DOWNPLAY)) {
         downplayed(t, s);
         return 1;
     }
     const json_t *ask = list_data(t, "ask");
-    const char *dialog = str(ask, "dialog");
-    const char *top = str(turn_top(t), "dialog");
-    int asked = json_is_object(s) && number(s, "asked") > 0 &&
-                t->in->now - number(s, "asked") < SAFETY_ASK_QUIET;
+    const char *dialog = sb_json_str(ask, "dialog");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    int asked = json_is_object(s) && sb_json_int(s, "asked", 0) > 0 &&
+                t->in->now - sb_json_int(s, "asked", 0) < SAFETY_ASK_QUIET;
     if (!dialog || (top && (safety_is_plan(t->d, top) || strcmp(top, dialog) == 0)) ||
         !(said(t, SAFETY_ASK) || unclear_to_classifier(t)))
         return t->rc != SB_OK;
@@ -407,14 +392,14 @@ int safety_after(turn *t, int64_t gap)
             flow_resay(t);
         return 1;
     }
-    set(t, memory(t), "asked", json_integer(t->in->now));
+    turn_set(t, memory(t), "asked", json_integer(t->in->now));
     flow_start(t, dialog, NULL);
     return 1;
 }
 
 static void followup_done(turn *t)
 {
-    json_t *s = json_object_get(t->state, "safety");
+    json_t *s = person_get(t->state, PERSON_SAFETY);
     if (json_is_object(s))
         json_object_del(s, "due");
     turn_effect(t, SB_FX_CHECKED, NULL, NULL, 0);
@@ -422,7 +407,7 @@ static void followup_done(turn *t)
 
 void safety_followup(turn *t, int answered)
 {
-    const char *dialog = str(list_data(t, "followup"), "dialog");
+    const char *dialog = sb_json_str(list_data(t, "followup"), "dialog");
     followup_done(t);
     flow_reset(t); /* yesterday's safety plan or exercise is not today's first question */
     if (answered)

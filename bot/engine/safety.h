@@ -5,7 +5,7 @@
  *   downplay  "lol jk im fine": one kind check (its dialog), then respected;
  *   ask       hopelessness without a clear statement: a direct question (its dialog);
  *   followup  the first message of a later conversation: how the person is (its dialog).
- * What it remembers lives in the person's state under "safety" (engine.c documents it).
+ * What it remembers lives in the person's state under "safety" (person.h documents it).
  * Which words signal a crisis is crisis.c's; this file decides what follows. */
 #ifndef SB_SAFETY_H
 #define SB_SAFETY_H

@@ -3,6 +3,7 @@
  * the dialog stack. What the coach decides lives in engine.c and exercise.c. */
 #include "turn.h"
 
+#include "person.h"
 #include "sb.h"
 #include "text.h"
 
@@ -83,6 +84,12 @@ void turn_fail(turn *t, int rc)
         t->rc = rc;
 }
 
+void turn_set(turn *t, json_t *obj, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(obj, key, value))
+        turn_fail(t, SB_ENOMEM);
+}
+
 void turn_reply_owned(turn *t, char *text)
 {
     if (t->rc != SB_OK || !text) {
@@ -111,12 +118,6 @@ void turn_reply_move_last(turn *t, size_t at)
     char *last = t->replies[t->nreplies - 1];
     memmove(t->replies + at + 1, t->replies + at, (t->nreplies - 1 - at) * sizeof *t->replies);
     t->replies[at] = last;
-}
-
-void turn_reply(turn *t, const char *text)
-{
-    if (t->rc == SB_OK)
-        turn_reply_owned(t, sb_strdup(text));
 }
 
 void turn_effect(turn *t, sb_effect_kind kind, const char *key, const char *value, long number)
@@ -149,20 +150,17 @@ size_t turn_pick(turn *t, const char *key, const json_t *texts)
     if (n <= 1 || t->rc != SB_OK)
         return 0;
     int64_t now = t->in ? t->in->now : 0;
-    json_int_t count = json_integer_value(json_object_get(t->state, "turn"));
+    json_int_t count = (json_int_t)person_turns(t->state);
     uint64_t h = text_hash(&now, sizeof now, TEXT_HASH_SEED);
     h = text_hash(&count, sizeof count, h);
     h = text_hash(&t->picks, sizeof t->picks, h);
     h = text_hash(key, strlen(key), h);
     t->picks++;
     size_t index = (size_t)(h % n);
-    json_t *picked = json_object_get(t->state, "picked");
-    if (!json_is_object(picked)) {
-        picked = json_object();
-        if (!picked || json_object_set_new(t->state, "picked", picked)) {
-            turn_fail(t, SB_ENOMEM);
-            return 0;
-        }
+    json_t *picked = person_picked(t->state);
+    if (!picked) {
+        turn_fail(t, SB_ENOMEM);
+        return 0;
     }
     const json_t *last = json_object_get(picked, key);
     if (json_is_integer(last) && (size_t)json_integer_value(last) == index)
@@ -255,13 +253,14 @@ void turn_say_data(turn *t, const char *name)
 
 json_t *turn_stack(turn *t)
 {
-    json_t *stack = json_object_get(t->state, "stack");
+    json_t *stack = person_stack(t->state);
     if (!json_is_array(stack)) {
-        stack = json_array();
-        if (!stack || json_object_set_new(t->state, "stack", stack)) {
-            turn_fail(t, SB_ENOMEM);
+        int rc = person_stack_reset(t->state, NULL);
+        if (rc != SB_OK) {
+            turn_fail(t, rc);
             return NULL;
         }
+        stack = person_stack(t->state);
     }
     return stack;
 }
@@ -300,8 +299,7 @@ json_t *turn_pop(turn *t)
 
 void turn_journal(turn *t, json_t *frame, const char *prompt, const char *text)
 {
-    const char *consent = json_string_value(json_object_get(t->state, "consent"));
-    if (consent && strcmp(consent, "yes") == 0) {
+    if (person_consents(t->state)) {
         turn_effect(t, SB_FX_JOURNAL, prompt, text, 0);
         return;
     }

@@ -2,7 +2,7 @@
  * copy of the person's state, the replies and effects gathered so far, variant picks that
  * never repeat, {variable} substitution, and the dialog stack's frames.
  * Errors are sticky: after the first ENOMEM every call does nothing and turn_end reports it,
- * so callers need not check each step. The state's shape is documented in engine.c. */
+ * so callers need not check each step. The state's shape is documented in person.h. */
 #ifndef SB_TURN_H
 #define SB_TURN_H
 
@@ -74,10 +74,13 @@ int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input
  * router to answer gets commands.json "fallback": never silence. */
 int turn_end(turn *t, sb_step *out);
 
+/* Records rc as the turn's error (the first one stays). SB_OK does nothing, so
+ * turn_fail(t, person_put(...)) keeps a setter's failure. */
 void turn_fail(turn *t, int rc);
+/* obj.key = value, taking value; a NULL value (ENOMEM making it) or a failed set fails the turn. */
+void turn_set(turn *t, json_t *obj, const char *key, json_t *value);
 
-/* Replies and effects (copies of the strings are taken). */
-void turn_reply(turn *t, const char *text);
+/* Replies and effects (an effect's strings are copied). */
 void turn_reply_owned(turn *t, char *text); /* takes text; NULL means ENOMEM */
 /* Moves the last reply said to index at (the replies from at on move one down): a line that
  * belongs before what was already said ("I'll keep our place" before the new dialog). */
@@ -91,12 +94,12 @@ size_t turn_pick(turn *t, const char *key, const json_t *texts);
  * NULL) and the built-ins; {answer} and {user} come from the person and are Markdown-escaped.
  * Owned by the caller; NULL on error (the turn's rc is set). */
 char *turn_render(turn *t, const char *key, const json_t *texts, const json_t *vars);
-/* turn_render + turn_reply. A NULL or empty texts says nothing. */
+/* turn_render + turn_reply_owned. A NULL or empty texts says nothing. */
 void turn_say(turn *t, const char *key, const json_t *texts, const json_t *vars);
 /* turn_say of commands.json's field name ("fallback", "resume", ...). */
 void turn_say_data(turn *t, const char *name);
 
-/* The dialog stack. Frames are JSON objects (engine.c documents them). */
+/* The dialog stack. Frames are JSON objects (person.h documents them). */
 json_t *turn_stack(turn *t);
 json_t *turn_top(turn *t);                   /* NULL when idle */
 void turn_push(turn *t, json_t *frame);      /* takes frame; drops the bottom frame when full */

@@ -5,6 +5,7 @@
 #include "nudge_conf.h"
 
 #include "sb.h"
+#include "sb_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +23,6 @@ void nudge_conf_free(nudge_conf *c)
 {
     json_decref(c->recent);
     c->recent = NULL;
-}
-
-static int64_t json_int(const json_t *o, const char *key)
-{
-    const json_t *v = json_object_get(o, key);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
 int nudge_conf_load(store *s, int64_t person, nudge_conf *c, int with_zone)
@@ -49,10 +44,10 @@ int nudge_conf_load(store *s, int64_t person, nudge_conf *c, int with_zone)
             c->sch.minute = -1;
         const json_t *days = json_object_get(o, "days");
         c->sch.weekdays = json_is_string(days) && !strcmp(json_string_value(days), "weekdays");
-        c->sch.paused_until = json_int(o, "paused_until");
-        c->sch.unanswered = (int)json_int(o, "unanswered");
-        c->sch.last = json_int(o, "last");
-        c->crisis = json_int(o, "crisis");
+        c->sch.paused_until = sb_json_int(o, "paused_until", 0);
+        c->sch.unanswered = (int)sb_json_int(o, "unanswered", 0);
+        c->sch.last = sb_json_int(o, "last", 0);
+        c->crisis = sb_json_int(o, "crisis", 0);
         json_t *r = json_object_get(o, "recent");
         if (json_is_array(r))
             c->recent = json_incref(r);

@@ -5,6 +5,7 @@
  * changes the rhythm. Which exercise is current, and storing anything, is the caller's. */
 #include "nudge_text.h"
 
+#include "text.h"
 #include "tz.h"
 
 #include <stdio.h>
@@ -13,29 +14,25 @@
 
 #define RECENT_KEEP 3 /* wordings not repeated */
 
+typedef struct fill_ctx {
+    const nudge_var *vars;
+    size_t n;
+} fill_ctx;
+
+static const char *fill_lookup(void *ctx, const char *name, size_t len)
+{
+    const fill_ctx *f = ctx;
+    for (size_t i = 0; i < f->n; i++)
+        if (strlen(f->vars[i].name) == len && !strncmp(f->vars[i].name, name, len))
+            return f->vars[i].value;
+    return NULL;
+}
+
 /* Appends tmpl with {name} replaced by the value of vars; unknown names stay as written. */
 int nudge_text_fill(sb_buf *out, const char *tmpl, const nudge_var *vars, size_t n)
 {
-    int rc = SB_OK;
-    for (const char *p = tmpl; *p && rc == SB_OK;) {
-        const char *open = strchr(p, '{');
-        const char *close = open ? strchr(open, '}') : NULL;
-        if (!close) {
-            rc = sb_buf_puts(out, p);
-            break;
-        }
-        rc = sb_buf_append(out, p, (size_t)(open - p));
-        const char *value = NULL;
-        for (size_t i = 0; i < n && !value; i++)
-            if (strlen(vars[i].name) == (size_t)(close - open - 1) &&
-                !strncmp(vars[i].name, open + 1, (size_t)(close - open - 1)))
-                value = vars[i].value;
-        if (rc == SB_OK)
-            rc = value ? sb_buf_puts(out, value)
-                       : sb_buf_append(out, open, (size_t)(close - open + 1));
-        p = close + 1;
-    }
-    return rc;
+    fill_ctx f = {vars, n};
+    return text_substitute_to(out, tmpl, fill_lookup, &f, 1);
 }
 
 int nudge_text_say(sb_buf *reply, const sb_dialogs *d, const char *key, int64_t now,

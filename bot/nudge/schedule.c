@@ -105,19 +105,6 @@ int schedule_consume(schedule_settings *s, int64_t due, int sent)
     return after != before ? after : 0;
 }
 
-const char *schedule_verdict_name(schedule_verdict v)
-{
-    switch (v) {
-    case SCHEDULE_SEND: return "send";
-    case SCHEDULE_SKIP_OFF: return "skip-off";
-    case SCHEDULE_SKIP_PAUSED: return "skip-paused";
-    case SCHEDULE_SKIP_LATE: return "skip-late";
-    case SCHEDULE_SKIP_RECENT: return "skip-recent";
-    case SCHEDULE_SKIP_QUIET: return "skip-quiet";
-    }
-    return "unknown";
-}
-
 /* Up to max_digits decimal digits at *s into *value; returns how many were read. */
 static int read_number(const char **s, int max_digits, long *value)
 {

@@ -61,9 +61,6 @@ schedule_verdict schedule_decide(const schedule_settings *s, int64_t due, int64_
  * (the nudge should say so), 0 otherwise. */
 int schedule_consume(schedule_settings *s, int64_t due, int sent);
 
-/* A short name for logs: "send", "skip-off", "skip-paused", "skip-late", ... */
-const char *schedule_verdict_name(schedule_verdict v);
-
 /* Parses a time of day as people type it: "09:00", "9:00", "9", "21.30", "7pm", "7:30 am"
  * into minutes after midnight. SB_OK, or SB_EINVAL (and *minute untouched). Pure. */
 int schedule_parse_time(const char *s, int *minute);

@@ -15,7 +15,7 @@ import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-# Rooms: a file's room is its folder ("bot" is the base: sb.h, text.h, log.h).
+# Rooms: a file's room is its folder ("bot" is the base: sb.h, text.h, log.h, sb_json.h).
 ROOMS = ["bot", "bot/core", "bot/engine", "bot/understand", "bot/dialogs", "bot/nudge",
          "store", "adapters"]
 BASE = {"bot"}
@@ -43,7 +43,7 @@ WHY = {
     "adapters": "adapters include adapter.h, config.h, metrics.h and the base, "
                 "never the store, engine or core internals",
     "store": "store/ knows no dialogs: only itself and the base",
-    "bot": "the base (sb.h, text.h, log.h) includes only the base",
+    "bot": "the base (sb.h, text.h, log.h, sb_json.h) includes only the base",
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

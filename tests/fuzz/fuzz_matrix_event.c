@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json_valid.h"
+#include "matrix_http.h"
 #include "matrix_parse.h"
 #include "sb.h"
 

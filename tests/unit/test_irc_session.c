@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "irc_line.h"
 #include "irc_session.h"
 #include "sb.h"
@@ -292,7 +293,7 @@ static void test_backoff(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int64_t seen_lo = INT64_MAX, seen_hi = 0;
         for (size_t r = 0; r < sizeof randoms / sizeof randoms[0]; r++) {
-            int64_t d = irc_backoff_ms(cases[i].attempt, cases[i].min_ms, cases[i].max_ms, randoms[r]);
+            int64_t d = backoff_ms(cases[i].attempt, cases[i].min_ms, cases[i].max_ms, randoms[r]);
             if (d < cases[i].lo || d > cases[i].hi)
                 fail_msg("backoff case %zu random %u: %lld outside [%lld, %lld]", i, randoms[r],
                          (long long)d, (long long)cases[i].lo, (long long)cases[i].hi);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "markdown.h"
+#include "text.h"
 
 typedef struct row {
     const char *input;
@@ -100,7 +101,7 @@ static void test_echo_escaped(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof echo_rows / sizeof echo_rows[0]; i++) {
-        char *escaped = markdown_escape(echo_rows[i].input);
+        char *escaped = text_escape_markdown(echo_rows[i].input);
         assert_non_null(escaped);
         char *plain = markdown_to_plain(escaped);
         char *html = markdown_to_html(escaped);
@@ -138,7 +139,7 @@ static void test_null_input(void **state)
     (void)state;
     assert_null(markdown_to_html(NULL));
     assert_null(markdown_to_plain(NULL));
-    assert_null(markdown_escape(NULL));
+    assert_null(text_escape_markdown(NULL));
     assert_null(markdown_escape_html(NULL));
 }
 

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "matrix_json.h"
+#include "matrix_http.h"
+#include "matrix_invite.h"
 #include "matrix_parse.h"
 #include "sb.h"
 

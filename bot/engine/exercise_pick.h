@@ -1,0 +1,19 @@
+/* exercise_pick.h — which exercise `!exercise` gives: a pure choice over exercises.json,
+ * table-tested (tests/unit/test_exercise_pick.c). The caller (actions.c) reads what was
+ * given lately and the person's focus from the store, and runs the chosen one. */
+#ifndef SB_EXERCISE_PICK_H
+#define SB_EXERCISE_PICK_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The id of the exercise of list (exercises.json "exercises") least recently given,
+ * of topic only when topic is not NULL: one never given (not in recent, newest first)
+ * beats one given long ago, which beats one given lately. Ties are spread by spread (say
+ * the person and the day), so two people do not get the same order. NULL when no
+ * exercise fits. Borrowed from list. */
+const char *exercise_pick(const json_t *list, const char *topic, const char *const *recent,
+                          size_t nrecent, uint64_t spread);
+
+#endif
