@@ -286,6 +286,21 @@ static void start(turn *t, const route *r, int64_t gap)
         flow_start(t, r->dialog, NULL);
 }
 
+#define TELLS_MIN_WORDS 6 /* words of a message that tells of a moment, not only names one */
+
+/* 1 when a message that holds a dialog's trigger tells something of its own ("i went quiet
+ * on my partner and felt my chest tighten"): a statement of a few words, which the model
+ * reads as no command or chat act ("i want to do the withdrawal journal" reads as one). A
+ * start menu marked "opening" then takes it (flow_start_heard). */
+static int tells(turn *t)
+{
+    long words = word_count(t->text);
+    int question = words >= TELLS_MIN_WORDS ? answer_is_question(t->d, t->text) : 1;
+    if (words < 0 || question < 0)
+        turn_fail(t, SB_ENOMEM);
+    return words >= TELLS_MIN_WORDS && question == 0 && route_tells(t);
+}
+
 /* Nothing waits: a follow-up after a quiet spell, a trigger, else what understanding makes
  * of the words (route.c), and the fallback only when there is no understanding. */
 static void idle_input(turn *t, int64_t gap)
@@ -303,6 +318,13 @@ static void idle_input(turn *t, int64_t gap)
         turn_fail(t, rc);
     else if (rc == 1 && listen_heard(t, id))
         flow_start_heard(t, id, NULL, 0);
+    else if (rc == 1 && tells(t)) { /* "i went quiet on my partner when...": the moment */
+        size_t before = t->nreplies;
+        if (flow_start_heard(t, id, NULL, 1)) { /* not asked: what was heard, said first */
+            route_say_heard(t, id);
+            turn_reply_move_last(t, before);
+        }
+    }
     else if (rc == 1)
         flow_start(t, id, NULL);
     else if (reports_back(t))

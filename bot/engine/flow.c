@@ -449,7 +449,7 @@ static int opening_choice(turn *t, const json_t *st, size_t *index)
     return rc > 0 && json_is_true(json_object_get(json_array_get(choices, *index), "opening"));
 }
 
-static void start_heard(turn *t, const char *id, int opening_only)
+static int start_heard(turn *t, const char *id, int opening_only)
 {
     const json_t *dialog = dialogs_dialog(t->d, id);
     const char *start = sb_json_str(dialog, "start");
@@ -460,7 +460,7 @@ static void start_heard(turn *t, const char *id, int opening_only)
     if (!st || (!text && !opening_choice(t, st, &index))) {
         if (t->rc == SB_OK)
             flow_start(t, id, NULL);
-        return;
+        return 0;
     }
     json_t *top = turn_top(t);
     const char *top_id = sb_json_str(top, "dialog");
@@ -469,32 +469,32 @@ static void start_heard(turn *t, const char *id, int opening_only)
     turn_push(t, dialog_frame(t, id, NULL, 0));
     json_t *frame = turn_top(t);
     if (!frame)
-        return;
+        return 0;
     if (!text) { /* "my friend invited me and i never replied": the moment it asks for */
         const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
         go_to(t, frame, sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next"));
     }
     answer_dialog(t, frame);
+    return 1;
 }
 
-void flow_start_heard(turn *t, const char *id, const char *said, int opening_only)
+int flow_start_heard(turn *t, const char *id, const char *said, int opening_only)
 {
-    if (!said) {
-        start_heard(t, id, opening_only);
-        return;
-    }
+    if (!said)
+        return start_heard(t, id, opening_only);
     char *own = t->text, *own_md = t->text_md, *copy = sb_strdup(said);
     if (!copy) {
         turn_fail(t, SB_ENOMEM);
-        return;
+        return 0;
     }
     t->text = copy;
     t->text_md = NULL;
-    start_heard(t, id, opening_only);
+    int heard = start_heard(t, id, opening_only);
     free(t->text_md);
     free(copy);
     t->text = own;
     t->text_md = own_md;
+    return heard;
 }
 
 void flow_start(turn *t, const char *id, const char *arg)

@@ -26,8 +26,9 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
  * friend invited me and i never replied" is the moment a withdrawal journal asks for);
  * opening_only: only such a menu, or a start text state marked "opening" ("I did it, I
  * told her" is the report a "how did it go?" asks for); other text states are asked. Any other dialog
- * is started as by flow_start. */
-void flow_start_heard(turn *t, const char *id, const char *said, int opening_only);
+ * is started as by flow_start. Returns 1 when the words were taken as the answer, 0 when
+ * the dialog started as usual. */
+int flow_start_heard(turn *t, const char *id, const char *said, int opening_only);
 
 /* flow_start on a scratch stack, for a group room: the person's own stack is left as it is,
  * so nothing of a private conversation is said or advanced there. A state that would wait

@@ -191,17 +191,21 @@ static int go(turn *t, const char *intent, route *r, int heard)
             r->dialog = then;
         return 1;
     }
-    if (heard) {
-        char key[80];
-        snprintf(key, sizeof key, "heard/%.60s", intent);
-        say(t, key, json_object_get(json_object_get(understanding(t), "heard"), intent));
-    }
+    if (heard)
+        route_say_heard(t, intent);
     if (dialogs_dialog(t->d, intent)) {
         r->dialog = intent;
         r->opening = heard;
     } else
         r->command = command_named(t, intent);
     return 1;
+}
+
+void route_say_heard(turn *t, const char *intent)
+{
+    char key[80];
+    snprintf(key, sizeof key, "heard/%.60s", intent);
+    say(t, key, json_object_get(json_object_get(understanding(t), "heard"), intent));
 }
 
 /* The label of intent in a menu, or NULL when it is not offered in menus (acts, and
@@ -356,6 +360,13 @@ int route_asks_command(turn *t)
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
     return n > 0 && command_named(t, g[0].intent) && is_sure(t, g, n);
+}
+
+int route_tells(turn *t)
+{
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = guess(t, g);
+    return n > 0 && dialogs_dialog(t->d, g[0].intent) != NULL;
 }
 
 int route_says_something(turn *t)

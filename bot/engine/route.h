@@ -52,6 +52,14 @@ void route_say_aside(turn *t, const char *act, int listening);
  * dialog's. Says nothing. */
 int route_asks_command(turn *t);
 
+/* Says understanding.json "heard" of intent, the line said back before its dialog starts
+ * ("It sounds like you pulled away from someone recently..."); nothing when it has none. */
+void route_say_heard(turn *t, const char *intent);
+
+/* 1 when the model's best guess for the input (however sure) is a dialog, not a command or
+ * a chat act: it tells of something rather than asking for something. */
+int route_tells(turn *t);
+
 /* 1 when text says something of its own: the model's top guess is no chat act other than
  * venting or asking to be heard ("idk a friend sent me", "ok sure", "hi again" are not). */
 int route_says_something(turn *t);
