@@ -21,7 +21,7 @@ static const char *const actions[] = {"journal", "progress", "export", "forget",
                                       "nudge",   "timezone", "pause",  "resume", "focus", NULL};
 
 static const char *const dialog_fields[] = {"kind",   "id",    "title",       "topic", "triggers",
-                                            "start",  "states", "description", "group", NULL};
+                                            "start",  "states", "description", "group", "opener", NULL};
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
@@ -612,6 +612,8 @@ static void check_dialog(validate_ctx *v, const char *id, const json_t *dialog)
         validate_problem(v, f, "-", "missing title");
     if (json_object_get(dialog, "group") && !json_is_boolean(json_object_get(dialog, "group")))
         validate_problem(v, f, "-", "group must be true or false");
+    if (json_object_get(dialog, "opener") && !json_is_boolean(json_object_get(dialog, "opener")))
+        validate_problem(v, f, "-", "opener must be true or false");
     const json_t *topic = json_object_get(dialog, "topic");
     if (topic) {
         const char *t = json_string_value(topic);

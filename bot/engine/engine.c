@@ -357,14 +357,21 @@ static int question_while_listening(turn *t)
 
 /* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
  * will resume afterwards. The welcome's closing menu (first_contact, consent answered) is not
- * set aside but let go: what started answers its "where would you like to start?". */
+ * set aside but let go: what started answers its "where would you like to start?"; nor is a
+ * dialog marked "opener" (hello's menu), which is left, and what it lay on set aside. */
 static void set_aside(turn *t)
 {
     const char *top = sb_json_str(turn_top(t), "dialog");
     const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
-    if (top && first && strcmp(top, first) == 0 && !flow_waits_consequence(t))
+    if (top && first && strcmp(top, first) == 0 && !flow_waits_consequence(t)) {
         flow_reset(t); /* the welcome's "where would you like to start?" is answered by it */
-    else if (top)
+        return;
+    }
+    if (top && json_is_true(json_object_get(dialogs_dialog(t->d, top), "opener"))) {
+        json_decref(turn_pop(t)); /* so is hello's "what would you like to do?" */
+        top = sb_json_str(turn_top(t), "dialog");
+    }
+    if (top)
         turn_say_data(t, "set_aside");
 }
 

@@ -327,7 +327,10 @@ int route_idle(turn *t, route *r)
     }
     if (is_listening(g[0].intent))
         return listen(t, r, g[0].intent);
-    if (act_of(t, g[0].intent) && g[0].p >= maybe && words_of(t->text) <= SHORT_ACT_WORDS)
+    /* a few words that name a feeling ("happy tbh") are listened to, not taken for an act
+     * the model is not sure of ("not sure" is no answer to them) */
+    if (act_of(t, g[0].intent) && g[0].p >= maybe && words_of(t->text) <= SHORT_ACT_WORDS &&
+        !answer_names_feeling(t))
         return go(t, g[0].intent, r, 0);
     return listen(t, r, NULL);
 }
