@@ -464,27 +464,25 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
     check_swaps(v, f, "question_swaps", json_object_get(r, "question_swaps"), 0);
-    validate_words(v, f, "question_words", json_object_get(r, "question_words"), 0);
-    validate_words(v, f, "leading_words", json_object_get(r, "leading_words"), 0);
-    validate_words(v, f, "feelings", json_object_get(r, "feelings"), 1);
-    validate_words(v, f, "negations", json_object_get(r, "negations"), 0);
-    validate_words(v, f, "clause_words", json_object_get(r, "clause_words"), 0);
-    validate_words(v, f, "linking_words", json_object_get(r, "linking_words"), 0);
-    validate_words(v, f, "lowercase_starts", json_object_get(r, "lowercase_starts"), 0);
-    validate_words(v, f, "yes", json_object_get(r, "yes"), 1);
-    validate_words(v, f, "no", json_object_get(r, "no"), 1);
+    /* word lists, and whether one is required (a reflection needs feelings, yes and no) */
+    static const struct {
+        const char *name;
+        int required;
+    } lists[] = {{"question_words", 0}, {"leading_words", 0},    {"feelings", 1},
+                 {"negations", 0},      {"clause_words", 0},     {"linking_words", 0},
+                 {"lowercase_starts", 0}, {"yes", 1},            {"no", 1},
+                 {"hedges", 0},         {"hedge_not_before", 0}, {"noncommittal", 0},
+                 {"pushback", 0},       {"questions", 0},        {"correction_starts", 0},
+                 {"laughs", 0},         {"correction_leads", 0}, {"question_starts", 0},
+                 {"closing_hedges", 0}, {"asking_words", 0}};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        validate_words(v, f, lists[i].name, json_object_get(r, lists[i].name), lists[i].required);
     check_contains(v, f, "templates", json_object_get(r, "templates"), echo_vars, "{echo}");
     check_contains(v, f, "feeling_templates", json_object_get(r, "feeling_templates"),
                    feeling_vars, "{feeling}");
     static const char *const texts[] = {"check", "correct", "thanks", NULL};
     for (size_t i = 0; texts[i]; i++)
         validate_texts(v, f, "-", texts[i], json_object_get(r, texts[i]), user_vars, NULL);
-    static const char *const lists[] = {"hedges",    "hedge_not_before", "noncommittal",
-                                        "pushback",  "questions",        "correction_starts",
-                                        "laughs",    "correction_leads", "question_starts",
-                                        "closing_hedges", "asking_words", NULL};
-    for (size_t i = 0; lists[i]; i++)
-        validate_words(v, f, lists[i], json_object_get(r, lists[i]), 0);
     static const char *const replies[] = {"question_reply", "pushback_reply", "noncommittal_reply",
                                           "heard_reply", "heard_question", NULL};
     for (size_t i = 0; replies[i]; i++)
