@@ -357,8 +357,8 @@ static int question_while_listening(turn *t)
 
 /* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
  * will resume afterwards. The welcome's closing menu (first_contact, consent answered) is not
- * set aside but let go: what started answers its "where would you like to start?"; nor is a
- * dialog marked "opener" (hello's menu), which is left, and what it lay on set aside. */
+ * set aside but let go: what started answers its "where would you like to start?"; a dialog
+ * marked "opener" (hello's menu) stays without a word. */
 static void set_aside(turn *t)
 {
     const char *top = sb_json_str(turn_top(t), "dialog");
@@ -367,11 +367,9 @@ static void set_aside(turn *t)
         flow_reset(t); /* the welcome's "where would you like to start?" is answered by it */
         return;
     }
-    if (top && json_is_true(json_object_get(dialogs_dialog(t->d, top), "opener"))) {
-        json_decref(turn_pop(t)); /* so is hello's "what would you like to do?" */
-        top = sb_json_str(turn_top(t), "dialog");
-    }
-    if (top)
+    /* hello's "what would you like to do?" is no conversation in the middle: it stays, to
+     * be asked again after, without being announced as kept */
+    if (top && !json_is_true(json_object_get(dialogs_dialog(t->d, top), "opener")))
         turn_say_data(t, "set_aside");
 }
 

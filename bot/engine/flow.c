@@ -268,8 +268,10 @@ static int finish(turn *t, int quiet)
 
 void flow_resume(turn *t)
 {
-    turn_say_data(t, "resume");
     json_t *frame = turn_top(t);
+    /* hello's menu comes back as "what next?", not as a conversation resumed */
+    if (!json_is_true(json_object_get(dialogs_dialog(t->d, sb_json_str(frame, "dialog")), "opener")))
+        turn_say_data(t, "resume");
     if (frame && json_object_get(frame, "dialog") && !json_object_get(frame, "reflect"))
         say_state_again(t, frame, frame_state(t, frame));
     else
