@@ -201,35 +201,40 @@ static int trigger_cmp(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Appends [normal form, index] to into for each text of words that normalises (norm) to
+ * something that fits. */
+static int compile_list(const json_t *words, size_t (*norm)(const char *, char *, size_t),
+                        json_t *into, size_t index)
+{
+    size_t k;
+    const json_t *w;
+    json_array_foreach(words, k, w) {
+        char form[COMMAND_WORD_MAX];
+        const char *raw = json_string_value(w);
+        size_t n = raw ? norm(raw, form, sizeof form) : (size_t)-1;
+        if (n == (size_t)-1 || n == 0)
+            continue;
+        json_t *pair = json_pack("[s,I]", form, (json_int_t)index);
+        if (!pair || json_array_append_new(into, pair))
+            return SB_ENOMEM;
+    }
+    return SB_OK;
+}
+
 /* The command words of commands.json in command form (text_norm_command), once at load
  * rather than at every message; words that normalise to nothing or do not fit never match
  * and are left out. */
 static int compile_command_words(sb_dialogs *d)
 {
     const json_t *list = json_object_get(json_object_get(d->data, "commands"), "commands");
-    size_t i, k;
-    const json_t *cmd, *w;
+    size_t i;
+    const json_t *cmd;
     json_array_foreach(list, i, cmd) {
-        json_array_foreach(json_object_get(cmd, "words"), k, w) {
-            char word[COMMAND_WORD_MAX];
-            const char *raw = json_string_value(w);
-            size_t n = raw ? text_norm_command_to(raw, word, sizeof word) : (size_t)-1;
-            if (n == (size_t)-1 || n == 0)
-                continue;
-            json_t *pair = json_pack("[s,I]", word, (json_int_t)i);
-            if (!pair || json_array_append_new(d->command_words, pair))
-                return SB_ENOMEM;
-        }
-        json_array_foreach(json_object_get(cmd, "phrases"), k, w) {
-            char phrase[COMMAND_WORD_MAX];
-            const char *raw = json_string_value(w);
-            size_t n = raw ? text_norm_phrase_to(raw, phrase, sizeof phrase) : (size_t)-1;
-            if (n == (size_t)-1 || n == 0)
-                continue;
-            json_t *pair = json_pack("[s,I]", phrase, (json_int_t)i);
-            if (!pair || json_array_append_new(d->command_phrases, pair))
-                return SB_ENOMEM;
-        }
+        if (compile_list(json_object_get(cmd, "words"), text_norm_command_to, d->command_words,
+                         i) != SB_OK ||
+            compile_list(json_object_get(cmd, "phrases"), text_norm_phrase_to,
+                         d->command_phrases, i) != SB_OK)
+            return SB_ENOMEM;
     }
     return SB_OK;
 }
