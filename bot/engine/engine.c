@@ -227,8 +227,9 @@ static int listen(turn *t)
     /* at a menu of where-to-start ("hello again, what would you like to do?") a few words
      * of how it is going ("not great tbh", "we fought again") are what is on their mind */
     /* so is how they feel, said instead of an answer ("i feel kinda numb tbh") */
-    int felt = answer_names_feeling(t) && route_reads_feeling(t);
-    long least = top && flow_waits_choice(t) && (!flow_takes_yes_no(t) || felt)
+    long least = top && flow_waits_choice(t) &&
+                         (!flow_takes_yes_no(t) ||
+                          (answer_names_feeling(t) && route_reads_feeling(t)))
                      ? LISTEN_MIN_WORDS
                      : LISTEN_OVER_MIN_WORDS;
     if (top && (words < least || flow_about_choices(t) ||
