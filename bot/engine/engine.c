@@ -499,8 +499,9 @@ static int returning(turn *t, int64_t gap, int greeting)
         return 1;
     }
     const char *listen_id = sb_json_str(commands, "listen");
-    if (listen_id && strcmp(id, listen_id) == 0) {
-        /* listening days ago is nothing to "pick up": today's talk starts fresh */
+    if ((listen_id && strcmp(id, listen_id) == 0) ||
+        json_is_true(json_object_get(dialog, "opener"))) {
+        /* listening days ago, or hello's menu, is nothing to "pick up": today starts fresh */
         flow_reset(t);
         if (greeting || words <= LISTEN_MIN_WORDS)
             command_or_fallback(t, greeting);
