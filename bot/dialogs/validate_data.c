@@ -67,6 +67,30 @@ static void check_dialog_ref(validate_ctx *v, const char *file, const char *what
         validate_problem(v, file, "-", "%s: dialog \"%.80s\" does not exist", what, id ? id : "?");
 }
 
+/* answer_words: an object of whole messages in phrase form, each standing for a non-empty
+ * text, short enough for the engine's lookup (turn.c reads 40 bytes). */
+static void check_answer_words(validate_ctx *v, const char *f, const json_t *words)
+{
+    if (!words)
+        return;
+    if (!json_is_object(words)) {
+        validate_problem(v, f, "-", "answer_words must be an object of message -> word");
+        return;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)words, key, value) {
+        char form[64];
+        size_t len = strlen(key);
+        if (len == 0 || len > 40 || text_norm_phrase_to(key, form, sizeof form) != len ||
+            strcmp(form, key) != 0)
+            validate_problem(v, f, "-", "answer_words: \"%.60s\" is not in phrase form (lower case, "
+                             "no punctuation, at most 40 bytes)", key);
+        if (!json_is_string(value) || json_string_length(value) == 0)
+            validate_problem(v, f, "-", "answer_words: \"%.60s\" must stand for a non-empty text", key);
+    }
+}
+
 static void check_command(validate_ctx *v, const char *f, size_t index, const json_t *cmd,
                           json_t *words_seen)
 {
@@ -160,6 +184,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "retry_again", "retry_again_rating", "retry_leave",
                                          "agree_words", "first_command", "first_text",
                                          "first_text_waiting", "first_text_more", "group_continue", "listen", "fallback_again",
+                                         "answer_words",
                                          "closing_words", "closing", "set_aside", "return",
                                          "return_dropped", "thinking_words", "retry_thinking", NULL};
     validate_keys(v, f, c, fields, "commands.json");
@@ -179,6 +204,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
         validate_texts(v, f, "-", "return_dropped", json_object_get(c, "return_dropped"), title_vars, NULL);
     validate_words(v, f, "filler_words", json_object_get(c, "filler_words"), 0);
     validate_words(v, f, "known_words", json_object_get(c, "known_words"), 0);
+    check_answer_words(v, f, json_object_get(c, "answer_words"));
     static const char *const lists[] = {"skip_words", "unsure_words", "open_question_words",
                                         "agree_words", "closing_words", "thinking_words", NULL};
     for (size_t i = 0; lists[i]; i++)

@@ -11,8 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ANSWER_WORD_MAX 40 /* bytes of a message looked up in answer_words */
+
 /* Said only when a step would otherwise stay silent and the set has no fallback text
  * (a set loaded from one buffer); dialogs_load always brings commands.json. */
+
+/* What a whole message of commands.json "answer_words" stands for ("sí" and "yah" for
+ * "yes", "gracias" for "thanks"): the word that menus and understanding know. NULL when the
+ * message is not one of them. */
+static const char *answer_word(const sb_dialogs *d, const char *text)
+{
+    const json_t *words = json_object_get(dialogs_data(d, "commands"), "answer_words");
+    if (!json_is_object(words) || strlen(text) > ANSWER_WORD_MAX)
+        return NULL;
+    char key[ANSWER_WORD_MAX + 2];
+    if (text_norm_phrase_to(text, key, sizeof key) == (size_t)-1)
+        return NULL;
+    return json_string_value(json_object_get(words, key));
+}
 
 int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in)
 {
@@ -20,7 +36,9 @@ int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input
     t->d = d;
     t->in = in;
     t->state = json_is_object(state) ? json_deep_copy(state) : json_object();
-    t->text = text_utf8_clean(in && in->text ? in->text : "", TURN_TEXT_MAX);
+    const char *text = in && in->text ? in->text : "";
+    const char *stands_for = d ? answer_word(d, text) : NULL;
+    t->text = text_utf8_clean(stands_for ? stands_for : text, TURN_TEXT_MAX);
     if (!t->state || !t->text) {
         json_decref(t->state);
         free(t->text);

@@ -136,6 +136,7 @@ static const broken_case cases[] = {
     {"intent-few", 1, "intents/bye.txt", "-", "only 2 examples; an intent needs at least 3", 1},
     {"intent-duplicate", 1, "intents/welcome.txt", "-", "line 4: \"See you!\" is also an example of bye", 1},
     {"missing-view", 1, "views.json", "-", "missing journal_header", 1},
+    {"answer-words", 1, "commands.json", "-", "answer_words: \"Gracias!\" is not in phrase form", 2},
     {"missing-commands", 0, "commands.json", "-", "missing: no file of kind \"commands\"", 3},
     {"generated:too-big", 1, "big.json", "-", "file is larger than 1 MiB", 1},
 };
