@@ -232,8 +232,10 @@ static void offer(turn *t, const char *const *intents, size_t n, int sure, const
     }
     const json_t *u = understanding(t);
     const char *kind = sure && json_object_get(u, "confirm_offer") ? "confirm_offer" : "unsure";
-    if (strcmp(kind, "unsure") == 0)
-        reflect_input(t); /* what was heard first, then the question (issue 9: reflect, offer) */
+    /* what was heard first, then the question (issue 9: reflect, offer); a question ("ok
+     * what now") is not said back as if it were news */
+    if (strcmp(kind, "unsure") == 0 && answer_is_question(t->d, t->text) == 0)
+        reflect_input(t);
     char key[40];
     snprintf(key, sizeof key, "understanding/%s", kind);
     char *intro = turn_render(t, key, json_object_get(u, kind), NULL);
