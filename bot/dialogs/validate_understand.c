@@ -19,7 +19,7 @@ static const char *const understanding_fields[] = {
     "kind",   "min_examples", "cost",      "sure", "margin", "maybe", "sure_waiting",
     "confirm", "listen_dialog", "listen", "unclear", "heard", "options", "unsure",
     "just_talk", "acts", "asides", "asides_listening", "sure_aside_question", "confirm_offer",
-    "feeling_intents", NULL};
+    "feeling_intents", "request_starts", NULL};
 
 static int in(const char *const *list, const char *s)
 {
@@ -87,6 +87,7 @@ static void check_understanding(validate_ctx *v, const json_t *u)
                  !json_object_get(v->dialogs, name))
             validate_problem(v, f, "-", "confirm: \"%.60s\" needs a label in options", name);
     }
+    validate_words(v, f, "request_starts", json_object_get(u, "request_starts"), 0);
     const json_t *feeling = json_object_get(u, "feeling_intents");
     if (feeling && !json_is_array(feeling))
         validate_problem(v, f, "-", "feeling_intents must list intents");

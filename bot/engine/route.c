@@ -22,6 +22,7 @@
 #define MAYBE_DEFAULT 0.15
 #define SURE_WAITING_DEFAULT 0.7
 #define UNCLEAR_WORDS 5 /* an unplaced message shorter than this is asked about, not reflected */
+#define STATEMENT_WORDS 6   /* an unsure statement this long is listened to, not given a menu */
 #define SHORT_ACT_WORDS 4   /* an act that is not sure is taken only from a message this short */
 #define REFLECT_MIN_WORDS 3 /* words a message needs before listening reflects it */
 #define MENU_MAX INTENT_TOP_MAX
@@ -297,6 +298,32 @@ static int is_sure(const turn *t, const intent_guess *g, size_t n)
            g[0].p - second >= sb_json_number(u, "margin", MARGIN_DEFAULT);
 }
 
+/* 1 when the text opens as a request (understanding.json "request_starts": "i want to",
+ * "can we", "help me") or reads as a question: it asks to be taken somewhere. */
+static int asks(turn *t)
+{
+    int question = answer_is_question(t->d, t->text);
+    if (question != 0)
+        return question;
+    const json_t *starts = json_object_get(understanding(t), "request_starts");
+    char *hay = json_array_size(starts) ? text_norm_phrase(t->text) : NULL;
+    if (!hay)
+        return json_array_size(starts) ? SB_ENOMEM : 0;
+    size_t i;
+    json_t *p;
+    int yes = 0;
+    json_array_foreach(starts, i, p) {
+        char needle[128];
+        const char *s = json_string_value(p);
+        size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
+        if (n != (size_t)-1 && n > 0 && strncmp(hay, needle, n) == 0 &&
+            (hay[n] == '\0' || hay[n] == ' '))
+            yes = 1;
+    }
+    free(hay);
+    return yes;
+}
+
 int route_idle(turn *t, route *r)
 {
     memset(r, 0, sizeof *r);
@@ -317,6 +344,18 @@ int route_idle(turn *t, route *r)
     }
     if (is_sure(t, g, n))
         return go(t, g[0].intent, r, 1);
+    /* a statement that fits no one topic surely ("I noticed four pulls today, mostly at
+     * work") is listened to; a menu of guesses answers a request or a question ("I want
+     * to work on opening up"), which asks to be taken somewhere */
+    if (words_of(t->text) >= STATEMENT_WORDS) {
+        int asking = asks(t);
+        if (asking < 0) {
+            turn_fail(t, asking);
+            return 1;
+        }
+        if (!asking)
+            return listen(t, r, is_listening(g[0].intent) ? g[0].intent : NULL);
+    }
     double maybe = sb_json_number(understanding(t), "maybe", MAYBE_DEFAULT);
     const char *options[MENU_MAX];
     size_t k = 0;
