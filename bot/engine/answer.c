@@ -102,6 +102,11 @@ int answer_kind_of(const sb_dialogs *d, const char *text)
     size_t q = longest_start(json_object_get(r, "questions"), hay);
     int question = q && (hay[q] == '\0' || memchr(hay, ' ', q));
     size_t p = longest_start(json_object_get(r, "pushback"), hay);
+    if (!p) { /* "no you don't get it", "nah, drop it": pushback after a "no" */
+        size_t no = longest_start(json_object_get(r, "no"), hay);
+        size_t more = no && hay[no] == ' ' ? longest_start(json_object_get(r, "pushback"), hay + no + 1) : 0;
+        p = more ? no + 1 + more : 0;
+    }
     if (question && json_object_get(r, "question_reply"))
         kind = ANSWER_QUESTION;
     else if (p && words <= count_words(hay, p) + PUSHBACK_EXTRA_WORDS &&
@@ -570,7 +575,8 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
             turn_fail(t, SB_ENOMEM);
             return;
         }
-        if (no == 2 || (no == 1 && text_is_blank(said + no_rest))) {
+        /* "no you don't get it" is a no that corrects nothing: asked again, not kept */
+        if (no == 2 || (no == 1 && (text_is_blank(said + no_rest) || kind == ANSWER_PUSHBACK))) {
             turn_set(t, frame, "reflect", json_string("correct"));
             turn_say(t, "reflection/correct", json_object_get(r, "correct"), NULL);
             return;

@@ -182,10 +182,39 @@ int choose_own_words(turn *t, const json_t *choices, size_t *index)
 /* The choice the input selects: by number, word or label start (match_choice), else the
  * one label that holds all of its significant words (match_choice_label), else by an
  * unsure or agreeing answer (choose_by_mood), never a consequential choice those ways. */
+#define PASSING_REST_WORDS 4 /* words after a closing choice's word that make it a word in passing */
+
+/* 1 when choice index of st closes the dialog but was picked by its word opening a longer
+ * message that says something else: "no you don't get it", "no i want to keep talking",
+ * "done, he never listens anyway". Pushback, a question, or PASSING_REST_WORDS more words
+ * after it; "no thanks im good" still closes. */
+static int closes_in_passing(turn *t, const json_t *frame, const json_t *st, size_t index)
+{
+    const json_t *ch = json_array_get(json_object_get(st, "choices"), index);
+    size_t rest = 0;
+    if (!closing(t, frame, st, ch) || match_words(json_object_get(ch, "words"), t->text, &rest) != 1)
+        return 0;
+    const char *more = t->text + rest;
+    int kind = answer_kind_of(t->d, more);
+    if (kind == ANSWER_PUSHBACK || kind == ANSWER_QUESTION || answer_is_question(t->d, more) == 1)
+        return 1;
+    size_t words = 0;
+    for (const char *p = more; *p;) {
+        while (*p == ' ' || *p == ',' || *p == '.')
+            p++;
+        words += *p != '\0';
+        while (*p && *p != ' ')
+            p++;
+    }
+    return words >= PASSING_REST_WORDS;
+}
+
 static int choose_now(turn *t, const json_t *frame, const json_t *st, size_t *index)
 {
     const json_t *choices = json_object_get(st, "choices");
     int rc = match_choice(choices, t->text, index);
+    if (rc == 1 && closes_in_passing(t, frame, st, *index))
+        rc = 0;
     if (rc != 0 || json_array_size(choices) > CHOICES_MAX)
         return rc;
     unsigned char skip[CHOICES_MAX] = {0};
