@@ -112,6 +112,8 @@ static int where(turn *t)
     return 1;
 }
 
+static int let_go_welcome(turn *t);
+
 static void command(turn *t, const json_t *cmd, const char *arg)
 {
     const char *name = sb_json_str(cmd, "name");
@@ -141,6 +143,8 @@ static void command(turn *t, const json_t *cmd, const char *arg)
         exercise_say_general(t, arg); /* one anyone may try: nothing of the person's */
         return;
     }
+    if (action && strcmp(action, "exercise") == 0)
+        let_go_welcome(t);
     char clock[16]; /* "nudge me at 8am": the time in it (commands.json "argument_time") */
     if (arg && match_time(cmd, arg, clock, sizeof clock))
         arg = clock;
@@ -360,14 +364,24 @@ static int question_while_listening(turn *t)
  * will resume afterwards. The welcome's closing menu (first_contact, consent answered) is not
  * set aside but let go: what started answers its "where would you like to start?"; a dialog
  * marked "opener" (hello's menu) stays without a word. */
-static void set_aside(turn *t)
+/* 1 when the welcome's closing menu waited and is let go: what starts answers its "where
+ * would you like to start?" (a dialog, or an exercise: it would come back days later as
+ * "back to where we were"). */
+static int let_go_welcome(turn *t)
 {
     const char *top = sb_json_str(turn_top(t), "dialog");
     const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
-    if (top && first && strcmp(top, first) == 0 && !flow_waits_consequence(t)) {
-        flow_reset(t); /* the welcome's "where would you like to start?" is answered by it */
+    if (!top || !first || strcmp(top, first) != 0 || flow_waits_consequence(t))
+        return 0;
+    flow_reset(t);
+    return 1;
+}
+
+static void set_aside(turn *t)
+{
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    if (let_go_welcome(t))
         return;
-    }
     /* hello's "what would you like to do?" is no conversation in the middle: it stays, to
      * be asked again after, without being announced as kept */
     if (top && !json_is_true(json_object_get(dialogs_dialog(t->d, top), "opener")))
