@@ -19,7 +19,7 @@ static const char *const understanding_fields[] = {
     "kind",   "min_examples", "cost",      "sure", "margin", "maybe", "sure_waiting",
     "confirm", "listen_dialog", "listen", "unclear", "heard", "options", "unsure",
     "just_talk", "acts", "asides", "asides_listening", "sure_aside_question", "confirm_offer",
-    "feeling_intents", "request_starts", NULL};
+    "feeling_intents", "request_starts", "bare_time", "bare_zone", NULL};
 
 static int in(const char *const *list, const char *s)
 {
@@ -105,6 +105,30 @@ static void check_understanding(validate_ctx *v, const json_t *u)
     if (listen && !json_object_get(v->dialogs, json_string_value(listen) ? json_string_value(listen) : ""))
         validate_problem(v, f, "-", "listen_dialog \"%.60s\" is no dialog of the set",
                          json_string_value(listen) ? json_string_value(listen) : "?");
+    const char *bare = json_string_value(json_object_get(u, "bare_time"));
+    if (json_object_get(u, "bare_time")) {
+        const json_t *found = NULL, *cmd;
+        size_t i;
+        json_array_foreach(json_object_get(json_object_get(v->data, "commands"), "commands"), i, cmd) {
+            const char *name = json_string_value(json_object_get(cmd, "name"));
+            if (bare && name && strcmp(name, bare) == 0)
+                found = cmd;
+        }
+        if (!found || !json_object_get(found, "argument_time"))
+            validate_problem(v, f, "-", "bare_time must name a command with argument_time");
+    }
+    const char *zone = json_string_value(json_object_get(u, "bare_zone"));
+    if (json_object_get(u, "bare_zone")) {
+        const json_t *found = NULL, *cmd;
+        size_t i;
+        json_array_foreach(json_object_get(json_object_get(v->data, "commands"), "commands"), i, cmd) {
+            const char *name = json_string_value(json_object_get(cmd, "name"));
+            if (zone && name && strcmp(name, zone) == 0)
+                found = cmd;
+        }
+        if (!found || !json_object_get(found, "argument"))
+            validate_problem(v, f, "-", "bare_zone must name a command that takes an argument");
+    }
     validate_texts(v, f, "-", "listen", json_object_get(u, "listen"), user_vars, NULL);
     validate_texts(v, f, "-", "unsure", json_object_get(u, "unsure"), user_vars, NULL);
     if (json_object_get(u, "confirm_offer"))

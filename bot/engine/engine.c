@@ -377,6 +377,19 @@ static int let_go_welcome(turn *t)
     return 1;
 }
 
+/* 1 when what waits is only a where-to-start menu: the welcome's closing one (consent
+ * answered) or a dialog marked "opener" (hello's). */
+static int where_to_start(turn *t)
+{
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
+    if (!top || json_array_size(turn_stack(t)) != 1)
+        return 0;
+    if (first && strcmp(top, first) == 0)
+        return !flow_waits_consequence(t);
+    return json_is_true(json_object_get(dialogs_dialog(t->d, top), "opener"));
+}
+
 static void set_aside(turn *t)
 {
     const char *top = sb_json_str(turn_top(t), "dialog");
@@ -403,6 +416,12 @@ static int interrupt(turn *t)
         flow_reset(t);
         turn_say_data(t, "closing");
         return 1;
+    }
+    if (route_is_bare_time(t) && where_to_start(t)) {
+        /* "8:30" at "where would you like to start?": most likely the time for a nudge,
+         * offered in the menu's place */
+        flow_reset(t);
+        return route_bare_time(t);
     }
     const char *back = sb_json_str(dialogs_data(t->d, "commands"), "return");
     if (top && back && strcmp(top, back) == 0) {

@@ -324,9 +324,80 @@ static int asks(turn *t)
     return yes;
 }
 
+#define BARE_TIME_WORDS 2 /* words of a message that is only a clock time ("at 8", "8:30") */
+
+/* The command understanding.json "bare_time" names, when the text is only a clock time
+ * for it (written to clock); else NULL. */
+static const char *bare_time(turn *t, char *clock, size_t size)
+{
+    const char *name = sb_json_str(understanding(t), "bare_time");
+    const json_t *cmd = name ? command_named(t, name) : NULL;
+    if (!cmd || words_of(t->text) > BARE_TIME_WORDS || !match_time(cmd, t->text, clock, size))
+        return NULL;
+    return name;
+}
+
+/* 1 when text is one word shaped like a time-zone name: letters, "_", "-" and "+" in two
+ * or three parts joined by "/" ("Europe/Berlin", "America/Argentina/Buenos_Aires"). */
+static int zone_shaped(const char *text)
+{
+    while (*text == ' ')
+        text++;
+    size_t parts = 1, run = 0;
+    const char *p = text;
+    for (; *p && *p != ' '; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '/') {
+            if (run == 0)
+                return 0;
+            parts++;
+            run = 0;
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+            run++;
+        } else if (c != '_' && c != '-' && c != '+') {
+            return 0;
+        }
+    }
+    while (*p == ' ')
+        p++;
+    return *p == '\0' && run > 0 && parts >= 2 && parts <= 3;
+}
+
+int route_bare_zone(turn *t)
+{
+    const char *name = sb_json_str(understanding(t), "bare_zone");
+    if (!name || !command_named(t, name) || !zone_shaped(t->text))
+        return 0;
+    char zone[64];
+    const char *s = t->text;
+    while (*s == ' ')
+        s++;
+    snprintf(zone, sizeof zone, "%.*s", (int)strcspn(s, " "), s);
+    offer(t, &name, 1, 1, zone);
+    return 1;
+}
+
+int route_is_bare_time(turn *t)
+{
+    char clock[16];
+    return bare_time(t, clock, sizeof clock) != NULL;
+}
+
+int route_bare_time(turn *t)
+{
+    char clock[16];
+    const char *name = bare_time(t, clock, sizeof clock);
+    if (!name)
+        return 0;
+    offer(t, &name, 1, 1, clock);
+    return 1;
+}
+
 int route_idle(turn *t, route *r)
 {
     memset(r, 0, sizeof *r);
+    if (route_bare_time(t) || route_bare_zone(t))
+        return 1;
     if (other_language(t))
         return 1;
     intent_guess g[INTENT_TOP_MAX];

@@ -52,6 +52,17 @@ void route_say_aside(turn *t, const char *act, int listening);
  * dialog's. Says nothing. */
 int route_asks_command(turn *t);
 
+/* A message that is only a clock time ("8:30", "at 7pm"): offers understanding.json
+ * "bare_time" (the nudge command) with that time, "Is this what you're after?", as a menu
+ * that waits alone (nothing may wait below it). 1 when offered, 0 when the message is more
+ * than a time or the set names no such command. route_is_bare_time only tells. */
+int route_bare_time(turn *t);
+int route_is_bare_time(turn *t);
+
+/* A message that is only a time-zone name ("Europe/Berlin"): offers understanding.json
+ * "bare_zone" (the timezone command) with it, as route_bare_time does. */
+int route_bare_zone(turn *t);
+
 /* Says understanding.json "heard" of intent, the line said back before its dialog starts
  * ("It sounds like you pulled away from someone recently..."); nothing when it has none. */
 void route_say_heard(turn *t, const char *intent);
