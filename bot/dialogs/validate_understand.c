@@ -4,6 +4,7 @@
  * examples, no utterance under two intents), naming file and line. */
 #include "validate.h"
 
+#include "sb_json.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -105,30 +106,12 @@ static void check_understanding(validate_ctx *v, const json_t *u)
     if (listen && !json_object_get(v->dialogs, json_string_value(listen) ? json_string_value(listen) : ""))
         validate_problem(v, f, "-", "listen_dialog \"%.60s\" is no dialog of the set",
                          json_string_value(listen) ? json_string_value(listen) : "?");
-    const char *bare = json_string_value(json_object_get(u, "bare_time"));
-    if (json_object_get(u, "bare_time")) {
-        const json_t *found = NULL, *cmd;
-        size_t i;
-        json_array_foreach(json_object_get(json_object_get(v->data, "commands"), "commands"), i, cmd) {
-            const char *name = json_string_value(json_object_get(cmd, "name"));
-            if (bare && name && strcmp(name, bare) == 0)
-                found = cmd;
-        }
-        if (!found || !json_object_get(found, "argument_time"))
-            validate_problem(v, f, "-", "bare_time must name a command with argument_time");
-    }
-    const char *zone = json_string_value(json_object_get(u, "bare_zone"));
-    if (json_object_get(u, "bare_zone")) {
-        const json_t *found = NULL, *cmd;
-        size_t i;
-        json_array_foreach(json_object_get(json_object_get(v->data, "commands"), "commands"), i, cmd) {
-            const char *name = json_string_value(json_object_get(cmd, "name"));
-            if (zone && name && strcmp(name, zone) == 0)
-                found = cmd;
-        }
-        if (!found || !json_object_get(found, "argument"))
-            validate_problem(v, f, "-", "bare_zone must name a command that takes an argument");
-    }
+    if (json_object_get(u, "bare_time") &&
+        !json_object_get(command_named(v, sb_json_str(u, "bare_time") ? sb_json_str(u, "bare_time") : ""), "argument_time"))
+        validate_problem(v, f, "-", "bare_time must name a command with argument_time");
+    if (json_object_get(u, "bare_zone") &&
+        !json_object_get(command_named(v, sb_json_str(u, "bare_zone") ? sb_json_str(u, "bare_zone") : ""), "argument"))
+        validate_problem(v, f, "-", "bare_zone must name a command that takes an argument");
     validate_texts(v, f, "-", "listen", json_object_get(u, "listen"), user_vars, NULL);
     validate_texts(v, f, "-", "unsure", json_object_get(u, "unsure"), user_vars, NULL);
     if (json_object_get(u, "confirm_offer"))
