@@ -4,8 +4,10 @@
  * waiting frame (flow.c, exercise.c) or idle input (follow-up, triggers, fallback). An
  * answer that fits no choice or rating of the waiting state may start a command phrase or
  * trigger on top instead (interrupt()), so nobody is stuck being asked the same question.
- * Matching lives in match.c, reflection in reflect.c, crisis phrases in crisis.c, the
- * crisis answers and what follows them in safety.c, the bookkeeping of a step (replies,
+ * The first message of a talk (first contact, greetings, coming back) is arrive.c's; free
+ * text heard as what it is (listening, asides, reports) is hear.c's; the three share
+ * step.h. Matching lives in match.c, reflection in reflect.c, crisis phrases in crisis.c,
+ * the crisis answers and what follows them in safety.c, the bookkeeping of a step (replies,
  * effects, variant picks, the stack) in turn.c.
  *
  * The person's state, a JSON object the store keeps as text, and its frames: person.h,
@@ -18,6 +20,7 @@
  * "!" is optional there only for a whole-input command word (a mention the router passed
  * on). Dialogs allowed in groups run on a scratch stack and the person's own is untouched. */
 #include "engine.h"
+#include "step.h"
 
 #include "answer.h"
 #include "crisis.h"
@@ -39,7 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FOLLOWUP_GAP (4 * 3600) /* seconds of quiet that make the next input a new talk */
 
 json_t *engine_new_state(void)
 {
@@ -64,7 +66,7 @@ void engine_step_free(sb_step *s)
 
 /* match_command of the turn's text (direct), looked for once per mode: *arg is a copy the
  * caller frees. */
-static int command_of(turn *t, int mode, const json_t **cmd, char **arg)
+int step_command_of(turn *t, int mode, const json_t **cmd, char **arg)
 {
     *cmd = NULL;
     *arg = NULL;
@@ -114,7 +116,7 @@ static int where(turn *t)
 
 static int let_go_welcome(turn *t);
 
-static void command(turn *t, const json_t *cmd, const char *arg)
+void step_command(turn *t, const json_t *cmd, const char *arg)
 {
     const char *name = sb_json_str(cmd, "name");
     const char *action = sb_json_str(cmd, "action");
@@ -156,12 +158,20 @@ static void command(turn *t, const json_t *cmd, const char *arg)
     else if (dialog)
         flow_start(t, dialog, arg);
 }
-
-#define LISTEN_MIN_WORDS 3   /* words of free text that the listening dialog takes up */
-#define LISTEN_OVER_MIN_WORDS 6 /* ... when it means leaving a waiting question for it */
 #define CLOSING_MAX_WORDS 7  /* words of a message that a closing phrase makes a goodbye */
 
-static long word_count(const char *text);
+/* Words of text in phrase form; -1 on ENOMEM. */
+long step_words(const char *text)
+{
+    char *norm = text_norm_phrase(text);
+    if (!norm)
+        return -1;
+    long n = *norm != '\0';
+    for (const char *p = norm; *p; p++)
+        n += *p == ' ';
+    free(norm);
+    return n;
+}
 
 /* The coach did not understand. Never the same "I didn't follow" twice in a row: after one,
  * commands.json "fallback_again" (an invitation to say it in a sentence) when the set has
@@ -178,13 +188,13 @@ static void fallback(turn *t)
 
 /* 1 when the input is a short goodbye: a phrase of commands.json "closing_words" ("that's
  * all for today", "bye", "goodnight") in a message of at most CLOSING_MAX_WORDS words. */
-static int is_closing(turn *t)
+int step_is_closing(turn *t)
 {
     const json_t *words = json_object_get(dialogs_data(t->d, "commands"), "closing_words");
     if (!words)
         return 0;
     long found = match_phrases(words, t->text);
-    long n = found > 0 ? word_count(t->text) : 0;
+    long n = found > 0 ? step_words(t->text) : 0;
     if (found < 0 || n < 0) {
         turn_fail(t, SB_ENOMEM);
         return 0;
@@ -192,127 +202,24 @@ static int is_closing(turn *t)
     return found > 0 && n <= CLOSING_MAX_WORDS;
 }
 
-/* 1 when the input starts with a word of reflection.json "yes" or "no". */
-static int starts_yes_no(turn *t)
-{
-    const json_t *r = dialogs_data(t->d, "reflection");
-    size_t rest = 0;
-    int yes = match_words(json_object_get(r, "yes"), t->text, &rest);
-    int no = match_words(json_object_get(r, "no"), t->text, &rest);
-    if (yes < 0 || no < 0)
-        turn_fail(t, SB_ENOMEM);
-    return yes > 0 || no > 0;
-}
-
-
-/* Free text that no trigger, command or waiting question takes: the listening dialog
- * (commands.json "listen") hears it when it is a few words or more, or when the coach has
- * just said it did not follow. Returns 1 when it started. */
-static int listen(turn *t)
-{
-    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = sb_json_str(turn_top(t), "dialog");
-    if (turn_top(t) && !top) /* an exercise step: a comment on it is the exercise's to take */
-        return 0;
-    /* never over the safety plan, nor over a question that sets something (consent): it
-     * must be answered, or a later "2" would be read as a reply to the listening */
-    if (!id || !dialogs_dialog(t->d, id) || (top && strcmp(top, id) == 0) ||
-        (top && safety_is_plan(t->d, top)) || (top && flow_waits_consequence(t)))
-        return 0;
-    long words = word_count(t->text);
-    if (words < 0) {
-        turn_fail(t, SB_ENOMEM);
-        return 1;
-    }
-    if (words < LISTEN_MIN_WORDS && !(t->missed && words >= 2) && !answer_names_feeling(t))
-        return 0;
-    /* over a waiting question only what is plainly something else to say: a few words, or
-     * a try at the menu's answer ("yes but wait"), are asked again instead */
-    /* at a menu of where-to-start ("hello again, what would you like to do?") a few words
-     * of how it is going ("not great tbh", "we fought again") are what is on their mind */
-    /* so is how they feel, said instead of an answer ("i feel kinda numb tbh") */
-    long least = top && flow_waits_choice(t) &&
-                         (!flow_takes_yes_no(t) ||
-                          (answer_names_feeling(t) && route_reads_feeling(t)))
-                     ? LISTEN_MIN_WORDS
-                     : LISTEN_OVER_MIN_WORDS;
-    if (top && (words < least || flow_about_choices(t) ||
-                (starts_yes_no(t) && flow_takes_yes_no(t))))
-        return 0;
-    /* A menu that someone talks past to say what is on their mind is let go: after a
-     * real conversation, "back to where we were" and the old menu would be cold. */
-    flow_reset(t);
-    flow_start_heard(t, id, NULL, 0);
-    return 1;
-}
-
-#define REPORT_MIN_WORDS 4 /* words that make a message the answer to a pending follow-up */
-#define REPORT_MIN_GAP (20 * 60) /* ... once there was time to try it: not a comment right after */
-
-/* Soon after an exercise whose follow-up is still to be asked ("I'll ask how it went next
- * time"), a message of a few words is most likely the answer already: "I did ask my son.
- * He helped, it was fine". Taken as the follow-up's answer; 1 when it was. */
-static int reports_back(turn *t)
-{
-    const json_t *pending = person_get(t->state, PERSON_FOLLOWUP);
-    if (!pending || t->in->now - json_integer_value(json_object_get(pending, "at")) < REPORT_MIN_GAP)
-        return 0;
-    long words = word_count(t->text);
-    if (words < 0)
-        turn_fail(t, SB_ENOMEM);
-    return words >= REPORT_MIN_WORDS && followup_take(t);
-}
-
-#define HEARD_MIN_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
-
-/* 1 when the trigger found starts the listening dialog and the message says more than the
- * request to be heard: then the message is the first thing heard. */
-static int listen_heard(turn *t, const char *id)
-{
-    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
-    if (!listen_id || strcmp(listen_id, id) != 0)
-        return 0;
-    long words = word_count(t->text);
-    if (words < 0)
-        turn_fail(t, SB_ENOMEM);
-    return words >= HEARD_MIN_WORDS;
-}
-
-static void command_or_greeting(turn *t, const json_t *cmd, const char *arg, int64_t gap);
-
 /* Starts what a routing named (route.h), if anything. */
-static void start(turn *t, const route *r, int64_t gap)
+void step_start(turn *t, const route *r, int64_t gap)
 {
     if (r->command)
-        command_or_greeting(t, r->command, r->arg, gap);
+        arrive_command(t, r->command, r->arg, gap);
     else if (r->dialog && (r->heard || r->opening))
         flow_start_heard(t, r->dialog, r->said, !r->heard);
     else if (r->dialog)
         flow_start(t, r->dialog, NULL);
 }
 
-#define TELLS_MIN_WORDS 6 /* words of a message that tells of a moment, not only names one */
-
-/* 1 when a message that holds a dialog's trigger tells something of its own ("i went quiet
- * on my partner and felt my chest tighten"): a statement of a few words, which the model
- * reads as no command or chat act ("i want to do the withdrawal journal" reads as one). A
- * start menu marked "opening" then takes it (flow_start_heard). */
-static int tells(turn *t)
-{
-    long words = word_count(t->text);
-    int question = words >= TELLS_MIN_WORDS ? answer_is_question(t->d, t->text) : 1;
-    if (words < 0 || question < 0)
-        turn_fail(t, SB_ENOMEM);
-    return words >= TELLS_MIN_WORDS && question == 0 && route_tells(t);
-}
-
 /* Nothing waits: a follow-up after a quiet spell, a trigger, else what understanding makes
  * of the words (route.c), and the fallback only when there is no understanding. */
-static void idle_input(turn *t, int64_t gap)
+void step_idle(turn *t, int64_t gap)
 {
     if (gap >= FOLLOWUP_GAP && followup_ask(t))
         return;
-    if (is_closing(t)) {
+    if (step_is_closing(t)) {
         turn_say_data(t, "closing");
         return;
     }
@@ -321,9 +228,9 @@ static void idle_input(turn *t, int64_t gap)
     int rc = match_trigger(t->d, t->text, &id);
     if (rc < 0)
         turn_fail(t, rc);
-    else if (rc == 1 && listen_heard(t, id))
+    else if (rc == 1 && hear_heard(t, id))
         flow_start_heard(t, id, NULL, 0);
-    else if (rc == 1 && tells(t)) { /* "i went quiet on my partner when...": the moment */
+    else if (rc == 1 && hear_tells(t)) { /* "i went quiet on my partner when...": the moment */
         size_t before = t->nreplies;
         if (flow_start_heard(t, id, NULL, 1)) { /* not asked: what was heard, said first */
             route_say_heard(t, id);
@@ -332,38 +239,14 @@ static void idle_input(turn *t, int64_t gap)
     }
     else if (rc == 1)
         flow_start(t, id, NULL);
-    else if (reports_back(t))
+    else if (hear_reports_back(t))
         ;
     else if (route_idle(t, &r))
-        start(t, &r, gap);
-    else if (!listen(t))
+        step_start(t, &r, gap);
+    else if (!hear_listen(t))
         fallback(t);
 }
 
-/* At a menu of the listening dialog, a question back ("what would you do?") is met with
- * reflection.json "heard_question" and the menu again, not "that didn't fit". */
-static int question_while_listening(turn *t)
-{
-    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = sb_json_str(turn_top(t), "dialog");
-    const json_t *texts = json_object_get(dialogs_data(t->d, "reflection"), "heard_question");
-    if (!id || !top || strcmp(id, top) != 0 || !texts)
-        return 0;
-    int question = answer_is_question(t->d, t->text);
-    if (question <= 0) {
-        if (question < 0)
-            turn_fail(t, question);
-        return 0;
-    }
-    turn_say(t, "reflection/heard_question", texts, NULL);
-    flow_resay(t);
-    return 1;
-}
-
-/* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
- * will resume afterwards. The welcome's closing menu (first_contact, consent answered) is not
- * set aside but let go: what started answers its "where would you like to start?"; a dialog
- * marked "opener" (hello's menu) stays without a word. */
 /* 1 when the welcome's closing menu waited and is let go: what starts answers its "where
  * would you like to start?" (a dialog, or an exercise: it would come back days later as
  * "back to where we were"). */
@@ -390,7 +273,11 @@ static int where_to_start(turn *t)
     return json_is_true(json_object_get(dialogs_dialog(t->d, top), "opener"));
 }
 
-static void set_aside(turn *t)
+/* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
+ * will resume afterwards. The welcome's closing menu (first_contact, consent answered) is not
+ * set aside but let go: what started answers its "where would you like to start?"; a dialog
+ * marked "opener" (hello's menu) stays without a word. */
+void step_set_aside(turn *t)
 {
     const char *top = sb_json_str(turn_top(t), "dialog");
     if (let_go_welcome(t))
@@ -412,7 +299,7 @@ static int interrupt(turn *t)
     const char *top = sb_json_str(turn_top(t), "dialog");
     if (safety_is_plan(t->d, top))
         return flow_own_words(t); /* "keep talking with me": what they wrote is the talk */
-    if (is_closing(t)) { /* "thanks, that's all for today": a goodbye, not a wrong answer */
+    if (step_is_closing(t)) { /* "thanks, that's all for today": a goodbye, not a wrong answer */
         flow_reset(t);
         turn_say_data(t, "closing");
         return 1;
@@ -428,17 +315,17 @@ static int interrupt(turn *t)
         /* asked "pick it up or start fresh?", they say something else ("not great tbh"):
          * that is today's conversation, and the old one is let go */
         flow_reset(t);
-        idle_input(t, 0);
+        step_idle(t, 0);
         return 1;
     }
     const json_t *cmd = NULL;
     char *arg = NULL;
-    int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
+    int rc = step_command_of(t, MATCH_IDLE, &cmd, &arg);
     const char *dialog = sb_json_str(cmd, "dialog");
     if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
         if (dialog)
-            set_aside(t);
-        command(t, cmd, arg);
+            step_set_aside(t);
+        step_command(t, cmd, arg);
         free(arg);
         return 1;
     }
@@ -453,398 +340,31 @@ static int interrupt(turn *t)
     if (rc == 1 && !(top && strcmp(id, top) == 0)) {
         const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
         if (listen_id && strcmp(id, listen_id) == 0)
-            flow_reset(t); /* see listen(): the menu is let go, not brought back after */
+            flow_reset(t); /* see hear_listen(): the menu is let go, not brought back after */
         else
-            set_aside(t);
+            step_set_aside(t);
         flow_start(t, id, NULL);
         return 1;
     }
-    if (flow_own_words(t) || question_while_listening(t))
+    if (flow_own_words(t) || hear_question(t))
         return 1;
     route r;
     size_t before = t->nreplies;
     if (route_interrupt(t, &r)) {
         size_t said = t->nreplies;
         if (r.dialog || sb_json_str(r.command, "dialog"))
-            set_aside(t); /* an action ("nudge") leaves the question as it was */
+            step_set_aside(t); /* an action ("nudge") leaves the question as it was */
         if (t->nreplies > said) /* said first: the line heard then belongs to what starts */
             turn_reply_move_last(t, before);
-        start(t, &r, -1);
+        step_start(t, &r, -1);
         return 1;
     }
-    return listen(t);
+    return hear_listen(t);
 }
 
-static void command(turn *t, const json_t *cmd, const char *arg);
-
-/* After the stale conversation was let go and no follow-up was due: a greeting gets its
- * command (the hello menu), anything else is read as if nothing waited. */
-static void command_or_fallback(turn *t, int greeting)
-{
-    const json_t *cmd = NULL;
-    char *arg = NULL;
-    int rc = greeting ? command_of(t, MATCH_IDLE, &cmd, &arg) : 0;
-    if (rc < 0)
-        turn_fail(t, rc);
-    else if (rc == 1)
-        command(t, cmd, arg);
-    else
-        idle_input(t, 0);
-    free(arg);
-}
-
-/* Someone comes back after a quiet spell (FOLLOWUP_GAP) while a dialog question was left
- * waiting: it is never silently resumed. An answer that plainly fits a waiting menu or
- * rating goes on as usual. A greeting or a few words get commands.json "return" (the
- * welcome-back dialog: pick it up, or start fresh), naming what was left open; a message
- * of its own is what matters now: "return_dropped" names what is let go, and the message
- * is read as if nothing waited. Returns 1 when it did one of those. */
-static int returning(turn *t, int64_t gap, int greeting)
-{
-    const json_t *commands = dialogs_data(t->d, "commands");
-    const char *back = sb_json_str(commands, "return");
-    json_t *top = turn_top(t);
-    const char *id = sb_json_str(top, "dialog");
-    if (gap < FOLLOWUP_GAP || !id || !back || !dialogs_dialog(t->d, back) ||
-        strcmp(id, back) == 0 || safety_is_plan(t->d, id))
-        return 0;
-    const json_t *dialog = dialogs_dialog(t->d, id);
-    const json_t *st = json_object_get(json_object_get(dialog, "states"), sb_json_str(top, "state"));
-    const char *expect = sb_json_str(st, "expect");
-    int text = json_object_get(top, "reflect") || (expect && strcmp(expect, "text") == 0);
-    if (!greeting && !text && !flow_would_retry(t))
-        return 0;
-    const char *title = sb_json_str(dialog, "title") ? sb_json_str(dialog, "title") : id;
-    long words = word_count(t->text);
-    if (words < 0) {
-        turn_fail(t, SB_ENOMEM);
-        return 1;
-    }
-    if (person_get(t->state, PERSON_FOLLOWUP)) {
-        /* what they set out to do since matters more than a menu left days ago */
-        flow_reset(t);
-        if (greeting || words <= LISTEN_MIN_WORDS) {
-            if (!followup_ask(t))
-                command_or_fallback(t, greeting);
-        } else {
-            idle_input(t, 0);
-        }
-        return 1;
-    }
-    const char *listen_id = sb_json_str(commands, "listen");
-    if ((listen_id && strcmp(id, listen_id) == 0) ||
-        json_is_true(json_object_get(dialog, "opener"))) {
-        /* listening days ago, or hello's menu, is nothing to "pick up": today starts fresh */
-        flow_reset(t);
-        if (greeting || words <= LISTEN_MIN_WORDS)
-            command_or_fallback(t, greeting);
-        else
-            idle_input(t, 0);
-        return 1;
-    }
-    if (greeting || words <= LISTEN_MIN_WORDS) {
-        flow_start_with(t, back, "left_open", title);
-        return 1;
-    }
-    json_t *vars = json_pack("{s:s}", "title", title);
-    if (!vars)
-        turn_fail(t, SB_ENOMEM);
-    turn_say(t, "commands/return_dropped", json_object_get(commands, "return_dropped"), vars);
-    json_decref(vars);
-    flow_reset(t);
-    idle_input(t, 0);
-    return 1;
-}
-
-/* 1 when the coach listens: at a listening state, or at the menu of the listening dialog. */
-static int in_listening(turn *t)
-{
-    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
-    const char *top = sb_json_str(turn_top(t), "dialog");
-    return flow_listening(t) || (id && top && strcmp(id, top) == 0);
-}
-
-/* While the coach listens, a goodbye, a command phrase ("is this a bot?", "what can you
- * do"), a command with the words it takes ("nudge 19:00") or one in other words the model
- * is sure of ("give me something short") is still heard as what it is; triggers are not
- * looked for: a vent that happens to name a topic is still being told. A question back that
- * the model is sure asks for a dialog ("what does the research say?", "is there something
- * practical I could do this week?") is a request, not more of the story: it starts on top,
- * and listening resumes after. Returns 1 when something was done. */
-static int interrupt_listening(turn *t)
-{
-    if (is_closing(t)) {
-        flow_reset(t);
-        turn_say_data(t, "closing");
-        return 1;
-    }
-    const json_t *cmd = NULL;
-    char *arg = NULL;
-    int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
-    if (rc < 0)
-        turn_fail(t, rc);
-    /* with words after it, only a command that takes them ("nudge 19:00", "journal ...");
-     * "help me understand why i do this" is still being told */
-    int taken = rc == 1 && (!arg || json_object_get(cmd, "argument"));
-    if (taken)
-        command(t, cmd, arg);
-    free(arg);
-    if (rc != 0)
-        return taken;
-    if (route_asks_command(t)) {
-        /* a command in other words ("fine. give me something short"): listening is let go
-         * and the message read as if nothing waited, where routing offers or starts it */
-        flow_reset(t);
-        idle_input(t, 0);
-        return 1;
-    }
-    int question = answer_is_question(t->d, t->text);
-    if (question < 0)
-        turn_fail(t, question);
-    route r;
-    if (question <= 0 || !route_interrupt(t, &r))
-        return 0;
-    set_aside(t);
-    start(t, &r, -1);
-    return 1;
-}
-
-/* A greeting (a command with "greeting": true) that is more than hello: after a quiet
- * spell of FOLLOWUP_GAP the pending follow-up question comes instead of the menu, and in
- * the middle of an exercise (after a restart, say) the person hears which one and how to
- * go on. Returns 1 when it did one of those. */
-static int greet(turn *t, int64_t gap)
-{
-    json_t *top = turn_top(t);
-    if (!top)
-        return gap >= FOLLOWUP_GAP && followup_ask(t);
-    if (json_object_get(top, "dialog"))
-        return returning(t, gap, 1);
-    exercise_where(t, top);
-    return 1;
-}
-
-#define OPENING_MIN_WORDS 3 /* words that make a first message more than a hello */
-#define GREETING_MAX_EXTRA 2 /* words after a greeting word that keep it a greeting ("hi coach") */
-
-/* Words of text in phrase form; -1 on ENOMEM. */
-static long word_count(const char *text)
-{
-    char *norm = text_norm_phrase(text);
-    if (!norm)
-        return -1;
-    long n = *norm != '\0';
-    for (const char *p = norm; *p; p++)
-        n += *p == ' ';
-    free(norm);
-    return n;
-}
-
-/* 1 when text is a greeting: a word of a "greeting" command with at most
- * GREETING_MAX_EXTRA words after it ("hey", "hi coach", "hello there you"). */
-static int is_greeting(turn *t)
-{
-    size_t i;
-    json_t *cmd;
-    json_array_foreach(json_object_get(dialogs_data(t->d, "commands"), "commands"), i, cmd) {
-        size_t rest = 0;
-        if (!json_is_true(json_object_get(cmd, "greeting")))
-            continue;
-        int rc = match_words(json_object_get(cmd, "words"), t->text, &rest);
-        long extra = rc == 1 ? word_count(t->text + rest) : 0;
-        if (rc < 0 || extra < 0) {
-            turn_fail(t, SB_ENOMEM);
-            return 0;
-        }
-        if (rc == 2 || (rc == 1 && extra <= GREETING_MAX_EXTRA))
-            return 1;
-    }
-    return 0;
-}
-
-/* The first message of someone the coach has never met (no "!" command, nothing waits).
- * A greeting or a word or two gets the first-contact dialog. A command or a dialog's trigger
- * ("nudge off", "what is avoidant attachment") is run, after a one-line hello (commands.json
- * "first_command", said once); first contact waits for a later message. Anything longer is
- * something the person came to say: "first_text" acknowledges it, and the first-contact
- * dialog starts with it as {opening} (in that dialog's frame only: never journaled, gone
- * when the dialog ends). Returns 1 when the input was handled. */
-static int first_contact(turn *t)
-{
-    const json_t *commands = dialogs_data(t->d, "commands");
-    const char *first = sb_json_str(commands, "first_contact");
-    if (!first) {
-        turn_fail(t, person_set(t->state, PERSON_MET, 1));
-        return 0;
-    }
-    const json_t *cmd = NULL;
-    char *arg = NULL;
-    const char *trigger = NULL;
-    int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
-    if (rc == 0)
-        rc = match_trigger(t->d, t->text, &trigger);
-    long words = rc >= 0 ? word_count(t->text) : -1;
-    int greeting = rc >= 0 && words >= 0 && is_greeting(t);
-    if (rc < 0 || words < 0) {
-        free(arg);
-        turn_fail(t, SB_ENOMEM);
-        return 1;
-    }
-    if ((cmd || trigger) && !greeting) {
-        if (!person_is(t->state, PERSON_HELLO))
-            turn_say_data(t, "first_command");
-        turn_fail(t, person_set(t->state, PERSON_HELLO, 1));
-        if (cmd)
-            command(t, cmd, arg);
-        else
-            flow_start(t, trigger, NULL);
-        free(arg);
-        return 1;
-    }
-    free(arg);
-    route r;
-    if (!greeting && route_first(t, &r)) { /* a command in other words, another language */
-        if (r.command || r.dialog) {
-            if (!person_is(t->state, PERSON_HELLO))
-                turn_say_data(t, "first_command");
-            turn_fail(t, person_set(t->state, PERSON_HELLO, 1));
-            start(t, &r, -1);
-        }
-        return 1;
-    }
-    turn_fail(t, person_set(t->state, PERSON_MET, 1));
-    person_set(t->state, PERSON_HELLO, 0);
-    if (!greeting && words >= OPENING_MIN_WORDS && json_object_get(commands, "first_text")) {
-        turn_say_data(t, "first_text");
-        flow_start_with(t, first, "opening", t->text);
-    } else {
-        flow_start(t, first, NULL);
-    }
-    return 1;
-}
-
-/* A command; a greeting may bring back an exercise or its follow-up instead (greet). */
-static void command_or_greeting(turn *t, const json_t *cmd, const char *arg, int64_t gap)
-{
-    if (json_is_true(json_object_get(cmd, "greeting")) && greet(t, gap))
-        return;
-    command(t, cmd, arg);
-}
-
-static int is_bang(const char *s)
+int step_is_bang(const char *s)
 {
     return s[strspn(s, " \t\r\n")] == '!';
-}
-
-/* The first message of a later conversation after a crisis: a gentle check on how the
- * person is comes first (safety.c). A greeting or anything but a command hears its
- * question, or answers it (the check-in nudge asked already); a command the person asked
- * for runs after its one-line form. Returns 1 when nothing else is to be done. */
-static int followup_after_crisis(turn *t, const json_t *cmd)
-{
-    if (!cmd) {
-        safety_followup(t, !is_greeting(t) && word_count(t->text) > 0);
-        return 1;
-    }
-    if (json_is_true(json_object_get(cmd, "greeting"))) {
-        safety_followup(t, 0);
-        return 1;
-    }
-    safety_followup_line(t);
-    return 0;
-}
-
-/* Time since the person's previous direct input (-1 for none), now remembered as the last. */
-static int64_t note_time(turn *t)
-{
-    int64_t last = person_last(t->state);
-    int64_t gap = last >= 0 ? t->in->now - last : -1;
-    turn_fail(t, person_set_last(t->state, t->in->now));
-    t->recent = gap >= 0 && gap < FOLLOWUP_GAP;
-    t->missed = person_is(t->state, PERSON_MISSED);
-    person_set(t->state, PERSON_MISSED, 0);
-    return gap;
-}
-
-/* At a question of the first-contact dialog before consent, something the person came to
- * say ("my therapist suggested I try this"; not a shrug or a hello: route_says_something)
- * is no wrong answer: the first such message is kept
- * as the dialog's {opening}, which its "hear" takes up once consent is given, and met with
- * commands.json "first_text_waiting" before the question's retry; what they go on to say
- * is added to it, met with "first_text_more". A question back goes the usual way. Returns
- * 1 when it kept one. */
-static int keep_opening(turn *t)
-{
-    const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
-    json_t *frame = turn_top(t);
-    const char *top = sb_json_str(frame, "dialog");
-    const json_t *commands = dialogs_data(t->d, "commands");
-    const char *kept = sb_json_str(flow_vars(t, frame), "opening");
-    if (!first || !top || strcmp(top, first) != 0 || !flow_would_retry(t) ||
-        person_consent(t->state) || !json_object_get(commands, "first_text_waiting") ||
-        (kept && !json_object_get(commands, "first_text_more")) || !route_says_something(t))
-        return 0;
-    long words = word_count(t->text);
-    int question = words >= OPENING_MIN_WORDS ? answer_is_question(t->d, t->text) : 0;
-    if (words < 0 || question < 0) {
-        turn_fail(t, SB_ENOMEM);
-        return 1;
-    }
-    if (words < OPENING_MIN_WORDS || question)
-        return 0;
-    if (kept) { /* they go on talking: all of it is heard once consent is given */
-        char *md = text_escape_markdown(t->text); /* kept is escaped already */
-        char *more = md ? sb_asprintf("%s\n%s", kept, md) : NULL;
-        json_t *both = more ? json_stringn(more, text_utf8_cut(more, strlen(more), TURN_VAR_MAX))
-                            : NULL;
-        free(md);
-        free(more);
-        if (!both || json_object_set_new(flow_vars(t, frame), "opening", both)) {
-            turn_fail(t, SB_ENOMEM);
-            return 1;
-        }
-    } else {
-        flow_keep(t, frame, "opening", turn_var_said(t, t->text));
-        if (!json_object_get(flow_vars(t, frame), "opening"))
-            return 0; /* the dialog does not hear an opening */
-    }
-    turn_say_data(t, kept ? "first_text_more" : "first_text_waiting");
-    flow_answer(t); /* the question's retry */
-    return 1;
-}
-
-/* A message at a waiting question that is plainly an aside (route_aside: "are you a bot?",
- * "should I leave him?", "can you just listen"): met with the act's aside, and the question
- * still waits, said again; it is never taken as the answer. Asking to be listened to leaves
- * the exercise or dialog for the listening conversation, and inside that one is met as it
- * is (at its menu, the menu is said again). Not in the dialogs around a crisis (safety_is_own): there what they write is the
- * talk. Returns 1 when done. */
-static int aside(turn *t)
-{
-    const char *top = sb_json_str(turn_top(t), "dialog");
-    if (safety_is_own(t->d, top) || is_bang(t->text))
-        return 0;
-    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
-    int listening = listen_id && top && strcmp(top, listen_id) == 0;
-    const char *act = route_aside(t, listening);
-    if (!act)
-        return 0;
-    if (strcmp(act, "listen") == 0 && listening && !flow_listening(t))
-        return 0; /* at the listening menu it is "Keep talking" (flow_own_words) */
-    if (strcmp(act, "listen") == 0 && !listening && listen_id &&
-        dialogs_dialog(t->d, listen_id)) {
-        flow_reset(t); /* as the listen trigger does: what waited is let go */
-        flow_start(t, listen_id, NULL);
-        return 1;
-    }
-    /* in the listening conversation's own words the aside is part of the talk; at its menu
-     * ("Where would you like to go from here?") it is an aside like anywhere else: answered,
-     * and the menu said again */
-    int talking = listening && flow_listening(t);
-    route_say_aside(t, act, talking);
-    if (!talking)
-        flow_resay(t);
-    return 1;
 }
 
 /* Direct input that nothing around a crisis took (safety_after). menu is the menu frame
@@ -855,10 +375,10 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
     const json_t *cmd = NULL;
     char *arg = NULL;
     route r;
-    int due = safety_followup_due(t, gap) && !is_bang(t->text);
+    int due = safety_followup_due(t, gap) && !step_is_bang(t->text);
     if (due) {
-        int rc = command_of(t, MATCH_IDLE, &cmd, &arg);
-        if (rc < 0 || followup_after_crisis(t, rc == 1 ? cmd : NULL)) {
+        int rc = step_command_of(t, MATCH_IDLE, &cmd, &arg);
+        if (rc < 0 || arrive_after_crisis(t, rc == 1 ? cmd : NULL)) {
             if (rc < 0)
                 turn_fail(t, rc);
             free(arg);
@@ -870,34 +390,34 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         arg = NULL;
         idle = turn_top(t) == NULL;
     }
-    if (!person_is(t->state, PERSON_MET) && idle && !is_bang(t->text) && first_contact(t)) {
+    if (!person_is(t->state, PERSON_MET) && idle && !step_is_bang(t->text) && arrive_first_contact(t)) {
         json_decref(menu);
         return;
     }
-    int rc = command_of(t, idle ? MATCH_IDLE : MATCH_WAITING, &cmd, &arg);
+    int rc = step_command_of(t, idle ? MATCH_IDLE : MATCH_WAITING, &cmd, &arg);
     if (rc == 0 && !idle && flow_waits_choice(t)) {
         /* "journal I called my brother back today" at a menu is a journal entry, not the
          * menu's "Read my journal": a command word with its argument is a command there */
-        rc = command_of(t, MATCH_IDLE, &cmd, &arg);
+        rc = step_command_of(t, MATCH_IDLE, &cmd, &arg);
         if (rc == 1 && !arg)
             rc = 0;
     }
     if (rc < 0)
         turn_fail(t, rc);
     else if (rc == 1)
-        command_or_greeting(t, cmd, arg, gap);
+        arrive_command(t, cmd, arg, gap);
     else if (menu && route_menu_answer(t, menu, &r))
-        start(t, &r, gap);
-    else if (is_bang(t->text))
+        step_start(t, &r, gap);
+    else if (step_is_bang(t->text))
         turn_say_data(t, "unknown");
     else if (idle)
-        idle_input(t, gap);
-    else if (!returning(t, gap, 0) && !keep_opening(t) && !aside(t) && !(in_listening(t) && interrupt_listening(t)) &&
+        step_idle(t, gap);
+    else if (!arrive_returning(t, gap, 0) && !arrive_keep_opening(t) && !hear_aside(t) && !(hear_in_listening(t) && hear_interrupt(t)) &&
              !(flow_would_retry(t) && interrupt(t)))
         flow_answer(t);
     if (t->released) { /* left a menu it fitted nothing of three times: what's on their mind */
         t->missed = 1; /* they were just told twice that it did not fit */
-        idle_input(t, 0);
+        step_idle(t, 0);
     }
     free(arg);
     json_decref(menu);
@@ -911,14 +431,14 @@ static void group_input(turn *t)
     const json_t *cmd = NULL;
     char *arg = NULL;
     const char *id = NULL;
-    int rc = command_of(t, MATCH_WAITING, &cmd, &arg);
-    if (rc == 0 && !is_bang(t->text))
+    int rc = step_command_of(t, MATCH_WAITING, &cmd, &arg);
+    if (rc == 0 && !step_is_bang(t->text))
         rc = match_trigger(t->d, t->text, &id);
     if (rc < 0)
         turn_fail(t, rc);
     else if (cmd)
-        command(t, cmd, arg);
-    else if (is_bang(t->text))
+        step_command(t, cmd, arg);
+    else if (step_is_bang(t->text))
         turn_say_data(t, "unknown");
     else if (rc == 1 && json_is_true(json_object_get(dialogs_dialog(t->d, id), "group")))
         flow_start_in_group(t, id, NULL);
@@ -1007,7 +527,7 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
     } else if (t.in->group) {
         group_input(&t);
     } else {
-        int64_t gap = note_time(&t);
+        int64_t gap = arrive_note_time(&t);
         if (repaired)
             turn_say_data(&t, "reset");
         json_t *menu = route_is_menu(turn_top(&t)) ? turn_pop(&t) : NULL;

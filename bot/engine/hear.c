@@ -1,0 +1,237 @@
+/* hear.c — free text that no command or waiting answer takes, heard as what it is: the
+ * listening dialog takes up what someone came to say (hear_listen), a report of a step
+ * taken answers its follow-up, a message that tells of a moment starts the dialog it names
+ * with that moment, and while the coach listens, a goodbye, a command or a question back is
+ * still heard as one. An aside at a waiting question ("are you a bot?") is answered and the
+ * question said again. Part of the step of engine.c (step.h). */
+#include "step.h"
+
+#include "answer.h"
+#include "crisis.h"
+#include "exercise.h"
+#include "flow.h"
+#include "match.h"
+#include "person.h"
+#include "reflect.h"
+#include "repair.h"
+#include "route.h"
+#include "safety.h"
+#include "sb.h"
+#include "sb_json.h"
+#include "text.h"
+#include "turn.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LISTEN_OVER_MIN_WORDS 6 /* ... when it means leaving a waiting question for it */
+
+/* 1 when the input starts with a word of reflection.json "yes" or "no". */
+static int starts_yes_no(turn *t)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    size_t rest = 0;
+    int yes = match_words(json_object_get(r, "yes"), t->text, &rest);
+    int no = match_words(json_object_get(r, "no"), t->text, &rest);
+    if (yes < 0 || no < 0)
+        turn_fail(t, SB_ENOMEM);
+    return yes > 0 || no > 0;
+}
+
+
+/* Free text that no trigger, command or waiting question takes: the listening dialog
+ * (commands.json "listen") hears it when it is a few words or more, or when the coach has
+ * just said it did not follow. Returns 1 when it started. */
+int hear_listen(turn *t)
+{
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    if (turn_top(t) && !top) /* an exercise step: a comment on it is the exercise's to take */
+        return 0;
+    /* never over the safety plan, nor over a question that sets something (consent): it
+     * must be answered, or a later "2" would be read as a reply to the listening */
+    if (!id || !dialogs_dialog(t->d, id) || (top && strcmp(top, id) == 0) ||
+        (top && safety_is_plan(t->d, top)) || (top && flow_waits_consequence(t)))
+        return 0;
+    long words = step_words(t->text);
+    if (words < 0) {
+        turn_fail(t, SB_ENOMEM);
+        return 1;
+    }
+    if (words < LISTEN_MIN_WORDS && !(t->missed && words >= 2) && !answer_names_feeling(t))
+        return 0;
+    /* over a waiting question only what is plainly something else to say: a few words, or
+     * a try at the menu's answer ("yes but wait"), are asked again instead */
+    /* at a menu of where-to-start ("hello again, what would you like to do?") a few words
+     * of how it is going ("not great tbh", "we fought again") are what is on their mind */
+    /* so is how they feel, said instead of an answer ("i feel kinda numb tbh") */
+    long least = top && flow_waits_choice(t) &&
+                         (!flow_takes_yes_no(t) ||
+                          (answer_names_feeling(t) && route_reads_feeling(t)))
+                     ? LISTEN_MIN_WORDS
+                     : LISTEN_OVER_MIN_WORDS;
+    if (top && (words < least || flow_about_choices(t) ||
+                (starts_yes_no(t) && flow_takes_yes_no(t))))
+        return 0;
+    /* A menu that someone talks past to say what is on their mind is let go: after a
+     * real conversation, "back to where we were" and the old menu would be cold. */
+    flow_reset(t);
+    flow_start_heard(t, id, NULL, 0);
+    return 1;
+}
+
+#define REPORT_MIN_WORDS 4 /* words that make a message the answer to a pending follow-up */
+#define REPORT_MIN_GAP (20 * 60) /* ... once there was time to try it: not a comment right after */
+
+/* Soon after an exercise whose follow-up is still to be asked ("I'll ask how it went next
+ * time"), a message of a few words is most likely the answer already: "I did ask my son.
+ * He helped, it was fine". Taken as the follow-up's answer; 1 when it was. */
+int hear_reports_back(turn *t)
+{
+    const json_t *pending = person_get(t->state, PERSON_FOLLOWUP);
+    if (!pending || t->in->now - json_integer_value(json_object_get(pending, "at")) < REPORT_MIN_GAP)
+        return 0;
+    long words = step_words(t->text);
+    if (words < 0)
+        turn_fail(t, SB_ENOMEM);
+    return words >= REPORT_MIN_WORDS && followup_take(t);
+}
+
+#define HEARD_MIN_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
+
+/* 1 when the trigger found starts the listening dialog and the message says more than the
+ * request to be heard: then the message is the first thing heard. */
+int hear_heard(turn *t, const char *id)
+{
+    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    if (!listen_id || strcmp(listen_id, id) != 0)
+        return 0;
+    long words = step_words(t->text);
+    if (words < 0)
+        turn_fail(t, SB_ENOMEM);
+    return words >= HEARD_MIN_WORDS;
+}
+
+#define TELLS_MIN_WORDS 6 /* words of a message that tells of a moment, not only names one */
+
+/* 1 when a message that holds a dialog's trigger tells something of its own ("i went quiet
+ * on my partner and felt my chest tighten"): a statement of a few words, which the model
+ * reads as no command or chat act ("i want to do the withdrawal journal" reads as one). A
+ * start menu marked "opening" then takes it (flow_start_heard). */
+int hear_tells(turn *t)
+{
+    long words = step_words(t->text);
+    int question = words >= TELLS_MIN_WORDS ? answer_is_question(t->d, t->text) : 1;
+    if (words < 0 || question < 0)
+        turn_fail(t, SB_ENOMEM);
+    return words >= TELLS_MIN_WORDS && question == 0 && route_tells(t);
+}
+
+/* At a menu of the listening dialog, a question back ("what would you do?") is met with
+ * reflection.json "heard_question" and the menu again, not "that didn't fit". */
+int hear_question(turn *t)
+{
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    const json_t *texts = json_object_get(dialogs_data(t->d, "reflection"), "heard_question");
+    if (!id || !top || strcmp(id, top) != 0 || !texts)
+        return 0;
+    int question = answer_is_question(t->d, t->text);
+    if (question <= 0) {
+        if (question < 0)
+            turn_fail(t, question);
+        return 0;
+    }
+    turn_say(t, "reflection/heard_question", texts, NULL);
+    flow_resay(t);
+    return 1;
+}
+
+/* 1 when the coach listens: at a listening state, or at the menu of the listening dialog. */
+int hear_in_listening(turn *t)
+{
+    const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    return flow_listening(t) || (id && top && strcmp(id, top) == 0);
+}
+
+/* While the coach listens, a goodbye, a command phrase ("is this a bot?", "what can you
+ * do"), a command with the words it takes ("nudge 19:00") or one in other words the model
+ * is sure of ("give me something short") is still heard as what it is; triggers are not
+ * looked for: a vent that happens to name a topic is still being told. A question back that
+ * the model is sure asks for a dialog ("what does the research say?", "is there something
+ * practical I could do this week?") is a request, not more of the story: it starts on top,
+ * and listening resumes after. Returns 1 when something was done. */
+int hear_interrupt(turn *t)
+{
+    if (step_is_closing(t)) {
+        flow_reset(t);
+        turn_say_data(t, "closing");
+        return 1;
+    }
+    const json_t *cmd = NULL;
+    char *arg = NULL;
+    int rc = step_command_of(t, MATCH_IDLE, &cmd, &arg);
+    if (rc < 0)
+        turn_fail(t, rc);
+    /* with words after it, only a command that takes them ("nudge 19:00", "journal ...");
+     * "help me understand why i do this" is still being told */
+    int taken = rc == 1 && (!arg || json_object_get(cmd, "argument"));
+    if (taken)
+        step_command(t, cmd, arg);
+    free(arg);
+    if (rc != 0)
+        return taken;
+    if (route_asks_command(t)) {
+        /* a command in other words ("fine. give me something short"): listening is let go
+         * and the message read as if nothing waited, where routing offers or starts it */
+        flow_reset(t);
+        step_idle(t, 0);
+        return 1;
+    }
+    int question = answer_is_question(t->d, t->text);
+    if (question < 0)
+        turn_fail(t, question);
+    route r;
+    if (question <= 0 || !route_interrupt(t, &r))
+        return 0;
+    step_set_aside(t);
+    step_start(t, &r, -1);
+    return 1;
+}
+
+/* A message at a waiting question that is plainly an aside (route_aside: "are you a bot?",
+ * "should I leave him?", "can you just listen"): met with the act's aside, and the question
+ * still waits, said again; it is never taken as the answer. Asking to be listened to leaves
+ * the exercise or dialog for the listening conversation, and inside that one is met as it
+ * is (at its menu, the menu is said again). Not in the dialogs around a crisis (safety_is_own): there what they write is the
+ * talk. Returns 1 when done. */
+int hear_aside(turn *t)
+{
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    if (safety_is_own(t->d, top) || step_is_bang(t->text))
+        return 0;
+    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    int listening = listen_id && top && strcmp(top, listen_id) == 0;
+    const char *act = route_aside(t, listening);
+    if (!act)
+        return 0;
+    if (strcmp(act, "listen") == 0 && listening && !flow_listening(t))
+        return 0; /* at the listening menu it is "Keep talking" (flow_own_words) */
+    if (strcmp(act, "listen") == 0 && !listening && listen_id &&
+        dialogs_dialog(t->d, listen_id)) {
+        flow_reset(t); /* as the listen trigger does: what waited is let go */
+        flow_start(t, listen_id, NULL);
+        return 1;
+    }
+    /* in the listening conversation's own words the aside is part of the talk; at its menu
+     * ("Where would you like to go from here?") it is an aside like anywhere else: answered,
+     * and the menu said again */
+    int talking = listening && flow_listening(t);
+    route_say_aside(t, act, talking);
+    if (!talking)
+        flow_resay(t);
+    return 1;
+}
