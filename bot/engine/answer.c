@@ -4,7 +4,8 @@
  * view of themselves: each gets a short line of its own and the dialog goes on (or, after a
  * question, waits). A plain answer is saved, journaled after consent and, where the state
  * asks for it, reflected back (a one-word answer gets a short acknowledgement instead of a
- * reflection) with a check question whose yes/no/correction is handled here too. */
+ * reflection) with a check question whose yes/no/correction is handled here too. What
+ * kind of answer a text is (a question, pushback, a shrug) is answer_kind.c's. */
 #include "answer.h"
 
 #include "flow.h"
@@ -20,144 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PUSHBACK_EXTRA_WORDS 4 /* words after a pushback phrase that still make it pushback */
-
-/* --- what kind of answer --- */
-
-static size_t laugh_len(const json_t *r, const char *text);
-
-size_t answer_laugh_len(const sb_dialogs *d, const char *text)
-{
-    return laugh_len(dialogs_data(d, "reflection"), text);
-}
-
-/* Bytes of hay (phrase form) taken by the longest phrase of list that hay starts with, at a
- * word boundary; 0 for none. */
-static size_t longest_start(const json_t *list, const char *hay)
-{
-    size_t best = 0, i;
-    json_t *p;
-    json_array_foreach(list, i, p) {
-        char needle[256];
-        const char *s = json_string_value(p);
-        /* a phrase opening with a letter or digit has it first, lowered, in its phrase
-         * form: most are told apart from hay without making that form */
-        unsigned char c = s ? (unsigned char)s[0] : 0;
-        if (((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) &&
-            (unsigned char)hay[0] != (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c))
-            continue;
-        size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
-        if (n == (size_t)-1 || n == 0 || n <= best || strncmp(hay, needle, n) != 0 ||
-            (hay[n] != '\0' && hay[n] != ' '))
-            continue;
-        best = n;
-    }
-    return best;
-}
-
-static size_t count_words(const char *hay, size_t len)
-{
-    size_t n = len > 0;
-    for (size_t i = 0; i < len; i++)
-        n += hay[i] == ' ';
-    return n;
-}
-
-/* 1 when phrases of a or b cover all of hay, one after the other, at least one of a. */
-static int covered(const json_t *a, const json_t *b, const char *hay)
-{
-    int from_a = 0; /* "yeah" or "honestly" alone is no shrug: a hedge needs company */
-    while (*hay) {
-        size_t n = longest_start(a, hay), m = longest_start(b, hay);
-        size_t k = n > m ? n : m;
-        if (k == 0)
-            return 0;
-        from_a |= n > 0;
-        hay += k;
-        hay += *hay == ' ';
-    }
-    return from_a;
-}
-
-/* 1 when text, as a whole, is a word of commands.json list name. */
-static int whole_word_of(const sb_dialogs *d, const char *name, const char *text)
-{
-    size_t rest = 0;
-    return match_words(json_object_get(dialogs_data(d, "commands"), name), text, &rest);
-}
-
-int answer_kind_of(const sb_dialogs *d, const char *text)
-{
-    const json_t *r = dialogs_data(d, "reflection");
-    int skip = whole_word_of(d, "skip_words", text);
-    if (skip < 0)
-        return skip;
-    if (skip == 2 && json_object_get(dialogs_data(d, "commands"), "skip"))
-        return ANSWER_SKIP;
-    char *hay = text_norm_phrase(text ? text : "");
-    if (!hay)
-        return SB_ENOMEM;
-    int kind = ANSWER_PLAIN;
-    size_t words = count_words(hay, strlen(hay));
-    size_t q = longest_start(json_object_get(r, "questions"), hay);
-    int question = q && (hay[q] == '\0' || memchr(hay, ' ', q));
-    size_t p = longest_start(json_object_get(r, "pushback"), hay);
-    if (!p) { /* "no you don't get it", "nah, drop it": pushback after a "no" */
-        size_t no = longest_start(json_object_get(r, "no"), hay);
-        size_t more = no && hay[no] == ' ' ? longest_start(json_object_get(r, "pushback"), hay + no + 1) : 0;
-        p = more ? no + 1 + more : 0;
-    }
-    if (question && json_object_get(r, "question_reply"))
-        kind = ANSWER_QUESTION;
-    else if (p && words <= count_words(hay, p) + PUSHBACK_EXTRA_WORDS &&
-             json_object_get(r, "pushback_reply"))
-        kind = ANSWER_PUSHBACK;
-    else if (json_object_get(r, "noncommittal_reply") &&
-             covered(json_object_get(r, "noncommittal"), json_object_get(r, "hedges"), hay))
-        kind = ANSWER_UNSURE;
-    free(hay);
-    return kind;
-}
-
-/* 1 when hay (phrase form) holds one of the words of list as a whole word. */
-static int has_word(const json_t *list, const char *hay)
-{
-    size_t i;
-    const json_t *w;
-    json_array_foreach(list, i, w) {
-        char word[64];
-        const char *s = json_string_value(w);
-        size_t n = s ? text_norm_phrase_to(s, word, sizeof word) : (size_t)-1;
-        if (n != (size_t)-1 && n > 0 && text_find_words(hay, word) >= 0)
-            return 1;
-    }
-    return 0;
-}
-
-#define QUESTION_MARK_WORDS 4 /* words a text ending in "?" needs to count as a question */
-
-int answer_is_question(const sb_dialogs *d, const char *text)
-{
-    const json_t *r = dialogs_data(d, "reflection");
-    size_t start = text ? laugh_len(r, text) : 0;
-    char *hay = text_norm_phrase(text ? text + start : "");
-    if (!hay)
-        return SB_ENOMEM;
-    int yes = longest_start(json_object_get(r, "question_starts"), hay) > 0;
-    size_t len = text ? strlen(text) : 0;
-    while (len > 0 && strchr(" \t\r\n", text[len - 1]))
-        len--;
-    /* "sad?" is a feeling said hesitantly, and so is "idk, like i want to run??"; "you
-     * think he'll come back?" asks: a "?" makes a question of a few words that speak to
-     * the coach (reflection.json "asking_words") */
-    if (!yes && len > 0 && text[len - 1] == '?' &&
-        count_words(hay, strlen(hay)) >= QUESTION_MARK_WORDS) {
-        const json_t *asking = json_object_get(r, "asking_words");
-        yes = json_array_size(asking) == 0 || has_word(asking, hay);
-    }
-    free(hay);
-    return yes;
-}
 
 /* A question put to the coach where a question of the dialog waits ("you think she hates
  * me?" at "what did you feel?"): 1 when it was met with reflection.json "heard_question"
@@ -180,7 +43,7 @@ static int met_question_back(turn *t, json_t *frame, const json_t *st)
     char *hay = question > 0 ? text_norm_phrase(t->text) : NULL;
     if (question > 0 && !hay)
         return SB_ENOMEM;
-    int coach = hay && has_word(json_object_get(r, "asking_words"), hay); /* to the coach */
+    int coach = hay && answer_has_word(json_object_get(r, "asking_words"), hay); /* to the coach */
     free(hay);
     if (question <= 0 || !coach)
         return question < 0 ? question : 0;
@@ -433,7 +296,7 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
         echo_md = NULL;
     } else if (strlen(echo) > ECHO_SHORT || !strchr(echo, ' ') ||
                (strstr(echo, ". ") && strlen(echo) > ECHO_SHORT / 2) ||
-               (feeling && count_words(echo, strlen(echo)) < FEELINGS_FEW_WORDS &&
+               (feeling && answer_count_words(echo, strlen(echo)) < FEELINGS_FEW_WORDS &&
                 feelings_count(r, text) > 1)) {
         /* a long vent is not parroted back: heard, with the feelings named when there are
          * some; a few words that name feelings ("idk. sad? ashamed maybe") get them named */
@@ -488,42 +351,6 @@ void answer_resay_reflection(turn *t, json_t *frame)
     free(check);
 }
 
-/* 1 when text starts like a correction: a word of reflection.json "correction_starts"
- * ("actually ...", "more like ...", "not at work, at home"). SB_ENOMEM. */
-static int starts_correction(const json_t *r, const char *text)
-{
-    char *hay = text_norm_phrase(text);
-    if (!hay)
-        return SB_ENOMEM;
-    int yes = longest_start(json_object_get(r, "correction_starts"), hay) > 0;
-    free(hay);
-    return yes;
-}
-
-/* Bytes of text taken by the laughs and fillers that open it (reflection.json "laughs":
- * "jaja", "haha", "um"), with their punctuation and spaces; 0 for none. */
-static size_t laugh_len(const json_t *r, const char *text)
-{
-    size_t at = 0;
-    for (int guard = 0; guard < 4; guard++) {
-        size_t rest = 0;
-        int rc = match_words(json_object_get(r, "laughs"), text + at, &rest);
-        if (rc != 1)
-            break;
-        at += rest;
-    }
-    return at;
-}
-
-/* Bytes of text taken by a phrase of reflection.json "correction_leads" it opens with ("i
- * mean", "what i meant was": words that only announce the correction), with the
- * punctuation and spaces after it; 0 for none. */
-static size_t lead_len(const json_t *r, const char *text)
-{
-    size_t rest = 0;
-    return match_words(json_object_get(r, "correction_leads"), text, &rest) == 1 ? rest : 0;
-}
-
 /* The reflection was right, or close enough, or the person moves on without saying: the
  * answer stands as they first gave it. */
 static void reflection_stands(turn *t, json_t *frame, const json_t *st)
@@ -564,13 +391,13 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
             turn_fail(t, back);
         return;
     }
-    const char *said = t->text + laugh_len(r, t->text); /* "jaja no, i mean ..." */
+    const char *said = t->text + answer_laugh_of(r, t->text); /* "jaja no, i mean ..." */
     const char *correction = said;
     if (strcmp(sb_json_str(frame, "reflect"), "check") == 0) {
         size_t yes_rest = 0, no_rest = 0;
         int yes = match_words(json_object_get(r, "yes"), said, &yes_rest);
         int no = match_words(json_object_get(r, "no"), said, &no_rest);
-        int corrects = starts_correction(r, said);
+        int corrects = answer_starts_correction(r, said);
         if (yes < 0 || no < 0 || corrects < 0) {
             turn_fail(t, SB_ENOMEM);
             return;
@@ -592,7 +419,7 @@ void answer_reflection(turn *t, json_t *frame, const json_t *st)
         reflection_stands(t, frame, st);
         return;
     }
-    correction += lead_len(r, correction); /* "no, i mean i get scared": "i get scared" */
+    correction += answer_lead_len(r, correction); /* "no, i mean i get scared": "i get scared" */
     if (sb_json_str(st, "save"))
         flow_keep(t, frame, sb_json_str(st, "save"), turn_var_said(t, correction));
     flow_keep(t, frame, "answer", turn_var_said(t, correction));
@@ -730,8 +557,8 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
 void answer_rating(turn *t, json_t *frame, const json_t *st)
 {
     int rating = match_rating(t->text);
-    int skip = rating == 0 ? whole_word_of(t->d, "skip_words", t->text) : 0;
-    int unsure = rating == 0 ? whole_word_of(t->d, "unsure_words", t->text) : 0;
+    int skip = rating == 0 ? answer_whole_word_of(t->d, "skip_words", t->text) : 0;
+    int unsure = rating == 0 ? answer_whole_word_of(t->d, "unsure_words", t->text) : 0;
     if (rating < 0 || skip < 0 || unsure < 0) {
         turn_fail(t, SB_ENOMEM);
         return;

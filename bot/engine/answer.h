@@ -66,4 +66,22 @@ void answer_resay_reflection(turn *t, json_t *frame);
  * "numb", "relieved, a bit exposed"); 0 otherwise (turn_fail on ENOMEM). */
 int answer_names_feeling(turn *t);
 
+
+/* --- the small readings answer_kind.c shares with answer.c (hay: phrase form) --- */
+
+/* Words of hay[0..len). */
+size_t answer_count_words(const char *hay, size_t len);
+/* Whether text as a whole (2) or its start (1) is a word of commands.json list name; 0, or
+ * SB_ENOMEM. */
+int answer_whole_word_of(const sb_dialogs *d, const char *name, const char *text);
+/* 1 when hay holds a word of list as a whole word. */
+int answer_has_word(const json_t *list, const char *hay);
+/* 1 when text opens with reflection.json "correction_starts" ("i mean", "actually"); 0,
+ * or SB_ENOMEM. */
+int answer_starts_correction(const json_t *r, const char *text);
+/* Bytes of text taken by a laugh that opens it ("jaja no, ..."), reflection.json r. */
+size_t answer_laugh_of(const json_t *r, const char *text);
+/* Bytes of text taken by a correction's lead ("no, i mean "), reflection.json r. */
+size_t answer_lead_len(const json_t *r, const char *text);
+
 #endif

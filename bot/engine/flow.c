@@ -1,7 +1,8 @@
 /* flow.c — runs dialogs (flow.h): entering states and following those that do not wait
  * (say-only, call, final, dialog:ID), the answers to choice, text and rating states, the
- * reflect-and-check exchange, and resuming an interrupted dialog. States change only
- * through go_to() and enter(). The state's JSON shape is documented in person.h. */
+ * reflect-and-check exchange. What a waiting question waits for, and asking it again (after
+ * a miss, on resume), is flow_ask.c's. States change only through go_to() and enter(). The
+ * state's JSON shape is documented in person.h. */
 #include "flow.h"
 
 #include "answer.h"
@@ -22,13 +23,13 @@
 
 #define ENTRY_MAX 64 /* states entered in one step before it counts as a loop */
 
-static const char *expect_of(const json_t *st)
+const char *flow_expect_of(const json_t *st)
 {
     const char *e = sb_json_str(st, "expect");
     return e ? e : "none";
 }
 
-static const json_t *frame_state(turn *t, const json_t *frame)
+const json_t *flow_state_of(turn *t, const json_t *frame)
 {
     const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
     const char *name = sb_json_str(frame, "state");
@@ -76,12 +77,12 @@ static json_t *dialog_frame(turn *t, const char *id, const char *arg, int called
 
 /* text (owned; NULL means ENOMEM) and, for a choice state, the numbered choices under it,
  * as one reply; nothing when both are empty. */
-static void say_with_choices(turn *t, const json_t *st, char *text)
+void flow_say_with_choices(turn *t, const json_t *st, char *text)
 {
     sb_buf b = {0};
     int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
     free(text);
-    if (strcmp(expect_of(st), "choice") == 0 && !t->scratch) {
+    if (strcmp(flow_expect_of(st), "choice") == 0 && !t->scratch) {
         size_t i;
         json_t *ch;
         json_array_foreach(json_object_get(st, "choices"), i, ch) {
@@ -134,82 +135,7 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
     }
     if (!texts && !json_object_get(st, "choices"))
         return;
-    say_with_choices(t, st, texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup(""));
-}
-
-#define RESUME_FULL 300       /* bytes of a text or rating state's say repeated whole on resume */
-#define RESUME_FULL_CHOICE 160 /* ... of a choice state's say without a question */
-
-/* 1 when p (inside s) starts a sentence: at s, after a newline, or after ". " "! " "? ". */
-static int sentence_starts(const char *s, const char *p)
-{
-    return p == s || p[-1] == '\n' ||
-           (p - s >= 2 && p[-1] == ' ' && strchr(".!?", p[-2]));
-}
-
-/* What of a state's text to say again when its dialog resumes after an interruption (an
- * exercise, help): its last question ("What would help today?", not the greeting or the
- * long answer before it); else, for a choice state, the whole text only when short (the
- * choices say the rest); for a text or rating state the whole text when short, else its
- * last paragraph. A copy (NULL on ENOMEM; "" for nothing). */
-static char *resume_part(const char *text, int choice)
-{
-    size_t len = strlen(text);
-    if (!choice && len <= RESUME_FULL)
-        return sb_strdup(text);
-    const char *para = text;
-    for (const char *p = strstr(text, "\n\n"); p; p = strstr(p + 2, "\n\n"))
-        para = p + 2;
-    para += strspn(para, " \n");
-    const char *q = strrchr(text, '?');
-    if (q) {
-        const char *start = q;
-        while (start > text && !sentence_starts(text, start))
-            start--;
-        const char *end = q + 1 + strspn(q + 1, "*_)\"'");
-        size_t stars = 0;
-        for (const char *p = start; p < end; p++)
-            stars += *p == '*';
-        if (stars % 2 == 0) /* never cut a *phrase* or **bold** in half */
-            return sb_strndup(start, (size_t)(end - start));
-    }
-    if (choice)
-        return sb_strdup(len <= RESUME_FULL_CHOICE ? text : "");
-    return sb_strdup(para);
-}
-
-/* flow_say_state for a dialog that resumes: resume_part of the say, then the choices. */
-static void say_state_again(turn *t, json_t *frame, const json_t *st)
-{
-    char key[200];
-    snprintf(key, sizeof key, "%.90s/%.90s", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
-    const json_t *texts = json_object_get(st, "say");
-    char *text = texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup("");
-    char *part = text ? resume_part(text, strcmp(expect_of(st), "choice") == 0) : NULL;
-    free(text);
-    say_with_choices(t, st, part);
-}
-
-void flow_resay(turn *t)
-{
-    json_t *frame = turn_top(t);
-    if (!frame)
-        return;
-    if (!json_object_get(frame, "dialog")) {
-        exercise_resay(t, frame);
-        return;
-    }
-    if (json_object_get(frame, "reflect"))
-        answer_resay_reflection(t, frame);
-    else
-        flow_say_state(t, frame, frame_state(t, frame), 0);
-}
-
-void flow_ask_again(turn *t)
-{
-    json_t *frame = turn_top(t);
-    if (json_object_get(frame, "dialog"))
-        say_state_again(t, frame, frame_state(t, frame));
+    flow_say_with_choices(t, st, texts ? turn_render(t, key, texts, flow_vars(t, frame)) : sb_strdup(""));
 }
 
 /* --- moving between states --- */
@@ -258,24 +184,12 @@ static int finish(turn *t, int quiet)
     if (!top)
         return 0;
     if (called && json_object_get(top, "dialog")) {
-        go_to(t, top, sb_json_str(frame_state(t, top), "next"));
+        go_to(t, top, sb_json_str(flow_state_of(t, top), "next"));
         return 1;
     }
     if (!quiet)
         flow_resume(t);
     return 0;
-}
-
-void flow_resume(turn *t)
-{
-    json_t *frame = turn_top(t);
-    /* hello's menu comes back as "what next?", not as a conversation resumed */
-    if (!json_is_true(json_object_get(dialogs_dialog(t->d, sb_json_str(frame, "dialog")), "opener")))
-        turn_say_data(t, "resume");
-    if (frame && json_object_get(frame, "dialog") && !json_object_get(frame, "reflect"))
-        say_state_again(t, frame, frame_state(t, frame));
-    else
-        flow_resay(t);
 }
 
 static void apply_settings(turn *t, const json_t *st)
@@ -326,7 +240,7 @@ void flow_followup(turn *t, const json_t *pending, int heard)
     if (heard)
         answer_dialog(t, frame);
     else
-        flow_say_state(t, frame, frame_state(t, frame), 0);
+        flow_say_state(t, frame, flow_state_of(t, frame), 0);
 }
 
 /* A state's "hear" ("{opening}": what the person wrote before the welcome): when it holds
@@ -363,7 +277,7 @@ static void enter(turn *t)
         json_t *frame = turn_top(t);
         if (!frame || !json_object_get(frame, "dialog"))
             return;
-        const json_t *st = frame_state(t, frame);
+        const json_t *st = flow_state_of(t, frame);
         if (!st || ++t->entries > ENTRY_MAX) {
             flow_reset(t); /* a dialog changed under us, or states that never wait loop */
             turn_say_data(t, "fallback");
@@ -412,7 +326,7 @@ static void enter(turn *t)
                 return;
             continue;
         }
-        if (call || strcmp(expect_of(st), "none") == 0) {
+        if (call || strcmp(flow_expect_of(st), "none") == 0) {
             go_to(t, frame, sb_json_str(st, "next")); /* a call too deep for the stack is skipped */
             continue;
         }
@@ -441,7 +355,7 @@ void flow_start_with(turn *t, const char *id, const char *name, const char *said
  * the input is words of its own for it (choose_own_words), with that choice's index. */
 static int opening_choice(turn *t, const json_t *st, size_t *index)
 {
-    if (strcmp(expect_of(st), "choice") != 0)
+    if (strcmp(flow_expect_of(st), "choice") != 0)
         return 0;
     const json_t *choices = json_object_get(st, "choices");
     int rc = choose_own_words(t, choices, index);
@@ -456,7 +370,7 @@ static int start_heard(turn *t, const char *id, int opening_only)
     const char *start = sb_json_str(dialog, "start");
     const json_t *st = start ? json_object_get(json_object_get(dialog, "states"), start) : NULL;
     size_t index = 0;
-    int text = st && strcmp(expect_of(st), "text") == 0 &&
+    int text = st && strcmp(flow_expect_of(st), "text") == 0 &&
                (!opening_only || json_is_true(json_object_get(st, "opening")));
     if (!st || (!text && !opening_choice(t, st, &index))) {
         if (t->rc == SB_OK)
@@ -507,7 +421,7 @@ void flow_start_answered(turn *t, const char *id)
 {
     const json_t *dialog = dialogs_dialog(t->d, id);
     const json_t *st = json_object_get(json_object_get(dialog, "states"), sb_json_str(dialog, "start"));
-    if (!st || strcmp(expect_of(st), "none") == 0) {
+    if (!st || strcmp(flow_expect_of(st), "none") == 0) {
         flow_start(t, id, NULL);
         return;
     }
@@ -541,7 +455,7 @@ int flow_own_words(turn *t)
     json_t *frame = turn_top(t);
     if (!flow_waits_choice(t))
         return 0;
-    const json_t *st = frame_state(t, frame);
+    const json_t *st = flow_state_of(t, frame);
     size_t index = 0;
     int rc = choose_own_words(t, json_object_get(st, "choices"), &index);
     if (rc <= 0) {
@@ -557,136 +471,10 @@ int flow_own_words(turn *t)
     return 1;
 }
 
-int flow_waits_consequence(turn *t)
-{
-    json_t *frame = turn_top(t);
-    if (!flow_waits_choice(t))
-        return 0;
-    const json_t *st = frame_state(t, frame);
-    size_t i;
-    const json_t *ch;
-    json_array_foreach(json_object_get(st, "choices"), i, ch) {
-        const char *next = sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next");
-        const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
-        const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next)
-                                    : NULL;
-        const char *action = sb_json_str(target, "action");
-        if (json_object_get(target, "set") || (action && strcmp(action, "forget") == 0))
-            return 1;
-    }
-    return 0;
-}
-
-int flow_takes_yes_no(turn *t)
-{
-    json_t *frame = turn_top(t);
-    if (!flow_waits_choice(t))
-        return 0;
-    const json_t *choices = json_object_get(frame_state(t, frame), "choices");
-    size_t index;
-    int yes = match_choice(choices, "yes", &index);
-    int no = yes == 0 ? match_choice(choices, "no", &index) : 0;
-    if (yes < 0 || no < 0)
-        turn_fail(t, SB_ENOMEM);
-    return yes > 0 || no > 0;
-}
-
-int flow_about_choices(turn *t)
-{
-    json_t *frame = turn_top(t);
-    if (!flow_waits_choice(t))
-        return 0;
-    const json_t *st = frame_state(t, frame);
-    const json_t *filler = json_object_get(dialogs_data(t->d, "commands"), "filler_words");
-    size_t index = 0, shared = 0;
-    if (match_choice_overlap(json_object_get(st, "choices"), filler, t->text, NULL, &index,
-                             &shared) < 0)
-        turn_fail(t, SB_ENOMEM);
-    return shared > 0;
-}
-
-void flow_missed(turn *t, json_t *frame, const json_t *st)
-{
-    const json_t *commands = dialogs_data(t->d, "commands");
-    int rating = strcmp(expect_of(st), "rating") == 0;
-    const json_t *again = json_object_get(commands, rating ? "retry_again_rating" : "retry_again");
-    int in_safety_plan = safety_is_plan(t->d, sb_json_str(frame, "dialog"));
-    /* "hmm", "um": thinking aloud is no miss; the choices again, without "didn't catch" */
-    size_t rest = 0;
-    int thinking = match_words(json_object_get(commands, "thinking_words"),
-                               t->text + answer_laugh_len(t->d, t->text), &rest);
-    if (thinking < 0)
-        turn_fail(t, thinking);
-    if (thinking == 2 && json_object_get(commands, "retry_thinking")) {
-        say_with_choices(t, st, turn_render(t, "commands/retry_thinking",
-                                            json_object_get(commands, "retry_thinking"), NULL));
-        return;
-    }
-    json_int_t misses = json_integer_value(json_object_get(frame, "misses")) + 1;
-    if (frame == turn_top(t) && flow_waits_consequence(t)) {
-        /* consent or forget: never let go of unanswered nor met with a vague "I don't
-         * follow"; the state's own retry says how to answer it */
-        turn_set(t, frame, "misses", json_integer(misses));
-        flow_say_state(t, frame, st, 1);
-        return;
-    }
-    if (misses >= 3 && again && !in_safety_plan) {
-        turn_say_data(t, "retry_leave"); /* they were told they could just say it */
-        flow_reset(t);
-        t->released = 1;
-        return;
-    }
-    turn_set(t, frame, "misses", json_integer(misses));
-    if (misses % 2 == 0 && again) {
-        char key[64];
-        snprintf(key, sizeof key, "commands/%s", rating ? "retry_again_rating" : "retry_again");
-        say_with_choices(t, st, turn_render(t, key, again, NULL));
-    } else {
-        flow_say_state(t, frame, st, 1);
-    }
-}
-
-int flow_listening(turn *t)
-{
-    json_t *frame = turn_top(t);
-    if (!frame || !json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
-        return 0;
-    const char *reflect = sb_json_str(frame_state(t, frame), "reflect");
-    return reflect && strcmp(reflect, "echo") == 0;
-}
-
-int flow_waits_choice(turn *t)
-{
-    json_t *frame = turn_top(t);
-    if (!frame || !json_object_get(frame, "dialog") || json_object_get(frame, "reflect"))
-        return 0;
-    return strcmp(expect_of(frame_state(t, frame)), "choice") == 0;
-}
-
-int flow_would_retry(turn *t)
-{
-    json_t *frame = turn_top(t);
-    if (frame && !json_object_get(frame, "dialog"))
-        return exercise_would_retry(t, frame);
-    if (!frame || json_object_get(frame, "reflect"))
-        return 0;
-    const json_t *st = frame_state(t, frame);
-    const char *expect = expect_of(st);
-    size_t index = 0;
-    int rc = 1;
-    if (strcmp(expect, "choice") == 0 && !json_object_get(st, "other"))
-        rc = choose_choice(t, frame, st, &index);
-    else if (strcmp(expect, "rating") == 0)
-        rc = match_rating(t->text);
-    if (rc < 0)
-        turn_fail(t, rc);
-    return rc == 0;
-}
-
 static void answer_dialog(turn *t, json_t *frame)
 {
-    const json_t *st = frame_state(t, frame);
-    const char *expect = expect_of(st);
+    const json_t *st = flow_state_of(t, frame);
+    const char *expect = flow_expect_of(st);
     if (sb_json_str(frame, "reflect")) {
         answer_reflection(t, frame, st);
     } else if (strcmp(expect, "choice") == 0) {

@@ -116,4 +116,15 @@ void flow_resume(turn *t);
 /* Empties the stack: the person is idle. */
 void flow_reset(turn *t);
 
+
+/* --- shared by flow.c and flow_ask.c --- */
+
+/* The state frame waits at (NULL when the dialog or state is unknown). */
+const json_t *flow_state_of(turn *t, const json_t *frame);
+/* What st expects ("choice", "text", "rating", ...; "none" without "expect"). */
+const char *flow_expect_of(const json_t *st);
+/* text (owned; NULL means ENOMEM) and, for a choice state, the numbered choices under it,
+ * as one reply; nothing when both are empty. */
+void flow_say_with_choices(turn *t, const json_t *st, char *text);
+
 #endif
