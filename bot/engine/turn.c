@@ -14,12 +14,13 @@
 /* Said only when a step would otherwise stay silent and the set has no fallback text
  * (a set loaded from one buffer); dialogs_load always brings commands.json. */
 
-int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in)
+/* The turn on owned (NULL: ENOMEM), which it holds from then on. */
+static int begin_owned(turn *t, const sb_dialogs *d, json_t *owned, const sb_input *in)
 {
     memset(t, 0, sizeof *t);
     t->d = d;
     t->in = in;
-    t->state = json_is_object(state) ? json_deep_copy(state) : json_object();
+    t->state = owned;
     t->text = text_utf8_clean(in && in->text ? in->text : "", TURN_TEXT_MAX);
     if (!t->state || !t->text) {
         json_decref(t->state);
@@ -28,6 +29,20 @@ int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input
         return SB_ENOMEM;
     }
     return SB_OK;
+}
+
+int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in)
+{
+    return begin_owned(t, d, json_is_object(state) ? json_deep_copy(state) : json_object(), in);
+}
+
+int turn_begin_take(turn *t, const sb_dialogs *d, json_t *state, const sb_input *in)
+{
+    if (!json_is_object(state)) {
+        json_decref(state);
+        state = json_object();
+    }
+    return begin_owned(t, d, state, in);
 }
 
 static void free_results(turn *t)
@@ -70,6 +85,7 @@ int turn_end(turn *t, sb_step *out)
     free(t->text_md);
     free(t->user_md);
     free(t->guessed);
+    crisis_text_free(&t->folds);
     free(t->chosen_by);
     free(t->commanded_by);
     free(t->commanded[0].arg);
