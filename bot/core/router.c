@@ -176,8 +176,7 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
     }
     sb_input in = {.text = text, .now = now, .group = !ev->direct, .user = ev->sender};
     sb_step step;
-    rc = engine_step(r->dialogs, state, &in, &step);
-    json_decref(state);
+    rc = engine_step_take(r->dialogs, state, &in, &step); /* read for this step alone */
     if (rc != SB_OK)
         return rc;
     log_step(adapter, person, &step);

@@ -460,18 +460,36 @@ static int holds_exercise(const json_t *stack, const char *id)
     return 0;
 }
 
-/* An exercise that was under way before this step (a frame still at a step, not at "how
- * did it go?") and is gone after it without being done was stopped: by *stop*, another
- * exercise, a crisis, a menu left. SB_FX_EXERCISE_STOPPED tells the router, so no nudge
- * asks about it. */
+/* The exercises under way in state (a frame still at a step, not at "how did it go?"), as
+ * an array of their ids (copies: the step may change state in place); NULL on ENOMEM. */
+static json_t *running_exercises(const json_t *state)
+{
+    json_t *ids = json_array();
+    size_t i;
+    json_t *frame;
+    json_array_foreach(person_stack(state), i, frame) {
+        const char *id = sb_json_str(frame, "exercise");
+        if (ids && id && !json_is_true(json_object_get(frame, "how")) &&
+            json_array_append_new(ids, json_string(id)) != 0) {
+            json_decref(ids);
+            ids = NULL;
+        }
+    }
+    return ids;
+}
+
+/* An exercise that was under way before this step (running_exercises) and is gone after
+ * it without being done was stopped: by *stop*, another exercise, a crisis, a menu left.
+ * SB_FX_EXERCISE_STOPPED tells the router, so no nudge asks about it. */
 static void note_stopped(turn *t, const json_t *before)
 {
     size_t i;
-    json_t *frame;
-    json_array_foreach(person_stack(before), i, frame) {
-        const char *id = sb_json_str(frame, "exercise");
-        if (!id || json_is_true(json_object_get(frame, "how")) ||
-            holds_exercise(person_stack(t->state), id))
+    json_t *name;
+    if (!before)
+        turn_fail(t, SB_ENOMEM);
+    json_array_foreach(before, i, name) {
+        const char *id = json_string_value(name);
+        if (holds_exercise(person_stack(t->state), id))
             continue;
         int done = 0;
         for (size_t k = 0; k < t->neffects; k++)
@@ -490,24 +508,31 @@ static int in_own_plan(turn *t, int mask)
     return top && plan && strcmp(top, plan) == 0;
 }
 
-/* The start of every entry point: a repaired copy of the state. */
-static int begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in,
-                 sb_step *out, int *repaired)
+/* The start of every entry point: a repaired copy of state, or taken itself when not NULL
+ * (a state the caller gives up; freed here on failure). */
+static int begin(turn *t, const sb_dialogs *d, const json_t *state, json_t *taken,
+                 const sb_input *in, sb_step *out, int *repaired)
 {
     static const sb_input none = {"", 0, 0, NULL};
     memset(out, 0, sizeof *out);
-    if (turn_begin(t, d, state, in ? in : &none) != SB_OK)
+    if ((taken ? turn_begin_take(t, d, taken, in ? in : &none)
+               : turn_begin(t, d, state, in ? in : &none)) != SB_OK)
         return SB_ENOMEM;
     *repaired = repair_state(t);
     return SB_OK;
 }
 
-int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb_step *out)
+/* engine_step, on taken when not NULL (then state is taken). */
+static int step(const sb_dialogs *d, const json_t *state, json_t *taken, const sb_input *in,
+                sb_step *out)
 {
     turn t;
     int repaired;
-    if (begin(&t, d, state, in, out, &repaired) != SB_OK)
+    json_t *before = running_exercises(state); /* before the step changes a state it takes */
+    if (begin(&t, d, state, taken, in, out, &repaired) != SB_OK) {
+        json_decref(before);
         return SB_ENOMEM;
+    }
     /* Safety first (design.md invariant 5): before first contact, consent or anything else. */
     int learned = 0;
     int rc = safety_check_turn(&t, &learned);
@@ -537,8 +562,19 @@ int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb
             direct_input(&t, gap, menu);
     }
     if (!t.in->group)
-        note_stopped(&t, state);
+        note_stopped(&t, before);
+    json_decref(before);
     return turn_end(&t, out);
+}
+
+int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb_step *out)
+{
+    return step(d, state, NULL, in, out);
+}
+
+int engine_step_take(const sb_dialogs *d, json_t *state, const sb_input *in, sb_step *out)
+{
+    return step(d, state, state, in, out);
 }
 
 /* Starts dialog or exercise id (exercise 1) for the person as if they had asked for it;
@@ -548,8 +584,11 @@ static int start_named(const sb_dialogs *d, const json_t *state, const sb_input 
 {
     turn t;
     int repaired;
-    if (begin(&t, d, state, in, out, &repaired) != SB_OK)
+    json_t *before = running_exercises(state);
+    if (begin(&t, d, state, NULL, in, out, &repaired) != SB_OK) {
+        json_decref(before);
         return SB_ENOMEM;
+    }
     if (exercise && t.in->group)
         turn_say_data(&t, "group_private");
     else if (exercise)
@@ -558,7 +597,8 @@ static int start_named(const sb_dialogs *d, const json_t *state, const sb_input 
         flow_start_in_group(&t, id, NULL);
     else
         flow_start(&t, id, NULL);
-    note_stopped(&t, state);
+    note_stopped(&t, before);
+    json_decref(before);
     return turn_end(&t, out);
 }
 

@@ -61,6 +61,11 @@ json_t *engine_new_state(void);
  * unknown or malformed state is reset to idle with a gentle reply. */
 int engine_step(const sb_dialogs *d, const json_t *state, const sb_input *in, sb_step *out);
 
+/* engine_step on a state the caller gives up (its one reference, held nowhere else): the
+ * step changes it in place instead of on a copy, and it becomes out->state (on an error it
+ * is freed). Same results as engine_step; for the router, which reads each state afresh. */
+int engine_step_take(const sb_dialogs *d, json_t *state, const sb_input *in, sb_step *out);
+
 /* Starts dialog id for the person as if they had asked for it. Same contract as
  * engine_step. No production caller: the engine tests enter a dialog with it ("@start:"). */
 int engine_start(const sb_dialogs *d, const json_t *state, const char *dialog_id,

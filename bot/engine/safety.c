@@ -31,12 +31,13 @@ int safety_check(const sb_dialogs *d, const char *text)
  * not sure beyond classifier "unclear": then it is the direct question's, not the crisis
  * answer's. 0 without "unclear", for any other category ("whats the point, the pills are
  * ready" is a plan) and when the phrases cannot be read (ENOMEM): safety first. */
-static int hopeless_only(const sb_dialogs *d, const json_t *classifier, const char *text,
-                         const crisis_guess *g)
+static int hopeless_only(const sb_dialogs *d, turn *t, const json_t *classifier,
+                         const char *text, const crisis_guess *g)
 {
     double unclear = json_number_value(json_object_get(classifier, "unclear"));
+    const crisis_matcher *ask = dialogs_safety_matcher(d, SAFETY_ASK);
     return unclear > 0 && g->p < unclear && strcmp(g->category, SAFETY_UNCLEAR_CATEGORY) == 0 &&
-           crisis_match(dialogs_safety_matcher(d, SAFETY_ASK), text) > 0;
+           (t ? crisis_check_text(ask, &t->folds, text, NULL) : crisis_match(ask, text)) > 0;
 }
 
 /* The crisis classifier's reading of text into g, through t's memo when t is not NULL
@@ -86,7 +87,9 @@ static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learne
      * cannot tell (ENOMEM) that is a crisis; when the classifier cannot tell, the rules'
      * answer stands. */
     int figure = 0;
-    int mask = crisis_check(dialogs_crisis_matcher(d), text, &figure);
+    const crisis_matcher *rules = dialogs_crisis_matcher(d);
+    int mask = t ? crisis_check_text(rules, &t->folds, text, &figure)
+                 : crisis_check(rules, text, &figure);
     const crisis_model *model = dialogs_crisis_model(d);
     const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
     if (mask != 0 || figure || !model || !text)
@@ -95,7 +98,7 @@ static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learne
     crisis_guess g;
     if (threshold > 0 && classifier_read(d, t, text, &g) == SB_OK &&
         g.category && g.p >= threshold &&
-        (in_safety_dialog(t) || !hopeless_only(d, classifier, text, &g))) {
+        (in_safety_dialog(t) || !hopeless_only(d, t, classifier, text, &g))) {
         mask = 1 << safety_category_index(d, g.category);
         if (learned)
             *learned = 1;
@@ -222,9 +225,7 @@ static const char *language_of(turn *t)
     const json_t *langs = json_object_get(dialogs_data(t->d, "crisis"), "languages");
     if (!json_object_size(langs))
         return NULL;
-    char *folded = crisis_fold(t->text, 1);
-    char *norm = folded ? text_norm_phrase(folded) : NULL;
-    free(folded);
+    const char *norm = crisis_text_joined(&t->folds, t->text);
     if (!norm)
         return NULL; /* the line is a courtesy: without memory it is left out */
     const char *best = NULL;
@@ -242,7 +243,6 @@ static const char *language_of(turn *t)
             best_hits = hits;
         }
     }
-    free(norm);
     return best_hits >= LANGUAGE_MIN_WORDS ? best : NULL;
 }
 
@@ -303,7 +303,7 @@ void safety_answer_category(turn *t, const char *id)
 /* Whether text is in list: 1, 0, or SB_ENOMEM (the turn fails). */
 static int said(turn *t, safety_list list)
 {
-    int rc = crisis_match(dialogs_safety_matcher(t->d, list), t->text);
+    int rc = crisis_check_text(dialogs_safety_matcher(t->d, list), &t->folds, t->text, NULL);
     if (rc < 0)
         turn_fail(t, rc);
     return rc > 0;

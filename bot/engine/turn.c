@@ -30,12 +30,13 @@ static const char *answer_word(const sb_dialogs *d, const char *text)
     return json_string_value(json_object_get(words, key));
 }
 
-int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in)
+/* The turn on owned (NULL: ENOMEM), which it holds from then on. */
+static int begin_owned(turn *t, const sb_dialogs *d, json_t *owned, const sb_input *in)
 {
     memset(t, 0, sizeof *t);
     t->d = d;
     t->in = in;
-    t->state = json_is_object(state) ? json_deep_copy(state) : json_object();
+    t->state = owned;
     const char *text = in && in->text ? in->text : "";
     const char *stands_for = d ? answer_word(d, text) : NULL;
     t->text = text_utf8_clean(stands_for ? stands_for : text, TURN_TEXT_MAX);
@@ -46,6 +47,20 @@ int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input
         return SB_ENOMEM;
     }
     return SB_OK;
+}
+
+int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in)
+{
+    return begin_owned(t, d, json_is_object(state) ? json_deep_copy(state) : json_object(), in);
+}
+
+int turn_begin_take(turn *t, const sb_dialogs *d, json_t *state, const sb_input *in)
+{
+    if (!json_is_object(state)) {
+        json_decref(state);
+        state = json_object();
+    }
+    return begin_owned(t, d, state, in);
 }
 
 static void free_results(turn *t)
@@ -88,6 +103,7 @@ int turn_end(turn *t, sb_step *out)
     free(t->text_md);
     free(t->user_md);
     free(t->guessed);
+    crisis_text_free(&t->folds);
     free(t->chosen_by);
     free(t->commanded_by);
     free(t->commanded[0].arg);

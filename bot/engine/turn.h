@@ -6,6 +6,7 @@
 #ifndef SB_TURN_H
 #define SB_TURN_H
 
+#include "crisis.h"
 #include "crisis_model.h"
 #include "engine.h"
 #include "intent.h"
@@ -49,6 +50,7 @@ typedef struct turn {
                               in crisis: the check and the question whether to ask both
                               want it, and the model reads it once; NULL for none */
     crisis_guess crisis;
+    crisis_text folds; /* t->text as the crisis lists read it, folded once for all of them */
     char *chosen_by;   /* the text (owned copy) whose choice at state chosen_at was read, and
                           what it chose: whether an answer would be retried and the answer
                           itself ask the same question (flow.c choose) */
@@ -68,6 +70,10 @@ typedef struct turn {
 /* Starts a turn on a copy of state (NULL or malformed: see engine.c). Returns SB_OK or
  * SB_ENOMEM (then t holds nothing to free). */
 int turn_begin(turn *t, const sb_dialogs *d, const json_t *state, const sb_input *in);
+
+/* turn_begin on state itself, a reference the caller gives up (engine_step_take): changed
+ * in place, no copy; freed on failure. */
+int turn_begin_take(turn *t, const sb_dialogs *d, json_t *state, const sb_input *in);
 
 /* Moves the results into out (zeroed first) and returns SB_OK, or frees everything and
  * returns the turn's error. A step that neither says anything nor has an effect for the

@@ -466,23 +466,82 @@ static int add_input(void *ctx, const char *word)
     return SB_OK;
 }
 
-static int match_folded(const crisis_matcher *m, const char *text, int *figure);
+static int match_norm(const crisis_matcher *m, const char *norm, int *figure);
 
-int crisis_check(const crisis_matcher *m, const char *text, int *figure)
+/* The phrase form of c's text folded without emoji joins (or of the text itself when it
+ * could not be folded), read once for every list: SB_OK or SB_ENOMEM. */
+static int read_plain(crisis_text *c)
+{
+    if (c->norm)
+        return SB_OK;
+    if (!c->folded)
+        c->folded = crisis_fold(c->text, 0);
+    c->norm = text_norm_phrase(c->folded ? c->folded : c->text);
+    return c->norm ? SB_OK : SB_ENOMEM;
+}
+
+/* The same for the fold with emoji inside words dropped ("d😭ie"): c->joined and its
+ * phrase form (both NULL when it could not be folded). SB_OK or SB_ENOMEM. */
+static int read_joined(crisis_text *c)
+{
+    if (!c->joined)
+        c->joined = crisis_fold(c->text, 1);
+    if (c->joined && !c->joined_norm)
+        c->joined_norm = text_norm_phrase(c->joined);
+    return !c->joined || c->joined_norm ? SB_OK : SB_ENOMEM;
+}
+
+/* c read for text: what it holds when it is of text, else emptied and set to a copy. */
+static int crisis_text_of(crisis_text *c, const char *text)
+{
+    if (c->text && strcmp(c->text, text) == 0)
+        return SB_OK;
+    crisis_text_free(c);
+    c->text = sb_strdup(text);
+    return c->text ? SB_OK : SB_ENOMEM;
+}
+
+void crisis_text_free(crisis_text *c)
+{
+    free(c->text);
+    free(c->folded);
+    free(c->norm);
+    free(c->joined);
+    free(c->joined_norm);
+    memset(c, 0, sizeof *c);
+}
+
+int crisis_check_text(const crisis_matcher *m, crisis_text *c, const char *text, int *figure)
 {
     if (figure)
         *figure = 0;
     if (!m || m->phrases.n == 0 || !text)
         return 0;
-    char *folded = crisis_fold(text, 0);
-    int rc = match_folded(m, folded ? folded : text, figure);
-    if (rc == 0 && folded) { /* an emoji inside a word hides nothing either */
-        char *joined = crisis_fold(text, 1);
-        if (joined && strcmp(joined, folded) != 0)
-            rc = match_folded(m, joined, figure);
-        free(joined);
-    }
-    free(folded);
+    int rc = crisis_text_of(c, text);
+    if (rc == SB_OK)
+        rc = read_plain(c);
+    if (rc == SB_OK)
+        rc = match_norm(m, c->norm, figure);
+    if (rc != 0 || !c->folded) /* an emoji inside a word hides nothing either */
+        return rc;
+    if ((rc = read_joined(c)) != SB_OK)
+        return rc;
+    return c->joined && strcmp(c->joined, c->folded) != 0 ? match_norm(m, c->joined_norm, figure)
+                                                          : 0;
+}
+
+const char *crisis_text_joined(crisis_text *c, const char *text)
+{
+    if (crisis_text_of(c, text) != SB_OK || read_joined(c) != SB_OK)
+        return NULL;
+    return c->joined_norm;
+}
+
+int crisis_check(const crisis_matcher *m, const char *text, int *figure)
+{
+    crisis_text c = {0};
+    int rc = crisis_check_text(m, &c, text, figure);
+    crisis_text_free(&c);
     return rc;
 }
 
@@ -493,14 +552,20 @@ int crisis_match(const crisis_matcher *m, const char *text)
 
 int crisis_match_folded(const crisis_matcher *m, const char *text)
 {
-    return match_folded(m, text, NULL);
-}
-
-static int match_folded(const crisis_matcher *m, const char *text, int *figure)
-{
     if (!m || m->phrases.n == 0 || !text)
         return 0;
     char *norm = text_norm_phrase(text);
+    if (!norm)
+        return SB_ENOMEM;
+    int rc = match_norm(m, norm, NULL);
+    free(norm);
+    return rc;
+}
+
+/* The categories found in norm (a folded text in phrase form), as crisis_check tells them. */
+static int match_norm(const crisis_matcher *m, const char *text, int *figure)
+{
+    char *norm = sb_strdup(text); /* each_word cuts its words apart */
     if (!norm)
         return SB_ENOMEM;
     input_words in = {m, malloc((strlen(norm) / 2 + 1) * sizeof(int)), 0};

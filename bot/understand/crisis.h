@@ -32,6 +32,25 @@ int crisis_match(const crisis_matcher *m, const char *text);
  * was found ("this deadline is killing me", "i cut myself shaving"). */
 int crisis_check(const crisis_matcher *m, const char *text, int *figure);
 
+/* What the crisis check reads of one text, folded and put in phrase form once and shared
+ * by every list matched against it (a turn reads the crisis phrases, then "ask",
+ * "downplay" or "restate", and its language): without and with emoji inside words dropped.
+ * Starts empty ({0}); a different text empties it first. Freed by crisis_text_free. */
+typedef struct crisis_text {
+    char *text;        /* the text read (owned copy) */
+    char *folded;      /* crisis_fold(text, 0), NULL until read or on ENOMEM */
+    char *norm;        /* its phrase form (of text itself when it could not be folded) */
+    char *joined;      /* crisis_fold(text, 1) */
+    char *joined_norm; /* its phrase form */
+} crisis_text;
+
+/* crisis_check through c: the same answer, each fold made once for all lists. */
+int crisis_check_text(const crisis_matcher *m, crisis_text *c, const char *text, int *figure);
+
+/* The phrase form of crisis_fold(text, 1), kept in c; NULL on ENOMEM. */
+const char *crisis_text_joined(crisis_text *c, const char *text);
+void crisis_text_free(crisis_text *c);
+
 /* crisis_match of text already folded by crisis_fold (read once, as it is). */
 int crisis_match_folded(const crisis_matcher *m, const char *text);
 
