@@ -77,13 +77,19 @@ int matrix_olm_inbound(matrix_account *a, const char *their_curve, const char *b
     int rc = olm_alloc(&s);
     if (rc != SB_OK)
         return rc;
+    /* Not olm_create_inbound_session_from: given the sender's key, libolm 3.2 accepts a
+     * pre-key message without an identity key and then reads that missing key through a
+     * NULL pointer (found by fuzz_matrix_e2ee; a crafted to-device message would crash the
+     * bot). Without it, libolm insists on the key in the message; that it is the sender's
+     * is checked after (matrix_olm_matches). */
     size_t n;
     char *copy = crypto_copy(body, &n);
     if (!copy)
         rc = SB_ENOMEM;
-    else if (olm_create_inbound_session_from(s->olm, a->olm, their_curve, strlen(their_curve),
-                                             copy, n) == olm_error())
+    else if (olm_create_inbound_session(s->olm, a->olm, copy, n) == olm_error())
         rc = crypto_olm_error(olm_session_last_error_code(s->olm));
+    else if (!matrix_olm_matches(s, their_curve, body))
+        rc = SB_EAUTH; /* a session with someone other than the sender */
     free(copy);
     /* A fallback key is not removed (libolm answers BAD_MESSAGE_KEY_ID): nothing to do. */
     if (rc == SB_OK)
