@@ -292,26 +292,15 @@ static void tick_if_due(sb_core *c)
     c->next_tick = after_ms(now, c->hooks.tick_ms);
 }
 
-/* When the core must wake with no item: the file clock's next look (ten times a second),
- * the next due nudge on the real clock, or the next tick, whichever comes first. Returns 0
- * when nothing but an item should wake it (the console's fake clock moves by lines). */
+static clock_dues dues_of(sb_core *c);
+
+/* When the core must wake with no item: when the clock says (clock_next_wake: the next
+ * due nudge on the real clock, the file clock's next look) or at the next tick, whichever
+ * comes first. Returns 0 when nothing but an item should wake it. */
 static int next_wake(sb_core *c, struct timespec *ts)
 {
-    int have = 0;
-    if (c->clock->fake && c->clock->file) {
-        clock_gettime(CLOCK_REALTIME, ts);
-        *ts = after_ms(*ts, 100);
-        have = 1;
-    } else if (!c->clock->fake) {
-        int64_t due = 0;
-        if (router_next_nudge(c->router, &due) == SB_OK && due > 0) {
-            if (due < c->nudge_retry_at)
-                due = c->nudge_retry_at;
-            ts->tv_sec = (time_t)due;
-            ts->tv_nsec = 0;
-            have = 1;
-        }
-    }
+    clock_dues dues = dues_of(c);
+    int have = clock_next_wake(c->clock, &dues, ts);
     if (c->hooks.tick && c->hooks.tick_ms > 0 && (!have || earlier(c->next_tick, *ts))) {
         *ts = c->next_tick;
         have = 1;
@@ -375,37 +364,23 @@ static int send_pending_row(void *ctx, int64_t id, const char *room, const char 
 
 static void run_due_nudges(sb_core *c);
 
-/* Moves a fake clock to target through every nudge due on the way, so a jump of a day
- * delivers the day's nudge at its instant rather than finding it hours late. */
-static void advance_clock(sb_core *c, int64_t target)
+/* clock_dues: the next nudge due, as the store's index has it. */
+static int next_nudge_due(void *ctx, int64_t *due)
 {
-    int64_t last = -1;
-    for (int guard = 0; guard < 100000; guard++) {
-        int64_t due = 0;
-        if (router_next_nudge(c->router, &due) != SB_OK || due <= 0 || due > target ||
-            due == last)
-            break;
-        last = due;
-        if (due > clock_now(c->clock))
-            clock_set(c->clock, due);
-        run_due_nudges(c);
-    }
-    clock_set(c->clock, target);
+    sb_core *c = ctx;
+    return router_next_nudge(c->router, due);
 }
 
-/* A file-driven fake clock: when the file names a new time, walk there through the dues
- * on the way. Returns 1 when the time moved. */
-static int file_clock_moved(sb_core *c)
+static void run_nudges_now(void *ctx)
 {
-    int64_t before = clock_now(c->clock);
-    if (!clock_refresh(c->clock))
-        return 0;
-    int64_t target = clock_now(c->clock);
-    if (target > before) {
-        clock_set(c->clock, before);
-        advance_clock(c, target);
-    }
-    return 1;
+    run_due_nudges(ctx);
+}
+
+/* The nudges as the clock sees them while the core waits or the clock moves. */
+static clock_dues dues_of(sb_core *c)
+{
+    return (clock_dues){.next = next_nudge_due, .run = run_nudges_now, .ctx = c,
+                        .not_before = c->nudge_retry_at};
 }
 
 /* Waits ms milliseconds or until a stop is requested. Returns 1 when asked to stop. */
@@ -464,27 +439,10 @@ static int commit_until_done(sb_core *c, sb_adapter *a, sb_batch *b, int64_t now
 
 static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
 {
-    for (size_t i = 0; i < b->count; i++) {
-        sb_inbound *ev = &b->events[i];
-        if (ev->kind != SB_IN_CLOCK || !c->clock->fake || !ev->text)
-            continue;
-        int64_t t;
-        long n;
-        size_t len = strlen(ev->text);
-        char unit = len ? ev->text[len - 1] : 0;
-        long mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
-        if (ev->text[0] == '+' && mult && len > 2) {
-            char num[32];
-            size_t nl = len - 2 < sizeof num - 1 ? len - 2 : sizeof num - 1;
-            memcpy(num, ev->text + 1, nl);
-            num[nl] = '\0';
-            if (sb_parse_long(num, 0, 100000000L, &n) == SB_OK)
-                advance_clock(c, clock_now(c->clock) + n * mult);
-        } else if (clock_parse_iso(ev->text, &t) == SB_OK) {
-            advance_clock(c, t);
-        }
-    }
-    file_clock_moved(c);
+    /* A fake clock asked to move (the console's clock line) or fed by a file gets there
+     * before the batch, delivering the nudges due on the way. */
+    clock_dues dues = dues_of(c);
+    clock_catch_up(c->clock, &dues);
     int64_t now = clock_now(c->clock);
     long messages = 0;
     for (size_t i = 0; i < b->count; i++)
@@ -637,10 +595,8 @@ int core_run(sb_core *c)
         pthread_mutex_unlock(&c->mu);
         tick_if_due(c);
         if (!it) {
-            if (c->clock->fake && c->clock->file)
-                file_clock_moved(c);
-            else if (!c->clock->fake)
-                run_due_nudges(c);
+            clock_dues dues = dues_of(c);
+            clock_woke(c->clock, &dues);
             continue;
         }
         switch (it->kind) {

@@ -296,8 +296,6 @@ static int apply_batch(router *r, const char *adapter, const sb_batch *b, int64_
         case SB_IN_UNREADABLE:
             rc = ev->room ? on_encrypted(r, adapter, ev, now, out) : SB_OK;
             break;
-        case SB_IN_CLOCK:
-            break; /* the core moved its clock before calling us */
         }
     }
     if (rc == SB_OK && b->resume_key && b->resume_value)
