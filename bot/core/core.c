@@ -5,6 +5,7 @@
  * message to router.c and the platforms' rules to the adapters. */
 #include "core.h"
 #include "metrics.h"
+#include "resume.h"
 #include "router.h"
 #include "sb.h"
 
@@ -37,17 +38,12 @@ typedef struct item {
     struct item *next;
 } item;
 
-typedef struct resume_entry {
-    char *adapter, *key, *value;
-    struct resume_entry *next;
-} resume_entry;
-
 struct sb_core {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     item *head, *tail;          /* queue, guarded by mu */
     int stop;                   /* guarded by mu */
-    resume_entry *resume;       /* guarded by mu: committed resume positions */
+    resume_positions *resume;   /* committed resume positions, for the adapters to read */
     sb_adapter *adapters[MAX_ADAPTERS];
     size_t nadapters;
     store *store;
@@ -155,65 +151,17 @@ static void swap_dialogs(sb_core *c, item *it)
 
 char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key)
 {
-    char *v = NULL;
-    pthread_mutex_lock(&core->mu);
-    for (resume_entry *e = core->resume; e; e = e->next)
-        if (strcmp(e->adapter, a->name) == 0 && strcmp(e->key, key) == 0) {
-            v = sb_strdup(e->value);
-            break;
-        }
-    pthread_mutex_unlock(&core->mu);
-    return v;
+    return resume_get(core->resume, a->name, key);
 }
 
-/* Records a committed resume position in the in-memory copy adapters read. */
+/* Records a committed resume position in the in-memory copy adapters read. Without memory
+ * an adapter reads the older position: it asks its platform again from there, which is
+ * safe (invariant 4). */
 static void resume_remember(sb_core *c, const char *adapter, const char *key, const char *value)
 {
-    pthread_mutex_lock(&c->mu);
-    resume_entry *e = c->resume;
-    while (e && !(strcmp(e->adapter, adapter) == 0 && strcmp(e->key, key) == 0))
-        e = e->next;
-    if (!e) {
-        e = calloc(1, sizeof *e);
-        if (e) {
-            e->adapter = sb_strdup(adapter);
-            e->key = sb_strdup(key);
-            e->next = c->resume;
-            c->resume = e;
-        }
-    }
-    if (e) {
-        free(e->value);
-        e->value = sb_strdup(value);
-    }
-    pthread_mutex_unlock(&c->mu);
-}
-
-void sb_inbound_free_all(sb_inbound *events, size_t count)
-{
-    for (size_t i = 0; events && i < count; i++) {
-        free(events[i].room);
-        free(events[i].sender);
-        free(events[i].text);
-        free(events[i].event_id);
-    }
-    free(events);
-}
-
-void sb_batch_free(sb_batch *b)
-{
-    if (!b)
-        return;
-    sb_inbound_free_all(b->events, b->count);
-    for (size_t i = 0; i < b->change_count; i++) {
-        free(b->changes[i].key);
-        free(b->changes[i].value);
-        free(b->changes[i].owner);
-    }
-    free(b->changes);
-    free(b->resume_key);
-    free(b->resume_value);
-    free(b);
+    if (resume_set(c->resume, adapter, key, value) != SB_OK)
+        sb_log("warn", "core", "out of memory keeping the resume position %s of %s", key,
+               adapter);
 }
 
 static void item_free(item *it)
@@ -250,7 +198,8 @@ sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock)
     c->dialogs = d;
     c->clock = clock;
     c->router = router_new(s, d);
-    if (!c->router) {
+    c->resume = resume_new();
+    if (!c->router || !c->resume) {
         core_free(c);
         return NULL;
     }
@@ -656,14 +605,7 @@ void core_free(sb_core *c)
         item_free(c->head);
         c->head = next;
     }
-    while (c->resume) {
-        resume_entry *next = c->resume->next;
-        free(c->resume->adapter);
-        free(c->resume->key);
-        free(c->resume->value);
-        free(c->resume);
-        c->resume = next;
-    }
+    resume_free(c->resume);
     router_free(c->router);
     dialogs_free(c->reloaded);
     pthread_mutex_destroy(&c->mu);
