@@ -1,7 +1,8 @@
 /* console.c — the terminal adapter. A reader thread turns each input line into a batch of
  * one message and waits until the core has committed it, so replies appear in order
  * before the next line is read. Replies are printed as plain text on the core thread.
- * It knows nothing of coaching; the Markdown rendering is markdown.c's. */
+ * With a fake clock, a "/clock" line moves it (console_options.clock_line). It knows
+ * nothing of coaching; the Markdown rendering is markdown.c's. */
 #include "console.h"
 #include "markdown.h"
 #include "sb.h"
@@ -179,32 +180,30 @@ done:
     return 1;
 }
 
+/* A batch of one message, or, for a clock line, of none: the core lets the clock catch up
+ * before each batch. NULL on ENOMEM. */
 static sb_batch *batch_of(console *c, const char *line)
 {
     sb_batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    if (c->opt.clock_line && strncmp(line, "/clock ", 7) == 0) {
+        c->opt.clock_line(c->opt.clock_ctx, line + 7); /* a time it cannot read: no move */
+        return b;
+    }
     sb_inbound *ev = calloc(1, sizeof *ev);
-    if (!b || !ev) {
+    if (!ev) {
         free(b);
-        free(ev);
         return NULL;
     }
     b->events = ev;
     b->count = 1;
-    if (c->opt.clock_lines && strncmp(line, "/clock ", 7) == 0) {
-        ev->kind = SB_IN_CLOCK;
-        ev->text = sb_strdup(line + 7);
-    } else {
-        ev->kind = SB_IN_MESSAGE;
-        ev->text = sb_strdup(line);
-        ev->room = sb_strdup(c->user);
-        ev->sender = sb_strdup(c->user);
-        ev->direct = 1;
-        if (!ev->room || !ev->sender) {
-            sb_batch_free(b);
-            return NULL;
-        }
-    }
-    if (!ev->text) {
+    ev->kind = SB_IN_MESSAGE;
+    ev->text = sb_strdup(line);
+    ev->room = sb_strdup(c->user);
+    ev->sender = sb_strdup(c->user);
+    ev->direct = 1;
+    if (!ev->text || !ev->room || !ev->sender) {
         sb_batch_free(b);
         return NULL;
     }

@@ -2,7 +2,8 @@
  * server's WebSocket listener (one IRC line per frame), feeds lines to irc_session, posts
  * its events to the core, and writes protocol lines and replies paced by a token bucket.
  * It reconnects with exponential backoff and jitter and keeps undelivered replies across
- * reconnects. Protocol decisions live in irc_session, pacing and cutting in irc_sendq.
+ * reconnects. Protocol decisions live in irc_session, pacing and cutting in irc_sendq,
+ * reading the [irc] keys in irc_config.
  *
  * [irc] keys: url (ws:// or wss://, required), origin (default http(s)://HOST), nick,
  * username, realname, channels ("#a,#b"), sasl_user, sasl_password (or the environment
@@ -11,6 +12,7 @@
 #include "irc.h"
 
 #include "backoff.h"
+#include "irc_config.h"
 #include "irc_line.h"
 #include "irc_sendq.h"
 #include "irc_session.h"
@@ -557,46 +559,22 @@ sb_adapter *irc_adapter_new(const sb_config *cfg)
     im->base.destroy = irc_destroy;
     im->rng = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ 0x9e3779b9u;
 
-    const char *problem = NULL;
-    const char *url = config_get(cfg, "irc", "url");
-    const char *user = config_get(cfg, "irc", "sasl_user");
-    const char *password = config_get(cfg, "irc", "sasl_password");
-    int required = config_get_bool(cfg, "irc", "sasl_required", 0);
-    if (irc_url_parse(url, &im->url) != SB_OK)
-        problem = "url: expected ws://HOST[:PORT][/PATH] or wss://...";
-    else if (user && *user && !(password && *password))
-        problem = "sasl_user is set but there is no sasl_password (or SECUREBASE_IRC_PASSWORD)";
-    else if (required && !(user && *user && password && *password))
-        problem = "sasl_required needs sasl_user and sasl_password";
-    const char *origin = config_get(cfg, "irc", "origin");
-    const char *ca_file = config_get(cfg, "irc", "ca_file");
+    irc_options opt;
+    const char *problem = irc_options_read(cfg, &opt);
     if (!problem) {
-        im->origin = sb_strdup(origin ? origin : im->url.origin);
-        im->ca_file = ca_file ? sb_strdup(ca_file) : NULL;
-    }
-    im->burst = config_get_long(cfg, "irc", "burst", 5);
-    im->rate = config_get_long(cfg, "irc", "rate", 2);
-    im->reconnect_min_ms = config_get_long(cfg, "irc", "reconnect_min_ms", 10000);
-    im->reconnect_max_ms = config_get_long(cfg, "irc", "reconnect_max_ms", 300000);
-    irc_session_config sc = {
-        .nick = config_get(cfg, "irc", "nick"),
-        .username = config_get(cfg, "irc", "username"),
-        .realname = config_get(cfg, "irc", "realname"),
-        .channels = config_get(cfg, "irc", "channels"),
-        .sasl_user = user && *user ? user : NULL,
-        .sasl_password = user && *user ? password : NULL,
-        .sasl_required = required,
-        .version = "securebase " SB_VERSION,
-        .ping_interval_ms = config_get_long(cfg, "irc", "ping_interval", 120) * 1000,
-        .ping_timeout_ms = config_get_long(cfg, "irc", "ping_timeout", 60) * 1000,
-    };
-    if (!problem) {
-        im->session = irc_session_new(&sc);
+        im->url = opt.url;
+        im->origin = sb_strdup(opt.origin ? opt.origin : im->url.origin);
+        im->ca_file = opt.ca_file ? sb_strdup(opt.ca_file) : NULL;
+        im->burst = opt.burst;
+        im->rate = opt.rate;
+        im->reconnect_min_ms = opt.reconnect_min_ms;
+        im->reconnect_max_ms = opt.reconnect_max_ms;
+        im->session = irc_session_new(&opt.session);
         im->sendq = irc_sendq_new(QUEUE_MAX);
-        if (!im->session && sc.nick)
+        if (!im->session && opt.session.nick)
             problem = "nick or username: not a valid IRC nick (no spaces, ',', ':', '!', '@', '#')";
     }
-    if (problem || !im->session || !im->sendq || !im->origin || (ca_file && !im->ca_file)) {
+    if (problem || !im->session || !im->sendq || !im->origin || (opt.ca_file && !im->ca_file)) {
         sb_log("error", "irc", "[irc] %s", problem ? problem : "out of memory");
         irc_destroy(&im->base);
         return NULL;

@@ -195,28 +195,38 @@ static int take_inbox(matrix *m, uint64_t *committed)
 
 /* ---- batches to the core ---- */
 
-uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const char *value)
+int matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const char *value,
+                      uint64_t *seq)
 {
+    if (seq)
+        *seq = 0;
+    int rc = SB_OK;
     sb_batch *batch = calloc(1, sizeof *batch);
     if (!batch || (key && (!(batch->resume_key = sb_strdup(key)) ||
-                           !(batch->resume_value = sb_strdup(value)))) ||
-        (m->e2ee && matrix_e2ee_changes(m->e2ee, &batch->changes, &batch->change_count) != SB_OK)) {
-        sb_batch_free(batch);
-        matrix_batch_clear(b);
-        return 0;
-    }
+                           !(batch->resume_value = sb_strdup(value)))))
+        rc = SB_ENOMEM;
+    else if (m->e2ee)
+        rc = matrix_e2ee_changes(m->e2ee, &batch->changes, &batch->change_count);
+    if (rc != SB_OK)
+        goto fail;
     batch->events = b ? b->events : NULL;
     batch->count = b ? b->count : 0;
     if (b)
         b->events = NULL, b->count = b->cap = 0;
-    uint64_t seq = batch->seq = ++m->seq;
+    batch->seq = ++m->seq;
+    if (seq)
+        *seq = batch->seq;
     sb_core_post_batch(m->core, &m->base, batch); /* batch belongs to the core from here */
-    return seq;
+    return SB_OK;
+fail:
+    sb_batch_free(batch);
+    matrix_batch_clear(b);
+    return rc;
 }
 
 int matrix_keep_resume(matrix *m, const char *key, const char *value)
 {
-    return matrix_post_batch(m, NULL, key, value) ? SB_OK : SB_ENOMEM;
+    return matrix_post_batch(m, NULL, key, value, NULL);
 }
 
 /* ---- requests ---- */

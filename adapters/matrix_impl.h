@@ -132,9 +132,12 @@ void matrix_job_push_front(matrix *m, job *j);
  * queue (front 1, at start: before replies that rely on them) or appended to *list. */
 void matrix_queue_pending(matrix *m, int front, job **list);
 /* Hands the events of b (taken; b is left empty; may be NULL) with a resume position (key
- * may be NULL) and every encryption state change since the last batch to the core.
- * Returns the batch's seq, 0 when memory ran out (nothing posted). */
-uint64_t matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const char *value);
+ * may be NULL) and every encryption state change since the last batch to the core, and
+ * sets *seq (may be NULL) to the batch's seq, which committed() echoes. Returns SB_OK, or
+ * SB_ENOMEM or the encryption's SB_E* code: then nothing is posted, b's events are
+ * dropped and *seq is 0. */
+int matrix_post_batch(matrix *m, matrix_batch *b, const char *key, const char *value,
+                      uint64_t *seq);
 /* Keeps a resume value (the device id, the access token, the filter id) through the core:
  * committed with the next batch, read back at the next start with sb_core_resume_get.
  * SB_OK or SB_ENOMEM (not kept: asked for again at the next start). */

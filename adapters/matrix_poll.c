@@ -81,12 +81,11 @@ void matrix_poll_step(matrix *m)
          * out is always one the store keeps. */
         if (!m->keys_body) {
             m->keys_body = matrix_e2ee_upload_body(m->e2ee);
-            m->keys_seq = m->keys_body ? matrix_post_batch(m, NULL, NULL, NULL) : 0;
             if (!m->keys_body) { /* nothing to upload after all (or no memory: next time) */
                 m->state = matrix_state_after(m, 0);
                 return;
             }
-            if (!m->keys_seq) {
+            if (matrix_post_batch(m, NULL, NULL, NULL, &m->keys_seq) != SB_OK) {
                 json_decref(m->keys_body);
                 m->keys_body = NULL;
                 m->sync.failures++;
@@ -305,11 +304,12 @@ static int apply_sync(matrix *m, matrix_sync *s, int boot)
             free(m->pending_since);
             m->pending_since = sb_strdup(s->next_batch);
             char *value = resume_value(m, s->next_batch, &later);
-            uint64_t seq = m->pending_since && value
-                               ? matrix_post_batch(m, &batch, "next_batch", value)
-                               : 0;
+            uint64_t seq = 0;
+            rc = m->pending_since && value
+                     ? matrix_post_batch(m, &batch, "next_batch", value, &seq)
+                     : SB_ENOMEM;
             free(value);
-            if (seq) {
+            if (rc == SB_OK) {
                 matrix_job_free(m->after_commit);
                 m->after_commit = NULL;
                 queue_actions(m, &later, &m->after_commit);
@@ -317,8 +317,6 @@ static int apply_sync(matrix *m, matrix_sync *s, int boot)
                 m->awaited_seq = seq;
                 m->awaiting = 1;
                 m->state = ST_WAIT_COMMIT;
-            } else {
-                rc = SB_ENOMEM;
             }
         }
         if (boot && rc == SB_OK)

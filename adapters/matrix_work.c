@@ -125,14 +125,14 @@ static int encrypt_parts(matrix *m, job *j)
         j->stage = SEND_SHARE;
         return SB_OK;
     }
-    j->awaited = matrix_post_batch(m, NULL, NULL, NULL);
-    if (!j->awaited) {
+    rc = matrix_post_batch(m, NULL, NULL, NULL, &j->awaited);
+    if (rc != SB_OK) {
         /* Not committed: these ciphertexts must never leave. Encrypt again next time. */
         matrix_e2ee_strings_free(j->cipher, nparts);
         j->cipher = NULL;
         free(j->share_txn);
         j->share_txn = NULL;
-        return SB_ENOMEM;
+        return rc;
     }
     j->stage = SEND_WAIT_COMMIT;
     return SB_OK;

@@ -312,7 +312,7 @@ static const char *pick_exercise(action_ctx *a, const char *topic, const recent 
     for (int i = 0; i < r->n; i++)
         ids[i] = r->ids[i];
     return exercise_pick(json_object_get(dialogs_data(a->dialogs, "exercises"), "exercises"),
-                         topic, ids, (size_t)r->n, (uint64_t)a->person + (uint64_t)(a->now / 86400));
+                         topic, ids, (size_t)r->n, exercise_pick_spread(a->person, a->now / 86400));
 }
 
 static int has_topic(action_ctx *a, const char *topic)

@@ -20,10 +20,8 @@ typedef enum sb_inbound_kind {
     SB_IN_LEFT,      /* the bot left or was removed from room */
     SB_IN_ENCRYPTED, /* an encrypted message arrived in room and the adapter does not do
                         encryption (it cannot read any) */
-    SB_IN_UNREADABLE,/* an encrypted message arrived that the adapter could not decrypt (its
+    SB_IN_UNREADABLE /* an encrypted message arrived that the adapter could not decrypt (its
                         keys never came): the person is asked, once, to send it again */
-    SB_IN_CLOCK      /* console with --fake-clock only: text is "ISO-instant" or "+N[smhd]";
-                        the core moves its fake clock (ignored with the real clock) */
 } sb_inbound_kind;
 
 typedef struct sb_inbound {

@@ -234,7 +234,7 @@ static void secrets_from_credentials(sb_config *c)
         const char *env = keys[k].env ? getenv(keys[k].env) : NULL;
         char name[64];
         if (!keys[k].env || c->values[k] || (env && *env) ||
-            service_credential_name(keys[k].env, name, sizeof name) != 0)
+            service_credential_name(keys[k].env, name, sizeof name) != SB_OK)
             continue;
         c->values[k] = service_credential(name);
     }

@@ -5,6 +5,7 @@
  * message to router.c and the platforms' rules to the adapters. */
 #include "core.h"
 #include "metrics.h"
+#include "resume.h"
 #include "router.h"
 #include "sb.h"
 
@@ -37,17 +38,12 @@ typedef struct item {
     struct item *next;
 } item;
 
-typedef struct resume_entry {
-    char *adapter, *key, *value;
-    struct resume_entry *next;
-} resume_entry;
-
 struct sb_core {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     item *head, *tail;          /* queue, guarded by mu */
     int stop;                   /* guarded by mu */
-    resume_entry *resume;       /* guarded by mu: committed resume positions */
+    resume_positions *resume;   /* committed resume positions, for the adapters to read */
     sb_adapter *adapters[MAX_ADAPTERS];
     size_t nadapters;
     store *store;
@@ -155,65 +151,17 @@ static void swap_dialogs(sb_core *c, item *it)
 
 char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key)
 {
-    char *v = NULL;
-    pthread_mutex_lock(&core->mu);
-    for (resume_entry *e = core->resume; e; e = e->next)
-        if (strcmp(e->adapter, a->name) == 0 && strcmp(e->key, key) == 0) {
-            v = sb_strdup(e->value);
-            break;
-        }
-    pthread_mutex_unlock(&core->mu);
-    return v;
+    return resume_get(core->resume, a->name, key);
 }
 
-/* Records a committed resume position in the in-memory copy adapters read. */
+/* Records a committed resume position in the in-memory copy adapters read. Without memory
+ * an adapter reads the older position: it asks its platform again from there, which is
+ * safe (invariant 4). */
 static void resume_remember(sb_core *c, const char *adapter, const char *key, const char *value)
 {
-    pthread_mutex_lock(&c->mu);
-    resume_entry *e = c->resume;
-    while (e && !(strcmp(e->adapter, adapter) == 0 && strcmp(e->key, key) == 0))
-        e = e->next;
-    if (!e) {
-        e = calloc(1, sizeof *e);
-        if (e) {
-            e->adapter = sb_strdup(adapter);
-            e->key = sb_strdup(key);
-            e->next = c->resume;
-            c->resume = e;
-        }
-    }
-    if (e) {
-        free(e->value);
-        e->value = sb_strdup(value);
-    }
-    pthread_mutex_unlock(&c->mu);
-}
-
-void sb_inbound_free_all(sb_inbound *events, size_t count)
-{
-    for (size_t i = 0; events && i < count; i++) {
-        free(events[i].room);
-        free(events[i].sender);
-        free(events[i].text);
-        free(events[i].event_id);
-    }
-    free(events);
-}
-
-void sb_batch_free(sb_batch *b)
-{
-    if (!b)
-        return;
-    sb_inbound_free_all(b->events, b->count);
-    for (size_t i = 0; i < b->change_count; i++) {
-        free(b->changes[i].key);
-        free(b->changes[i].value);
-        free(b->changes[i].owner);
-    }
-    free(b->changes);
-    free(b->resume_key);
-    free(b->resume_value);
-    free(b);
+    if (resume_set(c->resume, adapter, key, value) != SB_OK)
+        sb_log("warn", "core", "out of memory keeping the resume position %s of %s", key,
+               adapter);
 }
 
 static void item_free(item *it)
@@ -250,7 +198,8 @@ sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock)
     c->dialogs = d;
     c->clock = clock;
     c->router = router_new(s, d);
-    if (!c->router) {
+    c->resume = resume_new();
+    if (!c->router || !c->resume) {
         core_free(c);
         return NULL;
     }
@@ -292,26 +241,15 @@ static void tick_if_due(sb_core *c)
     c->next_tick = after_ms(now, c->hooks.tick_ms);
 }
 
-/* When the core must wake with no item: the file clock's next look (ten times a second),
- * the next due nudge on the real clock, or the next tick, whichever comes first. Returns 0
- * when nothing but an item should wake it (the console's fake clock moves by lines). */
+static clock_dues dues_of(sb_core *c);
+
+/* When the core must wake with no item: when the clock says (clock_next_wake: the next
+ * due nudge on the real clock, the file clock's next look) or at the next tick, whichever
+ * comes first. Returns 0 when nothing but an item should wake it. */
 static int next_wake(sb_core *c, struct timespec *ts)
 {
-    int have = 0;
-    if (c->clock->fake && c->clock->file) {
-        clock_gettime(CLOCK_REALTIME, ts);
-        *ts = after_ms(*ts, 100);
-        have = 1;
-    } else if (!c->clock->fake) {
-        int64_t due = 0;
-        if (router_next_nudge(c->router, &due) == SB_OK && due > 0) {
-            if (due < c->nudge_retry_at)
-                due = c->nudge_retry_at;
-            ts->tv_sec = (time_t)due;
-            ts->tv_nsec = 0;
-            have = 1;
-        }
-    }
+    clock_dues dues = dues_of(c);
+    int have = clock_next_wake(c->clock, &dues, ts);
     if (c->hooks.tick && c->hooks.tick_ms > 0 && (!have || earlier(c->next_tick, *ts))) {
         *ts = c->next_tick;
         have = 1;
@@ -375,37 +313,23 @@ static int send_pending_row(void *ctx, int64_t id, const char *room, const char 
 
 static void run_due_nudges(sb_core *c);
 
-/* Moves a fake clock to target through every nudge due on the way, so a jump of a day
- * delivers the day's nudge at its instant rather than finding it hours late. */
-static void advance_clock(sb_core *c, int64_t target)
+/* clock_dues: the next nudge due, as the store's index has it. */
+static int next_nudge_due(void *ctx, int64_t *due)
 {
-    int64_t last = -1;
-    for (int guard = 0; guard < 100000; guard++) {
-        int64_t due = 0;
-        if (router_next_nudge(c->router, &due) != SB_OK || due <= 0 || due > target ||
-            due == last)
-            break;
-        last = due;
-        if (due > clock_now(c->clock))
-            clock_set(c->clock, due);
-        run_due_nudges(c);
-    }
-    clock_set(c->clock, target);
+    sb_core *c = ctx;
+    return router_next_nudge(c->router, due);
 }
 
-/* A file-driven fake clock: when the file names a new time, walk there through the dues
- * on the way. Returns 1 when the time moved. */
-static int file_clock_moved(sb_core *c)
+static void run_nudges_now(void *ctx)
 {
-    int64_t before = clock_now(c->clock);
-    if (!clock_refresh(c->clock))
-        return 0;
-    int64_t target = clock_now(c->clock);
-    if (target > before) {
-        clock_set(c->clock, before);
-        advance_clock(c, target);
-    }
-    return 1;
+    run_due_nudges(ctx);
+}
+
+/* The nudges as the clock sees them while the core waits or the clock moves. */
+static clock_dues dues_of(sb_core *c)
+{
+    return (clock_dues){.next = next_nudge_due, .run = run_nudges_now, .ctx = c,
+                        .not_before = c->nudge_retry_at};
 }
 
 /* Waits ms milliseconds or until a stop is requested. Returns 1 when asked to stop. */
@@ -464,27 +388,10 @@ static int commit_until_done(sb_core *c, sb_adapter *a, sb_batch *b, int64_t now
 
 static void handle_batch(sb_core *c, sb_adapter *a, sb_batch *b)
 {
-    for (size_t i = 0; i < b->count; i++) {
-        sb_inbound *ev = &b->events[i];
-        if (ev->kind != SB_IN_CLOCK || !c->clock->fake || !ev->text)
-            continue;
-        int64_t t;
-        long n;
-        size_t len = strlen(ev->text);
-        char unit = len ? ev->text[len - 1] : 0;
-        long mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
-        if (ev->text[0] == '+' && mult && len > 2) {
-            char num[32];
-            size_t nl = len - 2 < sizeof num - 1 ? len - 2 : sizeof num - 1;
-            memcpy(num, ev->text + 1, nl);
-            num[nl] = '\0';
-            if (sb_parse_long(num, 0, 100000000L, &n) == SB_OK)
-                advance_clock(c, clock_now(c->clock) + n * mult);
-        } else if (clock_parse_iso(ev->text, &t) == SB_OK) {
-            advance_clock(c, t);
-        }
-    }
-    file_clock_moved(c);
+    /* A fake clock asked to move (the console's clock line) or fed by a file gets there
+     * before the batch, delivering the nudges due on the way. */
+    clock_dues dues = dues_of(c);
+    clock_catch_up(c->clock, &dues);
     int64_t now = clock_now(c->clock);
     long messages = 0;
     for (size_t i = 0; i < b->count; i++)
@@ -637,10 +544,8 @@ int core_run(sb_core *c)
         pthread_mutex_unlock(&c->mu);
         tick_if_due(c);
         if (!it) {
-            if (c->clock->fake && c->clock->file)
-                file_clock_moved(c);
-            else if (!c->clock->fake)
-                run_due_nudges(c);
+            clock_dues dues = dues_of(c);
+            clock_woke(c->clock, &dues);
             continue;
         }
         switch (it->kind) {
@@ -700,14 +605,7 @@ void core_free(sb_core *c)
         item_free(c->head);
         c->head = next;
     }
-    while (c->resume) {
-        resume_entry *next = c->resume->next;
-        free(c->resume->adapter);
-        free(c->resume->key);
-        free(c->resume->value);
-        free(c->resume);
-        c->resume = next;
-    }
+    resume_free(c->resume);
     router_free(c->router);
     dialogs_free(c->reloaded);
     pthread_mutex_destroy(&c->mu);

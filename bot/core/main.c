@@ -250,25 +250,16 @@ static long tick_interval(int monitoring)
     return ms;
 }
 
-static int serve(const options *o, const sb_config *cfg, store *st, const sb_dialogs *d,
-                 const char *dir)
+/* console_options.clock_line: the console's "/clock" line asks the fake clock to move. */
+static int ask_clock(void *clock, const char *when)
 {
-    sb_clock clock = {0};
-    if (o->fake_clock && o->fake_clock[0] == '@') {
-        clock.fake = 1;
-        clock.file = o->fake_clock + 1;
-        if (!clock_refresh(&clock)) {
-            fprintf(stderr, "securebase: --fake-clock: %s holds no ISO time\n", clock.file);
-            return 2;
-        }
-    } else if (o->fake_clock) {
-        if (clock_parse_iso(o->fake_clock, &clock.fake_now) != SB_OK) {
-            fprintf(stderr, "securebase: --fake-clock: '%s' is not an ISO time\n", o->fake_clock);
-            return 2;
-        }
-        clock.fake = 1;
-    }
-    sb_core *core = core_new(st, d, &clock);
+    return clock_ask(clock, when);
+}
+
+static int serve_on(const options *o, const sb_config *cfg, store *st, const sb_dialogs *d,
+                    const char *dir, sb_clock *clock)
+{
+    sb_core *core = core_new(st, d, clock);
     if (!core)
         return 1;
     sb_adapter *adapters[4];
@@ -287,7 +278,9 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
         if (!user)
             user = getenv("USER");
         console_options co = {.user = user ? user : "you", .interactive = isatty(0) && isatty(1),
-                              .echo = o->echo, .clock_lines = clock.fake};
+                              .echo = o->echo,
+                              .clock_line = clock_is_fake(clock) ? ask_clock : NULL,
+                              .clock_ctx = clock};
         adapters[n] = console_adapter_new(&co, stdin, stdout);
         if (adapters[n])
             core_add_adapter(core, adapters[n++]);
@@ -341,6 +334,27 @@ static int serve(const options *o, const sb_config *cfg, store *st, const sb_dia
     for (size_t i = 0; i < n; i++)
         adapters[i]->destroy(adapters[i]);
     core_free(core);
+    return rc;
+}
+
+/* Serves on the real clock, or on the fake one --fake-clock names. */
+static int serve(const options *o, const sb_config *cfg, store *st, const sb_dialogs *d,
+                 const char *dir)
+{
+    sb_clock *clock = NULL;
+    int rc = o->fake_clock ? clock_new_fake(o->fake_clock, &clock)
+                           : ((clock = clock_new_real()) ? SB_OK : SB_ENOMEM);
+    if (rc == SB_EINVAL && o->fake_clock[0] == '@') {
+        fprintf(stderr, "securebase: --fake-clock: %s holds no ISO time\n", o->fake_clock + 1);
+        return 2;
+    } else if (rc == SB_EINVAL) {
+        fprintf(stderr, "securebase: --fake-clock: '%s' is not an ISO time\n", o->fake_clock);
+        return 2;
+    } else if (rc != SB_OK) {
+        return 1;
+    }
+    rc = serve_on(o, cfg, st, d, dir, clock);
+    clock_free(clock);
     return rc;
 }
 

@@ -295,8 +295,6 @@ static int apply_batch(router *r, const char *adapter, const sb_batch *b, int64_
         case SB_IN_UNREADABLE:
             rc = ev->room ? on_encrypted(r, adapter, ev, now, out) : SB_OK;
             break;
-        case SB_IN_CLOCK:
-            break; /* the core moved its clock before calling us */
         }
     }
     if (rc == SB_OK && b->resume_key && b->resume_value)
@@ -416,27 +414,26 @@ static void nudge_rows_free(nudge_rows *n)
 
 int router_nudges(router *r, int64_t now, router_send_fn send, void *ctx)
 {
-    int rc;
+    int rc, more;
     do {
         nudge_rows n = {0};
         rc = store_begin(r->store);
         if (rc != SB_OK)
             return rc;
-        rc = nudge_run_due(r->store, r->dialogs, now, 64, collect_nudge, &n);
-        if (rc >= 0 && n.failed)
+        rc = nudge_run_due(r->store, r->dialogs, now, 64, &more, collect_nudge, &n);
+        if (rc == SB_OK && n.failed)
             rc = SB_ENOMEM;
-        int more = rc > 0;
-        if (rc >= 0 && store_commit(r->store) == SB_OK) {
+        if (rc == SB_OK)
+            rc = store_commit(r->store);
+        if (rc == SB_OK) {
             for (size_t i = 0; i < n.rows.n; i++)
                 send(ctx, n.rows.rows[i].id, n.adapters[i], n.rows.rows[i].room,
                      n.rows.rows[i].text);
-            rc = more;
         } else {
             store_rollback(r->store);
-            rc = rc < 0 ? rc : SB_EDB;
         }
         nudge_rows_free(&n);
-    } while (rc > 0);
+    } while (rc == SB_OK && more);
     return rc;
 }
 

@@ -53,11 +53,11 @@ int service_credential_name(const char *env, char *out, unsigned long size)
 {
     static const char prefix[] = "SECUREBASE_";
     if (!env || strncmp(env, prefix, sizeof prefix - 1) != 0 || size == 0)
-        return -1;
+        return SB_EINVAL;
     const char *p = env + sizeof prefix - 1;
     size_t n = strlen(p);
     if (n == 0 || n >= size)
-        return -1;
+        return SB_EINVAL;
     for (size_t i = 0; i < n; i++)
         out[i] = p[i] == '_' ? '-' : (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] - 'A' + 'a') : p[i];
     out[n] = '\0';

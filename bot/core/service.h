@@ -22,8 +22,8 @@ void service_watchdog_ping(void);
  * such credential (or it is empty, over 4 KiB, or memory runs out). Caller frees. */
 char *service_credential(const char *name);
 /* The credential name for a secret's environment variable: SECUREBASE_MATRIX_PASSWORD ->
- * "matrix-password". Writes at most size bytes (always terminated); returns 0, or -1 when
- * env does not start with SECUREBASE_ or does not fit. */
+ * "matrix-password". Writes at most size bytes (always terminated); returns SB_OK, or
+ * SB_EINVAL when env does not start with SECUREBASE_ or does not fit. */
 int service_credential_name(const char *env, char *out, unsigned long size);
 
 #endif

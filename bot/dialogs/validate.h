@@ -28,6 +28,13 @@ void validate_problem(validate_ctx *v, const char *file, const char *state, cons
 
 /* Checks every dialog of the set: fields, targets, reachability, ways out, variables. */
 void validate_dialogs(validate_ctx *v);
+/* Checks the paths of one dialog's states (an object, state name -> state) in file from
+ * start, a state of them: every state reached, a way to an end from each, no loop that
+ * never waits. Reports with validate_problem. Cannot fail otherwise (a lack of memory
+ * skips the check). */
+void validate_graph(validate_ctx *v, const char *file, const json_t *states, const char *start);
+/* A state's "expect", "none" when it has none. Borrowed. */
+const char *validate_expect_of(const json_t *st);
 
 /* Checks every data file of the set and its references into the dialogs. */
 void validate_data(validate_ctx *v);

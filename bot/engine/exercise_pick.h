@@ -10,10 +10,16 @@
 
 /* The id of the exercise of list (exercises.json "exercises") least recently given,
  * of topic only when topic is not NULL: one never given (not in recent, newest first)
- * beats one given long ago, which beats one given lately. Ties are spread by spread (say
- * the person and the day), so two people do not get the same order. NULL when no
- * exercise fits. Borrowed from list. */
+ * beats one given long ago, which beats one given lately. Among equals the choice follows
+ * spread (exercise_pick_spread): the same spread always picks the same one, other spreads
+ * others, so two people (or one person on two days) do not walk the list in the same
+ * order. NULL when no exercise fits. Borrowed from list. */
 const char *exercise_pick(const json_t *list, const char *topic, const char *const *recent,
                           size_t nrecent, uint64_t spread);
+
+/* The spread of a person (their store id) on a day (days since the epoch): well mixed,
+ * so no two pairs of small numbers share it (person 1 on day 2 is not person 2 on day 1).
+ * Cannot fail. */
+uint64_t exercise_pick_spread(int64_t person, int64_t day);
 
 #endif

@@ -71,11 +71,11 @@ int nudge_on_checked(store *s, int64_t person);
 
 /* Handles up to limit people whose nudge is due at or before now, earliest first: each
  * is sent (outbox row + sink) or skipped by the schedule's rules, and their next instant
- * is moved past now. Returns 1 when limit people were handled (more may be due: call
- * again, in a new transaction if you like), 0 when none are left, or SB_EDB/SB_ENOMEM
- * (roll back; nothing of the pass should be committed). */
-int nudge_run_due(store *s, const sb_dialogs *d, int64_t now, int limit, nudge_sink_fn sink,
-                  void *ctx);
+ * is moved past now. Sets *more to 1 when limit people were handled (more may be due: call
+ * again, in a new transaction if you like), to 0 when none are left. Returns SB_OK, or
+ * SB_EINVAL/SB_EDB/SB_ENOMEM (roll back; nothing of the pass should be committed). */
+int nudge_run_due(store *s, const sb_dialogs *d, int64_t now, int limit, int *more,
+                  nudge_sink_fn sink, void *ctx);
 
 /* The earliest due nudge instant of anyone, 0 when none. */
 int nudge_next_due(store *s, int64_t *due);

@@ -165,9 +165,10 @@ done:
     return rc;
 }
 
-int nudge_run_due(store *s, const sb_dialogs *d, int64_t now, int limit, nudge_sink_fn sink,
-                  void *ctx)
+int nudge_run_due(store *s, const sb_dialogs *d, int64_t now, int limit, int *more,
+                  nudge_sink_fn sink, void *ctx)
 {
+    *more = 0;
     if (!s || limit <= 0)
         return SB_EINVAL;
     due_list l = {0};
@@ -177,7 +178,7 @@ int nudge_run_due(store *s, const sb_dialogs *d, int64_t now, int limit, nudge_s
     for (size_t i = 0; i < l.n && rc == SB_OK; i++)
         rc = run_one(s, d, l.person[i], l.due[i], now, sink, ctx);
     if (rc == SB_OK)
-        rc = l.n == (size_t)limit ? 1 : 0;
+        *more = l.n == (size_t)limit;
     due_list_free(&l);
     return rc;
 }

@@ -111,11 +111,8 @@ static int measure(const char *path, long n, int64_t now)
         double t0 = now_s();
         rc = store_begin(s);
         int more = 1;
-        while (rc == SB_OK && more) {
-            more = nudge_run_due(s, d, now + 60, 64, count_sink, NULL);
-            if (more < 0)
-                rc = more;
-        }
+        while (rc == SB_OK && more)
+            rc = nudge_run_due(s, d, now + 60, 64, &more, count_sink, NULL);
         t[r] = now_s() - t0;
         store_rollback(s);
         due_count = queued;

@@ -59,12 +59,12 @@ static void names_follow_the_variable(void **state)
 {
     (void)state;
     char name[32];
-    assert_int_equal(service_credential_name("SECUREBASE_MATRIX_PASSWORD", name, sizeof name), 0);
+    assert_int_equal(service_credential_name("SECUREBASE_MATRIX_PASSWORD", name, sizeof name), SB_OK);
     assert_string_equal(name, "matrix-password");
-    assert_int_equal(service_credential_name("SECUREBASE_IRC_PASSWORD", name, sizeof name), 0);
+    assert_int_equal(service_credential_name("SECUREBASE_IRC_PASSWORD", name, sizeof name), SB_OK);
     assert_string_equal(name, "irc-password");
-    assert_int_equal(service_credential_name("HOME", name, sizeof name), -1);
-    assert_int_equal(service_credential_name("SECUREBASE_MATRIX_PASSWORD", name, 8), -1);
+    assert_int_equal(service_credential_name("HOME", name, sizeof name), SB_EINVAL);
+    assert_int_equal(service_credential_name("SECUREBASE_MATRIX_PASSWORD", name, 8), SB_EINVAL);
 }
 
 static void file_read_without_newline(void **state)
