@@ -10,7 +10,6 @@
 #include "understand.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +19,6 @@
 #define FOLD_PIECE 240 /* bytes folded at a time (normalize_fold reads at most NORM_INPUT_MAX) */
 #define WORD_MAX 64 /* bytes of a word looked up squeezed; longer ones only as written */
 #define CONCEPT_PREFIX "zq" /* a concept's token: "zq" and its name, a word no language has */
-#define CONCEPTS_MET 64 /* concepts of a text paired at most */
-#define PAIR_SPAN 3 /* words apart two concepts may be to make a pair (cross-validated: 3 over 0 and 5) */
 
 /* One word of a concept: borrowed from the concepts JSON the model holds a reference to. */
 typedef struct concept_word {
@@ -100,9 +97,6 @@ static char *with_concepts(const crisis_model *m, const char *text)
     sb_buf out = {0};
     int rc = sb_buf_append(&out, text, strlen(text));
     unsigned long long seen = 0;
-    /* concepts met, word by word, for the pairs */
-    unsigned at_concept[CONCEPTS_MET];
-    size_t at_word[CONCEPTS_MET], met = 0, word = 0;
     for (const char *p = text; rc == SB_OK && *p;) {
         size_t len = 0;
         while (p[len] && (((unsigned char)p[len] >= 0x80) || (p[len] >= 'a' && p[len] <= 'z') ||
@@ -135,27 +129,10 @@ static char *with_concepts(const crisis_model *m, const char *text)
             seen |= 1ULL << c->concept;
             rc = rc == SB_OK ? sb_buf_append(&out, " " CONCEPT_PREFIX, 3) : rc;
             rc = rc == SB_OK ? sb_buf_puts(&out, m->names[c->concept]) : rc;
-            if (met < CONCEPTS_MET) {
-                at_concept[met] = c->concept;
-                at_word[met++] = word;
-            }
         }
-        word += len > 0;
         p += len;
         p += *p != '\0';
     }
-    /* a token for each ordered pair of concepts within PAIR_SPAN words of each other
-     * ("want to just die", "going to take the pills"): the pair carries across the words
-     * between them, which the word bigrams do not */
-    for (size_t i = 0; rc == SB_OK && i < met; i++)
-        for (size_t j = i + 1; rc == SB_OK && j < met && at_word[j] - at_word[i] <= PAIR_SPAN; j++) {
-            if (at_concept[j] == at_concept[i])
-                continue;
-            char pair[96];
-            snprintf(pair, sizeof pair, " " CONCEPT_PREFIX "p%sq%s", m->names[at_concept[i]],
-                     m->names[at_concept[j]]);
-            rc = sb_buf_puts(&out, pair);
-        }
     if (rc != SB_OK) {
         free(out.data);
         return NULL;

@@ -37,9 +37,8 @@ json_t *crisis_model_examples(const json_t *safety, const json_t *chat);
 /* Trains a model on examples (category id -> [utterance, ...], with "none"), with cost c,
  * through the model cache of understand.h. concepts (crisis.json classifier "concepts":
  * concept -> [word, or prefix ending in *], in any language; NULL or empty for none) adds a
- * token for each concept a word of a message belongs to, and one for each ordered pair of
- * concepts a few words apart, in training and in guessing, so that what is learnt from one
- * language's words carries to another's; the model keeps a
+ * token for each concept a word of a message belongs to, in training and in guessing, so
+ * that what is learnt from one language's words carries to another's; the model keeps a
  * reference. Returns SB_OK with *out (free with
  * crisis_model_free), SB_EINVAL when examples lack "none" or a crisis category, SB_ENOMEM.
  * spellings is the set's spellings data (part of the cache key). */
