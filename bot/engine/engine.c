@@ -372,6 +372,7 @@ int step_is_bang(const char *s)
 static void direct_input(turn *t, int64_t gap, json_t *menu)
 {
     int idle = turn_top(t) == NULL;
+    char zone[64];
     const json_t *cmd = NULL;
     char *arg = NULL;
     route r;
@@ -412,6 +413,8 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         turn_say_data(t, "unknown");
     else if (idle)
         step_idle(t, gap);
+    else if ((cmd = route_zone_command(t, zone, sizeof zone)) != NULL)
+        step_command(t, cmd, zone); /* "Europe/Berlin" answers no question: the setting */
     else if (!arrive_returning(t, gap, 0) && !arrive_keep_opening(t) && !hear_aside(t) && !(hear_in_listening(t) && hear_interrupt(t)) &&
              !(flow_would_retry(t) && interrupt(t)))
         flow_answer(t);

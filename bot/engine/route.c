@@ -363,16 +363,25 @@ static int zone_shaped(const char *text)
     return *p == '\0' && run > 0 && parts >= 2 && parts <= 3;
 }
 
-int route_bare_zone(turn *t)
+const json_t *route_zone_command(turn *t, char *zone, size_t size)
 {
     const char *name = sb_json_str(understanding(t), "bare_zone");
-    if (!name || !command_named(t, name) || !zone_shaped(t->text))
-        return 0;
-    char zone[64];
+    const json_t *cmd = name ? command_named(t, name) : NULL;
+    if (!cmd || !zone_shaped(t->text))
+        return NULL;
     const char *s = t->text;
     while (*s == ' ')
         s++;
-    snprintf(zone, sizeof zone, "%.*s", (int)strcspn(s, " "), s);
+    snprintf(zone, size, "%.*s", (int)strcspn(s, " "), s);
+    return cmd;
+}
+
+int route_bare_zone(turn *t)
+{
+    char zone[64];
+    if (!route_zone_command(t, zone, sizeof zone))
+        return 0;
+    const char *name = sb_json_str(understanding(t), "bare_zone");
     offer(t, &name, 1, 1, zone);
     return 1;
 }

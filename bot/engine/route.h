@@ -62,6 +62,9 @@ int route_is_bare_time(turn *t);
 /* A message that is only a time-zone name ("Europe/Berlin"): offers understanding.json
  * "bare_zone" (the timezone command) with it, as route_bare_time does. */
 int route_bare_zone(turn *t);
+/* The bare_zone command when the whole message is a time-zone name (copied to zone), else
+ * NULL: while something waits, no answer looks like "Europe/Berlin", so it is the setting. */
+const json_t *route_zone_command(turn *t, char *zone, size_t size);
 
 /* Says understanding.json "heard" of intent, the line said back before its dialog starts
  * ("It sounds like you pulled away from someone recently..."); nothing when it has none. */
