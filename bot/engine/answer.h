@@ -69,6 +69,9 @@ int answer_names_feeling(turn *t);
 
 /* --- the small readings answer_kind.c shares with answer.c (hay: phrase form) --- */
 
+/* Bytes of hay taken by the longest phrase of list that hay starts with, at a word
+ * boundary; 0 for none. */
+size_t answer_longest_start(const json_t *list, const char *hay);
 /* Words of hay[0..len). */
 size_t answer_count_words(const char *hay, size_t len);
 /* Whether text as a whole (2) or its start (1) is a word of commands.json list name; 0, or

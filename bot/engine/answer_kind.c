@@ -21,7 +21,7 @@ size_t answer_laugh_len(const sb_dialogs *d, const char *text)
 
 /* Bytes of hay (phrase form) taken by the longest phrase of list that hay starts with, at a
  * word boundary; 0 for none. */
-static size_t longest_start(const json_t *list, const char *hay)
+size_t answer_longest_start(const json_t *list, const char *hay)
 {
     size_t best = 0, i;
     json_t *p;
@@ -56,7 +56,7 @@ static int covered(const json_t *a, const json_t *b, const char *hay)
 {
     int from_a = 0; /* "yeah" or "honestly" alone is no shrug: a hedge needs company */
     while (*hay) {
-        size_t n = longest_start(a, hay), m = longest_start(b, hay);
+        size_t n = answer_longest_start(a, hay), m = answer_longest_start(b, hay);
         size_t k = n > m ? n : m;
         if (k == 0)
             return 0;
@@ -87,12 +87,12 @@ int answer_kind_of(const sb_dialogs *d, const char *text)
         return SB_ENOMEM;
     int kind = ANSWER_PLAIN;
     size_t words = answer_count_words(hay, strlen(hay));
-    size_t q = longest_start(json_object_get(r, "questions"), hay);
+    size_t q = answer_longest_start(json_object_get(r, "questions"), hay);
     int question = q && (hay[q] == '\0' || memchr(hay, ' ', q));
-    size_t p = longest_start(json_object_get(r, "pushback"), hay);
+    size_t p = answer_longest_start(json_object_get(r, "pushback"), hay);
     if (!p) { /* "no you don't get it", "nah, drop it": pushback after a "no" */
-        size_t no = longest_start(json_object_get(r, "no"), hay);
-        size_t more = no && hay[no] == ' ' ? longest_start(json_object_get(r, "pushback"), hay + no + 1) : 0;
+        size_t no = answer_longest_start(json_object_get(r, "no"), hay);
+        size_t more = no && hay[no] == ' ' ? answer_longest_start(json_object_get(r, "pushback"), hay + no + 1) : 0;
         p = more ? no + 1 + more : 0;
     }
     if (question && json_object_get(r, "question_reply"))
@@ -131,7 +131,7 @@ int answer_is_question(const sb_dialogs *d, const char *text)
     char *hay = text_norm_phrase(text ? text + start : "");
     if (!hay)
         return SB_ENOMEM;
-    int yes = longest_start(json_object_get(r, "question_starts"), hay) > 0;
+    int yes = answer_longest_start(json_object_get(r, "question_starts"), hay) > 0;
     size_t len = text ? strlen(text) : 0;
     while (len > 0 && strchr(" \t\r\n", text[len - 1]))
         len--;
@@ -154,7 +154,7 @@ int answer_starts_correction(const json_t *r, const char *text)
     char *hay = text_norm_phrase(text);
     if (!hay)
         return SB_ENOMEM;
-    int yes = longest_start(json_object_get(r, "correction_starts"), hay) > 0;
+    int yes = answer_longest_start(json_object_get(r, "correction_starts"), hay) > 0;
     free(hay);
     return yes;
 }

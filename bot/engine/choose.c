@@ -198,14 +198,11 @@ static int closes_in_passing(turn *t, const json_t *frame, const json_t *st, siz
     int kind = answer_kind_of(t->d, more);
     if (kind == ANSWER_PUSHBACK || kind == ANSWER_QUESTION || answer_is_question(t->d, more) == 1)
         return 1;
-    size_t words = 0;
-    for (const char *p = more; *p;) {
-        while (*p == ' ' || *p == ',' || *p == '.')
-            p++;
-        words += *p != '\0';
-        while (*p && *p != ' ')
-            p++;
-    }
+    char *hay = text_norm_phrase(more);
+    if (!hay)
+        turn_fail(t, SB_ENOMEM);
+    size_t words = hay ? answer_count_words(hay, strlen(hay)) : 0;
+    free(hay);
     return words >= PASSING_REST_WORDS;
 }
 

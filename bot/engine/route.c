@@ -309,17 +309,7 @@ static int asks(turn *t)
     char *hay = json_array_size(starts) ? text_norm_phrase(t->text) : NULL;
     if (!hay)
         return json_array_size(starts) ? SB_ENOMEM : 0;
-    size_t i;
-    json_t *p;
-    int yes = 0;
-    json_array_foreach(starts, i, p) {
-        char needle[128];
-        const char *s = json_string_value(p);
-        size_t n = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;
-        if (n != (size_t)-1 && n > 0 && strncmp(hay, needle, n) == 0 &&
-            (hay[n] == '\0' || hay[n] == ' '))
-            yes = 1;
-    }
+    int yes = answer_longest_start(starts, hay) > 0;
     free(hay);
     return yes;
 }
