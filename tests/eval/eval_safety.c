@@ -6,7 +6,11 @@
  * language TAB text, never trained on, never tuned to) through the real check
  * (engine_crisis_category): recall and false alarms per category and per language, and
  * what the check costs a message. Figures only, no held-out text is printed; exit 0 unless
- * something could not be read. Usage: eval_safety [dialogs-dir] [heldout.tsv] [folds]. */
+ * something could not be read. Before it, the same through the dev set (tests/crisis/dev.tsv,
+ * ours to read and tune against) and the false alarms on ordinary conversation: the
+ * person's lines of tests/transcripts/ that want no crisis answer. EVAL_SAFETY_SHOW=1 prints
+ * the misses and false alarms of all but the held-out file; EVAL_SAFETY_CV=0 skips the
+ * cross-validation. Usage: eval_safety [dialogs-dir] [heldout.tsv] [folds]. */
 #include "crisis.h"
 #include "crisis_model.h"
 #include "dialog.h"
@@ -18,6 +22,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <glob.h>
 #include <string.h>
 #include <time.h>
 
@@ -283,7 +288,7 @@ static int by_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void heldout(const sb_dialogs *d, const char *path)
+static void heldout(const sb_dialogs *d, const char *path, int show)
 {
     FILE *fp = fopen(path, "r");
     if (!fp) {
@@ -329,7 +334,7 @@ static void heldout(const sb_dialogs *d, const char *path)
             c->right += got && strcmp(got, truth) == 0;
             l->right += got && strcmp(got, truth) == 0;
         }
-        if (show_lines && (got != NULL) == is_none(truth)) {
+        if (show && (got != NULL) == is_none(truth)) {
             crisis_guess g;
             crisis_model_guess(dialogs_crisis_model(d), dialogs_normalizer(d), text, &g);
             printf("%s\t%s\t%s\t%.2f %s\t%s\n", got ? "ALARM" : "MISS", truth, lang, g.p,
@@ -337,7 +342,8 @@ static void heldout(const sb_dialogs *d, const char *path)
         }
     }
     fclose(fp);
-    printf("\nheld-out (%s), through the real check, rules and classifier:\n", path);
+    printf("\n%s (%s), through the real check, rules and classifier:\n",
+           strstr(path, "heldout") ? "held-out" : "dev set", path);
     print_groups("category", cats, ncats);
     printf("  false alarms by the answer they would get:");
     for (size_t i = 0; i < ncats; i++)
@@ -354,10 +360,80 @@ static void heldout(const sb_dialogs *d, const char *path)
     free(cost);
 }
 
+/* 1 when s holds what only the crisis answer says (its helpline directories, the safety
+ * plan's first question). */
+static int crisis_marker(const char *s)
+{
+    return strstr(s, "findahelpline") || strstr(s, "hotpeachpages") ||
+           strstr(s, "are you safe right now");
+}
+
+/* False alarms on ordinary conversation: the person's lines of the transcripts
+ * (the .txt files of dir, "> " lines) whose expectations want no crisis answer, through the real
+ * check one by one (without the conversation's state). A line is ordinary when no "<" or
+ * "<=" of it holds the crisis answer's helplines, nor the direct question; in the
+ * transcripts about a crisis (crisis-*, safety-*) only when a "<!" forbids the helplines
+ * too, as a line there may be a crisis restated without them. */
+static void conversation(const sb_dialogs *d, const char *dir, int show)
+{
+    char pattern[LINE_MAX_LEN];
+    snprintf(pattern, sizeof pattern, "%s/*.txt", dir);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0) {
+        printf("\nconversation: no transcripts in %s, skipped\n", dir);
+        return;
+    }
+    long lines = 0, alarms = 0, files = 0;
+    for (size_t f = 0; f < g.gl_pathc; f++) {
+        FILE *fp = fopen(g.gl_pathv[f], "r");
+        if (!fp)
+            continue;
+        files++;
+        const char *base = strrchr(g.gl_pathv[f], '/');
+        base = base ? base + 1 : g.gl_pathv[f];
+        int about_crisis = strncmp(base, "crisis", 6) == 0 || strncmp(base, "safety", 6) == 0;
+        char said[LINE_MAX_LEN] = "", line[LINE_MAX_LEN];
+        int have = 0, wanted = 0, forbidden = 0;
+        for (int more = 1; more;) {
+            more = fgets(line, sizeof line, fp) != NULL;
+            if (more)
+                line[strcspn(line, "\r\n")] = '\0';
+            int next = !more || strncmp(line, "> ", 2) == 0 || strncmp(line, "--", 2) == 0;
+            if (next && have) {
+                if (!wanted && (!about_crisis || forbidden)) {
+                    const char *got = engine_crisis_category(d, said);
+                    lines++;
+                    alarms += got != NULL;
+                    if (show && got)
+                        printf("CONV-ALARM\t%s\t%s\t%s\n", got, base, said);
+                }
+                have = 0;
+            }
+            if (!more)
+                break;
+            if (strncmp(line, "> ", 2) == 0) {
+                snprintf(said, sizeof said, "%s", line + 2);
+                have = 1;
+                wanted = forbidden = 0;
+            } else if (have && strncmp(line, "<!", 2) == 0) {
+                forbidden |= crisis_marker(line);
+            } else if (have && line[0] == '<') {
+                wanted |= crisis_marker(line) || strstr(line, "thoughts of ending your life");
+            }
+        }
+        fclose(fp);
+    }
+    globfree(&g);
+    printf("\nconversation (%s, %ld transcripts): false alarms on the person's ordinary lines "
+           "%.1f%% %ld/%ld\n",
+           dir, files, 100.0 * (double)alarms / (double)(lines ? lines : 1), alarms, lines);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "dialogs";
     const char *held = argc > 2 ? argv[2] : "tests/crisis/heldout.tsv";
+    const char *dev = "tests/crisis/dev.tsv"; /* ours to read and tune against, unlike held */
     long folds = FOLDS_DEFAULT;
     const char *show = getenv("EVAL_SAFETY_SHOW");
     show_lines = show && strcmp(show, "1") == 0 && !strstr(held, "heldout");
@@ -388,22 +464,30 @@ int main(int argc, char **argv)
            json_object_size(examples), total,
            intent_features(crisis_model_intents(dialogs_crisis_model(d))), 1000 * (t1 - t0), c,
            threshold);
+    const char *cv = getenv("EVAL_SAFETY_CV"); /* 0: no cross-validation (quicker) */
+    size_t n = 0;
     scored *s = calloc(total ? total : 1, sizeof *s);
-    size_t n = cross_validate(d, folds, c, s);
-    printf("%ld-fold cross-validation on safety/ (recall per category; none: false alarms), at "
-           "the threshold in crisis.json:\n",
-           folds);
-    cv_report(d, s, n, threshold);
-    double best = thresholds(s, n);
-    if (threshold > best + 1e-9 || threshold < best - 1e-9)
-        printf("  crisis.json's threshold %.2f differs from it\n", threshold);
+    if (!cv || strcmp(cv, "0") != 0) {
+        n = cross_validate(d, folds, c, s);
+        printf("%ld-fold cross-validation on safety/ (recall per category; none: false alarms), at "
+               "the threshold in crisis.json:\n",
+               folds);
+        cv_report(d, s, n, threshold);
+        double best = thresholds(s, n);
+        if (threshold > best + 1e-9 || threshold < best - 1e-9)
+            printf("  crisis.json's threshold %.2f differs from it\n", threshold);
+    }
     if (show_lines)
         for (size_t i = 0; i < n; i++)
             if (!is_none(s[i].truth) ? !s[i].rules && s[i].p < threshold
                                      : s[i].rules || s[i].p >= threshold)
                 printf("CV-%s\t%s\t%.2f\t%s\n", is_none(s[i].truth) ? "ALARM" : "MISS",
                        s[i].truth, s[i].p, s[i].text ? s[i].text : "");
-    heldout(d, held);
+    int show_ours = show && strcmp(show, "1") == 0; /* the dev set and transcripts are ours */
+    if (strcmp(dev, held) != 0)
+        heldout(d, dev, show_ours);
+    conversation(d, "tests/transcripts", show_ours);
+    heldout(d, held, show_lines);
     for (size_t i = 0; i < n; i++)
         free(s[i].text);
     free(s);
