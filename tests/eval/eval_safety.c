@@ -10,7 +10,8 @@
  * ours to read and tune against) and the false alarms on ordinary conversation: the
  * person's lines of tests/transcripts/ that want no crisis answer. EVAL_SAFETY_SHOW=1 prints
  * the misses and false alarms of all but the held-out file; EVAL_SAFETY_CV=0 skips the
- * cross-validation. Usage: eval_safety [dialogs-dir] [heldout.tsv] [folds]. */
+ * cross-validation; EVAL_SAFETY_THRESHOLD=0.65 tries another threshold than crisis.json's.
+ * Usage: eval_safety [dialogs-dir] [heldout.tsv] [folds]. */
 #include "crisis.h"
 #include "crisis_model.h"
 #include "dialog.h"
@@ -448,6 +449,9 @@ int main(int argc, char **argv)
     double t1 = now_s();
     const json_t *examples = dialogs_safety_examples(d);
     const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
+    const char *over = getenv("EVAL_SAFETY_THRESHOLD"); /* another threshold to try */
+    if (over && atof(over) > 0 && atof(over) < 1)
+        json_object_set_new((json_t *)classifier, "threshold", json_real(atof(over)));
     double threshold = json_number_value(json_object_get(classifier, "threshold"));
     double c = json_number_value(json_object_get(classifier, "cost"));
     if (c <= 0)
@@ -481,8 +485,8 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n; i++)
             if (!is_none(s[i].truth) ? !s[i].rules && s[i].p < threshold
                                      : s[i].rules || s[i].p >= threshold)
-                printf("CV-%s\t%s\t%.2f\t%s\n", is_none(s[i].truth) ? "ALARM" : "MISS",
-                       s[i].truth, s[i].p, s[i].text ? s[i].text : "");
+                printf("CV-%s\t%s\t%.2f%s\t%s\n", is_none(s[i].truth) ? "ALARM" : "MISS",
+                       s[i].truth, s[i].p, s[i].rules ? " rules" : "", s[i].text ? s[i].text : "");
     int show_ours = show && strcmp(show, "1") == 0; /* the dev set and transcripts are ours */
     if (strcmp(dev, held) != 0)
         heldout(d, dev, show_ours);
