@@ -356,8 +356,8 @@ static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t
                     json_number_value(unclear) > 1))
         validate_problem(v, f, "-", "classifier: unclear must be a number from threshold to 1");
     const json_t *concepts = json_object_get(k, "concepts");
-    if (concepts && (!json_is_object(concepts) || json_object_size(concepts) > 64))
-        validate_problem(v, f, "-", "classifier: concepts must be an object of at most 64 lists");
+    if (concepts && (!json_is_object(concepts) || json_object_size(concepts) > 128))
+        validate_problem(v, f, "-", "classifier: concepts must be an object of at most 128 lists");
     const char *name;
     const json_t *words;
     json_object_foreach((json_t *)concepts, name, words) {

@@ -15,7 +15,7 @@
 
 #define CLASSES_MAX 32 /* categories and none */
 
-#define CONCEPTS_MAX 64 /* concepts of crisis.json classifier "concepts" looked at */
+#define CONCEPTS_MAX 128 /* concepts of crisis.json classifier "concepts" looked at */
 #define FOLD_PIECE 240 /* bytes folded at a time (normalize_fold reads at most NORM_INPUT_MAX) */
 #define WORD_MAX 64 /* bytes of a word looked up squeezed; longer ones only as written */
 #define CONCEPT_PREFIX "zq" /* a concept's token: "zq" and its name, a word no language has */
@@ -96,7 +96,7 @@ static char *with_concepts(const crisis_model *m, const char *text)
 {
     sb_buf out = {0};
     int rc = sb_buf_append(&out, text, strlen(text));
-    unsigned long long seen = 0;
+    unsigned char seen[CONCEPTS_MAX / 8] = {0}; /* a bit per concept already added */
     for (const char *p = text; rc == SB_OK && *p;) {
         size_t len = 0;
         while (p[len] && (((unsigned char)p[len] >= 0x80) || (p[len] >= 'a' && p[len] <= 'z') ||
@@ -118,7 +118,7 @@ static char *with_concepts(const crisis_model *m, const char *text)
         unsigned char first = (unsigned char)*p;
         for (uint32_t k = len ? m->by_first[first] : 0; len && k < m->by_first[first + 1]; k++) {
             const concept_word *c = &m->words[m->order[k]];
-            if (seen & (1ULL << c->concept))
+            if (seen[c->concept / 8] & (1u << (c->concept % 8)))
                 continue;
             int as_written = len >= c->len && (c->prefix || len == c->len) &&
                              memcmp(p, c->word, c->len) == 0;
@@ -126,7 +126,7 @@ static char *with_concepts(const crisis_model *m, const char *text)
                               memcmp(squeezed, c->word, c->len) == 0;
             if (!as_written && !as_squeezed)
                 continue;
-            seen |= 1ULL << c->concept;
+            seen[c->concept / 8] |= (unsigned char)(1u << (c->concept % 8));
             rc = rc == SB_OK ? sb_buf_append(&out, " " CONCEPT_PREFIX, 3) : rc;
             rc = rc == SB_OK ? sb_buf_puts(&out, m->names[c->concept]) : rc;
         }
