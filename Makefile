@@ -73,7 +73,7 @@ build/asan/%.o: %.c $(HDRS) | $(DEPS)
 build/asan/securebase: $(ASAN_OBJ) build/asan/bot/core/main.o
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS)
 
-build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) | $(TEST_DEPS)
+build/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ASAN_OBJ) | $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< $(ASAN_OBJ) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 

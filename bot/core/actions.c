@@ -444,6 +444,10 @@ int actions_apply(action_ctx *a, const sb_step *step)
         case SB_FX_CHECKED:
             rc = nudge_on_checked(a->store, a->person);
             break;
+        case SB_FX_SAY:
+            if (e->value)
+                rc = sb_buf_paragraph(a->reply, e->value);
+            break;
         }
     }
     return rc != SB_OK ? rc : a->rc;

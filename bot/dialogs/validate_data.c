@@ -186,7 +186,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "first_text_waiting", "first_text_more", "group_continue", "listen", "fallback_again",
                                          "answer_words",
                                          "closing_words", "closing", "set_aside", "return",
-                                         "return_dropped", "thinking_words", "retry_thinking", NULL};
+                                         "return_dropped", "thinking_words", "retry_thinking", "retry_number", NULL};
     validate_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
@@ -212,7 +212,7 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
     static const char *const texts[] = {"skip",        "yes_no_text",   "retry_again",
                                         "retry_again_rating", "retry_leave", "first_command",
                                         "first_text",  "first_text_waiting", "first_text_more", "group_continue",
-                                        "fallback_again", "closing", "set_aside", "retry_thinking", NULL};
+                                        "fallback_again", "closing", "set_aside", "retry_thinking", "retry_number", NULL};
     for (size_t i = 0; texts[i]; i++)
         if (json_object_get(c, texts[i]))
             validate_texts(v, f, "-", texts[i], json_object_get(c, texts[i]), user_vars, NULL);

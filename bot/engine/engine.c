@@ -147,8 +147,10 @@ void step_command(turn *t, const json_t *cmd, const char *arg)
     }
     if (action && strcmp(action, "exercise") == 0)
         let_go_welcome(t);
-    char clock[16]; /* "nudge me at 8am": the time in it (commands.json "argument_time") */
-    if (arg && match_time(cmd, arg, clock, sizeof clock))
+    /* "nudge me at 8am": the time in it (commands.json "argument_time"); a phrase matched
+     * anywhere ("remind me every day at 7:30") leaves no argument: the time is in the text */
+    char clock[16];
+    if (match_time(cmd, arg ? arg : t->text, clock, sizeof clock))
         arg = clock;
     if (action)
         turn_effect(t, SB_FX_ACTION, action, arg, 0);
@@ -260,17 +262,48 @@ static int let_go_welcome(turn *t)
     return 1;
 }
 
-/* 1 when what waits is only a where-to-start menu: the welcome's closing one (consent
- * answered) or a dialog marked "opener" (hello's). */
-static int where_to_start(turn *t)
+/* 1 when what waits on top is a menu that opens a conversation: the welcome's (consent
+ * answered) or one marked "opener" (hello's). */
+static int opening_menu(turn *t)
 {
     const char *top = sb_json_str(turn_top(t), "dialog");
     const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
-    if (!top || json_array_size(turn_stack(t)) != 1)
+    if (!top)
         return 0;
     if (first && strcmp(top, first) == 0)
         return !flow_waits_consequence(t);
     return json_is_true(json_object_get(dialogs_dialog(t->d, top), "opener"));
+}
+
+/* 1 when what waits is only a where-to-start menu: the welcome's closing one (consent
+ * answered) or a dialog marked "opener" (hello's). */
+static int where_to_start(turn *t)
+{
+    return json_array_size(turn_stack(t)) == 1 && opening_menu(t);
+}
+
+/* After an action taken while a dialog's question waits ("progress" at "Shall we find
+ * yours?"): the question is asked again (commands.json "resume"), so a "thanks" after the
+ * action is not taken unseen as its answer. Only after an action (the router says its
+ * reply, after the engine's); not at an exercise step (its "next" always waits) nor a
+ * where-to-start menu; not when the action changed or starts what waits. */
+static void ask_again_after(turn *t, const json_t *cmd, const json_t *before, size_t depth)
+{
+    json_t *top = turn_top(t);
+    const char *action = sb_json_str(cmd, "action");
+    if (t->rc != SB_OK || !top || top != before || json_array_size(turn_stack(t)) != depth ||
+        !json_object_get(top, "dialog") || opening_menu(t) || sb_json_str(cmd, "dialog") ||
+        !action || strcmp(action, "where") == 0 || strcmp(action, "stop") == 0 ||
+        strcmp(action, "exercise") == 0) /* an exercise starts on top: nothing to go back to */
+        return;
+    size_t said = t->nreplies;
+    flow_resume(t);
+    /* said after the action's own reply, which the router adds after these */
+    for (size_t i = said; i < t->nreplies; i++) {
+        turn_effect(t, SB_FX_SAY, NULL, t->replies[i], 0);
+        free(t->replies[i]);
+    }
+    t->nreplies = said;
 }
 
 /* Says commands.json "set_aside" when a dialog waits: something starts on top of it and it
@@ -323,10 +356,13 @@ static int interrupt(turn *t)
     int rc = step_command_of(t, MATCH_IDLE, &cmd, &arg);
     const char *dialog = sb_json_str(cmd, "dialog");
     if (rc == 1 && !(dialog && top && strcmp(dialog, top) == 0)) {
+        const json_t *waits = turn_top(t);
+        size_t depth = json_array_size(turn_stack(t));
         if (dialog)
             step_set_aside(t);
         step_command(t, cmd, arg);
         free(arg);
+        ask_again_after(t, cmd, waits, depth);
         return 1;
     }
     free(arg);
@@ -352,11 +388,16 @@ static int interrupt(turn *t)
     size_t before = t->nreplies;
     if (route_interrupt(t, &r)) {
         size_t said = t->nreplies;
-        if (r.dialog || sb_json_str(r.command, "dialog"))
+        int starts = r.dialog || sb_json_str(r.command, "dialog");
+        const json_t *waits = turn_top(t);
+        size_t depth = json_array_size(turn_stack(t));
+        if (starts)
             step_set_aside(t); /* an action ("nudge") leaves the question as it was */
         if (t->nreplies > said) /* said first: the line heard then belongs to what starts */
             turn_reply_move_last(t, before);
         step_start(t, &r, -1);
+        if (!starts)
+            ask_again_after(t, r.command, waits, depth);
         return 1;
     }
     return hear_listen(t);
@@ -403,10 +444,14 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         if (rc == 1 && !arg)
             rc = 0;
     }
+    const json_t *waits = turn_top(t);
+    size_t depth = json_array_size(turn_stack(t));
     if (rc < 0)
         turn_fail(t, rc);
-    else if (rc == 1)
+    else if (rc == 1) {
         arrive_command(t, cmd, arg, gap);
+        ask_again_after(t, cmd, waits, depth);
+    }
     else if (menu && route_menu_answer(t, menu, &r))
         step_start(t, &r, gap);
     else if (step_is_bang(t->text))
@@ -414,7 +459,10 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
     else if (idle)
         step_idle(t, gap);
     else if ((cmd = route_zone_command(t, zone, sizeof zone)) != NULL)
+    {
         step_command(t, cmd, zone); /* "Europe/Berlin" answers no question: the setting */
+        ask_again_after(t, cmd, waits, depth);
+    }
     else if (!arrive_returning(t, gap, 0) && !arrive_keep_opening(t) && !hear_aside(t) && !(hear_in_listening(t) && hear_interrupt(t)) &&
              !(flow_would_retry(t) && interrupt(t)))
         flow_answer(t);

@@ -25,8 +25,10 @@ typedef enum sb_effect_kind {
                              check on how the person is */
     SB_FX_CHECKED,        /* the person was asked how they are after a crisis: the next
                              nudge needn't ask again */
-    SB_FX_EXERCISE_STOPPED /* key: exercise id; left before its last step (stop, another
+    SB_FX_EXERCISE_STOPPED, /* key: exercise id; left before its last step (stop, another
                               exercise, a crisis): no nudge or follow-up refers to it */
+    SB_FX_SAY              /* value: Markdown said after what the actions before it said
+                              (the waiting question asked again after "progress") */
 } sb_effect_kind;
 
 typedef struct sb_effect {

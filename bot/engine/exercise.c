@@ -302,10 +302,35 @@ static int is_flow_word(turn *t, const char *name, int anywhere)
  * "another_words": this one is stopped and the router gives a different one), "this is
  * hard" (flow "hard_words": "hard", which offers slower, another or stopping), or any other
  * comment (flow "comment"). Without those texts in the set, the hint again. */
+/* What the person says at a step ("it felt like relief and then guilt") is theirs to keep:
+ * journaled under the exercise's title (with consent), and a feeling named in it is said
+ * back (flow "comment_feeling"), else the flow's "comment". */
+static void comment(turn *t, json_t *frame)
+{
+    const json_t *x = exercise_find(t->d, json_string_value(json_object_get(frame, "exercise")));
+    const char *title = json_string_value(json_object_get(x, "title"));
+    turn_journal(t, frame, title ? title : "", t->text);
+    const json_t *r = dialogs_data(t->d, "reflection");
+    char *echo = NULL, *feeling = NULL;
+    if (r && reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
+        turn_fail(t, SB_ENOMEM);
+    const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
+    if (feeling && json_object_get(flow, "comment_feeling")) {
+        json_t *vars = json_pack("{s:s}", "feeling", feeling);
+        if (!vars)
+            turn_fail(t, SB_ENOMEM);
+        say_flow_vars(t, "comment_feeling", vars);
+        json_decref(vars);
+    } else {
+        say_flow(t, "comment");
+    }
+    free(echo);
+    free(feeling);
+}
+
 static void step_comment(turn *t, json_t *frame)
 {
     const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
-    (void)frame;
     if (json_object_get(flow, "another") && is_flow_word(t, "another_words", 0)) {
         say_flow(t, "another");
         json_decref(turn_pop(t)); /* engine.c notes it as stopped */
@@ -317,7 +342,7 @@ static void step_comment(turn *t, json_t *frame)
         return;
     }
     if (json_object_get(flow, "comment") && !text_is_blank(t->text)) {
-        say_flow(t, "comment");
+        comment(t, frame);
         return;
     }
     say_flow(t, "hint");

@@ -189,6 +189,22 @@ void flow_resume(turn *t)
         flow_resay(t);
 }
 
+/* The whole message a number ("5", " 12. "): a choice by number that is not one of those
+ * offered (a number in range was matched before this is asked). */
+static int bare_number(const char *text)
+{
+    size_t digits = 0;
+    while (*text == ' ')
+        text++;
+    while (*text >= '0' && *text <= '9')
+        text++, digits++;
+    if (*text == '.' || *text == ')')
+        text++;
+    while (*text == ' ')
+        text++;
+    return digits > 0 && *text == '\0';
+}
+
 void flow_missed(turn *t, json_t *frame, const json_t *st)
 {
     const json_t *commands = dialogs_data(t->d, "commands");
@@ -204,6 +220,12 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     if (thinking == 2 && json_object_get(commands, "retry_thinking")) {
         flow_say_with_choices(t, st, turn_render(t, "commands/retry_thinking",
                                             json_object_get(commands, "retry_thinking"), NULL));
+        return;
+    }
+    /* "5" where two choices are offered: an answer, only not one of these; no miss */
+    const json_t *wrong_number = json_object_get(commands, "retry_number");
+    if (wrong_number && strcmp(flow_expect_of(st), "choice") == 0 && bare_number(t->text)) {
+        flow_say_with_choices(t, st, turn_render(t, "commands/retry_number", wrong_number, NULL));
         return;
     }
     json_int_t misses = json_integer_value(json_object_get(frame, "misses")) + 1;

@@ -34,7 +34,7 @@ typedef struct exchange {
 /* "S(consent=yes) R(trust:4) J(prompt=text) G(id) D(id) A(journal=arg) C X(id)" */
 static inline void fx_string(const sb_step *s, char *buf, size_t cap)
 {
-    static const char letters[] = {'J', 'R', 'S', 'G', 'D', 'A', 'C', 'K', 'X'};
+    static const char letters[] = {'J', 'R', 'S', 'G', 'D', 'A', 'C', 'K', 'X', 'Y'};
     size_t len = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < s->neffects && len < cap; i++) {

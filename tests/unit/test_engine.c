@@ -269,12 +269,18 @@ static const exchange command_words_and_arguments[] = {
 /* While a dialog waits, a command word with an argument interrupts like the bare word:
  * "exercise body" / "exercise list" anywhere (a topic is checked), "journal ..." or
  * "nudge ..." when the answer fits nothing the state or exercise step asks. In a text
- * state "journal ..." stays an answer. The dialog waits on after an action. */
+ * state "journal ..." stays an answer. The dialog waits on after an action, asked again
+ * after the action's reply. */
 static const exchange command_arguments_while_waiting[] = {
     CONSENT,
     {"pattern", {"INTRO"}, NULL, 0, 0},
-    {"journal I hate this", {"~RETRY"}, "A(journal=I hate this)", 0, 0},
-    {"nudge 08:30", {"NUDGE noted.", "~RETRY"}, "A(nudge=08:30)", 0, 0},
+    /* asked again after the action's own reply (SB_FX_SAY after it) */
+    {"journal I hate this", {"~RETRY"},
+     "A(journal=I hate this) Y(=RESUME where were we?) Y(=INTRO Shall we look at when you pull away?\n\n"
+     "1. Yes, let's start\n2. Not now)", 0, 0},
+    {"nudge 08:30", {"NUDGE noted.", "~RETRY"},
+     "A(nudge=08:30) Y(=RESUME where were we?) Y(=INTRO2 Want to look at the moments you withdraw?\n\n"
+     "1. Yes, let's start\n2. Not now)", 0, 0},
     {"exercise body", {"~RETRY"}, "A(exercise=body)", 0, 0},
     {"exercise list", {"~RETRY"}, "A(exercise=list)", 0, 0},
     {"exercise ideas please", {"RETRY"}, NULL, 0, 0}, /* no topic: no command */
