@@ -42,28 +42,47 @@ static void command_or_fallback(turn *t, int greeting)
     free(arg);
 }
 
-/* Someone comes back after a quiet spell (FOLLOWUP_GAP) while a dialog question was left
- * waiting: it is never silently resumed. An answer that plainly fits a waiting menu or
+/* Someone comes back after a quiet spell (FOLLOWUP_GAP) while a dialog question or an
+ * exercise step was left waiting: it is never silently resumed. An answer that plainly fits a waiting menu or
  * rating goes on as usual. A greeting or a few words get commands.json "return" (the
  * welcome-back dialog: pick it up, or start fresh), naming what was left open; a message
  * of its own is what matters now: "return_dropped" names what is let go, and the message
  * is read as if nothing waited. Returns 1 when it did one of those. */
-int arrive_returning(turn *t, int64_t gap, int greeting)
+/* The title of what waits on top that a returning person is asked about: a dialog at a
+ * question (not the welcome-back one, not a safety plan) whose answer would not plainly
+ * fit, or an exercise left at a step (a next word goes on with it). NULL for nothing. */
+static const char *left_open(turn *t, const json_t *top, const char *back, int greeting)
 {
-    const json_t *commands = dialogs_data(t->d, "commands");
-    const char *back = sb_json_str(commands, "return");
-    json_t *top = turn_top(t);
     const char *id = sb_json_str(top, "dialog");
-    if (gap < FOLLOWUP_GAP || !id || !back || !dialogs_dialog(t->d, back) ||
-        strcmp(id, back) == 0 || safety_is_plan(t->d, id))
-        return 0;
+    if (!id) { /* a greeting hears the step it is at instead (greet) */
+        if (!top || json_object_get(top, "followup") || json_is_true(json_object_get(top, "how")) ||
+            greeting || !exercise_would_retry(t, top))
+            return NULL;
+        return sb_json_str(exercise_find(t->d, sb_json_str(top, "exercise")), "title");
+    }
+    if (strcmp(id, back) == 0 || safety_is_plan(t->d, id))
+        return NULL;
     const json_t *dialog = dialogs_dialog(t->d, id);
     const json_t *st = json_object_get(json_object_get(dialog, "states"), sb_json_str(top, "state"));
     const char *expect = sb_json_str(st, "expect");
     int text = json_object_get(top, "reflect") || (expect && strcmp(expect, "text") == 0);
     if (!greeting && !text && !flow_would_retry(t))
+        return NULL;
+    return sb_json_str(dialog, "title") ? sb_json_str(dialog, "title") : id;
+}
+
+int arrive_returning(turn *t, int64_t gap, int greeting)
+{
+    const json_t *commands = dialogs_data(t->d, "commands");
+    const char *back = sb_json_str(commands, "return");
+    json_t *top = turn_top(t);
+    if (gap < FOLLOWUP_GAP || !top || !back || !dialogs_dialog(t->d, back))
         return 0;
-    const char *title = sb_json_str(dialog, "title") ? sb_json_str(dialog, "title") : id;
+    const char *title = left_open(t, top, back, greeting);
+    if (!title)
+        return 0;
+    const char *id = sb_json_str(top, "dialog");
+    const json_t *dialog = id ? dialogs_dialog(t->d, id) : NULL;
     long words = step_words(t->text);
     if (words < 0) {
         turn_fail(t, SB_ENOMEM);
@@ -81,7 +100,7 @@ int arrive_returning(turn *t, int64_t gap, int greeting)
         return 1;
     }
     const char *listen_id = sb_json_str(commands, "listen");
-    if ((listen_id && strcmp(id, listen_id) == 0) ||
+    if ((listen_id && id && strcmp(id, listen_id) == 0) ||
         json_is_true(json_object_get(dialog, "opener"))) {
         /* listening days ago, or hello's menu, is nothing to "pick up": today starts fresh */
         flow_reset(t);
@@ -116,7 +135,7 @@ static int greet(turn *t, int64_t gap)
         return gap >= FOLLOWUP_GAP && followup_ask(t);
     if (json_object_get(top, "dialog"))
         return arrive_returning(t, gap, 1);
-    exercise_where(t, top);
+    exercise_where(t, top); /* which step, and how to go on or leave it */
     return 1;
 }
 
