@@ -206,12 +206,91 @@ static int closes_in_passing(turn *t, const json_t *frame, const json_t *st, siz
     return words >= PASSING_REST_WORDS;
 }
 
+#define OTHERWISE_MIN_WORDS 2 /* words of another choice's phrase that outweigh an opening word */
+
+/* 1 when the word before byte at of hay (phrase form) is one of reflection.json "negations". */
+static int negated(turn *t, const char *hay, long at)
+{
+    long end = at;
+    while (end > 0 && hay[end - 1] == ' ')
+        end--;
+    long start = end;
+    while (start > 0 && hay[start - 1] != ' ')
+        start--;
+    if (end == start)
+        return 0;
+    size_t i;
+    const json_t *w;
+    json_array_foreach(json_object_get(dialogs_data(t->d, "reflection"), "negations"), i, w) {
+        char neg[64];
+        size_t n = json_is_string(w) ? text_norm_phrase_to(json_string_value(w), neg, sizeof neg)
+                                     : (size_t)-1;
+        if (n != (size_t)-1 && n == (size_t)(end - start) && memcmp(hay + start, neg, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* A message that opens with a word of choice index and goes on to say another choice in
+ * more words than it opened with (OTHERWISE_MIN_WORDS at least, not negated) picks that one: "no really im
+ * ok" at "are you safe? / Yes, I'm safe / Not really" is the first ("im ok"), not the "no"
+ * it opens with; "yes but not really" is the second. Never a consequential choice (forget's
+ * yes). 1 with *other set when so. */
+static int said_otherwise(turn *t, const json_t *frame, const json_t *st, size_t index,
+                          size_t *other)
+{
+    const json_t *choices = json_object_get(st, "choices");
+    size_t rest = 0;
+    if (match_words(json_object_get(json_array_get(choices, index), "words"), t->text, &rest) != 1)
+        return 0;
+    char *hay = text_norm_phrase(t->text + rest);
+    char *opening = sb_strndup(t->text, rest);
+    char *opening_norm = opening ? text_norm_phrase(opening) : NULL;
+    free(opening);
+    if (!hay || !opening_norm) {
+        free(hay);
+        free(opening_norm);
+        turn_fail(t, SB_ENOMEM);
+        return 0;
+    }
+    /* longer than the words it opens with: "i dunno, kind of tight" stays "i dunno" */
+    size_t min_words = answer_count_words(opening_norm, strlen(opening_norm)) + 1;
+    free(opening_norm);
+    if (min_words < OTHERWISE_MIN_WORDS)
+        min_words = OTHERWISE_MIN_WORDS;
+    size_t best = 0, j, k;
+    int found = 0;
+    const json_t *ch, *w;
+    json_array_foreach(choices, j, ch) {
+        if (j == index || consequential(t, frame, st, ch)) /* those want their own word */
+            continue;
+        json_array_foreach(json_object_get(ch, "words"), k, w) {
+            char needle[128];
+            size_t n = json_is_string(w) ? text_norm_phrase_to(json_string_value(w), needle, sizeof needle)
+                                         : (size_t)-1;
+            if (n == (size_t)-1 || n <= best || answer_count_words(needle, n) < min_words)
+                continue;
+            long at = text_find_words(hay, needle);
+            if (at < 0 || negated(t, hay, at))
+                continue;
+            best = n;
+            *other = j;
+            found = 1;
+        }
+    }
+    free(hay);
+    return found;
+}
+
 static int choose_now(turn *t, const json_t *frame, const json_t *st, size_t *index)
 {
     const json_t *choices = json_object_get(st, "choices");
     int rc = match_choice(choices, t->text, index);
     if (rc == 1 && closes_in_passing(t, frame, st, *index))
         rc = 0;
+    size_t other;
+    if (rc == 1 && said_otherwise(t, frame, st, *index, &other))
+        *index = other;
     if (rc != 0 || json_array_size(choices) > CHOICES_MAX)
         return rc;
     unsigned char skip[CHOICES_MAX] = {0};

@@ -463,7 +463,8 @@ static void direct_input(turn *t, int64_t gap, json_t *menu)
         step_command(t, cmd, zone); /* "Europe/Berlin" answers no question: the setting */
         ask_again_after(t, cmd, waits, depth);
     }
-    else if (!arrive_returning(t, gap, 0) && !arrive_keep_opening(t) && !hear_aside(t) && !(hear_in_listening(t) && hear_interrupt(t)) &&
+    else if (!arrive_returning(t, gap, 0) && !arrive_keep_opening(t) && !hear_aside(t) &&
+             !(hear_in_listening(t) && (route_other_language(t) || hear_interrupt(t))) &&
              !(flow_would_retry(t) && interrupt(t)))
         flow_answer(t);
     if (t->released) { /* left a menu it fitted nothing of three times: what's on their mind */

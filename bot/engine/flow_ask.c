@@ -211,17 +211,6 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     int rating = strcmp(flow_expect_of(st), "rating") == 0;
     const json_t *again = json_object_get(commands, rating ? "retry_again_rating" : "retry_again");
     int in_safety_plan = safety_is_plan(t->d, sb_json_str(frame, "dialog"));
-    /* "hmm", "um": thinking aloud is no miss; the choices again, without "didn't catch" */
-    size_t rest = 0;
-    int thinking = match_words(json_object_get(commands, "thinking_words"),
-                               t->text + answer_laugh_len(t->d, t->text), &rest);
-    if (thinking < 0)
-        turn_fail(t, thinking);
-    if (thinking == 2 && json_object_get(commands, "retry_thinking")) {
-        flow_say_with_choices(t, st, turn_render(t, "commands/retry_thinking",
-                                            json_object_get(commands, "retry_thinking"), NULL));
-        return;
-    }
     /* "5" where two choices are offered: an answer, only not one of these; no miss */
     const json_t *wrong_number = json_object_get(commands, "retry_number");
     if (wrong_number && strcmp(flow_expect_of(st), "choice") == 0 && bare_number(t->text)) {
@@ -231,9 +220,20 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     json_int_t misses = json_integer_value(json_object_get(frame, "misses")) + 1;
     if (frame == turn_top(t) && flow_waits_consequence(t)) {
         /* consent or forget: never let go of unanswered nor met with a vague "I don't
-         * follow"; the state's own retry says how to answer it */
+         * follow"; the state's own retry says how to answer it (to "maybe" too) */
         turn_set(t, frame, "misses", json_integer(misses));
         flow_say_state(t, frame, st, 1);
+        return;
+    }
+    /* "hmm", "maybe": thinking aloud is no miss; the choices again, without "didn't catch" */
+    size_t rest = 0;
+    int thinking = match_words(json_object_get(commands, "thinking_words"),
+                               t->text + answer_laugh_len(t->d, t->text), &rest);
+    if (thinking < 0)
+        turn_fail(t, thinking);
+    if (thinking == 2 && json_object_get(commands, "retry_thinking")) {
+        flow_say_with_choices(t, st, turn_render(t, "commands/retry_thinking",
+                                            json_object_get(commands, "retry_thinking"), NULL));
         return;
     }
     if (misses >= 3 && again && !in_safety_plan) {

@@ -269,9 +269,7 @@ static void offer(turn *t, const char *const *intents, size_t n, int sure, const
 
 #define LANGUAGES_SAID 2 /* lines said when the detector hesitates between languages */
 
-/* The line in the person's language, when the message is in one we have a line for (in
- * the two best candidates' languages when the detector hesitates: Spanish or Italian). */
-static int other_language(turn *t)
+int route_other_language(turn *t)
 {
     const char *codes[LANGUAGES_SAID];
     size_t n = understand_language(t->d, t->text, codes, LANGUAGES_SAID);
@@ -397,7 +395,7 @@ int route_idle(turn *t, route *r)
     memset(r, 0, sizeof *r);
     if (route_bare_time(t) || route_bare_zone(t))
         return 1;
-    if (other_language(t))
+    if (route_other_language(t))
         return 1;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
@@ -449,7 +447,7 @@ int route_idle(turn *t, route *r)
 int route_interrupt(turn *t, route *r)
 {
     memset(r, 0, sizeof *r);
-    if (other_language(t))
+    if (route_other_language(t))
         return 1;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
@@ -561,7 +559,7 @@ int route_reads_feeling(turn *t)
 int route_first(turn *t, route *r)
 {
     memset(r, 0, sizeof *r);
-    if (other_language(t))
+    if (route_other_language(t))
         return 1;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);

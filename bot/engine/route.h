@@ -83,6 +83,11 @@ int route_says_something(turn *t);
  * what they want or plan ("i feel kinda numb tbh", not "tell my sister im sad"). */
 int route_reads_feeling(turn *t);
 
+/* Says the line in the person's language (languages.json) when text is in one we have a
+ * line for (in the two best candidates' languages when the detector hesitates: Spanish or
+ * Italian); 1 when it said one. */
+int route_other_language(turn *t);
+
 /* A first message that is a command in other words ("can you remind me every morning") or
  * in another language: 1 when it was answered (*r as for route_idle), 0 otherwise. */
 int route_first(turn *t, route *r);
