@@ -632,7 +632,7 @@ def main(argv=None):
             stream.write("%d\n" % server.server_address[1])
         os.replace(temporary, args.port_file)
     try:
-        server.serve_forever(poll_interval=0.2)
+        server.serve_forever(poll_interval=0.02)  # SIGTERM's shutdown waits up to this long
     finally:
         stop.set()
         server.server_close()
