@@ -190,8 +190,9 @@ def disk_full(tmp):
         recovered = r.wait_for(b"works again", 15, stream="err")
         check(recovered, "it recovers by itself when there is room again",
               r.err.decode(errors="replace"))
-        say("help")  # its answer is the menu ("Pick a number"); the crisis reply has none
-        answered = r.wait_until(lambda: b"pick a number" in r.out[mark:].lower(), 15)
+        say("help")  # its answer is the menu of everything ("A short exercise (exercise)",
+        # whichever wording comes before it); the crisis reply has no menu
+        answered = r.wait_until(lambda: b"short exercise (exercise)" in r.out[mark:].lower(), 15)
         check(answered and proc.poll() is None,
               "after recovering it answers the next message",
               r.out[before:].decode(errors="replace"))
