@@ -43,7 +43,7 @@ TEST_DEPS = build/.test-deps
 # Running as a systemd service: sd_notify readiness and watchdog pings (bot/core/service.c).
 PKGS    += libsystemd
 
-.PHONY: all run test fuzz bench eval check-dialogs clean deps test-deps
+.PHONY: all run test test-programs fuzz bench eval check-dialogs clean deps test-deps
 # Keep the objects pattern rules make on the way (fuzz and test builds), so no rebuild each run.
 .SECONDARY:
 all: $(DEPS) build/securebase
@@ -80,8 +80,14 @@ build/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ASAN_OBJ) | $(TE
 run: all
 	./build/securebase --console
 
-test: $(TEST_DEPS) build/securebase build/asan/securebase $(UNIT_BIN) $(FUZZ_BIN)
+# The programs the tests need build BUILD_JOBS at a time (default: one per processor; a
+# fresh clone compiles every source three times: plain, ASan, fuzzing), unless make itself
+# was given -j. build/securebase trains the models tests/run caches.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+test: $(TEST_DEPS)
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(BUILD_JOBS)) test-programs
 	@tests/run
+test-programs: build/securebase build/asan/securebase $(UNIT_BIN) $(FUZZ_BIN)
 
 check-dialogs: all
 	./build/securebase --check-dialogs

@@ -4,7 +4,8 @@
 A transcript reads like the conversation it checks:
 
     # comment
-    @user alice                  the person (--user)
+    @user alice                  the person (--user); after inputs, another person on the
+                                 same database, in a new process
     @args --fake-clock 2026-03-28T07:00:00Z   extra arguments for every run
     > what the person types
     < text that must appear (case-insensitive substring) in the replies to that input
@@ -33,23 +34,30 @@ BIN = os.environ.get("SECUREBASE_BIN", "build/asan/securebase")
 
 
 def parse(path):
-    user, args, segments = "alice", [], [[]]
+    args, segments = [], [[]]
     starts = [None]  # per segment: a fake-clock start overriding @args
+    users = ["alice"]  # per segment: the person
     with open(path, encoding="utf-8") as f:
         for number, raw in enumerate(f, 1):
             line = raw.rstrip("\n")
             if not line.strip() or line.startswith("#"):
                 continue
             if line.startswith("@user "):
-                user = line[6:].strip()
+                if segments[-1]:
+                    segments.append([])
+                    starts.append(None)
+                    users.append(None)
+                users[-1] = line[6:].strip()
             elif line.startswith("@args "):
                 args += line[6:].split()
             elif line.strip() == "-- restart":
                 segments.append([])
                 starts.append(None)
+                users.append(users[-1])
             elif line.startswith("-- restart at "):
                 segments.append([])
                 starts.append(line[len("-- restart at "):].strip())
+                users.append(users[-1])
             elif line.startswith("> "):
                 segments[-1].append({"say": line[2:], "line": number, "want": [], "not": [],
                                      "exact": None})
@@ -62,7 +70,7 @@ def parse(path):
                 segments[-1][-1]["want"].append(line[2:].strip())
             else:
                 sys.exit(f"{path}:{number}: cannot read line: {line!r}")
-    return user, args, list(zip(segments, starts))
+    return args, list(zip(segments, starts, users))
 
 
 def squash(text):
@@ -101,10 +109,10 @@ def run(db, user, args, turns):
 
 
 def show(path):
-    user, args, segments = parse(path)
+    args, segments = parse(path)
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "t.db")
-        for seg, start in segments:
+        for seg, start, user in segments:
             seg_args = list(args)
             if start:
                 if "--fake-clock" in seg_args:
@@ -123,12 +131,12 @@ def main():
     if sys.argv[1] == "--show":
         return show(sys.argv[2])
     path = sys.argv[1]
-    user, args, segments = parse(path)
+    args, segments = parse(path)
     n = 0
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "t.db")
-        for seg, start in segments:
+        for seg, start, user in segments:
             seg_args = list(args)
             if start:
                 if "--fake-clock" in seg_args:

@@ -68,7 +68,7 @@ def sasl_binary(tap):
 def plain_silent(tap):
     with FakeIRCd([], cap=False, answer_ping=False) as server:
         coach = Coach(server.url, nick="coach", ping_interval=1, ping_timeout=1,
-                      reconnect_min_ms=200, reconnect_max_ms=400)
+                      reconnect_min_ms=200, reconnect_max_ms=400, burst=10, rate=10)
         coach.start()
         try:
             first = server.wait_conns(1, 20)[0]
@@ -92,7 +92,8 @@ def plain_silent(tap):
 def sasl_refused(tap):
     with FakeIRCd(["text.ircv3.net"], sasl_password="not the one") as server:
         coach = Coach(server.url, nick="coach", sasl_user="coachacct", sasl_password=PASSWORD,
-                      sasl_required="yes", reconnect_min_ms=200, reconnect_max_ms=400)
+                      sasl_required="yes", reconnect_min_ms=200, reconnect_max_ms=400,
+                      burst=10, rate=10)  # the default 5 and 2 a second paced each SASL step
         coach.start()
         try:
             conn = server.wait_conns(1, 20)[0]

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The IRC server goes away in the middle of a conversation. The coach is sending a long
-reply slowly (burst 2, 2 lines a second) when InspIRCd stops; it comes back (first for the
+reply slowly (burst 2, 4 lines a second) when InspIRCd stops; it comes back (first for the
 person only, then with the WebSocket listener, so the person is there to receive); the
 coach reconnects with backoff, registers again, rejoins its channel, sends the rest of the
 reply that was queued during the gap, and answers what the person asks after the restart.
@@ -17,7 +17,7 @@ from test_irc_e2e import check, choose  # noqa: E402
 def main():
     tap = TAP()
     with IRCd() as ircd:
-        coach = Coach(ircd.url, nick="coach", channels="#room", burst=2, rate=2,
+        coach = Coach(ircd.url, nick="coach", channels="#room", burst=2, rate=4,
                       reconnect_min_ms=300, reconnect_max_ms=1500).start()
         people = []
         try:

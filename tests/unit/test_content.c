@@ -24,6 +24,7 @@
 #include "reflect.h"
 #include "safety.h"
 #include "sb.h"
+#include "understand.h"
 
 #define DIALOGS "dialogs"
 #define CRISIS_TABLE "tests/crisis/phrases.tsv"
@@ -917,6 +918,10 @@ static void test_no_copied_sentences(void **state)
 
 int main(void)
 {
+    /* dialogs/ loads with its trained models from tests/run's cache (as test_router does),
+     * not a training of the whole set under ASan at each run. */
+    if (getenv("SECUREBASE_MODEL_CACHE"))
+        understand_set_cache(getenv("SECUREBASE_MODEL_CACHE"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_clean),
         cmocka_unit_test(test_crisis_table),

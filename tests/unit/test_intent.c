@@ -194,6 +194,10 @@ static void test_real_set(void **unused)
 
 int main(void)
 {
+    /* dialogs/ loads with its trained models from tests/run's cache (as test_router does),
+     * not a training of the whole set under ASan at each run. */
+    if (getenv("SECUREBASE_MODEL_CACHE"))
+        understand_set_cache(getenv("SECUREBASE_MODEL_CACHE"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_paraphrase),
         cmocka_unit_test(test_key_and_cache),
