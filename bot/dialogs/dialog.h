@@ -51,6 +51,17 @@ const json_t *dialogs_command_words(const sb_dialogs *d);
  * to nothing or longer than COMMAND_WORD_MAX bytes never match and are left out. */
 const json_t *dialogs_command_phrases(const sb_dialogs *d);
 
+/* Keys a loaded set adds to every choice object of a "choices" list, compiled once at load
+ * for the menu matchers (match_label.c): the label in phrase form (text_norm_phrase), and the
+ * label and then each of the choice's "words" in phrase form, joined by spaces. A choice
+ * built elsewhere has neither; the matchers then form them as they go. */
+#define DIALOGS_LABEL_PHRASE "_label_phrase"
+#define DIALOGS_CHOICE_PHRASES "_choice_phrases"
+
+/* The first command of commands.json "commands" whose "name" is name, or NULL (also when d
+ * or name is NULL). Borrowed. */
+const json_t *dialogs_command_named(const sb_dialogs *d, const char *name);
+
 /* Number of dialogs (kind "dialog") in the set. */
 size_t dialogs_count(const sb_dialogs *d);
 

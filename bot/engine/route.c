@@ -34,14 +34,7 @@ static const json_t *understanding(const turn *t)
 
 static const json_t *command_named(const turn *t, const char *name)
 {
-    size_t i;
-    const json_t *cmd;
-    json_array_foreach(json_object_get(dialogs_data(t->d, "commands"), "commands"), i, cmd) {
-        const char *n = sb_json_str(cmd, "name");
-        if (n && strcmp(n, name) == 0)
-            return cmd;
-    }
-    return NULL;
+    return dialogs_command_named(t->d, name); /* indexed at load */
 }
 
 /* The model's guesses for t->text into g (INTENT_TOP_MAX), read once per text and turn. */
