@@ -76,6 +76,8 @@ void dialogs_free(sb_dialogs *d)
     json_decref(d->command_words);
     json_decref(d->command_phrases);
     json_decref(d->commands_by_name);
+    for (int k = 0; k < DIALOGS_FORM_KINDS; k++)
+        free(d->forms[k]);
     json_decref(d->vocabulary);
     json_decref(d->used_vars);
     json_decref(d->examples);
@@ -395,6 +397,12 @@ const json_t *dialogs_command_phrases(const sb_dialogs *d)
 const json_t *dialogs_command_words(const sb_dialogs *d)
 {
     return d->command_words;
+}
+
+const dialogs_form *dialogs_forms(const sb_dialogs *d, dialogs_form_kind kind, size_t *n)
+{
+    *n = d ? d->nforms[kind] : 0;
+    return d ? d->forms[kind] : NULL;
 }
 
 const json_t *dialogs_command_named(const sb_dialogs *d, const char *name)

@@ -243,6 +243,28 @@ static int compile_choices(json_t *j)
     return rc;
 }
 
+/* The pairs of list ([[form, index or dialog id], ...]) as an array of kind. */
+static int compile_forms(sb_dialogs *d, const json_t *list, dialogs_form_kind kind)
+{
+    size_t n = json_array_size(list), i;
+    const json_t *pair;
+    d->forms[kind] = n ? calloc(n, sizeof *d->forms[kind]) : NULL;
+    if (n && !d->forms[kind])
+        return SB_ENOMEM;
+    json_array_foreach(list, i, pair) {
+        const json_t *second = json_array_get(pair, 1);
+        dialogs_form *f = &d->forms[kind][d->nforms[kind]];
+        f->form = json_string_value(json_array_get(pair, 0));
+        if (!f->form || !*f->form)
+            continue;
+        f->len = strlen(f->form);
+        f->index = json_is_integer(second) ? (size_t)json_integer_value(second) : 0;
+        f->dialog = json_string_value(second);
+        d->nforms[kind]++;
+    }
+    return SB_OK;
+}
+
 int dialogs_compile(sb_dialogs *d)
 {
     const json_t *crisis = json_object_get(d->data, "crisis");
@@ -260,6 +282,12 @@ int dialogs_compile(sb_dialogs *d)
         rc = compile_triggers(d);
     if (rc == SB_OK)
         rc = compile_command_words(d);
+    if (rc == SB_OK)
+        rc = compile_forms(d, d->command_words, DIALOGS_COMMAND_WORDS);
+    if (rc == SB_OK)
+        rc = compile_forms(d, d->command_phrases, DIALOGS_COMMAND_PHRASES);
+    if (rc == SB_OK)
+        rc = compile_forms(d, d->triggers, DIALOGS_TRIGGERS);
     if (rc == SB_OK)
         rc = typo_collect(d->vocabulary, d->dialogs);
     if (rc == SB_OK)
