@@ -116,7 +116,8 @@ static int is_topic(const sb_dialogs *d, const char *id)
         return 1;
     size_t i;
     json_t *topic;
-    json_array_foreach(json_object_get(dialogs_data(d, "exercises"), "topics"), i, topic) {
+    const json_t *each_list = json_object_get(dialogs_data(d, "exercises"), "topics");
+    json_array_foreach(each_list, i, topic) {
         char norm[WORD_MAX];
         if (norm_word(json_string_value(json_object_get(topic, "id")), norm, sizeof norm) &&
             strcmp(norm, id) == 0)
@@ -391,7 +392,8 @@ int match_choice(const json_t *choices, const char *text, size_t *index)
             best = (int)i;
             best_len = len;
         }
-        json_array_foreach(json_object_get(ch, "words"), k, w) {
+        const json_t *each_list = json_object_get(ch, "words");
+        json_array_foreach(each_list, k, w) {
             how = compare_word(norm, json_string_value(w), &len);
             if (how == 2)
                 break;

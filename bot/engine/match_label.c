@@ -144,7 +144,8 @@ static int choice_phrases(const json_t *ch, sb_buf *hay)
     free(norm);
     size_t k;
     json_t *w;
-    json_array_foreach(json_object_get(ch, "words"), k, w) {
+    const json_t *each_list = json_object_get(ch, "words");
+    json_array_foreach(each_list, k, w) {
         norm = ok ? text_norm_phrase(json_string_value(w) ? json_string_value(w) : "") : NULL;
         ok = norm && sb_buf_puts(hay, " ") == SB_OK && sb_buf_puts(hay, norm) == SB_OK;
         free(norm);

@@ -362,7 +362,8 @@ static const char *find_feeling(const json_t *r, const char *text, int *rc)
     json_t *f;
     unsigned char starts[256];
     text_word_starts(hay, starts);
-    json_array_foreach(json_object_get(r, "feelings"), i, f) {
+    const json_t *each_list = json_object_get(r, "feelings");
+    json_array_foreach(each_list, i, f) {
         const char *feeling = json_string_value(f);
         unsigned char c = feeling ? (unsigned char)feeling[0] : 0;
         c = c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
