@@ -96,8 +96,22 @@ int sb_buf_puts(sb_buf *b, const char *s)
 
 int sb_buf_printf(sb_buf *b, const char *fmt, ...)
 {
+    /* Formatted straight into the room the buffer has when it fits (one pass, no copy);
+     * else as a string of its own. Either way the text up to its first NUL is appended. */
     va_list ap;
     va_start(ap, fmt);
+    if (b->data && b->cap > b->len + 1) {
+        va_list copy;
+        va_copy(copy, ap);
+        int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, copy);
+        va_end(copy);
+        if (n >= 0 && (size_t)n < b->cap - b->len) {
+            va_end(ap);
+            b->len += strlen(b->data + b->len);
+            return SB_OK;
+        }
+        b->data[b->len] = '\0';
+    }
     char *p = vasprintf_alloc(fmt, ap);
     va_end(ap);
     if (!p)

@@ -18,7 +18,66 @@ static unsigned char lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
+/* --- the forms of recent strings, remembered ---
+ * The engine puts the same data words, labels and phrases (and the message in hand) in a
+ * normal form many times a turn. Each thread remembers the forms of recent short strings in
+ * a direct-mapped table keyed by the string's address and checked against a copy of its
+ * bytes, so an address reused for other text is never trusted: the answer is always the one
+ * computing it would give. */
+#define FORM_BITS 10 /* 1 << FORM_BITS slots per form kind and thread */
+#define FORM_SLOTS (1 << FORM_BITS)
+#define FORM_TEXT 48    /* strings of up to FORM_TEXT - 1 bytes are remembered */
+
+typedef struct form_slot {
+    const char *key;           /* the address last put in form here, NULL when unused */
+    unsigned char len;         /* strlen of text */
+    unsigned char form_len;    /* strlen of form */
+    char text[FORM_TEXT];      /* a copy of the string at key when it was put in form */
+    char form[FORM_TEXT];      /* its form */
+} form_slot;
+
+typedef size_t (*form_fn)(const char *s, char *out, size_t cap);
+
+static _Thread_local form_slot command_forms[FORM_SLOTS], phrase_forms[FORM_SLOTS];
+
+static size_t norm_command_now(const char *s, char *out, size_t cap);
+static size_t norm_phrase_now(const char *s, char *out, size_t cap);
+
+/* norm(s) into out as norm would write it, from the table when the slot of s holds it.
+ * A form is never longer than its string, so with cap > len + 1 it fits for certain and
+ * the remembered one is the answer; near the cap it is computed, as the cap decides. */
+static size_t form_of(form_slot *table, form_fn norm, const char *s, char *out, size_t cap)
+{
+    uintptr_t a = (uintptr_t)s;
+    form_slot *slot = &table[((a >> 3) * 0x9E3779B97F4A7C15ULL) >> (64 - FORM_BITS)];
+    if (slot->key == s && strcmp(slot->text, s) == 0 &&
+        (size_t)slot->len + 1 < cap) {
+        memcpy(out, slot->form, (size_t)slot->form_len + 1);
+        return slot->form_len;
+    }
+    size_t n = norm(s, out, cap);
+    size_t len = n != (size_t)-1 && n < FORM_TEXT ? strnlen(s, FORM_TEXT) : FORM_TEXT;
+    if (len < FORM_TEXT && len + 1 < cap) {
+        slot->key = s;
+        slot->len = (unsigned char)len;
+        slot->form_len = (unsigned char)n;
+        memcpy(slot->text, s, len + 1);
+        memcpy(slot->form, out, n + 1);
+    }
+    return n;
+}
+
 size_t text_norm_command_to(const char *s, char *out, size_t cap)
+{
+    return form_of(command_forms, norm_command_now, s, out, cap);
+}
+
+size_t text_norm_phrase_to(const char *s, char *out, size_t cap)
+{
+    return form_of(phrase_forms, norm_phrase_now, s, out, cap);
+}
+
+static size_t norm_command_now(const char *s, char *out, size_t cap)
 {
     size_t len = 0;
     int pending_space = 0;
@@ -74,7 +133,7 @@ static size_t typographic_mark(const unsigned char *s, int *drop)
     }
 }
 
-size_t text_norm_phrase_to(const char *s, char *out, size_t cap)
+static size_t norm_phrase_now(const char *s, char *out, size_t cap)
 {
     size_t n = strlen(s);
     const unsigned char *p = (const unsigned char *)s;

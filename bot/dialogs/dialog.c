@@ -52,10 +52,11 @@ static sb_dialogs *set_new(void)
     d->triggers = json_array();
     d->command_words = json_array();
     d->command_phrases = json_array();
+    d->commands_by_name = json_object();
     d->vocabulary = json_object();
     d->used_vars = json_object();
     if (!d->dialogs || !d->dialog_files || !d->data || !d->data_files || !d->triggers ||
-        !d->command_words || !d->command_phrases ||
+        !d->command_words || !d->command_phrases || !d->commands_by_name ||
         !d->vocabulary || !d->used_vars) {
         dialogs_free(d);
         return NULL;
@@ -74,6 +75,9 @@ void dialogs_free(sb_dialogs *d)
     json_decref(d->triggers);
     json_decref(d->command_words);
     json_decref(d->command_phrases);
+    json_decref(d->commands_by_name);
+    for (int k = 0; k < DIALOGS_FORM_KINDS; k++)
+        free(d->forms[k]);
     json_decref(d->vocabulary);
     json_decref(d->used_vars);
     json_decref(d->examples);
@@ -393,6 +397,17 @@ const json_t *dialogs_command_phrases(const sb_dialogs *d)
 const json_t *dialogs_command_words(const sb_dialogs *d)
 {
     return d->command_words;
+}
+
+const dialogs_form *dialogs_forms(const sb_dialogs *d, dialogs_form_kind kind, size_t *n)
+{
+    *n = d ? d->nforms[kind] : 0;
+    return d ? d->forms[kind] : NULL;
+}
+
+const json_t *dialogs_command_named(const sb_dialogs *d, const char *name)
+{
+    return d && name ? json_object_get(d->commands_by_name, name) : NULL;
 }
 
 const json_t *dialogs_vocabulary(const sb_dialogs *d)

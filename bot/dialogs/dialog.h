@@ -51,6 +51,36 @@ const json_t *dialogs_command_words(const sb_dialogs *d);
  * to nothing or longer than COMMAND_WORD_MAX bytes never match and are left out. */
 const json_t *dialogs_command_phrases(const sb_dialogs *d);
 
+/* Keys a loaded set adds to every choice object of a "choices" list, compiled once at load
+ * for the menu matchers (match_label.c): the label in phrase form (text_norm_phrase), and the
+ * label and then each of the choice's "words" in phrase form, joined by spaces. A choice
+ * built elsewhere has neither; the matchers then form them as they go. */
+#define DIALOGS_LABEL_PHRASE "_label_phrase"
+#define DIALOGS_CHOICE_PHRASES "_choice_phrases"
+
+/* One compiled match form: the lists above as plain arrays, read at every message without a
+ * JSON lookup. form is borrowed from the set (valid until dialogs_free). */
+typedef struct dialogs_form {
+    const char *form; /* command or phrase form, never empty */
+    size_t len;       /* strlen(form) */
+    size_t index;     /* the command's index in "commands" (command words and phrases) */
+    const char *dialog; /* the dialog id (triggers), else NULL */
+} dialogs_form;
+
+typedef enum dialogs_form_kind {
+    DIALOGS_COMMAND_WORDS,   /* as dialogs_command_words, in the same order */
+    DIALOGS_COMMAND_PHRASES, /* as dialogs_command_phrases */
+    DIALOGS_TRIGGERS,        /* as dialogs_triggers (match.h): longest first */
+    DIALOGS_FORM_KINDS
+} dialogs_form_kind;
+
+/* The compiled forms of kind and their count in *n (0 and NULL when d is NULL). */
+const dialogs_form *dialogs_forms(const sb_dialogs *d, dialogs_form_kind kind, size_t *n);
+
+/* The first command of commands.json "commands" whose "name" is name, or NULL (also when d
+ * or name is NULL). Borrowed. */
+const json_t *dialogs_command_named(const sb_dialogs *d, const char *name);
+
 /* Number of dialogs (kind "dialog") in the set. */
 size_t dialogs_count(const sb_dialogs *d);
 

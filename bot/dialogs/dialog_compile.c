@@ -60,6 +60,10 @@ static int compile_command_words(sb_dialogs *d)
     size_t i;
     const json_t *cmd;
     json_array_foreach(list, i, cmd) {
+        const char *name = json_string_value(json_object_get(cmd, "name"));
+        if (name && !json_object_get(d->commands_by_name, name) &&
+            json_object_set(d->commands_by_name, name, (json_t *)cmd))
+            return SB_ENOMEM;
         if (compile_list(json_object_get(cmd, "words"), text_norm_command_to, d->command_words,
                          i) != SB_OK ||
             compile_list(json_object_get(cmd, "phrases"), text_norm_phrase_to,
@@ -183,6 +187,84 @@ static int compile_crisis_model(sb_dialogs *d)
     return rc;
 }
 
+/* The phrase forms of choice ch (DIALOGS_LABEL_PHRASE, DIALOGS_CHOICE_PHRASES), exactly as
+ * match_label.c forms them from the choice at each message. */
+static int compile_choice(json_t *ch)
+{
+    const char *label = json_string_value(json_object_get(ch, "label"));
+    char *norm = text_norm_phrase(label ? label : "");
+    sb_buf all = {0};
+    int rc = norm ? sb_buf_puts(&all, norm) : SB_ENOMEM;
+    if (rc == SB_OK && label && json_object_set_new(ch, DIALOGS_LABEL_PHRASE, json_string(norm)))
+        rc = SB_ENOMEM;
+    free(norm);
+    size_t k;
+    json_t *w;
+    json_array_foreach(json_object_get(ch, "words"), k, w) {
+        norm = rc == SB_OK ? text_norm_phrase(json_string_value(w) ? json_string_value(w) : "")
+                           : NULL;
+        rc = norm && sb_buf_puts(&all, " ") == SB_OK && sb_buf_puts(&all, norm) == SB_OK
+                 ? SB_OK
+                 : SB_ENOMEM;
+        free(norm);
+    }
+    if (rc == SB_OK &&
+        json_object_set_new(ch, DIALOGS_CHOICE_PHRASES, json_string(all.data ? all.data : "")))
+        rc = SB_ENOMEM;
+    sb_buf_free(&all);
+    return rc;
+}
+
+/* compile_choice for every choice object of every "choices" list under j. */
+static int compile_choices(json_t *j)
+{
+    int rc = SB_OK;
+    size_t i;
+    json_t *item;
+    if (json_is_array(j)) {
+        json_array_foreach(j, i, item) {
+            if (rc == SB_OK)
+                rc = compile_choices(item);
+        }
+        return rc;
+    }
+    const char *key;
+    json_object_foreach(j, key, item) {
+        if (rc == SB_OK && strcmp(key, "choices") == 0 && json_is_array(item)) {
+            json_t *ch;
+            json_array_foreach(item, i, ch) {
+                if (rc == SB_OK && json_is_object(ch))
+                    rc = compile_choice(ch);
+            }
+        } else if (rc == SB_OK) {
+            rc = compile_choices(item);
+        }
+    }
+    return rc;
+}
+
+/* The pairs of list ([[form, index or dialog id], ...]) as an array of kind. */
+static int compile_forms(sb_dialogs *d, const json_t *list, dialogs_form_kind kind)
+{
+    size_t n = json_array_size(list), i;
+    const json_t *pair;
+    d->forms[kind] = n ? calloc(n, sizeof *d->forms[kind]) : NULL;
+    if (n && !d->forms[kind])
+        return SB_ENOMEM;
+    json_array_foreach(list, i, pair) {
+        const json_t *second = json_array_get(pair, 1);
+        dialogs_form *f = &d->forms[kind][d->nforms[kind]];
+        f->form = json_string_value(json_array_get(pair, 0));
+        if (!f->form || !*f->form)
+            continue;
+        f->len = strlen(f->form);
+        f->index = json_is_integer(second) ? (size_t)json_integer_value(second) : 0;
+        f->dialog = json_string_value(second);
+        d->nforms[kind]++;
+    }
+    return SB_OK;
+}
+
 int dialogs_compile(sb_dialogs *d)
 {
     const json_t *crisis = json_object_get(d->data, "crisis");
@@ -201,10 +283,21 @@ int dialogs_compile(sb_dialogs *d)
     if (rc == SB_OK)
         rc = compile_command_words(d);
     if (rc == SB_OK)
+        rc = compile_forms(d, d->command_words, DIALOGS_COMMAND_WORDS);
+    if (rc == SB_OK)
+        rc = compile_forms(d, d->command_phrases, DIALOGS_COMMAND_PHRASES);
+    if (rc == SB_OK)
+        rc = compile_forms(d, d->triggers, DIALOGS_TRIGGERS);
+    if (rc == SB_OK)
         rc = typo_collect(d->vocabulary, d->dialogs);
     if (rc == SB_OK)
         rc = typo_collect(d->vocabulary, d->data);
     if (rc == SB_OK)
         rc = compile_used_vars(d);
+    /* last: what walks the data above never meets these forms */
+    if (rc == SB_OK)
+        rc = compile_choices(d->dialogs);
+    if (rc == SB_OK)
+        rc = compile_choices(d->data);
     return rc;
 }

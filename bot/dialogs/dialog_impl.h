@@ -21,6 +21,9 @@ struct sb_dialogs {
     json_t *triggers;        /* [[phrase-form trigger, dialog id], ...], longest first */
     json_t *command_words;   /* [[command-form word, index in commands.json "commands"], ...] */
     json_t *command_phrases; /* [[phrase-form phrase, index in "commands"], ...] */
+    json_t *commands_by_name; /* "name" -> the first command of that name in "commands" */
+    dialogs_form *forms[DIALOGS_FORM_KINDS]; /* the three lists above as arrays */
+    size_t nforms[DIALOGS_FORM_KINDS];
     json_t *vocabulary;      /* every word of the set's files (typo.h), as a set */
     json_t *used_vars;       /* dialog id -> {name: true} for each {name} its texts use */
     crisis_matcher *crisis;  /* compiled crisis.json phrases */

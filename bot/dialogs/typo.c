@@ -98,10 +98,12 @@ static const char *command_word_for(const json_t *commands, const char *word, ch
     const json_t *owner = NULL;
     size_t i, k;
     json_t *cmd, *w;
-    json_array_foreach(json_object_get(commands, "commands"), i, cmd) {
+    const json_t *each_list = json_object_get(commands, "commands");
+    json_array_foreach(each_list, i, cmd) {
         if (json_is_true(json_object_get(cmd, "exact")))
             continue;
-        json_array_foreach(json_object_get(cmd, "words"), k, w) {
+        const json_t *each_words = json_object_get(cmd, "words");
+        json_array_foreach(each_words, k, w) {
             char norm[TYPO_WORD_MAX];
             const char *s = json_string_value(w);
             size_t n = s ? text_norm_command_to(s, norm, sizeof norm) : (size_t)-1;

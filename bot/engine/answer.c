@@ -240,7 +240,8 @@ static char *feelings_named(const json_t *r, const char *text)
     long at[FEELINGS_NAMED];
     size_t n = 0, i;
     json_t *f;
-    json_array_foreach(json_object_get(r, "feelings"), i, f) {
+    const json_t *each_list = json_object_get(r, "feelings");
+    json_array_foreach(each_list, i, f) {
         char needle[64];
         const char *s = json_string_value(f);
         size_t len = s ? text_norm_phrase_to(s, needle, sizeof needle) : (size_t)-1;

@@ -148,7 +148,8 @@ int arrive_is_greeting(turn *t)
 {
     size_t i;
     json_t *cmd;
-    json_array_foreach(json_object_get(dialogs_data(t->d, "commands"), "commands"), i, cmd) {
+    const json_t *each_list = json_object_get(dialogs_data(t->d, "commands"), "commands");
+    json_array_foreach(each_list, i, cmd) {
         size_t rest = 0;
         if (!json_is_true(json_object_get(cmd, "greeting")))
             continue;

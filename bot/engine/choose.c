@@ -125,7 +125,8 @@ static int choose_by_mood(turn *t, const json_t *frame, const json_t *st,
         json_array_foreach(choices, i, ch) {
             size_t k;
             json_t *w;
-            json_array_foreach(json_object_get(ch, "words"), k, w) {
+            const json_t *each_list = json_object_get(ch, "words");
+            json_array_foreach(each_list, k, w) {
                 char word[16];
                 const char *raw = json_string_value(w);
                 pick[i] |= raw && text_norm_command_to(raw, word, sizeof word) != (size_t)-1 &&

@@ -519,7 +519,8 @@ static json_t *running_exercises(const json_t *state)
     json_t *ids = json_array();
     size_t i;
     json_t *frame;
-    json_array_foreach(person_stack(state), i, frame) {
+    const json_t *each_list = person_stack(state);
+    json_array_foreach(each_list, i, frame) {
         const char *id = sb_json_str(frame, "exercise");
         if (ids && id && !json_is_true(json_object_get(frame, "how")) &&
             json_array_append_new(ids, json_string(id)) != 0) {

@@ -41,7 +41,8 @@ const json_t *exercise_find(const sb_dialogs *d, const char *id)
     json_t *x;
     if (!id)
         return NULL;
-    json_array_foreach(json_object_get(dialogs_data(d, "exercises"), "exercises"), i, x) {
+    const json_t *each_list = json_object_get(dialogs_data(d, "exercises"), "exercises");
+    json_array_foreach(each_list, i, x) {
         const char *xid = json_string_value(json_object_get(x, "id"));
         if (xid && strcmp(xid, id) == 0)
             return x;
@@ -483,7 +484,8 @@ void exercise_say_general(turn *t, const char *topic)
     sb_buf b = {0};
     int rc = text ? sb_buf_puts(&b, text) : SB_ENOMEM;
     json_t *step;
-    json_array_foreach(json_object_get(x, "steps"), i, step) {
+    const json_t *each_list = json_object_get(x, "steps");
+    json_array_foreach(each_list, i, step) {
         if (rc == SB_OK)
             rc = sb_buf_printf(&b, "\n%s%zu. %s", i == 0 ? "\n" : "", i + 1,
                                json_string_value(step) ? json_string_value(step) : "");

@@ -85,7 +85,8 @@ void flow_say_with_choices(turn *t, const json_t *st, char *text)
     if (strcmp(flow_expect_of(st), "choice") == 0 && !t->scratch) {
         size_t i;
         json_t *ch;
-        json_array_foreach(json_object_get(st, "choices"), i, ch) {
+        const json_t *each_list = json_object_get(st, "choices");
+        json_array_foreach(each_list, i, ch) {
             if (rc == SB_OK)
                 rc = sb_buf_printf(&b, "%s%zu. %s", i == 0 ? (b.len ? "\n\n" : "") : "\n", i + 1,
                                    sb_json_str(ch, "label") ? sb_json_str(ch, "label") : "");

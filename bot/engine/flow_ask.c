@@ -25,7 +25,8 @@ int flow_waits_consequence(turn *t)
     const json_t *st = flow_state_of(t, frame);
     size_t i;
     const json_t *ch;
-    json_array_foreach(json_object_get(st, "choices"), i, ch) {
+    const json_t *each_list = json_object_get(st, "choices");
+    json_array_foreach(each_list, i, ch) {
         const char *next = sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next");
         const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
         const json_t *target = next ? json_object_get(json_object_get(dialog, "states"), next)

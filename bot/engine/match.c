@@ -116,7 +116,8 @@ static int is_topic(const sb_dialogs *d, const char *id)
         return 1;
     size_t i;
     json_t *topic;
-    json_array_foreach(json_object_get(dialogs_data(d, "exercises"), "topics"), i, topic) {
+    const json_t *each_list = json_object_get(dialogs_data(d, "exercises"), "topics");
+    json_array_foreach(each_list, i, topic) {
         char norm[WORD_MAX];
         if (norm_word(json_string_value(json_object_get(topic, "id")), norm, sizeof norm) &&
             strcmp(norm, id) == 0)
@@ -150,17 +151,18 @@ static const json_t *longest_prefix(const sb_dialogs *d, const json_t *list, con
                                     long *end, int idle, int check)
 {
     const json_t *best = NULL;
-    size_t best_len = 0;
-    size_t i;
-    const json_t *pair;
-    const json_t *words = dialogs_command_words(d);
-    json_array_foreach(words, i, pair) {
-        const char *word = json_string_value(json_array_get(pair, 0));
-        long n = word ? prefix_len(s, word) : -1;
-        size_t len = n >= 0 ? strlen(word) : 0;
-        if (n < 0 || len <= best_len)
+    size_t best_len = 0, nwords;
+    const dialogs_form *words = dialogs_forms(d, DIALOGS_COMMAND_WORDS, &nwords);
+    unsigned char first = lower((unsigned char)*s); /* a word never opens with a space */
+    for (size_t i = 0; i < nwords; i++) {
+        const char *word = words[i].form;
+        if ((unsigned char)word[0] != first || words[i].len <= best_len)
             continue;
-        const json_t *cmd = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
+        long n = prefix_len(s, word);
+        size_t len = words[i].len;
+        if (n < 0)
+            continue;
+        const json_t *cmd = json_array_get(list, words[i].index);
         if (cmd && (!check || takes(d, cmd, s + n, idle))) {
             best = cmd;
             best_len = len;
@@ -242,14 +244,13 @@ int match_command(const sb_dialogs *d, const char *text, int mode, int direct,
     char *norm = text_norm_command(s);
     if (!norm)
         return SB_ENOMEM;
-    size_t i;
-    const json_t *pair;
-    const json_t *words = dialogs_command_words(d);
-    json_array_foreach(words, i, pair) {
-        const char *word = json_string_value(json_array_get(pair, 0));
-        if (!word || word[0] != norm[0] || strcmp(norm, word) != 0)
+    size_t nwords;
+    const dialogs_form *words = dialogs_forms(d, DIALOGS_COMMAND_WORDS, &nwords);
+    for (size_t i = 0; i < nwords; i++) {
+        const char *word = words[i].form;
+        if (word[0] != norm[0] || strcmp(norm, word) != 0)
             continue;
-        const json_t *c = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
+        const json_t *c = json_array_get(list, words[i].index);
         if (c) {
             free(norm);
             *cmd = c;
@@ -270,24 +271,24 @@ int match_command_phrase(const sb_dialogs *d, const char *text, const json_t **c
 {
     *cmd = NULL;
     const json_t *list = json_object_get(dialogs_data(d, "commands"), "commands");
-    const json_t *phrases = dialogs_command_phrases(d);
-    if (json_array_size(phrases) == 0)
+    size_t nphrases;
+    const dialogs_form *phrases = dialogs_forms(d, DIALOGS_COMMAND_PHRASES, &nphrases);
+    if (nphrases == 0)
         return 0;
     char *hay = text_norm_phrase(text ? text : "");
     if (!hay)
         return SB_ENOMEM;
     /* The longest phrase found wins, the first in file order among equals (the phrases
      * were put in phrase form at load). */
-    size_t best = 0, i;
-    const json_t *pair;
+    size_t best = 0;
     unsigned char starts[256];
     text_word_starts(hay, starts);
-    json_array_foreach(phrases, i, pair) {
-        const char *phrase = json_string_value(json_array_get(pair, 0));
-        size_t n = phrase ? strlen(phrase) : 0;
+    for (size_t i = 0; i < nphrases; i++) {
+        const char *phrase = phrases[i].form;
+        size_t n = phrases[i].len;
         if (n <= best || !starts[(unsigned char)phrase[0]] || text_find_words(hay, phrase) < 0)
             continue;
-        const json_t *c = json_array_get(list, (size_t)json_integer_value(json_array_get(pair, 1)));
+        const json_t *c = json_array_get(list, phrases[i].index);
         if (c) {
             best = n;
             *cmd = c;
@@ -327,17 +328,19 @@ long match_phrases(const json_t *phrases, const char *text)
 int match_trigger(const sb_dialogs *d, const char *text, const char **dialog_id)
 {
     *dialog_id = NULL;
-    const json_t *triggers = dialogs_triggers(d);
-    if (json_array_size(triggers) == 0)
+    size_t ntriggers;
+    const dialogs_form *triggers = dialogs_forms(d, DIALOGS_TRIGGERS, &ntriggers);
+    if (ntriggers == 0)
         return 0;
     char *hay = text_norm_phrase(text);
     if (!hay)
         return SB_ENOMEM;
-    size_t i;
-    json_t *pair;
-    json_array_foreach(triggers, i, pair) {
-        if (text_find_words(hay, json_string_value(json_array_get(pair, 0))) >= 0) {
-            *dialog_id = json_string_value(json_array_get(pair, 1));
+    unsigned char starts[256]; /* a trigger no word of hay opens as is not searched for */
+    text_word_starts(hay, starts);
+    for (size_t i = 0; i < ntriggers; i++) {
+        if (starts[(unsigned char)triggers[i].form[0]] &&
+            text_find_words(hay, triggers[i].form) >= 0) {
+            *dialog_id = triggers[i].dialog;
             break;
         }
     }
@@ -389,7 +392,8 @@ int match_choice(const json_t *choices, const char *text, size_t *index)
             best = (int)i;
             best_len = len;
         }
-        json_array_foreach(json_object_get(ch, "words"), k, w) {
+        const json_t *each_list = json_object_get(ch, "words");
+        json_array_foreach(each_list, k, w) {
             how = compare_word(norm, json_string_value(w), &len);
             if (how == 2)
                 break;

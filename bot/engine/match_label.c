@@ -42,7 +42,9 @@ int match_choice_label(const json_t *choices, const json_t *filler, const char *
         if (skip && skip[i])
             continue;
         const char *label = json_string_value(json_object_get(ch, "label"));
-        char *hay = label ? text_norm_phrase(label) : NULL;
+        const char *compiled = json_string_value(json_object_get(ch, DIALOGS_LABEL_PHRASE));
+        char *formed = label && !compiled ? text_norm_phrase(label) : NULL;
+        const char *hay = compiled ? compiled : formed;
         if (label && !hay) {
             rc = SB_ENOMEM;
             break;
@@ -54,7 +56,7 @@ int match_choice_label(const json_t *choices, const json_t *filler, const char *
             found = i;
             count++;
         }
-        free(hay);
+        free(formed);
     }
     free(answer);
     if (rc < 0)
@@ -132,6 +134,25 @@ static int holds_word(const char *hay, const char *word)
     return 0;
 }
 
+/* The label and words of choice ch in phrase form, joined by spaces, into hay (as the
+ * set compiles them at load: DIALOGS_CHOICE_PHRASES). 0 on ENOMEM. */
+static int choice_phrases(const json_t *ch, sb_buf *hay)
+{
+    const char *label = json_string_value(json_object_get(ch, "label"));
+    char *norm = text_norm_phrase(label ? label : "");
+    int ok = norm && sb_buf_puts(hay, norm) == SB_OK;
+    free(norm);
+    size_t k;
+    json_t *w;
+    const json_t *each_list = json_object_get(ch, "words");
+    json_array_foreach(each_list, k, w) {
+        norm = ok ? text_norm_phrase(json_string_value(w) ? json_string_value(w) : "") : NULL;
+        ok = norm && sb_buf_puts(hay, " ") == SB_OK && sb_buf_puts(hay, norm) == SB_OK;
+        free(norm);
+    }
+    return ok;
+}
+
 int match_choice_overlap(const json_t *choices, const json_t *filler, const char *text,
                          const unsigned char *skip, size_t *index, size_t *shared)
 {
@@ -162,17 +183,8 @@ int match_choice_overlap(const json_t *choices, const json_t *filler, const char
     json_t *ch;
     json_array_foreach(choices, i, ch) {
         sb_buf hay = {0};
-        const char *label = json_string_value(json_object_get(ch, "label"));
-        char *norm = text_norm_phrase(label ? label : "");
-        int ok = norm && sb_buf_puts(&hay, norm) == SB_OK;
-        free(norm);
-        size_t k;
-        json_t *w;
-        json_array_foreach(json_object_get(ch, "words"), k, w) {
-            norm = ok ? text_norm_phrase(json_string_value(w) ? json_string_value(w) : "") : NULL;
-            ok = norm && sb_buf_puts(&hay, " ") == SB_OK && sb_buf_puts(&hay, norm) == SB_OK;
-            free(norm);
-        }
+        const char *compiled = json_string_value(json_object_get(ch, DIALOGS_CHOICE_PHRASES));
+        int ok = compiled ? sb_buf_puts(&hay, compiled) == SB_OK : choice_phrases(ch, &hay);
         if (!ok) {
             sb_buf_free(&hay);
             rc = SB_ENOMEM;

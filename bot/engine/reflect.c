@@ -178,7 +178,9 @@ static int in_list_phrase(const json_t *r, const char *name, const char *const *
     return 0;
 }
 
-static int clause_start(const json_t *r, const token *tokens, size_t i)
+/* 1 when tokens[i] starts a clause: the first, after a mark, or after one of clause_words
+ * (reflection.json "clause_words", else the defaults). */
+static int clause_start_after(const json_t *clause_words, const token *tokens, size_t i)
 {
     if (i == 0)
         return 1;
@@ -186,11 +188,22 @@ static int clause_start(const json_t *r, const token *tokens, size_t i)
     for (size_t k = prev->core_off + prev->core_len; k < prev->len; k++)
         if (strchr(",;:.!?", prev->start[k]))
             return 1;
-    return in_words(json_object_get(r, "clause_words"), default_clause_words, prev->key);
+    return in_words(clause_words, default_clause_words, prev->key);
 }
 
+static int clause_start(const json_t *r, const token *tokens, size_t i)
+{
+    return clause_start_after(json_object_get(r, "clause_words"), tokens, i);
+}
+
+/* The lists of reflection.json swap_for reads, looked up once per echo. */
+typedef struct swap_lists {
+    const json_t *question_swaps, *object_swaps, *swaps, *question_words, *clause_words;
+} swap_lists;
+
 /* The swap for tokens[i..i+run) or NULL; runs must have no marks between their words. */
-static const char *swap_for(const json_t *r, const token *tokens, size_t n, size_t i, size_t run)
+static const char *swap_for(const swap_lists *r, const token *tokens, size_t n, size_t i,
+                            size_t run)
 {
     if (i + run > n)
         return NULL;
@@ -214,16 +227,16 @@ static const char *swap_for(const json_t *r, const token *tokens, size_t n, size
     /* "was i wrong", "why was i so cold": an inversion asks, so it swaps at the start of a
      * clause or after a question word; in "how my day was i just say fine" the "i" starts a
      * clause of its own, and "was" stays */
-    const char *asked = json_string_value(json_object_get(json_object_get(r, "question_swaps"), key));
-    if (asked && (clause_start(r, tokens, i) ||
-                  in_words(json_object_get(r, "question_words"), no_words, tokens[i - 1].key)))
+    const char *asked = json_string_value(json_object_get(r->question_swaps, key));
+    if (asked && (clause_start_after(r->clause_words, tokens, i) ||
+                  in_words(r->question_words, no_words, tokens[i - 1].key)))
         return asked;
-    if (run == 1 && !clause_start(r, tokens, i)) {
-        const char *obj = json_string_value(json_object_get(json_object_get(r, "object_swaps"), key));
+    if (run == 1 && !clause_start_after(r->clause_words, tokens, i)) {
+        const char *obj = json_string_value(json_object_get(r->object_swaps, key));
         if (obj)
             return obj;
     }
-    return json_string_value(json_object_get(json_object_get(r, "swaps"), key));
+    return json_string_value(json_object_get(r->swaps, key));
 }
 
 /* 1 when token t, the first of the echo, is a word that only has its capital because it
@@ -244,6 +257,10 @@ static int ends_sentence(const token *t)
 /* Appends the swapped text of all tokens to b. */
 static int swap_all(const json_t *r, const token *tokens, size_t n, sb_buf *b)
 {
+    const swap_lists lists = {json_object_get(r, "question_swaps"),
+                              json_object_get(r, "object_swaps"), json_object_get(r, "swaps"),
+                              json_object_get(r, "question_words"),
+                              json_object_get(r, "clause_words")};
     int rc = sb_buf_append(b, "", 0);
     for (size_t i = 0; i < n && rc == SB_OK;) {
         if (i > 0)
@@ -251,7 +268,7 @@ static int swap_all(const json_t *r, const token *tokens, size_t n, sb_buf *b)
         size_t run = SWAP_RUN_MAX;
         const char *swap = NULL;
         for (; run > 0 && !swap; run--)
-            swap = swap_for(r, tokens, n, i, run);
+            swap = swap_for(&lists, tokens, n, i, run);
         if (swap) {
             run++; /* the loop stepped one past the run that matched */
             const token *first = &tokens[i], *last = &tokens[i + run - 1];
@@ -345,7 +362,8 @@ static const char *find_feeling(const json_t *r, const char *text, int *rc)
     json_t *f;
     unsigned char starts[256];
     text_word_starts(hay, starts);
-    json_array_foreach(json_object_get(r, "feelings"), i, f) {
+    const json_t *each_list = json_object_get(r, "feelings");
+    json_array_foreach(each_list, i, f) {
         const char *feeling = json_string_value(f);
         unsigned char c = feeling ? (unsigned char)feeling[0] : 0;
         c = c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;

@@ -34,14 +34,7 @@ static const json_t *understanding(const turn *t)
 
 static const json_t *command_named(const turn *t, const char *name)
 {
-    size_t i;
-    const json_t *cmd;
-    json_array_foreach(json_object_get(dialogs_data(t->d, "commands"), "commands"), i, cmd) {
-        const char *n = sb_json_str(cmd, "name");
-        if (n && strcmp(n, name) == 0)
-            return cmd;
-    }
-    return NULL;
+    return dialogs_command_named(t->d, name); /* indexed at load */
 }
 
 /* The model's guesses for t->text into g (INTENT_TOP_MAX), read once per text and turn. */
@@ -167,7 +160,8 @@ static int to_confirm(const turn *t, const char *intent)
 {
     size_t i;
     const json_t *c;
-    json_array_foreach(json_object_get(understanding(t), "confirm"), i, c) {
+    const json_t *each_list = json_object_get(understanding(t), "confirm");
+    json_array_foreach(each_list, i, c) {
         if (json_is_string(c) && strcmp(json_string_value(c), intent) == 0)
             return 1;
     }
@@ -509,7 +503,8 @@ const char *route_aside(turn *t, int listening)
     }
     /* "this is kinda dumb" while listening is said to the coach, not about the story;
      * at an exercise's question pushback is the answer's to take (answer.h) */
-    json_array_foreach(json_object_get(u, "asides_listening"), i, a) {
+    const json_t *each_list = json_object_get(u, "asides_listening");
+    json_array_foreach(each_list, i, a) {
         if (listening && json_is_string(a) && strcmp(json_string_value(a), g[0].intent) == 0)
             act = json_string_value(a);
     }
@@ -549,7 +544,8 @@ int route_reads_feeling(turn *t)
     size_t n = guess(t, g);
     size_t i;
     const json_t *name;
-    json_array_foreach(json_object_get(understanding(t), "feeling_intents"), i, name) {
+    const json_t *each_list = json_object_get(understanding(t), "feeling_intents");
+    json_array_foreach(each_list, i, name) {
         if (n > 0 && json_is_string(name) && strcmp(json_string_value(name), g[0].intent) == 0)
             return 1;
     }

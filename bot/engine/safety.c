@@ -235,7 +235,8 @@ static const char *language_of(turn *t)
     json_object_foreach((json_t *)langs, code, lang) {
         size_t hits = 0, i;
         const json_t *w;
-        json_array_foreach(json_object_get(lang, "words"), i, w) {
+        const json_t *each_list = json_object_get(lang, "words");
+        json_array_foreach(each_list, i, w) {
             hits += json_is_string(w) && text_find_words(norm, json_string_value(w)) >= 0;
         }
         if (hits > best_hits) {
