@@ -292,7 +292,12 @@ int arrive_keep_opening(turn *t)
         return 0;
     if (kept) { /* they go on talking: all of it is heard once consent is given */
         char *md = text_escape_markdown(t->text); /* kept is escaped already */
-        char *more = md ? sb_asprintf("%s\n%s", kept, md) : NULL;
+        size_t end = strlen(kept);
+        while (end > 0 && strchr(" \t\r\n", kept[end - 1]))
+            end--;
+        /* one line, each message a sentence of it: said back and gathered up as one */
+        int closed = end == 0 || strchr(".!?", kept[end - 1]) != NULL;
+        char *more = md ? sb_asprintf("%.*s%s %s", (int)end, kept, closed ? "" : ".", md) : NULL;
         json_t *both = more ? json_stringn(more, text_utf8_cut(more, strlen(more), TURN_VAR_MAX))
                             : NULL;
         free(md);
