@@ -8,6 +8,7 @@
 static const char *const no_vars[] = {NULL};
 static const char *const title_vars[] = {"title", NULL};
 static const char *const feeling_vars[] = {"feeling", NULL};
+static const char *const echo_vars[] = {"echo", NULL};
 static const char *const intro_vars[] = {"title", "minutes", NULL};
 static const char *const progress_vars[] = {"title", "step", "steps", NULL};
 
@@ -47,7 +48,8 @@ void validate_exercises(validate_ctx *v, const char *f, const json_t *e)
                                               "next_words", "how_again", "why_words",
                                               "in_progress", "followup_intro", "another_words",
                                               "another", "hard_words", "hard", "comment",
-                                              "comment_feeling", "group_intro", "group_outro", "followup_report",
+                                              "comment_feeling", "comment_more", "comment_echo", "group_intro",
+                                              "group_outro", "followup_report",
                                               NULL};
     static const char *const topic_keys[] = {"id", "title", "description", NULL};
     static const char *const exercise_keys[] = {"id",    "topic",    "title", "minutes",
@@ -113,6 +115,7 @@ void validate_exercises(validate_ctx *v, const char *f, const json_t *e)
         {"followup_intro", title_vars, 0}, {"another", no_vars, 0},
         {"hard", no_vars, 0},              {"comment", no_vars, 0},
         {"group_outro", no_vars, 0},       {"comment_feeling", feeling_vars, 0},
+        {"comment_more", no_vars, 0},      {"comment_echo", echo_vars, 0},
     };
     for (size_t k = 0; k < sizeof flow_texts / sizeof flow_texts[0]; k++) {
         char what[64];

@@ -299,13 +299,12 @@ static int is_flow_word(turn *t, const char *name, int anywhere)
     return rc == 2 || (anywhere && (rc == 1 || found > 0));
 }
 
-/* Something said at a step that is no next word: a request for another exercise (flow
- * "another_words": this one is stopped and the router gives a different one), "this is
- * hard" (flow "hard_words": "hard", which offers slower, another or stopping), or any other
- * comment (flow "comment"). Without those texts in the set, the hint again. */
+#define COMMENT_ECHO 70 /* bytes of a later comment at one step that are said back */
+
 /* What the person says at a step ("it felt like relief and then guilt") is theirs to keep:
  * journaled under the exercise's title (with consent), and a feeling named in it is said
- * back (flow "comment_feeling"), else the flow's "comment". */
+ * back (flow "comment_feeling"), else the flow's "comment"; a later comment at the same step
+ * gets a shorter answer without the hint again. */
 static void comment(turn *t, json_t *frame)
 {
     const json_t *x = exercise_find(t->d, json_string_value(json_object_get(frame, "exercise")));
@@ -316,7 +315,25 @@ static void comment(turn *t, json_t *frame)
     if (r && reflect_parts(r, t->text, &echo, &feeling) != SB_OK)
         turn_fail(t, SB_ENOMEM);
     const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
-    if (feeling && json_object_get(flow, "comment_feeling")) {
+    /* the step's hint went with the first comment; after it, a shorter answer, the words said
+     * back when they are few (flow "comment_echo", else "comment_more") */
+    const json_t *step = json_object_get(frame, "step");
+    const json_t *last = json_object_get(frame, "commented");
+    int again = last && json_integer_value(last) == json_integer_value(step);
+    if (!again && json_object_set_new(frame, "commented", json_integer(json_integer_value(step))))
+        turn_fail(t, SB_ENOMEM);
+    if (again && echo && strlen(echo) <= COMMENT_ECHO && strchr(echo, ' ') &&
+        json_object_get(flow, "comment_echo")) {
+        char *md = text_escape_markdown(echo);
+        json_t *vars = md ? json_pack("{s:s}", "echo", md) : NULL;
+        if (!vars)
+            turn_fail(t, SB_ENOMEM);
+        say_flow_vars(t, "comment_echo", vars);
+        json_decref(vars);
+        free(md);
+    } else if (again && !feeling && json_object_get(flow, "comment_more")) {
+        say_flow(t, "comment_more");
+    } else if (feeling && json_object_get(flow, "comment_feeling")) {
         json_t *vars = json_pack("{s:s}", "feeling", feeling);
         if (!vars)
             turn_fail(t, SB_ENOMEM);
@@ -329,6 +346,10 @@ static void comment(turn *t, json_t *frame)
     free(feeling);
 }
 
+/* Something said at a step that is no next word: a request for another exercise (flow
+ * "another_words": this one is stopped and the router gives a different one), "this is
+ * hard" (flow "hard_words": "hard", which offers slower, another or stopping), or any other
+ * comment (flow "comment"). Without those texts in the set, the hint again. */
 static void step_comment(turn *t, json_t *frame)
 {
     const json_t *flow = json_object_get(dialogs_data(t->d, "exercises"), "flow");
