@@ -13,7 +13,8 @@
 #include <textcat.h>
 #include <unistd.h>
 
-#define MIN_WORDS_DEFAULT 4
+#define MIN_WORDS_DEFAULT 4  /* words of a message before its language is guessed */
+#define LONG_WORD 3          /* bytes of a word that counts as English or not */
 
 struct language {
     void *textcat;      /* libexttextcat handle */
@@ -134,17 +135,20 @@ size_t language_detect(language *l, normalizer *n, const char *text, const char 
         return 0;
     norm_text t;
     normalizer_run(n, text, &t);
-    long words = 0, known = 0;
+    long words = 0, long_words = 0, known = 0;
     for (char *p = t.words; *p;) {
         size_t len = strcspn(p, " ");
         char keep = p[len];
         p[len] = '\0';
         words++;
-        known += json_object_get(l->english, p) != NULL;
+        if (len >= LONG_WORD) { /* "a", "me", "no" are words of many languages */
+            long_words++;
+            known += json_object_get(l->english, p) != NULL;
+        }
         p[len] = keep;
         p += len + (keep == ' ');
     }
-    if (words < l->min_words || known * 2 >= words)
+    if (words < l->min_words || known * 2 >= long_words)
         return 0;
     const char *got = textcat_Classify(l->textcat, text, strnlen(text, NORM_INPUT_MAX));
     size_t found = 0;
