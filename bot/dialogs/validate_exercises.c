@@ -48,7 +48,8 @@ void validate_exercises(validate_ctx *v, const char *f, const json_t *e)
                                               "next_words", "how_again", "why_words",
                                               "in_progress", "followup_intro", "another_words",
                                               "another", "hard_words", "hard", "comment",
-                                              "comment_feeling", "comment_more", "comment_echo", "group_intro",
+                                              "comment_feeling", "comment_more", "comment_echo", "decline_words",
+                                              "decline", "group_intro",
                                               "group_outro", "followup_report",
                                               NULL};
     static const char *const topic_keys[] = {"id", "title", "description", NULL};
@@ -116,6 +117,7 @@ void validate_exercises(validate_ctx *v, const char *f, const json_t *e)
         {"hard", no_vars, 0},              {"comment", no_vars, 0},
         {"group_outro", no_vars, 0},       {"comment_feeling", feeling_vars, 0},
         {"comment_more", no_vars, 0},      {"comment_echo", echo_vars, 0},
+        {"decline", no_vars, 0},
     };
     for (size_t k = 0; k < sizeof flow_texts / sizeof flow_texts[0]; k++) {
         char what[64];
@@ -127,6 +129,7 @@ void validate_exercises(validate_ctx *v, const char *f, const json_t *e)
     validate_words(v, f, "flow: next_words", json_object_get(flow, "next_words"), 1);
     validate_words(v, f, "flow: another_words", json_object_get(flow, "another_words"), 0);
     validate_words(v, f, "flow: hard_words", json_object_get(flow, "hard_words"), 0);
+    validate_words(v, f, "flow: decline_words", json_object_get(flow, "decline_words"), 0);
     validate_words(v, f, "flow: why_words", json_object_get(flow, "why_words"), 0);
 done:
     json_decref(topics);

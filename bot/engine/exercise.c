@@ -25,6 +25,7 @@
 #include "match.h"
 #include "person.h"
 #include "reflect.h"
+#include "step.h"
 #include "sb.h"
 #include "text.h"
 
@@ -357,6 +358,13 @@ static void step_comment(turn *t, json_t *frame)
         say_flow(t, "another");
         json_decref(turn_pop(t)); /* engine.c notes it as stopped */
         turn_effect(t, SB_FX_ACTION, "exercise", NULL, 0);
+        return;
+    }
+    if (json_object_get(flow, "decline") && is_flow_word(t, "decline_words", 0) &&
+        (json_integer_value(json_object_get(frame, "step")) == 0 || step_words(t->text) >= 3)) {
+        /* "nah", "not now" as the exercise arrives; "i dont want to do this" at any step */
+        say_flow(t, "decline");
+        json_decref(turn_pop(t)); /* engine.c notes it as stopped */
         return;
     }
     if (json_object_get(flow, "hard") && is_flow_word(t, "hard_words", 1)) {
