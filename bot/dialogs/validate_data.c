@@ -485,7 +485,8 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "hedges",    "hedge_not_before", "noncommittal", "pushback",      "questions",
         "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
         "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
-        "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words", NULL};
+        "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words",
+        "misheard_leads", "misheard", "misheard_plain", NULL};
     validate_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
@@ -500,7 +501,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
                  {"hedges", 0},         {"hedge_not_before", 0}, {"noncommittal", 0},
                  {"pushback", 0},       {"questions", 0},        {"correction_starts", 0},
                  {"laughs", 0},         {"correction_leads", 0}, {"question_starts", 0},
-                 {"closing_hedges", 0}, {"asking_words", 0}};
+                 {"closing_hedges", 0}, {"asking_words", 0},     {"misheard_leads", 0}};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         validate_words(v, f, lists[i].name, json_object_get(r, lists[i].name), lists[i].required);
     check_contains(v, f, "templates", json_object_get(r, "templates"), echo_vars, "{echo}");
@@ -514,6 +515,11 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     for (size_t i = 0; replies[i]; i++)
         if (json_object_get(r, replies[i]))
             validate_texts(v, f, "-", replies[i], json_object_get(r, replies[i]), user_vars, NULL);
+    if (json_object_get(r, "misheard_leads")) { /* a lead needs both answers */
+        check_contains(v, f, "misheard", json_object_get(r, "misheard"), echo_vars, "{echo}");
+        validate_texts(v, f, "-", "misheard_plain", json_object_get(r, "misheard_plain"), user_vars,
+                       NULL);
+    }
     if (json_object_get(r, "brief_reply"))
         check_contains(v, f, "brief_reply", json_object_get(r, "brief_reply"), echo_vars, "{echo}");
     if (json_object_get(r, "heard_feeling_reply"))

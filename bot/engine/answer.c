@@ -271,6 +271,18 @@ static char *feelings_named(const json_t *r, const char *text)
 void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
 {
     const json_t *r = dialogs_data(t->d, "reflection");
+    /* "no you're not listening, i said i freeze": the coach owns the mistake and says back
+     * what follows the lead (reflection.json "misheard_leads", "misheard") */
+    size_t lead = 0;
+    int misheard = match_words(json_object_get(r, "misheard_leads"), text, &lead);
+    if (misheard < 0) {
+        turn_fail(t, misheard);
+        return;
+    }
+    if (misheard == 1) {
+        text += lead;
+        text += answer_lead_len(r, text); /* "..., i said i freeze" */
+    }
     char *echo = NULL, *feeling = NULL;
     if (reflect_parts(r, text, &echo, &feeling) != SB_OK) {
         turn_fail(t, SB_ENOMEM);
@@ -280,6 +292,16 @@ void answer_echo(turn *t, json_t *frame, const json_t *st, const char *text)
     int question = answer_is_question(t->d, text);
     if (!echo_md || question < 0) {
         turn_fail(t, SB_ENOMEM);
+    } else if (misheard == 1) {
+        int whole = *echo && strchr(echo, ' ') && !strstr(echo, ". ") &&
+                    strlen(echo) <= 2 * ECHO_SHORT; /* one clause is said back */
+        json_t *vars = json_pack("{s:s}", "echo", echo_md);
+        if (!vars)
+            turn_fail(t, SB_ENOMEM);
+        else
+            turn_say(t, whole ? "reflection/misheard" : "reflection/misheard_plain",
+                     json_object_get(r, whole ? "misheard" : "misheard_plain"), vars);
+        json_decref(vars);
     } else if (question && json_object_get(r, "heard_question")) {
         /* a question back is not echoed as if it were their view: met, then the next one */
         turn_say(t, "reflection/heard_question", json_object_get(r, "heard_question"), NULL);
