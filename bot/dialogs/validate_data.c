@@ -19,7 +19,7 @@ static const char *const title_vars[] = {"title", NULL};
 
 static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",      "action",
                                              "group", "private", "reply",   "description", "argument",
-                                             "exact", "greeting", "argument_time", NULL};
+                                             "exact", "greeting", "argument_time", "argument_zone", NULL};
 
 static int has(const char *const *list, const char *s)
 {
@@ -164,8 +164,10 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
         for (size_t i = 0; json_is_object(at) && at_fields[i]; i++)
             validate_words(v, f, at_fields[i], json_object_get(at, at_fields[i]), 1);
     }
-    const char *flags[] = {"group", "private", "exact", "greeting"};
-    for (size_t i = 0; i < 4; i++) {
+    if (json_is_true(json_object_get(cmd, "argument_zone")) && !argument)
+        validate_problem(v, f, "-", "%s: argument_zone is for a command with an argument", what);
+    const char *flags[] = {"group", "private", "exact", "greeting", "argument_zone"};
+    for (size_t i = 0; i < 5; i++) {
         const json_t *flag = json_object_get(cmd, flags[i]);
         if (flag && !json_is_boolean(flag))
             validate_problem(v, f, "-", "%s: %s must be true or false", what, flags[i]);

@@ -78,18 +78,20 @@ int arrive_returning(turn *t, int64_t gap, int greeting)
     json_t *top = turn_top(t);
     if (gap < FOLLOWUP_GAP || !top || !back || !dialogs_dialog(t->d, back))
         return 0;
-    const char *title = left_open(t, top, back, greeting);
-    if (!title)
-        return 0;
     const char *id = sb_json_str(top, "dialog");
+    int back_left = id && strcmp(id, back) == 0; /* "pick it up?" itself was left unanswered */
+    const char *title = back_left ? NULL : left_open(t, top, back, greeting);
+    if (!title && !back_left)
+        return 0;
     const json_t *dialog = id ? dialogs_dialog(t->d, id) : NULL;
     long words = step_words(t->text);
     if (words < 0) {
         turn_fail(t, SB_ENOMEM);
         return 1;
     }
-    if (person_get(t->state, PERSON_FOLLOWUP)) {
-        /* what they set out to do since matters more than a menu left days ago */
+    if (back_left || person_get(t->state, PERSON_FOLLOWUP)) {
+        /* what they set out to do since matters more than a menu left days ago, and what
+         * "pick it up?" asked about is older still */
         flow_reset(t);
         if (greeting || words <= LISTEN_MIN_WORDS) {
             if (!followup_ask(t))

@@ -152,6 +152,9 @@ void step_command(turn *t, const json_t *cmd, const char *arg)
     char clock[16];
     if (match_time(cmd, arg ? arg : t->text, clock, sizeof clock))
         arg = clock;
+    char zone[64]; /* "my timezone is europe/madrid": the zone in the text, as the argument */
+    if (match_zone(cmd, arg ? arg : t->text, zone, sizeof zone))
+        arg = zone;
     if (action)
         turn_effect(t, SB_FX_ACTION, action, arg, 0);
     turn_say(t, key, reply, NULL);

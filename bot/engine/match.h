@@ -76,6 +76,11 @@ int match_rating(const char *text);
  * 0 when not (or without "argument_time"). */
 int match_time(const json_t *cmd, const char *text, char *out, size_t size);
 
+/* 1 when cmd has "argument_zone": true and a word of text has the shape of a zone name
+ * (letters, a slash, letters: "europe/madrid" in "my timezone is europe/madrid"): copied to
+ * out (size bytes); whether it is a zone is the zone table's to say. 0 otherwise. */
+int match_zone(const json_t *cmd, const char *text, char *out, size_t size);
+
 /* Whether text (any form) is one of words: 2 for the whole input, 1 when it starts with
  * one followed by more (then *rest is the byte offset in text after the word and its
  * punctuation), 0 when neither, SB_ENOMEM. */

@@ -7,6 +7,7 @@
 #include "sb.h"
 #include "text.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,4 +166,28 @@ int match_rating(const char *text)
     }
     free(norm);
     return rating;
+}
+
+int match_zone(const json_t *cmd, const char *text, char *out, size_t size)
+{
+    if (!json_is_true(json_object_get(cmd, "argument_zone")) || !text || size == 0)
+        return 0;
+    for (const char *p = text; *p;) {
+        p += strspn(p, " \t\r\n,;!?()\"'");
+        size_t k = strcspn(p, " \t\r\n,;!?()\"'");
+        while (k > 0 && p[k - 1] == '.') /* "in europe/madrid." */
+            k--;
+        const char *slash = memchr(p, '/', k);
+        int letters = slash && slash > p && isalpha((unsigned char)slash[-1]) &&
+                      slash + 1 < p + k && isalpha((unsigned char)slash[1]) &&
+                      isalpha((unsigned char)p[0]);
+        if (letters && k < size) { /* Area/City in shape; the zone table decides */
+            memcpy(out, p, k);
+            out[k] = '\0';
+            return 1;
+        }
+        p += k;
+        p += strspn(p, ".");
+    }
+    return 0;
 }
