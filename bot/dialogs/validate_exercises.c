@@ -52,7 +52,7 @@ void validate_exercises(validate_ctx *v, const char *f, const json_t *e)
                                               "decline", "group_intro",
                                               "group_outro", "followup_report",
                                               NULL};
-    static const char *const topic_keys[] = {"id", "title", "description", NULL};
+    static const char *const topic_keys[] = {"id", "title", "description", "intents", NULL};
     static const char *const exercise_keys[] = {"id",    "topic",    "title", "minutes",
                                                 "steps", "followup", "why",   NULL};
     validate_keys(v, f, e, fields, "exercises.json");
@@ -60,6 +60,7 @@ void validate_exercises(validate_ctx *v, const char *f, const json_t *e)
     json_t *item;
     json_array_foreach(json_object_get(e, "topics"), k, item) {
         validate_keys(v, f, item, topic_keys, "a topic");
+        validate_words(v, f, "a topic's intents", json_object_get(item, "intents"), 0);
     }
     json_array_foreach(json_object_get(e, "exercises"), k, item) {
         validate_keys(v, f, item, exercise_keys, "an exercise");

@@ -295,4 +295,17 @@ void validate_understanding(validate_ctx *v, const json_t *examples, const json_
         return;
     }
     check_examples(v, u, examples, lines);
+    /* exercise topics chosen by what was heard name intents that have examples */
+    size_t i, k;
+    const json_t *topic, *intent;
+    const json_t *topics = json_object_get(json_object_get(v->data, "exercises"), "topics");
+    json_array_foreach(topics, i, topic) {
+        json_array_foreach(json_object_get(topic, "intents"), k, intent) {
+            if (json_is_string(intent) && !json_object_get(examples, json_string_value(intent)))
+                validate_problem(v, file_of(v, "exercises", "exercises.json"), "-",
+                                 "topic %s: intent %s has no examples in intents/",
+                                 sb_json_str(topic, "id") ? sb_json_str(topic, "id") : "?",
+                                 json_string_value(intent));
+        }
+    }
 }

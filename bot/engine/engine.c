@@ -145,8 +145,11 @@ void step_command(turn *t, const json_t *cmd, const char *arg)
         exercise_say_general(t, arg); /* one anyone may try: nothing of the person's */
         return;
     }
-    if (action && strcmp(action, "exercise") == 0)
+    if (action && strcmp(action, "exercise") == 0) {
+        if (!arg) /* "an exercise on that" while listening: a topic that fits what was said */
+            arg = hear_topic(t);
         let_go_welcome(t);
+    }
     /* "nudge me at 8am": the time in it (commands.json "argument_time"); a phrase matched
      * anywhere ("remind me every day at 7:30") leaves no argument: the time is in the text */
     char clock[16];

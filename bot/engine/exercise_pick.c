@@ -57,3 +57,33 @@ const char *exercise_pick(const json_t *list, const char *topic, const char *con
     }
     return best;
 }
+
+void exercise_topic_score(const json_t *topics, const char *const *intents, const double *p,
+                          size_t n, double *score)
+{
+    size_t i, k;
+    json_t *topic, *intent;
+    json_array_foreach(topics, i, topic) {
+        json_array_foreach(json_object_get(topic, "intents"), k, intent) {
+            for (size_t g = 0; g < n; g++)
+                if (intents[g] && json_is_string(intent) &&
+                    strcmp(json_string_value(intent), intents[g]) == 0)
+                    score[i] += p[g];
+        }
+    }
+}
+
+const char *exercise_topic_best(const json_t *topics, const double *score, double bar)
+{
+    const char *best = NULL;
+    double top = bar;
+    size_t i;
+    json_t *topic;
+    json_array_foreach(topics, i, topic) {
+        if (score[i] >= top) {
+            top = score[i];
+            best = json_string_value(json_object_get(topic, "id"));
+        }
+    }
+    return best;
+}

@@ -22,4 +22,14 @@ const char *exercise_pick(const json_t *list, const char *topic, const char *con
  * Cannot fail. */
 uint64_t exercise_pick_spread(int64_t person, int64_t day);
 
+/* Adds to score[i] (one per topic of exercises.json "topics", in order) the probability of
+ * each of n intents guessed from something the person said that topic i lists in its
+ * "intents". Cannot fail. */
+void exercise_topic_score(const json_t *topics, const char *const *intents, const double *p,
+                          size_t n, double *score);
+
+/* The id of the topic with the highest score, when it reaches bar; NULL otherwise.
+ * Borrowed from topics. */
+const char *exercise_topic_best(const json_t *topics, const double *score, double bar);
+
 #endif

@@ -9,6 +9,7 @@
 #include "answer.h"
 #include "crisis.h"
 #include "exercise.h"
+#include "exercise_pick.h"
 #include "flow.h"
 #include "match.h"
 #include "person.h"
@@ -20,6 +21,7 @@
 #include "sb_json.h"
 #include "text.h"
 #include "turn.h"
+#include "understand.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -234,4 +236,36 @@ int hear_aside(turn *t)
     if (!talking)
         flow_resay(t);
     return 1;
+}
+
+#define TOPIC_BAR 0.5  /* summed probability of a topic's intents over what was heard */
+#define TOPICS_MAX 32  /* topics scored; more are not chosen this way */
+
+const char *hear_topic(turn *t)
+{
+    const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
+    json_t *frame = turn_top(t);
+    const char *id = sb_json_str(frame, "dialog");
+    const char *heard = frame ? sb_json_str(flow_vars(t, frame), "heard") : NULL;
+    const json_t *topics = json_object_get(dialogs_data(t->d, "exercises"), "topics");
+    if (!listen_id || !id || strcmp(id, listen_id) != 0 || !heard ||
+        json_array_size(topics) > TOPICS_MAX)
+        return NULL;
+    double score[TOPICS_MAX] = {0};
+    char line[TURN_VAR_MAX];
+    for (const char *p = heard; *p;) { /* each thing heard on its own ("- ..." a line) */
+        size_t len = strcspn(p, "\n");
+        snprintf(line, sizeof line, "%.*s", (int)len, p);
+        p += len + (p[len] == '\n');
+        intent_guess g[INTENT_TOP_MAX];
+        size_t n = line[0] ? understand_guess(t->d, line, g) : 0;
+        const char *intents[INTENT_TOP_MAX];
+        double prob[INTENT_TOP_MAX];
+        for (size_t i = 0; i < n; i++) {
+            intents[i] = g[i].intent;
+            prob[i] = g[i].p;
+        }
+        exercise_topic_score(topics, intents, prob, n, score);
+    }
+    return exercise_topic_best(topics, score, TOPIC_BAR);
 }

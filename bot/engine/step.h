@@ -52,6 +52,9 @@ int hear_in_listening(turn *t);
 int hear_interrupt(turn *t);
 /* An aside at a waiting question, answered and the question said again; 1 when done. */
 int hear_aside(turn *t);
+/* The exercise topic that fits what the listening dialog on top has heard ("an exercise on
+ * that" after talking of a tight chest: body), or NULL; borrowed from the data. */
+const char *hear_topic(turn *t);
 
 /* --- arrive.c --- */
 

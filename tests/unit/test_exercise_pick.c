@@ -1,7 +1,8 @@
 /* test_exercise_pick.c — which exercise !exercise gives, as a table: never given first,
  * then the one given longest ago; a topic narrows the choice; ties go by the person and
  * the day; nothing when nothing fits. Then the spread itself: ties spread evenly, and no
- * two person-day pairs share a spread. */
+ * two person-day pairs share a spread. Last, the topic that fits what was heard: intents
+ * summed over the lines heard, the best topic only when it reaches the bar. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,12 +121,44 @@ static void test_spread_distinct(void **state)
             fail_msg("two person-day pairs share a spread");
 }
 
+#define TOPICS                                                                         \
+    "[{\"id\": \"body\", \"intents\": [\"body-signals\"]},"                             \
+    " {\"id\": \"feelings\", \"intents\": [\"naming-feelings\", \"vent\"]},"            \
+    " {\"id\": \"asking\"}]"
+
+static void test_topic_heard(void **state)
+{
+    (void)state;
+    json_t *topics = json_loads(TOPICS, 0, NULL);
+    assert_non_null(topics);
+    double score[3] = {0};
+    /* one line is mostly something else, the next plainly the body: together, body */
+    const char *first[] = {"about-coach", "body-signals", "vent"};
+    const double p1[] = {0.68, 0.10, 0.05};
+    exercise_topic_score(topics, first, p1, 3, score);
+    assert_null(exercise_topic_best(topics, score, 0.5)); /* 0.10 and 0.05: not yet */
+    const char *second[] = {"body-signals", "naming-feelings"};
+    const double p2[] = {0.75, 0.20};
+    exercise_topic_score(topics, second, p2, 2, score);
+    assert_string_equal(exercise_topic_best(topics, score, 0.5), "body"); /* 0.85 vs 0.25 */
+    /* two intents of one topic add up; a topic listing no intents never scores */
+    double two[3] = {0};
+    const char *both[] = {"vent", "naming-feelings", "yes"};
+    const double p3[] = {0.30, 0.30, 0.40};
+    exercise_topic_score(topics, both, p3, 3, two);
+    assert_string_equal(exercise_topic_best(topics, two, 0.5), "feelings");
+    assert_true(two[2] == 0.0);
+    assert_null(exercise_topic_best(topics, two, 0.7)); /* the bar holds */
+    json_decref(topics);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pick_table),
         cmocka_unit_test(test_ties_spread),
         cmocka_unit_test(test_spread_distinct),
+        cmocka_unit_test(test_topic_heard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
