@@ -488,7 +488,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
         "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
         "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words",
-        "misheard_leads", "misheard", "misheard_plain", NULL};
+        "misheard_leads", "misheard", "misheard_plain", "others", "others_owners", NULL};
     validate_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
     check_swaps(v, f, "object_swaps", json_object_get(r, "object_swaps"), 0);
@@ -503,7 +503,8 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
                  {"hedges", 0},         {"hedge_not_before", 0}, {"noncommittal", 0},
                  {"pushback", 0},       {"questions", 0},        {"correction_starts", 0},
                  {"laughs", 0},         {"correction_leads", 0}, {"question_starts", 0},
-                 {"closing_hedges", 0}, {"asking_words", 0},     {"misheard_leads", 0}};
+                 {"closing_hedges", 0}, {"asking_words", 0},     {"misheard_leads", 0},
+                 {"others", 0},         {"others_owners", 0}};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         validate_words(v, f, lists[i].name, json_object_get(r, lists[i].name), lists[i].required);
     check_contains(v, f, "templates", json_object_get(r, "templates"), echo_vars, "{echo}");

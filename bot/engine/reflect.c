@@ -324,25 +324,44 @@ static int cap_echo(sb_buf *b)
 }
 
 
-/* 1 when the feeling at hay[pos] is negated: a negation right before it, or before up to
- * LINK_MAX linking words ("not angry", "don't feel loved", "wasn't really feeling safe"). */
+/* The word of hay ending right before hay[end] (a space), into word; 0 when it does not fit. */
+static int word_before(const char *hay, long end, char *word, size_t size, long *start)
+{
+    long s = end;
+    while (s > 0 && hay[s - 1] != ' ')
+        s--;
+    if (end - s >= (long)size)
+        return 0;
+    memcpy(word, hay + s, (size_t)(end - s));
+    word[end - s] = '\0';
+    *start = s;
+    return 1;
+}
+
+/* 1 when the feeling at hay[pos] is not the person's: negated (a negation right before it,
+ * or before up to LINK_MAX linking words: "not angry", "don't feel loved", "wasn't really
+ * feeling safe"), or said of someone else (reflection.json "others" as its subject past the
+ * linking words: "when he got upset"; or a noun after one of "others_owners": "my partner
+ * was angry"). */
 static int negated(const json_t *r, const char *hay, long pos, int *rc)
 {
     for (int back = 0; back <= LINK_MAX && pos > 1 && *rc == SB_OK; back++) {
-        long end = pos - 1; /* the word before ends at hay[end] == ' ' */
-        long start = end;
-        while (start > 0 && hay[start - 1] != ' ')
-            start--;
         char word[64];
-        if (end - start >= (long)sizeof word)
+        long start;
+        if (!word_before(hay, pos - 1, word, sizeof word, &start))
             return 0;
-        memcpy(word, hay + start, (size_t)(end - start));
-        word[end - start] = '\0';
         if (in_list_phrase(r, "negations", default_negations, word, rc))
             return 1;
-        if (!in_list_phrase(r, "linking_words", default_linking_words, word, rc))
-            return 0;
-        pos = start;
+        if (in_list_phrase(r, "linking_words", default_linking_words, word, rc)) {
+            pos = start;
+            continue;
+        }
+        static const char *const none[] = {NULL};
+        if (in_list_phrase(r, "others", none, word, rc))
+            return 1;
+        char owner[64]; /* "my partner was angry", not "my angry text" */
+        return back > 0 && start > 1 && word_before(hay, start - 1, owner, sizeof owner, &start) &&
+               in_list_phrase(r, "others_owners", none, owner, rc);
     }
     return 0;
 }
