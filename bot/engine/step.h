@@ -1,6 +1,6 @@
-/* step.h — inside the engine step: what engine.c (the step, commands, idle input and
- * interruptions), hear.c (free text heard as what it is) and arrive.c (the first message of
- * a talk) ask of each other. Not an interface for the rest of the program: engine.h is. */
+/* step.h — inside the engine step: what engine.c (the step and interruptions), command.c
+ * (commands, idle input, setting aside), hear.c (free text heard as what it is) and arrive.c
+ * (the first message of a talk) ask of each other. Not an interface for the rest of the program: engine.h is. */
 #ifndef SB_STEP_H
 #define SB_STEP_H
 
@@ -12,7 +12,7 @@
 #define FOLLOWUP_GAP (4 * 3600) /* seconds of quiet that make the next input a new talk */
 #define LISTEN_MIN_WORDS 3      /* words of free text that the listening dialog takes up */
 
-/* --- engine.c --- */
+/* --- command.c --- */
 
 /* match_command of the turn's text, looked for once per mode (MATCH_*): *arg is a copy the
  * caller frees. 1 found, 0 not, SB_ENOMEM. */
@@ -31,6 +31,9 @@ void step_idle(turn *t, int64_t gap);
 /* Something starts on top of the waiting dialog: said so (commands.json "set_aside"), or
  * a where-to-start menu is let go. */
 void step_set_aside(turn *t);
+
+/* --- engine.c --- */
+
 /* 1 when s opens with "!" (after spaces). */
 int step_is_bang(const char *s);
 
