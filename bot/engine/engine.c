@@ -163,11 +163,15 @@ static int interrupt(turn *t)
     }
     if (rc == 1 && !(top && strcmp(id, top) == 0)) {
         const char *listen_id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
-        if (listen_id && strcmp(id, listen_id) == 0)
+        int listen = listen_id && strcmp(id, listen_id) == 0;
+        if (listen)
             flow_reset(t); /* see hear_listen(): the menu is let go, not brought back after */
         else
             step_set_aside(t);
-        flow_start(t, id, NULL);
+        if (listen && hear_heard(t, id)) /* "ugh. we had another fight...": heard, not asked */
+            flow_start_heard(t, id, NULL, 0);
+        else
+            flow_start(t, id, NULL);
         return 1;
     }
     if (flow_own_words(t) || hear_question(t))
