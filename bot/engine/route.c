@@ -525,7 +525,9 @@ const char *route_aside(turn *t, int listening)
 void route_say_aside(turn *t, const char *act, int listening)
 {
     const json_t *a = act_of(t, act);
-    const json_t *texts = listening && !is_listening(act) ? NULL : json_object_get(a, "aside");
+    const json_t *texts = listening && !is_listening(act) && json_object_get(a, "reply")
+                              ? NULL
+                              : json_object_get(a, "aside"); /* an act with no reply: its aside */
     char key[80];
     snprintf(key, sizeof key, "acts/%.50s/%s", act, texts ? "aside" : "reply");
     say(t, key, texts ? texts : json_object_get(a, "reply"));
