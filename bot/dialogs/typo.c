@@ -55,9 +55,7 @@ int typo_collect(json_t *vocabulary, const json_t *file)
     return rc;
 }
 
-/* 1 when a and b (lowercase ASCII) differ by exactly one edit: a letter added, dropped or
- * changed, or two neighbouring letters swapped ("jounral"). */
-static int one_edit(const char *a, const char *b)
+int typo_one_edit(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > lb) {
@@ -107,7 +105,7 @@ static const char *command_word_for(const json_t *commands, const char *word, ch
             char norm[TYPO_WORD_MAX];
             const char *s = json_string_value(w);
             size_t n = s ? text_norm_command_to(s, norm, sizeof norm) : (size_t)-1;
-            if (n == (size_t)-1 || n < TYPO_MIN_LEN || !letters_only(norm) || !one_edit(norm, word))
+            if (n == (size_t)-1 || n < TYPO_MIN_LEN || !letters_only(norm) || !typo_one_edit(norm, word))
                 continue;
             if (owner && owner != cmd)
                 return NULL;

@@ -23,6 +23,10 @@ int typo_collect(json_t *vocabulary, const json_t *file);
  * (owned) when a word changed, 0 when none did (*fixed NULL), SB_ENOMEM. */
 int typo_fix(const sb_dialogs *d, const char *text, char **fixed);
 
+/* 1 when a and b (lowercase ASCII) differ by exactly one edit: a letter added, dropped or
+ * changed, or two neighbouring letters swapped ("jounral"). */
+int typo_one_edit(const char *a, const char *b);
+
 /* The set's vocabulary as collected at load. Defined in dialog.c, which owns it. */
 const json_t *dialogs_vocabulary(const sb_dialogs *d);
 

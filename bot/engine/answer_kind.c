@@ -8,6 +8,7 @@
 #include "match.h"
 #include "sb.h"
 #include "text.h"
+#include "typo.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,42 @@ int answer_has_word(const json_t *list, const char *hay)
 
 #define QUESTION_MARK_WORDS 4 /* words a text ending in "?" needs to count as a question */
 
+#define SLIP_MIN_LEN 5 /* letters of a second word that a slip in it is looked past */
+
+/* 1 when hay (phrase form) opens with a two-word phrase of list whose second word it has
+ * with one slip ("what shoud i do": "what should"): a word of at least SLIP_MIN_LEN letters
+ * the set's own words do not have. */
+static int slipped_start(const sb_dialogs *d, const json_t *list, const char *hay)
+{
+    const char *sp = strchr(hay, ' ');
+    if (!sp)
+        return 0;
+    char second[32];
+    size_t n = strcspn(sp + 1, " ");
+    if (n < SLIP_MIN_LEN || n >= sizeof second)
+        return 0;
+    memcpy(second, sp + 1, n);
+    second[n] = '\0';
+    for (size_t k = 0; k < n; k++)
+        if (second[k] < 'a' || second[k] > 'z')
+            return 0;
+    if (json_object_get(dialogs_vocabulary(d), second))
+        return 0; /* a word of its own ("what about"), no slip */
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        char phrase[64];
+        const char *s = json_string_value(p);
+        if (!s || text_norm_phrase_to(s, phrase, sizeof phrase) == (size_t)-1)
+            continue;
+        const char *gap = strchr(phrase, ' ');
+        if (gap && !strchr(gap + 1, ' ') && (size_t)(gap - phrase) == (size_t)(sp - hay) &&
+            strncmp(phrase, hay, (size_t)(sp - hay)) == 0 && typo_one_edit(gap + 1, second))
+            return 1;
+    }
+    return 0;
+}
+
 int answer_is_question(const sb_dialogs *d, const char *text)
 {
     const json_t *r = dialogs_data(d, "reflection");
@@ -131,7 +168,8 @@ int answer_is_question(const sb_dialogs *d, const char *text)
     char *hay = text_norm_phrase(text ? text + start : "");
     if (!hay)
         return SB_ENOMEM;
-    int yes = answer_longest_start(json_object_get(r, "question_starts"), hay) > 0;
+    int yes = answer_longest_start(json_object_get(r, "question_starts"), hay) > 0 ||
+              slipped_start(d, json_object_get(r, "question_starts"), hay);
     size_t len = text ? strlen(text) : 0;
     while (len > 0 && strchr(" \t\r\n", text[len - 1]))
         len--;
