@@ -479,7 +479,9 @@ int route_says_something(turn *t)
 {
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    return n == 0 || !act_of(t, g[0].intent) || is_listening(g[0].intent);
+    /* a chat act only when the model is sure of it: "i dont relly know why im here. my
+     * therapst said to try this" leans to "unsure" and still says something */
+    return n == 0 || !act_of(t, g[0].intent) || is_listening(g[0].intent) || !is_sure(t, g, n);
 }
 
 #define SURE_ASIDE_QUESTION_DEFAULT 0.45
