@@ -76,6 +76,10 @@ int match_rating(const char *text);
  * 0 when not (or without "argument_time"). */
 int match_time(const json_t *cmd, const char *text, char *out, size_t size);
 
+/* 1 when w (n bytes, one word) is shaped like a time-zone name: letters, "_", "-" and "+"
+ * in two or three parts joined by "/" ("Europe/Berlin", "America/Argentina/Buenos_Aires"). */
+int match_zone_shaped(const char *w, size_t n);
+
 /* 1 when cmd has "argument_zone": true and a word of text has the shape of a zone name
  * (letters, a slash, letters: "europe/madrid" in "my timezone is europe/madrid"): copied to
  * out (size bytes); whether it is a zone is the zone table's to say. 0 otherwise. */

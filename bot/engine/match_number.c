@@ -7,7 +7,6 @@
 #include "sb.h"
 #include "text.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +167,25 @@ int match_rating(const char *text)
     return rating;
 }
 
+int match_zone_shaped(const char *w, size_t n)
+{
+    size_t parts = 1, run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c == '/') {
+            if (run == 0)
+                return 0;
+            parts++;
+            run = 0;
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+            run++;
+        } else if (c != '_' && c != '-' && c != '+') {
+            return 0;
+        }
+    }
+    return run > 0 && parts >= 2 && parts <= 3;
+}
+
 int match_zone(const json_t *cmd, const char *text, char *out, size_t size)
 {
     if (!json_is_true(json_object_get(cmd, "argument_zone")) || !text || size == 0)
@@ -177,11 +195,7 @@ int match_zone(const json_t *cmd, const char *text, char *out, size_t size)
         size_t k = strcspn(p, " \t\r\n,;!?()\"'");
         while (k > 0 && p[k - 1] == '.') /* "in europe/madrid." */
             k--;
-        const char *slash = memchr(p, '/', k);
-        int letters = slash && slash > p && isalpha((unsigned char)slash[-1]) &&
-                      slash + 1 < p + k && isalpha((unsigned char)slash[1]) &&
-                      isalpha((unsigned char)p[0]);
-        if (letters && k < size) { /* Area/City in shape; the zone table decides */
+        if (k > 0 && k < size && match_zone_shaped(p, k)) { /* the zone table decides */
             memcpy(out, p, k);
             out[k] = '\0';
             return 1;

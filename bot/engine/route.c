@@ -1,8 +1,10 @@
 /* route.c — routing by confidence (route.h): reads the guesses of understand.h against the
  * thresholds and texts of understanding.json and languages.json, says the line said back,
  * the act's reply, the menu or the listening line, and names what the engine starts. It
- * never runs a dialog or command itself (engine.c and flow.c do). */
+ * never runs a dialog or command itself (engine.c and flow.c do). The menus it offers, and
+ * their answers, are route_menu.c's. */
 #include "route.h"
+#include "route_impl.h"
 
 #include "answer.h"
 #include "flow.h"
@@ -25,14 +27,13 @@
 #define STATEMENT_WORDS 6   /* an unsure statement this long is listened to, not given a menu */
 #define SHORT_ACT_WORDS 4   /* an act that is not sure is taken only from a message this short */
 #define REFLECT_MIN_WORDS 3 /* words a message needs before listening reflects it */
-#define MENU_MAX INTENT_TOP_MAX
 
-static const json_t *understanding(const turn *t)
+const json_t *route_understanding(const turn *t)
 {
     return dialogs_data(t->d, "understanding");
 }
 
-static const json_t *command_named(const turn *t, const char *name)
+const json_t *route_command_named(const turn *t, const char *name)
 {
     return dialogs_command_named(t->d, name); /* indexed at load */
 }
@@ -62,9 +63,9 @@ static int has_words(const turn *t)
     return any;
 }
 
-static const json_t *act_of(const turn *t, const char *intent)
+const json_t *route_act_of(const turn *t, const char *intent)
 {
-    return json_object_get(json_object_get(understanding(t), "acts"), intent);
+    return json_object_get(json_object_get(route_understanding(t), "acts"), intent);
 }
 
 static int is_listening(const char *intent)
@@ -79,7 +80,7 @@ static void say(turn *t, const char *key, const json_t *texts)
     turn_say(t, k, texts, NULL);
 }
 
-static long words_of(const char *text)
+long route_words_of(const char *text)
 {
     long n = 0;
     int in = 0;
@@ -92,9 +93,9 @@ static long words_of(const char *text)
 }
 
 /* The reflection of the input ("It sounds like ..."), when it has words enough. */
-static void reflect_input(turn *t)
+void route_reflect_input(turn *t)
 {
-    if (words_of(t->text) < REFLECT_MIN_WORDS)
+    if (route_words_of(t->text) < REFLECT_MIN_WORDS)
         return;
     const json_t *r = dialogs_data(t->d, "reflection");
     char *echo = NULL, *feeling = NULL;
@@ -119,11 +120,11 @@ static void reflect_input(turn *t)
 #define HEARD_WORDS 8 /* words that make "can I tell you something: ..." more than a request */
 
 
-static int listen(turn *t, route *r, const char *act)
+int route_listen(turn *t, route *r, const char *act)
 {
-    const json_t *u = understanding(t);
+    const json_t *u = route_understanding(t);
     const char *dialog = sb_json_str(u, "listen_dialog");
-    long words = words_of(t->text);
+    long words = route_words_of(t->text);
     if (!act && words < UNCLEAR_WORDS && answer_names_feeling(t))
         words = UNCLEAR_WORDS;
     if (dialog && dialogs_dialog(t->d, dialog) && (act || words >= UNCLEAR_WORDS)) {
@@ -133,16 +134,16 @@ static int listen(turn *t, route *r, const char *act)
         r->heard = !act || strcmp(act, "listen") != 0 || words >= HEARD_WORDS;
         return 1;
     }
-    if (!act && words_of(t->text) < UNCLEAR_WORDS) { /* too little to place: ask for more */
+    if (!act && route_words_of(t->text) < UNCLEAR_WORDS) { /* too little to place: ask for more */
         say(t, "unclear", json_object_get(u, "unclear"));
         return 1;
     }
     if (!act) /* words enough that fit no topic: most likely something on their mind */
         act = "vent";
-    const json_t *reply = json_object_get(act_of(t, act), "reply");
+    const json_t *reply = json_object_get(route_act_of(t, act), "reply");
     size_t before = t->nreplies;
     if (strcmp(act, "listen") != 0)
-        reflect_input(t);
+        route_reflect_input(t);
     if (t->nreplies == before && reply) {
         char key[80];
         snprintf(key, sizeof key, "acts/%.60s", act);
@@ -153,14 +154,12 @@ static int listen(turn *t, route *r, const char *act)
     return 1;
 }
 
-static void offer(turn *t, const char *const *intents, size_t n, int sure, const char *arg);
-
 /* 1 when intent is one to offer rather than start ("confirm"). */
 static int to_confirm(const turn *t, const char *intent)
 {
     size_t i;
     const json_t *c;
-    const json_t *each_list = json_object_get(understanding(t), "confirm");
+    const json_t *each_list = json_object_get(route_understanding(t), "confirm");
     json_array_foreach(each_list, i, c) {
         if (json_is_string(c) && strcmp(json_string_value(c), intent) == 0)
             return 1;
@@ -170,18 +169,18 @@ static int to_confirm(const turn *t, const char *intent)
 
 /* Leads to intent: the act's reply (and its "then"), or the line said back (heard=1) and
  * the dialog or command. */
-static int go(turn *t, const char *intent, route *r, int heard)
+int route_go(turn *t, const char *intent, route *r, int heard)
 {
-    const json_t *act = act_of(t, intent);
+    const json_t *act = route_act_of(t, intent);
     if (act && is_listening(intent))
-        return listen(t, r, intent);
+        return route_listen(t, r, intent);
     if (act) {
         char key[80];
         snprintf(key, sizeof key, "acts/%.60s", intent);
         say(t, key, json_object_get(act, "reply"));
         const char *then = sb_json_str(act, "then");
-        if (then && command_named(t, then))
-            r->command = command_named(t, then);
+        if (then && route_command_named(t, then))
+            r->command = route_command_named(t, then);
         else if (then)
             r->dialog = then;
         return 1;
@@ -192,7 +191,7 @@ static int go(turn *t, const char *intent, route *r, int heard)
         r->dialog = intent;
         r->opening = heard;
     } else
-        r->command = command_named(t, intent);
+        r->command = route_command_named(t, intent);
     return 1;
 }
 
@@ -200,65 +199,7 @@ void route_say_heard(turn *t, const char *intent)
 {
     char key[80];
     snprintf(key, sizeof key, "heard/%.60s", intent);
-    say(t, key, json_object_get(json_object_get(understanding(t), "heard"), intent));
-}
-
-/* The label of intent in a menu, or NULL when it is not offered in menus (acts, and
- * commands without an "options" label). */
-static const char *label_of(const turn *t, const char *intent)
-{
-    const char *label = sb_json_str(json_object_get(understanding(t), "options"), intent);
-    if (label || act_of(t, intent))
-        return act_of(t, intent) ? NULL : label;
-    return sb_json_str(dialogs_dialog(t->d, intent), "title");
-}
-
-/* Offers intents as a menu plus "just talk". Unsure: what was heard first, then the
- * question "unsure". Sure of one that is only confirmed ("confirm"): "confirm_offer", for
- * a request is no news to say back. */
-static void offer(turn *t, const char *const *intents, size_t n, int sure, const char *arg)
-{
-    json_t *frame = json_object();
-    json_t *list = json_array();
-    if (!frame || !list || json_object_set_new(frame, "menu", list)) {
-        json_decref(frame);
-        turn_fail(t, SB_ENOMEM);
-        return;
-    }
-    const json_t *u = understanding(t);
-    const char *kind = sure && json_object_get(u, "confirm_offer") ? "confirm_offer" : "unsure";
-    /* what was heard first, then the question (issue 9: reflect, offer); a question ("ok
-     * what now") is not said back as if it were news */
-    if (strcmp(kind, "unsure") == 0 && answer_is_question(t->d, t->text) == 0)
-        reflect_input(t);
-    char key[40];
-    snprintf(key, sizeof key, "understanding/%s", kind);
-    char *intro = turn_render(t, key, json_object_get(u, kind), NULL);
-    sb_buf b = {0};
-    int rc = intro ? sb_buf_puts(&b, intro) : SB_ENOMEM;
-    free(intro);
-    for (size_t i = 0; i < n && rc == SB_OK; i++) {
-        rc = sb_buf_printf(&b, "%s%zu. %s", i ? "\n" : "\n\n", i + 1, label_of(t, intents[i]));
-        if (rc == SB_OK && json_array_append_new(list, json_string(intents[i])))
-            rc = SB_ENOMEM;
-    }
-    if (rc == SB_OK)
-        rc = sb_buf_printf(&b, "\n%zu. %s", n + 1, sb_json_str(u, "just_talk") ? sb_json_str(u, "just_talk") : "");
-    if (rc != SB_OK) {
-        sb_buf_free(&b);
-        json_decref(frame);
-        turn_fail(t, SB_ENOMEM);
-        return;
-    }
-    if ((arg && json_object_set_new(frame, "arg", json_string(arg))) ||
-        (!sure && json_object_set_new(frame, "said", json_string(t->text)))) {
-        sb_buf_free(&b);
-        json_decref(frame);
-        turn_fail(t, SB_ENOMEM);
-        return;
-    }
-    turn_reply_owned(t, sb_buf_take(&b));
-    turn_push(t, frame);
+    say(t, key, json_object_get(json_object_get(route_understanding(t), "heard"), intent));
 }
 
 #define LANGUAGES_SAID 2 /* lines said when the detector hesitates between languages */
@@ -284,7 +225,7 @@ int route_other_language(turn *t)
 /* 1 when the guesses make the model sure of guesses[0]. */
 static int is_sure(const turn *t, const intent_guess *g, size_t n)
 {
-    const json_t *u = understanding(t);
+    const json_t *u = route_understanding(t);
     double second = n > 1 ? g[1].p : 0;
     return g[0].p >= sb_json_number(u, "sure", SURE_DEFAULT) &&
            g[0].p - second >= sb_json_number(u, "margin", MARGIN_DEFAULT);
@@ -297,91 +238,13 @@ static int asks(turn *t)
     int question = answer_is_question(t->d, t->text);
     if (question != 0)
         return question;
-    const json_t *starts = json_object_get(understanding(t), "request_starts");
+    const json_t *starts = json_object_get(route_understanding(t), "request_starts");
     char *hay = json_array_size(starts) ? text_norm_phrase(t->text) : NULL;
     if (!hay)
         return json_array_size(starts) ? SB_ENOMEM : 0;
     int yes = answer_longest_start(starts, hay) > 0;
     free(hay);
     return yes;
-}
-
-#define BARE_TIME_WORDS 2 /* words of a message that is only a clock time ("at 8", "8:30") */
-
-/* The command understanding.json "bare_time" names, when the text is only a clock time
- * for it (written to clock); else NULL. */
-static const char *bare_time(turn *t, char *clock, size_t size)
-{
-    const char *name = sb_json_str(understanding(t), "bare_time");
-    const json_t *cmd = name ? command_named(t, name) : NULL;
-    if (!cmd || words_of(t->text) > BARE_TIME_WORDS || !match_time(cmd, t->text, clock, size))
-        return NULL;
-    return name;
-}
-
-/* 1 when text is one word shaped like a time-zone name: letters, "_", "-" and "+" in two
- * or three parts joined by "/" ("Europe/Berlin", "America/Argentina/Buenos_Aires"). */
-static int zone_shaped(const char *text)
-{
-    while (*text == ' ')
-        text++;
-    size_t parts = 1, run = 0;
-    const char *p = text;
-    for (; *p && *p != ' '; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '/') {
-            if (run == 0)
-                return 0;
-            parts++;
-            run = 0;
-        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
-            run++;
-        } else if (c != '_' && c != '-' && c != '+') {
-            return 0;
-        }
-    }
-    while (*p == ' ')
-        p++;
-    return *p == '\0' && run > 0 && parts >= 2 && parts <= 3;
-}
-
-const json_t *route_zone_command(turn *t, char *zone, size_t size)
-{
-    const char *name = sb_json_str(understanding(t), "bare_zone");
-    const json_t *cmd = name ? command_named(t, name) : NULL;
-    if (!cmd || !zone_shaped(t->text))
-        return NULL;
-    const char *s = t->text;
-    while (*s == ' ')
-        s++;
-    snprintf(zone, size, "%.*s", (int)strcspn(s, " "), s);
-    return cmd;
-}
-
-int route_bare_zone(turn *t)
-{
-    char zone[64];
-    if (!route_zone_command(t, zone, sizeof zone))
-        return 0;
-    const char *name = sb_json_str(understanding(t), "bare_zone");
-    offer(t, &name, 1, 1, zone);
-    return 1;
-}
-
-int route_is_bare_time(turn *t)
-{
-    char clock[16];
-    return bare_time(t, clock, sizeof clock) != NULL;
-}
-
-int route_bare_time(turn *t)
-{
-    char clock[16];
-    const char *name = bare_time(t, clock, sizeof clock);
-    if (!name)
-        return 0;
-    offer(t, &name, 1, 1, clock);
-    return 1;
 }
 
 int route_idle(turn *t, route *r)
@@ -393,49 +256,49 @@ int route_idle(turn *t, route *r)
         return 1;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    if (!understanding(t))
+    if (!route_understanding(t))
         return 0;
     if (n == 0) /* words, none of which any example has ("asdf"): asked about like any
                    message too far from every intent; no words at all are not routed */
-        return has_words(t) ? listen(t, r, NULL) : 0;
+        return has_words(t) ? route_listen(t, r, NULL) : 0;
     if (is_sure(t, g, n) && to_confirm(t, g[0].intent)) {
         char clock[16]; /* "remind me every morning at 8": the 8 is kept for the yes */
-        int timed = match_time(command_named(t, g[0].intent), t->text, clock, sizeof clock);
-        offer(t, &g[0].intent, 1, 1, timed ? clock : NULL);
+        int timed = match_time(route_command_named(t, g[0].intent), t->text, clock, sizeof clock);
+        route_offer(t, &g[0].intent, 1, 1, timed ? clock : NULL);
         return 1;
     }
     if (is_sure(t, g, n))
-        return go(t, g[0].intent, r, 1);
+        return route_go(t, g[0].intent, r, 1);
     /* a statement that fits no one topic surely ("I noticed four pulls today, mostly at
      * work") is listened to; a menu of guesses answers a request or a question ("I want
      * to work on opening up"), which asks to be taken somewhere */
-    if (words_of(t->text) >= STATEMENT_WORDS) {
+    if (route_words_of(t->text) >= STATEMENT_WORDS) {
         int asking = asks(t);
         if (asking < 0) {
             turn_fail(t, asking);
             return 1;
         }
         if (!asking)
-            return listen(t, r, is_listening(g[0].intent) ? g[0].intent : NULL);
+            return route_listen(t, r, is_listening(g[0].intent) ? g[0].intent : NULL);
     }
-    double maybe = sb_json_number(understanding(t), "maybe", MAYBE_DEFAULT);
+    double maybe = sb_json_number(route_understanding(t), "maybe", MAYBE_DEFAULT);
     const char *options[MENU_MAX];
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (g[i].p >= maybe && label_of(t, g[i].intent))
+        if (g[i].p >= maybe && route_label_of(t, g[i].intent))
             options[k++] = g[i].intent;
     if (k >= 2 || (k == 1 && options[0] == g[0].intent)) {
-        offer(t, options, k, 0, NULL);
+        route_offer(t, options, k, 0, NULL);
         return 1;
     }
     if (is_listening(g[0].intent))
-        return listen(t, r, g[0].intent);
+        return route_listen(t, r, g[0].intent);
     /* a few words that name a feeling ("happy tbh") are listened to, not taken for an act
      * the model is not sure of ("not sure" is no answer to them) */
-    if (act_of(t, g[0].intent) && g[0].p >= maybe && words_of(t->text) <= SHORT_ACT_WORDS &&
+    if (route_act_of(t, g[0].intent) && g[0].p >= maybe && route_words_of(t->text) <= SHORT_ACT_WORDS &&
         !answer_names_feeling(t))
-        return go(t, g[0].intent, r, 0);
-    return listen(t, r, NULL);
+        return route_go(t, g[0].intent, r, 0);
+    return route_listen(t, r, NULL);
 }
 
 int route_interrupt(turn *t, route *r)
@@ -449,23 +312,23 @@ int route_interrupt(turn *t, route *r)
     const char *first = sb_json_str(dialogs_data(t->d, "commands"), "first_contact");
     /* a command in other words ("remind me every morning at 8") is one too, at the
      * sureness a waiting question asks for; it runs on top, its time found in the words */
-    const json_t *cmd = n > 0 ? command_named(t, g[0].intent) : NULL;
-    if (n == 0 || (!dialogs_dialog(t->d, g[0].intent) && !cmd) || act_of(t, g[0].intent) ||
+    const json_t *cmd = n > 0 ? route_command_named(t, g[0].intent) : NULL;
+    if (n == 0 || (!dialogs_dialog(t->d, g[0].intent) && !cmd) || route_act_of(t, g[0].intent) ||
         (to_confirm(t, g[0].intent) && !cmd) || (top && strcmp(top, g[0].intent) == 0) ||
         (top && first && strcmp(top, first) == 0 && flow_waits_consequence(t)))
         return 0;
     if (!is_sure(t, g, n) ||
-        g[0].p < sb_json_number(understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
+        g[0].p < sb_json_number(route_understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
         return 0;
     r->arg = cmd && match_time(cmd, t->text, r->clock, sizeof r->clock) ? r->clock : NULL;
-    return go(t, g[0].intent, r, 1);
+    return route_go(t, g[0].intent, r, 1);
 }
 
 int route_asks_command(turn *t)
 {
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    return n > 0 && command_named(t, g[0].intent) && is_sure(t, g, n);
+    return n > 0 && route_command_named(t, g[0].intent) && is_sure(t, g, n);
 }
 
 int route_tells(turn *t)
@@ -481,20 +344,20 @@ int route_says_something(turn *t)
     size_t n = guess(t, g);
     /* a chat act only when the model is sure of it: "i dont relly know why im here. my
      * therapst said to try this" leans to "unsure" and still says something */
-    return n == 0 || !act_of(t, g[0].intent) || is_listening(g[0].intent) || !is_sure(t, g, n);
+    return n == 0 || !route_act_of(t, g[0].intent) || is_listening(g[0].intent) || !is_sure(t, g, n);
 }
 
 #define SURE_ASIDE_QUESTION_DEFAULT 0.45
 
 const char *route_aside(turn *t, int listening)
 {
-    const json_t *u = understanding(t);
+    const json_t *u = route_understanding(t);
     const json_t *asides = json_object_get(u, "asides");
     if (json_array_size(asides) == 0 && json_array_size(json_object_get(u, "asides_listening")) == 0)
         return NULL;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    if (n == 0 || !act_of(t, g[0].intent))
+    if (n == 0 || !route_act_of(t, g[0].intent))
         return NULL;
     size_t i;
     const json_t *a;
@@ -526,7 +389,7 @@ const char *route_aside(turn *t, int listening)
 
 void route_say_aside(turn *t, const char *act, int listening)
 {
-    const json_t *a = act_of(t, act);
+    const json_t *a = route_act_of(t, act);
     const json_t *texts = listening && !is_listening(act) && json_object_get(a, "reply")
                               ? NULL
                               : json_object_get(a, "aside"); /* an act with no reply: its aside */
@@ -539,7 +402,7 @@ int route_means(turn *t, const char *intent)
 {
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    return n > 0 && understanding(t) && strcmp(g[0].intent, intent) == 0 && is_sure(t, g, n);
+    return n > 0 && route_understanding(t) && strcmp(g[0].intent, intent) == 0 && is_sure(t, g, n);
 }
 
 int route_reads_feeling(turn *t)
@@ -548,7 +411,7 @@ int route_reads_feeling(turn *t)
     size_t n = guess(t, g);
     size_t i;
     const json_t *name;
-    const json_t *each_list = json_object_get(understanding(t), "feeling_intents");
+    const json_t *each_list = json_object_get(route_understanding(t), "feeling_intents");
     json_array_foreach(each_list, i, name) {
         if (n > 0 && json_is_string(name) && strcmp(json_string_value(name), g[0].intent) == 0)
             return 1;
@@ -563,83 +426,8 @@ int route_first(turn *t, route *r)
         return 1;
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    if (n == 0 || !is_sure(t, g, n) || !command_named(t, g[0].intent) ||
+    if (n == 0 || !is_sure(t, g, n) || !route_command_named(t, g[0].intent) ||
         dialogs_dialog(t->d, g[0].intent))
         return 0;
-    return go(t, g[0].intent, r, 1);
-}
-
-int route_is_menu(const json_t *frame)
-{
-    return json_is_array(json_object_get(frame, "menu"));
-}
-
-int route_menu_ok(const sb_dialogs *d, const json_t *frame)
-{
-    const json_t *list = json_object_get(frame, "menu");
-    const json_t *u = dialogs_data(d, "understanding");
-    if (!u || !json_is_array(list) || json_array_size(list) == 0 ||
-        json_array_size(list) > MENU_MAX)
-        return 0;
-    size_t i;
-    const json_t *id;
-    json_array_foreach(list, i, id) {
-        const char *s = json_string_value(id);
-        if (!s || (!dialogs_dialog(d, s) && !json_object_get(json_object_get(u, "options"), s)))
-            return 0;
-    }
-    return 1;
-}
-
-int route_menu_answer(turn *t, const json_t *menu, route *r)
-{
-    memset(r, 0, sizeof *r);
-    const json_t *list = json_object_get(menu, "menu");
-    json_t *choices = json_array();
-    int rc = choices ? SB_OK : SB_ENOMEM;
-    size_t i;
-    const json_t *id;
-    json_array_foreach(list, i, id) {
-        const char *label = label_of(t, json_string_value(id));
-        if (rc == SB_OK && json_array_append_new(choices, json_pack("{s:s, s:[]}", "label",
-                                                                    label ? label : "", "words")))
-            rc = SB_ENOMEM;
-    }
-    const char *talk = sb_json_str(understanding(t), "just_talk");
-    if (rc == SB_OK &&
-        json_array_append_new(choices, json_pack("{s:s, s:[s, s, s]}", "label", talk ? talk : "",
-                                                 "words", "talk", "just talk", "neither")))
-        rc = SB_ENOMEM;
-    size_t index = 0;
-    int found = rc == SB_OK ? match_choice(choices, t->text, &index) : rc;
-    if (found == 0)
-        found = match_choice_label(choices, json_object_get(dialogs_data(t->d, "commands"),
-                                                            "filler_words"),
-                                   t->text, NULL, &index);
-    json_decref(choices);
-    if (found == 0 && json_array_size(list) == 1) {
-        /* "Is this what you're after? 1. A daily nudge": "k", "sure", "yes" (as a word of
-         * agree_words or reflection.json "yes", or as the model reads it) take that one */
-        size_t rest = 0;
-        const char *said = t->text + answer_laugh_len(t->d, t->text);
-        int agree = match_words(json_object_get(dialogs_data(t->d, "commands"), "agree_words"),
-                                said, &rest);
-        int yes = agree == 2 ? 2 : match_words(json_object_get(dialogs_data(t->d, "reflection"),
-                                                               "yes"), said, &rest);
-        found = agree < 0 || yes < 0 ? SB_ENOMEM
-                                     : (agree == 2 || yes == 2 || route_means(t, "yes"));
-        index = 0;
-    }
-    if (found < 0) {
-        turn_fail(t, found);
-        return 1;
-    }
-    if (found == 0)
-        return 0;
-    if (index < json_array_size(list)) {
-        r->arg = json_array_size(list) == 1 ? sb_json_str(menu, "arg") : NULL;
-        r->said = sb_json_str(menu, "said"); /* what they wrote before "is it one of these?" */
-        return go(t, json_string_value(json_array_get(list, index)), r, 1);
-    }
-    return listen(t, r, "listen");
+    return route_go(t, g[0].intent, r, 1);
 }
