@@ -1,9 +1,10 @@
 /* reflect.c — turns a person's sentence around for a reflection, ELIZA-style: word by word
  * (and two- or three-word runs, so the data can say "i was" -> "you were"), keeping their
- * other words, punctuation and case, and finds the feeling it names. Which words swap,
+ * other words, punctuation and case (the feeling it names: reflect_feeling.c). Which words swap,
  * which words are feelings and what the coach says around them is data (reflection.json);
  * the saying around them (templates, engine_reflect) is reflect_render.c's. */
 #include "reflect.h"
+#include "reflect_impl.h"
 
 #include "engine.h"
 #include "sb.h"
@@ -14,12 +15,8 @@
 
 #define SWAP_RUN_MAX 3 /* words in the longest swap key */
 
-#define LINK_MAX 4 /* linking words looked past between a negation and a feeling */
-
-/* Used when reflection.json gives no "negations" / "clause_words" / "linking_words". */
-static const char *const default_negations[] = {
-    "not", "never", "no", "dont", "didnt", "doesnt", "wasnt", "isnt", "arent", "werent",
-    "hardly", "barely", "without", NULL};
+/* Used when reflection.json gives no "clause_words" (negations and linking words:
+ * reflect_feeling.c). */
 static const char *const no_words[] = {NULL};
 static const char *const default_clause_words[] = {
     "and", "but", "that", "because", "when", "if", "so", "or", "while", "though",
@@ -39,10 +36,6 @@ static const char *const default_lowercase_starts[] = {
     "for", "from", "to", "of", "by", "about", "his", "her", "their", "your", "you", "being",
     "feeling", "having", "getting", "trying", "was", "were", "is", "are", "do", "does", "did",
     "dont", "didnt", "cant", "cannot", "couldnt", "wouldnt", "shouldnt", NULL};
-static const char *const default_linking_words[] = {
-    "feel", "feels", "felt", "feeling", "am", "is", "are", "was", "were", "be", "being", "been",
-    "get", "gets", "got", "getting", "really", "very", "so", "too", "that", NULL};
-
 typedef struct token {
     const char *start; /* the whole token in the cleaned text */
     size_t len;
@@ -149,7 +142,7 @@ static int in_words(const json_t *list, const char *const *fallback, const char 
 
 /* 1 when word (phrase form) is in the data's list name (compared in phrase form too, so
  * "don't" there matches "dont" here), or in fallback when the data has no such list. */
-static int in_list_phrase(const json_t *r, const char *name, const char *const *fallback,
+int reflect_in_list(const json_t *r, const char *name, const char *const *fallback,
                           const char *word, int *rc)
 {
     const json_t *list = json_object_get(r, name);
@@ -246,7 +239,7 @@ static int sentence_word(const json_t *r, const token *t, int *rc)
     char word[sizeof t->key + 2];
     size_t n = text_norm_phrase_to(t->key, word, sizeof word);
     return n != (size_t)-1 && n > 0 &&
-           in_list_phrase(r, "lowercase_starts", default_lowercase_starts, word, rc);
+           reflect_in_list(r, "lowercase_starts", default_lowercase_starts, word, rc);
 }
 
 static int ends_sentence(const token *t)
@@ -323,96 +316,6 @@ static int cap_echo(sb_buf *b)
     return sb_buf_puts(b, "\xE2\x80\xA6");
 }
 
-
-/* The word of hay ending right before hay[end] (a space), into word; 0 when it does not fit. */
-static int word_before(const char *hay, long end, char *word, size_t size, long *start)
-{
-    long s = end;
-    while (s > 0 && hay[s - 1] != ' ')
-        s--;
-    if (end - s >= (long)size)
-        return 0;
-    memcpy(word, hay + s, (size_t)(end - s));
-    word[end - s] = '\0';
-    *start = s;
-    return 1;
-}
-
-/* 1 when the feeling at hay[pos] is not the person's: negated (a negation right before it,
- * or before up to LINK_MAX linking words: "not angry", "don't feel loved", "wasn't really
- * feeling safe"), or said of someone else (reflection.json "others" as its subject past the
- * linking words: "when he got upset"; or a noun after one of "others_owners": "my partner
- * was angry"). */
-static int negated(const json_t *r, const char *hay, long pos, int *rc)
-{
-    for (int back = 0; back <= LINK_MAX && pos > 1 && *rc == SB_OK; back++) {
-        char word[64];
-        long start;
-        if (!word_before(hay, pos - 1, word, sizeof word, &start))
-            return 0;
-        if (in_list_phrase(r, "negations", default_negations, word, rc))
-            return 1;
-        if (in_list_phrase(r, "linking_words", default_linking_words, word, rc)) {
-            pos = start;
-            continue;
-        }
-        static const char *const none[] = {NULL};
-        if (in_list_phrase(r, "others", none, word, rc))
-            return 1;
-        char owner[64]; /* "my partner was angry", not "my angry text" */
-        return back > 0 && start > 1 && word_before(hay, start - 1, owner, sizeof owner, &start) &&
-               in_list_phrase(r, "others_owners", none, owner, rc);
-    }
-    return 0;
-}
-
-/* The first feeling of the list used in text and not negated. */
-static const char *find_feeling(const json_t *r, const char *text, int *rc)
-{
-    *rc = SB_OK;
-    char *hay = text_norm_phrase(text);
-    if (!hay) {
-        *rc = SB_ENOMEM;
-        return NULL;
-    }
-    const char *best = NULL;
-    long best_at = -1;
-    size_t i;
-    json_t *f;
-    unsigned char starts[256];
-    text_word_starts(hay, starts);
-    const json_t *each_list = json_object_get(r, "feelings");
-    json_array_foreach(each_list, i, f) {
-        const char *feeling = json_string_value(f);
-        unsigned char c = feeling ? (unsigned char)feeling[0] : 0;
-        c = c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-        if (((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) && !starts[c])
-            continue; /* no word of hay opens as this feeling's phrase form does */
-        char *needle = feeling ? text_norm_phrase(feeling) : NULL;
-        if (feeling && !needle) {
-            *rc = SB_ENOMEM;
-            break;
-        }
-        size_t nlen = needle ? strlen(needle) : 0;
-        for (long base = 0; nlen > 0 && *rc == SB_OK;) {
-            long at = text_find_words(hay + base, needle);
-            if (at < 0)
-                break;
-            long pos = base + at;
-            if (!negated(r, hay, pos, rc) && *rc == SB_OK) {
-                if (best_at < 0 || pos < best_at) {
-                    best_at = pos;
-                    best = feeling;
-                }
-                break;
-            }
-            base = pos + (long)nlen; /* hay[base] is a space or the end */
-        }
-        free(needle);
-    }
-    free(hay);
-    return *rc == SB_OK ? best : NULL;
-}
 
 /* --- hedges: "i guess", "kind of", "maybe" are left out of the echo --- */
 
@@ -520,7 +423,7 @@ static void mark_hedges(const json_t *r, const token *tokens, size_t n, unsigned
             start = 0;
         char word[sizeof next->key + 2];
         if (start && next && text_norm_phrase_to(next->key, word, sizeof word) != (size_t)-1 &&
-            in_list_phrase(r, "hedge_not_before", none, word, rc))
+            reflect_in_list(r, "hedge_not_before", none, word, rc))
             start = 0;
         int end = !next || has_trailing_mark(&tokens[last]) ||
                   in_words(json_object_get(r, "clause_words"), default_clause_words, next->key);
@@ -604,7 +507,7 @@ int reflect_parts(const json_t *reflection, const char *text, char **echo, char 
     }
     if (rc == SB_OK)
         rc = cap_echo(&b);
-    const char *found = rc == SB_OK ? find_feeling(reflection, clean, &rc) : NULL;
+    const char *found = rc == SB_OK ? reflect_find_feeling(reflection, clean, &rc) : NULL;
     if (rc == SB_OK && found) {
         *feeling = sb_strdup(found);
         if (!*feeling)
