@@ -45,6 +45,15 @@ void validate_exercises(validate_ctx *v, const char *f, const json_t *exercises)
 void validate_measures(validate_ctx *v, const char *f, const json_t *measures);
 void validate_views(validate_ctx *v, const char *f, const json_t *views);
 
+/* Checks crisis.json (validate_crisis.c); f is the file's name. */
+void validate_crisis(validate_ctx *v, const char *f, const json_t *crisis);
+
+/* Reports ref when it names no dialog of the set; what names the field in the message. */
+void validate_dialog_ref(validate_ctx *v, const char *file, const char *what, const json_t *ref);
+/* Checks texts (validate_texts with vars) and that each contains var ("{echo}"). */
+void validate_contains(validate_ctx *v, const char *f, const char *what, const json_t *texts,
+                       const char *const *vars, const char *var);
+
 /* Reports every field of obj that is neither in known (NULL-terminated) nor a comment: a
  * misspelt optional field ("filler_word") would otherwise be ignored without a word. where
  * names obj in the message. */
