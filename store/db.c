@@ -98,8 +98,30 @@ void db_finish(sqlite3_stmt *q)
     sqlite3_clear_bindings(q);
 }
 
+/* Whether running q may change what store_person_visit reads (store_generation): any
+ * statement that writes, except those that touch none of people, sessions, settings and
+ * rooms. BEGIN IMMEDIATE writes to sqlite, other transaction control does not: rollbacks
+ * count themselves (store_rollback, db_op_end). */
+static int changes_visits(const store *s, sqlite3_stmt *q)
+{
+    static const enum statement keeps[] = {
+        ST_PERSON_ADD,  ST_OUTBOX_ADD,   ST_OUTBOX_MARK_SENT, ST_OUTBOX_PRUNE,
+        ST_OUTBOX_TRANSIENT, ST_RESUME_SET, ST_ADAPTER_STATE_SET, ST_ADAPTER_STATE_DELETE,
+        ST_JOURNAL_ADD, ST_RATING_ADD,   ST_EXERCISE_ADD,     ST_NUDGE_SET,
+        ST_NUDGE_CLEAR, ST_ROOM_FLAG_SET, ST_BEGIN, ST_COMMIT, ST_SAVEPOINT, ST_RELEASE,
+        ST_SETTING_SET, ST_SETTING_DELETE}; /* settings: db_setting_changed */
+    if (sqlite3_stmt_readonly(q))
+        return 0;
+    for (size_t i = 0; i < sizeof keeps / sizeof *keeps; i++)
+        if (q == s->stmt[keeps[i]])
+            return 0;
+    return 1;
+}
+
 int db_step(store *s, sqlite3_stmt *q)
 {
+    if (changes_visits(s, q))
+        s->generation++;
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         return 1;
@@ -279,6 +301,26 @@ void store_close(store *s)
     free(s);
 }
 
+void db_setting_changed(store *s, const char *key)
+{
+    if (!s->visit_key[0] || strcmp(key, s->visit_key) == 0)
+        s->generation++;
+}
+
+uint64_t store_generation(store *s)
+{
+    return s ? s->generation : 0;
+}
+
+int64_t store_statements_run(store *s)
+{
+    int64_t n = 0;
+    for (int i = 0; s && i < ST_COUNT; i++)
+        if (s->stmt[i])
+            n += sqlite3_stmt_status(s->stmt[i], SQLITE_STMTSTATUS_RUN, 0);
+    return n;
+}
+
 const char *store_errmsg(store *s)
 {
     return s ? s->errmsg : "no store";
@@ -324,6 +366,8 @@ int store_commit(store *s)
     if (!s || sqlite3_get_autocommit(s->db))
         return SB_EINVAL;
     int rc = db_exec(s, ST_COMMIT, "");
+    if (rc != SB_OK)
+        s->generation++; /* the caller rolls back, or sqlite already did */
     /* The batch is committed whatever the checkpoint says: reporting its failure would
      * make the caller replay a batch that is already in. It stays pending instead. */
     if (rc == SB_OK && s->checkpoint_pending)
@@ -335,6 +379,7 @@ int store_rollback(store *s)
 {
     if (!s || sqlite3_get_autocommit(s->db))
         return SB_EINVAL;
+    s->generation++; /* whatever the transaction wrote is undone */
     return db_exec(s, ST_ROLLBACK, "");
 }
 
@@ -345,8 +390,10 @@ int db_op_begin(store *s)
 
 int db_op_end(store *s, int rc)
 {
-    if (rc != SB_OK)
+    if (rc != SB_OK) {
+        s->generation++;
         db_exec(s, ST_ROLLBACK_TO, "");
+    }
     int released = db_exec(s, ST_RELEASE, "");
     return rc != SB_OK ? rc : released;
 }

@@ -143,6 +143,8 @@ struct store {
     int checkpoint_pending;            /* a forget's rows may still be in the WAL */
     checkpointer *checkpointer;        /* the WAL's checkpoints; NULL for ":memory:" */
     char errmsg[256];                  /* the last sqlite failure; never row contents */
+    uint64_t generation;               /* store_generation */
+    char visit_key[32];                /* the setting store_person_visit was last asked for */
 };
 
 /* Records the connection's last error in s->errmsg and maps sqlite_rc to SB_E*: a
@@ -155,6 +157,9 @@ int db_fail(store *s, int sqlite_rc);
 /* Binds arguments in order as types says: 'i' an int64_t (cast ints!), 't' a non-NULL
  * string borrowed until db_finish. On failure the bindings are cleared. */
 int db_bind(store *s, sqlite3_stmt *q, const char *types, ...);
+/* A setting named key was set or deleted: store_generation moves when it is the one
+ * store_person_visit reads (or one too long to remember which). */
+void db_setting_changed(store *s, const char *key);
 /* Steps once: 1 for a row, 0 when done, or a negative SB_E* code. */
 int db_step(store *s, sqlite3_stmt *q);
 /* Resets q and clears its bindings; it is ready for the next use. Cannot fail. */

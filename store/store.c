@@ -41,6 +41,10 @@ int store_person_visit(store *s, const char *adapter, const char *platform_id, c
     if (!s || !adapter || !platform_id || !room || !setting_key || !v)
         return SB_EINVAL;
     sqlite3_stmt *q = s->stmt[ST_PERSON_VISIT];
+    if (strlen(setting_key) < sizeof s->visit_key)
+        memcpy(s->visit_key, setting_key, strlen(setting_key) + 1);
+    else
+        s->visit_key[0] = '\0'; /* every setting moves store_generation */
     int rc = db_bind(s, q, "tttt", adapter, platform_id, room, setting_key);
     if (rc == SB_OK)
         rc = db_step(s, q);
@@ -222,6 +226,7 @@ int store_setting_set(store *s, int64_t person, const char *key, const char *val
 {
     if (!s || !key || !value)
         return SB_EINVAL;
+    db_setting_changed(s, key);
     return db_exec(s, ST_SETTING_SET, "itt", person, key, value);
 }
 
@@ -239,6 +244,7 @@ int store_setting_delete(store *s, int64_t person, const char *key)
 {
     if (!s || !key)
         return SB_EINVAL;
+    db_setting_changed(s, key);
     return db_exec(s, ST_SETTING_DELETE, "it", person, key);
 }
 

@@ -25,6 +25,19 @@ int store_schema_version(store *s);
  * valid until the next store call. */
 const char *store_errmsg(store *s);
 
+/* How many statements the store has run on this connection since it was opened
+ * (sqlite's own per-statement run counters summed: nothing is counted on the hot path).
+ * For benchmarks and tests; BEGIN, COMMIT and ROLLBACK count too. */
+int64_t store_statements_run(store *s);
+
+/* A number that changes whenever a write may have changed what store_person_visit reads
+ * (a state saved, the setting it was last asked for set or deleted, a room set or left,
+ * a person forgotten) and at every rollback or failed commit; writes that cannot (the
+ * outbox, resume positions, adapter state, journal, ratings, exercise log, nudges, room
+ * flags, other settings, a new person's row) leave it. A cache of visits (the router's) is valid while it has seen
+ * every change: it compares this number with the one its own last write left. */
+uint64_t store_generation(store *s);
+
 /* One transaction per inbound batch. begin/commit/rollback nest not. */
 int store_begin(store *s);
 int store_commit(store *s);

@@ -12,6 +12,7 @@
 #include "person.h"
 #include "sb.h"
 #include "text.h"
+#include "visits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct router {
     int64_t last_prune; /* when sent outbox rows were last pruned */
     sent_mark *marks;   /* rows reported sent, not yet marked so in the store */
     size_t nmarks, capmarks;
+    visits *recent;     /* recently active people, read and parsed once (visits.h) */
 };
 
 /* Sent replies stay this long (for operators and tests to look at), then go; the prune
@@ -81,13 +83,16 @@ router *router_new(store *s, const sb_dialogs *d)
         return NULL;
     r->store = s;
     r->dialogs = d;
+    r->recent = visits_new(); /* NULL (out of memory) only means no memory of visits */
     return r;
 }
 
 void router_free(router *r)
 {
-    if (r)
+    if (r) {
         free(r->marks);
+        visits_free(r->recent);
+    }
     free(r);
 }
 
@@ -149,25 +154,35 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
     /* In a group room only "!" commands and lines addressed to the bot are ours. */
     if (!ev->direct && !ev->addressed && ev->text[0] != '!')
         return SB_OK;
-    /* One statement reads what the message needs (id, state, whose direct room this is,
-     * the nudge setting); a new person is then created. */
-    store_visit v;
-    int rc = store_person_visit(r->store, adapter, ev->sender, ev->room, "nudge", &v);
-    if (rc == SB_ENOTFOUND)
-        rc = store_person_get(r->store, adapter, ev->sender, now, &v.person);
-    int64_t person = v.person;
-    /* the room row is written only when it changes (it is a direct room, theirs) */
-    if (rc == SB_OK && ev->direct && v.room_person != person)
-        rc = store_room_set(r->store, adapter, ev->room, 1, person);
-    if (rc != SB_OK) {
+    /* Someone who wrote lately is remembered (visits.h): no statement, no parse. Else one
+     * statement reads what the message needs (id, state, whose direct room this is, the
+     * nudge setting); a new person is then created. */
+    visit_hit seen;
+    int rc = SB_OK;
+    if (!visits_take(r->recent, r->store, adapter, ev->sender, ev->room, &seen)) {
+        store_visit v;
+        rc = store_person_visit(r->store, adapter, ev->sender, ev->room, "nudge", &v);
+        if (rc == SB_ENOTFOUND)
+            rc = store_person_get(r->store, adapter, ev->sender, now, &v.person);
+        seen.person = v.person;
+        seen.room_person = v.room_person;
+        /* the room row is written only when it changes (it is a direct room, theirs) */
+        if (rc == SB_OK && ev->direct && v.room_person != v.person) {
+            rc = store_room_set(r->store, adapter, ev->room, 1, v.person);
+            seen.room_person = v.person;
+        }
+        if (rc != SB_OK) {
+            store_visit_free(&v);
+            return rc;
+        }
+        seen.state = v.state ? json_loads(v.state, 0, NULL) : NULL;
+        seen.nudge_pending = nudge_inbound_pending(v.setting);
         store_visit_free(&v);
-        return rc;
     }
-    json_t *state = v.state ? json_loads(v.state, 0, NULL) : NULL;
-    free(v.state);
-    v.state = NULL;
-    int nudge_pending = nudge_inbound_pending(v.setting);
-    store_visit_free(&v);
+    int64_t person = seen.person;
+    int nudge_pending = seen.nudge_pending;
+    json_t *state = seen.state;
+    uint64_t mark = visits_mark(r->recent, r->store);
     if (!state || !json_is_object(state)) {
         json_decref(state);
         state = engine_new_state();
@@ -204,7 +219,14 @@ static int on_text(router *r, const char *adapter, const sb_inbound *ev, const c
     /* Without consent a reply may still echo the person's words: such a row keeps its
      * text only until it is sent (design.md invariant 6). */
     int keeps = a.forgotten ? 0 : person_consents(state);
-    json_decref(state);
+    if (rc == SB_OK && !a.forgotten) {
+        /* remembered as saved; trusted only if nothing but that save changed the store */
+        seen.state = state;
+        visits_put(r->recent, r->store, mark, adapter, ev->sender, ev->room, &seen);
+    } else {
+        json_decref(state);
+        visits_clear(r->recent);
+    }
     if (rc != SB_OK) {
         sb_buf_free(&reply);
         return rc;
@@ -367,6 +389,7 @@ int router_batch(router *r, const char *adapter, const sb_batch *b, int64_t now,
             store_rollback(r->store);
     }
     if (rc != SB_OK) {
+        visits_clear(r->recent); /* what it learnt in the batch is undone */
         rows_free(&out);
         return rc;
     }

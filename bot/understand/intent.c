@@ -9,6 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 typedef float lanes __attribute__((vector_size(LANES * sizeof(float))));
 typedef int8_t lane_bytes __attribute__((vector_size(LANES)));
@@ -48,23 +51,78 @@ static uint32_t row_of(const intent_model *m, uint32_t b)
  * liblinear's predict_probability gives them for L2R_LR: the logistic of each class's
  * decision value, the second class 1 - the first when there are two, else normalised to
  * sum 1. Intents without examples get 0. */
-static void probabilities_of(const intent_model *m, const feature *f, size_t n, double *p)
+/* The decision sums: floats, LANES classes at a time (GCC/Clang vector extensions; plain
+ * SSE2 does them as two halves and widens the bytes in several steps): a sum of a few
+ * hundred terms loses nothing that matters here. */
+#define SUMS_BODY                                                                            \
+    for (size_t i = 0; i < n; i++) {                                                         \
+        uint32_t r = row_of(m, f[i].bucket);                                                 \
+        if (r == NO_ROW)                                                                     \
+            continue;                                                                        \
+        float v = (float)f[i].value * intent_row_scale(m, r);                                \
+        const int8_t *q = intent_row_q(m, r);                                                \
+        for (uint32_t c = 0; c < m->stride / LANES; c++) {                                   \
+            lane_bytes b;                                                                    \
+            memcpy(&b, q + (size_t)c * LANES, sizeof b);                                     \
+            sums[c] += v * __builtin_convertvector(b, lanes);                                \
+        }                                                                                    \
+    }
+
+static void sums_of(const intent_model *m, const feature *f, size_t n, lanes *sums)
 {
-    /* Floats, LANES classes at a time (GCC/Clang vector extensions; plain SSE2 does them
-     * as two halves): a sum of a few hundred terms loses nothing that matters here. */
-    lanes sums[CLASSES_MAX / LANES] = {0};
+    SUMS_BODY
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same sums with AVX2 where the processor has it: eight lanes in one register and the
+ * eight bytes widened to floats in two instructions (GCC 12 converts the vector extension's
+ * bytes one at a time). The same float operations in the same order (a multiply, then an
+ * add: no FMA, a product is rounded before it is added), so the sums are bit for bit
+ * those of sums_of. */
+__attribute__((target("avx2"))) static void sums_of_avx2(const intent_model *m,
+                                                         const feature *f, size_t n,
+                                                         lanes *sums)
+{
+    uint32_t groups = m->stride / LANES;
+    __m256 acc[CLASSES_MAX / LANES];
+    for (uint32_t c = 0; c < groups; c++)
+        acc[c] = _mm256_setzero_ps();
     for (size_t i = 0; i < n; i++) {
         uint32_t r = row_of(m, f[i].bucket);
         if (r == NO_ROW)
             continue;
-        float v = (float)f[i].value * intent_row_scale(m, r);
+        __m256 v = _mm256_set1_ps((float)f[i].value * intent_row_scale(m, r));
         const int8_t *q = intent_row_q(m, r);
-        for (uint32_t c = 0; c < m->stride / LANES; c++) {
-            lane_bytes b;
-            memcpy(&b, q + (size_t)c * LANES, sizeof b);
-            sums[c] += v * __builtin_convertvector(b, lanes);
+        for (uint32_t c = 0; c < groups; c++) {
+            __m128i b = _mm_loadl_epi64((const __m128i *)(const void *)(q + (size_t)c * LANES));
+            __m256 w = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
+            acc[c] = _mm256_add_ps(acc[c], _mm256_mul_ps(v, w));
         }
     }
+    for (uint32_t c = 0; c < groups; c++)
+        _mm256_storeu_ps((float *)(void *)&sums[c], acc[c]);
+}
+
+static void sums_dispatch(const intent_model *m, const feature *f, size_t n, lanes *sums)
+{
+    static int avx2 = -1;
+    if (avx2 < 0) {
+        __builtin_cpu_init();
+        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    if (avx2)
+        sums_of_avx2(m, f, n, sums);
+    else
+        sums_of(m, f, n, sums);
+}
+#else
+#define sums_dispatch sums_of
+#endif
+
+static void probabilities_of(const intent_model *m, const feature *f, size_t n, double *p)
+{
+    lanes sums[CLASSES_MAX / LANES] = {0};
+    sums_dispatch(m, f, n, sums);
     double dec[CLASSES_MAX];
     for (uint32_t c = 0; c < m->nw; c++)
         dec[c] = (double)sums[c / LANES][c % LANES] + (double)m->bias[c] * BIAS;

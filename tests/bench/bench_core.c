@@ -45,6 +45,7 @@ typedef struct core_result {
     double seconds, cpu, rss_mib;
     double batch_p50, batch_p99, wait_p50, wait_p99, step_p50, step_p99; /* seconds */
     double state_bytes, reply_bytes; /* averages */
+    double statements; /* sqlite statements run, per message (BEGIN and COMMIT included) */
     long messages, replies, outbox_rows;
     double db_mib;
     int64_t end; /* the clock after the last batch */
@@ -217,6 +218,7 @@ static int run(void *arg, void *out)
     int rc = lat && sizes ? 0 : -1;
     long done = 0;
     int64_t now = a->start;
+    int64_t st0 = store_statements_run(o.st);
     double cpu0 = bench_cpu(), t0 = bench_now();
     for (long b = 0; b < nbatches && rc == 0; b++, now += STEP) {
         size_t n = 0;
@@ -238,6 +240,7 @@ static int run(void *arg, void *out)
     res->rss_mib = bench_peak_rss_mib();
     if (rc == 0 && router_flush(o.r, now) != SB_OK)
         rc = -1;
+    res->statements = done ? (double)(store_statements_run(o.st) - st0) / (double)done : 0;
     res->messages = done;
     res->replies = c.replies;
     res->reply_bytes = c.replies ? c.reply_bytes / (double)c.replies : 0;
@@ -270,7 +273,7 @@ typedef struct size_figures {
     long people;
     double rate, floor_rate, ratio, batch_p50, batch_p99, wait_p50, wait_p99;
     double step_p50, step_p99, cpu_us, floor_cpu_us, rss, floor_batch_p99, state_b, reply_b;
-    double outbox, db_mib;
+    double outbox, stmts, db_mib;
 } size_figures;
 
 /* Seeds a store for people, then runs securebase and the floor in turn, runs times. */
@@ -286,7 +289,7 @@ static int measure(const char *dir, long people, long messages, long runs, size_
     if (bench_in_child(seed, &sa, &seeded_at, sizeof seeded_at) != 0)
         return -1;
     printf("   %ld people seeded in %.1f s\n", people, bench_now() - t0);
-    double v[16][RUNS_MAX];
+    double v[17][RUNS_MAX];
     int rc = 0;
     for (long r = 0; r < runs && rc == 0; r++) {
         core_result cr;
@@ -308,12 +311,12 @@ static int measure(const char *dir, long people, long messages, long runs, size_
             break;
         double core_rate = (double)cr.messages / cr.seconds;
         double floor_rate = (double)fr.messages / fr.seconds;
-        double row[16] = {core_rate, floor_rate, core_rate / floor_rate, cr.batch_p50,
+        double row[17] = {core_rate, floor_rate, core_rate / floor_rate, cr.batch_p50,
                           cr.batch_p99, cr.wait_p50, cr.wait_p99, cr.step_p50, cr.step_p99,
                           cr.cpu / (double)cr.messages, fr.cpu / (double)fr.messages,
                           cr.rss_mib, fr.batch_p99, cr.state_bytes, cr.reply_bytes,
-                          (double)cr.outbox_rows};
-        for (int i = 0; i < 16; i++)
+                          (double)cr.outbox_rows, cr.statements};
+        for (int i = 0; i < 17; i++)
             v[i][r] = row[i];
         printf("   run %ld: %.0f messages/s, floor %.0f/s (ratio %.2f), batch p99 %.2f ms, "
                "outbox %ld rows, file %.1f MiB\n",
@@ -332,7 +335,8 @@ static int measure(const char *dir, long people, long messages, long runs, size_
                         bench_median(v[5], n), bench_median(v[6], n), bench_median(v[7], n),
                         bench_median(v[8], n), bench_median(v[9], n), bench_median(v[10], n),
                         bench_median(v[11], n), bench_median(v[12], n), bench_median(v[13], n),
-                        bench_median(v[14], n), bench_median(v[15], n), 0};
+                        bench_median(v[14], n), bench_median(v[15], n), bench_median(v[16], n),
+                        0};
     return 0;
 }
 
@@ -367,17 +371,18 @@ int main(void)
             nsizes++;
     }
     rmdir(dir);
-    printf("   %8s %9s %9s %5s %17s %17s %17s %11s %9s %8s %7s\n", "people", "msgs/s",
+    printf("   %8s %9s %9s %5s %17s %17s %17s %11s %9s %8s %7s %9s\n", "people", "msgs/s",
            "floor/s", "ratio", "batch p50/p99 ms", "waits p50/p99 ms", "engine p50/p99 us",
-           "CPU us/msg", "floor CPU", "peak RSS", "outbox");
+           "CPU us/msg", "floor CPU", "peak RSS", "outbox", "stmts/msg");
     const size_figures *head = nsizes ? &figs[0] : NULL;
     for (size_t i = 0; i < nsizes; i++) {
         const size_figures *f = &figs[i];
         printf("   %8ld %9.0f %9.0f %5.2f %8.2f %8.2f %8.2f %8.2f %8.1f %8.1f %11.1f %9.1f "
-               "%6.1fMi %7.0f\n",
+               "%6.1fMi %7.0f %9.2f\n",
                f->people, f->rate, f->floor_rate, f->ratio, f->batch_p50 * 1e3,
                f->batch_p99 * 1e3, f->wait_p50 * 1e3, f->wait_p99 * 1e3, f->step_p50 * 1e6,
-               f->step_p99 * 1e6, f->cpu_us * 1e6, f->floor_cpu_us * 1e6, f->rss, f->outbox);
+               f->step_p99 * 1e6, f->cpu_us * 1e6, f->floor_cpu_us * 1e6, f->rss, f->outbox,
+               f->stmts);
         if (f->people == 10000)
             head = f;
     }
@@ -389,9 +394,9 @@ int main(void)
         printf("engine step: p50 %.0f us, p99 %.0f us\n", head->step_p50 * 1e6,
                head->step_p99 * 1e6);
         printf("batch of %d: p50 %.2f ms, p99 %.2f ms; a message waits p50 %.2f ms, p99 %.2f ms; "
-               "CPU %.1f us/message; peak RSS %.1f MiB\n",
+               "CPU %.1f us/message; peak RSS %.1f MiB; %.2f statements/message\n",
                BENCH_BATCH, head->batch_p50 * 1e3, head->batch_p99 * 1e3, head->wait_p50 * 1e3,
-               head->wait_p99 * 1e3, head->cpu_us * 1e6, head->rss);
+               head->wait_p99 * 1e3, head->cpu_us * 1e6, head->rss, head->stmts);
     }
     return rc == 0 ? 0 : 1;
 }

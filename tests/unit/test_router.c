@@ -1,12 +1,14 @@
 /* test_router.c — the router through its real interface with the real dialogs and an
  * in-memory store: one outbox row per answered message, committed with the resume
  * position; group rooms stay impersonal; the encrypted-room notice goes out once; and a
- * crisis reply goes out even when the batch cannot be committed. */
+ * crisis reply goes out even when the batch cannot be committed; the router's memory of
+ * recent visits is trusted only while nobody else changed what a visit reads. */
 #include "dialog.h"
 #include "router.h"
 #include "sb.h"
 #include "store.h"
 #include "understand.h"
+#include "visits.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -205,6 +207,97 @@ static void state_changes_commit_and_forget_takes_owned(void **state)
     assert_string_equal(rows.rows[1].key, "in|!dm|s2"); /* someone else's stays */
 }
 
+/* Remembers a visit of @ann:x after a save of her state, as the router does. */
+static void remember(visits *v, store *st, int64_t person)
+{
+    visit_hit seen = {0};
+    assert_int_equal(visits_take(v, st, "test", "@ann:x", "!dm", &seen), 0);
+    uint64_t mark = visits_mark(v, st);
+    assert_int_equal(store_state_save(st, person, "{}", 1795000000), SB_OK);
+    seen = (visit_hit){.person = person, .room_person = person, .state = json_object()};
+    visits_put(v, st, mark, "test", "@ann:x", "!dm", &seen);
+}
+
+static int remembered(visits *v, store *st)
+{
+    visit_hit seen;
+    int hit = visits_take(v, st, "test", "@ann:x", "!dm", &seen);
+    json_decref(seen.state);
+    return hit;
+}
+
+static void visits_trusted_only_while_nothing_else_wrote(void **state)
+{
+    fixture *f = *state;
+    visits *v = visits_new();
+    int64_t ann, bo;
+    store_visit seen;
+    assert_int_equal(store_person_get(f->st, "test", "@ann:x", 1795000000, &ann), SB_OK);
+    /* the setting a visit reads is "nudge": the store learns it from the visit */
+    assert_int_equal(store_person_visit(f->st, "test", "@ann:x", "!dm", "nudge", &seen), SB_OK);
+    store_visit_free(&seen);
+    remember(v, f->st, ann);
+    assert_int_equal(remembered(v, f->st), 1);
+    assert_int_equal(remembered(v, f->st), 0); /* taken: the router puts it back */
+    /* what no visit reads leaves it: a new person, another setting, the outbox */
+    remember(v, f->st, ann);
+    assert_int_equal(store_person_get(f->st, "test", "@bo:x", 1795000000, &bo), SB_OK);
+    assert_int_equal(store_setting_set(f->st, ann, "focus", "sleep"), SB_OK);
+    assert_int_equal(store_outbox_add(f->st, "test", "!dm", "hello", 1795000000, NULL), SB_OK);
+    assert_int_equal(remembered(v, f->st), 1);
+    /* another writer's state save, the nudge setting, a room, a rollback, a forget: gone */
+    remember(v, f->st, ann);
+    assert_int_equal(store_state_save(f->st, ann, "{\"x\":1}", 1795000000), SB_OK);
+    assert_int_equal(remembered(v, f->st), 0);
+    remember(v, f->st, ann);
+    assert_int_equal(store_setting_set(f->st, ann, "nudge", "{}"), SB_OK);
+    assert_int_equal(remembered(v, f->st), 0);
+    remember(v, f->st, ann);
+    assert_int_equal(store_room_set(f->st, "test", "!dm", 0, 0), SB_OK);
+    assert_int_equal(remembered(v, f->st), 0);
+    assert_int_equal(store_begin(f->st), SB_OK);
+    remember(v, f->st, ann);
+    assert_int_equal(store_rollback(f->st), SB_OK);
+    assert_int_equal(remembered(v, f->st), 0);
+    remember(v, f->st, ann);
+    assert_int_equal(store_forget(f->st, bo), SB_OK);
+    assert_int_equal(remembered(v, f->st), 0);
+    /* a write between the mark and the save: not remembered at all */
+    uint64_t mark = visits_mark(v, f->st);
+    assert_int_equal(store_setting_set(f->st, ann, "nudge", "{}"), SB_OK);
+    assert_int_equal(store_state_save(f->st, ann, "{}", 1795000000), SB_OK);
+    visit_hit hit = {.person = ann, .state = json_object()};
+    visits_put(v, f->st, mark, "test", "@ann:x", "!dm", &hit);
+    assert_int_equal(remembered(v, f->st), 0);
+    visits_free(v);
+}
+
+/* Through the router: a state another writer saved is the one the next message meets. */
+static void router_meets_a_state_saved_elsewhere(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(say(f, "!dm", "@ann:x", "hi", 1, 0, NULL), SB_OK);
+    assert_int_equal(say(f, "!dm2", "@cy:x", "hi", 1, 0, NULL), SB_OK); /* a first "hi" */
+    int64_t ann, cy;
+    assert_int_equal(store_person_find(f->st, "test", "@ann:x", &ann), SB_OK);
+    assert_int_equal(store_person_find(f->st, "test", "@cy:x", &cy), SB_OK);
+    char *first = NULL, *after = NULL;
+    assert_int_equal(store_state_load(f->st, cy, &first), SB_OK);
+    /* a state that is not an object is reset to a fresh one by the next message: her
+     * "hi" is then a first one, as if the remembered three had never been */
+    assert_int_equal(store_state_save(f->st, ann, "[]", 1795000000), SB_OK);
+    assert_int_equal(say(f, "!dm", "@ann:x", "hi", 1, 0, NULL), SB_OK);
+    assert_int_equal(store_state_load(f->st, ann, &after), SB_OK);
+    json_t *b = json_loads(first, 0, NULL), *a = json_loads(after, 0, NULL);
+    assert_non_null(a);
+    assert_true(json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    free(first);
+    free(after);
+}
+
 static void crisis_reply_survives_a_failed_batch(void **state)
 {
     fixture *f = *state;
@@ -295,6 +388,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(abuse_reply_survives_a_failed_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(crisis_first_with_configured_message, setup, teardown),
         cmocka_unit_test_setup_teardown(replies_without_consent_are_transient, setup, teardown),
+        cmocka_unit_test_setup_teardown(visits_trusted_only_while_nothing_else_wrote, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(router_meets_a_state_saved_elsewhere, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
