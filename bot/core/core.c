@@ -2,8 +2,10 @@
  * EOF, fatal errors), drained in order; each batch goes through the router in one
  * transaction, then the adapter hears "committed" and gets the replies to send.
  * Between items the core sleeps until the next due nudge. It leaves the meaning of a
- * message to router.c and the platforms' rules to the adapters. */
+ * message to router.c and the platforms' rules to the adapters; what adapters post from
+ * their threads is queued by core_post.c. */
 #include "core.h"
+#include "core_impl.h"
 #include "metrics.h"
 #include "resume.h"
 #include "router.h"
@@ -15,7 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_ADAPTERS 8
 /* A batch the store refuses is tried again after 0.1 s, doubling up to 5 s: quick to
  * recover from a passing fault, cheap while a full disk waits for an operator. */
 #define BATCH_BACKOFF_MIN_MS 100L
@@ -24,117 +25,6 @@
 #define NUDGE_BACKOFF_MAX_S 60 /* up to this, so a store that keeps failing is no spin */
 /* Replies reported sent are marked with the next batch, or after this long without one. */
 #define SENT_FLUSH_MS 100L
-
-typedef enum { ITEM_BATCH, ITEM_SENT, ITEM_EOF, ITEM_FATAL, ITEM_DIALOGS } item_kind;
-
-typedef struct item {
-    item_kind kind;
-    sb_adapter *adapter;
-    sb_batch *batch;  /* ITEM_BATCH, owned */
-    int64_t id;       /* ITEM_SENT */
-    int ok;           /* ITEM_SENT */
-    char *reason;     /* ITEM_FATAL, owned */
-    sb_dialogs *dialogs; /* ITEM_DIALOGS, owned */
-    struct item *next;
-} item;
-
-struct sb_core {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    item *head, *tail;          /* queue, guarded by mu */
-    int stop;                   /* guarded by mu */
-    resume_positions *resume;   /* committed resume positions, for the adapters to read */
-    sb_adapter *adapters[MAX_ADAPTERS];
-    size_t nadapters;
-    store *store;
-    const sb_dialogs *dialogs;
-    sb_dialogs *reloaded;       /* the set swapped in last (owned), NULL before any */
-    sb_clock *clock;
-    router *router;
-    int fatal;
-    core_hooks hooks;
-    struct timespec next_tick;  /* CLOCK_REALTIME: when hooks.tick is due next */
-    int64_t nudge_retry_at;     /* after a failed nudge pass: no pass before (clock seconds) */
-    int64_t nudge_backoff_s;    /* the wait after the last failure, 0 after a good pass */
-};
-
-static void push(sb_core *c, item *it)
-{
-    pthread_mutex_lock(&c->mu);
-    if (c->tail)
-        c->tail->next = it;
-    else
-        c->head = it;
-    c->tail = it;
-    pthread_cond_signal(&c->cv);
-    pthread_mutex_unlock(&c->mu);
-}
-
-void sb_core_post_batch(sb_core *core, sb_adapter *a, sb_batch *batch)
-{
-    item *it = calloc(1, sizeof *it);
-    if (!it) {
-        /* Without memory the batch cannot be queued; its resume position is not
-         * committed, so the adapter's platform will deliver it again after a restart. */
-        sb_log("error", "core", "out of memory queueing a batch from %s", a->name);
-        sb_batch_free(batch);
-        return;
-    }
-    it->kind = ITEM_BATCH;
-    it->adapter = a;
-    it->batch = batch;
-    push(core, it);
-}
-
-void sb_core_sent(sb_core *core, sb_adapter *a, int64_t id, int ok)
-{
-    item *it = calloc(1, sizeof *it);
-    if (!it)
-        return; /* the row stays unsent and is re-sent (same id) after a restart */
-    it->kind = ITEM_SENT;
-    it->adapter = a;
-    it->id = id;
-    it->ok = ok;
-    push(core, it);
-}
-
-void sb_core_eof(sb_core *core, sb_adapter *a)
-{
-    item *it = calloc(1, sizeof *it);
-    if (!it) {
-        core_request_stop(core);
-        return;
-    }
-    it->kind = ITEM_EOF;
-    it->adapter = a;
-    push(core, it);
-}
-
-void sb_core_fatal(sb_core *core, sb_adapter *a, const char *reason)
-{
-    item *it = calloc(1, sizeof *it);
-    if (it) {
-        it->kind = ITEM_FATAL;
-        it->adapter = a;
-        it->reason = sb_strdup(reason);
-        push(core, it);
-    } else {
-        core_request_stop(core);
-    }
-}
-
-int core_swap_dialogs(sb_core *core, sb_dialogs *d)
-{
-    item *it = calloc(1, sizeof *it);
-    if (!it) {
-        dialogs_free(d);
-        return SB_ENOMEM;
-    }
-    it->kind = ITEM_DIALOGS;
-    it->dialogs = d;
-    push(core, it);
-    return SB_OK;
-}
 
 /* Between batches: the next batch and nudge pass use the new set. A person whose waiting
  * state it lacks is repaired by the engine at their next message (told, and answered). */
@@ -149,11 +39,6 @@ static void swap_dialogs(sb_core *c, item *it)
     sb_log("info", "core", "dialogs reloaded: %zu dialogs now serving", dialogs_count(c->dialogs));
 }
 
-char *sb_core_resume_get(sb_core *core, sb_adapter *a, const char *key)
-{
-    return resume_get(core->resume, a->name, key);
-}
-
 /* Records a committed resume position in the in-memory copy adapters read. Without memory
  * an adapter reads the older position: it asks its platform again from there, which is
  * safe (invariant 4). */
@@ -164,14 +49,6 @@ static void resume_remember(sb_core *c, const char *adapter, const char *key, co
                adapter);
 }
 
-static void item_free(item *it)
-{
-    sb_batch_free(it->batch);
-    dialogs_free(it->dialogs);
-    free(it->reason);
-    free(it);
-}
-
 static sb_adapter *adapter_named(sb_core *c, const char *name);
 
 /* router_on_forget callback: the adapter drops what it holds of a forgotten person. */
@@ -180,11 +57,6 @@ static void tell_forgot(void *ctx, const char *adapter, const char *person)
     sb_adapter *a = adapter_named(ctx, adapter);
     if (a && a->forgot)
         a->forgot(a, person);
-}
-
-int sb_core_state_each(sb_core *core, sb_adapter *a, sb_state_fn fn, void *ctx)
-{
-    return store_adapter_state_each(core->store, a->name, fn, ctx);
 }
 
 sb_core *core_new(store *s, const sb_dialogs *d, sb_clock *clock)
@@ -576,7 +448,7 @@ int core_run(sb_core *c)
             swap_dialogs(c, it);
             break;
         }
-        item_free(it);
+        core_item_free(it);
     }
     for (size_t i = 0; i < started; i++)
         c->adapters[i]->stop(c->adapters[i]);
@@ -589,7 +461,7 @@ int core_run(sb_core *c)
         item *next = rest->next;
         if (rest->kind == ITEM_SENT)
             router_sent(c->router, rest->id, clock_now(c->clock));
-        item_free(rest);
+        core_item_free(rest);
         rest = next;
     }
     flush_sent(c);
@@ -602,7 +474,7 @@ void core_free(sb_core *c)
         return;
     while (c->head) {
         item *next = c->head->next;
-        item_free(c->head);
+        core_item_free(c->head);
         c->head = next;
     }
     resume_free(c->resume);
