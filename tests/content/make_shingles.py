@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """make_shingles.py ARTICLES_DIR > tests/content/article-shingles.txt
 
-The fingerprint test_content.c's "no copied sentences" compares the coach's words with: every
+The fingerprint test_content_tables.c's "no copied sentences" compares the coach's words with: every
 run of 8 words of the articles the coach is modelled on (ARTICLES_DIR/*.txt), each as the
 FNV-1a 64-bit hash of its words joined by one space, sorted, one per line in hex. The articles
 themselves stay out of the repository; the hashes say only whether a run of words is in them.
-Words as test_content.c's words_of cuts them: ASCII letters and digits, lowercased; apostrophes
+Words as test_content_tables.c's words_of cuts them: ASCII letters and digits, lowercased; apostrophes
 (' and U+2019) dropped inside a word; every other byte ends a word; a word is at most 63 bytes.
 """
 import os
