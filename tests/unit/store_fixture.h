@@ -1,6 +1,7 @@
 /* store_fixture.h — what the store's unit tests share: a temporary directory per test,
  * opening a store that must open, a raw sqlite look at the file, and one row of every
- * kind for a person. Included by test_store.c and test_store_privacy.c only. */
+ * kind for a person, callbacks that collect what the store lists. Included by test_store.c,
+ * test_store_file.c and test_store_privacy.c only. */
 #ifndef SB_STORE_FIXTURE_H
 #define SB_STORE_FIXTURE_H
 
@@ -113,6 +114,56 @@ static inline void fill_one_of_each(store *s, int64_t id)
     assert_int_equal(store_outbox_add(s, "console", "room-ada", "hello ada", 2008, NULL), SB_OK);
     assert_int_equal(store_resume_set(s, "console", "next_batch", "s72_1"), SB_OK);
     assert_int_equal(store_nudge_set(s, id, 9000), SB_OK);
+}
+
+/* --- callbacks that collect what the store lists --- */
+
+typedef struct collected {
+    int n;
+    int64_t when[8];
+    char text[8][64];
+    int value[8];
+} collected;
+
+static inline int collect_journal(void *ctx, int64_t when, const char *prompt, const char *text)
+{
+    collected *c = ctx;
+    c->when[c->n] = when;
+    snprintf(c->text[c->n++], sizeof c->text[0], "%s|%s", prompt, text);
+    return c->n == 8;
+}
+
+static inline int collect_rating(void *ctx, int64_t when, const char *measure, int value)
+{
+    collected *c = ctx;
+    c->when[c->n] = when;
+    c->value[c->n] = value;
+    snprintf(c->text[c->n++], sizeof c->text[0], "%s", measure);
+    return c->n == 8;
+}
+
+static inline int collect_exercise(void *ctx, int64_t when, const char *exercise, const char *event)
+{
+    collected *c = ctx;
+    c->when[c->n] = when;
+    snprintf(c->text[c->n++], sizeof c->text[0], "%s|%s", exercise, event);
+    return c->n == 8;
+}
+
+static inline int collect_outbox(void *ctx, int64_t id, const char *room, const char *text)
+{
+    collected *c = ctx;
+    c->when[c->n] = id;
+    snprintf(c->text[c->n++], sizeof c->text[0], "%s|%s", room, text);
+    return c->n == 8;
+}
+
+static inline int collect_nudge(void *ctx, int64_t who, int64_t due)
+{
+    collected *c = ctx;
+    c->when[c->n] = due;
+    c->value[c->n++] = (int)who;
+    return c->n == 8;
 }
 
 #endif
