@@ -151,4 +151,10 @@ static inline int teardown_dialogs(void **unused)
     return 0;
 }
 
+/* A transcript with the name cmocka shows for it. */
+typedef struct named {
+    const char *name;
+    const exchange *xs;
+} named;
+
 #endif

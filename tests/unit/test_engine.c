@@ -1,8 +1,9 @@
 /* test_engine.c — the engine as transcripts over tests/dialogs-fixture (engine_fixture.h):
  * first contact and consent, choices, text, ratings, reflection and its correction, journal
  * only with consent, interrupt and resume, stop, calls, triggers, group rooms, actions,
- * exercises and their follow-up, and the crisis check in every state. Fixture texts start
- * with a marker (WELCOME, SITUATIONS, ...) to assert on. */
+ * exercises and their follow-up. The crisis check (in every state, figures of speech, the
+ * safety plan) is test_engine_crisis.c's. Fixture texts start with a marker (WELCOME,
+ * SITUATIONS, ...) to assert on. */
 #include "engine_fixture.h"
 
 #include "markdown.h" /* only to show how an escaped reply renders */
@@ -16,13 +17,6 @@ static const exchange first_contact[] = {
 static const exchange command_before_first_contact[] = {
     {"!about", {"ABOUT a coach", "~WELCOME"}, NULL, 0, 0},
     {"hi", {"WELCOME"}, NULL, 0, 0},
-    END};
-
-static const exchange crisis_before_first_contact[] = {
-    {"I want to die", {"CRISIS", "DEFAULT-HELPLINES findahelpline.com", "SAFETY_OFFER", "~WELCOME"}, "C", 0, 0},
-    {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
-    {"my sister", {"SAFETY_END", "~RESUME"}, NULL, 0, 0},
-    {"hello", {"WELCOME"}, NULL, 0, 0},
     END};
 
 static const exchange pattern_with_consent[] = {
@@ -244,15 +238,6 @@ static const exchange consent_needs_a_clear_answer[] = {
     {"hi", {"WELCOME"}, NULL, 0, 0},
     {"remember", {"RETRY", "~CONSENT_YES"}, NULL, 0, 0},
     {"yes", {"CONSENT_YES"}, "S(consent=yes)", 0, 0},
-    END};
-
-static const exchange safety_plan_only_retries[] = {
-    CONSENT,
-    {"I want to die", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
-    {"so how does this work", {"RETRY", "~HELP"}, NULL, 0, 0},
-    {"why do I pull away", {"RETRY", "~INTRO"}, NULL, 0, 0},
-    {"help", {"HELP", "RESUME", "SAFETY_OFFER"}, NULL, 0, 0}, /* a command word still works */
-    {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
     END};
 
 /* A command word followed by more words is that command only when it takes an argument. */
@@ -514,87 +499,6 @@ static const exchange group_room_general[] = {
     {"yes", {"SITUATIONS"}, NULL, 0, 0},
     END};
 
-static const exchange figures_of_speech[] = {
-    CONSENT,
-    {"This deadline is killing me", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
-    {"I killed it at the presentation!", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
-    {"I'm dying to see the film", {"FALLBACK", "~CRISIS"}, NULL, 0, 0},
-    {"It's killing me and I want to die", {"CRISIS"}, "C", 0, 0},
-    END};
-
-/* After the safety plan the interrupted dialog (or exercise) is dropped, not resumed. */
-static const exchange crisis_drops_the_dialog[] = {
-    CONSENT,
-    TO_SITUATIONS,
-    {"I can't do this anymore", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
-    {"I cant do this anymore", {"CRISIS", "SAFETY_OFFER", "~RESUME"}, "C", 0, 0},
-    {"help", {"HELP", "RESUME", "SAFETY_OFFER"}, NULL, 0, 0}, /* the plan itself resumes */
-    {"no", {"SAFETY_END", "~RESUME", "~SITUATIONS"}, NULL, 0, 0},
-    {"I left early", {"FALLBACK", "~It sounds like"}, NULL, 0, 0},
-    {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0},
-    {"I want to die", {"CRISIS", "SAFETY_OFFER"}, "C", 0, 0},
-    {"yes", {"SAFETY_WHO"}, NULL, 0, 0},
-    {"my sister", {"SAFETY_END", "~RESUME", "~STEP1"}, "X(notice-urge)", 0, 0},
-    {"next", {"FALLBACK", "~STEP2"}, NULL, 0, 0},
-    END};
-
-/* --- crisis in every state: a prefix reaches the state, then a crisis input --- */
-
-typedef struct crisis_case {
-    const char *name;
-    exchange prefix[8];
-    int group;
-} crisis_case;
-
-static const crisis_case crisis_states[] = {
-    {"before first contact", {END}, 0},
-    {"idle", {CONSENT, END}, 0},
-    {"welcome choice", {{"hi", {"WELCOME"}, NULL, 0, 0}, END}, 0},
-    {"dialog choice", {CONSENT, {"pattern", {"INTRO"}, NULL, 0, 0}, END}, 0},
-    {"text state", {CONSENT, TO_SITUATIONS, END}, 0},
-    {"reflection check", {CONSENT, TO_SITUATIONS, {"I hid", {"right?"}, NULL, 0, 0}, END}, 0},
-    {"reflection correction", {CONSENT, TO_SITUATIONS, {"I hid", {"right?"}, NULL, 0, 0}, {"no", {"CORRECT"}, NULL, 0, 0}, END}, 0},
-    {"rating", {CONSENT, TO_SITUATIONS, {"I hid", {"right?"}, NULL, 0, 0}, {"yes", {"RATE"}, "J(What situations make me withdraw?=I hid)", 0, 0}, END}, 0},
-    {"called dialog", {CONSENT, {"checkin", {"TRUST"}, NULL, 0, 0}, {"3", {"BREATH_OUT"}, "R(trust:3)", 0, 0}, END}, 0},
-    {"exercise step", {CONSENT, {"@exercise:notice-urge", {"STEP1"}, "G(notice-urge)", 0, 0}, END}, 0},
-    {"exercise how", {CONSENT, {"@exercise:body-scan", {"SCAN1"}, "G(body-scan)", 0, 0}, {"next", {"How"}, "D(body-scan)", 0, 0}, END}, 0},
-    {"safety plan", {{"I want to die", {"SAFETY_OFFER"}, "C", 0, 0}, {"yes", {"SAFETY_WHO"}, NULL, 0, 0}, END}, 0},
-    {"group room", {CONSENT, {"pattern", {"INTRO"}, NULL, 0, 0}, END}, 1},
-};
-
-static void test_crisis_in_every_state(void **unused)
-{
-    (void)unused;
-    const char *inputs[] = {"I want to kill myself", "Everyone would be better off without me.",
-                            "i might hurt really badly myself"};
-    for (size_t i = 0; i < sizeof crisis_states / sizeof crisis_states[0]; i++) {
-        for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
-            const crisis_case *c = &crisis_states[i];
-            print_message("# crisis in state: %s\n", c->name);
-            char *st = fresh_state();
-            int64_t now = T0;
-            run(c->prefix, &st, &now);
-            exchange x[] = {{inputs[k], {"CRISIS", "DEFAULT-HELPLINES findahelpline.com"}, "C", 0, c->group}, END};
-            run(x, &st, &now);
-            free(st);
-        }
-    }
-}
-
-static void test_crisis_message_configured(void **unused)
-{
-    (void)unused;
-    assert_int_equal(dialogs_set_crisis_message(dialogs, "Call 988 (US) or 116 123 (UK)"), SB_OK);
-    static const exchange x[] = {
-        {"I want to end it all", {"CRISIS", "Call 988 (US) or 116 123 (UK)", "~DEFAULT-HELPLINES"}, "C", 0, 0},
-        END};
-    char *st = fresh_state();
-    int64_t now = T0;
-    run(x, &st, &now);
-    free(st);
-    assert_int_equal(dialogs_set_crisis_message(dialogs, NULL), SB_OK);
-}
-
 static void test_user_name_is_escaped(void **unused)
 {
     (void)unused;
@@ -637,15 +541,9 @@ static void test_escaped_text_renders_as_written(void **unused)
     free(st);
 }
 
-typedef struct named {
-    const char *name;
-    const exchange *xs;
-} named;
-
 static const named transcripts[] = {
     {"first contact and consent", first_contact},
     {"a ! command before first contact", command_before_first_contact},
-    {"crisis before first contact", crisis_before_first_contact},
     {"naming the pattern with consent", pattern_with_consent},
     {"reflection corrected after no", reflection_corrected},
     {"reflection corrected inline", reflection_corrected_inline},
@@ -664,7 +562,6 @@ static const named transcripts[] = {
     {"triggers and phrases only when idle", triggers_and_phrases},
     {"what the person wrote is escaped in replies", person_text_is_escaped},
     {"answers that fit no choice or rating", answers_that_fit_nothing},
-    {"the safety plan only asks again", safety_plan_only_retries},
     {"consent is never picked by its label", consent_needs_a_clear_answer},
     {"command words with an argument only when it takes one", command_words_and_arguments},
     {"command words with an argument while a dialog waits", command_arguments_while_waiting},
@@ -681,21 +578,17 @@ static const named transcripts[] = {
     {"a first message that is a trigger starts it", first_message_is_a_trigger},
     {"a menu in a group room", group_room_menus},
     {"a general question in a group room", group_room_general},
-    {"figures of speech are no crisis", figures_of_speech},
-    {"crisis during a dialog drops it", crisis_drops_the_dialog},
 };
 
 int main(void)
 {
     enum { N = sizeof transcripts / sizeof transcripts[0] };
-    struct CMUnitTest tests[N + 4];
+    struct CMUnitTest tests[N + 2];
     for (size_t i = 0; i < N; i++)
         tests[i] = (struct CMUnitTest){.name = transcripts[i].name, .test_func = transcript,
                                        .initial_state = (void *)transcripts[i].xs};
-    tests[N] = (struct CMUnitTest)cmocka_unit_test(test_crisis_in_every_state);
-    tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(test_crisis_message_configured);
-    tests[N + 2] = (struct CMUnitTest)cmocka_unit_test(test_user_name_is_escaped);
-    tests[N + 3] = (struct CMUnitTest)cmocka_unit_test(test_escaped_text_renders_as_written);
-    return _cmocka_run_group_tests("engine transcripts", tests, N + 4, setup_dialogs,
+    tests[N] = (struct CMUnitTest)cmocka_unit_test(test_user_name_is_escaped);
+    tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(test_escaped_text_renders_as_written);
+    return _cmocka_run_group_tests("engine transcripts", tests, N + 2, setup_dialogs,
                                    teardown_dialogs);
 }
