@@ -14,6 +14,7 @@
 #include "text.h"
 
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,27 +77,76 @@ int safety_check_turn(turn *t, int *learned)
     return check_how(t->d, t, t->text, learned);
 }
 
+#define FIGURE_REST_WORDS 4 /* words beside a figure of speech that the classifier reads */
+
+/* Words of s (runs of non-spaces). */
+static long words_in(const char *s)
+{
+    long n = 0;
+    for (const char *p = s; *p; p++)
+        n += !isspace((unsigned char)*p) && (p == s || isspace((unsigned char)p[-1]));
+    return n;
+}
+
+/* The sentences of text (cut at . ! ? ; and line breaks) in which the rules find no figure
+ * of speech, joined by ". "; owned, NULL on ENOMEM. A sentence with a figure keeps its
+ * context to itself: "i took the pills the doctor gave me" is never read without "the
+ * doctor gave me". */
+static char *beside_figures(const crisis_matcher *rules, const char *text)
+{
+    sb_buf b = {0};
+    int rc = sb_buf_append(&b, "", 0);
+    for (const char *p = text; rc == SB_OK && *p;) {
+        size_t len = strcspn(p, ".!?;\n");
+        char *sentence = sb_strndup(p, len);
+        int figure = 0;
+        int found = sentence ? crisis_check(rules, sentence, &figure) : SB_ENOMEM;
+        if (found < 0)
+            rc = found;
+        else if (!figure && words_in(sentence) > 0)
+            rc = sb_buf_printf(&b, "%s%s", b.len ? ". " : "", sentence);
+        free(sentence);
+        p += len;
+        p += strspn(p, ".!?;\n");
+    }
+    if (rc != SB_OK) {
+        sb_buf_free(&b);
+        return NULL;
+    }
+    return sb_buf_take(&b);
+}
+
 static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learned)
 {
     if (learned)
         *learned = 0;
     /* The rules first: auditable and precise. When they find nothing, the classifier reads
-     * the message too; either one is enough. A message holding a known figure of speech
-     * ("i cut myself shaving") is the rules' to judge: the classifier, even when sure,
-     * reads "i cut myself shaving" as a crisis (tests/crisis/phrases.tsv). When the rules
-     * cannot tell (ENOMEM) that is a crisis; when the classifier cannot tell, the rules'
-     * answer stands. */
+     * the message too; either one is enough. A known figure of speech ("i cut myself
+     * shaving") is the rules' to judge: the classifier, even when sure, reads "i cut myself
+     * shaving" as a crisis (tests/crisis/phrases.tsv), so it reads only the sentences
+     * without one, when they hold FIGURE_REST_WORDS words. When the rules cannot tell
+     * (ENOMEM) that is a crisis; when the classifier cannot tell, the rules' answer stands. */
     int figure = 0;
     const crisis_matcher *rules = dialogs_crisis_matcher(d);
     int mask = t ? crisis_check_text(rules, &t->folds, text, &figure)
                  : crisis_check(rules, text, &figure);
     const crisis_model *model = dialogs_crisis_model(d);
     const json_t *classifier = json_object_get(dialogs_data(d, "crisis"), "classifier");
-    if (mask != 0 || figure || !model || !text)
+    if (mask != 0 || !model || !text)
         return mask;
+    /* "this deadline is killing me" hides nothing said in another sentence */
+    char *rest = figure ? beside_figures(rules, text) : NULL;
+    if (figure && !rest)
+        return SB_ENOMEM;
+    if (figure && words_in(rest) < FIGURE_REST_WORDS) {
+        free(rest);
+        return mask;
+    }
     double threshold = json_number_value(json_object_get(classifier, "threshold"));
     crisis_guess g;
-    if (threshold > 0 && classifier_read(d, t, text, &g) == SB_OK &&
+    int read = rest ? classifier_read(d, NULL, rest, &g) : classifier_read(d, t, text, &g);
+    free(rest);
+    if (threshold > 0 && read == SB_OK &&
         g.category && g.p >= threshold &&
         (in_safety_dialog(t) || !hopeless_only(d, t, classifier, text, &g))) {
         mask = 1 << safety_category_index(d, g.category);
