@@ -78,4 +78,29 @@ static inline void gather(const json_t *j, sb_buf *b)
 
 /* First contact and "about" say what the coach is not, and give the crisis line. */
 
+/* dialogs/ loads with its trained models from tests/run's cache (as test_router does), not a
+ * training of the whole set under ASan at each run. */
+static inline void use_model_cache(void)
+{
+    if (getenv("SECUREBASE_MODEL_CACHE"))
+        understand_set_cache(getenv("SECUREBASE_MODEL_CACHE"));
+}
+
+/* The next file of dir (opened on DIALOGS) whose name ends in ".json", loaded (owned; NULL
+ * for one that does not parse), or NULL with *done set when there is none. */
+static inline json_t *next_json_file(DIR *dir, int *done)
+{
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", DIALOGS, e->d_name);
+        return json_load_file(path, 0, NULL);
+    }
+    *done = 1;
+    return NULL;
+}
+
 #endif

@@ -157,4 +157,22 @@ typedef struct named {
     const exchange *xs;
 } named;
 
+/* Runs the n transcripts of list, then the nextra tests of extra, as the cmocka group
+ * name over the fixture set; returns what cmocka returns. */
+static inline int run_transcripts(const char *name, const named *list, size_t n,
+                                  const struct CMUnitTest *extra, size_t nextra)
+{
+    struct CMUnitTest *tests = calloc(n + nextra, sizeof *tests);
+    if (!tests)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        tests[i] = (struct CMUnitTest){.name = list[i].name, .test_func = transcript,
+                                       .initial_state = (void *)list[i].xs};
+    for (size_t i = 0; i < nextra; i++)
+        tests[n + i] = extra[i];
+    int rc = _cmocka_run_group_tests(name, tests, n + nextra, setup_dialogs, teardown_dialogs);
+    free(tests);
+    return rc;
+}
+
 #endif

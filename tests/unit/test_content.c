@@ -385,14 +385,8 @@ static void test_every_dialog_reachable(void **state)
     ids s = {0};
     DIR *dir = opendir(DIALOGS);
     assert_non_null(dir);
-    struct dirent *e;
-    while ((e = readdir(dir)) && s.n < 128) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
-            continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", DIALOGS, e->d_name);
-        json_t *j = json_load_file(path, 0, NULL);
+    for (int done = 0; !done && s.n < 128;) {
+        json_t *j = next_json_file(dir, &done);
         const char *kind = json_string_value(json_object_get(j, "kind"));
         const char *id = json_string_value(json_object_get(j, "id"));
         if (id && (!kind || strcmp(kind, "dialog") == 0))
@@ -486,10 +480,7 @@ static void test_group_room_general(void **state)
 
 int main(void)
 {
-    /* dialogs/ loads with its trained models from tests/run's cache (as test_router does),
-     * not a training of the whole set under ASan at each run. */
-    if (getenv("SECUREBASE_MODEL_CACHE"))
-        understand_set_cache(getenv("SECUREBASE_MODEL_CACHE"));
+    use_model_cache();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_clean),
         cmocka_unit_test(test_triggers),

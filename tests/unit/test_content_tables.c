@@ -330,14 +330,8 @@ static void test_no_copied_sentences(void **state)
     sb_buf all = {0};
     DIR *dir = opendir(DIALOGS);
     assert_non_null(dir);
-    struct dirent *e;
-    while ((e = readdir(dir))) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
-            continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", DIALOGS, e->d_name);
-        json_t *j = json_load_file(path, 0, NULL);
+    for (int done = 0; !done;) {
+        json_t *j = next_json_file(dir, &done);
         gather(j, &all);
         json_decref(j);
     }
@@ -367,8 +361,7 @@ static void test_no_copied_sentences(void **state)
 
 int main(void)
 {
-    if (getenv("SECUREBASE_MODEL_CACHE"))
-        understand_set_cache(getenv("SECUREBASE_MODEL_CACHE"));
+    use_model_cache();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crisis_table),
         cmocka_unit_test(test_crisis_around_table),

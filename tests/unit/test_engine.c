@@ -582,13 +582,10 @@ static const named transcripts[] = {
 
 int main(void)
 {
-    enum { N = sizeof transcripts / sizeof transcripts[0] };
-    struct CMUnitTest tests[N + 2];
-    for (size_t i = 0; i < N; i++)
-        tests[i] = (struct CMUnitTest){.name = transcripts[i].name, .test_func = transcript,
-                                       .initial_state = (void *)transcripts[i].xs};
-    tests[N] = (struct CMUnitTest)cmocka_unit_test(test_user_name_is_escaped);
-    tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(test_escaped_text_renders_as_written);
-    return _cmocka_run_group_tests("engine transcripts", tests, N + 2, setup_dialogs,
-                                   teardown_dialogs);
+    const struct CMUnitTest extra[] = {
+        cmocka_unit_test(test_user_name_is_escaped),
+        cmocka_unit_test(test_escaped_text_renders_as_written),
+    };
+    return run_transcripts("engine transcripts", transcripts, sizeof transcripts / sizeof transcripts[0], extra,
+                           sizeof extra / sizeof extra[0]);
 }

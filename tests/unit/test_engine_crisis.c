@@ -110,13 +110,10 @@ static const named transcripts[] = {
 
 int main(void)
 {
-    enum { N = sizeof transcripts / sizeof transcripts[0] };
-    struct CMUnitTest tests[N + 2];
-    for (size_t i = 0; i < N; i++)
-        tests[i] = (struct CMUnitTest){.name = transcripts[i].name, .test_func = transcript,
-                                       .initial_state = (void *)transcripts[i].xs};
-    tests[N] = (struct CMUnitTest)cmocka_unit_test(test_crisis_in_every_state);
-    tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(test_crisis_message_configured);
-    return _cmocka_run_group_tests("engine crisis", tests, N + 2, setup_dialogs,
-                                   teardown_dialogs);
+    const struct CMUnitTest extra[] = {
+        cmocka_unit_test(test_crisis_in_every_state),
+        cmocka_unit_test(test_crisis_message_configured),
+    };
+    return run_transcripts("engine crisis", transcripts, sizeof transcripts / sizeof transcripts[0], extra,
+                           sizeof extra / sizeof extra[0]);
 }
