@@ -232,11 +232,9 @@ int hear_aside(turn *t)
      * ("Where would you like to go from here?") it is an aside like anywhere else: answered,
      * and the menu said again */
     int talking = listening && flow_listening(t);
-    route_say_aside(t, act, talking);
     /* an act with no reply of its own for the talk ("are you judging me?") is an aside
      * there too: answered, and the listening question said again */
-    const json_t *acts = json_object_get(dialogs_data(t->d, "understanding"), "acts");
-    if (!talking || !json_object_get(json_object_get(acts, act), "reply"))
+    if (route_say_aside(t, act, talking) || !talking)
         flow_resay(t);
     return 1;
 }

@@ -387,7 +387,7 @@ const char *route_aside(turn *t, int listening)
     return question > 0 ? act : NULL;
 }
 
-void route_say_aside(turn *t, const char *act, int listening)
+int route_say_aside(turn *t, const char *act, int listening)
 {
     const json_t *a = route_act_of(t, act);
     const json_t *texts = listening && !is_listening(act) && json_object_get(a, "reply")
@@ -396,6 +396,7 @@ void route_say_aside(turn *t, const char *act, int listening)
     char key[80];
     snprintf(key, sizeof key, "acts/%.50s/%s", act, texts ? "aside" : "reply");
     say(t, key, texts ? texts : json_object_get(a, "reply"));
+    return json_object_get(a, "reply") == NULL;
 }
 
 int route_means(turn *t, const char *intent)

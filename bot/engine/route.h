@@ -44,8 +44,10 @@ int route_interrupt(turn *t, route *r);
 const char *route_aside(turn *t, int listening);
 /* Says the aside of act: its "aside" (else its "reply"); while listening (the question that
  * waits is "go on"), its "reply", which asks its own open question, and the aside only for
- * asking to be listened to. */
-void route_say_aside(turn *t, const char *act, int listening);
+ * asking to be listened to or for an act with no reply. Returns 1 for an act with no reply
+ * of its own (its aside asks nothing, so the waiting question is the caller's to say
+ * again), else 0. */
+int route_say_aside(turn *t, const char *act, int listening);
 
 /* 1 when the model is sure ("sure") that text asks for a command in other words ("fine.
  * give me something short", "show me what ive written"): a command's name, not only a
