@@ -1,10 +1,12 @@
 /* fuzz_command.c — libFuzzer target for the command parser and the engine's handling of
  * person-written text. The fixture set (tests/dialogs-fixture, or $SB_DIALOGS) is loaded
- * once; each input is matched as a command in every mode, checked for a crisis, reflected,
+ * once; each input is matched as a command in every mode, searched for a zone name,
+ * checked for a crisis, reflected,
  * and stepped through the engine from states that wait for each kind of answer. Every step
  * must succeed, answer (or hand an action on), and leave a state that serializes. */
 #include "dialog.h"
 #include "engine.h"
+#include "match.h"
 #include "sb.h"
 
 #include <stdint.h>
@@ -14,6 +16,7 @@
 
 static sb_dialogs *dialogs;
 static json_t *states[16];
+static json_t *zone_cmd; /* a command that takes a zone from its sentence */
 static size_t nstates;
 
 static const char *const state_texts[] = {
@@ -41,6 +44,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_command: cannot load %s (run from the repository root)\n", dir);
         abort();
     }
+    zone_cmd = json_pack("{s:s, s:s, s:b}", "name", "timezone", "argument", "text",
+                         "argument_zone", 1);
     for (size_t i = 0; i < sizeof state_texts / sizeof state_texts[0]; i++) {
         states[nstates] = json_loads(state_texts[i], 0, NULL);
         if (!states[nstates])
@@ -89,6 +94,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(arg);
     }
+    /* a zone inside a sentence: found or not, what comes out is one zone-shaped word */
+    char zone[64];
+    if (zone_cmd && match_zone(zone_cmd, text, zone, sizeof zone) &&
+        (!*zone || !match_zone_shaped(zone, strlen(zone)) || !strstr(text, zone)))
+        abort();
     (void)engine_is_crisis(dialogs, text);
     char *r = engine_reflect(dialogs, text);
     if (!r)
