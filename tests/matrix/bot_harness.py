@@ -103,6 +103,7 @@ class Bot:
             env["SECUREBASE_MATRIX_TOKEN"] = self.token
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         log = open(self.log_path, "ab")
+        self.log_from = log.tell()  # where this run's lines begin: the log is kept across runs
         self.process = subprocess.Popen(
             [os.path.join(ROOT, BIN) if not os.path.isabs(BIN) else BIN, "--config", self.config,
              "--db", self.db, "--dialogs", self.dialogs] +
@@ -145,6 +146,17 @@ class Bot:
         status = self.process.returncode
         self.process = None
         return status
+
+    def wait_started(self, timeout=60.0):
+        """Waits until this run has started its Matrix adapter: from then on its signals are
+        handled (a SIGTERM earlier, while the process loads, ends it by the signal's default)."""
+        def started():
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError("the bot exited:\n" + self.log()[-2000:])
+            with open(self.log_path, "rb") as stream:
+                stream.seek(self.log_from)
+                return b"matrix: starting against" in stream.read()
+        return wait_until(started, timeout, 0.05, "the bot to start")
 
     def kill(self):
         """SIGKILL, like a crash or a power cut."""
