@@ -5,10 +5,15 @@
 
 #include "sb.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static char *cache_dir; /* set once at start, before any load (understand_set_cache) */
 
@@ -28,6 +33,29 @@ double understand_cost(const json_t *understanding)
     return c > 0 ? c : INTENT_C_DEFAULT;
 }
 
+/* Removes the cache's models that no load has used for CACHE_UNUSED_DAYS (a load marks
+ * its file used by its time of change), and leftovers of interrupted writes as old: each
+ * change of the examples trains a model under a new name, so without this the folder
+ * only grows (a developer's reached 500 MB). Only names this file writes are touched. */
+static void cache_prune(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    time_t cutoff = time(NULL) - (time_t)CACHE_UNUSED_DAYS * 24 * 60 * 60;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        int model = len > 7 && strncmp(e->d_name, "intents-", 8) == 0 &&
+                    (strcmp(e->d_name + len - 6, ".model") == 0 ||
+                     strcmp(e->d_name + len - 4, ".tmp") == 0);
+        struct stat st;
+        if (model && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(st.st_mode) && st.st_mtime < cutoff)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 static int model_of(const json_t *examples, const json_t *spellings, double c, normalizer *n,
                     intent_model **m)
 {
@@ -36,10 +64,12 @@ static int model_of(const json_t *examples, const json_t *spellings, double c, n
     if (cache_dir && !path)
         return SB_ENOMEM;
     int rc = path ? intent_load(examples, key, path, m) : SB_ENOTFOUND;
+    if (rc == SB_OK)
+        utimensat(AT_FDCWD, path, NULL, 0); /* used: kept by cache_prune */
     if (rc == SB_ENOTFOUND) {
         rc = intent_train(n, examples, c, m);
-        if (rc == SB_OK && path)
-            intent_save(*m, key, path); /* a cache that cannot be written only costs time */
+        if (rc == SB_OK && path && intent_save(*m, key, path) == SB_OK) /* a cache that */
+            cache_prune(cache_dir); /* cannot be written only costs time */
     }
     free(path);
     return rc;

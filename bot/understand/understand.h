@@ -23,7 +23,9 @@ int understand_compile(const json_t *examples, const json_t *spellings,
 
 /* The folder where trained models are kept, keyed by a hash of everything they were
  * trained from (NULL: none, every load trains). Set before loading; read by
- * understand_compile. The string is copied; SB_ENOMEM or SB_OK. */
+ * understand_compile. The string is copied; SB_ENOMEM or SB_OK. When a model is trained
+ * and written there, the models no load has used for CACHE_UNUSED_DAYS are removed. */
+#define CACHE_UNUSED_DAYS 14
 int understand_set_cache(const char *dir);
 
 /* A model trained from examples with cost c (or read from the model cache when one was

@@ -1,7 +1,8 @@
 /* test_intent.c — the intent classifier of intent.h on small sets made here: an unseen
  * paraphrase lands in the right intent, probabilities are ordered and sum to at most 1,
  * the key (and so the cached model) changes whenever an example does, a saved model reads
- * back with the same guesses and is refused for other data; and on the real dialogs/ set,
+ * back with the same guesses and is refused for other data, the cache folder keeps the
+ * models in use and loses the long-unused ones; and on the real dialogs/ set,
  * the moments of issue 9 are placed (none of them is an example). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dialog.h"
@@ -159,6 +163,75 @@ static void test_two_intents_and_old_cache(void **unused)
     json_decref(set);
 }
 
+static void file_at(const char *dir, const char *name, time_t when)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("x", f);
+    fclose(f);
+    struct timespec at[2] = {{when, 0}, {when, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, at, 0), 0);
+}
+
+static time_t changed_at(const char *dir, const char *name)
+{
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 ? st.st_mtime : (time_t)-1;
+}
+
+/* Every change of the examples writes a model under a new name: the folder keeps what
+ * loads use and drops what none has used for CACHE_UNUSED_DAYS, when a model is written. */
+static void test_cache_folder(void **unused)
+{
+    (void)unused;
+    char dir[] = "/tmp/sb-cache-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    time_t now = time(NULL), day = 24 * 60 * 60;
+    time_t stale = now - (CACHE_UNUSED_DAYS + 1) * day, recent = now - (CACHE_UNUSED_DAYS - 1) * day;
+    file_at(dir, "intents-00000000000000aa.model", stale);
+    file_at(dir, "intents-00000000000000aa.model.123.tmp", stale);
+    file_at(dir, "intents-00000000000000bb.model", recent);
+    file_at(dir, "notes.txt", stale); /* not ours: never touched */
+    json_t *set = small_set();
+    char name[64];
+    snprintf(name, sizeof name, "intents-%016llx.model",
+             (unsigned long long)intent_key(set, NULL, 8.0));
+    normalizer *n = NULL;
+    intent_model *m = NULL;
+    assert_int_equal(normalizer_new(NULL, &n), SB_OK);
+    assert_int_equal(understand_set_cache(dir), SB_OK);
+    assert_int_equal(understand_train(set, NULL, 8.0, n, &m), SB_OK); /* trained, written */
+    intent_free(m);
+    assert_true(changed_at(dir, name) >= now - 60);
+    assert_int_equal(changed_at(dir, "intents-00000000000000aa.model"), -1);
+    assert_int_equal(changed_at(dir, "intents-00000000000000aa.model.123.tmp"), -1);
+    assert_int_equal(changed_at(dir, "intents-00000000000000bb.model"), recent);
+    assert_int_equal(changed_at(dir, "notes.txt"), stale);
+    file_at(dir, "intents-00000000000000cc.model", stale);
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct timespec old[2] = {{stale, 0}, {stale, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    assert_int_equal(understand_train(set, NULL, 8.0, n, &m), SB_OK); /* read back: used */
+    intent_free(m);
+    assert_true(changed_at(dir, name) >= now - 60);
+    assert_int_equal(changed_at(dir, "intents-00000000000000cc.model"), stale); /* no write */
+    understand_set_cache(getenv("SECUREBASE_MODEL_CACHE"));
+    const char *left[] = {name, "intents-00000000000000bb.model", "intents-00000000000000cc.model",
+                          "notes.txt"};
+    for (size_t i = 0; i < sizeof left / sizeof *left; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, left[i]);
+        unlink(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+    normalizer_free(n);
+    json_decref(set);
+}
+
 /* The moments of issue 9 on the real set: each lands in an intent that answers it. */
 static void test_real_set(void **unused)
 {
@@ -202,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_paraphrase),
         cmocka_unit_test(test_key_and_cache),
         cmocka_unit_test(test_two_intents_and_old_cache),
+        cmocka_unit_test(test_cache_folder),
         cmocka_unit_test(test_real_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
