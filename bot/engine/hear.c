@@ -132,7 +132,9 @@ int hear_tells(turn *t)
 }
 
 /* At a menu of the listening dialog, a question back ("what would you do?") is met with
- * reflection.json "heard_question" and the menu again, not "that didn't fit". */
+ * reflection.json "heard_question" and the menu's question again, not "that didn't fit"
+ * (and not the summary of what was heard, said just before); one that asks what there is
+ * to do ("what else is there?") with "heard_options" and the menu. */
 int hear_question(turn *t)
 {
     const char *id = sb_json_str(dialogs_data(t->d, "commands"), "listen");
@@ -146,8 +148,16 @@ int hear_question(turn *t)
             turn_fail(t, question);
         return 0;
     }
-    turn_say(t, "reflection/heard_question", texts, NULL);
-    flow_resay(t);
+    /* "what else is there?" asks what can be done: the menu is the answer to that */
+    const json_t *options = json_object_get(dialogs_data(t->d, "reflection"), "heard_options");
+    if (options && flow_waits_choice(t) && route_asks_for(t, "help"))
+        turn_say(t, "reflection/heard_options", options, NULL);
+    else
+        turn_say(t, "reflection/heard_question", texts, NULL);
+    if (flow_waits_choice(t))
+        flow_ask_again(t);
+    else
+        flow_resay(t);
     return 1;
 }
 

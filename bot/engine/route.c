@@ -406,6 +406,17 @@ int route_means(turn *t, const char *intent)
     return n > 0 && route_understanding(t) && strcmp(g[0].intent, intent) == 0 && is_sure(t, g, n);
 }
 
+int route_asks_for(turn *t, const char *intent)
+{
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = guess(t, g);
+    const json_t *u = route_understanding(t);
+    double second = n > 1 ? g[1].p : 0;
+    return n > 0 && u && strcmp(g[0].intent, intent) == 0 &&
+           g[0].p >= sb_json_number(u, "sure_aside_question", SURE_ASIDE_QUESTION_DEFAULT) &&
+           g[0].p - second >= sb_json_number(u, "margin", MARGIN_DEFAULT);
+}
+
 int route_reads_feeling(turn *t)
 {
     intent_guess g[INTENT_TOP_MAX];

@@ -99,6 +99,10 @@ int route_first(turn *t, route *r);
  * understanding. Says nothing. */
 int route_means(turn *t, const char *intent);
 
+/* The same for a message already known to be a question, by the lower bar an aside asked
+ * as a question has ("sure_aside_question"): "what else is there?" asks for help. */
+int route_asks_for(turn *t, const char *intent);
+
 /* Menu frames ({"menu": [intent, ...]}) wait on top of an otherwise empty stack. */
 int route_is_menu(const json_t *frame);
 /* 1 when frame is a menu this set can still offer. */
