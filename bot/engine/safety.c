@@ -416,7 +416,12 @@ int safety_after(turn *t, int64_t gap)
     json_t *s = person_get(t->state, PERSON_SAFETY);
     int64_t since = t->in->now - sb_json_int(s, "at", 0);
     int recent = json_is_object(s) && sb_json_int(s, "at", 0) > 0 && since >= 0;
-    if (recent && since <= SAFETY_RESTATE_WINDOW && said(t, SAFETY_RESTATE)) {
+    /* "no im not ok" at the plan's "are you safe right now?" is its answer (a choice of
+     * it), not a restatement to be met with the crisis answer and the same question again */
+    const char *plan = sb_json_str(turn_top(t), "dialog");
+    int plan_takes = plan && safety_is_plan(t->d, plan) && flow_waits_choice(t) &&
+                     !flow_would_retry(t);
+    if (recent && since <= SAFETY_RESTATE_WINDOW && !plan_takes && said(t, SAFETY_RESTATE)) {
         safety_answer_category(t, NULL);
         return 1;
     }
