@@ -244,7 +244,10 @@ int hear_aside(turn *t)
     int talking = listening && flow_listening(t);
     /* an act with no reply of its own for the talk ("are you judging me?") is an aside
      * there too: answered, and the listening question said again */
-    if (route_say_aside(t, act, talking) || !talking)
+    int again = route_say_aside(t, act, talking) || !talking;
+    if (again && flow_waits_choice(t))
+        flow_ask_again(t); /* the menu's question, not what came before it (a summary) */
+    else if (again)
         flow_resay(t);
     return 1;
 }
