@@ -302,6 +302,29 @@ int text_each_var(const char *s, text_var_fn fn, void *ctx)
     return 0;
 }
 
+/* How much of a variable's value to put where the template goes on with rest: all of it,
+ * but its closing full stops (Markdown-escaped or not) where the template has its own
+ * punctuation next, past any emphasis, or goes on with the sentence ("**{step}**, {when}."
+ * with "...come back." and "tonight." reads "...come back**, tonight."; "If {feeling}
+ * could speak" with "fear." reads "If fear could speak"). */
+static size_t value_len(const char *value, const char *rest)
+{
+    size_t n = strlen(value);
+    rest += strspn(rest, "*_");
+    int goes_on = *rest && (strchr(".,;:!?", *rest) || (rest[0] == ' ' && rest[1] >= 'a' && rest[1] <= 'z'));
+    if (!goes_on)
+        return n;
+    /* before the template's own full stop or comma a question or exclamation mark goes
+     * too ("really?." is no sentence); before its "?" or "!" only full stops do */
+    const char *drop = strchr(".,;:", *rest) ? " .!?" : " .";
+    while (n > 0 && strchr(drop, value[n - 1])) {
+        n--;
+        if (n > 0 && value[n - 1] == '\\' && value[n] != ' ')
+            n--;
+    }
+    return n;
+}
+
 int text_substitute_to(sb_buf *out, const char *tmpl, text_lookup_fn lookup, void *ctx,
                        int keep_unknown)
 {
@@ -320,7 +343,7 @@ int text_substitute_to(sb_buf *out, const char *tmpl, text_lookup_fn lookup, voi
         if (k) {
             const char *value = lookup(ctx, brace + 1, k - 2);
             if (value)
-                rc = sb_buf_puts(out, value);
+                rc = sb_buf_append(out, value, value_len(value, brace + k));
             else if (keep_unknown)
                 rc = sb_buf_append(out, brace, k);
         }

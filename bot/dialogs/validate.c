@@ -190,6 +190,25 @@ static int leads_to_text(dialog_check *c, const json_t *st, const json_t *ch)
     const char *next = json_string_value(json_object_get(ch, "next"));
     if (!next)
         next = json_string_value(json_object_get(st, "next"));
+    if (next && strncmp(next, "dialog:", 7) == 0) {
+        /* another dialog whose start menu has an own words choice of its own: the same
+         * words answer both (flow_own_words) */
+        const json_t *d = json_object_get(c->v->dialogs, next + 7);
+        const json_t *states = json_object_get(d, "states");
+        const json_t *start = json_object_get(states, json_string_value(json_object_get(d, "start")));
+        size_t i;
+        const json_t *other;
+        json_array_foreach(json_object_get(start, "choices"), i, other) {
+            if (!json_is_true(json_object_get(other, "own_words")))
+                continue;
+            dialog_check there = {c->v, c->file, states, NULL};
+            return strcmp(validate_expect_of(start), "choice") == 0 &&
+                   strncmp(json_string_value(json_object_get(other, "next")) ? json_string_value(json_object_get(other, "next")) : "",
+                           "dialog:", 7) != 0 &&
+                   leads_to_text(&there, start, other);
+        }
+        return 0;
+    }
     const json_t *target = next ? json_object_get(c->states, next) : NULL;
     return target && strcmp(validate_expect_of(target), "text") == 0;
 }

@@ -468,6 +468,17 @@ int flow_own_words(turn *t)
     if (sb_json_str(st, "save"))
         flow_keep(t, frame, sb_json_str(st, "save"), json_string(sb_json_str(ch, "label") ? sb_json_str(ch, "label") : ""));
     go_to(t, frame, sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(st, "next"));
+    /* a dialog it leads to ("Yes, one small step") may open with a menu whose own words
+     * choice ("I have an idea") takes the same words: the step said is its answer too */
+    const json_t *then = flow_state_of(t, frame);
+    if (then && strcmp(flow_expect_of(then), "choice") == 0) {
+        rc = choose_own_words(t, json_object_get(then, "choices"), &index);
+        if (rc < 0)
+            turn_fail(t, rc);
+        ch = rc > 0 ? json_array_get(json_object_get(then, "choices"), index) : NULL;
+        if (ch)
+            go_to(t, frame, sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(then, "next"));
+    }
     answer_dialog(t, frame); /* the text state it leads to is answered already */
     return 1;
 }

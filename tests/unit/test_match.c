@@ -354,6 +354,41 @@ static void test_escape_markdown(void **unused)
     assert_null(text_escape_markdown(NULL));
 }
 
+/* A value that ends a sentence inside one of the template's: its full stop goes where the
+ * template has punctuation of its own next, or goes on with the sentence. */
+static const char *one_var(void *ctx, const char *name, size_t len)
+{
+    (void)name;
+    (void)len;
+    return ctx;
+}
+
+static void test_substitute_stops(void **unused)
+{
+    (void)unused;
+    static const struct {
+        const char *tmpl, *value, *out;
+    } rows[] = {
+        {"step: **{v}**, then.", "come back\\.", "step: **come back**, then."},
+        {"You named it: {v}.", "fear.", "You named it: fear."},
+        {"If {v} could speak", "fear.", "If fear could speak"},
+        {"If {v} Could", "fear.", "If fear. Could"},
+        {"- {v}\n", "fear.", "- fear.\n"},
+        {"{v}.", "wait...", "wait."},
+        {"{v}?", "why.", "why?"},
+        {"{v}.", "", "."},
+        {"{v}.", "really?", "really."},
+        {"{v}, then.", "really\\?", "really, then."},
+        {"{v}!", "now?", "now?!"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char *got = text_substitute(rows[i].tmpl, one_var, (void *)rows[i].value);
+        assert_non_null(got);
+        assert_string_equal(got, rows[i].out);
+        free(got);
+    }
+}
+
 static void test_normal_forms(void **unused)
 {
     (void)unused;
@@ -388,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_crisis),
         cmocka_unit_test(test_normal_forms),
         cmocka_unit_test(test_escape_markdown),
+        cmocka_unit_test(test_substitute_stops),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
