@@ -18,7 +18,8 @@ static const char *const title_vars[] = {"title", NULL};
 
 static const char *const command_fields[] = {"name",  "words",   "phrases", "dialog",      "action",
                                              "group", "private", "reply",   "description", "argument",
-                                             "exact", "greeting", "argument_time", "argument_zone", NULL};
+                                             "exact", "greeting", "argument_time", "argument_zone", "asked_reads",
+                                             NULL};
 
 static int has(const char *const *list, const char *s)
 {
@@ -165,8 +166,8 @@ static void check_command(validate_ctx *v, const char *f, size_t index, const js
     }
     if (json_is_true(json_object_get(cmd, "argument_zone")) && !argument)
         validate_problem(v, f, "-", "%s: argument_zone is for a command with an argument", what);
-    const char *flags[] = {"group", "private", "exact", "greeting", "argument_zone"};
-    for (size_t i = 0; i < 5; i++) {
+    const char *flags[] = {"group", "private", "exact", "greeting", "argument_zone", "asked_reads"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         const json_t *flag = json_object_get(cmd, flags[i]);
         if (flag && !json_is_boolean(flag))
             validate_problem(v, f, "-", "%s: %s must be true or false", what, flags[i]);

@@ -76,7 +76,10 @@ int arrive_returning(turn *t, int64_t gap, int greeting)
     const json_t *commands = dialogs_data(t->d, "commands");
     const char *back = sb_json_str(commands, "return");
     json_t *top = turn_top(t);
-    if (gap < FOLLOWUP_GAP || !top || !back || !dialogs_dialog(t->d, back))
+    int stale = top && json_is_true(json_object_get(top, "stale")); /* arrive_command */
+    if (stale)
+        json_object_del(top, "stale"); /* this message is the return, whatever it does */
+    if ((gap < FOLLOWUP_GAP && !stale) || !top || !back || !dialogs_dialog(t->d, back))
         return 0;
     const char *id = sb_json_str(top, "dialog");
     int back_left = id && strcmp(id, back) == 0; /* "pick it up?" itself was left unanswered */
@@ -233,6 +236,11 @@ void arrive_command(turn *t, const json_t *cmd, const char *arg, int64_t gap)
 {
     if (json_is_true(json_object_get(cmd, "greeting")) && greet(t, gap))
         return;
+    /* "progress" the next day, then "what time is my nudge": what waited from before the
+     * quiet spell is still left open then (arrive_returning), not answered by that */
+    json_t *top = turn_top(t);
+    if (gap >= FOLLOWUP_GAP && top)
+        turn_set(t, top, "stale", json_true());
     step_command(t, cmd, arg);
 }
 

@@ -263,7 +263,15 @@ int route_idle(turn *t, route *r)
         return has_words(t) ? route_listen(t, r, NULL) : 0;
     if (is_sure(t, g, n) && to_confirm(t, g[0].intent)) {
         char clock[16]; /* "remind me every morning at 8": the 8 is kept for the yes */
-        int timed = match_time(route_command_named(t, g[0].intent), t->text, clock, sizeof clock);
+        const json_t *cmd = route_command_named(t, g[0].intent);
+        int timed = match_time(cmd, t->text, clock, sizeof clock);
+        int question = !timed && json_is_true(json_object_get(cmd, "asked_reads"))
+                           ? answer_is_question(t->d, t->text)
+                           : 0;
+        if (question < 0)
+            turn_fail(t, question);
+        if (question > 0) /* "what time is my nudge?": how it stands, nothing changed */
+            return route_go(t, g[0].intent, r, 0);
         route_offer(t, &g[0].intent, 1, 1, timed ? clock : NULL);
         return 1;
     }
