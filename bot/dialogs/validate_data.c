@@ -275,7 +275,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
         "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
         "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words",
-        "misheard_leads", "misheard", "misheard_plain", "others", "others_owners", "heard_options",
+        "misheard_leads", "misheard", "misheard_plain", "others", "others_owners", "heard_options", "heard_ack",
         NULL};
     validate_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
@@ -302,7 +302,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     for (size_t i = 0; texts[i]; i++)
         validate_texts(v, f, "-", texts[i], json_object_get(r, texts[i]), user_vars, NULL);
     static const char *const replies[] = {"question_reply", "pushback_reply", "noncommittal_reply",
-                                          "heard_reply", "heard_question", "heard_options", NULL};
+                                          "heard_reply", "heard_question", "heard_options", "heard_ack", NULL};
     for (size_t i = 0; replies[i]; i++)
         if (json_object_get(r, replies[i]))
             validate_texts(v, f, "-", replies[i], json_object_get(r, replies[i]), user_vars, NULL);

@@ -176,8 +176,45 @@ int hear_in_listening(turn *t)
  * the model is sure asks for a dialog ("what does the research say?", "is there something
  * practical I could do this week?") is a request, not more of the story: it starts on top,
  * and listening resumes after. Returns 1 when something was done. */
+#define ACK_WORDS_MAX 3 /* words of an "ok cool" that hear_ack takes */
+
+/* While the coach listens, "ok cool" or "yeah ok" is no more of the story, nor an answer
+ * to the question it follows: it is met with reflection.json "heard_ack" and the menu the
+ * listening questions lead to, with what was heard so far ({heard}); before anything was
+ * told, with the "ack" act's reply, and the question still waits. Only when the model is
+ * sure the message is an "ack". */
+static int hear_ack(turn *t)
+{
+    json_t *frame = turn_top(t);
+    const json_t *texts = json_object_get(dialogs_data(t->d, "reflection"), "heard_ack");
+    if (!texts || !flow_listening(t))
+        return 0;
+    const char *heard = sb_json_str(flow_vars(t, frame), "heard");
+    long words = step_words(t->text);
+    if (words < 1 || words > ACK_WORDS_MAX || !route_means(t, "ack"))
+        return 0;
+    if (!heard || !*heard) /* nothing told yet: the act's "Okay. I'm here...", and it waits */
+        return route_say_aside(t, "ack", 1) == 0;
+    const json_t *states = json_object_get(dialogs_dialog(t->d, sb_json_str(frame, "dialog")), "states");
+    const char *next = sb_json_str(flow_state_of(t, frame), "next");
+    for (int hops = 0; next && hops < 8; hops++) { /* the menu the questions lead to */
+        const json_t *st = json_object_get(states, next);
+        if (!st)
+            return 0;
+        if (strcmp(flow_expect_of(st), "choice") == 0) {
+            turn_say(t, "reflection/heard_ack", texts, NULL);
+            flow_go(t, frame, next);
+            return 1;
+        }
+        next = sb_json_str(st, "next");
+    }
+    return 0;
+}
+
 int hear_interrupt(turn *t)
 {
+    if (hear_ack(t))
+        return 1;
     if (step_is_closing(t)) {
         flow_reset(t);
         turn_say_data(t, "closing");
