@@ -276,6 +276,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
         "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words",
         "misheard_leads", "misheard", "misheard_plain", "others", "others_owners", "heard_options", "heard_ack",
+        "thanks_leads", "heard_thanks",
         NULL};
     validate_keys(v, f, r, fields, "reflection.json");
     check_swaps(v, f, "swaps", json_object_get(r, "swaps"), 1);
@@ -292,7 +293,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
                  {"pushback", 0},       {"questions", 0},        {"correction_starts", 0},
                  {"laughs", 0},         {"correction_leads", 0}, {"question_starts", 0},
                  {"closing_hedges", 0}, {"asking_words", 0},     {"misheard_leads", 0},
-                 {"others", 0},         {"others_owners", 0}};
+                 {"others", 0},         {"others_owners", 0},    {"thanks_leads", 0}};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         validate_words(v, f, lists[i].name, json_object_get(r, lists[i].name), lists[i].required);
     validate_contains(v, f, "templates", json_object_get(r, "templates"), echo_vars, "{echo}");
@@ -302,7 +303,8 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     for (size_t i = 0; texts[i]; i++)
         validate_texts(v, f, "-", texts[i], json_object_get(r, texts[i]), user_vars, NULL);
     static const char *const replies[] = {"question_reply", "pushback_reply", "noncommittal_reply",
-                                          "heard_reply", "heard_question", "heard_options", "heard_ack", NULL};
+                                          "heard_reply", "heard_question", "heard_options", "heard_ack",
+        "thanks_leads", "heard_thanks", NULL};
     for (size_t i = 0; replies[i]; i++)
         if (json_object_get(r, replies[i]))
             validate_texts(v, f, "-", replies[i], json_object_get(r, replies[i]), user_vars, NULL);

@@ -178,11 +178,11 @@ int hear_in_listening(turn *t)
  * and listening resumes after. Returns 1 when something was done. */
 #define ACK_WORDS_MAX 3 /* words of an "ok cool" that hear_ack takes */
 
-/* While the coach listens, "ok cool" or "yeah ok" is no more of the story, nor an answer
- * to the question it follows: it is met with reflection.json "heard_ack" and the menu the
+/* While the coach listens, "ok cool" or "no thats it" is no more of the story, nor an
+ * answer to the question it follows: it is met with reflection.json "heard_ack" and the menu the
  * listening questions lead to, with what was heard so far ({heard}); before anything was
  * told, with the "ack" act's reply, and the question still waits. Only when the model is
- * sure the message is an "ack". */
+ * sure the message is an "ack" or a "no" (not a goodbye). */
 static int hear_ack(turn *t)
 {
     json_t *frame = turn_top(t);
@@ -191,7 +191,8 @@ static int hear_ack(turn *t)
         return 0;
     const char *heard = sb_json_str(flow_vars(t, frame), "heard");
     long words = step_words(t->text);
-    if (words < 1 || words > ACK_WORDS_MAX || !route_means(t, "ack"))
+    if (words < 1 || words > ACK_WORDS_MAX ||
+        !(route_means(t, "ack") || (route_means(t, "no") && !step_is_closing(t))))
         return 0;
     if (!heard || !*heard) /* nothing told yet: the act's "Okay. I'm here...", and it waits */
         return route_say_aside(t, "ack", 1) == 0;
@@ -211,9 +212,35 @@ static int hear_ack(turn *t)
     return 0;
 }
 
+/* While the coach listens, "thanks for not judging" is thanks in passing, not a goodbye:
+ * a message opening with reflection.json "thanks_leads" whose rest has no closing word
+ * ("thanks for listening, bye" still closes) is met with "heard_thanks", and the question
+ * still waits. */
+static int hear_thanks(turn *t)
+{
+    const json_t *r = dialogs_data(t->d, "reflection");
+    const json_t *texts = json_object_get(r, "heard_thanks");
+    if (!texts || !flow_listening(t))
+        return 0;
+    char *hay = text_norm_phrase(t->text);
+    if (!hay) {
+        turn_fail(t, SB_ENOMEM);
+        return 0;
+    }
+    size_t lead = answer_longest_start(json_object_get(r, "thanks_leads"), hay);
+    long closing = lead > 0 ? match_phrases(json_object_get(dialogs_data(t->d, "commands"), "closing_words"), hay + lead) : 1;
+    free(hay);
+    if (closing < 0)
+        turn_fail(t, SB_ENOMEM);
+    if (closing != 0)
+        return 0;
+    turn_say(t, "reflection/heard_thanks", texts, NULL);
+    return 1;
+}
+
 int hear_interrupt(turn *t)
 {
-    if (hear_ack(t))
+    if (hear_ack(t) || hear_thanks(t))
         return 1;
     if (step_is_closing(t)) {
         flow_reset(t);
