@@ -219,6 +219,17 @@ static void check_languages(validate_ctx *v, const json_t *l)
         validate_problem(v, f, "-", "detect must include \"en\"");
     const char *key;
     json_t *value;
+    json_object_foreach((json_t *)json_object_get(l, "words"), key, value) {
+        int listed = 0;
+        json_array_foreach(detect, i, c) {
+            listed |= json_is_string(c) && strcmp(json_string_value(c), key) == 0;
+        }
+        if (!listed)
+            validate_problem(v, f, "-", "words/%.40s: \"%.40s\" is not in detect", key, key);
+        char what[64];
+        snprintf(what, sizeof what, "words/%.40s", key);
+        validate_words(v, f, what, value, 1);
+    }
     json_object_foreach((json_t *)json_object_get(l, "replies"), key, value) {
         char what[64];
         snprintf(what, sizeof what, "replies/%.40s", key);

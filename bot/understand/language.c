@@ -15,11 +15,13 @@
 
 #define MIN_WORDS_DEFAULT 4  /* words of a message before its language is guessed */
 #define LONG_WORD 3          /* bytes of a word that counts as English or not */
+#define LANGUAGES_MAX 16     /* candidates weighed by their words (by_words) */
 
 struct language {
     void *textcat;      /* libexttextcat handle */
     json_t *english;    /* set of words of the examples (normal form) */
     json_t *codes;      /* the "detect" list, borrowed strings live here */
+    json_t *words;      /* "words": code -> [its common short words, normal form]; may be NULL */
     long min_words;
 };
 
@@ -86,6 +88,7 @@ int language_new(const json_t *languages, const json_t *examples, normalizer *n,
     int fd = -1;
     l->english = json_object();
     l->codes = json_incref(json_object_get(languages, "detect"));
+    l->words = json_incref(json_object_get(languages, "words"));
     json_int_t min = json_integer_value(json_object_get(languages, "min_words"));
     l->min_words = min > 0 ? (long)min : MIN_WORDS_DEFAULT;
     if (!l->english || collect_words(l->english, examples, n) != SB_OK)
@@ -125,7 +128,38 @@ void language_free(language *l)
         textcat_Done(l->textcat);
     json_decref(l->english);
     json_decref(l->codes);
+    json_decref(l->words);
     free(l);
+}
+
+/* Of several close candidates ("[es][pt]": the fingerprints of short messages are close),
+ * the one with clearly more of its own common words ("soy", "muy" against "sou", "muito")
+ * when there is one: codes[0] and 1. Else all of them, as found. */
+static size_t by_words(const language *l, const norm_text *t, const char **codes, size_t found)
+{
+    size_t best = 0, score[LANGUAGES_MAX] = {0};
+    for (size_t k = 0; k < found && k < LANGUAGES_MAX; k++) {
+        const json_t *list = json_object_get(l->words, codes[k]);
+        for (const char *p = t->words; *p;) {
+            size_t len = strcspn(p, " ");
+            size_t i;
+            const json_t *w;
+            json_array_foreach(list, i, w) {
+                if (json_string_length(w) == len && memcmp(json_string_value(w), p, len) == 0) {
+                    score[k]++;
+                    break;
+                }
+            }
+            p += len + (p[len] == ' ');
+        }
+        if (score[k] > score[best])
+            best = k;
+    }
+    for (size_t k = 0; k < found && k < LANGUAGES_MAX; k++)
+        if (k != best && score[k] >= score[best])
+            return found; /* a tie: no one language stands out */
+    codes[0] = codes[best];
+    return 1;
 }
 
 size_t language_detect(language *l, normalizer *n, const char *text, const char **codes,
@@ -168,5 +202,5 @@ size_t language_detect(language *l, normalizer *n, const char *text, const char 
         }
         p = end + 1;
     }
-    return found;
+    return found > 1 ? by_words(l, &t, codes, found) : found;
 }
