@@ -36,11 +36,19 @@ struct crisis_model {
     concept_word *words;  /* every word of every concept, owned */
     size_t nwords;
     /* words by their first byte: by_first[b] .. by_first[b + 1] index into order, which
-     * lists the words' indices in increasing order within each byte (so a message's word
-     * meets the concepts in the order of words[], as a scan of them all would) */
+     * lists them by their second byte (0 for a word of one byte), then in increasing
+     * index: a message's word meets only the concepts that could match it, still in the
+     * order of words[] (as a scan of them all would), by merging its runs (with_concepts) */
     uint32_t by_first[257];
     uint32_t *order;      /* nwords indices, owned */
 };
+
+/* The byte after a concept word's first, which a word that matches it has too; 0 for a
+ * word of one byte (or a one-byte prefix), which any word with that first byte may match. */
+static unsigned char second_of(const concept_word *c)
+{
+    return c->len >= 2 ? (unsigned char)c->word[1] : 0;
+}
 
 /* Reads concepts into m (a reference, names and words). SB_OK or SB_ENOMEM. */
 static int concepts_load(crisis_model *m, const json_t *concepts)
@@ -86,7 +94,37 @@ static int concepts_load(crisis_model *m, const json_t *concepts)
     memcpy(at, m->by_first, sizeof at);
     for (size_t i = 0; i < m->nwords; i++)
         m->order[at[(unsigned char)m->words[i].word[0]]++] = (uint32_t)i;
+    for (unsigned b = 0; b < 256; b++) { /* each run by second byte, stably (insertion) */
+        uint32_t *run = m->order + m->by_first[b];
+        size_t n = m->by_first[b + 1] - m->by_first[b];
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = run[i];
+            size_t j = i;
+            for (; j > 0 && second_of(&m->words[run[j - 1]]) > second_of(&m->words[x]); j--)
+                run[j] = run[j - 1];
+            run[j] = x;
+        }
+    }
     return SB_OK;
+}
+
+/* order[*lo .. *hi): the words of first byte first and second byte second (0: one byte). */
+static void run_of(const crisis_model *m, unsigned char first, unsigned char second,
+                   uint32_t *lo, uint32_t *hi)
+{
+    uint32_t a = m->by_first[first], z = m->by_first[first + 1];
+    while (a < z) { /* the first with a second byte >= second */
+        uint32_t mid = a + (z - a) / 2;
+        if (second_of(&m->words[m->order[mid]]) < second)
+            a = mid + 1;
+        else
+            z = mid;
+    }
+    *lo = a;
+    z = m->by_first[first + 1];
+    while (a < z && second_of(&m->words[m->order[a]]) == second)
+        a++;
+    *hi = a;
 }
 
 /* text (folded) followed by one token for each concept one of its words belongs to, so
@@ -116,8 +154,24 @@ static char *with_concepts(const crisis_model *m, const char *text)
         /* a word and its squeezed form start with the same byte, as must a concept word
          * that matches either */
         unsigned char first = (unsigned char)*p;
-        for (uint32_t k = len ? m->by_first[first] : 0; len && k < m->by_first[first + 1]; k++) {
-            const concept_word *c = &m->words[m->order[k]];
+        /* the runs that can match: one-byte words, and words whose second byte is the
+         * word's as written or squeezed; merged back into the order of words[] */
+        uint32_t lo[3] = {0}, hi[3] = {0};
+        if (len) {
+            run_of(m, first, 0, &lo[0], &hi[0]);
+            if (len >= 2)
+                run_of(m, first, (unsigned char)p[1], &lo[1], &hi[1]);
+            if (slen >= 2 && squeezed[1] != p[1])
+                run_of(m, first, (unsigned char)squeezed[1], &lo[2], &hi[2]);
+        }
+        for (;;) {
+            int pick = -1;
+            for (int r = 0; r < 3; r++)
+                if (lo[r] < hi[r] && (pick < 0 || m->order[lo[r]] < m->order[lo[pick]]))
+                    pick = r;
+            if (pick < 0)
+                break;
+            const concept_word *c = &m->words[m->order[lo[pick]++]];
             if (seen[c->concept / 8] & (1u << (c->concept % 8)))
                 continue;
             int as_written = len >= c->len && (c->prefix || len == c->len) &&
