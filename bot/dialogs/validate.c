@@ -202,9 +202,9 @@ static int leads_to_text(dialog_check *c, const json_t *st, const json_t *ch)
             if (!json_is_true(json_object_get(other, "own_words")))
                 continue;
             dialog_check there = {c->v, c->file, states, NULL};
+            const char *then = json_string_value(json_object_get(other, "next"));
             return strcmp(validate_expect_of(start), "choice") == 0 &&
-                   strncmp(json_string_value(json_object_get(other, "next")) ? json_string_value(json_object_get(other, "next")) : "",
-                           "dialog:", 7) != 0 &&
+                   (!then || strncmp(then, "dialog:", 7) != 0) && /* one step, no further */
                    leads_to_text(&there, start, other);
         }
         return 0;
@@ -243,7 +243,7 @@ static void check_choices(dialog_check *c, const char *name, const json_t *st)
         if (own && !json_is_boolean(own))
             validate_problem(c->v, c->file, name, "%s: own_words must be true or false", what);
         if (json_is_true(own) && !leads_to_text(c, st, ch))
-            validate_problem(c->v, c->file, name, "%s: own_words needs a next state of this dialog that expects text", what);
+            validate_problem(c->v, c->file, name, "%s: own_words needs a next state of this dialog that expects text, or a dialog whose start menu takes own words", what);
         static const char *const own_flags[] = {"opening", "feelings", NULL};
         for (const char *const *f = own_flags; *f; f++) {
             const json_t *flag = json_object_get(ch, *f);

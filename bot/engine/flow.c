@@ -476,8 +476,9 @@ int flow_own_words(turn *t)
         if (rc < 0)
             turn_fail(t, rc);
         ch = rc > 0 ? json_array_get(json_object_get(then, "choices"), index) : NULL;
+        const char *next = ch ? sb_json_str(ch, "next") : NULL;
         if (ch)
-            go_to(t, frame, sb_json_str(ch, "next") ? sb_json_str(ch, "next") : sb_json_str(then, "next"));
+            go_to(t, frame, next ? next : sb_json_str(then, "next"));
     }
     answer_dialog(t, frame); /* the text state it leads to is answered already */
     return 1;

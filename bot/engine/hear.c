@@ -150,11 +150,12 @@ int hear_question(turn *t)
     }
     /* "what else is there?" asks what can be done: the menu is the answer to that */
     const json_t *options = json_object_get(dialogs_data(t->d, "reflection"), "heard_options");
-    if (options && flow_waits_choice(t) && route_asks_for(t, "help"))
+    int menu = flow_waits_choice(t);
+    if (options && menu && route_asks_for(t, "help"))
         turn_say(t, "reflection/heard_options", options, NULL);
     else
         turn_say(t, "reflection/heard_question", texts, NULL);
-    if (flow_waits_choice(t))
+    if (menu)
         flow_ask_again(t);
     else
         flow_resay(t);
@@ -169,14 +170,8 @@ int hear_in_listening(turn *t)
     return flow_listening(t) || (id && top && strcmp(id, top) == 0);
 }
 
-/* While the coach listens, a goodbye, a command phrase ("is this a bot?", "what can you
- * do"), a command with the words it takes ("nudge 19:00") or one in other words the model
- * is sure of ("give me something short") is still heard as what it is; triggers are not
- * looked for: a vent that happens to name a topic is still being told. A question back that
- * the model is sure asks for a dialog ("what does the research say?", "is there something
- * practical I could do this week?") is a request, not more of the story: it starts on top,
- * and listening resumes after. Returns 1 when something was done. */
 #define ACK_WORDS_MAX 3 /* words of an "ok cool" that hear_ack takes */
+#define ACK_HOPS_MAX 8  /* states followed from a listening question to its menu */
 
 /* While the coach listens, "ok cool" or "no thats it" is no more of the story, nor an
  * answer to the question it follows: it is met with reflection.json "heard_ack" and the menu the
@@ -196,9 +191,10 @@ static int hear_ack(turn *t)
         return 0;
     if (!heard || !*heard) /* nothing told yet: the act's "Okay. I'm here...", and it waits */
         return route_say_aside(t, "ack", 1) == 0;
-    const json_t *states = json_object_get(dialogs_dialog(t->d, sb_json_str(frame, "dialog")), "states");
+    const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
+    const json_t *states = json_object_get(dialog, "states");
     const char *next = sb_json_str(flow_state_of(t, frame), "next");
-    for (int hops = 0; next && hops < 8; hops++) { /* the menu the questions lead to */
+    for (int hops = 0; next && hops < ACK_HOPS_MAX; hops++) { /* the menu the questions lead to */
         const json_t *st = json_object_get(states, next);
         if (!st)
             return 0;
@@ -228,7 +224,8 @@ static int hear_thanks(turn *t)
         return 0;
     }
     size_t lead = answer_longest_start(json_object_get(r, "thanks_leads"), hay);
-    long closing = lead > 0 ? match_phrases(json_object_get(dialogs_data(t->d, "commands"), "closing_words"), hay + lead) : 1;
+    const json_t *closing_words = json_object_get(dialogs_data(t->d, "commands"), "closing_words");
+    long closing = lead > 0 ? match_phrases(closing_words, hay + lead) : 1;
     free(hay);
     if (closing < 0)
         turn_fail(t, SB_ENOMEM);
@@ -238,6 +235,13 @@ static int hear_thanks(turn *t)
     return 1;
 }
 
+/* While the coach listens, a goodbye, a command phrase ("is this a bot?", "what can you
+ * do"), a command with the words it takes ("nudge 19:00") or one in other words the model
+ * is sure of ("give me something short") is still heard as what it is; triggers are not
+ * looked for: a vent that happens to name a topic is still being told. A question back that
+ * the model is sure asks for a dialog ("what does the research say?", "is there something
+ * practical I could do this week?") is a request, not more of the story: it starts on top,
+ * and listening resumes after. Returns 1 when something was done. */
 int hear_interrupt(turn *t)
 {
     if (hear_ack(t) || hear_thanks(t))

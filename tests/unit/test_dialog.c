@@ -104,6 +104,8 @@ static const broken_case cases[] = {
     {"unreachable", 1, "talk.json", "orphan", "no path reaches this state", 1},
     {"dead-end", 1, "talk.json", "ask", "not final and no way out", 1},
     {"opening-without-own-words", 1, "talk.json", "ask", "choice 1: opening is only for the own_words choice", 1},
+    /* own words may lead to a dialog only when its start menu takes them too */
+    {"own-words-dialog", 1, "talk.json", "ask", "choice 1: own_words needs a next state", 1},
     {"quote-on-choice", 1, "talk.json", "ask", "quote must be true or false, on a text state", 1},
     {"no-final", 1, "talk.json", "ping", "no path from here reaches a final state", 2},
     {"loop-never-waits", 1, "talk.json", "spin", "a loop of states that never wait", 3},
