@@ -40,6 +40,10 @@ void flow_start_in_group(turn *t, const char *id, const char *arg);
  * last question, "In that moment, what did you feel?"), with its choices. */
 void flow_ask_again(turn *t);
 
+/* After an aside: a menu's question again (flow_ask_again, not the summary said before
+ * it), anything else said again whole (flow_resay). */
+void flow_ask_briefly(turn *t);
+
 /* The input (t->text) answers the top frame: a choice, text or rating state, a reflection
  * check, or an exercise/follow-up frame. What follows is entered; a finished interrupting
  * frame resumes the one below. The stack must not be empty. */

@@ -178,6 +178,14 @@ void flow_ask_again(turn *t)
         say_state_again(t, frame, flow_state_of(t, frame));
 }
 
+void flow_ask_briefly(turn *t)
+{
+    if (flow_waits_choice(t))
+        flow_ask_again(t);
+    else
+        flow_resay(t);
+}
+
 void flow_resume(turn *t)
 {
     json_t *frame = turn_top(t);

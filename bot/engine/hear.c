@@ -150,15 +150,11 @@ int hear_question(turn *t)
     }
     /* "what else is there?" asks what can be done: the menu is the answer to that */
     const json_t *options = json_object_get(dialogs_data(t->d, "reflection"), "heard_options");
-    int menu = flow_waits_choice(t);
-    if (options && menu && route_asks_for(t, "help"))
+    if (options && flow_waits_choice(t) && route_asks_for(t, "help"))
         turn_say(t, "reflection/heard_options", options, NULL);
     else
         turn_say(t, "reflection/heard_question", texts, NULL);
-    if (menu)
-        flow_ask_again(t);
-    else
-        flow_resay(t);
+    flow_ask_briefly(t);
     return 1;
 }
 
@@ -312,11 +308,8 @@ int hear_aside(turn *t)
     int talking = listening && flow_listening(t);
     /* an act with no reply of its own for the talk ("are you judging me?") is an aside
      * there too: answered, and the listening question said again */
-    int again = route_say_aside(t, act, talking) || !talking;
-    if (again && flow_waits_choice(t))
-        flow_ask_again(t); /* the menu's question, not what came before it (a summary) */
-    else if (again)
-        flow_resay(t);
+    if (route_say_aside(t, act, talking) || !talking)
+        flow_ask_briefly(t);
     return 1;
 }
 

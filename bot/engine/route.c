@@ -231,6 +231,18 @@ static int is_sure(const turn *t, const intent_guess *g, size_t n)
            g[0].p - second >= sb_json_number(u, "margin", MARGIN_DEFAULT);
 }
 
+#define SURE_ASIDE_QUESTION_DEFAULT 0.45
+
+/* 1 when the guesses lean to guesses[0] enough for a message phrased as a question: the
+ * lower bar "sure_aside_question", with the usual margin. */
+static int leans_as_question(const turn *t, const intent_guess *g, size_t n)
+{
+    const json_t *u = route_understanding(t);
+    double second = n > 1 ? g[1].p : 0;
+    return g[0].p >= sb_json_number(u, "sure_aside_question", SURE_ASIDE_QUESTION_DEFAULT) &&
+           g[0].p - second >= sb_json_number(u, "margin", MARGIN_DEFAULT);
+}
+
 /* 1 when the text opens as a request (understanding.json "request_starts": "i want to",
  * "can we", "help me") or reads as a question: it asks to be taken somewhere. */
 static int asks(turn *t)
@@ -355,7 +367,6 @@ int route_says_something(turn *t)
     return n == 0 || !route_act_of(t, g[0].intent) || is_listening(g[0].intent) || !is_sure(t, g, n);
 }
 
-#define SURE_ASIDE_QUESTION_DEFAULT 0.45
 
 const char *route_aside(turn *t, int listening)
 {
@@ -385,9 +396,7 @@ const char *route_aside(turn *t, int listening)
         return NULL;
     if (is_sure(t, g, n))
         return act;
-    double second = n > 1 ? g[1].p : 0;
-    if (g[0].p < sb_json_number(u, "sure_aside_question", SURE_ASIDE_QUESTION_DEFAULT) ||
-        g[0].p - second < sb_json_number(u, "margin", MARGIN_DEFAULT))
+    if (!leans_as_question(t, g, n))
         return NULL;
     int question = answer_is_question(t->d, t->text);
     if (question < 0)
@@ -418,11 +427,8 @@ int route_asks_for(turn *t, const char *intent)
 {
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
-    const json_t *u = route_understanding(t);
-    double second = n > 1 ? g[1].p : 0;
-    return n > 0 && u && strcmp(g[0].intent, intent) == 0 &&
-           g[0].p >= sb_json_number(u, "sure_aside_question", SURE_ASIDE_QUESTION_DEFAULT) &&
-           g[0].p - second >= sb_json_number(u, "margin", MARGIN_DEFAULT);
+    return n > 0 && route_understanding(t) && strcmp(g[0].intent, intent) == 0 &&
+           leans_as_question(t, g, n);
 }
 
 int route_reads_feeling(turn *t)
