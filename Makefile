@@ -94,7 +94,7 @@ check-dialogs: all
 
 # libFuzzer targets: clang, ASan+UBSan, linked against the library objects rebuilt for fuzzing.
 FUZZ_CC    = clang
-FUZZ_FLAGS = $(CSTD) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_FLAGS = $(CSTD) $(WARN) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_OBJ   = $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 build/fuzz/obj/%.o: %.c $(HDRS) | $(TEST_DEPS)
 	@mkdir -p $(dir $@)

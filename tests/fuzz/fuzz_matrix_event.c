@@ -9,6 +9,7 @@
 
 #include "json_valid.h"
 #include "matrix_http.h"
+#include "matrix_invite.h"
 #include "matrix_parse.h"
 #include "sb.h"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "json_valid.h"
+#include "matrix_invite.h"
 #include "matrix_json.h"
 #include "matrix_parse.h"
 #include "sb.h"
