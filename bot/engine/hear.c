@@ -113,7 +113,20 @@ int hear_heard(turn *t, const char *id)
     long words = step_words(t->text);
     if (words < 0)
         turn_fail(t, SB_ENOMEM);
-    return words >= HEARD_MIN_WORDS;
+    if (words < HEARD_MIN_WORDS)
+        return 0;
+    /* "can we talk about the move in thing" is the request, however long its topic: one
+     * sentence that asks to be heard. "can i tell you something? she left" says more. */
+    size_t len = strlen(t->text);
+    while (len > 0 && strchr("?!. \t\r\n", t->text[len - 1]))
+        len--;
+    if (memchr(t->text, '?', len) || memchr(t->text, '.', len) || memchr(t->text, ':', len) ||
+        memchr(t->text, '!', len) || memchr(t->text, ',', len))
+        return 1;
+    int question = answer_is_question(t->d, t->text);
+    if (question < 0)
+        turn_fail(t, question);
+    return !(question > 0 && route_means(t, "listen"));
 }
 
 #define TELLS_MIN_WORDS 6 /* words of a message that tells of a moment, not only names one */
