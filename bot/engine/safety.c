@@ -89,15 +89,32 @@ static long words_in(const char *s)
 }
 
 /* The sentences of text (cut at . ! ? ; and line breaks) in which the rules find no figure
- * of speech, joined by ". "; owned, NULL on ENOMEM. A sentence with a figure keeps its
+ * of speech (a clause after "but" is one of its own), joined by ". "; owned, NULL on ENOMEM. A sentence with a figure keeps its
  * context to itself: "i took the pills the doctor gave me" is never read without "the
  * doctor gave me". */
+/* Words that turn to another statement: a figure of speech before one does not speak for
+ * what follows ("i dont want to kill myself but i wouldnt mind if a bus hit me"). */
+static const char *const turns[] = {" but ", " pero ", " aber ", " mais ", " mas ", " ma ",
+                                    " maar ", " ale ", " ama ", NULL};
+
+/* Bytes of p before its sentence ends (. ! ? ; line break) or a word of turns begins. */
+static size_t clause_len(const char *p)
+{
+    size_t len = strcspn(p, ".!?;\n");
+    for (size_t i = 0; len > 0 && turns[i]; i++) {
+        const char *at = strcasestr(p + 1, turns[i]); /* past a turn that opens this one */
+        if (at && (size_t)(at - p) < len)
+            len = (size_t)(at - p);
+    }
+    return len;
+}
+
 static char *beside_figures(const crisis_matcher *rules, const char *text)
 {
     sb_buf b = {0};
     int rc = sb_buf_append(&b, "", 0);
     for (const char *p = text; rc == SB_OK && *p;) {
-        size_t len = strcspn(p, ".!?;\n");
+        size_t len = clause_len(p);
         char *sentence = sb_strndup(p, len);
         int figure = 0;
         int found = sentence ? crisis_check(rules, sentence, &figure) : SB_ENOMEM;
