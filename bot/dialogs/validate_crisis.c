@@ -182,6 +182,33 @@ static void check_crisis_languages(validate_ctx *v, const char *f, const json_t 
         validate_texts(v, f, "-", what, json_object_get(lang, "line"), crisis_vars, NULL);
     }
 }
+/* "ask": "by_category": {category id: dialog}: the direct question that fits what the
+ * classifier leans to (self-harm: "are you hurting yourself?"), each a category's id. */
+static void check_ask_by_category(validate_ctx *v, const char *f, const json_t *c)
+{
+    const json_t *by = json_object_get(json_object_get(c, "ask"), "by_category");
+    if (!by)
+        return;
+    if (!json_is_object(by)) {
+        validate_problem(v, f, "-", "ask: by_category must be an object");
+        return;
+    }
+    const char *id;
+    const json_t *dialog;
+    json_object_foreach((json_t *)by, id, dialog) {
+        int known = 0;
+        size_t i;
+        const json_t *category;
+        json_array_foreach(json_object_get(c, "categories"), i, category)
+            known |= json_is_string(json_object_get(category, "id")) &&
+                     strcmp(json_string_value(json_object_get(category, "id")), id) == 0;
+        if (!known)
+            validate_problem(v, f, "-", "ask: by_category: %s is no category", id);
+        char what[96];
+        snprintf(what, sizeof what, "ask: by_category: %.40s", id);
+        validate_dialog_ref(v, f, what, dialog);
+    }
+}
 
 void validate_crisis(validate_ctx *v, const char *f, const json_t *c)
 {
@@ -190,7 +217,8 @@ void validate_crisis(validate_ctx *v, const char *f, const json_t *c)
                                          "ask",      "downplay", "restate", "followup",
                                          "default_abuse_message", "classifier", "languages",
                                          NULL};
-    static const char *const ask_fields[] = {"phrases", "not", "dialog", "again", NULL};
+    static const char *const ask_fields[] = {"phrases", "not", "dialog", "again", "by_category",
+                                             NULL};
     static const char *const downplay_fields[] = {"phrases", "not", "dialog", "again", NULL};
     static const char *const restate_fields[] = {"phrases", "not", NULL};
     static const char *const followup_fields[] = {"dialog", "line", NULL};
@@ -209,6 +237,7 @@ void validate_crisis(validate_ctx *v, const char *f, const json_t *c)
     }
     validate_words(v, f, "not", json_object_get(c, "not"), 0);
     check_crisis_list(v, f, c, "ask", ask_fields, 1, 1, "again");
+    check_ask_by_category(v, f, c);
     check_crisis_list(v, f, c, "downplay", downplay_fields, 1, 1, "again");
     check_crisis_list(v, f, c, "restate", restate_fields, 1, 0, NULL);
     check_crisis_list(v, f, c, "followup", followup_fields, 0, 1, "line");

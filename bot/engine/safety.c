@@ -248,16 +248,34 @@ int safety_primary(int mask)
     return -1;
 }
 
+/* 1 when id is a direct question of crisis.json "ask" (its dialog, or one of by_category). */
+static int is_ask(const sb_dialogs *d, const char *id)
+{
+    const json_t *ask = json_object_get(dialogs_data(d, "crisis"), "ask");
+    const char *own = sb_json_str(ask, "dialog");
+    const char *key;
+    const json_t *other;
+    if (!id)
+        return 0;
+    if (own && strcmp(own, id) == 0)
+        return 1;
+    json_object_foreach((json_t *)json_object_get(ask, "by_category"), key, other) {
+        if (json_is_string(other) && strcmp(json_string_value(other), id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int safety_is_own(const sb_dialogs *d, const char *id)
 {
-    static const char *const lists[] = {"ask", "downplay", "followup", NULL};
+    static const char *const lists[] = {"downplay", "followup", NULL};
     const json_t *c = dialogs_data(d, "crisis");
     for (size_t i = 0; id && lists[i]; i++) {
         const char *own = sb_json_str(json_object_get(c, lists[i]), "dialog");
         if (own && strcmp(own, id) == 0)
             return 1;
     }
-    return safety_is_plan(d, id);
+    return is_ask(d, id) || safety_is_plan(d, id);
 }
 
 int safety_is_plan(const sb_dialogs *d, const char *id)
@@ -412,7 +430,7 @@ static void downplayed(turn *t, json_t *s)
  * or above crisis.json classifier "ask": then it is asked about directly instead of
  * answered as a crisis, so an ordinary answer that merely sounds heavy ("i think it will be
  * hard") meets a gentle question, never the whole crisis answer. */
-static int unclear_to_classifier(turn *t)
+static int unclear_to_classifier(turn *t, const char **category)
 {
     const crisis_model *model = dialogs_crisis_model(t->d);
     const json_t *k = json_object_get(dialogs_data(t->d, "crisis"), "classifier");
@@ -423,9 +441,10 @@ static int unclear_to_classifier(turn *t)
     for (const char *p = t->text; *p; p++)
         words += (p == t->text || p[-1] == ' ') && *p != ' ';
     crisis_guess g;
-    return words >= ASK_MIN_WORDS &&
-           classifier_read(t->d, t, t->text, &g) == SB_OK &&
-           g.category && g.p >= ask;
+    int unclear = words >= ASK_MIN_WORDS && classifier_read(t->d, t, t->text, &g) == SB_OK &&
+                  g.category && g.p >= ask;
+    *category = unclear ? g.category : NULL;
+    return unclear;
 }
 
 int safety_after(turn *t, int64_t gap)
@@ -456,9 +475,15 @@ int safety_after(turn *t, int64_t gap)
     const char *top = sb_json_str(turn_top(t), "dialog");
     int asked = json_is_object(s) && sb_json_int(s, "asked", 0) > 0 &&
                 t->in->now - sb_json_int(s, "asked", 0) < SAFETY_ASK_QUIET;
-    if (!dialog || (top && (safety_is_plan(t->d, top) || strcmp(top, dialog) == 0)) ||
-        !(said(t, SAFETY_ASK) || unclear_to_classifier(t)))
+    const char *lean = NULL;
+    if (!dialog || (top && (safety_is_plan(t->d, top) || is_ask(t->d, top))) ||
+        !(said(t, SAFETY_ASK) || unclear_to_classifier(t, &lean)))
         return t->rc != SB_OK;
+    /* the classifier leaning to self-harm asks about that ("are you hurting yourself?"),
+     * not about ending one's life; hopelessness said in words asks the general question */
+    const char *fits = lean ? sb_json_str(json_object_get(ask, "by_category"), lean) : NULL;
+    if (fits && dialogs_dialog(t->d, fits))
+        dialog = fits;
     if (asked) { /* asked already today: heard, not questioned again */
         turn_say(t, "crisis/ask/again", json_object_get(ask, "again"), NULL);
         if (turn_top(t))

@@ -289,6 +289,24 @@ static int by_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* 1 when text, not a crisis to the check, would get the direct question (safety.c
+ * safety_after, out of any conversation): an ask phrase of crisis.json, or the classifier
+ * at least at its "ask" on a message of three words or more. */
+static int asked_directly(const sb_dialogs *d, const char *text)
+{
+    if (crisis_match(dialogs_safety_matcher(d, SAFETY_ASK), text) > 0)
+        return 1;
+    double ask = json_number_value(
+        json_object_get(json_object_get(dialogs_data(d, "crisis"), "classifier"), "ask"));
+    long words = 0;
+    for (const char *p = text; *p; p++)
+        words += *p != ' ' && (p == text || p[-1] == ' ');
+    crisis_guess g;
+    return ask > 0 && words >= 3 &&
+           crisis_model_guess(dialogs_crisis_model(d), dialogs_normalizer(d), text, &g) == SB_OK &&
+           g.category && g.p >= ask;
+}
+
 static void heldout(const sb_dialogs *d, const char *path, int show)
 {
     FILE *fp = fopen(path, "r");
@@ -302,6 +320,7 @@ static void heldout(const sb_dialogs *d, const char *path, int show)
     memset(langs, 0, sizeof langs);
     double *cost = calloc(4096, sizeof *cost);
     size_t ncost = 0;
+    long missed = 0, missed_asked = 0, quiet = 0, quiet_asked = 0;
     char line[LINE_MAX_LEN];
     while (fgets(line, sizeof line, fp)) {
         line[strcspn(line, "\r\n")] = '\0';
@@ -335,6 +354,13 @@ static void heldout(const sb_dialogs *d, const char *path, int show)
             c->right += got && strcmp(got, truth) == 0;
             l->right += got && strcmp(got, truth) == 0;
         }
+        if (!got) { /* not the crisis answer: would the direct question come? */
+            int asked = asked_directly(d, text);
+            missed += !is_none(truth);
+            missed_asked += !is_none(truth) && asked;
+            quiet += is_none(truth);
+            quiet_asked += is_none(truth) && asked;
+        }
         if (show && (got != NULL) == is_none(truth)) {
             crisis_guess g;
             crisis_model_guess(dialogs_crisis_model(d), dialogs_normalizer(d), text, &g);
@@ -350,7 +376,9 @@ static void heldout(const sb_dialogs *d, const char *path, int show)
     for (size_t i = 0; i < ncats; i++)
         if (!is_none(cats[i].name))
             printf(" %s %ld", cats[i].name, cats[i].taken);
-    printf("\n\n");
+    printf("\n  not given the crisis answer, asked directly instead (the classifier at its "
+           "\"ask\" or an ask phrase): crisis lines %ld of %ld missed, none lines %ld of %ld\n\n",
+           missed_asked, missed, quiet_asked, quiet);
     print_groups("language", langs, nlangs);
     if (cost && ncost) {
         qsort(cost, ncost, sizeof *cost, by_double);

@@ -407,6 +407,10 @@ static void test_every_dialog_reachable(void **state)
     const char *lists[] = {"ask", "downplay", "followup"};
     for (size_t l = 0; l < 3; l++)
         reach(&s, json_string_value(json_object_get(json_object_get(crisis, lists[l]), "dialog")));
+    const char *lean;
+    json_t *asks;
+    json_object_foreach(json_object_get(json_object_get(crisis, "ask"), "by_category"), lean, asks)
+        reach(&s, json_string_value(asks));
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(commands, "commands"), i, c)
