@@ -165,6 +165,8 @@ int hear_question(turn *t)
     const json_t *options = json_object_get(dialogs_data(t->d, "reflection"), "heard_options");
     if (options && flow_waits_choice(t) && route_asks_for(t, "help"))
         turn_say(t, "reflection/heard_options", options, NULL);
+    else if (route_asks_to_start(t))
+        return 0; /* "can we do one of those exercises?": route_interrupt's */
     else
         turn_say(t, "reflection/heard_question", texts, NULL);
     flow_ask_briefly(t);

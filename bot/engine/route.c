@@ -259,6 +259,29 @@ static int asks(turn *t)
     return yes;
 }
 
+/* 1 when text is asked as a question or a request ("can we do one of those exercises?")
+ * and leans to a dialog or command (not a chat act) as a question must (leans_as_question).
+ * Not help: "what else is there?" at a menu is answered by the menu (hear_question). */
+static int asks_to_start(turn *t, const intent_guess *g, size_t n)
+{
+    if (n == 0 || route_act_of(t, g[0].intent) || strcmp(g[0].intent, "help") == 0 ||
+        (!dialogs_dialog(t->d, g[0].intent) && !route_command_named(t, g[0].intent)) ||
+        !leans_as_question(t, g, n))
+        return 0;
+    int ask = asks(t);
+    if (ask < 0)
+        turn_fail(t, ask);
+    return ask > 0;
+}
+
+int route_asks_to_start(turn *t)
+{
+    intent_guess g[INTENT_TOP_MAX];
+    size_t n = guess(t, g);
+    const char *top = sb_json_str(turn_top(t), "dialog");
+    return !(top && n > 0 && strcmp(top, g[0].intent) == 0) && asks_to_start(t, g, n);
+}
+
 int route_idle(turn *t, route *r)
 {
     memset(r, 0, sizeof *r);
@@ -337,8 +360,9 @@ int route_interrupt(turn *t, route *r)
         (to_confirm(t, g[0].intent) && !cmd) || (top && strcmp(top, g[0].intent) == 0) ||
         (top && first && strcmp(top, first) == 0 && flow_waits_consequence(t)))
         return 0;
-    if (!is_sure(t, g, n) ||
-        g[0].p < sb_json_number(route_understanding(t), "sure_waiting", SURE_WAITING_DEFAULT))
+    if ((!is_sure(t, g, n) ||
+         g[0].p < sb_json_number(route_understanding(t), "sure_waiting", SURE_WAITING_DEFAULT)) &&
+        !asks_to_start(t, g, n))
         return 0;
     r->arg = cmd && match_time(cmd, t->text, r->clock, sizeof r->clock) ? r->clock : NULL;
     return route_go(t, g[0].intent, r, 1);

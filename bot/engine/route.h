@@ -37,6 +37,11 @@ int route_idle(turn *t, route *r);
  * language and got the line in it; 0 otherwise, nothing said. */
 int route_interrupt(turn *t, route *r);
 
+/* 1 when a message asks, as a question or a request, for a dialog or command that is not
+ * already waiting ("can we do one of those exercises?"), leaning to it as route_aside's
+ * questions must ("sure_aside_question"); route_interrupt takes those too. Says nothing. */
+int route_asks_to_start(turn *t);
+
 /* A message while a question waits that is plainly an aside, not an answer: the name (borrowed)
  * of the chat act of understanding.json "asides" the model is sure of ("sure", or
  * "sure_aside_question" when it is phrased as a question), else NULL; listening (the

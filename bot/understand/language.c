@@ -54,6 +54,23 @@ static int collect_words(json_t *set, const json_t *examples, normalizer *n)
     return rc;
 }
 
+/* The examples hold a few lines in other languages: their common words ("words" of the
+ * languages data: "que", "hacer") are no English words, however often the examples use them. */
+static int forget_words(json_t *set, const json_t *words)
+{
+    const char *code;
+    const json_t *list;
+    json_object_foreach((json_t *)words, code, list) {
+        size_t i;
+        const json_t *w;
+        json_array_foreach(list, i, w) {
+            if (json_is_string(w))
+                json_object_del(set, json_string_value(w));
+        }
+    }
+    return SB_OK;
+}
+
 /* The fingerprint list for libexttextcat ("es.lm es" a line) in an anonymous file; its
  * descriptor, or -1. */
 static int write_conf(const json_t *codes)
@@ -91,7 +108,8 @@ int language_new(const json_t *languages, const json_t *examples, normalizer *n,
     l->words = json_incref(json_object_get(languages, "words"));
     json_int_t min = json_integer_value(json_object_get(languages, "min_words"));
     l->min_words = min > 0 ? (long)min : MIN_WORDS_DEFAULT;
-    if (!l->english || collect_words(l->english, examples, n) != SB_OK)
+    if (!l->english || collect_words(l->english, examples, n) != SB_OK ||
+        forget_words(l->english, l->words) != SB_OK)
         goto done;
     rc = SB_EIO;
     fd = write_conf(l->codes);
