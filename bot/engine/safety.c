@@ -26,18 +26,23 @@ int safety_check(const sb_dialogs *d, const char *text)
 /* The category whose thoughts the direct question asks about ("are you having thoughts of
  * ending your life?"): hopelessness is read as near to it, never to a plan or to abuse. */
 #define SAFETY_UNCLEAR_CATEGORY "suicide"
+/* ... or to a plan, when nothing but the hopelessness says so ("i'm done with everything"):
+ * a plan the rules do not see and the classifier is not sure of beyond "unclear" */
+#define SAFETY_UNCLEAR_PLAN "imminent"
 
 /* 1 when text holds hopelessness the coach asks about directly (crisis.json "ask" phrases:
  * "whats even the point anymore"), the classifier reads it as thoughts of suicide and is
  * not sure beyond classifier "unclear": then it is the direct question's, not the crisis
- * answer's. 0 without "unclear", for any other category ("whats the point, the pills are
- * ready" is a plan) and when the phrases cannot be read (ENOMEM): safety first. */
+ * answer's; so when it reads a plan in nothing but such words. 0 without "unclear", for
+ * any other category, and when the phrases cannot be read (ENOMEM): safety first. */
 static int hopeless_only(const sb_dialogs *d, turn *t, const json_t *classifier,
                          const char *text, const crisis_guess *g)
 {
     double unclear = json_number_value(json_object_get(classifier, "unclear"));
     const crisis_matcher *ask = dialogs_safety_matcher(d, SAFETY_ASK);
-    return unclear > 0 && g->p < unclear && strcmp(g->category, SAFETY_UNCLEAR_CATEGORY) == 0 &&
+    return unclear > 0 && g->p < unclear &&
+           (strcmp(g->category, SAFETY_UNCLEAR_CATEGORY) == 0 ||
+            strcmp(g->category, SAFETY_UNCLEAR_PLAN) == 0) &&
            (t ? crisis_check_text(ask, &t->folds, text, NULL) : crisis_match(ask, text)) > 0;
 }
 
@@ -424,7 +429,9 @@ static void downplayed(turn *t, json_t *s)
         flow_resay(t);
 }
 
-#define ASK_MIN_WORDS 3 /* shorter messages are the rules' alone, as for the crisis check */
+/* Words a message needs before the classifier alone has it asked about: shorter ones only
+ * for an ask phrase (at cost 512 "at the train station" reads near a plan). */
+#define ASK_MIN_WORDS 5
 
 /* 1 when the classifier sees some risk in the message, below its crisis threshold but at
  * or above crisis.json classifier "ask": then it is asked about directly instead of

@@ -291,7 +291,7 @@ static int by_double(const void *a, const void *b)
 
 /* 1 when text, not a crisis to the check, would get the direct question (safety.c
  * safety_after, out of any conversation): an ask phrase of crisis.json, or the classifier
- * at least at its "ask" on a message of three words or more. */
+ * at least at its "ask" on a message of five words or more (safety.c ASK_MIN_WORDS). */
 static int asked_directly(const sb_dialogs *d, const char *text)
 {
     if (crisis_match(dialogs_safety_matcher(d, SAFETY_ASK), text) > 0)
@@ -302,7 +302,7 @@ static int asked_directly(const sb_dialogs *d, const char *text)
     for (const char *p = text; *p; p++)
         words += *p != ' ' && (p == text || p[-1] == ' ');
     crisis_guess g;
-    return ask > 0 && words >= 3 &&
+    return ask > 0 && words >= 5 &&
            crisis_model_guess(dialogs_crisis_model(d), dialogs_normalizer(d), text, &g) == SB_OK &&
            g.category && g.p >= ask;
 }
