@@ -69,6 +69,10 @@ def main():
     found = repeats(train, dev)
     report(not found, "no training line of dialogs/safety says a dev line again (%d dev)"
            % len(dev), found)
+    fresh = measured("fresh.tsv")
+    found = repeats(train, fresh)
+    report(not found, "no training line of dialogs/safety says a line of the fresh set again "
+           "(%d fresh)" % len(fresh), found)
     slipped = train + [("slipped", heldout[len(heldout) // 2])]
     report("slipped" in repeats(slipped, heldout),
            "the checker catches a held-out line slipped into the training lines")

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <glob.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #define FOLDS_DEFAULT 5
@@ -463,6 +464,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 1 ? argv[1] : "dialogs";
     const char *held = argc > 2 ? argv[2] : "tests/crisis/heldout.tsv";
     const char *dev = "tests/crisis/dev.tsv"; /* ours to read and tune against, unlike held */
+    const char *fresh = "tests/crisis/fresh.tsv"; /* the same, written apart from the examples */
     long folds = FOLDS_DEFAULT;
     const char *show = getenv("EVAL_SAFETY_SHOW");
     show_lines = show && strcmp(show, "1") == 0 && !strstr(held, "heldout");
@@ -518,6 +520,8 @@ int main(int argc, char **argv)
     int show_ours = show && strcmp(show, "1") == 0; /* the dev set and transcripts are ours */
     if (strcmp(dev, held) != 0)
         heldout(d, dev, show_ours);
+    if (strcmp(fresh, held) != 0 && access(fresh, R_OK) == 0)
+        heldout(d, fresh, show_ours);
     conversation(d, "tests/transcripts", show_ours);
     heldout(d, held, show_lines);
     for (size_t i = 0; i < n; i++)
