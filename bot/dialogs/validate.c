@@ -27,7 +27,7 @@ static const char *const state_fields[] = {"say",     "expect", "choices", "next
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
                                            "say_unkept", "hear", "other", "crisis", "say_heard_one", "quote", "say_unsure",
-                                           "opening", NULL};
+                                           "opening", "unanswered", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words",
                                             "opening", "feelings", NULL};
 
@@ -366,6 +366,13 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
     check_choices(c, name, st);
     if (json_object_get(st, "next"))
         check_target(c, name, "next", json_object_get(st, "next"));
+    const json_t *unanswered = json_object_get(st, "unanswered");
+    if (unanswered && (strcmp(e, "choice") != 0 ||
+                       json_integer_value(json_object_get(unanswered, "after")) < 1 ||
+                       !json_is_string(json_object_get(unanswered, "next"))))
+        validate_problem(v, f, name, "unanswered needs expect \"choice\", after (1 or more) and next");
+    else if (unanswered)
+        check_target(c, name, "unanswered", json_object_get(unanswered, "next"));
     if (json_object_get(st, "other") && strcmp(e, "choice") != 0)
         validate_problem(v, f, name, "other only works with expect \"choice\"");
     else if (json_object_get(st, "other"))

@@ -43,6 +43,9 @@ static void each_edge(const graph *g, size_t i, void (*fn)(const graph *, size_t
     k = state_index(g, json_string_value(json_object_get(st, "other")));
     if (k >= 0)
         fn(g, i, (size_t)k, acc);
+    k = state_index(g, json_string_value(json_object_get(json_object_get(st, "unanswered"), "next")));
+    if (k >= 0)
+        fn(g, i, (size_t)k, acc);
     size_t c;
     json_t *ch;
     json_array_foreach(json_object_get(st, "choices"), c, ch) {
