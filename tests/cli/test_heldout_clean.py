@@ -69,6 +69,10 @@ def main():
     found = repeats(train, dev)
     report(not found, "no training line of dialogs/safety says a dev line again (%d dev)"
            % len(dev), found)
+    heldout2 = measured("heldout2.tsv")
+    found = repeats(train, heldout2)
+    report(not found, "no training line of dialogs/safety says a line of the second held-out "
+           "set again (%d lines)" % len(heldout2), found)
     fresh = measured("fresh.tsv")
     found = repeats(train, fresh)
     report(not found, "no training line of dialogs/safety says a line of the fresh set again "
