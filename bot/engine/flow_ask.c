@@ -214,6 +214,20 @@ static int bare_number(const char *text)
     return digits > 0 && *text == '\0';
 }
 
+/* "4" at the check-in's "Shall we?" (a menu whose first choice leads to a rating): ready to
+ * rate, so the first choice is taken and the first rating asked; the number answers no
+ * question yet seen. 1 when taken. */
+static int rating_ahead(turn *t, json_t *frame, const json_t *st)
+{
+    const char *next = sb_json_str(json_array_get(json_object_get(st, "choices"), 0), "next");
+    const json_t *dialog = dialogs_dialog(t->d, sb_json_str(frame, "dialog"));
+    const json_t *then = next ? json_object_get(json_object_get(dialog, "states"), next) : NULL;
+    if (!then || strcmp(flow_expect_of(then), "rating") != 0)
+        return 0;
+    flow_go(t, frame, next);
+    return 1;
+}
+
 void flow_missed(turn *t, json_t *frame, const json_t *st)
 {
     const json_t *commands = dialogs_data(t->d, "commands");
@@ -222,6 +236,9 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     int in_safety_plan = safety_is_plan(t->d, sb_json_str(frame, "dialog"));
     /* "5" where two choices are offered: an answer, only not one of these; no miss */
     const json_t *wrong_number = json_object_get(commands, "retry_number");
+    if (strcmp(flow_expect_of(st), "choice") == 0 && bare_number(t->text) &&
+        rating_ahead(t, frame, st))
+        return;
     if (wrong_number && strcmp(flow_expect_of(st), "choice") == 0 && bare_number(t->text)) {
         flow_say_with_choices(t, st, turn_render(t, "commands/retry_number", wrong_number, NULL));
         return;
