@@ -188,12 +188,17 @@ static void check_commands(validate_ctx *v, const char *f, const json_t *c)
                                          "first_text_waiting", "first_text_more", "group_continue", "listen", "fallback_again",
                                          "answer_words",
                                          "closing_words", "closing", "set_aside", "return",
-                                         "return_dropped", "thinking_words", "retry_thinking", "retry_number", NULL};
+                                         "return_dropped", "thinking_words", "retry_thinking", "retry_number",
+                                         "nothing_next_words", "nothing_next", NULL};
     validate_keys(v, f, c, fields, "commands.json");
     for (size_t i = 0; required[i]; i++)
         validate_texts(v, f, "-", required[i], json_object_get(c, required[i]), user_vars, NULL);
     if (json_object_get(c, "reset"))
         validate_texts(v, f, "-", "reset", json_object_get(c, "reset"), user_vars, NULL);
+    if (json_object_get(c, "nothing_next"))
+        validate_texts(v, f, "-", "nothing_next", json_object_get(c, "nothing_next"), user_vars,
+                       NULL);
+    validate_words(v, f, "nothing_next_words", json_object_get(c, "nothing_next_words"), 0);
     const json_t *skipped = json_object_get(c, "skipped_answer");
     if (skipped && (!json_is_string(skipped) || json_string_length(skipped) == 0))
         validate_problem(v, f, "-", "skipped_answer must be one non-empty text");

@@ -197,6 +197,16 @@ void step_idle(turn *t, int64_t gap)
         turn_say_data(t, "closing");
         return;
     }
+    /* "next" with no exercise or question waiting: no goodbye (the model's weak guess) */
+    size_t rest = 0;
+    int next = match_words(json_object_get(dialogs_data(t->d, "commands"), "nothing_next_words"),
+                           t->text, &rest);
+    if (next < 0)
+        turn_fail(t, next);
+    if (next == 2) {
+        turn_say_data(t, "nothing_next");
+        return;
+    }
     const char *id = NULL;
     route r;
     int rc = match_trigger(t->d, t->text, &id);
