@@ -62,7 +62,10 @@ int hear_listen(turn *t)
         turn_fail(t, SB_ENOMEM);
         return 1;
     }
-    if (words < LISTEN_MIN_WORDS && !(t->missed && words >= 2) && !answer_names_feeling(t))
+    /* "rough week" at a where-to-start menu: two words the model is sure are a vent */
+    int vents = words >= 2 && !(top && flow_takes_yes_no(t)) && route_means(t, "vent");
+    if (words < LISTEN_MIN_WORDS && !(t->missed && words >= 2) && !answer_names_feeling(t) &&
+        !vents)
         return 0;
     /* over a waiting question only what is plainly something else to say: a few words, or
      * a try at the menu's answer ("yes but wait"), are asked again instead */
@@ -74,13 +77,16 @@ int hear_listen(turn *t)
                           (answer_names_feeling(t) && route_reads_feeling(t)))
                      ? LISTEN_MIN_WORDS
                      : LISTEN_OVER_MIN_WORDS;
-    if (top && (words < least || flow_about_choices(t) ||
+    if (top && ((words < least && !vents) || flow_about_choices(t) ||
                 (starts_yes_no(t) && flow_takes_yes_no(t))))
         return 0;
     /* A menu that someone talks past to say what is on their mind is let go: after a
      * real conversation, "back to where we were" and the old menu would be cold. */
     flow_reset(t);
-    flow_start_heard(t, id, NULL, 0);
+    if (words < LISTEN_MIN_WORDS && vents) /* too few words to say back: asked to go on */
+        flow_start(t, id, NULL);
+    else
+        flow_start_heard(t, id, NULL, 0);
     return 1;
 }
 
