@@ -56,7 +56,7 @@ static int collect_words(json_t *set, const json_t *examples, normalizer *n)
 
 /* The examples hold a few lines in other languages: their common words ("words" of the
  * languages data: "que", "hacer") are no English words, however often the examples use them. */
-static int forget_words(json_t *set, const json_t *words)
+static void forget_words(json_t *set, const json_t *words)
 {
     const char *code;
     const json_t *list;
@@ -68,7 +68,6 @@ static int forget_words(json_t *set, const json_t *words)
                 json_object_del(set, json_string_value(w));
         }
     }
-    return SB_OK;
 }
 
 /* The fingerprint list for libexttextcat ("es.lm es" a line) in an anonymous file; its
@@ -108,9 +107,9 @@ int language_new(const json_t *languages, const json_t *examples, normalizer *n,
     l->words = json_incref(json_object_get(languages, "words"));
     json_int_t min = json_integer_value(json_object_get(languages, "min_words"));
     l->min_words = min > 0 ? (long)min : MIN_WORDS_DEFAULT;
-    if (!l->english || collect_words(l->english, examples, n) != SB_OK ||
-        forget_words(l->english, l->words) != SB_OK)
+    if (!l->english || collect_words(l->english, examples, n) != SB_OK)
         goto done;
+    forget_words(l->english, l->words);
     rc = SB_EIO;
     fd = write_conf(l->codes);
     const char *dir = json_string_value(json_object_get(languages, "fingerprints"));
