@@ -281,6 +281,10 @@ int hear_interrupt(turn *t)
     free(arg);
     if (rc != 0)
         return taken;
+    /* at the listening menu "whats next?" is answered by the menu (hear_question) */
+    int menu_answers = flow_waits_choice(t) && route_means(t, "help");
+    if (menu_answers)
+        return 0;
     if (route_asks_command(t)) {
         /* a command in other words ("fine. give me something short"): listening is let go
          * and the message read as if nothing waited, where routing offers or starts it */
