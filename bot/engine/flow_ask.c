@@ -247,8 +247,8 @@ void flow_missed(turn *t, json_t *frame, const json_t *st)
     if (frame == turn_top(t) && flow_waits_consequence(t)) {
         /* consent or forget: never let go of unanswered nor met with a vague "I don't
          * follow"; the state's own retry says how to answer it (to "maybe" too) */
-        /* ... unless the state names a way on after so many ("unanswered": consent
-         * taken as a no after three tries, said so, and changeable with privacy) */
+        /* ... unless the state names a way on after so many ("unanswered": consent is
+         * taken as a no after five messages that answer nothing, and said so) */
         const json_t *unanswered = json_object_get(st, "unanswered");
         const char *on = sb_json_str(unanswered, "next");
         if (on && misses >= json_integer_value(json_object_get(unanswered, "after"))) {
