@@ -27,7 +27,7 @@ static const char *const state_fields[] = {"say",     "expect", "choices", "next
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
                                            "say_unkept", "hear", "other", "crisis", "say_heard_one", "quote", "say_unsure",
-                                           "opening", "unanswered", NULL};
+                                           "opening", "unanswered", "skipped", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words",
                                             "opening", "feelings", NULL};
 
@@ -366,6 +366,10 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
     check_choices(c, name, st);
     if (json_object_get(st, "next"))
         check_target(c, name, "next", json_object_get(st, "next"));
+    const json_t *skipped = json_object_get(st, "skipped");
+    if (skipped && (!json_is_string(skipped) || json_string_length(skipped) == 0 ||
+                    !json_object_get(st, "save")))
+        validate_problem(v, f, name, "skipped must be a non-empty text, on a state that saves");
     const json_t *unanswered = json_object_get(st, "unanswered");
     if (unanswered && (strcmp(e, "choice") != 0 ||
                        json_integer_value(json_object_get(unanswered, "after")) < 1 ||

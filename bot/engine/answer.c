@@ -16,6 +16,7 @@
 #include "safety.h"
 #include "sb.h"
 #include "sb_json.h"
+#include "step.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -74,12 +75,17 @@ void answer_say_kind(turn *t, int kind)
 
 /* --- moving on --- */
 
-/* Moves frame past st without an answer: a saved name gets commands.json "skipped_answer"
- * (or nothing), so later texts read "(no answer)" rather than a blank. */
+#define CLOSING_ANSWER_WORDS 3 /* "ok thanks", "thanks a lot": a goodbye, not an answer */
+
+/* Moves frame past st without an answer: a saved name gets the state's "skipped", else
+ * commands.json "skipped_answer" (or nothing), so later texts read "(no answer)" rather
+ * than a blank. */
 static void pass_over(turn *t, json_t *frame, const json_t *st)
 {
     const char *save = sb_json_str(st, "save");
-    const char *skipped = sb_json_str(dialogs_data(t->d, "commands"), "skipped_answer");
+    const char *skipped = sb_json_str(st, "skipped"); /* "whenever it fits" for a time */
+    if (!skipped)
+        skipped = sb_json_str(dialogs_data(t->d, "commands"), "skipped_answer");
     if (save)
         flow_keep(t, frame, save, turn_var(t, skipped ? skipped : ""));
     t->unsure = 1;
@@ -331,6 +337,12 @@ void answer_text(turn *t, json_t *frame, const json_t *st)
     }
     if (kind == ANSWER_PUSHBACK || kind == ANSWER_SKIP) {
         answer_say_kind(t, kind);
+        pass_over(t, frame, st);
+        return;
+    }
+    /* "thanks" at "When in your day could that fit?" is no time to keep ("after work,
+     * thanks"): a goodbye word alone passes the question, as a skip does */
+    if (sb_json_str(st, "save") && step_is_closing(t) && step_words(t->text) <= CLOSING_ANSWER_WORDS) {
         pass_over(t, frame, st);
         return;
     }

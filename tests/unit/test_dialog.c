@@ -107,6 +107,7 @@ static const broken_case cases[] = {
     /* own words may lead to a dialog only when its start menu takes them too */
     {"own-words-dialog", 1, "talk.json", "ask", "choice 1: own_words needs a next state", 1},
     {"quote-on-choice", 1, "talk.json", "ask", "quote must be true or false, on a text state", 1},
+    {"skipped-without-save", 1, "talk.json", "ask", "skipped must be a non-empty text, on a state that saves", 1},
     {"unanswered-on-text", 1, "talk.json", "ask", "unanswered needs expect \"choice\", after (1 or more) and next", 1},
     {"no-final", 1, "talk.json", "ping", "no path from here reaches a final state", 2},
     {"loop-never-waits", 1, "talk.json", "spin", "a loop of states that never wait", 3},
