@@ -26,7 +26,7 @@ static const char *const dialog_fields[] = {"kind",   "id",    "title",       "t
 static const char *const state_fields[] = {"say",     "expect", "choices", "next",   "save",
                                            "journal", "reflect", "measure", "set",   "action",
                                            "call",    "retry",  "final",   "say_recent", "fresh", "followup",
-                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", "quote", "say_unsure",
+                                           "say_unkept", "hear", "other", "crisis", "say_heard_one", "say_heard_none", "quote", "say_unsure",
                                            "opening", "unanswered", "skipped", NULL};
 static const char *const choice_fields[] = {"label", "words", "next", "unsure", "own_words",
                                             "opening", "feelings", NULL};
@@ -362,6 +362,11 @@ static void check_state(dialog_check *c, const char *name, const json_t *st)
         validate_problem(v, f, name, "say_heard_one needs a say for more than one");
     if (json_object_get(st, "say_heard_one"))
         validate_texts(v, f, name, "say_heard_one", json_object_get(st, "say_heard_one"),
+                       builtin_vars, c->saved);
+    if (json_object_get(st, "say_heard_none") && !say)
+        validate_problem(v, f, name, "say_heard_none needs a say for what was heard");
+    if (json_object_get(st, "say_heard_none"))
+        validate_texts(v, f, name, "say_heard_none", json_object_get(st, "say_heard_none"),
                        builtin_vars, c->saved);
     check_choices(c, name, st);
     if (json_object_get(st, "next"))

@@ -112,6 +112,13 @@ static int heard_one(turn *t, json_t *frame)
     return heard && strstr(heard, "\n- ") == heard && !strstr(heard + 1, "\n- ");
 }
 
+/* 1 when nothing was kept for the listening summary {heard} (every answer passed over). */
+static int heard_none(turn *t, json_t *frame)
+{
+    const char *heard = sb_json_str(flow_vars(t, frame), "heard");
+    return !heard || !strstr(heard, "\n- ");
+}
+
 /* A state's "say" (or its retry), with the numbered choices under it for a choice state. */
 void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
 {
@@ -124,6 +131,9 @@ void flow_say_state(turn *t, json_t *frame, const json_t *st, int retry)
     if (!retry && json_is_true(json_object_get(frame, "unkept")) && json_object_get(st, "say_unkept")) {
         texts = json_object_get(st, "say_unkept"); /* their words were not kept */
         snprintf(key, sizeof key, "%.90s/%.90s/unkept", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
+    } else if (!retry && json_object_get(st, "say_heard_none") && heard_none(t, frame)) {
+        texts = json_object_get(st, "say_heard_none"); /* no empty "what I'm taking from all that" */
+        snprintf(key, sizeof key, "%.90s/%.90s/heard_none", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
     } else if (!retry && json_object_get(st, "say_heard_one") && heard_one(t, frame)) {
         texts = json_object_get(st, "say_heard_one"); /* no "gather up" of a single line */
         snprintf(key, sizeof key, "%.90s/%.90s/heard_one", sb_json_str(frame, "dialog"), sb_json_str(frame, "state"));
