@@ -310,6 +310,9 @@ int route_idle(turn *t, route *r)
         route_offer(t, &g[0].intent, 1, 1, timed ? clock : NULL);
         return 1;
     }
+    /* "kinda surprised tbh" reads as unsure, yet it names how they feel: that is heard */
+    if (is_sure(t, g, n) && strcmp(g[0].intent, "unsure") == 0 && answer_names_feeling(t))
+        return route_listen(t, r, NULL);
     if (is_sure(t, g, n))
         return route_go(t, g[0].intent, r, 1);
     /* a statement that fits no one topic surely ("I noticed four pulls today, mostly at
