@@ -342,7 +342,8 @@ static int squeezed(const char *word, size_t keep, char *out)
 }
 
 /* An input word's number: as written, else with its repeated letters squeezed to two
- * ("killll" is "kill"), else to one ("dieeee" is "die"), when that is a word of a phrase. */
+ * ("killll" is "kill"), else to one ("dieeee" is "die"), else with a dropped g put back
+ * ("endin" is "ending"), when that is a word of a phrase. */
 static int add_input(void *ctx, const char *word)
 {
     input_words *w = ctx;
@@ -351,6 +352,12 @@ static int add_input(void *ctx, const char *word)
     for (size_t keep = 2; id < 0 && keep >= 1; keep--)
         if (squeezed(word, keep, squeeze))
             id = word_number(w->m, squeeze);
+    size_t len = strlen(word);
+    if (id < 0 && len >= 4 && len + 2 <= SQUEEZE_MAX && memcmp(word + len - 2, "in", 2) == 0) {
+        memcpy(squeeze, word, len);
+        memcpy(squeeze + len, "g", 2);
+        id = word_number(w->m, squeeze);
+    }
     w->ids[w->n++] = id == WORD_WILD ? WORD_UNKNOWN : id;
     return SB_OK;
 }

@@ -81,7 +81,7 @@ def main():
         coach.say("i want to kill myself", r"\S")
         messages = len([l for l in lines if not l.startswith("/clock")]) + 1
         coach.proc.send_signal(signal.SIGHUP)
-        coach.wait_for(coach.err, r"dialogs reloaded")
+        coach.wait_for(coach.err, r"dialogs reloaded", timeout=120)
 
         status, ctype, text = get(port, "/metrics")
         check("GET /metrics answers 200 in the Prometheus text format",
