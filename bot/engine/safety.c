@@ -436,11 +436,16 @@ static void downplayed(turn *t, json_t *s)
 /* 1 when the classifier sees some risk in the message, below its crisis threshold but at
  * or above crisis.json classifier "ask": then it is asked about directly instead of
  * answered as a crisis, so an ordinary answer that merely sounds heavy ("i think it will be
- * hard") meets a gentle question, never the whole crisis answer. */
+ * hard") meets a gentle question, never the whole crisis answer. Only a leaning with a
+ * question of its own is asked about (ask "by_category", when given): a fight told in
+ * passing that leans to abuse ("he slammed the door and went to his moms") is not met with
+ * "are you having thoughts of ending your life?". */
 static int unclear_to_classifier(turn *t, const char **category)
 {
     const crisis_model *model = dialogs_crisis_model(t->d);
-    const json_t *k = json_object_get(dialogs_data(t->d, "crisis"), "classifier");
+    const json_t *crisis = dialogs_data(t->d, "crisis");
+    const json_t *k = json_object_get(crisis, "classifier");
+    const json_t *fits = json_object_get(json_object_get(crisis, "ask"), "by_category");
     double ask = json_number_value(json_object_get(k, "ask"));
     if (!model || ask <= 0)
         return 0;
@@ -449,7 +454,7 @@ static int unclear_to_classifier(turn *t, const char **category)
         words += (p == t->text || p[-1] == ' ') && *p != ' ';
     crisis_guess g;
     int unclear = words >= ASK_MIN_WORDS && classifier_read(t->d, t, t->text, &g) == SB_OK &&
-                  g.category && g.p >= ask;
+                  g.category && g.p >= ask && (!fits || json_object_get(fits, g.category));
     *category = unclear ? g.category : NULL;
     return unclear;
 }

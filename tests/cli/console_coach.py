@@ -39,7 +39,7 @@ class Coach:
     def stderr(self):
         return self.text(self.err)
 
-    def wait_for(self, sink, pattern, start=0, timeout=30):
+    def wait_for(self, sink, pattern, start=0, timeout=90):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if re.search(pattern, self.text(sink)[start:]):
@@ -53,7 +53,7 @@ class Coach:
         self.proc.stdin.write((line + "\n").encode())
         self.proc.stdin.flush()
 
-    def say(self, line, pattern=r"\S", timeout=30):
+    def say(self, line, pattern=r"\S", timeout=90):
         """Sends line; True when the coach's answer to it matches pattern (the answer is
         printed after its batch is committed)."""
         start = len(self.stdout())

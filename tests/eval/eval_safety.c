@@ -292,20 +292,22 @@ static int by_double(const void *a, const void *b)
 
 /* 1 when text, not a crisis to the check, would get the direct question (safety.c
  * safety_after, out of any conversation): an ask phrase of crisis.json, or the classifier
- * at least at its "ask" on a message of five words or more (safety.c ASK_MIN_WORDS). */
+ * at least at its "ask" on a message of five words or more (safety.c ASK_MIN_WORDS),
+ * leaning to a category with a question of its own (ask "by_category"). */
 static int asked_directly(const sb_dialogs *d, const char *text)
 {
     if (crisis_match(dialogs_safety_matcher(d, SAFETY_ASK), text) > 0)
         return 1;
-    double ask = json_number_value(
-        json_object_get(json_object_get(dialogs_data(d, "crisis"), "classifier"), "ask"));
+    const json_t *crisis = dialogs_data(d, "crisis");
+    double ask = json_number_value(json_object_get(json_object_get(crisis, "classifier"), "ask"));
+    const json_t *fits = json_object_get(json_object_get(crisis, "ask"), "by_category");
     long words = 0;
     for (const char *p = text; *p; p++)
         words += *p != ' ' && (p == text || p[-1] == ' ');
     crisis_guess g;
     return ask > 0 && words >= 5 &&
            crisis_model_guess(dialogs_crisis_model(d), dialogs_normalizer(d), text, &g) == SB_OK &&
-           g.category && g.p >= ask;
+           g.category && g.p >= ask && (!fits || json_object_get(fits, g.category));
 }
 
 static void heldout(const sb_dialogs *d, const char *path, int show)
