@@ -105,12 +105,12 @@ static void check_crisis_list(validate_ctx *v, const char *f, const json_t *c, c
 }
 
 /* "classifier": {"threshold": 0 < t < 1, "ask": 0 < a < threshold, "unclear": threshold..1,
- * "cost": > 0,
+ * "cost": > 0, "turns": [word, ...] (words that turn to another statement),
  * "concepts": {name: [word, ...]}} for the examples of safety/. */
 static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t *c)
 {
     static const char *const fields[] = {"threshold", "ask", "unclear", "cost", "concepts",
-                                         NULL};
+                                         "turns", NULL};
     const json_t *k = json_object_get(c, "classifier");
     if (!k)
         return;
@@ -132,6 +132,16 @@ static void check_crisis_classifier(validate_ctx *v, const char *f, const json_t
     if (unclear && (!json_is_number(unclear) || json_number_value(unclear) < json_number_value(t) ||
                     json_number_value(unclear) > 1))
         validate_problem(v, f, "-", "classifier: unclear must be a number from threshold to 1");
+    const json_t *turns = json_object_get(k, "turns");
+    size_t i;
+    const json_t *w;
+    if (turns && !json_is_array(turns))
+        validate_problem(v, f, "-", "classifier: turns must be a list of words");
+    json_array_foreach(turns, i, w) {
+        const char *word = json_string_value(w);
+        if (!word || !*word || strlen(word) > 32 || strchr(word, ' '))
+            validate_problem(v, f, "-", "classifier: turns: each must be one word of at most 32 bytes");
+    }
     const json_t *concepts = json_object_get(k, "concepts");
     if (concepts && (!json_is_object(concepts) || json_object_size(concepts) > 128))
         validate_problem(v, f, "-", "classifier: concepts must be an object of at most 128 lists");

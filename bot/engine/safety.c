@@ -97,29 +97,36 @@ static long words_in(const char *s)
  * of speech (a clause after "but" is one of its own), joined by ". "; owned, NULL on ENOMEM. A sentence with a figure keeps its
  * context to itself: "i took the pills the doctor gave me" is never read without "the
  * doctor gave me". */
-/* Words that turn to another statement: a figure of speech before one does not speak for
- * what follows ("i dont want to kill myself but i wouldnt mind if a bus hit me"). */
-static const char *const turns[] = {" but ", " pero ", " aber ", " mais ", " mas ", " ma ",
-                                    " maar ", " ale ", " ama ", NULL};
+#define TURN_MAX 32 /* bytes of a word of classifier "turns" */
 
-/* Bytes of p before its sentence ends (. ! ? ; line break) or a word of turns begins. */
-static size_t clause_len(const char *p)
+/* Bytes of p before its sentence ends (. ! ? ; line break) or a word of turns begins:
+ * crisis.json classifier "turns", the words that turn to another statement, so a figure of
+ * speech before one does not speak for what follows ("i dont want to kill myself but i
+ * wouldnt mind if a bus hit me"). */
+static size_t clause_len(const json_t *turns, const char *p)
 {
     size_t len = strcspn(p, ".!?;\n");
-    for (size_t i = 0; len > 0 && turns[i]; i++) {
-        const char *at = strcasestr(p + 1, turns[i]); /* past a turn that opens this one */
+    size_t i;
+    const json_t *w;
+    json_array_foreach(turns, i, w) {
+        char needle[TURN_MAX + 3];
+        const char *word = json_string_value(w);
+        if (!word || len == 0 || strlen(word) > TURN_MAX)
+            continue;
+        snprintf(needle, sizeof needle, " %s ", word);
+        const char *at = strcasestr(p + 1, needle); /* past a turn that opens this one */
         if (at && (size_t)(at - p) < len)
             len = (size_t)(at - p);
     }
     return len;
 }
 
-static char *beside_figures(const crisis_matcher *rules, const char *text)
+static char *beside_figures(const crisis_matcher *rules, const json_t *turns, const char *text)
 {
     sb_buf b = {0};
     int rc = sb_buf_append(&b, "", 0);
     for (const char *p = text; rc == SB_OK && *p;) {
-        size_t len = clause_len(p);
+        size_t len = clause_len(turns, p);
         char *sentence = sb_strndup(p, len);
         int figure = 0;
         int found = sentence ? crisis_check(rules, sentence, &figure) : SB_ENOMEM;
@@ -157,7 +164,9 @@ static int check_how(const sb_dialogs *d, turn *t, const char *text, int *learne
     if (mask != 0 || !model || !text)
         return mask;
     /* "this deadline is killing me" hides nothing said in another sentence */
-    char *rest = figure ? beside_figures(rules, text) : NULL;
+    const json_t *turns = json_object_get(
+        json_object_get(dialogs_data(d, "crisis"), "classifier"), "turns");
+    char *rest = figure ? beside_figures(rules, turns, text) : NULL;
     if (figure && !rest)
         return SB_ENOMEM;
     if (figure && words_in(rest) < FIGURE_REST_WORDS) {
