@@ -10,6 +10,7 @@
 #include "flow.h"
 #include "match.h"
 #include "reflect.h"
+#include "person.h"
 #include "sb.h"
 #include "sb_json.h"
 #include "text.h"
@@ -204,6 +205,36 @@ void route_say_heard(turn *t, const char *intent)
 
 #define LANGUAGES_SAID 2 /* lines said when the detector hesitates between languages */
 
+/* A language's reply (languages.json "replies"): its first line the first time the person
+ * writes in it, then one of the others, so the introduction is not said over and over. */
+static void say_language(turn *t, const char *key, const json_t *reply)
+{
+    size_t n = json_is_array(reply) ? json_array_size(reply) : 1;
+    json_t *picked = person_picked(t->state);
+    if (!picked) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    if (n <= 1 || !json_object_get(picked, key)) {
+        turn_say(t, key, json_is_array(reply) ? json_array_get(reply, 0) : reply, NULL);
+        if (json_object_set_new(picked, key, json_integer(0)))
+            turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    json_t *rest = json_array();
+    for (size_t i = 1; rest && i < n; i++)
+        if (json_array_append(rest, json_array_get(reply, i)))
+            json_decref(rest), rest = NULL;
+    if (!rest) {
+        turn_fail(t, SB_ENOMEM);
+        return;
+    }
+    char again[64];
+    snprintf(again, sizeof again, "%.50s/again", key);
+    turn_say(t, again, rest, NULL);
+    json_decref(rest);
+}
+
 int route_other_language(turn *t)
 {
     const char *codes[LANGUAGES_SAID];
@@ -215,7 +246,7 @@ int route_other_language(turn *t)
         char key[40];
         snprintf(key, sizeof key, "languages/%.20s", codes[i]);
         if (reply) {
-            turn_say(t, key, reply, NULL);
+            say_language(t, key, reply);
             said = 1;
         }
     }
