@@ -20,7 +20,7 @@ static const char *const understanding_fields[] = {
     "kind",   "min_examples", "cost",      "sure", "margin", "maybe", "sure_waiting",
     "confirm", "listen_dialog", "listen", "unclear", "heard", "options", "unsure",
     "just_talk", "acts", "asides", "asides_listening", "sure_aside_question", "confirm_offer",
-    "feeling_intents", "request_starts", "bare_time", "bare_zone", NULL};
+    "feeling_intents", "report_intents", "request_starts", "bare_time", "bare_zone", NULL};
 
 static int in(const char *const *list, const char *s)
 {
@@ -89,12 +89,15 @@ static void check_understanding(validate_ctx *v, const json_t *u)
             validate_problem(v, f, "-", "confirm: \"%.60s\" needs a label in options", name);
     }
     validate_words(v, f, "request_starts", json_object_get(u, "request_starts"), 0);
-    const json_t *feeling = json_object_get(u, "feeling_intents");
-    if (feeling && !json_is_array(feeling))
-        validate_problem(v, f, "-", "feeling_intents must list intents");
-    json_array_foreach(feeling, i, c) {
-        if (!json_is_string(c) || !known_intent(v, u, json_string_value(c)))
-            validate_problem(v, f, "-", "feeling_intents: entry %zu is no intent", i + 1);
+    static const char *const intent_lists[] = {"feeling_intents", "report_intents", NULL};
+    for (const char *const *list = intent_lists; *list; list++) {
+        const json_t *names = json_object_get(u, *list);
+        if (names && !json_is_array(names))
+            validate_problem(v, f, "-", "%s must list intents", *list);
+        json_array_foreach(names, i, c) {
+            if (!json_is_string(c) || !known_intent(v, u, json_string_value(c)))
+                validate_problem(v, f, "-", "%s: entry %zu is no intent", *list, i + 1);
+        }
     }
     const json_t *min = json_object_get(u, "min_examples");
     if (min && (!json_is_integer(min) || json_integer_value(min) < 1))

@@ -191,6 +191,10 @@ void step_start(turn *t, const route *r, int64_t gap)
  * of the words (route.c), and the fallback only when there is no understanding. */
 void step_idle(turn *t, int64_t gap)
 {
+    /* back after a quiet spell with the report already ("I did it. I told her..."): it is
+     * the follow-up's answer, not met with the follow-up's question */
+    if (gap >= FOLLOWUP_GAP && route_reads_report(t) && hear_reports_back(t))
+        return;
     if (gap >= FOLLOWUP_GAP && followup_ask(t))
         return;
     if (step_is_closing(t)) {

@@ -489,18 +489,29 @@ int route_asks_for(turn *t, const char *intent)
            leans_as_question(t, g, n);
 }
 
-int route_reads_feeling(turn *t)
+/* 1 when the model's first guess is an intent of understanding.json list (a key). */
+static int reads_as(turn *t, const char *list)
 {
     intent_guess g[INTENT_TOP_MAX];
     size_t n = guess(t, g);
     size_t i;
     const json_t *name;
-    const json_t *each_list = json_object_get(route_understanding(t), "feeling_intents");
+    const json_t *each_list = json_object_get(route_understanding(t), list);
     json_array_foreach(each_list, i, name) {
         if (n > 0 && json_is_string(name) && strcmp(json_string_value(name), g[0].intent) == 0)
             return 1;
     }
     return 0;
+}
+
+int route_reads_feeling(turn *t)
+{
+    return reads_as(t, "feeling_intents");
+}
+
+int route_reads_report(turn *t)
+{
+    return reads_as(t, "report_intents");
 }
 
 int route_first(turn *t, route *r)

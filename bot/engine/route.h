@@ -90,6 +90,10 @@ int route_says_something(turn *t);
  * what they want or plan ("i feel kinda numb tbh", not "tell my sister im sad"). */
 int route_reads_feeling(turn *t);
 
+/* 1 when the model's best guess is one of understanding.json "report_intents": the words
+ * tell how a planned step or an exercise went ("I did it. I told her. She was kind"). */
+int route_reads_report(turn *t);
+
 /* Says the line in the person's language (languages.json) when text is in one we have a
  * line for (in the two best candidates' languages when the detector hesitates: Spanish or
  * Italian); 1 when it said one. */
