@@ -279,7 +279,7 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
         "hedges",    "hedge_not_before", "noncommittal", "pushback",      "questions",
         "correction_starts", "question_reply", "pushback_reply", "noncommittal_reply", "brief_reply",
         "heard_reply", "heard_feeling_reply", "laughs", "correction_leads", "question_starts",
-        "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words",
+        "heard_question", "closing_hedges", "asking_words", "question_swaps", "question_words", "leading_words", "leading_marked",
         "misheard_leads", "misheard", "misheard_plain", "others", "others_owners", "heard_options", "heard_ack",
         "thanks_leads", "heard_thanks",
         NULL};
@@ -291,7 +291,8 @@ static void check_reflection(validate_ctx *v, const char *f, const json_t *r)
     static const struct {
         const char *name;
         int required;
-    } lists[] = {{"question_words", 0}, {"leading_words", 0},    {"feelings", 1},
+    } lists[] = {{"question_words", 0}, {"leading_words", 0},    {"leading_marked", 0},
+                 {"feelings", 1},
                  {"negations", 0},      {"clause_words", 0},     {"linking_words", 0},
                  {"lowercase_starts", 0}, {"yes", 1},            {"no", 1},
                  {"hedges", 0},         {"hedge_not_before", 0}, {"noncommittal", 0},

@@ -402,11 +402,22 @@ static void mark_hedges(const json_t *r, const token *tokens, size_t n, unsigned
     static const char *const none[] = {NULL};
     const json_t *hedges = json_object_get(r, "hedges");
     /* "because it is fine mostly", "well, she left": a word that only links the answer to
-     * the question ("leading_words") is not said back, when something follows it */
-    for (size_t i = 0, run; i < n && (run = hedge_run(json_object_get(r, "leading_words"),
-                                                       tokens, n, i)) > 0 && i + run < n;
-         i += run)
+     * the question ("leading_words") is not said back, when something follows it; so a
+     * word of "leading_marked" with a mark after it ("fine. i go quiet", not "fine by me") */
+    const json_t *leading = json_object_get(r, "leading_words");
+    const json_t *marked = json_object_get(r, "leading_marked");
+    for (size_t i = 0; i < n;) {
+        size_t run = hedge_run(leading, tokens, n, i);
+        if (!run) {
+            run = hedge_run(marked, tokens, n, i);
+            if (run && !has_trailing_mark(&tokens[i + run - 1]))
+                run = 0;
+        }
+        if (!run || i + run >= n)
+            break;
         memset(drop + i, DROP, run);
+        i += run;
+    }
     for (size_t i = 0; i < n && *rc == SB_OK; i++) {
         if (drop[i])
             continue;
