@@ -187,6 +187,8 @@ void step_start(turn *t, const route *r, int64_t gap)
         flow_start(t, r->dialog, NULL);
 }
 
+#define SAYS_ITS_OWN_WORDS 6 /* words that make a message after a quiet spell its own subject */
+
 /* Nothing waits: a follow-up after a quiet spell, a trigger, else what understanding makes
  * of the words (route.c), and the fallback only when there is no understanding. */
 void step_idle(turn *t, int64_t gap)
@@ -195,7 +197,14 @@ void step_idle(turn *t, int64_t gap)
      * the follow-up's answer, not met with the follow-up's question */
     if (gap >= FOLLOWUP_GAP && route_reads_report(t) && hear_reports_back(t))
         return;
-    if (gap >= FOLLOWUP_GAP && followup_ask(t))
+    /* a message of its own ("my boss yelled at me today and im furious") is what matters
+     * now: it is heard, and the follow-up waits for a hello; a hello or a word or two gets
+     * the follow-up's question */
+    long words = gap >= FOLLOWUP_GAP ? step_words(t->text) : 0;
+    if (words < 0)
+        turn_fail(t, SB_ENOMEM);
+    if (gap >= FOLLOWUP_GAP && (words <= SAYS_ITS_OWN_WORDS || arrive_is_greeting(t)) &&
+        followup_ask(t))
         return;
     if (step_is_closing(t)) {
         turn_say_data(t, "closing");
@@ -227,8 +236,8 @@ void step_idle(turn *t, int64_t gap)
     }
     else if (rc == 1)
         flow_start(t, id, NULL);
-    else if (hear_reports_back(t))
-        ;
+    else if ((gap < FOLLOWUP_GAP || route_reads_report(t)) && hear_reports_back(t))
+        ; /* soon after, a few words are the report; after a quiet spell, what reads as one */
     else if (route_idle(t, &r))
         step_start(t, &r, gap);
     else if (!hear_listen(t))
